@@ -1,0 +1,63 @@
+# MonQuartier. `make demo` runs the demo, `make test` runs every check CI runs.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+# The demo always runs on its own SQLite file, whatever DATABASE_URL says.
+DEMO_ENV := DJANGO_ENV=development DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3
+
+.PHONY: install demo run worker test check lint format browser messages makemessages lock bench clean
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements.lock
+	touch $@
+
+install: $(VENV)/.installed messages
+
+messages: $(VENV)/.installed
+	$(PY) manage.py compile_translations
+
+demo: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py load_demo_data
+	$(DEMO_ENV) $(PY) manage.py run_demo
+
+run: install
+	$(DEMO_ENV) $(PY) manage.py runserver
+
+worker: install
+	$(DEMO_ENV) $(PY) manage.py db_worker
+
+# Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Install Chromium first: sudo apt-get install -y chromium"; exit 1; fi; }
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+test: install browser lint check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+makemessages: $(VENV)/.installed
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests
+
+lock: $(VENV)/.installed
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache
+	find locale -name '*.mo' -delete

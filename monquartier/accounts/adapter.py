@@ -1,0 +1,73 @@
+"""How allauth stores phones on our User and sends its e-mails and SMS.
+
+Messages leave through the task worker: the request only writes a task row, in the same
+transaction as whatever caused the message, so a slow SMTP server or SMS gateway never
+holds a sign-up page, and nothing is lost if the web process dies after answering.
+"""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.utils.translation import gettext, override
+
+from monquartier.accounts.phones import PhoneFormField
+from monquartier.notifications.tasks import send_email, send_text_message
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def phone_form_field(self, **kwargs):
+        kwargs.setdefault("label", gettext("Téléphone mobile"))
+        kwargs.setdefault(
+            "help_text", gettext("Pour recevoir les alertes par SMS. Exemple : 07 07 12 34 56")
+        )
+        return PhoneFormField(mobile=True, **kwargs)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        message = self.render_mail(template_prefix, email, context)
+        html = next(
+            (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
+        )
+        send_email.enqueue(
+            to=list(message.to),
+            subject=message.subject,
+            body=message.body,
+            html=html,
+            from_email=message.from_email,
+        )
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        with override(getattr(user, "language", None) or "fr"):
+            # Plain ASCII keeps the SMS in one GSM-7 segment.
+            text = gettext(
+                "MonQuartier : votre code de verification est %(code)s. Il expire dans 10 minutes."
+            ) % {"code": code}
+        send_text_message.enqueue(to=phone, text=text)
+
+    def set_phone(self, user, phone: str, verified: bool) -> None:
+        user.mobile = phone
+        user.mobile_verified = verified
+        user.save(update_fields=["mobile", "mobile_verified"])
+
+    def get_phone(self, user):
+        if not user.mobile:
+            return None
+        return str(user.mobile), user.mobile_verified
+
+    def set_phone_verified(self, user, phone: str) -> None:
+        if str(user.mobile) == phone:
+            user.mobile_verified = True
+            user.save(update_fields=["mobile_verified"])
+
+    def get_user_by_phone(self, phone: str):
+        # A mobile number is not an account's identity here: the spec lets one number
+        # serve two accounts (a second residence), and log-in is by e-mail. Returning
+        # None tells allauth that no number is "taken".
+        return None
+
+    def get_login_stages(self) -> list[str]:
+        # E-mail first: a sign-up with an address that already has an account must stop
+        # at "check your e-mail" exactly like a new one (no account enumeration), and the
+        # owner of the address gets the e-mail. The SMS code comes next, at sign-up only.
+        return [
+            "allauth.account.stages.LoginByCodeStage",
+            "allauth.account.stages.EmailVerificationStage",
+            "monquartier.accounts.stages.SignupPhoneVerificationStage",
+        ]

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "monquartier.accounts"
+    label = "accounts"
+    verbose_name = _("Comptes")
+
+    def ready(self):
+        from monquartier.accounts import signals  # noqa: F401

@@ -1,0 +1,226 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from monquartier.accounts.phones import format_for_display
+
+
+class UserQuerySet(models.QuerySet):
+    def open(self) -> "UserQuerySet":
+        """Accounts that have not been closed."""
+        return self.filter(closed_at__isnull=True)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def create_user(self, email=None, password=None, **extra_fields):
+        email = self.normalize_email(email).lower() if email else None
+        user = self.model(email=email, **extra_fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. One account each: a household shares nothing.
+
+    The e-mail is optional because a référent can register a neighbour who has only a
+    basic phone; such a member never logs in. Closing an account blanks every personal
+    field and keeps the row (closed_at set) so that what the member wrote stays
+    attributed to "a former member".
+    """
+
+    email = models.EmailField(_("adresse e-mail"), unique=True, null=True, blank=True)
+    first_name = models.CharField(_("prénom"), max_length=60)
+    last_name = models.CharField(_("nom"), max_length=60)
+    pseudonym = models.CharField(
+        _("pseudonyme"),
+        max_length=40,
+        blank=True,
+        help_text=_("Le seul nom que voient les personnes hors de votre communauté."),
+    )
+    mobile = PhoneNumberField(_("téléphone mobile"), blank=True)
+    mobile_verified = models.BooleanField(_("mobile vérifié"), default=False)
+    landline = PhoneNumberField(_("téléphone fixe"), blank=True)
+    hide_mobile = models.BooleanField(_("masquer mon mobile dans l'annuaire"), default=False)
+    hide_landline = models.BooleanField(_("masquer mon fixe dans l'annuaire"), default=False)
+    newsletter = models.BooleanField(_("recevoir la lettre d'information"), default=False)
+    language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    is_staff = models.BooleanField(_("équipe MonQuartier"), default=False)
+    is_active = models.BooleanField(_("actif"), default=True)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    closed_at = models.DateTimeField(_("compte fermé le"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        indexes = [models.Index(fields=["mobile"], name="user_mobile_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        # NULL, not "", so that the unique constraint allows many members without e-mail.
+        self.email = self.email.strip().lower() if self.email else None
+        super().save(*args, **kwargs)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def full_name(self) -> str:
+        if self.is_closed:
+            return str(_("Ancien membre"))
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def short_name(self) -> str:
+        """First name and the initial of the last name: 'Awa K.'"""
+        if self.is_closed:
+            return str(_("Ancien membre"))
+        initial = f" {self.last_name[:1].upper()}." if self.last_name else ""
+        return f"{self.first_name}{initial}"
+
+    @property
+    def public_name(self) -> str:
+        """The name shown outside the member's community: pseudonym, else 'Awa K.'"""
+        if self.is_closed:
+            return str(_("Ancien membre"))
+        return self.pseudonym or self.short_name
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    @property
+    def mobile_display(self) -> str:
+        return format_for_display(self.mobile)
+
+    @property
+    def landline_display(self) -> str:
+        return format_for_display(self.landline)
+
+
+def _photo_path(instance: "Profile", filename: str) -> str:
+    # A random name: the URL of a photo must not be guessable from the member's id.
+    return f"photos/{uuid.uuid4().hex}.jpg"
+
+
+class HousingType(models.TextChoices):
+    HOUSE = "house", _("Maison / villa")
+    COURTYARD = "courtyard", _("Cour commune")
+    APARTMENT = "apartment", _("Appartement")
+    OTHER = "other", _("Autre")
+
+
+class Profile(models.Model):
+    """What a member tells about themself. Everything here is optional.
+
+    The housing details are for the member alone (and staff): no page shows them to
+    anyone else.
+    """
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+    )
+    photo = models.ImageField(_("photo"), upload_to=_photo_path, blank=True)
+    photo_thumbnail = models.ImageField(_("vignette"), upload_to=_photo_path, blank=True)
+    description = models.TextField(_("présentation"), max_length=600, blank=True)
+    interests = models.CharField(_("centres d'intérêt"), max_length=200, blank=True)
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    housing_type = models.CharField(
+        _("type de logement"), max_length=16, choices=HousingType.choices, blank=True
+    )
+    has_alarm = models.BooleanField(_("logement équipé d'une alarme"), default=False)
+    has_guard = models.BooleanField(_("gardien"), default=False)
+    housing_notes = models.TextField(_("autres détails du logement"), max_length=600, blank=True)
+    show_photo_on_public_page = models.BooleanField(
+        _("montrer ma photo sur la page publique de la communauté"), default=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("profil")
+        verbose_name_plural = _("profils")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Home(models.Model):
+    """Where a member lives: many Ivorian addresses have no street number, so the
+    lot/îlot and a landmark matter as much as the pin."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="home"
+    )
+    commune = models.ForeignKey(
+        "communities.Commune",
+        on_delete=models.PROTECT,
+        related_name="homes",
+        verbose_name=_("commune"),
+    )
+    quartier = models.CharField(_("quartier"), max_length=80)
+    address_details = models.CharField(
+        _("adresse"),
+        max_length=200,
+        blank=True,
+        help_text=_("Lot, îlot, rue, immeuble, porte…"),
+    )
+    landmark = models.CharField(
+        _("point de repère"),
+        max_length=200,
+        blank=True,
+        help_text=_("Par exemple : derrière la pharmacie, après le château d'eau."),
+    )
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("domicile")
+        verbose_name_plural = _("domiciles")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__gte=-90, latitude__lte=90)
+                & models.Q(longitude__gte=-180, longitude__lte=180),
+                name="home_pin_on_earth",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quartier}, {self.commune}"
+
+    @property
+    def one_line(self) -> str:
+        parts = [self.address_details, self.quartier, self.commune.name]
+        return ", ".join(part for part in parts if part)

@@ -1,0 +1,93 @@
+"""Writes to accounts: each function is one transaction and the only way views change
+these rows, so the website, the API and the back office behave the same."""
+
+import logging
+
+from allauth.account.models import EmailAddress
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from monquartier.accounts.models import Home, Profile, User
+from monquartier.core.images import reencode_image
+
+logger = logging.getLogger(__name__)
+
+
+def _delete_files_after_commit(names: list[str]) -> None:
+    def delete() -> None:
+        for name in names:
+            if name:
+                default_storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
+def set_profile_photo(user: User, upload) -> Profile:
+    """Re-encode the upload (EXIF and GPS dropped, orientation applied, size capped) and
+    make it the member's photo. Raises ValidationError for a file that is not a usable
+    image; nothing changes then."""
+    image = reencode_image(upload)
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update().get(user=user)
+        old_files = [profile.photo.name, profile.photo_thumbnail.name]
+        profile.photo.save(image.full.name, image.full, save=False)
+        profile.photo_thumbnail.save(image.thumbnail.name, image.thumbnail, save=False)
+        profile.save(update_fields=["photo", "photo_thumbnail", "updated_at"])
+        _delete_files_after_commit(old_files)
+    return profile
+
+
+def remove_profile_photo(user: User) -> None:
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update().get(user=user)
+        _delete_files_after_commit([profile.photo.name, profile.photo_thumbnail.name])
+        profile.photo = ""
+        profile.photo_thumbnail = ""
+        profile.save(update_fields=["photo", "photo_thumbnail", "updated_at"])
+
+
+@transaction.atomic
+def set_home(user: User, **fields) -> Home:
+    """Create or move the member's home (commune, quartier, address, landmark, pin)."""
+    home, _created = Home.objects.update_or_create(user=user, defaults=fields)
+    return home
+
+
+@transaction.atomic
+def close_account(user: User) -> None:
+    """Erase the member's personal data and keep a blank row that says a former member
+    existed, so what they wrote stays attributed to "former member".
+
+    The password becomes unusable, which also ends the member's sessions on every device
+    (Django checks a hash of the password with each session).
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_closed:
+        return
+    profile = Profile.objects.select_for_update().get(user=user)
+    _delete_files_after_commit([profile.photo.name, profile.photo_thumbnail.name])
+    Profile.objects.filter(user=user).delete()
+    Profile.objects.create(user=user)
+    Home.objects.filter(user=user).delete()
+    EmailAddress.objects.filter(user=user).delete()
+
+    user.email = None
+    user.first_name = ""
+    user.last_name = ""
+    user.pseudonym = ""
+    user.mobile = ""
+    user.mobile_verified = False
+    user.landline = ""
+    user.hide_mobile = False
+    user.hide_landline = False
+    user.newsletter = False
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.closed_at = timezone.now()
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    logger.info("Account %s closed", user.pk)

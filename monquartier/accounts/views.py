@@ -1,0 +1,133 @@
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from monquartier.accounts import services
+from monquartier.accounts.forms import (
+    CloseAccountForm,
+    HomeForm,
+    IdentityForm,
+    PhonesForm,
+    PhotoForm,
+    ProfileForm,
+)
+from monquartier.accounts.models import Home, User
+from monquartier.communities import privacy
+from monquartier.communities.models import Commune
+from monquartier.core.protected_media import serve_protected_file
+
+
+def settings_index(request):
+    user = request.user
+    home = Home.objects.select_related("commune").filter(user=user).first()
+    return render(request, "accounts/settings_index.html", {"home": home})
+
+
+def edit_identity(request):
+    form = IdentityForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Vos informations sont enregistrées."))
+        response = redirect("accounts:settings")
+        # Apply the chosen language at once, not only at the next log-in.
+        response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
+        return response
+    return render(request, "accounts/edit_identity.html", {"form": form})
+
+
+def edit_phones(request):
+    form = PhonesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Vos numéros sont enregistrés."))
+        return redirect("accounts:phones")
+    return render(request, "accounts/edit_phones.html", {"form": form})
+
+
+def edit_profile(request):
+    profile = request.user.profile
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Votre profil est enregistré."))
+        return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/edit_profile.html",
+        {"form": form, "photo_form": PhotoForm(), "profile": profile},
+    )
+
+
+@require_POST
+def upload_photo(request):
+    photo_form = PhotoForm(request.POST, request.FILES)
+    if photo_form.is_valid():
+        try:
+            services.set_profile_photo(request.user, photo_form.cleaned_data["photo"])
+        except ValidationError as error:
+            photo_form.add_error("photo", error)
+    if photo_form.errors:
+        profile = request.user.profile
+        return render(
+            request,
+            "accounts/edit_profile.html",
+            {"form": ProfileForm(instance=profile), "photo_form": photo_form, "profile": profile},
+            status=400,
+        )
+    messages.success(request, _("Votre photo est enregistrée."))
+    return redirect("accounts:profile")
+
+
+@require_POST
+def delete_photo(request):
+    services.remove_profile_photo(request.user)
+    messages.success(request, _("Votre photo est supprimée."))
+    return redirect("accounts:profile")
+
+
+def edit_home(request):
+    home = Home.objects.filter(user=request.user).select_related("commune").first()
+    form = HomeForm(request.POST or None, instance=home)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in HomeForm.Meta.fields}
+        services.set_home(request.user, **fields)
+        messages.success(request, _("Votre adresse est enregistrée."))
+        # The first time, the next step of joining is on the home page.
+        return redirect("home" if home is None else "accounts:settings")
+    commune_centres = {
+        str(pk): [latitude, longitude]
+        for pk, latitude, longitude in Commune.objects.values_list("pk", "latitude", "longitude")
+    }
+    return render(
+        request,
+        "accounts/edit_home.html",
+        {"form": form, "home": home, "commune_centres": commune_centres},
+    )
+
+
+def close_account(request):
+    form = CloseAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.close_account(request.user)
+        logout(request)
+        messages.success(
+            request, _("Votre compte est fermé et vos données personnelles sont effacées.")
+        )
+        return redirect("home")
+    return render(request, "accounts/close_account.html", {"form": form})
+
+
+def member_photo(request, user_id: int, size: str):
+    if size not in ("full", "thumbnail"):
+        raise Http404
+    member = get_object_or_404(User.objects.select_related("profile"), pk=user_id)
+    if not privacy.can_see_photo(request.user, member):
+        raise Http404
+    profile = member.profile
+    return serve_protected_file(
+        profile.photo.name if size == "full" else profile.photo_thumbnail.name
+    )

@@ -1,0 +1,64 @@
+"""Start the demo: the web server and the task worker together, until Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from monquartier.core.demo import demo_logins
+
+
+class Command(BaseCommand):
+    help = "Run the web server and the task worker of the demo together."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+
+    def handle(self, *args, host: str, port: int, **options):
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        processes = {
+            "web": subprocess.Popen([*manage, "runserver", f"{host}:{port}"]),
+            "worker": subprocess.Popen([*manage, "db_worker", "--interval", "0.5"]),
+        }
+        time.sleep(2)
+        self.stdout.write(self._banner(host, port))
+
+        def stop(*_args):
+            for process in processes.values():
+                if process.poll() is None:
+                    process.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(process.poll() is None for process in processes.values()):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop()
+            for process in processes.values():
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        for name, process in processes.items():
+            if process.returncode not in (0, None, -signal.SIGTERM, -signal.SIGINT):
+                self.stderr.write(f"The {name} process stopped with code {process.returncode}.")
+
+    def _banner(self, host: str, port: int) -> str:
+        address = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104
+        lines = [
+            "",
+            "=" * 72,
+            f"MonQuartier demo: {address}",
+            f"E-mails and SMS sent by the demo: {address}dev/boite-d-envoi/",
+            f"Log-ins (password for all: {demo_logins()[0][2]})",
+        ]
+        lines += [f"  {role:<28} {email}" for role, email, _password in demo_logins()]
+        lines += ["Stop with Ctrl-C.", "=" * 72, ""]
+        return "\n".join(lines)

@@ -1,0 +1,82 @@
+/* The home pin on a Leaflet map, kept in sync with the latitude/longitude fields.
+   Without tiles (no network, blocked server) the map still takes a pin, the browser's
+   position still works, and the fields can be typed by hand. */
+(function () {
+  "use strict";
+  var el = document.getElementById("pin-map");
+  if (!el || !window.L) { return; }
+  var form = el.closest("form");
+  var lat = form.querySelector("[name=latitude]");
+  var lng = form.querySelector("[name=longitude]");
+  var commune = form.querySelector("[name=commune]");
+  var status = document.getElementById("map-status");
+  var locate = document.getElementById("locate-me");
+  var centresNode = document.getElementById("commune-centres");
+  var centres = centresNode ? JSON.parse(centresNode.textContent) : {};
+  var ABIDJAN = [5.345, -4.02];
+  var marker = null;
+
+  function say(text) { if (status) { status.textContent = text || ""; } }
+  function read(input) {
+    var value = parseFloat(String(input.value).replace(",", "."));
+    return isFinite(value) ? value : null;
+  }
+  function pinned() { return read(lat) !== null && read(lng) !== null; }
+
+  var start = pinned() ? [read(lat), read(lng)] : (centres[commune && commune.value] || ABIDJAN);
+  var map = L.map(el, { tap: true }).setView(start, pinned() ? 17 : 14);
+  var tiles = L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution });
+  var tileErrors = 0;
+  tiles.on("tileerror", function () {
+    tileErrors += 1;
+    if (tileErrors === 1) {
+      el.classList.add("map--offline");
+      say(el.dataset.msgOffline);
+    }
+  });
+  tiles.addTo(map);
+
+  function write(latlng) {
+    lat.value = latlng.lat.toFixed(6);
+    lng.value = latlng.lng.toFixed(6);
+    say(el.dataset.msgPlaced);
+  }
+  function place(latlng, zoom) {
+    if (!marker) {
+      marker = L.marker(latlng, { draggable: true, autoPan: true, title: el.dataset.msgMarker, alt: el.dataset.msgMarker });
+      marker.on("dragend", function () { write(marker.getLatLng()); });
+      marker.addTo(map);
+    } else {
+      marker.setLatLng(latlng);
+    }
+    write(L.latLng(latlng));
+    if (zoom) { map.setView(latlng, Math.max(map.getZoom(), 17)); }
+  }
+
+  if (pinned()) { place(start, false); }
+  map.on("click", function (event) { place(event.latlng, false); });
+
+  if (commune) {
+    commune.addEventListener("change", function () {
+      var centre = centres[commune.value];
+      if (centre && !marker) { map.setView(centre, 14); }
+    });
+  }
+  [lat, lng].forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (pinned()) { place([read(lat), read(lng)], true); }
+    });
+  });
+
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      say(el.dataset.msgLocating);
+      navigator.geolocation.getCurrentPosition(
+        function (position) { place([position.coords.latitude, position.coords.longitude], true); },
+        function () { say(el.dataset.msgGeoError); },
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+      );
+    });
+  }
+})();

@@ -1,0 +1,82 @@
+"""Shared fixtures: test settings, the personas, and helpers to read what was sent.
+
+The personas (see ARCHITECTURE.md): Awa is a resident, Yao her neighbour, Mariam works
+for the MonQuartier team (staff), Issa is an outsider with no tie to anyone.
+"""
+
+import pytest
+from django.core.cache import cache
+
+from monquartier.notifications.sms import dev as sms_dev
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SMS_BACKEND = "monquartier.notifications.sms.LocmemSMSBackend"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tasks run as they are enqueued; tests of the worker itself switch back to the
+    # database backend (see tests/notifications/test_tasks.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Argon2 is the production hasher (checked in test_settings.py); a fast one here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MAP_TILES_URL = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    # Rate limits live in the cache: one test's attempts must not count in the next.
+    cache.clear()
+    sms_dev.outbox.clear()
+    yield
+    sms_dev.outbox.clear()
+
+
+@pytest.fixture
+def sms_outbox():
+    return sms_dev.outbox
+
+
+@pytest.fixture
+def awa(db):
+    user = factories.make_user("Awa", "Koné", email="awa.kone@exemple.ci")
+    factories.make_home(user)
+    return user
+
+
+@pytest.fixture
+def yao(db):
+    user = factories.make_user(
+        "Yao", "Kouassi", email="yao.kouassi@exemple.ci", pseudonym="Yao de la Riviera"
+    )
+    factories.make_home(user, latitude=5.3595, longitude=-3.9605)
+    return user
+
+
+@pytest.fixture
+def mariam(db):
+    """Staff: the MonQuartier team."""
+    return factories.make_user(
+        "Mariam", "Bamba", email="mariam.bamba@monquartier.ci", is_staff=True
+    )
+
+
+@pytest.fixture
+def issa(db):
+    """An outsider: an account with no community and no tie to the others."""
+    user = factories.make_user("Issa", "Ouattara", email="issa.ouattara@exemple.ci")
+    factories.make_home(
+        user, commune_slug="yopougon", quartier="Niangon", latitude=5.3265, longitude=-4.1060
+    )
+    return user
+
+
+@pytest.fixture
+def awa_client(client, awa):
+    client.force_login(awa)
+    return client
