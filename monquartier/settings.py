@@ -175,7 +175,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "monquartier.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "monquartier.accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "monquartier.accounts.forms.SignupForm",
+    "login": "monquartier.accounts.forms.LoginForm",
+    "reset_password": "monquartier.accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "phone*", "password1*", "password2*"]

@@ -38,6 +38,15 @@ def _fresh_state():
 
 
 @pytest.fixture
+def communes(db):
+    """Reference data that a transactional test's flush removes: put it back."""
+    from monquartier.communities.communes import load_communes
+    from monquartier.communities.models import Commune
+
+    load_communes(Commune)
+
+
+@pytest.fixture
 def sms_outbox():
     return sms_dev.outbox
 

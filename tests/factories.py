@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from monquartier.accounts.models import Home, User
+from monquartier.communities.communes import load_communes
 from monquartier.communities.models import Commune
 
 PASSWORD = "Lagune-Ebrie-2026"
@@ -50,7 +51,12 @@ def make_user(
 
 
 def commune(slug: str = "cocody") -> Commune:
-    return Commune.objects.get(slug=slug)
+    found = Commune.objects.filter(slug=slug).first()
+    if found is None:
+        # A transactional test flushed the reference data: load it again.
+        load_communes(Commune)
+        found = Commune.objects.get(slug=slug)
+    return found
 
 
 def make_home(

@@ -52,9 +52,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return str(user.mobile), user.mobile_verified
 
     def set_phone_verified(self, user, phone: str) -> None:
-        if str(user.mobile) == phone:
-            user.mobile_verified = True
-            user.save(update_fields=["mobile_verified"])
+        # Called once the code is right. When the member changes number, the new one
+        # replaces the old only now: until then alerts keep going to the verified one.
+        user.mobile = phone
+        user.mobile_verified = True
+        user.save(update_fields=["mobile", "mobile_verified"])
 
     def get_user_by_phone(self, phone: str):
         # A mobile number is not an account's identity here: the spec lets one number

@@ -1,3 +1,5 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.core.exceptions import ValidationError
@@ -58,6 +60,7 @@ class SignupForm(AllauthSignupForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].label = _("Adresse e-mail")
+        self.fields["phone"].label = _("Téléphone mobile")
         self.fields["email"].widget.attrs.pop("placeholder", None)
         self.fields["password1"].widget.attrs.pop("placeholder", None)
         self.fields["password2"].widget.attrs.pop("placeholder", None)
@@ -70,6 +73,25 @@ class SignupForm(AllauthSignupForm):
 
     def clean_last_name(self):
         return _clean_person_name(self.cleaned_data["last_name"])
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Adresse e-mail")
+        # The page has its own "forgotten password" link under the button.
+        self.fields["password"].help_text = ""
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Rester connecté sur cet appareil")
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Adresse e-mail")
+        self.fields["email"].widget.attrs.pop("placeholder", None)
 
 
 class IdentityForm(forms.ModelForm):
@@ -204,6 +226,8 @@ __all__ = [
     "CloseAccountForm",
     "HomeForm",
     "IdentityForm",
+    "LoginForm",
+    "ResetPasswordForm",
     "PhonesForm",
     "PhotoForm",
     "ProfileForm",

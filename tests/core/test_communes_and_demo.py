@@ -1,0 +1,36 @@
+import pytest
+from django.core.management import call_command
+
+from monquartier.accounts.demo import DEMO_PASSWORD, named_logins
+from monquartier.accounts.models import Home, User
+from monquartier.communities.models import Commune
+
+ABIDJAN = {"Abobo", "Adjamé", "Anyama", "Attécoubé", "Bingerville", "Cocody", "Koumassi", "Marcory", "Plateau", "Port-Bouët", "Songon", "Treichville", "Yopougon"}
+
+
+@pytest.mark.django_db
+def test_the_communes_of_abidjan_and_the_main_towns_are_loaded():
+    assert set(Commune.objects.filter(district="Abidjan").values_list("name", flat=True)) == ABIDJAN
+    for town in ("Yamoussoukro", "Bouaké", "Daloa", "San-Pédro", "Korhogo", "Man", "Gagnoa"):
+        assert Commune.objects.filter(name=town).exists(), town
+    for commune in Commune.objects.all():
+        # Centres inside Côte d'Ivoire's bounding box.
+        assert 4.3 < commune.latitude < 10.8 and -8.7 < commune.longitude < -2.4, commune
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
+    call_command("load_demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    counts = (User.objects.count(), Home.objects.count())
+    call_command("load_demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (User.objects.count(), Home.objects.count()) == counts
+    assert counts[0] >= 30
+    communes = set(Home.objects.values_list("commune__slug", flat=True))
+    assert communes == {"cocody", "yopougon", "marcory", "plateau"}
+    assert all(str(mobile).startswith("+225") for mobile in User.objects.values_list("mobile", flat=True))
+    for _role, email, password in named_logins():
+        assert password == DEMO_PASSWORD
+        client.logout()
+        response = client.post("/compte/login/", {"login": email, "password": password})
+        assert response.status_code == 302, email
+    assert User.objects.filter(is_staff=True).exists()

@@ -1,0 +1,109 @@
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from monquartier.core.env import env_bool, env_choice, env_int, env_list, env_str
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(60),
+    "ALLOWED_HOSTS": "monquartier.ci",
+    "SMS_BACKEND": "monquartier.notifications.sms.ConsoleSMSBackend",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    # Not what the test process set for itself (DJANGO_ALLOW_ASYNC_UNSAFE for Playwright).
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PRODUCTION_ENV and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False), ("", False)])
+def test_env_bool_reads_the_usual_spellings(raw, expected):
+    assert env_bool("X", default=not expected, environ={"X": raw}) is expected
+
+
+@pytest.mark.parametrize(
+    ("reader", "raw"),
+    [
+        (lambda environ: env_bool("X", default=False, environ=environ), "peut-être"),
+        (lambda environ: env_int("X", 1, environ=environ), "douze"),
+        (lambda environ: env_int("X", 1, minimum=1, environ=environ), "0"),
+        (lambda environ: env_choice("X", "a", ("a", "b"), environ=environ), "c"),
+    ],
+)
+def test_env_helpers_fail_loudly_on_a_bad_value(reader, raw):
+    with pytest.raises(ImproperlyConfigured) as caught:
+        reader({"X": raw})
+    assert "X=" in str(caught.value)
+
+
+def test_env_helpers_defaults_and_lists():
+    assert env_str("X", "défaut", environ={}) == "défaut"
+    assert env_int("X", 7, environ={}) == 7
+    assert env_list("X", ["a"], environ={"X": " a.ci, b.ci ,,"}) == ["a.ci", "b.ci"]
+    with pytest.raises(ImproperlyConfigured):
+        env_str("X", environ={})
+
+
+def test_the_project_defaults():
+    assert settings.TIME_ZONE == "Africa/Abidjan"
+    assert settings.LANGUAGE_CODE == "fr"
+    assert [code for code, _name in settings.LANGUAGES] == ["fr", "en"]
+    assert settings.AUTH_USER_MODEL == "accounts.User"
+
+
+def test_production_refuses_to_start_without_its_secret():
+    result = manage("check", DJANGO_ENV="production", ALLOWED_HOSTS="monquartier.ci")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_debug_and_a_per_process_cache():
+    result = manage("check", **{**PRODUCTION_ENV, "DEBUG": "1"})
+    assert result.returncode != 0 and "DEBUG" in result.stderr
+    result = manage("check", **{**PRODUCTION_ENV, "CACHE_URL": "locmem://"})
+    assert result.returncode != 0 and "CACHE_URL" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_security_headers_on_every_page(client, db):
+    response = client.get(reverse("home"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("style-src")[0]
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "geolocation=(self)" in response["Permissions-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_health_check_answers_without_logging_in(client, db):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.content == b"ok"

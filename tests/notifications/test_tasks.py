@@ -1,0 +1,52 @@
+"""The verification e-mail and SMS leave the request: the page only writes a task row,
+and the worker (manage.py db_worker) sends them."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from tests.accounts.test_signup import signup_data
+
+
+@pytest.fixture
+def database_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def run_worker():
+    call_command("db_worker", batch=True, interval=0, startup_delay=False, verbosity=0)
+
+
+# The worker closes its database connection when it stops, as it does in production:
+# that needs a real transaction per statement, not the test's wrapping transaction.
+@pytest.mark.django_db(transaction=True)
+def test_sign_up_queues_the_email_and_the_worker_sends_it(client, database_tasks, sms_outbox):
+    response = client.post(reverse("account_signup"), signup_data())
+    assert response.status_code == 302
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "monquartier.notifications.tasks.send_email"
+    assert queued.status == "READY"
+    assert mail.outbox == []
+
+    run_worker()
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert mail.outbox[0].to == ["adjoua.konan@exemple.ci"]
+
+    link = re.search(r"http://testserver(/compte/confirm-email/\S+/)", mail.outbox[0].body).group(1)
+    client.post(link)
+    assert sms_outbox == []
+    sms_task = DBTaskResult.objects.get(task_path="monquartier.notifications.tasks.send_text_message")
+    assert sms_task.status == "READY"
+    run_worker()
+    assert [message.to for message in sms_outbox] == ["+2250707123456"]
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_failed_signup_queues_nothing(client, database_tasks):
+    client.post(reverse("account_signup"), signup_data(phone="123"))
+    assert not DBTaskResult.objects.exists()
