@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "monquartier.accounts",
     "monquartier.communities",
     "monquartier.notifications",
+    "monquartier.moderation",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from monquartier.core import views as core_views
 from monquartier.notifications import views as notification_views
@@ -13,7 +15,10 @@ urlpatterns = [
     path("sante/", core_views.health, name="health"),
     path("compte/", include("allauth.urls")),
     path("", include("monquartier.accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("monquartier.communities.urls")),
+    path("", include("monquartier.communities.public_urls")),
+    # Visitors choose their language too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("dev/boite-d-envoi/", notification_views.dev_outbox, name="dev_outbox"),
     path(
         "dev/boite-d-envoi/<int:message_id>/html/",

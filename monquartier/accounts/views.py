@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -94,10 +95,14 @@ def edit_home(request):
     form = HomeForm(request.POST or None, instance=home)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in HomeForm.Meta.fields}
-        services.set_home(request.user, **fields)
-        messages.success(request, _("Votre adresse est enregistrée."))
-        # The first time, the next step of joining is on the home page.
-        return redirect("home" if home is None else "accounts:settings")
+        try:
+            services.set_home(request.user, **fields)
+        except ValidationError as error:
+            form.add_error("latitude", error)
+        else:
+            messages.success(request, _("Votre adresse est enregistrée."))
+            # The first time, the next step of joining is on the home page.
+            return redirect("home" if home is None else "accounts:settings")
     commune_centres = {
         str(pk): [latitude, longitude]
         for pk, latitude, longitude in Commune.objects.values_list("pk", "latitude", "longitude")
@@ -121,6 +126,7 @@ def close_account(request):
     return render(request, "accounts/close_account.html", {"form": form})
 
 
+@login_not_required  # a référent's photo may be on a public page; privacy decides
 def member_photo(request, user_id: int, size: str):
     if size not in ("full", "thumbnail"):
         raise Http404

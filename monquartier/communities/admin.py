@@ -1,6 +1,16 @@
-from django.contrib import admin
+from datetime import timedelta
 
-from monquartier.communities.models import Commune
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from monquartier.communities import services
+from monquartier.communities.models import Commune, Community, Membership, MembershipStatus, Movement, Twinning
+
+ESCALATION_DAYS = 15
 
 
 @admin.register(Commune)
@@ -9,3 +19,134 @@ class CommuneAdmin(admin.ModelAdmin):
     list_filter = ["district"]
     search_fields = ["name", "region"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "commune", "created_at", "active_members", "validation_mode", "rural_exemption", "public_page"]
+    list_filter = ["validation_mode", "rural_exemption", "public_page", "commune__district"]
+    search_fields = ["name", "commune__name"]
+    readonly_fields = [
+        "area", "area_m2", "min_latitude", "max_latitude", "min_longitude", "max_longitude",
+        "centre_latitude", "centre_longitude", "created_at", "updated_at",
+    ]
+    fields = ["name", "commune", "validation_mode", "rural_exemption", "public_page", "presentation", *readonly_fields]
+    actions = ["grant_rural_exemption", "withdraw_rural_exemption"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("commune").annotate(
+            _active=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE))
+        )
+
+    @admin.display(description=_("membres"), ordering="_active")
+    def active_members(self, community):
+        return community._active
+
+    @admin.action(description=_("Accorder la dérogation rurale (surface non plafonnée)"))
+    def grant_rural_exemption(self, request, queryset):
+        updated = queryset.update(rural_exemption=True)
+        self.message_user(request, _("%(count)s communauté(s) dispensée(s) de la limite de 1 km².") % {"count": updated})
+
+    @admin.action(description=_("Retirer la dérogation rurale"))
+    def withdraw_rural_exemption(self, request, queryset):
+        queryset.update(rural_exemption=False)
+
+
+class WaitingSinceFilter(admin.SimpleListFilter):
+    title = _("attente")
+    parameter_name = "attente"
+
+    def lookups(self, request, model_admin):
+        return [("escalated", _("plus de 15 jours (à traiter par l'équipe)")), ("staff", _("communautés validées par l'équipe"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "escalated":
+            return queryset.filter(requested_at__lte=timezone.now() - timedelta(days=ESCALATION_DAYS))
+        if self.value() == "staff":
+            return queryset.filter(community__validation_mode="staff")
+        return queryset
+
+
+class PendingRequest(Membership):
+    class Meta:
+        proxy = True
+        verbose_name = _("demande d'adhésion en attente")
+        verbose_name_plural = _("demandes d'adhésion en attente")
+
+
+@admin.register(PendingRequest)
+class PendingRequestAdmin(admin.ModelAdmin):
+    """The staff queue of join requests: those of staff-validated communities, and those
+    nobody answered for 15 days."""
+
+    list_display = ["user", "community", "requested_at", "days_waiting", "validation_mode"]
+    list_filter = [WaitingSinceFilter, "community__validation_mode"]
+    search_fields = ["user__first_name", "user__last_name", "user__email", "community__name"]
+    actions = ["accept_requests", "refuse_requests"]
+    list_select_related = ["user", "community"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=MembershipStatus.PENDING).order_by("requested_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("jours d'attente"))
+    def days_waiting(self, membership):
+        return (timezone.now() - membership.requested_at).days
+
+    @admin.display(description=_("validation"))
+    def validation_mode(self, membership):
+        return membership.community.get_validation_mode_display()
+
+    @admin.action(description=_("Accepter les demandes choisies"))
+    def accept_requests(self, request, queryset):
+        done = 0
+        for membership in queryset:
+            try:
+                services.accept_join_request(request.user, membership)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{membership.user}: {' '.join(error.messages)}", messages.WARNING)
+        self.message_user(request, _("%(count)s demande(s) acceptée(s).") % {"count": done})
+
+    @admin.action(description=_("Refuser les demandes choisies (avec un motif)"))
+    def refuse_requests(self, request, queryset):
+        reason = (request.POST.get("reason") or "").strip()
+        if "apply" in request.POST and reason:
+            for membership in queryset:
+                try:
+                    services.refuse_join_request(request.user, membership, reason)
+                except ValidationError as error:
+                    self.message_user(request, f"{membership.user}: {' '.join(error.messages)}", messages.WARNING)
+            self.message_user(request, _("Demandes refusées ; le motif a été transmis."))
+            return None
+        return render(
+            request,
+            "admin/communities/refuse_requests.html",
+            {**self.admin_site.each_context(request), "queryset": queryset, "opts": self.model._meta, "missing_reason": "apply" in request.POST},
+        )
+
+
+@admin.register(Movement)
+class MovementAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "community", "kind", "member", "actor", "other_community"]
+    list_filter = ["kind"]
+    search_fields = ["community__name"]
+    list_select_related = ["community", "member", "actor", "other_community"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Twinning)
+class TwinningAdmin(admin.ModelAdmin):
+    list_display = ["requester", "partner", "status", "requested_at", "decided_at", "ended_at"]
+    list_filter = ["status"]
+    list_select_related = ["requester", "partner"]

@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,3 +40,273 @@ class Commune(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ValidationMode(models.TextChoices):
+    REFERENTS = "referents", _("par les référents")
+    STAFF = "staff", _("par l'équipe MonQuartier")
+
+
+class CommunityQuerySet(models.QuerySet):
+    def with_member_count(self) -> "CommunityQuerySet":
+        return self.annotate(
+            member_count=models.Count(
+                "memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE)
+            )
+        )
+
+
+class Community(models.Model):
+    """A named area of at most 1 km² (unless staff grant a rural exemption).
+
+    The area is a GeoJSON Polygon in WGS84 (longitude, latitude). Its bounding box is
+    kept in indexed columns and in CommunityCell rows, so that finding the community that
+    contains a point, or those an area might overlap, reads a handful of rows.
+    """
+
+    name = models.CharField(_("nom"), max_length=80)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="communities", verbose_name=_("commune")
+    )
+    area = models.JSONField(_("périmètre (GeoJSON)"))
+    area_m2 = models.FloatField(_("surface (m²)"))
+    min_latitude = models.FloatField(db_index=True)
+    max_latitude = models.FloatField()
+    min_longitude = models.FloatField(db_index=True)
+    max_longitude = models.FloatField()
+    centre_latitude = models.FloatField()
+    centre_longitude = models.FloatField()
+    validation_mode = models.CharField(
+        _("validation des adhésions"),
+        max_length=16,
+        choices=ValidationMode.choices,
+        default=ValidationMode.REFERENTS,
+    )
+    rural_exemption = models.BooleanField(
+        _("dérogation rurale (surface non plafonnée)"),
+        default=False,
+        help_text=_("Accordée par l'équipe : lève la limite de 1 km²."),
+    )
+    public_page = models.BooleanField(_("page publique activée"), default=False)
+    presentation = models.TextField(_("présentation publique"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("communauté")
+        verbose_name_plural = _("communautés")
+        indexes = [models.Index(fields=["commune", "name"], name="community_commune_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommunityCell(models.Model):
+    """One grid cell (0.01° of latitude and longitude, about 1.1 km) that a community's
+    bounding box touches. A point falls in exactly one cell, so the candidates for
+    "which community contains this point" are the rows of that cell: one index lookup,
+    whatever the number of communities."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="cells")
+    x = models.IntegerField()
+    y = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["x", "y", "community"], name="community_cell_unique")
+        ]
+
+
+class MembershipStatus(models.TextChoices):
+    PENDING = "pending", _("demande en attente")
+    ACTIVE = "active", _("membre")
+    REFUSED = "refused", _("demande refusée")
+    CANCELLED = "cancelled", _("demande annulée")
+    LEFT = "left", _("parti")
+    EXCLUDED = "excluded", _("exclu")
+
+
+OPEN_STATUSES = (MembershipStatus.PENDING, MembershipStatus.ACTIVE)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> "MembershipQuerySet":
+        return self.filter(status=MembershipStatus.ACTIVE)
+
+    def pending(self) -> "MembershipQuerySet":
+        return self.filter(status=MembershipStatus.PENDING)
+
+    def open(self) -> "MembershipQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def referents(self) -> "MembershipQuerySet":
+        return self.active().filter(is_referent=True)
+
+
+class Membership(models.Model):
+    """A person's tie to a community, from the join request to the departure.
+
+    At most one open (pending or active) membership per person: one community per
+    account. Ended memberships stay, for the history.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    status = models.CharField(
+        _("statut"), max_length=12, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
+    )
+    is_referent = models.BooleanField(_("référent"), default=False)
+    requested_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    joined_at = models.DateTimeField(_("membre depuis"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidée par"),
+    )
+    refusal_reason = models.TextField(_("motif du refus"), max_length=500, blank=True)
+    ended_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inscrit par"),
+        help_text=_("Le référent qui a inscrit ce voisin sans internet."),
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("adhésion")
+        verbose_name_plural = _("adhésions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="one_open_membership_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_referent=False) | Q(status=MembershipStatus.ACTIVE),
+                name="referents_are_active_members",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status"], name="membership_community_status"),
+            models.Index(fields=["status", "requested_at"], name="membership_status_requested"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.community} ({self.get_status_display()})"
+
+
+class MovementKind(models.TextChoices):
+    CREATED = "created", _("création de la communauté")
+    JOIN_REQUESTED = "join_requested", _("demande d'adhésion")
+    JOIN_CANCELLED = "join_cancelled", _("demande annulée")
+    JOIN_REFUSED = "join_refused", _("demande refusée")
+    ARRIVAL = "arrival", _("arrivée")
+    PROXY_REGISTRATION = "proxy_registration", _("inscription par un référent")
+    DEPARTURE = "departure", _("départ")
+    ACCOUNT_CLOSED = "account_closed", _("compte fermé")
+    EXCLUSION = "exclusion", _("exclusion")
+    REFERENT_ADDED = "referent_added", _("nouveau référent")
+    REFERENT_REMOVED = "referent_removed", _("fin du rôle de référent")
+    REFERENT_RESIGNED = "referent_resigned", _("référent qui se retire")
+    BOUNDARY_CHANGED = "boundary_changed", _("délimitation modifiée")
+    RENAMED = "renamed", _("nouveau nom")
+    TWINNING_REQUESTED = "twinning_requested", _("demande de jumelage")
+    TWINNING_STARTED = "twinning_started", _("jumelage")
+    TWINNING_DECLINED = "twinning_declined", _("jumelage refusé")
+    TWINNING_ENDED = "twinning_ended", _("fin de jumelage")
+
+
+class Movement(models.Model):
+    """One line of a community's history, visible to its members."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="movements")
+    kind = models.CharField(max_length=24, choices=MovementKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    other_community = models.ForeignKey(
+        Community, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["community", "-created_at", "-id"], name="movement_history")]
+
+    def __str__(self) -> str:
+        return f"{self.community}: {self.get_kind_display()}"
+
+
+class TwinningStatus(models.TextChoices):
+    REQUESTED = "requested", _("demandé")
+    ACTIVE = "active", _("actif")
+    DECLINED = "declined", _("refusé")
+    ENDED = "ended", _("terminé")
+
+
+class TwinningQuerySet(models.QuerySet):
+    def active(self) -> "TwinningQuerySet":
+        return self.filter(status=TwinningStatus.ACTIVE)
+
+    def involving(self, community: Community) -> "TwinningQuerySet":
+        return self.filter(Q(requester=community) | Q(partner=community))
+
+
+class Twinning(models.Model):
+    """A link between two nearby communities, asked by a référent of the requester and
+    accepted by a référent of the partner."""
+
+    requester = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="twinnings_asked")
+    partner = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="twinnings_received")
+    status = models.CharField(max_length=12, choices=TwinningStatus.choices, default=TwinningStatus.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TwinningQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("jumelage")
+        verbose_name_plural = _("jumelages")
+        constraints = [
+            models.CheckConstraint(condition=~Q(requester=models.F("partner")), name="twinning_two_communities"),
+            # One open (requested or active) twinning per pair, whichever side asked: the
+            # service locks both communities and checks the reverse direction.
+            models.UniqueConstraint(
+                fields=["requester", "partner"],
+                condition=Q(status__in=["requested", "active"]),
+                name="one_open_twinning_per_direction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester} ↔ {self.partner}"
+
+    def other_side(self, community: Community) -> Community:
+        return self.partner if community.pk == self.requester_id else self.requester

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from monquartier.accounts.models import Home
+from monquartier.communities.access import open_membership
 
 
 @login_not_required
@@ -12,7 +13,9 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "core/landing.html")
     home = Home.objects.filter(user=request.user).select_related("commune").first()
-    return render(request, "core/member_home.html", {"home": home})
+    return render(
+        request, "core/member_home.html", {"home": home, "membership": open_membership(request.user)}
+    )
 
 
 @login_not_required

@@ -15,6 +15,8 @@
   var centres = centresNode ? JSON.parse(centresNode.textContent) : {};
   var ABIDJAN = [5.345, -4.02];
   var marker = null;
+  var given = (el.dataset.centre || "").split(",").map(parseFloat);
+  var fallback = given.length === 2 && isFinite(given[0]) && isFinite(given[1]) ? given : ABIDJAN;
 
   function say(text) { if (status) { status.textContent = text || ""; } }
   function read(input) {
@@ -23,7 +25,7 @@
   }
   function pinned() { return read(lat) !== null && read(lng) !== null; }
 
-  var start = pinned() ? [read(lat), read(lng)] : (centres[commune && commune.value] || ABIDJAN);
+  var start = pinned() ? [read(lat), read(lng)] : (centres[commune && commune.value] || fallback);
   var map = L.map(el, { tap: true }).setView(start, pinned() ? 17 : 14);
   var tiles = L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution });
   var tileErrors = 0;
@@ -35,6 +37,15 @@
     }
   });
   tiles.addTo(map);
+
+  // An optional area to stay inside (the community, when a référent registers a neighbour).
+  var areaNode = el.dataset.areaContext && document.getElementById(el.dataset.areaContext);
+  if (areaNode) {
+    JSON.parse(areaNode.textContent).areas.forEach(function (item) {
+      var outline = L.geoJSON(item.area, { interactive: false, style: { color: "#b4470b", weight: 3, fillOpacity: 0.08 } }).addTo(map);
+      if (!pinned()) { map.fitBounds(outline.getBounds(), { padding: [16, 16] }); }
+    });
+  }
 
   function write(latlng) {
     lat.value = latlng.lat.toFixed(6);

@@ -135,7 +135,7 @@ def test_the_photo_is_served_to_its_owner_and_staff_only(client, awa, yao, maria
         client.force_login(viewer)
         assert client.get(url).status_code == 404
     client.logout()
-    assert client.get(url).status_code == 302  # to the log-in page
+    assert client.get(url).status_code == 404
 
 
 def test_the_photo_url_is_not_the_stored_file_name(awa_client, awa):

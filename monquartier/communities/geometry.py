@@ -1,0 +1,215 @@
+"""Community areas: reading them from GeoJSON, checking them, measuring them, finding them.
+
+Areas are GeoJSON Polygons in WGS84 (longitude, latitude). Lengths and surfaces are
+measured after projecting to the local UTM zone (Côte d'Ivoire lies in zones 29N and
+30N), where a metre is a metre to within 0.1 %. No GDAL: shapely and pyproj only, so the
+same code runs on SQLite and PostgreSQL.
+
+Finding candidates uses a grid of 0.01° cells (CommunityCell rows): a community is filed
+under every cell its bounding box touches, so the communities that could contain a point
+are those of the point's cell, and those an area could overlap are those of its cells.
+"""
+
+import json
+import math
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from pyproj import Transformer
+from shapely.geometry import Point, Polygon
+
+MAX_AREA_M2 = 1_000_000
+MAX_VERTICES = 250
+OVERLAP_TOLERANCE_M2 = 10.0
+TWINNING_MAX_DISTANCE_M = 3_000
+CELL_DEGREES = 0.01
+COORDINATE_DECIMALS = 7  # about 1 cm
+
+
+class AreaError(ValidationError):
+    pass
+
+
+@dataclass(frozen=True)
+class Bounds:
+    min_longitude: float
+    min_latitude: float
+    max_longitude: float
+    max_latitude: float
+
+
+def _fail(message: str, code: str) -> AreaError:
+    return AreaError(message, code=code)
+
+
+def parse_area(raw) -> Polygon:
+    """A GeoJSON Polygon (or a Feature holding one), as text or already decoded, to a
+    valid shapely Polygon. Raises AreaError with a message for the person drawing."""
+    if isinstance(raw, str | bytes):
+        try:
+            raw = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage") from None
+    if isinstance(raw, dict) and raw.get("type") == "Feature":
+        raw = raw.get("geometry")
+    if not isinstance(raw, dict) or raw.get("type") != "Polygon":
+        raise _fail(_("Le périmètre doit être un polygone."), "not_polygon")
+    rings = raw.get("coordinates")
+    if not isinstance(rings, list) or not rings:
+        raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
+    if len(rings) > 1:
+        raise _fail(_("Le périmètre doit être d'un seul tenant, sans trou."), "holes")
+    ring = rings[0]
+    if not isinstance(ring, list):
+        raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
+    if len(ring) > MAX_VERTICES + 1:
+        raise _fail(
+            _("Le périmètre a trop de points (%(count)s) : %(max)s au plus.")
+            % {"count": len(ring), "max": MAX_VERTICES},
+            "too_many_points",
+        )
+    points = []
+    for position in ring:
+        if (
+            not isinstance(position, list | tuple)
+            or len(position) < 2
+            or not all(isinstance(value, int | float) and not isinstance(value, bool) for value in position[:2])
+        ):
+            raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
+        longitude, latitude = float(position[0]), float(position[1])
+        if not (math.isfinite(longitude) and math.isfinite(latitude)):
+            raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
+        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+            raise _fail(_("Un point du périmètre est hors de la carte."), "out_of_range")
+        points.append((round(longitude, COORDINATE_DECIMALS), round(latitude, COORDINATE_DECIMALS)))
+    if len(points) > 1 and points[0] == points[-1]:
+        points = points[:-1]
+    distinct = list(dict.fromkeys(points))
+    if len(distinct) < 3:
+        raise _fail(_("Un périmètre a au moins 3 points."), "too_few_points")
+    polygon = Polygon(points)
+    if not polygon.is_valid:
+        raise _fail(
+            _("Les bords du périmètre se croisent. Déplacez les points pour qu'ils ne se coupent pas."),
+            "self_intersection",
+        )
+    if polygon.area == 0:
+        raise _fail(_("Les points du périmètre sont alignés : il n'entoure aucune surface."), "flat")
+    return shapely.geometry.polygon.orient(polygon, sign=1.0)
+
+
+def to_geojson(polygon: Polygon) -> dict:
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y] for x, y in polygon.exterior.coords]],
+    }
+
+
+def polygon_from_geojson(area: dict) -> Polygon:
+    """Areas already in the database were checked when saved: no checks here."""
+    return Polygon(area["coordinates"][0])
+
+
+_transformers = threading.local()
+
+
+def _utm_transformer(zone: int, south: bool) -> Transformer:
+    # pyproj transformers are costly to build and not to be shared between threads.
+    cache = getattr(_transformers, "cache", None)
+    if cache is None:
+        cache = _transformers.cache = {}
+    key = (zone, south)
+    if key not in cache:
+        epsg = (32700 if south else 32600) + zone
+        cache[key] = Transformer.from_crs(4326, epsg, always_xy=True)
+    return cache[key]
+
+
+def _zone_for(longitude: float, latitude: float) -> tuple[int, bool]:
+    zone = int((longitude + 180) // 6) + 1
+    return min(max(zone, 1), 60), latitude < 0
+
+
+def to_metres(geometry, *, like=None):
+    """Project to the UTM zone of `like` (default: the geometry itself)."""
+    reference = (like if like is not None else geometry).centroid
+    transformer = _utm_transformer(*_zone_for(reference.x, reference.y))
+
+    def project(coordinates: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coordinates[:, 0], coordinates[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geometry, project)
+
+
+def area_m2(polygon: Polygon) -> float:
+    return float(to_metres(polygon).area)
+
+
+def check_size(polygon: Polygon, *, rural_exemption: bool = False) -> float:
+    """The area in m², or AreaError past 1 km² (unless staff granted an exemption)."""
+    area = area_m2(polygon)
+    if area > MAX_AREA_M2 and not rural_exemption:
+        raise _fail(
+            _(
+                "Ce périmètre couvre %(area)s km² : une communauté couvre 1 km² au plus. "
+                "Resserrez-le autour de votre quartier."
+            )
+            % {"area": f"{area / 1_000_000:.2f}".replace(".", ",")},
+            "too_large",
+        )
+    return area
+
+
+def bounds_of(polygon: Polygon) -> Bounds:
+    min_x, min_y, max_x, max_y = polygon.bounds
+    return Bounds(min_longitude=min_x, min_latitude=min_y, max_longitude=max_x, max_latitude=max_y)
+
+
+def cell_of(longitude: float, latitude: float) -> tuple[int, int]:
+    return math.floor(longitude / CELL_DEGREES), math.floor(latitude / CELL_DEGREES)
+
+
+def cells_for(bounds: Bounds, margin_degrees: float = 0.0) -> list[tuple[int, int]]:
+    min_x, min_y = cell_of(bounds.min_longitude - margin_degrees, bounds.min_latitude - margin_degrees)
+    max_x, max_y = cell_of(bounds.max_longitude + margin_degrees, bounds.max_latitude + margin_degrees)
+    return [(x, y) for x in range(min_x, max_x + 1) for y in range(min_y, max_y + 1)]
+
+
+def covers(area: dict, longitude: float, latitude: float) -> bool:
+    """True when the point is inside the area or on its edge."""
+    return polygon_from_geojson(area).covers(Point(longitude, latitude))
+
+
+def overlap_m2(polygon: Polygon, other: Polygon) -> float:
+    """The surface two areas share, in m². A shared edge shares none."""
+    if not polygon.intersects(other):
+        return 0.0
+    metres = to_metres(polygon)
+    other_metres = to_metres(other, like=polygon)
+    return float(metres.intersection(other_metres).area)
+
+
+def overlaps(polygon: Polygon, other: Polygon) -> bool:
+    return overlap_m2(polygon, other) > OVERLAP_TOLERANCE_M2
+
+
+def distance_m(polygon: Polygon, other: Polygon) -> float:
+    return float(to_metres(polygon).distance(to_metres(other, like=polygon)))
+
+
+def degrees_for_metres(metres: float, latitude: float) -> float:
+    """A margin in degrees at least `metres` wide in both directions at this latitude."""
+    return metres / (111_320 * max(math.cos(math.radians(latitude)), 0.1))
+
+
+def pick_containing(candidates: Iterable, longitude: float, latitude: float):
+    """Of candidate communities, the one whose area covers the point (lowest id wins on a
+    shared edge, so the answer never depends on the order rows came in)."""
+    found = [community for community in candidates if covers(community.area, longitude, latitude)]
+    return min(found, key=lambda community: community.pk) if found else None
