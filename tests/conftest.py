@@ -89,3 +89,46 @@ def issa(db):
 def awa_client(client, awa):
     client.force_login(awa)
     return client
+
+
+# --- community personas: Riviera 2 (Awa référente, Yao member), Riviera 3 twinned
+# (Koffi référent, Aya member), Yopougon far away (Issa), Salif pending in Riviera 2.
+
+
+@pytest.fixture
+def riviera(awa, yao):
+    community = factories.make_community(awa, name="Riviera 2")
+    factories.add_member(community, yao)
+    return community
+
+
+@pytest.fixture
+def riviera3(db):
+    # 800 m east of Riviera 2: near enough to twin.
+    koffi = factories.make_user("Koffi", "Brou", email="koffi.brou@exemple.ci")
+    return factories.make_community(koffi, name="Riviera 3", centre=(5.3590, -3.9538))
+
+
+@pytest.fixture
+def koffi(riviera3):
+    from monquartier.communities.models import Membership
+
+    return Membership.objects.referents().get(community=riviera3).user
+
+
+@pytest.fixture
+def aya(riviera3):
+    return factories.add_member(riviera3, first_name="Aya", last_name="Kacou", email="aya.kacou@exemple.ci", pseudonym="Aya la couturière")
+
+
+@pytest.fixture
+def twinned(riviera, riviera3, aya):
+    return factories.twin(riviera, riviera3)
+
+
+@pytest.fixture
+def salif(riviera):
+    """A pending member of Riviera 2."""
+    user = factories.make_user("Salif", "Touré", email="salif.toure@exemple.ci")
+    factories.add_pending(riviera, user)
+    return user

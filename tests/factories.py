@@ -81,3 +81,77 @@ def uploaded_image(name: str = "photo.jpg", fmt: str = "JPEG", **options) -> Sim
         fmt, "application/octet-stream"
     )
     return SimpleUploadedFile(name, image_bytes(fmt, **options), content_type=content_type)
+
+
+# --- communities --------------------------------------------------------------------------
+
+# Riviera 2 (Cocody), where Awa and Yao live in the personas.
+RIVIERA = (5.3590, -3.9610)
+
+
+def square(latitude: float, longitude: float, side_m: float = 600) -> dict:
+    """A GeoJSON square of about side_m metres centred on the point."""
+    import math
+
+    half_lat = side_m / 2 / 110_574
+    half_lng = side_m / 2 / (111_320 * math.cos(math.radians(latitude)))
+    ring = [
+        [longitude - half_lng, latitude - half_lat],
+        [longitude + half_lng, latitude - half_lat],
+        [longitude + half_lng, latitude + half_lat],
+        [longitude - half_lng, latitude + half_lat],
+        [longitude - half_lng, latitude - half_lat],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def make_community(referent: User, *, name: str = "Riviera 2", centre=RIVIERA, side_m: float = 600, commune_slug="cocody", **fields):
+    """A community around `centre`, created by `referent` (who needs a home inside)."""
+    from monquartier.communities import services
+
+    if not Home.objects.filter(user=referent).exists():
+        make_home(referent, commune_slug=commune_slug, latitude=centre[0], longitude=centre[1])
+    community = services.create_community(
+        referent, name=name, commune=commune(commune_slug), area=square(*centre, side_m=side_m)
+    )
+    if fields:
+        for key, value in fields.items():
+            setattr(community, key, value)
+        community.save()
+    return community
+
+
+def add_member(community, user: User | None = None, *, referent: bool = False, **user_fields):
+    """An active member of the community, living near its centre."""
+    from monquartier.communities.models import Membership, MembershipStatus
+
+    if user is None:
+        user = make_user(**user_fields)
+    if not Home.objects.filter(user=user).exists():
+        make_home(user, commune_slug=community.commune.slug, latitude=community.centre_latitude, longitude=community.centre_longitude)
+    from django.utils import timezone
+
+    Membership.objects.create(
+        user=user, community=community, status=MembershipStatus.ACTIVE, is_referent=referent, joined_at=timezone.now()
+    )
+    return user
+
+
+def add_pending(community, user: User | None = None, **user_fields):
+    from monquartier.communities import services
+
+    if user is None:
+        user = make_user(**user_fields)
+    if not Home.objects.filter(user=user).exists():
+        make_home(user, commune_slug=community.commune.slug, latitude=community.centre_latitude, longitude=community.centre_longitude)
+    return services.request_to_join(user, community)
+
+
+def twin(first, second):
+    """An active twinning between two communities."""
+    from monquartier.communities import services
+    from monquartier.communities.models import Membership
+
+    asker = Membership.objects.referents().filter(community=first).first().user
+    accepter = Membership.objects.referents().filter(community=second).first().user
+    return services.accept_twinning(accepter, services.request_twinning(asker, first, second))

@@ -93,13 +93,13 @@ def parse_area(raw) -> Polygon:
     if len(distinct) < 3:
         raise _fail(_("Un périmètre a au moins 3 points."), "too_few_points")
     polygon = Polygon(points)
+    if polygon.convex_hull.area == 0:
+        raise _fail(_("Les points du périmètre sont alignés : il n'entoure aucune surface."), "flat")
     if not polygon.is_valid:
         raise _fail(
             _("Les bords du périmètre se croisent. Déplacez les points pour qu'ils ne se coupent pas."),
             "self_intersection",
         )
-    if polygon.area == 0:
-        raise _fail(_("Les points du périmètre sont alignés : il n'entoure aucune surface."), "flat")
     return shapely.geometry.polygon.orient(polygon, sign=1.0)
 
 

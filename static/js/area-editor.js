@@ -98,8 +98,7 @@
       icon: L.divIcon({ className: "area-home", iconSize: [16, 16] }),
       title: msg.msgHome, alt: msg.msgHome, interactive: false, keyboard: false
     }).addTo(map);
-    homeMarker.getElement().setAttribute("role", "img");
-    homeMarker.getElement().setAttribute("aria-label", msg.msgHome || "");
+    homeMarker.getElement().setAttribute("aria-label", msg.msgHome || "");  // a div: no alt
   }
 
   var shape = L.polygon([], { color: BRAND, weight: 3, fillColor: BRAND, fillOpacity: 0.2, interactive: false }).addTo(map);
@@ -206,8 +205,7 @@
   function rebuild() {
     var n = points.length, i;
     handles.clearLayers();
-    vertices = [];
-    midpoints = [];
+    vertices = []; midpoints = [];
     for (i = 0; i < n; i++) { addVertex(i); }
     for (i = 0; i < (n >= 3 ? n : n - 1); i++) { addMidpoint(i); }  // open line below 3 points
     select(selected < n ? selected : -1);
@@ -243,8 +241,7 @@
   }
   if (restartButton) {
     restartButton.addEventListener("click", function () {
-      points = [];
-      selected = -1;
+      points = []; selected = -1;
       rebuild();
     });
   }
