@@ -55,6 +55,10 @@ test: install browser lint check
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests
 
+# Benchmarks run on PostgreSQL (BENCH_DATABASE_URL, default: the local server).
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 lock: $(VENV)/.installed
 	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --quiet -o requirements.lock
 
