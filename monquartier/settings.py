@@ -125,6 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # A file, not memory, for the test database: the browser tests' live server then
+    # opens its own connection in each thread instead of sharing the test's.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = env_str("CACHE_URL", "locmem://")

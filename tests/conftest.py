@@ -118,7 +118,13 @@ def koffi(riviera3):
 
 @pytest.fixture
 def aya(riviera3):
-    return factories.add_member(riviera3, first_name="Aya", last_name="Kacou", email="aya.kacou@exemple.ci", pseudonym="Aya la couturière")
+    return factories.add_member(
+        riviera3,
+        first_name="Aya",
+        last_name="Kacou",
+        email="aya.kacou@exemple.ci",
+        pseudonym="Aya la couturière",
+    )
 
 
 @pytest.fixture

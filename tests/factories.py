@@ -105,7 +105,15 @@ def square(latitude: float, longitude: float, side_m: float = 600) -> dict:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def make_community(referent: User, *, name: str = "Riviera 2", centre=RIVIERA, side_m: float = 600, commune_slug="cocody", **fields):
+def make_community(
+    referent: User,
+    *,
+    name: str = "Riviera 2",
+    centre=RIVIERA,
+    side_m: float = 600,
+    commune_slug="cocody",
+    **fields,
+):
     """A community around `centre`, created by `referent` (who needs a home inside)."""
     from monquartier.communities import services
 
@@ -128,11 +136,20 @@ def add_member(community, user: User | None = None, *, referent: bool = False, *
     if user is None:
         user = make_user(**user_fields)
     if not Home.objects.filter(user=user).exists():
-        make_home(user, commune_slug=community.commune.slug, latitude=community.centre_latitude, longitude=community.centre_longitude)
+        make_home(
+            user,
+            commune_slug=community.commune.slug,
+            latitude=community.centre_latitude,
+            longitude=community.centre_longitude,
+        )
     from django.utils import timezone
 
     Membership.objects.create(
-        user=user, community=community, status=MembershipStatus.ACTIVE, is_referent=referent, joined_at=timezone.now()
+        user=user,
+        community=community,
+        status=MembershipStatus.ACTIVE,
+        is_referent=referent,
+        joined_at=timezone.now(),
     )
     return user
 
@@ -143,7 +160,12 @@ def add_pending(community, user: User | None = None, **user_fields):
     if user is None:
         user = make_user(**user_fields)
     if not Home.objects.filter(user=user).exists():
-        make_home(user, commune_slug=community.commune.slug, latitude=community.centre_latitude, longitude=community.centre_longitude)
+        make_home(
+            user,
+            commune_slug=community.commune.slug,
+            latitude=community.centre_latitude,
+            longitude=community.centre_longitude,
+        )
     return services.request_to_join(user, community)
 
 

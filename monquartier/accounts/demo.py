@@ -146,10 +146,10 @@ STREETS = ["Lot", "Îlot", "Villa", "Immeuble", "Cité"]
 
 NAMED = [
     # (role for the banner, first name, last name, quartier index, staff)
-    ("Résidente (Riviera 2)", "Awa", "Koné", 0, False),
-    ("Voisin (Riviera 2)", "Yao", "Kouassi", 0, False),
-    ("Résidente (Yopougon Niangon)", "Aminata", "Traoré", 3, False),
-    ("Résident (Marcory Zone 4)", "Kouadio", "N'Guessan", 5, False),
+    ("Référente, Riviera 2", "Awa", "Koné", 0, False),
+    ("Membre, Riviera 2", "Yao", "Kouassi", 0, False),
+    ("Référente, Yopougon Niangon", "Aminata", "Traoré", 3, False),
+    ("Référent, Marcory Zone 4", "Kouadio", "N'Guessan", 5, False),
     ("Équipe MonQuartier (staff)", "Mariam", "Bamba", 7, True),
 ]
 

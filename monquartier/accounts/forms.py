@@ -227,9 +227,9 @@ __all__ = [
     "HomeForm",
     "IdentityForm",
     "LoginForm",
-    "ResetPasswordForm",
     "PhonesForm",
     "PhotoForm",
     "ProfileForm",
+    "ResetPasswordForm",
     "SignupForm",
 ]

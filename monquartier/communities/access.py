@@ -21,14 +21,23 @@ class PendingMember(PermissionDenied):
 def open_membership(user) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return Membership.objects.open().select_related("community", "community__commune").filter(user=user).first()
+    return (
+        Membership.objects.open()
+        .select_related("community", "community__commune")
+        .filter(user=user)
+        .first()
+    )
 
 
 def get_community_for_member(user, community_id: int) -> tuple[Community, Membership | None]:
     """The community and the viewer's active membership in it (None for staff browsing)."""
     membership = (
         Membership.objects.select_related("community", "community__commune")
-        .filter(user=user, community_id=community_id, status__in=[MembershipStatus.ACTIVE, MembershipStatus.PENDING])
+        .filter(
+            user=user,
+            community_id=community_id,
+            status__in=[MembershipStatus.ACTIVE, MembershipStatus.PENDING],
+        )
         .first()
     )
     if membership is not None and membership.status == MembershipStatus.ACTIVE:
@@ -62,7 +71,10 @@ def get_member_of(community: Community, user_id: int) -> tuple[User, Membership]
 
 def get_pending_request(community: Community, membership_id: int) -> Membership:
     membership = (
-        Membership.objects.pending().select_related("user", "user__home", "community").filter(community=community, pk=membership_id).first()
+        Membership.objects.pending()
+        .select_related("user", "user__home", "community")
+        .filter(community=community, pk=membership_id)
+        .first()
     )
     if membership is None:
         raise Http404

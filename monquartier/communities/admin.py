@@ -8,7 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from monquartier.communities import services
-from monquartier.communities.models import Commune, Community, Membership, MembershipStatus, Movement, Twinning
+from monquartier.communities.models import (
+    Commune,
+    Community,
+    Membership,
+    MembershipStatus,
+    Movement,
+    Twinning,
+)
 
 ESCALATION_DAYS = 15
 
@@ -23,19 +30,48 @@ class CommuneAdmin(admin.ModelAdmin):
 
 @admin.register(Community)
 class CommunityAdmin(admin.ModelAdmin):
-    list_display = ["name", "commune", "created_at", "active_members", "validation_mode", "rural_exemption", "public_page"]
+    list_display = [
+        "name",
+        "commune",
+        "created_at",
+        "active_members",
+        "validation_mode",
+        "rural_exemption",
+        "public_page",
+    ]
     list_filter = ["validation_mode", "rural_exemption", "public_page", "commune__district"]
     search_fields = ["name", "commune__name"]
     readonly_fields = [
-        "area", "area_m2", "min_latitude", "max_latitude", "min_longitude", "max_longitude",
-        "centre_latitude", "centre_longitude", "created_at", "updated_at",
+        "area",
+        "area_m2",
+        "min_latitude",
+        "max_latitude",
+        "min_longitude",
+        "max_longitude",
+        "centre_latitude",
+        "centre_longitude",
+        "created_at",
+        "updated_at",
     ]
-    fields = ["name", "commune", "validation_mode", "rural_exemption", "public_page", "presentation", *readonly_fields]
+    fields = [
+        "name",
+        "commune",
+        "validation_mode",
+        "rural_exemption",
+        "public_page",
+        "presentation",
+        *readonly_fields,
+    ]
     actions = ["grant_rural_exemption", "withdraw_rural_exemption"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("commune").annotate(
-            _active=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("commune")
+            .annotate(
+                _active=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE))
+            )
         )
 
     @admin.display(description=_("membres"), ordering="_active")
@@ -45,7 +81,10 @@ class CommunityAdmin(admin.ModelAdmin):
     @admin.action(description=_("Accorder la dérogation rurale (surface non plafonnée)"))
     def grant_rural_exemption(self, request, queryset):
         updated = queryset.update(rural_exemption=True)
-        self.message_user(request, _("%(count)s communauté(s) dispensée(s) de la limite de 1 km².") % {"count": updated})
+        self.message_user(
+            request,
+            _("%(count)s communauté(s) dispensée(s) de la limite de 1 km².") % {"count": updated},
+        )
 
     @admin.action(description=_("Retirer la dérogation rurale"))
     def withdraw_rural_exemption(self, request, queryset):
@@ -57,11 +96,16 @@ class WaitingSinceFilter(admin.SimpleListFilter):
     parameter_name = "attente"
 
     def lookups(self, request, model_admin):
-        return [("escalated", _("plus de 15 jours (à traiter par l'équipe)")), ("staff", _("communautés validées par l'équipe"))]
+        return [
+            ("escalated", _("plus de 15 jours (à traiter par l'équipe)")),
+            ("staff", _("communautés validées par l'équipe")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "escalated":
-            return queryset.filter(requested_at__lte=timezone.now() - timedelta(days=ESCALATION_DAYS))
+            return queryset.filter(
+                requested_at__lte=timezone.now() - timedelta(days=ESCALATION_DAYS)
+            )
         if self.value() == "staff":
             return queryset.filter(community__validation_mode="staff")
         return queryset
@@ -86,7 +130,12 @@ class PendingRequestAdmin(admin.ModelAdmin):
     list_select_related = ["user", "community"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(status=MembershipStatus.PENDING).order_by("requested_at")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=MembershipStatus.PENDING)
+            .order_by("requested_at")
+        )
 
     def has_add_permission(self, request):
         return False
@@ -110,7 +159,9 @@ class PendingRequestAdmin(admin.ModelAdmin):
                 services.accept_join_request(request.user, membership)
                 done += 1
             except ValidationError as error:
-                self.message_user(request, f"{membership.user}: {' '.join(error.messages)}", messages.WARNING)
+                self.message_user(
+                    request, f"{membership.user}: {' '.join(error.messages)}", messages.WARNING
+                )
         self.message_user(request, _("%(count)s demande(s) acceptée(s).") % {"count": done})
 
     @admin.action(description=_("Refuser les demandes choisies (avec un motif)"))
@@ -121,13 +172,20 @@ class PendingRequestAdmin(admin.ModelAdmin):
                 try:
                     services.refuse_join_request(request.user, membership, reason)
                 except ValidationError as error:
-                    self.message_user(request, f"{membership.user}: {' '.join(error.messages)}", messages.WARNING)
+                    self.message_user(
+                        request, f"{membership.user}: {' '.join(error.messages)}", messages.WARNING
+                    )
             self.message_user(request, _("Demandes refusées ; le motif a été transmis."))
             return None
         return render(
             request,
             "admin/communities/refuse_requests.html",
-            {**self.admin_site.each_context(request), "queryset": queryset, "opts": self.model._meta, "missing_reason": "apply" in request.POST},
+            {
+                **self.admin_site.each_context(request),
+                "queryset": queryset,
+                "opts": self.model._meta,
+                "missing_reason": "apply" in request.POST,
+            },
         )
 
 

@@ -14,15 +14,24 @@ class AreaField(forms.CharField):
 
     widget = forms.HiddenInput
 
+    max_text = 40_000
+
     def __init__(self, **kwargs):
-        kwargs.setdefault("error_messages", {"required": _("Dessinez le périmètre sur la carte (3 points au moins).")})
-        kwargs.setdefault("max_length", 40_000)
+        kwargs.setdefault(
+            "error_messages",
+            {"required": _("Dessinez le périmètre sur la carte (3 points au moins).")},
+        )
         super().__init__(**kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
+        if len(value) > self.max_text:
+            raise ValidationError(
+                _("Le périmètre envoyé est trop long. Redessinez-le avec moins de points."),
+                code="too_long",
+            )
         return geometry.parse_area(value)
 
     def prepare_value(self, value):
@@ -35,9 +44,13 @@ class CreateCommunityForm(forms.Form):
     name = forms.CharField(
         label=_("Nom de la communauté"),
         max_length=80,
-        help_text=_("Le nom du quartier tel que les voisins le disent, par exemple « Riviera 2 – Allée des Manguiers »."),
+        help_text=_(
+            "Le nom du quartier tel que les voisins le disent, par exemple « Riviera 2 – Allée des Manguiers »."
+        ),
     )
-    commune = forms.ModelChoiceField(queryset=Commune.objects.order_by("district", "name"), label=_("Commune"))
+    commune = forms.ModelChoiceField(
+        queryset=Commune.objects.order_by("district", "name"), label=_("Commune")
+    )
     area = AreaField(label=_("Périmètre"))
 
 
@@ -55,8 +68,12 @@ class RefusalForm(forms.Form):
         label=_("Motif du refus"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Il sera montré à la personne. Par exemple : votre domicile est hors du périmètre."),
-        error_messages={"required": _("Indiquez le motif du refus : il sera montré à la personne.")},
+        help_text=_(
+            "Il sera montré à la personne. Par exemple : votre domicile est hors du périmètre."
+        ),
+        error_messages={
+            "required": _("Indiquez le motif du refus : il sera montré à la personne.")
+        },
     )
 
 
@@ -66,7 +83,9 @@ class ExclusionForm(forms.Form):
         min_length=10,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Des faits : ce qui s'est passé, quand. L'équipe MonQuartier examine chaque demande."),
+        help_text=_(
+            "Des faits : ce qui s'est passé, quand. L'équipe MonQuartier examine chaque demande."
+        ),
     )
 
 
@@ -79,7 +98,9 @@ class CommunitySettingsForm(forms.Form):
     public_page = forms.BooleanField(
         required=False,
         label=_("Activer la page publique de la communauté"),
-        help_text=_("Visible de tous : nom, date de création, nombre de membres, présentation et nom du référent."),
+        help_text=_(
+            "Visible de tous : nom, date de création, nombre de membres, présentation et nom du référent."
+        ),
     )
     presentation = forms.CharField(
         label=_("Présentation publique"),
@@ -104,25 +125,38 @@ class TwinningRequestForm(forms.Form):
     def clean_partner(self):
         partner = self.nearby.get(self.cleaned_data["partner"])
         if partner is None:
-            raise ValidationError(_("Choisissez une communauté de la liste."), code="invalid_choice")
+            raise ValidationError(
+                _("Choisissez une communauté de la liste."), code="invalid_choice"
+            )
         return partner
 
 
 class NeighbourForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=60)
     last_name = forms.CharField(label=_("Nom"), max_length=60)
-    mobile = PhoneFormField(mobile=True, label=_("Téléphone mobile"), help_text=_("Il recevra les alertes par SMS."))
+    mobile = PhoneFormField(
+        mobile=True, label=_("Téléphone mobile"), help_text=_("Il recevra les alertes par SMS.")
+    )
     email = forms.EmailField(label=_("Adresse e-mail (facultative)"), required=False)
     quartier = forms.CharField(label=_("Quartier"), max_length=80)
-    address_details = forms.CharField(label=_("Adresse"), max_length=200, required=False, help_text=_("Lot, îlot, rue, immeuble, porte…"))
+    address_details = forms.CharField(
+        label=_("Adresse"),
+        max_length=200,
+        required=False,
+        help_text=_("Lot, îlot, rue, immeuble, porte…"),
+    )
     landmark = forms.CharField(label=_("Point de repère"), max_length=200, required=False)
     latitude = forms.FloatField(
-        label=_("Latitude"), min_value=-90, max_value=90,
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         error_messages={"required": _("Placez son domicile sur la carte.")},
     )
     longitude = forms.FloatField(
-        label=_("Longitude"), min_value=-180, max_value=180,
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         error_messages={"required": _("Placez son domicile sur la carte.")},
     )

@@ -49,7 +49,10 @@ def _fail(message: str, code: str) -> AreaError:
 
 def parse_area(raw) -> Polygon:
     """A GeoJSON Polygon (or a Feature holding one), as text or already decoded, to a
-    valid shapely Polygon. Raises AreaError with a message for the person drawing."""
+    valid shapely Polygon. Raises AreaError with a message for the person drawing.
+    A Polygon passes through the same checks (forms hand services what they parsed)."""
+    if isinstance(raw, Polygon):
+        raw = to_geojson(raw)
     if isinstance(raw, str | bytes):
         try:
             raw = json.loads(raw)
@@ -78,7 +81,10 @@ def parse_area(raw) -> Polygon:
         if (
             not isinstance(position, list | tuple)
             or len(position) < 2
-            or not all(isinstance(value, int | float) and not isinstance(value, bool) for value in position[:2])
+            or not all(
+                isinstance(value, int | float) and not isinstance(value, bool)
+                for value in position[:2]
+            )
         ):
             raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
         longitude, latitude = float(position[0]), float(position[1])
@@ -94,10 +100,14 @@ def parse_area(raw) -> Polygon:
         raise _fail(_("Un périmètre a au moins 3 points."), "too_few_points")
     polygon = Polygon(points)
     if polygon.convex_hull.area == 0:
-        raise _fail(_("Les points du périmètre sont alignés : il n'entoure aucune surface."), "flat")
+        raise _fail(
+            _("Les points du périmètre sont alignés : il n'entoure aucune surface."), "flat"
+        )
     if not polygon.is_valid:
         raise _fail(
-            _("Les bords du périmètre se croisent. Déplacez les points pour qu'ils ne se coupent pas."),
+            _(
+                "Les bords du périmètre se croisent. Déplacez les points pour qu'ils ne se coupent pas."
+            ),
             "self_intersection",
         )
     return shapely.geometry.polygon.orient(polygon, sign=1.0)
@@ -176,8 +186,12 @@ def cell_of(longitude: float, latitude: float) -> tuple[int, int]:
 
 
 def cells_for(bounds: Bounds, margin_degrees: float = 0.0) -> list[tuple[int, int]]:
-    min_x, min_y = cell_of(bounds.min_longitude - margin_degrees, bounds.min_latitude - margin_degrees)
-    max_x, max_y = cell_of(bounds.max_longitude + margin_degrees, bounds.max_latitude + margin_degrees)
+    min_x, min_y = cell_of(
+        bounds.min_longitude - margin_degrees, bounds.min_latitude - margin_degrees
+    )
+    max_x, max_y = cell_of(
+        bounds.max_longitude + margin_degrees, bounds.max_latitude + margin_degrees
+    )
     return [(x, y) for x in range(min_x, max_x + 1) for y in range(min_y, max_y + 1)]
 
 

@@ -24,7 +24,9 @@ def community_containing(latitude: float, longitude: float) -> Community | None:
     return geometry.pick_containing(candidates, longitude, latitude)
 
 
-def communities_overlapping(polygon, *, exclude: Community | None = None) -> list[tuple[Community, float]]:
+def communities_overlapping(
+    polygon, *, exclude: Community | None = None
+) -> list[tuple[Community, float]]:
     """Communities sharing more than a sliver of surface with the polygon, with the
     surface shared in m²."""
     candidates = _in_cells(geometry.cells_for(geometry.bounds_of(polygon)))
@@ -38,7 +40,9 @@ def communities_overlapping(polygon, *, exclude: Community | None = None) -> lis
     return found
 
 
-def communities_near(polygon, *, within_m: float, exclude: Community | None = None) -> list[tuple[Community, float]]:
+def communities_near(
+    polygon, *, within_m: float, exclude: Community | None = None
+) -> list[tuple[Community, float]]:
     """Communities whose area lies within `within_m` metres of the polygon (touching
     ones included), nearest first."""
     bounds = geometry.bounds_of(polygon)
@@ -70,7 +74,10 @@ def store_area(community: Community, polygon) -> None:
 
 def index_cells(community: Community) -> None:
     bounds = geometry.Bounds(
-        community.min_longitude, community.min_latitude, community.max_longitude, community.max_latitude
+        community.min_longitude,
+        community.min_latitude,
+        community.max_longitude,
+        community.max_latitude,
     )
     CommunityCell.objects.filter(community=community).delete()
     CommunityCell.objects.bulk_create(

@@ -119,6 +119,9 @@ class CommunityCell(models.Model):
             models.UniqueConstraint(fields=["x", "y", "community"], name="community_cell_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"({self.x}, {self.y}) → {self.community_id}"
+
 
 class MembershipStatus(models.TextChoices):
     PENDING = "pending", _("demande en attente")
@@ -158,7 +161,10 @@ class Membership(models.Model):
     )
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
     status = models.CharField(
-        _("statut"), max_length=12, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
+        _("statut"),
+        max_length=12,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.PENDING,
     )
     is_referent = models.BooleanField(_("référent"), default=False)
     requested_at = models.DateTimeField(_("demandée le"), default=timezone.now)
@@ -248,7 +254,9 @@ class Movement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["community", "-created_at", "-id"], name="movement_history")]
+        indexes = [
+            models.Index(fields=["community", "-created_at", "-id"], name="movement_history")
+        ]
 
     def __str__(self) -> str:
         return f"{self.community}: {self.get_kind_display()}"
@@ -273,9 +281,15 @@ class Twinning(models.Model):
     """A link between two nearby communities, asked by a référent of the requester and
     accepted by a référent of the partner."""
 
-    requester = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="twinnings_asked")
-    partner = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="twinnings_received")
-    status = models.CharField(max_length=12, choices=TwinningStatus.choices, default=TwinningStatus.REQUESTED)
+    requester = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="twinnings_asked"
+    )
+    partner = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="twinnings_received"
+    )
+    status = models.CharField(
+        max_length=12, choices=TwinningStatus.choices, default=TwinningStatus.REQUESTED
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -295,7 +309,9 @@ class Twinning(models.Model):
         verbose_name = _("jumelage")
         verbose_name_plural = _("jumelages")
         constraints = [
-            models.CheckConstraint(condition=~Q(requester=models.F("partner")), name="twinning_two_communities"),
+            models.CheckConstraint(
+                condition=~Q(requester=models.F("partner")), name="twinning_two_communities"
+            ),
             # One open (requested or active) twinning per pair, whichever side asked: the
             # service locks both communities and checks the reverse direction.
             models.UniqueConstraint(

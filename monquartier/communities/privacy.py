@@ -47,7 +47,9 @@ def active_community_id(user) -> int | None:
     )
 
 
-def relation_between_communities(viewer_community_id: int | None, member_community_id: int | None) -> Relation:
+def relation_between_communities(
+    viewer_community_id: int | None, member_community_id: int | None
+) -> Relation:
     if viewer_community_id is None or member_community_id is None:
         return Relation.OTHER
     if viewer_community_id == member_community_id:

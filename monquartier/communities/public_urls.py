@@ -7,5 +7,7 @@ app_name = "public"
 urlpatterns = [
     path("communautes/", public_views.communes, name="communes"),
     path("communautes/<slug:slug>/", public_views.commune, name="commune"),
-    path("communautes/<slug:slug>/<int:community_id>/", public_views.community_page, name="community"),
+    path(
+        "communautes/<slug:slug>/<int:community_id>/", public_views.community_page, name="community"
+    ),
 ]

@@ -19,10 +19,9 @@ COMMUNITIES_PER_PAGE = 40
 @login_not_required
 @cache_control(public=True, max_age=300)
 def communes(request):
-    rows = (
-        Commune.objects.annotate(community_count=Count("communities"), first_created=Min("communities__created_at"))
-        .order_by("district", "name")
-    )
+    rows = Commune.objects.annotate(
+        community_count=Count("communities"), first_created=Min("communities__created_at")
+    ).order_by("district", "name")
     districts: dict[str, list] = {}
     for commune in rows:
         districts.setdefault(commune.district, []).append(commune)
@@ -41,7 +40,9 @@ def commune(request, slug: str):
         {
             "name": community.name,
             "area": community.area,
-            "url": reverse("public:community", args=[commune.slug, community.pk]) if community.public_page else None,
+            "url": reverse("public:community", args=[commune.slug, community.pk])
+            if community.public_page
+            else None,
             "highlight": False,
         }
         for community in page
@@ -52,7 +53,11 @@ def commune(request, slug: str):
         {
             "commune": commune,
             "page": page,
-            "map_context": {"areas": areas, "pins": [], "centre": [commune.latitude, commune.longitude]},
+            "map_context": {
+                "areas": areas,
+                "pins": [],
+                "centre": [commune.latitude, commune.longitude],
+            },
         },
     )
 
@@ -61,7 +66,9 @@ def commune(request, slug: str):
 @cache_control(public=True, max_age=300)
 def community_page(request, slug: str, community_id: int):
     community = get_object_or_404(
-        Community.objects.with_member_count().select_related("commune"), pk=community_id, commune__slug=slug
+        Community.objects.with_member_count().select_related("commune"),
+        pk=community_id,
+        commune__slug=slug,
     )
     if not community.public_page:
         raise Http404
@@ -69,7 +76,8 @@ def community_page(request, slug: str, community_id: int):
         {
             "name": privacy.public_name(membership.user),
             "photo_url": reverse("accounts:photo", args=[membership.user_id, "thumbnail"])
-            if membership.user.profile.show_photo_on_public_page and membership.user.profile.photo_thumbnail
+            if membership.user.profile.show_photo_on_public_page
+            and membership.user.profile.photo_thumbnail
             else None,
         }
         for membership in Membership.objects.referents()
@@ -83,6 +91,12 @@ def community_page(request, slug: str, community_id: int):
         {
             "community": community,
             "referents": referents,
-            "map_context": {"areas": [{"name": community.name, "area": community.area, "url": None, "highlight": True}], "pins": [], "centre": None},
+            "map_context": {
+                "areas": [
+                    {"name": community.name, "area": community.area, "url": None, "highlight": True}
+                ],
+                "pins": [],
+                "centre": None,
+            },
         },
     )

@@ -37,15 +37,32 @@ NAME_MAX_LENGTH = 80
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _log(community: Community, kind: str, *, actor=None, member=None, other=None, detail: str = "") -> Movement:
+def _log(
+    community: Community, kind: str, *, actor=None, member=None, other=None, detail: str = ""
+) -> Movement:
     return Movement.objects.create(
-        community=community, kind=kind, actor=actor, member=member, other_community=other, detail=detail[:200]
+        community=community,
+        kind=kind,
+        actor=actor,
+        member=member,
+        other_community=other,
+        detail=detail[:200],
     )
 
 
-def _notify(recipients, *, kind: str, event: str, community=None, actor=None, url: str = "", **data) -> None:
+def _notify(
+    recipients, *, kind: str, event: str, community=None, actor=None, url: str = "", **data
+) -> None:
     Notification.objects.bulk_create(
-        Notification(recipient=recipient, kind=kind, event=event, community=community, actor=actor, url=url, data=data)
+        Notification(
+            recipient=recipient,
+            kind=kind,
+            event=event,
+            community=community,
+            actor=actor,
+            url=url,
+            data=data,
+        )
         for recipient in recipients
     )
 
@@ -94,10 +111,13 @@ def _require_referent_or_staff(actor: User, community: Community) -> None:
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if len(name) < 3:
-        raise ValidationError(_("Le nom de la communauté fait au moins 3 caractères."), code="name_short")
+        raise ValidationError(
+            _("Le nom de la communauté fait au moins 3 caractères."), code="name_short"
+        )
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError(
-            _("Le nom de la communauté fait %(max)s caractères au plus.") % {"max": NAME_MAX_LENGTH},
+            _("Le nom de la communauté fait %(max)s caractères au plus.")
+            % {"max": NAME_MAX_LENGTH},
             code="name_long",
         )
     return name
@@ -107,7 +127,8 @@ def _home_point(user: User) -> Point:
     home = Home.objects.filter(user=user).first()
     if home is None:
         raise ValidationError(
-            _("Indiquez d'abord votre adresse et placez votre domicile sur la carte."), code="no_home"
+            _("Indiquez d'abord votre adresse et placez votre domicile sur la carte."),
+            code="no_home",
         )
     return Point(home.longitude, home.latitude)
 
@@ -138,9 +159,15 @@ def create_community(user: User, *, name: str, commune: Commune, area) -> Commun
     polygon = geometry.parse_area(area)
     user = _lock_user(user)
     if _open_membership(user):
-        raise ValidationError(_("Vous faites déjà partie d'une communauté (ou votre demande est en attente)."), code="already_member")
+        raise ValidationError(
+            _("Vous faites déjà partie d'une communauté (ou votre demande est en attente)."),
+            code="already_member",
+        )
     if not polygon.covers(_home_point(user)):
-        raise geometry.AreaError(_("Votre domicile doit se trouver dans le périmètre de la communauté."), code="home_outside")
+        raise geometry.AreaError(
+            _("Votre domicile doit se trouver dans le périmètre de la communauté."),
+            code="home_outside",
+        )
     _lock_area_writes()
     area_m2 = _check_area(polygon, rural_exemption=False)
     community = Community(name=name, commune=commune, area_m2=area_m2)
@@ -149,7 +176,12 @@ def create_community(user: User, *, name: str, commune: Commune, area) -> Commun
     lookups.index_cells(community)
     now = timezone.now()
     Membership.objects.create(
-        user=user, community=community, status=MembershipStatus.ACTIVE, is_referent=True, requested_at=now, joined_at=now
+        user=user,
+        community=community,
+        status=MembershipStatus.ACTIVE,
+        is_referent=True,
+        requested_at=now,
+        joined_at=now,
     )
     _log(community, MovementKind.CREATED, actor=user, member=user)
     return community
@@ -160,14 +192,20 @@ def request_to_join(user: User, community: Community) -> Membership:
     """The user asks to join the community that contains their home."""
     user = _lock_user(user)
     if _open_membership(user):
-        raise ValidationError(_("Vous faites déjà partie d'une communauté (ou votre demande est en attente)."), code="already_member")
+        raise ValidationError(
+            _("Vous faites déjà partie d'une communauté (ou votre demande est en attente)."),
+            code="already_member",
+        )
     point = _home_point(user)
     if not geometry.covers(community.area, point.x, point.y):
         raise ValidationError(
-            _("Votre domicile n'est pas dans le périmètre de « %(name)s ».") % {"name": community.name},
+            _("Votre domicile n'est pas dans le périmètre de « %(name)s ».")
+            % {"name": community.name},
             code="home_outside",
         )
-    membership = Membership.objects.create(user=user, community=community, status=MembershipStatus.PENDING)
+    membership = Membership.objects.create(
+        user=user, community=community, status=MembershipStatus.PENDING
+    )
     _log(community, MovementKind.JOIN_REQUESTED, actor=user, member=user)
     if community.validation_mode == ValidationMode.REFERENTS:
         _notify(
@@ -184,7 +222,11 @@ def request_to_join(user: User, community: Community) -> Membership:
 
 @transaction.atomic
 def cancel_join_request(user: User) -> None:
-    membership = Membership.objects.select_for_update().filter(user=user, status=MembershipStatus.PENDING).first()
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(user=user, status=MembershipStatus.PENDING)
+        .first()
+    )
     if membership is None:
         raise ValidationError(_("Vous n'avez pas de demande en attente."), code="no_request")
     membership.status = MembershipStatus.CANCELLED
@@ -194,7 +236,11 @@ def cancel_join_request(user: User) -> None:
 
 
 def _pending_for_update(membership: Membership) -> Membership:
-    locked = Membership.objects.select_for_update().select_related("community", "user").get(pk=membership.pk)
+    locked = (
+        Membership.objects.select_for_update()
+        .select_related("community", "user")
+        .get(pk=membership.pk)
+    )
     if locked.status != MembershipStatus.PENDING:
         raise ValidationError(_("Cette demande a déjà été traitée."), code="already_decided")
     return locked
@@ -205,7 +251,9 @@ def accept_join_request(actor: User, membership: Membership) -> Membership:
     membership = _pending_for_update(membership)
     community = membership.community
     if community.validation_mode == ValidationMode.STAFF and not actor.is_staff:
-        raise PermissionDenied(_("Dans cette communauté, l'équipe MonQuartier valide les adhésions."))
+        raise PermissionDenied(
+            _("Dans cette communauté, l'équipe MonQuartier valide les adhésions.")
+        )
     _require_referent_or_staff(actor, community)
     membership.status = MembershipStatus.ACTIVE
     membership.joined_at = timezone.now()
@@ -228,11 +276,15 @@ def accept_join_request(actor: User, membership: Membership) -> Membership:
 def refuse_join_request(actor: User, membership: Membership, reason: str) -> Membership:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(_("Indiquez le motif du refus : il sera montré à la personne."), code="reason_required")
+        raise ValidationError(
+            _("Indiquez le motif du refus : il sera montré à la personne."), code="reason_required"
+        )
     membership = _pending_for_update(membership)
     community = membership.community
     if community.validation_mode == ValidationMode.STAFF and not actor.is_staff:
-        raise PermissionDenied(_("Dans cette communauté, l'équipe MonQuartier valide les adhésions."))
+        raise PermissionDenied(
+            _("Dans cette communauté, l'équipe MonQuartier valide les adhésions.")
+        )
     _require_referent_or_staff(actor, community)
     membership.status = MembershipStatus.REFUSED
     membership.refusal_reason = reason[:500]
@@ -256,9 +308,20 @@ def refuse_join_request(actor: User, membership: Membership, reason: str) -> Mem
 
 
 def _active_for_update(membership: Membership, community: Community) -> Membership:
-    locked = Membership.objects.select_for_update().select_related("user").filter(pk=membership.pk).first()
-    if locked is None or locked.community_id != community.pk or locked.status != MembershipStatus.ACTIVE:
-        raise ValidationError(_("Cette personne n'est pas membre de la communauté."), code="not_member")
+    locked = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if (
+        locked is None
+        or locked.community_id != community.pk
+        or locked.status != MembershipStatus.ACTIVE
+    ):
+        raise ValidationError(
+            _("Cette personne n'est pas membre de la communauté."), code="not_member"
+        )
     return locked
 
 
@@ -272,14 +335,27 @@ def make_referent(actor: User, membership: Membership) -> Membership:
     membership.is_referent = True
     membership.save(update_fields=["is_referent"])
     _log(community, MovementKind.REFERENT_ADDED, actor=actor, member=membership.user)
-    _notify([membership.user], kind=NotificationKind.MOVEMENT, event="referent_granted", community=community, actor=actor)
+    _notify(
+        [membership.user],
+        kind=NotificationKind.MOVEMENT,
+        event="referent_granted",
+        community=community,
+        actor=actor,
+    )
     return membership
 
 
 def _referent_count(community: Community) -> int:
     # Lock the référents' rows: two référents removing each other at once must not
     # leave the community with none.
-    return len(list(Membership.objects.referents().filter(community=community).select_for_update().values_list("pk", flat=True)))
+    return len(
+        list(
+            Membership.objects.referents()
+            .filter(community=community)
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+    )
 
 
 @transaction.atomic
@@ -287,27 +363,45 @@ def remove_referent(actor: User, membership: Membership) -> Membership:
     community = membership.community
     _require_referent(actor, community)
     if membership.user_id == actor.pk:
-        raise ValidationError(_("Pour quitter vous-même le rôle, utilisez « Ne plus être référent »."), code="self")
+        raise ValidationError(
+            _("Pour quitter vous-même le rôle, utilisez « Ne plus être référent »."), code="self"
+        )
     membership = _active_for_update(membership, community)
     if not membership.is_referent:
         raise ValidationError(_("Cette personne n'est pas référente."), code="not_referent")
     if _referent_count(community) <= 1:
-        raise ValidationError(_("Une communauté garde toujours au moins un référent."), code="last_referent")
+        raise ValidationError(
+            _("Une communauté garde toujours au moins un référent."), code="last_referent"
+        )
     membership.is_referent = False
     membership.save(update_fields=["is_referent"])
     _log(community, MovementKind.REFERENT_REMOVED, actor=actor, member=membership.user)
-    _notify([membership.user], kind=NotificationKind.MOVEMENT, event="referent_removed", community=community, actor=actor)
+    _notify(
+        [membership.user],
+        kind=NotificationKind.MOVEMENT,
+        event="referent_removed",
+        community=community,
+        actor=actor,
+    )
     return membership
 
 
 @transaction.atomic
 def resign_referent(user: User) -> Membership:
-    membership = Membership.objects.referents().select_for_update().filter(user=user).select_related("community").first()
+    membership = (
+        Membership.objects.referents()
+        .select_for_update()
+        .filter(user=user)
+        .select_related("community")
+        .first()
+    )
     if membership is None:
         raise ValidationError(_("Vous n'êtes pas référent."), code="not_referent")
     if _referent_count(membership.community) <= 1:
         raise ValidationError(
-            _("Vous êtes le seul référent : nommez d'abord un autre référent, puis quittez le rôle."),
+            _(
+                "Vous êtes le seul référent : nommez d'abord un autre référent, puis quittez le rôle."
+            ),
             code="last_referent",
         )
     membership.is_referent = False
@@ -322,14 +416,28 @@ def _ensure_a_referent(community: Community) -> None:
     if Membership.objects.referents().filter(community=community).exists():
         return
     successor = (
-        Membership.objects.active().filter(community=community).select_related("user").order_by("joined_at", "pk").first()
+        Membership.objects.active()
+        .filter(community=community)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+        .first()
     )
     if successor is None:
         return
     successor.is_referent = True
     successor.save(update_fields=["is_referent"])
-    _log(community, MovementKind.REFERENT_ADDED, member=successor.user, detail=_("succession automatique"))
-    _notify([successor.user], kind=NotificationKind.MOVEMENT, event="referent_succession", community=community)
+    _log(
+        community,
+        MovementKind.REFERENT_ADDED,
+        member=successor.user,
+        detail=_("succession automatique"),
+    )
+    _notify(
+        [successor.user],
+        kind=NotificationKind.MOVEMENT,
+        event="referent_succession",
+        community=community,
+    )
 
 
 def _end_membership(membership: Membership, status: str, kind: str, *, actor=None) -> None:
@@ -352,9 +460,12 @@ def _end_membership(membership: Membership, status: str, kind: str, *, actor=Non
 
 @transaction.atomic
 def leave_community(user: User) -> None:
-    membership = Membership.objects.select_for_update().select_related("community").filter(
-        user=user, status=MembershipStatus.ACTIVE
-    ).first()
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("community")
+        .filter(user=user, status=MembershipStatus.ACTIVE)
+        .first()
+    )
     if membership is None:
         raise ValidationError(_("Vous n'êtes membre d'aucune communauté."), code="not_member")
     Community.objects.select_for_update().filter(pk=membership.community_id).get()
@@ -363,9 +474,12 @@ def leave_community(user: User) -> None:
 
 def end_membership_for_closed_account(user: User) -> None:
     """Part of closing an account (accounts.services.close_account, same transaction)."""
-    membership = Membership.objects.select_for_update().select_related("community").filter(
-        user=user, status__in=[MembershipStatus.PENDING, MembershipStatus.ACTIVE]
-    ).first()
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("community")
+        .filter(user=user, status__in=[MembershipStatus.PENDING, MembershipStatus.ACTIVE])
+        .first()
+    )
     if membership is None:
         return
     if membership.status == MembershipStatus.PENDING:
@@ -386,12 +500,23 @@ def request_exclusion(actor: User, membership: Membership, reason: str) -> Exclu
     _require_referent(actor, community)
     membership = _active_for_update(membership, community)
     if membership.user_id == actor.pk:
-        raise ValidationError(_("Vous ne pouvez pas demander votre propre exclusion : quittez la communauté."), code="self")
+        raise ValidationError(
+            _("Vous ne pouvez pas demander votre propre exclusion : quittez la communauté."),
+            code="self",
+        )
     reason = (reason or "").strip()
     if len(reason) < 10:
-        raise ValidationError(_("Expliquez le motif en quelques mots (10 caractères au moins)."), code="reason_required")
-    if ExclusionRequest.objects.filter(community=community, member=membership.user, status=ExclusionStatus.PENDING).exists():
-        raise ValidationError(_("Une demande d'exclusion de cette personne est déjà en cours d'examen."), code="duplicate")
+        raise ValidationError(
+            _("Expliquez le motif en quelques mots (10 caractères au moins)."),
+            code="reason_required",
+        )
+    if ExclusionRequest.objects.filter(
+        community=community, member=membership.user, status=ExclusionStatus.PENDING
+    ).exists():
+        raise ValidationError(
+            _("Une demande d'exclusion de cette personne est déjà en cours d'examen."),
+            code="duplicate",
+        )
     return ExclusionRequest.objects.create(
         community=community, member=membership.user, requested_by=actor, reason=reason[:1000]
     )
@@ -400,7 +525,11 @@ def request_exclusion(actor: User, membership: Membership, reason: str) -> Exclu
 def _pending_exclusion(exclusion: ExclusionRequest, staff: User) -> ExclusionRequest:
     if not staff.is_staff:
         raise PermissionDenied(_("Seule l'équipe MonQuartier décide d'une exclusion."))
-    locked = ExclusionRequest.objects.select_for_update().select_related("community", "member").get(pk=exclusion.pk)
+    locked = (
+        ExclusionRequest.objects.select_for_update()
+        .select_related("community", "member")
+        .get(pk=exclusion.pk)
+    )
     if locked.status != ExclusionStatus.PENDING:
         raise ValidationError(_("Cette demande a déjà été traitée."), code="already_decided")
     return locked
@@ -414,13 +543,22 @@ def accept_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -
     exclusion.decided_at = timezone.now()
     exclusion.staff_note = note
     exclusion.save(update_fields=["status", "decided_by", "decided_at", "staff_note"])
-    membership = Membership.objects.active().select_for_update().select_related("community").filter(
-        user=exclusion.member, community=exclusion.community
-    ).first()
+    membership = (
+        Membership.objects.active()
+        .select_for_update()
+        .select_related("community")
+        .filter(user=exclusion.member, community=exclusion.community)
+        .first()
+    )
     if membership is not None:
         Community.objects.select_for_update().filter(pk=membership.community_id).get()
         _end_membership(membership, MembershipStatus.EXCLUDED, MovementKind.EXCLUSION, actor=staff)
-    _notify([exclusion.member], kind=NotificationKind.PLATFORM, event="excluded", community_name=exclusion.community.name)
+    _notify(
+        [exclusion.member],
+        kind=NotificationKind.PLATFORM,
+        event="excluded",
+        community_name=exclusion.community.name,
+    )
     return exclusion
 
 
@@ -462,7 +600,9 @@ def preview_boundary(community: Community, area) -> tuple[object, float, list[Us
 
 
 @transaction.atomic
-def change_boundary(actor: User, community: Community, area, *, leave_outside: bool = False) -> Community:
+def change_boundary(
+    actor: User, community: Community, area, *, leave_outside: bool = False
+) -> Community:
     _require_referent(actor, community)
     community = Community.objects.select_for_update().get(pk=community.pk)
     _lock_area_writes()
@@ -504,9 +644,14 @@ def update_community_settings(
         raise ValidationError(_("Mode de validation inconnu."), code="mode")
     presentation = (presentation or "").strip()
     if len(presentation) > 1000:
-        raise ValidationError(_("La présentation fait 1 000 caractères au plus."), code="presentation_long")
+        raise ValidationError(
+            _("La présentation fait 1 000 caractères au plus."), code="presentation_long"
+        )
     Community.objects.filter(pk=community.pk).update(
-        validation_mode=validation_mode, public_page=public_page, presentation=presentation, updated_at=timezone.now()
+        validation_mode=validation_mode,
+        public_page=public_page,
+        presentation=presentation,
+        updated_at=timezone.now(),
     )
     community.refresh_from_db()
     return community
@@ -529,9 +674,15 @@ def request_twinning(actor: User, community: Community, partner: Community) -> T
     if partner.pk == community.pk:
         raise ValidationError(_("Une communauté ne se jumelle pas avec elle-même."), code="self")
     # Lock both, in id order, so that two opposite requests at once cannot both pass.
-    list(Community.objects.select_for_update().filter(pk__in=[community.pk, partner.pk]).order_by("pk"))
+    list(
+        Community.objects.select_for_update()
+        .filter(pk__in=[community.pk, partner.pk])
+        .order_by("pk")
+    )
     if _open_twinning_between(community, partner):
-        raise ValidationError(_("Un jumelage avec cette communauté existe déjà ou est en attente."), code="duplicate")
+        raise ValidationError(
+            _("Un jumelage avec cette communauté existe déjà ou est en attente."), code="duplicate"
+        )
     distance = geometry.distance_m(
         geometry.polygon_from_geojson(community.area), geometry.polygon_from_geojson(partner.area)
     )
@@ -556,7 +707,11 @@ def request_twinning(actor: User, community: Community, partner: Community) -> T
 
 
 def _twinning_for_update(twinning: Twinning, *status: str) -> Twinning:
-    locked = Twinning.objects.select_for_update().select_related("requester", "partner").get(pk=twinning.pk)
+    locked = (
+        Twinning.objects.select_for_update()
+        .select_related("requester", "partner")
+        .get(pk=twinning.pk)
+    )
     if locked.status not in status:
         raise ValidationError(_("Ce jumelage a déjà changé d'état."), code="stale")
     return locked
@@ -608,10 +763,14 @@ def end_twinning(actor: User, twinning: Twinning) -> Twinning:
     twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED, TwinningStatus.ACTIVE)
     if twinning.status == TwinningStatus.REQUESTED:
         _require_referent(actor, twinning.requester)
-    elif not Membership.objects.referents().filter(
-        user=actor, community__in=[twinning.requester, twinning.partner]
-    ).exists():
-        raise PermissionDenied(_("Seuls les référents des deux communautés peuvent mettre fin au jumelage."))
+    elif (
+        not Membership.objects.referents()
+        .filter(user=actor, community__in=[twinning.requester, twinning.partner])
+        .exists()
+    ):
+        raise PermissionDenied(
+            _("Seuls les référents des deux communautés peuvent mettre fin au jumelage.")
+        )
     twinning.status = TwinningStatus.ENDED
     twinning.ended_by = actor
     twinning.ended_at = timezone.now()
@@ -622,8 +781,16 @@ def end_twinning(actor: User, twinning: Twinning) -> Twinning:
 
 
 def twinned_community_ids(community_id: int) -> list[int]:
-    pairs = Twinning.objects.active().filter(requester_id=community_id).values_list("partner_id", flat=True)
-    reverse = Twinning.objects.active().filter(partner_id=community_id).values_list("requester_id", flat=True)
+    pairs = (
+        Twinning.objects.active()
+        .filter(requester_id=community_id)
+        .values_list("partner_id", flat=True)
+    )
+    reverse = (
+        Twinning.objects.active()
+        .filter(partner_id=community_id)
+        .values_list("requester_id", flat=True)
+    )
     return list(pairs) + list(reverse)
 
 
@@ -651,10 +818,18 @@ def register_neighbour(
 
     _require_referent(actor, community)
     if not geometry.covers(community.area, longitude, latitude):
-        raise ValidationError(_("Le domicile de ce voisin doit être dans le périmètre de la communauté."), code="home_outside")
+        raise ValidationError(
+            _("Le domicile de ce voisin doit être dans le périmètre de la communauté."),
+            code="home_outside",
+        )
     email = (email or "").strip().lower()
     if email and User.objects.filter(email=email).exists():
-        raise ValidationError(_("Un compte existe déjà avec cette adresse e-mail : ce voisin peut demander à rejoindre la communauté lui-même."), code="email_taken")
+        raise ValidationError(
+            _(
+                "Un compte existe déjà avec cette adresse e-mail : ce voisin peut demander à rejoindre la communauté lui-même."
+            ),
+            code="email_taken",
+        )
     neighbour = User.objects.create_user(
         email=email or None,
         first_name=first_name,
@@ -707,4 +882,3 @@ def check_home_move(user: User, latitude: float, longitude: float) -> None:
             % {"name": membership.community.name},
             code="home_outside",
         )
-

@@ -13,11 +13,23 @@ urlpatterns = [
     path("c/<int:community_id>/", views.info, name="info"),
     path("c/<int:community_id>/annuaire/", views.directory, name="directory"),
     path("c/<int:community_id>/membres/<int:user_id>/", views.member_card, name="member"),
-    path("c/<int:community_id>/membres/<int:user_id>/exclusion/", views.request_exclusion, name="exclusion"),
+    path(
+        "c/<int:community_id>/membres/<int:user_id>/exclusion/",
+        views.request_exclusion,
+        name="exclusion",
+    ),
     path("c/<int:community_id>/historique/", views.history, name="history"),
     path("c/<int:community_id>/demandes/", views.requests, name="requests"),
-    path("c/<int:community_id>/demandes/<int:membership_id>/accepter/", views.accept_request, name="accept"),
-    path("c/<int:community_id>/demandes/<int:membership_id>/refuser/", views.refuse_request, name="refuse"),
+    path(
+        "c/<int:community_id>/demandes/<int:membership_id>/accepter/",
+        views.accept_request,
+        name="accept",
+    ),
+    path(
+        "c/<int:community_id>/demandes/<int:membership_id>/refuser/",
+        views.refuse_request,
+        name="refuse",
+    ),
     path("c/<int:community_id>/referents/", views.referents, name="referents"),
     path(
         "c/<int:community_id>/referents/<int:user_id>/<str:action>/",
@@ -32,5 +44,9 @@ urlpatterns = [
         views.twinning_action,
         name="twinning_action",
     ),
-    path("c/<int:community_id>/inscrire-un-voisin/", views.register_neighbour, name="register_neighbour"),
+    path(
+        "c/<int:community_id>/inscrire-un-voisin/",
+        views.register_neighbour,
+        name="register_neighbour",
+    ),
 ]

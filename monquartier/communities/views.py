@@ -57,7 +57,9 @@ def my_community(request):
         return redirect("communities:info", membership.community_id)
     home = _home(request.user)
     if home is None:
-        messages.info(request, _("Indiquez d'abord votre adresse : elle décide de votre communauté."))
+        messages.info(
+            request, _("Indiquez d'abord votre adresse : elle décide de votre communauté.")
+        )
         return redirect("accounts:home")
     pin = Point(home.longitude, home.latitude)
     containing = None if membership else lookups.community_containing(home.latitude, home.longitude)
@@ -87,7 +89,9 @@ def my_community(request):
             "home": home,
             "last_refusal": last_refusal,
             "map_context": _area_context(
-                areas, [{"lat": home.latitude, "lng": home.longitude, "label": _("Mon domicile")}], [home.latitude, home.longitude]
+                areas,
+                [{"lat": home.latitude, "lng": home.longitude, "label": _("Mon domicile")}],
+                [home.latitude, home.longitude],
             ),
         },
     )
@@ -98,14 +102,21 @@ def join(request):
     home = _home(request.user)
     community = lookups.community_containing(home.latitude, home.longitude) if home else None
     if community is None or str(community.pk) != request.POST.get("community"):
-        messages.error(request, _("Votre domicile n'est dans le périmètre d'aucune communauté : créez la vôtre."))
+        messages.error(
+            request,
+            _("Votre domicile n'est dans le périmètre d'aucune communauté : créez la vôtre."),
+        )
         return redirect("communities:mine")
     try:
         services.request_to_join(request.user, community)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Votre demande est envoyée aux référents de « %(name)s ».") % {"name": community.name})
+        messages.success(
+            request,
+            _("Votre demande est envoyée aux référents de « %(name)s ».")
+            % {"name": community.name},
+        )
     return redirect("communities:mine")
 
 
@@ -126,18 +137,29 @@ def create(request):
         return redirect("accounts:home")
     if access.open_membership(request.user):
         return redirect("communities:mine")
-    form = CreateCommunityForm(request.POST or None, initial={"commune": home.commune_id, "name": home.quartier})
+    form = CreateCommunityForm(
+        request.POST or None, initial={"commune": home.commune_id, "name": home.quartier}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             community = services.create_community(
-                request.user, name=form.cleaned_data["name"], commune=form.cleaned_data["commune"], area=form.cleaned_data["area"]
+                request.user,
+                name=form.cleaned_data["name"],
+                commune=form.cleaned_data["commune"],
+                area=form.cleaned_data["area"],
             )
         except ValidationError as error:
             form.add_error("area" if getattr(error, "code", "") != "name_short" else "name", error)
         else:
-            messages.success(request, _("Votre communauté « %(name)s » est créée : vous en êtes le référent.") % {"name": community.name})
+            messages.success(
+                request,
+                _("Votre communauté « %(name)s » est créée : vous en êtes le référent.")
+                % {"name": community.name},
+            )
             return redirect("communities:info", community.pk)
-    neighbours = lookups.communities_near(Point(home.longitude, home.latitude), within_m=NEARBY_METRES)
+    neighbours = lookups.communities_near(
+        Point(home.longitude, home.latitude), within_m=NEARBY_METRES
+    )
     return render(
         request,
         "communities/create.html",
@@ -147,7 +169,9 @@ def create(request):
                 "home": [home.latitude, home.longitude],
                 "centre": [home.latitude, home.longitude],
                 "max_area": geometry.MAX_AREA_M2,
-                "neighbours": [{"name": community.name, "area": community.area} for community, _d in neighbours],
+                "neighbours": [
+                    {"name": community.name, "area": community.area} for community, _d in neighbours
+                ],
             },
         },
     )
@@ -165,20 +189,32 @@ def leave(request):
         else:
             messages.success(request, _("Vous avez quitté la communauté."))
             return redirect("home")
-    return render(request, "communities/leave.html", {"community": membership.community, "membership": membership})
+    return render(
+        request,
+        "communities/leave.html",
+        {"community": membership.community, "membership": membership},
+    )
 
 
 # --- member pages -------------------------------------------------------------------------
 
 
 def _page_context(community, membership, **extra) -> dict:
-    return {"community": community, "membership": membership, "is_referent": bool(membership and membership.is_referent), **extra}
+    return {
+        "community": community,
+        "membership": membership,
+        "is_referent": bool(membership and membership.is_referent),
+        **extra,
+    }
 
 
 def info(request, community_id: int):
     community, membership = access.get_community_for_member(request.user, community_id)
     referents = (
-        Membership.objects.referents().filter(community=community).select_related("user").order_by("user__first_name")
+        Membership.objects.referents()
+        .filter(community=community)
+        .select_related("user")
+        .order_by("user__first_name")
     )
     member_count = Membership.objects.active().filter(community=community).count()
     twinned = Community.objects.filter(pk__in=services.twinned_community_ids(community.pk))
@@ -218,7 +254,11 @@ def directory(request, community_id: int):
         )
         for item in page
     ]
-    return render(request, "communities/directory.html", _page_context(community, membership, page=page, cards=cards))
+    return render(
+        request,
+        "communities/directory.html",
+        _page_context(community, membership, page=page, cards=cards),
+    )
 
 
 def member_card(request, community_id: int, user_id: int):
@@ -235,9 +275,13 @@ def member_card(request, community_id: int, user_id: int):
 
 def history(request, community_id: int):
     community, membership = access.get_community_for_member(request.user, community_id)
-    movements = Movement.objects.filter(community=community).select_related("actor", "member", "other_community")
+    movements = Movement.objects.filter(community=community).select_related(
+        "actor", "member", "other_community"
+    )
     page = Paginator(movements, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "communities/history.html", _page_context(community, membership, page=page))
+    return render(
+        request, "communities/history.html", _page_context(community, membership, page=page)
+    )
 
 
 # --- référent tools -----------------------------------------------------------------------
@@ -267,7 +311,11 @@ def accept_request(request, community_id: int, membership_id: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(name)s fait maintenant partie de la communauté.") % {"name": pending.user.full_name})
+        messages.success(
+            request,
+            _("%(name)s fait maintenant partie de la communauté.")
+            % {"name": pending.user.full_name},
+        )
     return redirect("communities:requests", community.pk)
 
 
@@ -288,7 +336,9 @@ def refuse_request(request, community_id: int, membership_id: int):
             _page_context(
                 community,
                 membership,
-                pending=Membership.objects.pending().filter(community=community).select_related("user", "user__home"),
+                pending=Membership.objects.pending()
+                .filter(community=community)
+                .select_related("user", "user__home"),
                 refusal_form=form,
                 refused_id=pending.pk,
             ),
@@ -306,7 +356,9 @@ def referents(request, community_id: int):
         .select_related("user")
         .order_by("-is_referent", "user__last_name", "user__first_name")
     )
-    return render(request, "communities/referents.html", _page_context(community, membership, members=members))
+    return render(
+        request, "communities/referents.html", _page_context(community, membership, members=members)
+    )
 
 
 @require_POST
@@ -321,10 +373,14 @@ def change_referent(request, community_id: int, user_id: int, action: str):
         _member, target = access.get_member_of(community, user_id)
         if action == "nommer":
             services.make_referent(request.user, target)
-            messages.success(request, _("%(name)s est maintenant référent.") % {"name": target.user.full_name})
+            messages.success(
+                request, _("%(name)s est maintenant référent.") % {"name": target.user.full_name}
+            )
         elif action == "retirer":
             services.remove_referent(request.user, target)
-            messages.success(request, _("%(name)s n'est plus référent.") % {"name": target.user.full_name})
+            messages.success(
+                request, _("%(name)s n'est plus référent.") % {"name": target.user.full_name}
+            )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("communities:referents", community.pk)
@@ -340,33 +396,52 @@ def request_exclusion(request, community_id: int, user_id: int):
         except ValidationError as error:
             form.add_error("reason", error)
         else:
-            messages.success(request, _("Votre demande est transmise à l'équipe MonQuartier, qui vous répondra."))
+            messages.success(
+                request, _("Votre demande est transmise à l'équipe MonQuartier, qui vous répondra.")
+            )
             return redirect("communities:member", community.pk, member.pk)
-    return render(request, "communities/exclusion.html", _page_context(community, membership, member=member, form=form))
+    return render(
+        request,
+        "communities/exclusion.html",
+        _page_context(community, membership, member=member, form=form),
+    )
 
 
 def boundary(request, community_id: int):
     community, membership = access.get_community_for_referent(request.user, community_id)
-    form = BoundaryForm(request.POST or None, initial={"name": community.name, "area": geometry.polygon_from_geojson(community.area)})
+    form = BoundaryForm(
+        request.POST or None,
+        initial={"name": community.name, "area": geometry.polygon_from_geojson(community.area)},
+    )
     outside = []
     if request.method == "POST" and form.is_valid():
         try:
-            _polygon, _area, outside = services.preview_boundary(community, form.cleaned_data["area"])
+            _polygon, _area, outside = services.preview_boundary(
+                community, form.cleaned_data["area"]
+            )
             if not outside or form.cleaned_data["leave_outside"]:
-                services.change_boundary(request.user, community, form.cleaned_data["area"], leave_outside=True)
+                services.change_boundary(
+                    request.user, community, form.cleaned_data["area"], leave_outside=True
+                )
                 services.rename_community(request.user, community, form.cleaned_data["name"])
                 messages.success(request, _("La délimitation est enregistrée."))
                 return redirect("communities:info", community.pk)
             form.add_error(
                 "leave_outside",
-                _("Ces membres se retrouveraient hors du périmètre : prévenez-les, cochez la case et enregistrez à nouveau."),
+                _(
+                    "Ces membres se retrouveraient hors du périmètre : prévenez-les, cochez la case et enregistrez à nouveau."
+                ),
             )
         except ValidationError as error:
-            form.add_error("name" if getattr(error, "code", "").startswith("name") else "area", error)
+            form.add_error(
+                "name" if getattr(error, "code", "").startswith("name") else "area", error
+            )
     neighbours = lookups.communities_near(
         geometry.polygon_from_geojson(community.area), within_m=NEARBY_METRES, exclude=community
     )
-    homes = Home.objects.filter(user__memberships__community=community, user__memberships__status=MembershipStatus.ACTIVE)
+    homes = Home.objects.filter(
+        user__memberships__community=community, user__memberships__status=MembershipStatus.ACTIVE
+    )
     return render(
         request,
         "communities/boundary.html",
@@ -379,7 +454,9 @@ def boundary(request, community_id: int):
                 "home": None,
                 "centre": [community.centre_latitude, community.centre_longitude],
                 "max_area": None if community.rural_exemption else geometry.MAX_AREA_M2,
-                "neighbours": [{"name": other.name, "area": other.area} for other, _d in neighbours],
+                "neighbours": [
+                    {"name": other.name, "area": other.area} for other, _d in neighbours
+                ],
                 "pins": [[home.latitude, home.longitude] for home in homes],
             },
         ),
@@ -404,7 +481,9 @@ def community_settings(request, community_id: int):
         else:
             messages.success(request, _("Les réglages sont enregistrés."))
             return redirect("communities:settings", community.pk)
-    return render(request, "communities/settings.html", _page_context(community, membership, form=form))
+    return render(
+        request, "communities/settings.html", _page_context(community, membership, form=form)
+    )
 
 
 def twinnings(request, community_id: int):
@@ -422,7 +501,9 @@ def twinnings(request, community_id: int):
         nearby = [
             (other, distance)
             for other, distance in lookups.communities_near(
-                geometry.polygon_from_geojson(community.area), within_m=geometry.TWINNING_MAX_DISTANCE_M, exclude=community
+                geometry.polygon_from_geojson(community.area),
+                within_m=geometry.TWINNING_MAX_DISTANCE_M,
+                exclude=community,
             )
             if other.pk not in linked
         ]
@@ -433,20 +514,29 @@ def twinnings(request, community_id: int):
             except ValidationError as error:
                 form.add_error("partner", error)
             else:
-                messages.success(request, _("La demande de jumelage est envoyée aux référents de l'autre communauté."))
+                messages.success(
+                    request,
+                    _("La demande de jumelage est envoyée aux référents de l'autre communauté."),
+                )
                 return redirect("communities:twinnings", community.pk)
-    areas = [_area_entry(community, highlight=True)] + [_area_entry(link.other_side(community)) for link in links]
+    areas = [_area_entry(community, highlight=True)] + [
+        _area_entry(link.other_side(community)) for link in links
+    ]
     return render(
         request,
         "communities/twinnings.html",
-        _page_context(community, membership, links=links, form=form, map_context=_area_context(areas)),
+        _page_context(
+            community, membership, links=links, form=form, map_context=_area_context(areas)
+        ),
     )
 
 
 @require_POST
 def twinning_action(request, community_id: int, twinning_id: int, action: str):
     community, _membership = access.get_community_for_referent(request.user, community_id)
-    twinning = get_object_or_404(Twinning.objects.filter(Q(requester=community) | Q(partner=community)), pk=twinning_id)
+    twinning = get_object_or_404(
+        Twinning.objects.filter(Q(requester=community) | Q(partner=community)), pk=twinning_id
+    )
     actions = {
         "accepter": (services.accept_twinning, _("Le jumelage est actif.")),
         "refuser": (services.decline_twinning, _("La demande de jumelage est refusée.")),
@@ -475,7 +565,9 @@ def register_neighbour(request, community_id: int):
             form.add_error("email" if error.code == "email_taken" else "latitude", error)
         else:
             messages.success(
-                request, _("%(name)s est inscrit ; un SMS vient de le prévenir.") % {"name": neighbour.full_name}
+                request,
+                _("%(name)s est inscrit ; un SMS vient de le prévenir.")
+                % {"name": neighbour.full_name},
             )
             return redirect("communities:directory", community.pk)
     return render(

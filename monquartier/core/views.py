@@ -14,7 +14,9 @@ def home(request):
         return render(request, "core/landing.html")
     home = Home.objects.filter(user=request.user).select_related("commune").first()
     return render(
-        request, "core/member_home.html", {"home": home, "membership": open_membership(request.user)}
+        request,
+        "core/member_home.html",
+        {"home": home, "membership": open_membership(request.user)},
     )
 
 

@@ -14,7 +14,16 @@ class ExclusionRequestAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["member__first_name", "member__last_name", "community__name"]
     list_select_related = ["member", "community", "requested_by", "decided_by"]
-    readonly_fields = ["community", "member", "requested_by", "reason", "status", "created_at", "decided_by", "decided_at"]
+    readonly_fields = [
+        "community",
+        "member",
+        "requested_by",
+        "reason",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    ]
     fields = [*readonly_fields, "staff_note"]
     actions = ["accept", "reject"]
 
@@ -28,13 +37,19 @@ class ExclusionRequestAdmin(admin.ModelAdmin):
                 service(request.user, exclusion)
                 decided += 1
             except ValidationError as error:
-                self.message_user(request, f"{exclusion}: {' '.join(error.messages)}", messages.WARNING)
+                self.message_user(
+                    request, f"{exclusion}: {' '.join(error.messages)}", messages.WARNING
+                )
         self.message_user(request, done_message % {"count": decided})
 
     @admin.action(description=_("Accepter : retirer le membre de la communauté"))
     def accept(self, request, queryset):
-        self._decide(request, queryset, services.accept_exclusion, _("%(count)s exclusion(s) prononcée(s)."))
+        self._decide(
+            request, queryset, services.accept_exclusion, _("%(count)s exclusion(s) prononcée(s).")
+        )
 
     @admin.action(description=_("Rejeter la demande"))
     def reject(self, request, queryset):
-        self._decide(request, queryset, services.reject_exclusion, _("%(count)s demande(s) rejetée(s)."))
+        self._decide(
+            request, queryset, services.reject_exclusion, _("%(count)s demande(s) rejetée(s).")
+        )

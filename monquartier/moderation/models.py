@@ -15,14 +15,22 @@ class ExclusionRequest(models.Model):
     """A référent asks the team to remove a member from the community; staff decide."""
 
     community = models.ForeignKey(
-        "communities.Community", on_delete=models.CASCADE, related_name="exclusion_requests",
+        "communities.Community",
+        on_delete=models.CASCADE,
+        related_name="exclusion_requests",
         verbose_name=_("communauté"),
     )
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("membre")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("membre"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
         verbose_name=_("demandée par"),
     )
     reason = models.TextField(_("motif"), max_length=1000)
@@ -31,7 +39,11 @@ class ExclusionRequest(models.Model):
     )
     created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("décidée par"),
     )
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)

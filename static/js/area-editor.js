@@ -98,7 +98,8 @@
       icon: L.divIcon({ className: "area-home", iconSize: [16, 16] }),
       title: msg.msgHome, alt: msg.msgHome, interactive: false, keyboard: false
     }).addTo(map);
-    homeMarker.getElement().setAttribute("aria-label", msg.msgHome || "");  // a div: no alt
+    homeMarker.getElement().setAttribute("role", "img");  // a div: no alt, so a labelled image
+    homeMarker.getElement().setAttribute("aria-label", msg.msgHome || "");
   }
 
   var shape = L.polygon([], { color: BRAND, weight: 3, fillColor: BRAND, fillOpacity: 0.2, interactive: false }).addTo(map);

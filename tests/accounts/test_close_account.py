@@ -7,7 +7,9 @@ from tests import factories
 CLOSE = reverse("accounts:close")
 
 
-def test_closing_erases_personal_data_and_keeps_a_former_member_row(awa_client, awa, django_capture_on_commit_callbacks):
+def test_closing_erases_personal_data_and_keeps_a_former_member_row(
+    awa_client, awa, django_capture_on_commit_callbacks
+):
     awa_client.post(reverse("accounts:upload_photo"), {"photo": factories.uploaded_image()})
     profile = Profile.objects.get(user=awa)
     profile.birth_date = "1990-01-01"
@@ -22,7 +24,12 @@ def test_closing_erases_personal_data_and_keeps_a_former_member_row(awa_client, 
 
     former = User.objects.get(pk=awa.pk)
     assert former.is_closed and not former.is_active
-    assert (former.email, former.first_name, former.last_name, former.pseudonym) == (None, "", "", "")
+    assert (former.email, former.first_name, former.last_name, former.pseudonym) == (
+        None,
+        "",
+        "",
+        "",
+    )
     assert not former.mobile and not former.landline
     assert not former.has_usable_password()
     assert former.full_name == former.public_name == "Ancien membre"
@@ -39,7 +46,9 @@ def test_closing_erases_personal_data_and_keeps_a_former_member_row(awa_client, 
 def test_a_closed_account_cannot_log_in(client, awa):
     client.force_login(awa)
     client.post(CLOSE, {"password": factories.PASSWORD, "confirm": "on"})
-    response = client.post(reverse("account_login"), {"login": "awa.kone@exemple.ci", "password": factories.PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": "awa.kone@exemple.ci", "password": factories.PASSWORD}
+    )
     assert response.status_code == 200
     assert not response.wsgi_request.user.is_authenticated
 

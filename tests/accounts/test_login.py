@@ -40,7 +40,9 @@ def test_log_in_is_rate_limited_after_five_failures_for_one_address(client, awa)
 def test_passwords_are_hashed_with_argon2_in_production_settings():
     import monquartier.settings as project_settings
 
-    assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert (
+        project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    )
 
 
 def test_the_stored_password_is_never_the_password(awa):
@@ -48,7 +50,9 @@ def test_the_stored_password_is_never_the_password(awa):
 
 
 def reset_link() -> str:
-    return re.search(r"http://testserver(/compte/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
+    return re.search(
+        r"http://testserver(/compte/password/reset/key/\S+/)", mail.outbox[-1].body
+    ).group(1)
 
 
 def test_password_reset_by_a_time_limited_link(client, awa):
@@ -59,7 +63,10 @@ def test_password_reset_by_a_time_limited_link(client, awa):
     response = client.get(link, follow=True)
     assert response.status_code == 200
     form_url = response.redirect_chain[-1][0] if response.redirect_chain else link
-    response = client.post(form_url, {"password1": "Nouveau-Depart-Au-Plateau", "password2": "Nouveau-Depart-Au-Plateau"})
+    response = client.post(
+        form_url,
+        {"password1": "Nouveau-Depart-Au-Plateau", "password2": "Nouveau-Depart-Au-Plateau"},
+    )
     assert response.status_code == 302
     assert User.objects.get(pk=awa.pk).check_password("Nouveau-Depart-Au-Plateau")
     # The link served once.
@@ -95,11 +102,23 @@ def test_password_reset_is_rate_limited(client, awa):
 
 def test_password_change_needs_the_old_password(awa_client, awa):
     url = reverse("account_change_password")
-    response = awa_client.post(url, {"oldpassword": "faux", "password1": "Encore-Un-Autre-2026", "password2": "Encore-Un-Autre-2026"})
+    response = awa_client.post(
+        url,
+        {
+            "oldpassword": "faux",
+            "password1": "Encore-Un-Autre-2026",
+            "password2": "Encore-Un-Autre-2026",
+        },
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["oldpassword"]
     response = awa_client.post(
-        url, {"oldpassword": factories.PASSWORD, "password1": "Encore-Un-Autre-2026", "password2": "Encore-Un-Autre-2026"}
+        url,
+        {
+            "oldpassword": factories.PASSWORD,
+            "password1": "Encore-Un-Autre-2026",
+            "password2": "Encore-Un-Autre-2026",
+        },
     )
     assert response.status_code == 302
     assert User.objects.get(pk=awa.pk).check_password("Encore-Un-Autre-2026")
@@ -108,11 +127,15 @@ def test_password_change_needs_the_old_password(awa_client, awa):
 
 
 def test_changing_the_email_keeps_the_old_one_until_the_new_is_confirmed(awa_client, awa):
-    response = awa_client.post(reverse("account_email"), {"action_add": "", "email": "awa.nouvelle@exemple.ci"})
+    response = awa_client.post(
+        reverse("account_email"), {"action_add": "", "email": "awa.nouvelle@exemple.ci"}
+    )
     assert response.status_code == 302
     awa.refresh_from_db()
     assert awa.email == "awa.kone@exemple.ci"
-    link = re.search(r"http://testserver(/compte/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    link = re.search(r"http://testserver(/compte/confirm-email/\S+/)", mail.outbox[-1].body).group(
+        1
+    )
     assert mail.outbox[-1].to == ["awa.nouvelle@exemple.ci"]
     awa_client.post(link)
     awa.refresh_from_db()

@@ -37,7 +37,9 @@ def stored_photo(user) -> Image.Image:
 
 
 def test_a_photo_is_reencoded_without_exif_and_turned_upright(awa_client, awa):
-    upload = SimpleUploadedFile("IMG_2040.jpg", jpeg_with_gps_and_rotation(), content_type="image/jpeg")
+    upload = SimpleUploadedFile(
+        "IMG_2040.jpg", jpeg_with_gps_and_rotation(), content_type="image/jpeg"
+    )
     response = awa_client.post(UPLOAD, {"photo": upload})
     assert response.status_code == 302
     image = stored_photo(awa)
@@ -60,7 +62,9 @@ def test_a_big_photo_is_scaled_down_to_the_cap(awa_client, awa):
     assert max(stored_photo(awa).size) == 1280
 
 
-def test_a_new_photo_replaces_and_deletes_the_old_files(awa_client, awa, django_capture_on_commit_callbacks):
+def test_a_new_photo_replaces_and_deletes_the_old_files(
+    awa_client, awa, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         awa_client.post(UPLOAD, {"photo": factories.uploaded_image()})
     first = Profile.objects.get(user=awa).photo
@@ -73,7 +77,9 @@ def test_a_new_photo_replaces_and_deletes_the_old_files(awa_client, awa, django_
 
 
 def test_a_document_renamed_jpg_is_refused_and_nothing_changes(awa_client, awa):
-    fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF", content_type="image/jpeg")
+    fake = SimpleUploadedFile(
+        "photo.jpg", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF", content_type="image/jpeg"
+    )
     response = awa_client.post(UPLOAD, {"photo": fake})
     assert response.status_code == 400
     assert "pas une image lisible" in response.content.decode()
@@ -90,7 +96,9 @@ def test_a_truncated_image_is_refused(awa_client, awa):
 
 def test_a_file_over_the_size_limit_is_refused_with_the_limit(awa_client, awa, settings):
     settings.PHOTO_MAX_UPLOAD_BYTES = 50_000
-    upload = SimpleUploadedFile("lourde.jpg", b"\xff\xd8" + b"0" * 60_000, content_type="image/jpeg")
+    upload = SimpleUploadedFile(
+        "lourde.jpg", b"\xff\xd8" + b"0" * 60_000, content_type="image/jpeg"
+    )
     response = awa_client.post(UPLOAD, {"photo": upload})
     assert response.status_code == 400
     assert "la limite est de" in response.content.decode()

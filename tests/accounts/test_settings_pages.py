@@ -8,7 +8,13 @@ from tests import factories
 def test_identity_change_sets_pseudonym_and_language(awa_client, awa):
     response = awa_client.post(
         reverse("accounts:identity"),
-        {"first_name": "Awa", "last_name": "Koné", "pseudonym": "Maman Awa", "language": "en", "newsletter": "on"},
+        {
+            "first_name": "Awa",
+            "last_name": "Koné",
+            "pseudonym": "Maman Awa",
+            "language": "en",
+            "newsletter": "on",
+        },
     )
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "en"
@@ -19,7 +25,14 @@ def test_identity_change_sets_pseudonym_and_language(awa_client, awa):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("first_name", ""), ("last_name", "  "), ("first_name", "Awa2"), ("pseudonym", "awa@exemple.ci"), ("pseudonym", "1234"), ("language", "de")],
+    [
+        ("first_name", ""),
+        ("last_name", "  "),
+        ("first_name", "Awa2"),
+        ("pseudonym", "awa@exemple.ci"),
+        ("pseudonym", "1234"),
+        ("language", "de"),
+    ],
 )
 def test_bad_identity_input_changes_nothing(awa_client, awa, field, value):
     data = {"first_name": "Awa", "last_name": "Koné", "pseudonym": "", "language": "fr"}
@@ -56,7 +69,9 @@ def test_a_wrong_landline_is_refused(awa_client, awa):
     assert not awa.landline
 
 
-def test_changing_the_mobile_sends_a_code_and_marks_it_verified_only_after(awa_client, awa, sms_outbox):
+def test_changing_the_mobile_sends_a_code_and_marks_it_verified_only_after(
+    awa_client, awa, sms_outbox
+):
     response = awa_client.post(reverse("account_change_phone"), {"phone": "05 05 12 34 56"})
     assert response.status_code == 302
     assert sms_outbox[-1].to == "+2250505123456"
@@ -100,7 +115,14 @@ def test_home_address_with_a_pin(awa_client, awa):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("latitude", ""), ("latitude", "95"), ("longitude", "-200"), ("latitude", "nord"), ("commune", "999999"), ("quartier", "")],
+    [
+        ("latitude", ""),
+        ("latitude", "95"),
+        ("longitude", "-200"),
+        ("latitude", "nord"),
+        ("commune", "999999"),
+        ("quartier", ""),
+    ],
 )
 def test_a_bad_home_changes_nothing(awa_client, awa, field, value):
     data = {

@@ -5,10 +5,12 @@ make there (reading the outbox, the database) are ordinary blocking calls, hence
 DJANGO_ALLOW_ASYNC_UNSAFE.
 """
 
+import contextlib
 import os
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -25,7 +27,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 # A low-end Android phone.
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 def pytest_collection_modifyitems(items):
@@ -37,7 +44,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         yield chromium
         chromium.close()
 
@@ -53,6 +62,10 @@ def context(browser, live_server, communes):
     )
     context.set_default_timeout(15_000)
     yield context
+    # Let late requests (icons, photos) finish before the test database goes away.
+    for page in context.pages:
+        with contextlib.suppress(PlaywrightError):
+            page.wait_for_load_state("networkidle", timeout=3_000)
     context.close()
 
 

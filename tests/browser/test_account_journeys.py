@@ -113,7 +113,11 @@ def test_address_with_a_pin_when_tiles_do_not_load(page, axe):
     page.get_by_role("button", name="Enregistrer mon adresse").click()
     page.get_by_text("Votre adresse est enregistrée.").wait_for()
     home = User.objects.get(email="yao.kouassi@exemple.ci").home
-    assert (home.commune.slug, round(home.latitude, 4), round(home.longitude, 4)) == ("cocody", 5.3601, -3.9598)
+    assert (home.commune.slug, round(home.latitude, 4), round(home.longitude, 4)) == (
+        "cocody",
+        5.3601,
+        -3.9598,
+    )
 
 
 def test_edit_the_profile_with_a_photo(page, axe, tmp_path):

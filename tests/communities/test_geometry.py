@@ -51,11 +51,23 @@ def test_the_ring_is_stored_counter_clockwise_and_closed():
         (json.dumps({"type": "Point", "coordinates": [-3.96, 5.36]}), "not_polygon"),
         ({"type": "Polygon"}, "garbage"),
         ({"type": "Polygon", "coordinates": "abc"}, "garbage"),
-        ({"type": "Polygon", "coordinates": [[["-3.96", "5.35"], [-3.95, 5.35], [-3.95, 5.36]]]}, "garbage"),
-        ({"type": "Polygon", "coordinates": [[[True, 5.35], [-3.95, 5.35], [-3.95, 5.36]]]}, "garbage"),
+        (
+            {"type": "Polygon", "coordinates": [[["-3.96", "5.35"], [-3.95, 5.35], [-3.95, 5.36]]]},
+            "garbage",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[True, 5.35], [-3.95, 5.35], [-3.95, 5.36]]]},
+            "garbage",
+        ),
         ({"type": "Polygon", "coordinates": [[[-3.96], [-3.95, 5.35], [-3.95, 5.36]]]}, "garbage"),
-        ('{"type": "Polygon", "coordinates": [[[NaN, 5.35], [-3.95, 5.35], [-3.95, 5.36]]]}', "garbage"),
-        ('{"type": "Polygon", "coordinates": [[[1e999, 5.35], [-3.95, 5.35], [-3.95, 5.36]]]}', "garbage"),
+        (
+            '{"type": "Polygon", "coordinates": [[[NaN, 5.35], [-3.95, 5.35], [-3.95, 5.36]]]}',
+            "garbage",
+        ),
+        (
+            '{"type": "Polygon", "coordinates": [[[1e999, 5.35], [-3.95, 5.35], [-3.95, 5.36]]]}',
+            "garbage",
+        ),
         (ring((-3.96, 95.0), (-3.95, 5.35), (-3.95, 5.36)), "out_of_range"),
         (ring((1e30, 5.35), (-3.95, 5.35), (-3.95, 5.36)), "out_of_range"),
         (ring((-3.96, 5.35), (-3.95, 5.35)), "too_few_points"),
@@ -64,7 +76,13 @@ def test_the_ring_is_stored_counter_clockwise_and_closed():
         # A bow tie: its edges cross.
         (ring((-3.96, 5.35), (-3.95, 5.36), (-3.95, 5.35), (-3.96, 5.36)), "self_intersection"),
         (
-            {"type": "Polygon", "coordinates": [factories.square(5.359, -3.961)["coordinates"][0], factories.square(5.359, -3.961, 100)["coordinates"][0]]},
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    factories.square(5.359, -3.961)["coordinates"][0],
+                    factories.square(5.359, -3.961, 100)["coordinates"][0],
+                ],
+            },
             "holes",
         ),
         (ring(*[(-3.96 + i * 1e-5, 5.35 + (i % 2) * 1e-5) for i in range(400)]), "too_many_points"),
@@ -109,12 +127,24 @@ def test_a_point_on_a_shared_edge_belongs_to_one_community(awa, issa):
     east_edge = left.max_longitude
     right_area = {
         "type": "Polygon",
-        "coordinates": [[[east_edge, left.min_latitude], [east_edge + 0.004, left.min_latitude], [east_edge + 0.004, left.max_latitude], [east_edge, left.max_latitude], [east_edge, left.min_latitude]]],
+        "coordinates": [
+            [
+                [east_edge, left.min_latitude],
+                [east_edge + 0.004, left.min_latitude],
+                [east_edge + 0.004, left.max_latitude],
+                [east_edge, left.max_latitude],
+                [east_edge, left.min_latitude],
+            ]
+        ],
     }
     from monquartier.accounts.models import Home
 
-    Home.objects.filter(user=issa).update(latitude=5.3590, longitude=east_edge + 0.002, commune=factories.commune("cocody"))
-    right = services.create_community(issa, name="Droite", commune=factories.commune("cocody"), area=right_area)
+    Home.objects.filter(user=issa).update(
+        latitude=5.3590, longitude=east_edge + 0.002, commune=factories.commune("cocody")
+    )
+    right = services.create_community(
+        issa, name="Droite", commune=factories.commune("cocody"), area=right_area
+    )
     assert lookups.community_containing(5.3590, east_edge) == left  # the lower id, always
     assert lookups.community_containing(5.3590, east_edge + 0.001) == right
 
@@ -123,10 +153,15 @@ def test_a_point_on_a_shared_edge_belongs_to_one_community(awa, issa):
 def test_an_overlapping_area_is_refused_with_the_other_name(riviera, issa):
     from monquartier.accounts.models import Home
 
-    Home.objects.filter(user=issa).update(latitude=5.3590, longitude=-3.9570, commune=factories.commune("cocody"))
+    Home.objects.filter(user=issa).update(
+        latitude=5.3590, longitude=-3.9570, commune=factories.commune("cocody")
+    )
     with pytest.raises(AreaError) as caught:
         services.create_community(
-            issa, name="Riviera Sud", commune=factories.commune("cocody"), area=factories.square(5.3590, -3.9570, side_m=600)
+            issa,
+            name="Riviera Sud",
+            commune=factories.commune("cocody"),
+            area=factories.square(5.3590, -3.9570, side_m=600),
         )
     assert caught.value.code == "overlap"
     assert "Riviera 2" in caught.value.messages[0]

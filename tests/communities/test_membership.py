@@ -20,12 +20,20 @@ from tests import factories
 
 
 def kinds(community):
-    return list(Movement.objects.filter(community=community).order_by("created_at", "id").values_list("kind", flat=True))
+    return list(
+        Movement.objects.filter(community=community)
+        .order_by("created_at", "id")
+        .values_list("kind", flat=True)
+    )
 
 
 def test_the_creator_becomes_the_first_referent(riviera, awa):
     membership = Membership.objects.get(user=awa)
-    assert (membership.status, membership.is_referent, membership.community) == ("active", True, riviera)
+    assert (membership.status, membership.is_referent, membership.community) == (
+        "active",
+        True,
+        riviera,
+    )
     assert kinds(riviera)[0] == MovementKind.CREATED
     assert riviera.area_m2 == pytest.approx(360_000, rel=0.01)
     assert riviera.cells.exists()
@@ -33,7 +41,12 @@ def test_the_creator_becomes_the_first_referent(riviera, awa):
 
 def test_the_home_must_be_inside_the_new_area(awa):
     with pytest.raises(ValidationError) as caught:
-        services.create_community(awa, name="Ailleurs", commune=factories.commune("cocody"), area=factories.square(5.3700, -3.9610))
+        services.create_community(
+            awa,
+            name="Ailleurs",
+            commune=factories.commune("cocody"),
+            area=factories.square(5.3700, -3.9610),
+        )
     assert caught.value.code == "home_outside"
     assert not Community.objects.exists()
 
@@ -42,7 +55,12 @@ def test_one_community_per_account(riviera, awa, yao):
     with pytest.raises(ValidationError):
         services.request_to_join(yao, riviera)
     with pytest.raises(ValidationError):
-        services.create_community(yao, name="Autre", commune=factories.commune("cocody"), area=factories.square(5.3595, -3.9605, 100))
+        services.create_community(
+            yao,
+            name="Autre",
+            commune=factories.commune("cocody"),
+            area=factories.square(5.3595, -3.9605, 100),
+        )
     assert Membership.objects.filter(user=yao).count() == 1
 
 
@@ -133,9 +151,13 @@ def test_a_member_cannot_appoint_referents(riviera, yao, awa):
 def test_exclusion_goes_through_staff(riviera, awa, yao, mariam):
     with pytest.raises(ValidationError):
         services.request_exclusion(awa, Membership.objects.get(user=yao), "court")
-    request = services.request_exclusion(awa, Membership.objects.get(user=yao), "Menaces répétées dans la gazette.")
+    request = services.request_exclusion(
+        awa, Membership.objects.get(user=yao), "Menaces répétées dans la gazette."
+    )
     with pytest.raises(ValidationError):
-        services.request_exclusion(awa, Membership.objects.get(user=yao), "Deuxième demande identique.")
+        services.request_exclusion(
+            awa, Membership.objects.get(user=yao), "Deuxième demande identique."
+        )
     with pytest.raises(PermissionDenied):
         services.accept_exclusion(awa, request)
     services.accept_exclusion(mariam, request)
@@ -145,7 +167,9 @@ def test_exclusion_goes_through_staff(riviera, awa, yao, mariam):
 
 
 def test_a_rejected_exclusion_changes_nothing(riviera, awa, yao, mariam):
-    request = services.request_exclusion(awa, Membership.objects.get(user=yao), "Menaces répétées dans la gazette.")
+    request = services.request_exclusion(
+        awa, Membership.objects.get(user=yao), "Menaces répétées dans la gazette."
+    )
     services.reject_exclusion(mariam, request)
     assert Membership.objects.get(user=yao).status == MembershipStatus.ACTIVE
     assert Notification.objects.filter(recipient=awa, event="exclusion_rejected").exists()
@@ -163,7 +187,9 @@ def test_when_the_last_referent_leaves_the_oldest_member_takes_over(riviera, awa
     assert Notification.objects.filter(recipient=yao, event="referent_succession").exists()
 
 
-def test_the_last_member_closing_their_account_deletes_the_community(awa, django_capture_on_commit_callbacks):
+def test_the_last_member_closing_their_account_deletes_the_community(
+    awa, django_capture_on_commit_callbacks
+):
     community = factories.make_community(awa, name="Solitaire")
     account_services.close_account(awa)
     assert not Community.objects.filter(pk=community.pk).exists()
@@ -177,17 +203,39 @@ def test_closing_an_account_leaves_the_community(riviera, yao):
 
 
 def test_a_member_moves_the_pin_only_inside_the_area(riviera, yao):
-    account_services.set_home(yao, commune=factories.commune("cocody"), quartier="Riviera 2", address_details="", landmark="", latitude=5.3600, longitude=-3.9600)
+    account_services.set_home(
+        yao,
+        commune=factories.commune("cocody"),
+        quartier="Riviera 2",
+        address_details="",
+        landmark="",
+        latitude=5.3600,
+        longitude=-3.9600,
+    )
     with pytest.raises(ValidationError) as caught:
-        account_services.set_home(yao, commune=factories.commune("cocody"), quartier="Angré", address_details="", landmark="", latitude=5.3975, longitude=-3.9880)
+        account_services.set_home(
+            yao,
+            commune=factories.commune("cocody"),
+            quartier="Angré",
+            address_details="",
+            landmark="",
+            latitude=5.3975,
+            longitude=-3.9880,
+        )
     assert "quittez la communauté" in caught.value.messages[0]
     assert Home.objects.get(user=yao).latitude == 5.3600
 
 
 def test_proxy_registration_makes_a_phone_only_member_told_by_sms(riviera, awa, sms_outbox):
     neighbour = services.register_neighbour(
-        awa, riviera, first_name="Amenan", last_name="Yao", mobile="+2250707998877", quartier="Riviera 2",
-        latitude=5.3592, longitude=-3.9612,
+        awa,
+        riviera,
+        first_name="Amenan",
+        last_name="Yao",
+        mobile="+2250707998877",
+        quartier="Riviera 2",
+        latitude=5.3592,
+        longitude=-3.9612,
     )
     assert neighbour.email is None and not neighbour.has_usable_password()
     membership = Membership.objects.get(user=neighbour)
@@ -200,9 +248,28 @@ def test_proxy_registration_makes_a_phone_only_member_told_by_sms(riviera, awa, 
 
 def test_proxy_registration_refuses_a_home_outside_and_a_taken_email(riviera, awa, yao):
     with pytest.raises(ValidationError):
-        services.register_neighbour(awa, riviera, first_name="A", last_name="B", mobile="+2250707998877", quartier="X", latitude=5.40, longitude=-3.90)
+        services.register_neighbour(
+            awa,
+            riviera,
+            first_name="A",
+            last_name="B",
+            mobile="+2250707998877",
+            quartier="X",
+            latitude=5.40,
+            longitude=-3.90,
+        )
     with pytest.raises(ValidationError):
-        services.register_neighbour(awa, riviera, first_name="A", last_name="B", mobile="+2250707998877", email=yao.email, quartier="X", latitude=5.3592, longitude=-3.9612)
+        services.register_neighbour(
+            awa,
+            riviera,
+            first_name="A",
+            last_name="B",
+            mobile="+2250707998877",
+            email=yao.email,
+            quartier="X",
+            latitude=5.3592,
+            longitude=-3.9612,
+        )
     assert User.objects.count() == 2
 
 
@@ -219,12 +286,18 @@ def test_twinning_asked_accepted_and_ended(riviera, riviera3, awa, koffi):
     services.end_twinning(awa, twinning)
     assert twinning.__class__.objects.get().status == TwinningStatus.ENDED
     for community in (riviera, riviera3):
-        assert kinds(community)[-3:] == [MovementKind.TWINNING_REQUESTED, MovementKind.TWINNING_STARTED, MovementKind.TWINNING_ENDED]
+        assert kinds(community)[-3:] == [
+            MovementKind.TWINNING_REQUESTED,
+            MovementKind.TWINNING_STARTED,
+            MovementKind.TWINNING_ENDED,
+        ]
 
 
 def test_twinning_is_between_neighbours_only(riviera, awa):
     far_referent = factories.make_user("Issa", "Koné")
-    far = factories.make_community(far_referent, name="Niangon Nord", centre=(5.3265, -4.1060), commune_slug="yopougon")
+    far = factories.make_community(
+        far_referent, name="Niangon Nord", centre=(5.3265, -4.1060), commune_slug="yopougon"
+    )
     with pytest.raises(ValidationError) as caught:
         services.request_twinning(awa, riviera, far)
     assert caught.value.code == "too_far"
@@ -252,9 +325,13 @@ def test_boundary_change_lists_members_left_outside(riviera, awa, yao):
 
 def test_boundary_change_keeps_the_size_and_overlap_rules(riviera, riviera3, awa):
     with pytest.raises(ValidationError):
-        services.change_boundary(awa, riviera, factories.square(5.3590, -3.9610, side_m=1200), leave_outside=True)
+        services.change_boundary(
+            awa, riviera, factories.square(5.3590, -3.9610, side_m=1200), leave_outside=True
+        )
     with pytest.raises(ValidationError) as caught:
-        services.change_boundary(awa, riviera, factories.square(5.3590, -3.9575, side_m=800), leave_outside=True)
+        services.change_boundary(
+            awa, riviera, factories.square(5.3590, -3.9575, side_m=800), leave_outside=True
+        )
     assert "Riviera 3" in caught.value.messages[0]
 
 

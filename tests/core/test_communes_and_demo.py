@@ -5,7 +5,21 @@ from monquartier.accounts.demo import DEMO_PASSWORD, named_logins
 from monquartier.accounts.models import Home, User
 from monquartier.communities.models import Commune
 
-ABIDJAN = {"Abobo", "Adjamé", "Anyama", "Attécoubé", "Bingerville", "Cocody", "Koumassi", "Marcory", "Plateau", "Port-Bouët", "Songon", "Treichville", "Yopougon"}
+ABIDJAN = {
+    "Abobo",
+    "Adjamé",
+    "Anyama",
+    "Attécoubé",
+    "Bingerville",
+    "Cocody",
+    "Koumassi",
+    "Marcory",
+    "Plateau",
+    "Port-Bouët",
+    "Songon",
+    "Treichville",
+    "Yopougon",
+}
 
 
 @pytest.mark.django_db
@@ -27,10 +41,28 @@ def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
     assert counts[0] >= 30
     communes = set(Home.objects.values_list("commune__slug", flat=True))
     assert communes == {"cocody", "yopougon", "marcory", "plateau"}
-    assert all(str(mobile).startswith("+225") for mobile in User.objects.values_list("mobile", flat=True))
+    assert all(
+        str(mobile).startswith("+225") for mobile in User.objects.values_list("mobile", flat=True)
+    )
     for _role, email, password in named_logins():
         assert password == DEMO_PASSWORD
         client.logout()
         response = client.post("/compte/login/", {"login": email, "password": password})
         assert response.status_code == 302, email
     assert User.objects.filter(is_staff=True).exists()
+
+    from monquartier.communities.models import Community, Membership, Twinning
+
+    assert Community.objects.count() == 8
+    assert Twinning.objects.filter(status="active").count() == 3
+    assert Membership.objects.pending().count() == 8
+    awa = User.objects.get(email=named_logins()[0][1])
+    riviera = Membership.objects.get(user=awa).community
+    assert Membership.objects.get(user=awa).is_referent
+    assert (
+        Membership.objects.active()
+        .filter(community=riviera, user__email=named_logins()[1][1])
+        .exists()
+    )
+    for community in Community.objects.all():
+        assert community.area_m2 < 1_000_000

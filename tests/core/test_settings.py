@@ -37,7 +37,10 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False), ("", False)],
+)
 def test_env_bool_reads_the_usual_spellings(raw, expected):
     assert env_bool("X", default=not expected, environ={"X": raw}) is expected
 

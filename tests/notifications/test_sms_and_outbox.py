@@ -6,7 +6,13 @@ from django.urls import reverse
 
 from monquartier.notifications.email import DevOutboxEmailBackend
 from monquartier.notifications.models import DevOutboxMessage
-from monquartier.notifications.sms import ConsoleSMSBackend, DevOutboxSMSBackend, SMSError, SMSMessage, send_sms
+from monquartier.notifications.sms import (
+    ConsoleSMSBackend,
+    DevOutboxSMSBackend,
+    SMSError,
+    SMSMessage,
+    send_sms,
+)
 
 
 def test_send_sms_goes_through_the_configured_backend(sms_outbox):
@@ -35,7 +41,9 @@ def test_the_console_backend_prints():
 
 @pytest.mark.django_db
 def test_dev_backends_keep_a_copy_for_the_outbox_page():
-    DevOutboxSMSBackend(stream=io.StringIO()).send_messages([SMSMessage(to="+2250707123456", text="Code 123456")])
+    DevOutboxSMSBackend(stream=io.StringIO()).send_messages(
+        [SMSMessage(to="+2250707123456", text="Code 123456")]
+    )
     message = EmailMultiAlternatives("Sujet", "Texte", "a@exemple.ci", ["b@exemple.ci"])
     message.attach_alternative("<p>HTML</p>", "text/html")
     DevOutboxEmailBackend(stream=io.StringIO()).send_messages([message])
@@ -62,7 +70,9 @@ def test_the_dev_outbox_is_for_staff_unless_debug(client, settings, awa, mariam)
 
 @pytest.mark.django_db
 def test_the_html_part_is_shown_sandboxed(client, mariam):
-    row = DevOutboxMessage.objects.create(channel="email", recipient="b@exemple.ci", body="t", html="<script>x()</script>")
+    row = DevOutboxMessage.objects.create(
+        channel="email", recipient="b@exemple.ci", body="t", html="<script>x()</script>"
+    )
     client.force_login(mariam)
     response = client.get(reverse("dev_outbox_html", args=[row.pk]))
     assert response["Content-Security-Policy"].startswith("sandbox")

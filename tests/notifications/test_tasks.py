@@ -14,7 +14,9 @@ from tests.accounts.test_signup import signup_data
 
 @pytest.fixture
 def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
 
 
 def run_worker():
@@ -39,7 +41,9 @@ def test_sign_up_queues_the_email_and_the_worker_sends_it(client, database_tasks
     link = re.search(r"http://testserver(/compte/confirm-email/\S+/)", mail.outbox[0].body).group(1)
     client.post(link)
     assert sms_outbox == []
-    sms_task = DBTaskResult.objects.get(task_path="monquartier.notifications.tasks.send_text_message")
+    sms_task = DBTaskResult.objects.get(
+        task_path="monquartier.notifications.tasks.send_text_message"
+    )
     assert sms_task.status == "READY"
     run_worker()
     assert [message.to for message in sms_outbox] == ["+2250707123456"]

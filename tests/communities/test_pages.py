@@ -1,0 +1,139 @@
+import gzip
+
+import pytest
+from django.urls import reverse
+
+from monquartier.communities.models import Movement
+from tests import factories
+
+
+def test_the_directory_costs_the_same_queries_whatever_its_length(
+    client, riviera, awa, django_assert_num_queries
+):
+    client.force_login(awa)
+    url = reverse("communities:directory", args=[riviera.pk])
+    client.get(url)  # warm the session
+    with django_assert_num_queries(5) as small:
+        client.get(url)
+    for index in range(40):
+        factories.add_member(
+            riviera, first_name=f"Voisin{index}", last_name="Test", landline="+2252722445566"
+        )
+    with django_assert_num_queries(5):
+        response = client.get(url)
+    assert len(response.context["cards"]) == 30
+    assert small
+
+
+def test_the_directory_never_shows_emails_and_marks_referents(client, riviera, awa, yao):
+    client.force_login(yao)
+    page = client.get(reverse("communities:directory", args=[riviera.pk])).content.decode()
+    assert "awa.kone@exemple.ci" not in page and "yao.kouassi@exemple.ci" not in page
+    assert 'title="Référent">R</abbr>' in page
+
+
+def test_the_history_is_paginated(client, riviera, awa):
+    Movement.objects.bulk_create(
+        Movement(community=riviera, kind="arrival", member=awa) for _ in range(45)
+    )
+    client.force_login(awa)
+    url = reverse("communities:history", args=[riviera.pk])
+    first = client.get(url)
+    assert len(first.context["page"]) == 30
+    assert len(client.get(url + "?page=2").context["page"]) == 16  # 45 + the creation
+    assert client.get(url + "?page=99").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "communities:info",
+        "communities:directory",
+        "communities:history",
+        "communities:twinnings",
+        "communities:requests",
+        "communities:referents",
+        "communities:boundary",
+        "communities:settings",
+        "communities:register_neighbour",
+    ],
+)
+def test_community_pages_are_small(client, riviera, awa, name):
+    client.force_login(awa)
+    response = client.get(reverse(name, args=[riviera.pk]))
+    assert response.status_code == 200
+    assert len(gzip.compress(response.content)) < 14 * 1024
+
+
+def test_join_and_create_pages(client, awa, issa):
+    client.force_login(issa)
+    page = client.get(reverse("communities:mine")).content.decode()
+    assert "Créer la communauté" in page
+    assert client.get(reverse("communities:create")).status_code == 200
+
+
+def test_the_join_page_offers_the_containing_community(client, riviera, issa):
+    from monquartier.accounts.models import Home
+
+    Home.objects.filter(user=issa).update(
+        latitude=5.3591, longitude=-3.9611, commune=factories.commune("cocody")
+    )
+    client.force_login(issa)
+    page = client.get(reverse("communities:mine")).content.decode()
+    assert "Demander à rejoindre" in page and "Riviera 2" in page
+    response = client.post(reverse("communities:join"), {"community": riviera.pk})
+    assert response.status_code == 302
+    assert "en attente" in client.get(reverse("communities:mine")).content.decode()
+
+
+def test_a_forged_join_to_another_community_is_refused(client, riviera, riviera3, issa):
+    from monquartier.accounts.models import Home
+    from monquartier.communities.models import Membership
+
+    Home.objects.filter(user=issa).update(
+        latitude=5.3591, longitude=-3.9611, commune=factories.commune("cocody")
+    )
+    client.force_login(issa)
+    client.post(reverse("communities:join"), {"community": riviera3.pk})
+    assert not Membership.objects.filter(user=issa).exists()
+
+
+def test_creating_through_the_page(client, issa):
+    client.force_login(issa)
+    response = client.post(
+        reverse("communities:create"),
+        {
+            "name": "Niangon Nord",
+            "commune": factories.commune("yopougon").pk,
+            "area": '{"type":"Polygon","coordinates":[[[-4.108,5.325],[-4.104,5.325],[-4.104,5.328],[-4.108,5.328],[-4.108,5.325]]]}',
+        },
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("area", "message"),
+    [
+        ("", "Dessinez le périmètre"),
+        ("n'importe quoi", "illisible"),
+        (
+            '{"type":"Polygon","coordinates":[[[-4.108,5.325],[-4.104,5.328],[-4.104,5.325],[-4.108,5.328]]]}',
+            "se croisent",
+        ),
+        (
+            '{"type":"Polygon","coordinates":[[[-4.12,5.31],[-4.09,5.31],[-4.09,5.34],[-4.12,5.34]]]}',
+            "km²",
+        ),
+    ],
+)
+def test_a_bad_area_is_explained_and_creates_nothing(client, issa, area, message):
+    from monquartier.communities.models import Community
+
+    client.force_login(issa)
+    response = client.post(
+        reverse("communities:create"),
+        {"name": "Niangon Nord", "commune": factories.commune("yopougon").pk, "area": area},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Community.objects.exists()
