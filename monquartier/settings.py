@@ -5,6 +5,7 @@ required, DEBUG must stay off, cookies are secure and HSTS is sent. See docs/dep
 """
 
 import importlib.util
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
     "monquartier.communities",
     "monquartier.notifications",
     "monquartier.moderation",
+    "monquartier.alerts",
+    "monquartier.townhalls",
 ]
 
 MIDDLEWARE = [
@@ -127,7 +130,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, for the test database: the browser tests' live server then
     # opens its own connection in each thread instead of sharing the test's.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # One file per process, so that two test runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = env_str("CACHE_URL", "locmem://")
@@ -287,6 +291,31 @@ SMS_BACKEND = env_str(
 if PRODUCTION and not SMS_BACKEND:
     raise ImproperlyConfigured("SMS_BACKEND is required when DJANGO_ENV=production.")
 SMS_SENDER_NAME = env_str("SMS_SENDER_NAME", "MonQuartier")
+# The secret part of the SMS webhooks' URLs (inbound messages, delivery reports):
+# /webhooks/sms/<provider>/<secret>/… — the providers we use do not sign their calls.
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "" if PRODUCTION else "dev-webhook-secret")
+if PRODUCTION and len(SMS_WEBHOOK_SECRET) < 24:
+    raise ImproperlyConfigured("SMS_WEBHOOK_SECRET (24+ random characters) is required in production.")
+ORANGE_SMS_API_URL = env_str("ORANGE_SMS_API_URL", "https://api.orange.com")
+ORANGE_SMS_CLIENT_ID = env_str("ORANGE_SMS_CLIENT_ID", "")
+ORANGE_SMS_CLIENT_SECRET = env_str("ORANGE_SMS_CLIENT_SECRET", "")
+ORANGE_SMS_SENDER_ADDRESS = env_str("ORANGE_SMS_SENDER_ADDRESS", "")
+ORANGE_SMS_SENDER_NAME = env_str("ORANGE_SMS_SENDER_NAME", "")
+ORANGE_SMS_NOTIFY_URL = env_str("ORANGE_SMS_NOTIFY_URL", "")
+AFRICASTALKING_API_URL = env_str("AFRICASTALKING_API_URL", "https://api.africastalking.com/version1/messaging")
+AFRICASTALKING_USERNAME = env_str("AFRICASTALKING_USERNAME", "")
+AFRICASTALKING_API_KEY = env_str("AFRICASTALKING_API_KEY", "")
+AFRICASTALKING_SENDER_ID = env_str("AFRICASTALKING_SENDER_ID", "")
+
+# Alerts: the SMS waits this long for the member to open the alert (PRODUCT.md: at most
+# 4 minutes); how many sender tasks share an alert's e-mails, pushes and SMS.
+ALERT_SMS_DELAY_SECONDS = env_int("ALERT_SMS_DELAY_SECONDS", 180, minimum=0, maximum=240)
+ALERT_SENDER_TASKS = env_int("ALERT_SENDER_TASKS", 2, minimum=1, maximum=32)
+# Web push (VAPID). Without keys, development generates a pair in .vapid-dev.json.
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:equipe@monquartier.ci")
+PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 6 * 3600, minimum=0)
 
 TASKS = {
     "default": {

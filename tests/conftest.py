@@ -138,3 +138,31 @@ def salif(riviera):
     user = factories.make_user("Salif", "Touré", email="salif.toure@exemple.ci")
     factories.add_pending(riviera, user)
     return user
+
+
+@pytest.fixture
+def run_tasks(settings):
+    """Use the real database task backend; calling the fixture runs the ready tasks with
+    the worker's own code (Worker.run_task), in this process and connection, until none
+    is ready. A task that fails fails the test, with its traceback."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    worker = Worker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+    )
+
+    def run(*, allow_failures: bool = False) -> int:
+        done = 0
+        while task := DBTaskResult.objects.ready().first():
+            task.claim(worker.worker_id)
+            worker.run_task(task)
+            task.refresh_from_db()
+            if task.status == "FAILED" and not allow_failures:
+                raise AssertionError(f"Task {task.task_path} failed:\n{task.traceback}")
+            done += 1
+        return done
+
+    return run

@@ -61,6 +61,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     hide_mobile = models.BooleanField(_("masquer mon mobile dans l'annuaire"), default=False)
     hide_landline = models.BooleanField(_("masquer mon fixe dans l'annuaire"), default=False)
     newsletter = models.BooleanField(_("recevoir la lettre d'information"), default=False)
+    # Alerts go by SMS unless the member turned it off; only someone reachable by push
+    # may (preferences.py enforces it).
+    alert_sms = models.BooleanField(_("recevoir les alertes par SMS"), default=True)
     language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, default="fr")
     is_staff = models.BooleanField(_("équipe MonQuartier"), default=False)
     is_active = models.BooleanField(_("actif"), default=True)

@@ -179,6 +179,8 @@ class Membership(models.Model):
     )
     refusal_reason = models.TextField(_("motif du refus"), max_length=500, blank=True)
     ended_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    # Set when a request unanswered for 15 days was passed on to staff.
+    escalated_at = models.DateTimeField(_("transmise à l'équipe le"), null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -27,7 +27,8 @@ from monquartier.communities.models import (
     ValidationMode,
 )
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
-from monquartier.notifications.models import Notification, NotificationKind
+from monquartier.notifications.models import NotificationKind
+from monquartier.notifications.services import notify
 
 # Any constant will do: it names the lock that serialises writes of community areas.
 _AREA_LOCK = 7_245_001
@@ -50,23 +51,6 @@ def _log(
     )
 
 
-def _notify(
-    recipients, *, kind: str, event: str, community=None, actor=None, url: str = "", **data
-) -> None:
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=recipient,
-            kind=kind,
-            event=event,
-            community=community,
-            actor=actor,
-            url=url,
-            data=data,
-        )
-        for recipient in recipients
-    )
-
-
 def _referent_users(community: Community, *, exclude=None) -> list[User]:
     members = User.objects.filter(
         memberships__community=community,
@@ -76,6 +60,21 @@ def _referent_users(community: Community, *, exclude=None) -> list[User]:
     if exclude is not None:
         members = members.exclude(pk=exclude.pk)
     return list(members)
+
+
+def _tell_neighbours(community: Community, member: User, event: str) -> None:
+    """Arrivals and departures, to the community's other members (per their preference)."""
+    neighbours = User.objects.filter(
+        memberships__community=community, memberships__status=MembershipStatus.ACTIVE
+    ).exclude(pk=member.pk)
+    notify(
+        neighbours,
+        kind=NotificationKind.MOVEMENT,
+        event=event,
+        community=community,
+        url=f"/c/{community.pk}/historique/",
+        member=member.full_name,
+    )
 
 
 def _lock_user(user: User) -> User:
@@ -208,7 +207,7 @@ def request_to_join(user: User, community: Community) -> Membership:
     )
     _log(community, MovementKind.JOIN_REQUESTED, actor=user, member=user)
     if community.validation_mode == ValidationMode.REFERENTS:
-        _notify(
+        notify(
             _referent_users(community),
             kind=NotificationKind.JOIN_REQUEST,
             event="join_requested",
@@ -260,7 +259,8 @@ def accept_join_request(actor: User, membership: Membership) -> Membership:
     membership.decided_by = actor
     membership.save(update_fields=["status", "joined_at", "decided_by"])
     _log(community, MovementKind.ARRIVAL, actor=actor, member=membership.user)
-    _notify(
+    _tell_neighbours(community, membership.user, "arrival")
+    notify(
         [membership.user],
         kind=NotificationKind.JOIN_REQUEST,
         event="join_accepted",
@@ -292,7 +292,7 @@ def refuse_join_request(actor: User, membership: Membership, reason: str) -> Mem
     membership.ended_at = timezone.now()
     membership.save(update_fields=["status", "refusal_reason", "decided_by", "ended_at"])
     _log(community, MovementKind.JOIN_REFUSED, actor=actor, member=membership.user)
-    _notify(
+    notify(
         [membership.user],
         kind=NotificationKind.JOIN_REQUEST,
         event="join_refused",
@@ -335,7 +335,7 @@ def make_referent(actor: User, membership: Membership) -> Membership:
     membership.is_referent = True
     membership.save(update_fields=["is_referent"])
     _log(community, MovementKind.REFERENT_ADDED, actor=actor, member=membership.user)
-    _notify(
+    notify(
         [membership.user],
         kind=NotificationKind.MOVEMENT,
         event="referent_granted",
@@ -376,7 +376,7 @@ def remove_referent(actor: User, membership: Membership) -> Membership:
     membership.is_referent = False
     membership.save(update_fields=["is_referent"])
     _log(community, MovementKind.REFERENT_REMOVED, actor=actor, member=membership.user)
-    _notify(
+    notify(
         [membership.user],
         kind=NotificationKind.MOVEMENT,
         event="referent_removed",
@@ -432,7 +432,7 @@ def _ensure_a_referent(community: Community) -> None:
         member=successor.user,
         detail=_("succession automatique"),
     )
-    _notify(
+    notify(
         [successor.user],
         kind=NotificationKind.MOVEMENT,
         event="referent_succession",
@@ -455,6 +455,7 @@ def _end_membership(membership: Membership, status: str, kind: str, *, actor=Non
         community.delete()
         return
     _log(community, kind, actor=actor, member=membership.user)
+    _tell_neighbours(community, membership.user, "departure")
     _ensure_a_referent(community)
 
 
@@ -553,7 +554,7 @@ def accept_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -
     if membership is not None:
         Community.objects.select_for_update().filter(pk=membership.community_id).get()
         _end_membership(membership, MembershipStatus.EXCLUDED, MovementKind.EXCLUSION, actor=staff)
-    _notify(
+    notify(
         [exclusion.member],
         kind=NotificationKind.PLATFORM,
         event="excluded",
@@ -571,7 +572,7 @@ def reject_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -
     exclusion.staff_note = note
     exclusion.save(update_fields=["status", "decided_by", "decided_at", "staff_note"])
     if exclusion.requested_by:
-        _notify(
+        notify(
             [exclusion.requested_by],
             kind=NotificationKind.PLATFORM,
             event="exclusion_rejected",
@@ -695,7 +696,7 @@ def request_twinning(actor: User, community: Community, partner: Community) -> T
     twinning = Twinning.objects.create(requester=community, partner=partner, requested_by=actor)
     _log(community, MovementKind.TWINNING_REQUESTED, actor=actor, other=partner)
     _log(partner, MovementKind.TWINNING_REQUESTED, actor=actor, other=community)
-    _notify(
+    notify(
         _referent_users(partner),
         kind=NotificationKind.MOVEMENT,
         event="twinning_requested",
@@ -727,7 +728,7 @@ def accept_twinning(actor: User, twinning: Twinning) -> Twinning:
     twinning.save(update_fields=["status", "decided_by", "decided_at"])
     _log(twinning.partner, MovementKind.TWINNING_STARTED, actor=actor, other=twinning.requester)
     _log(twinning.requester, MovementKind.TWINNING_STARTED, actor=actor, other=twinning.partner)
-    _notify(
+    notify(
         _referent_users(twinning.requester),
         kind=NotificationKind.MOVEMENT,
         event="twinning_accepted",
@@ -747,7 +748,7 @@ def decline_twinning(actor: User, twinning: Twinning) -> Twinning:
     twinning.save(update_fields=["status", "decided_by", "decided_at"])
     _log(twinning.partner, MovementKind.TWINNING_DECLINED, actor=actor, other=twinning.requester)
     _log(twinning.requester, MovementKind.TWINNING_DECLINED, actor=actor, other=twinning.partner)
-    _notify(
+    notify(
         _referent_users(twinning.requester),
         kind=NotificationKind.MOVEMENT,
         event="twinning_declined",
@@ -859,6 +860,7 @@ def register_neighbour(
         registered_by=actor,
     )
     _log(community, MovementKind.PROXY_REGISTRATION, actor=actor, member=neighbour)
+    _tell_neighbours(community, neighbour, "arrival")
     text = _(
         "MonQuartier: %(referent)s vous a inscrit dans la communaute %(community)s. Vous recevrez les alertes "
         "du quartier par SMS. Pour arreter, repondez STOP."

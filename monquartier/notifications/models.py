@@ -70,10 +70,166 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the recipient chose the daily digest for this kind and the digest that
+    # carries it was made.
+    digest = models.ForeignKey("Digest", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications")
+    for_digest = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox")]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="notification_digest_queue",
+                condition=models.Q(for_digest=True, digest__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.recipient_id}"
+
+
+class Mode(models.TextChoices):
+    OFF = "off", _("Jamais")
+    DIGEST = "digest", _("Résumé quotidien")
+    INSTANT = "instant", _("Tout de suite")
+
+
+class NotificationPreference(models.Model):
+    """A member's choice for one kind; no row means the default of preferences.DEFAULTS."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    mode = models.CharField(max_length=8, choices=Mode.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}={self.mode}"
+
+
+class PushSubscription(models.Model):
+    """One browser or installed app that accepted push notifications."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("abonnement aux notifications push")
+        verbose_name_plural = _("abonnements aux notifications push")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.endpoint[:50]}"
+
+
+class Digest(models.Model):
+    """The daily e-mail gathering what a member chose to receive once a day. One per
+    member and day: the scheduler may run twice, the digest goes once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_digest_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("en attente")
+    SENDING = "sending", _("en cours d'envoi")
+    SENT = "sent", _("remis au transport")
+    DELIVERED = "delivered", _("reçu")
+    FAILED = "failed", _("échec")
+    CANCELLED = "cancelled", _("annulé")
+    SKIPPED = "skipped", _("sans objet")
+
+
+class Delivery(models.Model):
+    """The outbox: one message to send, to one recipient, on one channel.
+
+    Rows are written in bulk by the fan-out with unique constraints, so that writing them
+    twice writes nothing new; senders claim due rows, hand them to the transport and mark
+    the outcome. `due_at` holds the next attempt (the alert SMS is due after the delay).
+    """
+
+    alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    contact = models.ForeignKey(
+        "townhalls.TownHallContact", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # The e-mail address or E.164 number when the row was written (push looks up the
+    # member's devices when it sends).
+    address = models.CharField(max_length=320, blank=True)
+    # Who receives it, for the alert's progress: the community, a twinned one, the town hall.
+    audience = models.CharField(max_length=12, blank=True)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    due_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=128, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("envoi")
+        verbose_name_plural = _("envois")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "user", "channel"],
+                condition=models.Q(alert__isnull=False, user__isnull=False),
+                name="delivery_alert_member_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "contact", "channel"],
+                condition=models.Q(alert__isnull=False, contact__isnull=False),
+                name="delivery_alert_contact_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["notification", "channel"],
+                condition=models.Q(notification__isnull=False),
+                name="delivery_notification_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["digest", "channel"], condition=models.Q(digest__isnull=False), name="delivery_digest_channel"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["channel", "due_at"], name="delivery_due", condition=models.Q(status="queued")
+            ),
+            models.Index(fields=["claimed_at"], name="delivery_claimed", condition=models.Q(status="sending")),
+            models.Index(fields=["provider_id"], name="delivery_provider_id", condition=~models.Q(provider_id="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.address or self.user_id} ({self.status})"
+
+
+class ScheduledRun(models.Model):
+    """A periodic job enqueued for one period. The unique key makes a second scheduler, or
+    a restarted one, enqueue nothing twice; a period with no row is caught up."""
+
+    job = models.CharField(max_length=64)
+    period = models.CharField(max_length=32)
+    enqueued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="one_run_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.period}"

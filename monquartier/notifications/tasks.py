@@ -1,5 +1,8 @@
-"""Background work for messages that must leave the request: the request answers at once
-and the worker (manage.py db_worker) talks to the SMTP server and the SMS gateway."""
+"""Background work, run by the django-tasks database worker (manage.py db_worker).
+
+Task rows are written in the transaction of whatever caused them: an alert and the task
+that fans it out exist together or not at all.
+"""
 
 import logging
 
@@ -12,12 +15,9 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def send_email(
-    *, to: list[str], subject: str, body: str, html: str = "", from_email: str = ""
-) -> int:
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=from_email or None, to=to
-    )
+def send_email(*, to: list[str], subject: str, body: str, html: str = "", from_email: str = "") -> int:
+    """A one-off e-mail outside the outbox (allauth's: verification, password reset)."""
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email or None, to=to)
     if html:
         message.attach_alternative(html, "text/html")
     return message.send()
@@ -29,3 +29,26 @@ def send_text_message(*, to: str, text: str) -> str:
     sent = send_sms(to, text)
     logger.info("SMS handed to the gateway for %s (id %s)", to[:-4] + "****", sent.provider_id)
     return sent.provider_id
+
+
+@task(priority=10)
+def fan_out_alert(*, alert_id: int) -> int:
+    from monquartier.alerts.models import Alert
+    from monquartier.notifications import fanout
+
+    alert = Alert.objects.select_related("community").get(pk=alert_id)
+    return fanout.fan_out_alert(alert)
+
+
+@task(priority=5)
+def deliver(*, channel: str) -> int:
+    from monquartier.notifications import sender
+
+    return sender.deliver(channel)
+
+
+@task()
+def run_periodic_job(*, job: str, period: str) -> str:
+    from monquartier.notifications import scheduler
+
+    return scheduler.run_job(job, period)

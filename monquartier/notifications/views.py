@@ -1,9 +1,14 @@
 from django.conf import settings
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
+from monquartier.notifications import preferences
+from monquartier.notifications.forms import PreferencesForm
 from monquartier.notifications.models import DevOutboxMessage
 
 
@@ -36,3 +41,17 @@ def dev_outbox_html(request, message_id: int):
         "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
     )
     return response
+
+
+def notification_settings(request):
+    user = request.user
+    form = PreferencesForm(request.POST or None, modes=preferences.all_modes(user), initial={"alert_sms": user.alert_sms})
+    if request.method == "POST" and form.is_valid():
+        try:
+            preferences.save_preferences(user, form.modes(), alert_sms=form.cleaned_data["alert_sms"])
+        except ValidationError as error:
+            form.add_error("alert_sms" if error.code == "sms_needs_push" else None, error)
+        else:
+            flash.success(request, _("Vos choix de notification sont enregistrés."))
+            return redirect("notification_settings")
+    return render(request, "notifications/settings.html", {"form": form, "has_push": preferences.has_push(user)})

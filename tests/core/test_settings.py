@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "monquartier.ci",
     "SMS_BACKEND": "monquartier.notifications.sms.ConsoleSMSBackend",
     "CACHE_URL": "redis://127.0.0.1:6379/0",
+    "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
 }
 
 

@@ -1,8 +1,12 @@
+from monquartier.notifications.sms.africastalking import AfricasTalkingSMSBackend
 from monquartier.notifications.sms.base import (
     BaseSMSBackend,
+    DeliveryReport,
+    InboundMessage,
     SMSError,
     SMSMessage,
     SMSSent,
+    WebhookError,
     get_sms_backend,
     send_sms,
 )
@@ -11,15 +15,31 @@ from monquartier.notifications.sms.dev import (
     DevOutboxSMSBackend,
     LocmemSMSBackend,
 )
+from monquartier.notifications.sms.gsm7 import fit_sms, gsm7_length, is_gsm7, segments, to_gsm7
+from monquartier.notifications.sms.orange import OrangeSMSBackend
+from monquartier.notifications.sms.webhooks import PROVIDERS, UnknownProvider, provider_backend
 
 __all__ = [
+    "PROVIDERS",
+    "AfricasTalkingSMSBackend",
     "BaseSMSBackend",
     "ConsoleSMSBackend",
+    "DeliveryReport",
     "DevOutboxSMSBackend",
+    "InboundMessage",
     "LocmemSMSBackend",
+    "OrangeSMSBackend",
     "SMSError",
     "SMSMessage",
     "SMSSent",
+    "UnknownProvider",
+    "WebhookError",
+    "fit_sms",
     "get_sms_backend",
+    "gsm7_length",
+    "is_gsm7",
+    "provider_backend",
+    "segments",
     "send_sms",
+    "to_gsm7",
 ]

@@ -1,0 +1,127 @@
+"""Sending, reading and hiding alerts. The website, the API and SMS all call send_alert."""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertSource
+from monquartier.communities.models import Membership
+from monquartier.notifications.models import Channel, Delivery, DeliveryStatus
+
+TEXT_MIN, TEXT_MAX = 3, 500
+# A flood guard, the same on every channel: a real emergency rarely needs more.
+FLOOD_WINDOW = timedelta(minutes=10)
+FLOOD_LIMIT = 5
+
+
+def clean_text(text: str) -> str:
+    text = " ".join((text or "").split())
+    if len(text) < TEXT_MIN:
+        raise ValidationError(_("Décrivez ce qui se passe en quelques mots."), code="text_short")
+    if len(text) > TEXT_MAX:
+        raise ValidationError(
+            _("Une alerte fait %(max)s caractères au plus : allez à l'essentiel.") % {"max": TEXT_MAX}, code="text_long"
+        )
+    return text
+
+
+def check_flood(user) -> None:
+    recent = Alert.objects.filter(sender=user, created_at__gte=timezone.now() - FLOOD_WINDOW).count()
+    if recent >= FLOOD_LIMIT:
+        raise ValidationError(
+            _("Vous avez déjà envoyé %(count)s alertes en 10 minutes : attendez un peu avant la suivante.")
+            % {"count": recent},
+            code="flood",
+        )
+
+
+@transaction.atomic
+def send_alert(
+    sender,
+    *,
+    category: str,
+    text: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    corrects: Alert | None = None,
+    source: str = AlertSource.WEB,
+) -> Alert:
+    """Save the alert and, in the same transaction, the task that fans it out."""
+    from monquartier.notifications.tasks import fan_out_alert
+
+    membership = Membership.objects.active().select_related("community").filter(user=sender).first()
+    if membership is None:
+        raise PermissionDenied(_("Seuls les membres d'une communauté peuvent lancer une alerte."))
+    if category not in AlertCategory.values:
+        raise ValidationError(_("Choisissez le type d'alerte."), code="category")
+    text = clean_text(text)
+    if (latitude is None) != (longitude is None):
+        raise ValidationError(_("Le lieu de l'alerte est incomplet."), code="place")
+    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValidationError(_("Le lieu de l'alerte est hors de la carte."), code="place")
+    if corrects is not None and (corrects.community_id != membership.community_id or corrects.sender_id != sender.pk):
+        raise PermissionDenied(_("On ne corrige que ses propres alertes."))
+    check_flood(sender)
+    alert = Alert.objects.create(
+        community=membership.community,
+        sender=sender,
+        category=category,
+        text=text,
+        latitude=latitude,
+        longitude=longitude,
+        corrects=corrects,
+        source=source,
+    )
+    fan_out_alert.enqueue(alert_id=alert.pk)
+    return alert
+
+
+@transaction.atomic
+def mark_read(alert: Alert, user) -> bool:
+    """The member opened the alert: their SMS still waiting for the delay is cancelled.
+    Returns True the first time."""
+    _read, created = AlertRead.objects.get_or_create(alert=alert, user=user)
+    Delivery.objects.filter(
+        alert=alert, user=user, channel=Channel.SMS, status=DeliveryStatus.QUEUED
+    ).update(status=DeliveryStatus.CANCELLED)
+    return created
+
+
+@transaction.atomic
+def hide_alert(staff, alert: Alert, reason: str) -> Alert:
+    if not staff.is_staff:
+        raise PermissionDenied(_("Seule l'équipe MonQuartier peut masquer une alerte."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Indiquez pourquoi l'alerte est masquée."), code="reason")
+    Alert.objects.filter(pk=alert.pk, hidden_at__isnull=True).update(
+        hidden_at=timezone.now(), hidden_by=staff, hidden_reason=reason[:300]
+    )
+    # What has not left yet will not leave.
+    Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).update(status=DeliveryStatus.CANCELLED)
+    alert.refresh_from_db()
+    return alert
+
+
+def progress(alert: Alert) -> dict:
+    """Deliveries per channel: how many reached (handed over or confirmed), waiting, failed."""
+    from django.db.models import Count
+
+    rows = Delivery.objects.filter(alert=alert).values("channel", "status").annotate(count=Count("pk"))
+    summary = {channel: {"reached": 0, "waiting": 0, "failed": 0, "cancelled": 0} for channel in Channel.values}
+    buckets = {
+        DeliveryStatus.SENT: "reached",
+        DeliveryStatus.DELIVERED: "reached",
+        DeliveryStatus.QUEUED: "waiting",
+        DeliveryStatus.SENDING: "waiting",
+        DeliveryStatus.FAILED: "failed",
+        DeliveryStatus.CANCELLED: "cancelled",
+        DeliveryStatus.SKIPPED: "cancelled",
+    }
+    for row in rows:
+        summary[row["channel"]][buckets[row["status"]]] += row["count"]
+    summary["read"] = AlertRead.objects.filter(alert=alert).count()
+    return summary

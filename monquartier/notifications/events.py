@@ -1,0 +1,90 @@
+"""What each kind of event says, in one line, for e-mails, pushes and the digest.
+
+A notification stores the event name and a few values captured when it happened (names,
+a reason); the sentence is written when the message is made, in the recipient's language.
+"""
+
+from django.utils.translation import gettext as _
+
+from monquartier.notifications.models import Notification
+
+
+def _texts() -> dict[str, tuple[str, str]]:
+    # Built on each call: gettext must run in the recipient's language, not at import.
+    return {
+        "join_requested": (
+            _("Demande d'adhésion de %(applicant)s"),
+            _("%(applicant)s demande à rejoindre « %(community)s ». Vérifiez que cette personne habite le quartier, puis acceptez ou refusez sa demande."),
+        ),
+        "join_reminder": (
+            _("Des demandes d'adhésion attendent votre réponse"),
+            _("%(count)s demande(s) d'adhésion à « %(community)s » attendent toujours une réponse."),
+        ),
+        "join_escalated": (
+            _("Demande d'adhésion sans réponse depuis 15 jours"),
+            _("La demande de %(applicant)s pour « %(community)s » attend depuis plus de 15 jours : elle passe à l'équipe."),
+        ),
+        "join_accepted": (
+            _("Bienvenue dans « %(community)s »"),
+            _("Votre demande est acceptée : vous recevez maintenant les alertes du quartier et vous voyez l'annuaire et la gazette."),
+        ),
+        "join_refused": (
+            _("Votre demande pour « %(community)s »"),
+            _("Votre demande d'adhésion n'a pas été acceptée. Motif : %(reason)s"),
+        ),
+        "referent_granted": (
+            _("Vous êtes référent de « %(community)s »"),
+            _("Vous pouvez maintenant valider les demandes d'adhésion et animer la communauté."),
+        ),
+        "referent_removed": (
+            _("Vous n'êtes plus référent de « %(community)s »"),
+            _("Un autre référent vous a retiré ce rôle. Vous restez membre de la communauté."),
+        ),
+        "referent_succession": (
+            _("Vous devenez référent de « %(community)s »"),
+            _("Le dernier référent est parti : en tant que membre le plus ancien, vous prenez le relais. L'équipe MonQuartier peut vous aider."),
+        ),
+        "twinning_requested": (
+            _("« %(other)s » propose un jumelage"),
+            _("La communauté voisine « %(other)s » propose de jumeler vos deux communautés. Acceptez ou refusez depuis la page des jumelages."),
+        ),
+        "twinning_accepted": (
+            _("Jumelage avec « %(other)s » accepté"),
+            _("« %(other)s » a accepté le jumelage : vos membres recevront leurs alertes par e-mail, et inversement."),
+        ),
+        "twinning_declined": (
+            _("Jumelage avec « %(other)s » refusé"),
+            _("« %(other)s » n'a pas accepté la proposition de jumelage."),
+        ),
+        "excluded": (
+            _("Vous ne faites plus partie de « %(community)s »"),
+            _("Après examen, l'équipe MonQuartier vous a retiré de la communauté."),
+        ),
+        "exclusion_rejected": (
+            _("Demande d'exclusion non retenue"),
+            _("Après examen, l'équipe MonQuartier n'a pas retenu votre demande d'exclusion de %(member)s."),
+        ),
+        "arrival": (
+            _("%(member)s rejoint « %(community)s »"),
+            _("Souhaitez la bienvenue à %(member)s, nouveau membre de la communauté."),
+        ),
+        "departure": (
+            _("%(member)s quitte « %(community)s »"),
+            _("%(member)s ne fait plus partie de la communauté."),
+        ),
+        "birthday": (
+            _("C'est l'anniversaire de %(member)s"),
+            _("Aujourd'hui, %(member)s fête son anniversaire. Un petit mot fait toujours plaisir !"),
+        ),
+    }
+
+
+def describe(notification: Notification) -> tuple[str, str]:
+    """(subject, sentence) in the active language."""
+    community = notification.community.name if notification.community_id else notification.data.get("community_name", "")
+    values = {**notification.data, "community": community}
+    subject, line = _texts().get(notification.event, (_("Nouvelle notification"), _("Il y a du nouveau sur MonQuartier.")))
+    try:
+        return subject % values, line % values
+    except (KeyError, TypeError, ValueError):
+        return _("Nouvelle notification"), _("Il y a du nouveau sur MonQuartier.")

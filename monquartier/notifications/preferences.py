@@ -1,0 +1,75 @@
+"""Who wants what, and how: off, a daily digest, or at once.
+
+No row means the default below. Two rules from the spec are enforced here, not in forms:
+alert e-mails cannot be turned off, and SMS alerts can be turned off only by a member
+who can be reached by push.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from monquartier.notifications.models import Mode, NotificationKind, NotificationPreference, PushSubscription
+
+DEFAULTS = {
+    NotificationKind.ALERT: Mode.INSTANT,
+    NotificationKind.GAZETTE: Mode.DIGEST,
+    NotificationKind.MESSAGE: Mode.INSTANT,
+    NotificationKind.JOIN_REQUEST: Mode.INSTANT,
+    NotificationKind.MOVEMENT: Mode.DIGEST,
+    NotificationKind.BIRTHDAY: Mode.DIGEST,
+    NotificationKind.PLATFORM: Mode.DIGEST,
+}
+# Alerts are always instant: their e-mail cannot be turned off (the SMS can, see below).
+FIXED = {NotificationKind.ALERT: Mode.INSTANT}
+
+
+def modes_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:
+    """The mode of each user for one kind, in one query."""
+    user_ids = list(user_ids)
+    if kind in FIXED:
+        return dict.fromkeys(user_ids, FIXED[kind])
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list("user_id", "mode")
+    )
+    default = DEFAULTS[kind]
+    return {user_id: chosen.get(user_id, default) for user_id in user_ids}
+
+
+def mode_for(user, kind: str) -> str:
+    return modes_for([user.pk], kind)[user.pk]
+
+
+def all_modes(user) -> dict[str, str]:
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "mode"))
+    return {kind: FIXED.get(kind, chosen.get(kind, default)) for kind, default in DEFAULTS.items()}
+
+
+def has_push(user) -> bool:
+    return PushSubscription.objects.filter(user=user).exists()
+
+
+@transaction.atomic
+def save_preferences(user, modes: dict[str, str], *, alert_sms: bool) -> None:
+    for kind, mode in modes.items():
+        if kind not in DEFAULTS or mode not in Mode.values:
+            raise ValidationError(_("Choix de notification inconnu."), code="unknown")
+        if kind in FIXED and mode != FIXED[kind]:
+            raise ValidationError(_("Les alertes arrivent toujours par e-mail, tout de suite."), code="fixed")
+    if not alert_sms and not has_push(user):
+        raise ValidationError(
+            _(
+                "Pour ne plus recevoir les alertes par SMS, activez d'abord les notifications sur votre téléphone : "
+                "sinon une alerte pourrait ne pas vous atteindre."
+            ),
+            code="sms_needs_push",
+        )
+    for kind, mode in modes.items():
+        if kind in FIXED:
+            continue
+        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"mode": mode})
+    if user.alert_sms != alert_sms:
+        user.alert_sms = alert_sms
+        user.save(update_fields=["alert_sms"])

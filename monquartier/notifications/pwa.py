@@ -1,0 +1,246 @@
+"""The installable web app: manifest, service worker, and the push subscription endpoints.
+
+The service worker is served from the site root (not /static/) so that its scope is the
+whole site; its source stays an ordinary static file, js/sw.js.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.templatetags.static import static
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from monquartier.notifications.models import PushSubscription
+from monquartier.notifications.push import b64url_decode, vapid_keys
+
+logger = logging.getLogger(__name__)
+
+SERVICE_WORKER = "js/sw.js"
+MAX_BODY_BYTES = 4096
+MAX_ENDPOINT_LENGTH = PushSubscription._meta.get_field("endpoint").max_length
+MAX_USER_AGENT_LENGTH = PushSubscription._meta.get_field("user_agent").max_length
+MAX_SUBSCRIPTIONS_PER_USER = 10
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# The push services of the browsers members use; PUSH_SERVICE_HOSTS replaces the list.
+# A name allows itself and its subdomains.
+PUSH_SERVICE_HOSTS = (
+    "fcm.googleapis.com",  # Chrome, Samsung Internet, Opera, Edge on Android…
+    "android.googleapis.com",
+    "push.services.mozilla.com",  # Firefox
+    "push.apple.com",  # Safari (web.push.apple.com)
+    "notify.windows.com",  # Edge on Windows
+)
+
+
+@login_not_required
+@require_GET
+@cache_control(max_age=3600)
+def manifest(request: HttpRequest) -> HttpResponse:
+    icon = {"type": "image/png"}
+    data = {
+        "id": "/",
+        "name": "MonQuartier",
+        "short_name": "MonQuartier",
+        "description": _("Les voisins d'un quartier se préviennent en quelques secondes."),
+        "lang": get_language() or settings.LANGUAGE_CODE,
+        "dir": "ltr",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#f6f3ef",
+        "theme_color": "#b4470b",
+        "icons": [
+            {**icon, "src": static("img/icon-192.png"), "sizes": "192x192", "purpose": "any"},
+            {**icon, "src": static("img/icon-512.png"), "sizes": "512x512", "purpose": "any"},
+            {
+                **icon,
+                "src": static("img/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return HttpResponse(
+        json.dumps(data, ensure_ascii=False), content_type="application/manifest+json"
+    )
+
+
+def _static_source(name: str) -> bytes:
+    """A static file's content: from the collected files in production, from the source
+    directories in development (a stale STATIC_ROOT must not win there)."""
+
+    def collected() -> bytes | None:
+        try:
+            if staticfiles_storage.exists(name):
+                with staticfiles_storage.open(name) as file:
+                    return file.read()
+        except (OSError, NotImplementedError, ValueError):
+            pass
+        return None
+
+    def source() -> bytes | None:
+        path = finders.find(name)
+        return Path(path).read_bytes() if path else None
+
+    order = (source, collected) if settings.DEBUG else (collected, source)
+    for read in order:
+        content = read()
+        if content is not None:
+            return content
+    raise Http404
+
+
+@login_not_required
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(_static_source(SERVICE_WORKER), content_type="application/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    # Browsers check for a new worker on navigation; they must always ask us.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+@never_cache
+def push_key(request: HttpRequest) -> JsonResponse:
+    _private, public = vapid_keys()
+    return JsonResponse({"publicKey": public})
+
+
+class InvalidSubscription(ValueError):
+    pass
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    if len(request.body) > MAX_BODY_BYTES:
+        raise InvalidSubscription(_("La demande est trop longue."))
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidSubscription(_("La demande n'est pas du JSON valide.")) from error
+    if not isinstance(data, dict):
+        raise InvalidSubscription(_("La demande n'est pas du JSON valide."))
+    return data
+
+
+def _allowed_host(host: str) -> bool:
+    allowed = getattr(settings, "PUSH_SERVICE_HOSTS", None)
+    if allowed is None:
+        allowed = PUSH_SERVICE_HOSTS
+    return any(host == name or host.endswith("." + name) for name in allowed)
+
+
+def _clean_endpoint(value: Any) -> str:
+    """An https URL at a known push service: the worker will POST to it, so it must not
+    be a way to reach other machines (our own network included)."""
+    invalid = _("L'adresse de l'abonnement n'est pas valide.")
+    if not isinstance(value, str) or not value:
+        raise InvalidSubscription(_("L'adresse de l'abonnement manque."))
+    if len(value) > MAX_ENDPOINT_LENGTH:
+        raise InvalidSubscription(_("L'adresse de l'abonnement est trop longue."))
+    if re.search(r"[\s\x00-\x1f\x7f]", value):
+        raise InvalidSubscription(invalid)
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as error:
+        raise InvalidSubscription(invalid) from error
+    host = (parts.hostname or "").lower()
+    if settings.DEBUG and host in LOCAL_HOSTS and parts.scheme in ("http", "https"):
+        return value  # a fake push service on the developer's machine
+    if parts.scheme != "https":
+        raise InvalidSubscription(_("L'adresse de l'abonnement doit commencer par https://."))
+    if not host or parts.username or parts.password or port not in (None, 443):
+        raise InvalidSubscription(invalid)
+    if not _allowed_host(host):
+        logger.warning("Push subscription refused for an unknown push service: %s", host)
+        raise InvalidSubscription(_("Ce service de notifications n'est pas pris en charge."))
+    return value
+
+
+def _clean_key(keys: dict[str, Any], name: str, size: int) -> str:
+    value = keys.get(name)
+    try:
+        if not isinstance(value, str) or len(value) > 200:
+            raise ValueError(name)
+        raw = b64url_decode(value)
+        if len(raw) != size:
+            raise ValueError(name)
+        if name == "p256dh":  # an uncompressed point on the P-256 curve
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except ValueError as error:
+        raise InvalidSubscription(
+            _("La clé « %(name)s » de l'abonnement n'est pas valide.") % {"name": name}
+        ) from error
+    return value.rstrip("=")
+
+
+@require_POST
+def subscribe(request: HttpRequest) -> JsonResponse:
+    """Store this browser's push subscription (PushSubscription.toJSON()) for the member.
+
+    The endpoint identifies the browser: the same browser subscribing for another member
+    (a shared phone) moves to that member.
+    """
+    try:
+        data = _json_body(request)
+        endpoint = _clean_endpoint(data.get("endpoint"))
+        keys = data.get("keys")
+        if not isinstance(keys, dict):
+            raise InvalidSubscription(_("Les clés de l'abonnement manquent."))
+        p256dh = _clean_key(keys, "p256dh", 65)
+        auth = _clean_key(keys, "auth", 16)
+    except InvalidSubscription as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    user_agent = request.headers.get("User-Agent", "")[:MAX_USER_AGENT_LENGTH]
+    with transaction.atomic():
+        subscription, created = PushSubscription.objects.update_or_create(
+            endpoint=endpoint,
+            defaults={
+                "user": request.user,
+                "p256dh": p256dh,
+                "auth": auth,
+                "user_agent": user_agent,
+            },
+        )
+        # Each alert goes to every device: keep the member's most recent few.
+        stale = (
+            PushSubscription.objects.filter(user=request.user)
+            .order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)[MAX_SUBSCRIPTIONS_PER_USER:]
+        )
+        PushSubscription.objects.filter(pk__in=list(stale)).delete()
+    return JsonResponse({"id": subscription.pk, "created": created}, status=201 if created else 200)
+
+
+@require_POST
+def unsubscribe(request: HttpRequest) -> JsonResponse:
+    """Forget this browser's subscription, if it is the member's; the same answer when
+    there was nothing to forget, so a repeated click or a lost reply does no harm."""
+    try:
+        endpoint = _json_body(request).get("endpoint")
+    except InvalidSubscription as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT_LENGTH:
+        return JsonResponse({"error": _("L'adresse de l'abonnement manque.")}, status=400)
+    deleted, _details = PushSubscription.objects.filter(
+        endpoint=endpoint, user=request.user
+    ).delete()
+    return JsonResponse({"deleted": bool(deleted)})

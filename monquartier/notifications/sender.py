@@ -1,0 +1,235 @@
+"""The senders: claim due outbox rows, hand them to the transport in batches, record what
+happened. Any number of workers may run this at once: a claim takes rows with
+SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite runs one writer at a time), so two
+workers never take the same row.
+
+A claimed row is marked `sending` before the transport is called. If the worker dies
+between the hand-over and the mark, the sweep puts the row back in the queue after the
+lease: delivery is at least once, never lost. The window is one batch of one worker;
+the Orange SMS API removes even that duplicate through our clientCorrelator.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from monquartier.notifications import rendering
+from monquartier.notifications.models import Channel, Delivery, DeliveryStatus, PushSubscription
+from monquartier.notifications.sms import SMSMessage
+from monquartier.notifications.transports import EmailTransport, Failed, Outcome, Sent, SMSTransport
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = {Channel.EMAIL: 50, Channel.SMS: 500, Channel.PUSH: 100}
+# Seconds before the next attempt, after the 1st, 2nd… failure; then the row fails.
+BACKOFF = (20, 60, 300, 900, 1800, 3600)
+LEASE = timedelta(minutes=3)
+
+
+def claim(channel: str, limit: int) -> list[int]:
+    now = timezone.now()
+    with transaction.atomic():
+        due = Delivery.objects.filter(status=DeliveryStatus.QUEUED, channel=channel, due_at__lte=now).order_by(
+            "due_at", "id"
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if ids:
+            Delivery.objects.filter(id__in=ids).update(
+                status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            )
+    return ids
+
+
+def _load(ids: list[int]) -> list[Delivery]:
+    return list(
+        Delivery.objects.filter(id__in=ids)
+        .select_related(
+            "user",
+            "contact",
+            "alert",
+            "alert__community",
+            "alert__sender",
+            "notification",
+            "notification__community",
+            "digest",
+        )
+        .order_by("id")
+    )
+
+
+def _obsolete(deliveries: list[Delivery]) -> set[int]:
+    """Rows that must not go any more: their alert was hidden, or (SMS) already read."""
+    from monquartier.alerts.models import AlertRead
+
+    obsolete = {delivery.pk for delivery in deliveries if delivery.alert_id and delivery.alert.is_hidden}
+    sms = [delivery for delivery in deliveries if delivery.channel == Channel.SMS and delivery.alert_id and delivery.user_id]
+    if sms:
+        read = set(
+            AlertRead.objects.filter(alert_id__in={d.alert_id for d in sms}, user_id__in={d.user_id for d in sms}).values_list(
+                "alert_id", "user_id"
+            )
+        )
+        obsolete |= {delivery.pk for delivery in sms if (delivery.alert_id, delivery.user_id) in read}
+    return obsolete
+
+
+def _send_email(deliveries: list[Delivery]) -> list[Outcome]:
+    renderer = rendering.AlertRenderer()
+    emails = []
+    for delivery in deliveries:
+        if delivery.alert_id:
+            emails.append(renderer.email(delivery))
+        elif delivery.notification_id:
+            emails.append(rendering.notification_email(delivery))
+        else:
+            emails.append(rendering.digest_email(delivery))
+    return EmailTransport().send(emails)
+
+
+def _sms_text(delivery: Delivery, texts: dict[int, str]) -> str:
+    if delivery.alert_id not in texts:
+        texts[delivery.alert_id] = rendering.alert_sms_text(delivery.alert)
+    return texts[delivery.alert_id]
+
+
+def _send_sms(deliveries: list[Delivery]) -> list[Outcome]:
+    texts: dict[int, str] = {}
+    messages = [SMSMessage(to=delivery.address, text=_sms_text(delivery, texts), reference=str(delivery.pk)) for delivery in deliveries]
+    return SMSTransport().send(messages)
+
+
+def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
+    """None for a member with no device left: the row is skipped, not failed."""
+    from monquartier.notifications import push
+
+    subscriptions = defaultdict(list)
+    for subscription in PushSubscription.objects.filter(user_id__in={d.user_id for d in deliveries}):
+        subscriptions[subscription.user_id].append(subscription)
+    messages, owners = [], []
+    for delivery in deliveries:
+        language = delivery.user.language
+        if delivery.alert_id:
+            payload = rendering.alert_push_payload(delivery.alert, language)
+        else:
+            payload = rendering.notification_push_payload(delivery.notification, language)
+        for subscription in subscriptions[delivery.user_id]:
+            messages.append(push.PushMessage(subscription=subscription, payload=payload))
+            owners.append(delivery.pk)
+    results = push.send_push(messages) if messages else []
+    by_delivery: dict[int, list] = defaultdict(list)
+    gone, working = [], []
+    for owner, message, result in zip(owners, messages, results, strict=True):
+        by_delivery[owner].append(result)
+        if result.gone:
+            gone.append(message.subscription.pk)
+        elif result.ok:
+            working.append(message.subscription.pk)
+    if gone:
+        # The push service says the device unsubscribed: never try it again.
+        PushSubscription.objects.filter(pk__in=gone).delete()
+    if working:
+        PushSubscription.objects.filter(pk__in=working).update(last_success_at=timezone.now())
+    outcomes: list[Outcome | None] = []
+    for delivery in deliveries:
+        results_for = by_delivery.get(delivery.pk, [])
+        if any(result.ok for result in results_for):
+            outcomes.append(Sent())
+        elif not results_for or all(result.gone for result in results_for):
+            outcomes.append(None)
+        elif any(result.transient for result in results_for):
+            outcomes.append(Failed("; ".join(r.detail for r in results_for)[:500], permanent=False))
+        else:
+            outcomes.append(Failed("; ".join(r.detail for r in results_for)[:500], permanent=True))
+    return outcomes
+
+
+SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms, Channel.PUSH: _send_push}
+
+
+def _record(deliveries: list[Delivery], outcomes: list[Outcome | None]) -> None:
+    now = timezone.now()
+    for delivery, outcome in zip(deliveries, outcomes, strict=True):
+        delivery.claimed_at = None
+        if outcome is None:
+            delivery.status = DeliveryStatus.SKIPPED
+        elif isinstance(outcome, Sent):
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = now
+            delivery.provider_id = outcome.provider_id[:128]
+            delivery.last_error = ""
+        elif outcome.permanent or delivery.attempts > len(BACKOFF):
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = outcome.detail[:500]
+        else:
+            delivery.status = DeliveryStatus.QUEUED
+            delivery.due_at = now + timedelta(seconds=BACKOFF[delivery.attempts - 1])
+            delivery.last_error = outcome.detail[:500]
+    Delivery.objects.bulk_update(
+        deliveries, ["status", "claimed_at", "sent_at", "provider_id", "last_error", "due_at"], batch_size=500
+    )
+
+
+def send_claimed(channel: str, ids: list[int]) -> dict[str, int]:
+    deliveries = _load(ids)
+    obsolete = _obsolete(deliveries)
+    if obsolete:
+        Delivery.objects.filter(pk__in=obsolete).update(status=DeliveryStatus.CANCELLED, claimed_at=None)
+        deliveries = [delivery for delivery in deliveries if delivery.pk not in obsolete]
+    if not deliveries:
+        return {}
+    outcomes = SENDERS[channel](deliveries)
+    _record(deliveries, outcomes)
+    counts: dict[str, int] = defaultdict(int)
+    for delivery in deliveries:
+        counts[delivery.status] += 1
+    return dict(counts)
+
+
+def deliver(channel: str, *, max_seconds: float = 30.0) -> int:
+    """Send what is due on one channel, batch after batch, for at most max_seconds; then
+    hand over to a fresh task if work remains (a task never holds a worker for long)."""
+    started = time.monotonic()
+    handled = 0
+    while True:
+        ids = claim(channel, BATCH_SIZE[channel])
+        if not ids:
+            return handled
+        send_claimed(channel, ids)
+        handled += len(ids)
+        if time.monotonic() - started > max_seconds:
+            from monquartier.notifications.services import wake_senders
+
+            wake_senders([channel])
+            return handled
+
+
+def requeue_abandoned() -> int:
+    """Rows left `sending` by a worker that died go back to the queue."""
+    cutoff = timezone.now() - LEASE
+    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff)
+    channels = set(stale.values_list("channel", flat=True).distinct())
+    count = stale.update(status=DeliveryStatus.QUEUED, claimed_at=None, due_at=timezone.now())
+    if count:
+        from monquartier.notifications.services import wake_senders
+
+        logger.warning("Re-queued %s deliveries abandoned by a worker", count)
+        wake_senders(channels)
+    return count
+
+
+def wake_for_due() -> None:
+    """Safety net: a sender task for each channel with rows due (e.g. the task that
+    should have sent them was lost with its database)."""
+    from monquartier.notifications.services import wake_senders
+
+    due = Delivery.objects.filter(status=DeliveryStatus.QUEUED, due_at__lte=timezone.now())
+    channels = set(due.values_list("channel", flat=True).distinct())
+    if channels:
+        wake_senders(channels)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TownhallsConfig(AppConfig):
+    name = "monquartier.townhalls"
+    label = "townhalls"
+    verbose_name = _("Mairies partenaires")

@@ -1,0 +1,194 @@
+/* MonQuartier's service worker, served at /sw.js (monquartier/notifications/pwa.py) so
+   that it covers the whole site.
+   - Push: shows the notification (alerts stay on screen) and opens its page on a tap.
+   - Offline: the alert list and alert pages are fetched from the network first and the
+     last good copy is kept for when the network drops; static files come from the cache.
+     Only pages that say X-Offline-Cacheable: 1 are kept, and they are forgotten when
+     someone logs out or in, so one person's alerts are never shown to the next.
+   No other page and no POST goes through the cache. */
+(function () {
+  "use strict";
+  var VERSION = "v1";
+  var STATIC_CACHE = "mq-static-" + VERSION;
+  var PAGES_CACHE = "mq-pages-" + VERSION;
+  var STATIC_LIMIT = 80;
+  var PAGES_LIMIT = 30;
+  // On a weak 2G signal, show the kept copy after this long (the fresh one still lands
+  // in the cache when it arrives).
+  var NETWORK_TIMEOUT = 10000;
+  var ICON = "/static/img/icon-192.png";
+  // The house, white on transparent: Android draws the badge as a silhouette.
+  var BADGE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAEgAAABICAQAAAD/5HvMAAAC5UlEQVR42u2YvY7cVBxHz9/2kAakDN3SUaSBhiCWJpRAg5QyD4A0SssbAE9AQROtxAOEClEh0W7DSqxSk4IuEkU2JEIpdmbuofCdzX5558Pj2Qn4N53v2D6+H8f/a+jz/4xhsU04BYDltuCU4Dt+CFbbgnPLR7708y1AsgJ3faomdXTNA2cF3vFInZicqPfB0ri+wRo5VqeqGenBtaw5wxK8r6aMU2ei7lnNVt7Glrkl+CAP1dmM1X2HG5xN2Tp7uT8uZqwe+PaGkCzBob/kG1+eifqHu+BgMzgHV+LMkI7c7dhMDsDbHs7FeYV0r8NeyhI8apw751OvvlFHZrIC7y2BUyNN1a/BYq0ayNYZnXruRVPLcu/V6lxbreNX6mRJnDrH6g++tSYNWBgn1kmultpM65ClBVi5l59z9RyrB+60RMrW2V9omS+igSetzGQJ7iwgwWWQjryzIpIDcNcnSy3zRcw0drSCLK3Aj5e0zmJIaQVZOgC/9MXacTypn74Dy4XM1EKCXciyVrzfnGi/q4zVh3PNdKb0Snab+bLM1nnYWoLLyPLQ2w0asABv+pt6bMq/rjK7/lh96keX9JIBvudh3vBtNi/8oiYAiNw78j4/scNLKgQCGfBmR7XeP4yJfJ9ESTCKHy0izYAi9CYVx5RIAAWJT/iZxLr3V4mCu+xTkAAJEsGN+KturgBCiL8vzKrnnRXnz+NZU1N1ehadSsmU7vYLlUHJ9PSh8BzQ7EDGM9Qud+Ial15/mz7E9UA90H8TqI1rJDU+ZlwHUFBuTw9J8IxHDa0fMMzvxI0BJUp+j88aaH/lU9Jq/ddmyCqL/M4+O39Sm6u2mtSRJNKFsUxt3oK9h3qgHqgH6oF6oB5ogwWaTBo/Nkzx7Fb4XOuEKTZ+bHA1oDeuaK2AYWPrkGrOlZcGEnjMt42FaKLgz/y/i2d+z7uNfSvB40vP3M7EVQXhnKrYaJhFlnMK/Gm8Lv3T5zXMv+xoaxzTpQIkAAAAAElFTkSuQmCC";
+  var ALERT_PAGE = /^\/alertes\/(\d+\/)?$/;
+  var ACCOUNT_CHANGE = /^\/compte\/(login|logout|signup)\//;
+  // ManifestStaticFilesStorage names: name.0123456789ab.ext never change.
+  var HASHED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
+
+  function noop() {}
+
+  function forgetPages() { return caches.delete(PAGES_CACHE); }
+
+  function trim(cache, limit) {
+    return cache.keys().then(function (keys) {
+      return Promise.all(keys.slice(0, Math.max(keys.length - limit, 0)).map(function (key) {
+        return cache.delete(key);
+      }));
+    });
+  }
+
+  function keep(cacheName, limit, key, response) {
+    return caches.open(cacheName).then(function (cache) {
+      return cache.put(key, response).then(function () { return trim(cache, limit); });
+    });
+  }
+
+  function offlineCacheable(response) {
+    return response.ok && response.type === "basic" && !response.redirected &&
+      response.headers.get("X-Offline-Cacheable") === "1";
+  }
+
+  function sameOrigin(url) {
+    try {
+      var parsed = new URL(url || "/", self.location.origin);
+      if (parsed.origin === self.location.origin) { return parsed.href; }
+    } catch (error) { /* fall through */ }
+    return self.location.origin + "/";
+  }
+
+  self.addEventListener("install", function () { self.skipWaiting(); });
+
+  self.addEventListener("activate", function (event) {
+    event.waitUntil(caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) {
+        return name.indexOf("mq-") === 0 && name !== STATIC_CACHE && name !== PAGES_CACHE;
+      }).map(function (name) { return caches.delete(name); }));
+    }).then(function () { return self.clients.claim(); }));
+  });
+
+  self.addEventListener("message", function (event) {
+    if (event.data && event.data.type === "logout") { event.waitUntil(forgetPages()); }
+  });
+
+  // --- offline -------------------------------------------------------------------------
+
+  function fetchAlertPage(url, request) {
+    return fetch(request || url).then(function (response) {
+      if (offlineCacheable(response)) {
+        return keep(PAGES_CACHE, PAGES_LIMIT, url, response.clone()).then(function () { return response; });
+      }
+      if (response.type === "opaqueredirect" || response.redirected || response.status === 401 || response.status === 403) {
+        // Sent to the log-in page: whoever was logged in is not any more.
+        return forgetPages().then(function () { return response; });
+      }
+      if (response.status === 404 || response.status === 410) {
+        return caches.open(PAGES_CACHE).then(function (cache) { return cache.delete(url); })
+          .then(function () { return response; });
+      }
+      return response;
+    });
+  }
+
+  function cachedAlertPage(url) {
+    return caches.open(PAGES_CACHE).then(function (cache) {
+      return cache.match(url).then(function (page) {
+        return page || cache.match(self.location.origin + "/alertes/");
+      });
+    });
+  }
+
+  function alertPage(event) {
+    var url = event.request.url;
+    var network = fetchAlertPage(url, event.request);
+    event.waitUntil(network.catch(noop));
+    return cachedAlertPage(url).then(function (cached) {
+      if (!cached) {
+        return network.catch(function () { return Response.error(); });
+      }
+      return new Promise(function (resolve) {
+        var timer = setTimeout(function () { resolve(cached); }, NETWORK_TIMEOUT);
+        network.then(function (response) {
+          clearTimeout(timer);
+          resolve(response.status >= 500 ? cached : response);
+        }, function () {
+          clearTimeout(timer);
+          resolve(cached);
+        });
+      });
+    });
+  }
+
+  function staticFile(event) {
+    var request = event.request;
+    return caches.open(STATIC_CACHE).then(function (cache) {
+      return cache.match(request).then(function (cached) {
+        if (cached && HASHED.test(new URL(request.url).pathname)) { return cached; }
+        return fetch(request).then(function (response) {
+          if (response.ok && response.type === "basic") {
+            event.waitUntil(keep(STATIC_CACHE, STATIC_LIMIT, request, response.clone()).catch(noop));
+          }
+          return response;
+        }, function (error) {
+          if (cached) { return cached; }
+          throw error;
+        });
+      });
+    });
+  }
+
+  self.addEventListener("fetch", function (event) {
+    var request = event.request;
+    var url = new URL(request.url);
+    if (url.origin !== self.location.origin) { return; }
+    if (request.mode === "navigate" && ACCOUNT_CHANGE.test(url.pathname)) {
+      event.waitUntil(forgetPages());
+      return;
+    }
+    if (request.method !== "GET" || request.headers.has("range")) { return; }
+    if (request.mode === "navigate") {
+      if (ALERT_PAGE.test(url.pathname)) { event.respondWith(alertPage(event)); }
+      return;
+    }
+    if (url.pathname.indexOf("/static/") === 0) { event.respondWith(staticFile(event)); }
+  });
+
+  // --- push ----------------------------------------------------------------------------
+
+  self.addEventListener("push", function (event) {
+    var data = {};
+    if (event.data) {
+      try { data = event.data.json() || {}; } catch (error) { data = { body: event.data.text() }; }
+    }
+    var tag = typeof data.tag === "string" ? data.tag : "";
+    var alert = tag.indexOf("alert-") === 0;
+    var url = sameOrigin(data.url);
+    var options = {
+      body: data.body || "",
+      icon: data.icon || ICON,
+      badge: BADGE,
+      data: { url: url },
+      requireInteraction: alert
+    };
+    if (tag) {
+      options.tag = tag;
+      options.renotify = true;
+    }
+    if (alert) { options.vibrate = [300, 100, 300, 100, 300]; }
+    var shown = self.registration.showNotification(data.title || "MonQuartier", options);
+    // Fetch the alert now, while the phone has signal: it opens even if the signal goes.
+    var ready = ALERT_PAGE.test(new URL(url).pathname)
+      ? fetchAlertPage(url).catch(noop)
+      : Promise.resolve();
+    event.waitUntil(Promise.all([shown, ready]));
+  });
+
+  self.addEventListener("notificationclick", function (event) {
+    event.notification.close();
+    var target = sameOrigin(event.notification.data && event.notification.data.url);
+    event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+      for (var i = 0; i < windows.length; i += 1) {
+        if (windows[i].url === target && "focus" in windows[i]) { return windows[i].focus(); }
+      }
+      return self.clients.openWindow ? self.clients.openWindow(target) : null;
+    }));
+  });
+})();

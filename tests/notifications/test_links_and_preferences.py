@@ -1,0 +1,106 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from monquartier.notifications import preferences
+from monquartier.notifications.links import signed_path
+from monquartier.notifications.models import Mode, NotificationKind, PushSubscription
+from monquartier.notifications.services import notify
+
+
+def test_a_link_logs_the_member_into_the_item(client, awa):
+    response = client.get(signed_path(awa, "/parametres/"))
+    assert response.status_code == 302 and response["Location"] == "/parametres/"
+    assert client.get("/parametres/").status_code == 200
+
+
+def test_an_expired_link_leads_to_the_login_then_the_item(client, awa):
+    path = signed_path(awa, "/alertes/12/")
+    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
+        response = client.get(path)
+    assert response["Location"] == reverse("account_login") + "?next=%2Falertes%2F12%2F"
+    assert client.get("/parametres/").status_code == 302  # not logged in
+
+
+def test_a_tampered_link_logs_nobody_in(client, awa):
+    path = signed_path(awa, "/parametres/")
+    response = client.get(path[:-3] + "xx/")
+    assert response["Location"].startswith(reverse("account_login"))
+    assert client.get("/parametres/").status_code == 302
+
+
+def test_changing_the_password_voids_the_links_already_sent(client, awa):
+    path = signed_path(awa, "/parametres/")
+    awa.set_password("Un-Nouveau-Mot-De-Passe")
+    awa.save()
+    assert client.get(path)["Location"].startswith(reverse("account_login"))
+
+
+def test_staff_never_log_in_by_link(client, mariam):
+    assert client.get(signed_path(mariam, "/admin/"))["Location"].startswith(reverse("account_login"))
+
+
+def test_a_link_does_not_switch_accounts_on_a_shared_phone(client, awa, yao):
+    client.force_login(yao)
+    response = client.get(signed_path(awa, "/parametres/"))
+    assert response["Location"].startswith(reverse("account_login"))
+    assert client.get("/parametres/").context["user"] == yao
+
+
+def test_a_link_only_goes_to_this_site(client, awa):
+    assert client.get(signed_path(awa, "https://ailleurs.example/"))["Location"] == "/"
+    assert client.get(signed_path(awa, "//ailleurs.example/"))["Location"] == "/"
+
+
+def test_defaults_and_choices(awa):
+    modes = preferences.all_modes(awa)
+    assert modes[NotificationKind.ALERT] == Mode.INSTANT
+    assert modes[NotificationKind.GAZETTE] == Mode.DIGEST
+    preferences.save_preferences(awa, {NotificationKind.BIRTHDAY: Mode.OFF}, alert_sms=True)
+    assert preferences.mode_for(awa, NotificationKind.BIRTHDAY) == Mode.OFF
+
+
+def test_alert_emails_cannot_be_turned_off(awa):
+    with pytest.raises(ValidationError):
+        preferences.save_preferences(awa, {NotificationKind.ALERT: Mode.OFF}, alert_sms=True)
+    assert preferences.mode_for(awa, NotificationKind.ALERT) == Mode.INSTANT
+
+
+def test_alert_sms_can_be_turned_off_only_with_push(awa):
+    with pytest.raises(ValidationError) as caught:
+        preferences.save_preferences(awa, {}, alert_sms=False)
+    assert caught.value.code == "sms_needs_push"
+    PushSubscription.objects.create(user=awa, endpoint="https://push.example/1", p256dh="k", auth="a")
+    preferences.save_preferences(awa, {}, alert_sms=False)
+    awa.refresh_from_db()
+    assert awa.alert_sms is False
+
+
+def test_the_settings_page_saves_choices_and_explains_refusals(client, awa):
+    client.force_login(awa)
+    data = {kind: Mode.DIGEST for kind, _label in NotificationKind.choices if kind != "alert"}
+    response = client.post(reverse("notification_settings"), data)  # alert_sms unticked, no push
+    assert response.status_code == 200
+    assert "activez d'abord les notifications" in " ".join(response.context["form"].errors["alert_sms"])
+    assert 'id="id_alert_sms_error"' in response.content.decode()
+    data["alert_sms"] = "on"
+    data[NotificationKind.BIRTHDAY] = Mode.OFF
+    assert client.post(reverse("notification_settings"), data).status_code == 302
+    assert preferences.mode_for(awa, NotificationKind.BIRTHDAY) == Mode.OFF
+    data[NotificationKind.GAZETTE] = "sometimes"
+    assert client.post(reverse("notification_settings"), data).status_code == 200
+
+
+def test_notify_follows_each_preference(awa, yao, issa):
+    preferences.save_preferences(yao, {NotificationKind.MOVEMENT: Mode.INSTANT}, alert_sms=True)
+    preferences.save_preferences(issa, {NotificationKind.MOVEMENT: Mode.OFF}, alert_sms=True)
+    created = notify([awa, yao, issa], kind=NotificationKind.MOVEMENT, event="arrival", member="Fatou Cissé")
+    by_user = {notification.recipient_id: notification for notification in created}
+    assert set(by_user) == {awa.pk, yao.pk}
+    assert by_user[awa.pk].for_digest and not by_user[yao.pk].for_digest
+    assert list(by_user[yao.pk].deliveries.values_list("channel", flat=True)) == ["email"]
+    assert not by_user[awa.pk].deliveries.exists()
