@@ -291,18 +291,24 @@ SMS_BACKEND = env_str(
 if PRODUCTION and not SMS_BACKEND:
     raise ImproperlyConfigured("SMS_BACKEND is required when DJANGO_ENV=production.")
 SMS_SENDER_NAME = env_str("SMS_SENDER_NAME", "MonQuartier")
+# Extra keyword arguments for the SMS backend of the alert senders (e.g. timeouts).
+SMS_BACKEND_OPTIONS: dict = {}
 # The secret part of the SMS webhooks' URLs (inbound messages, delivery reports):
 # /webhooks/sms/<provider>/<secret>/… — the providers we use do not sign their calls.
 SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET", "" if PRODUCTION else "dev-webhook-secret")
 if PRODUCTION and len(SMS_WEBHOOK_SECRET) < 24:
-    raise ImproperlyConfigured("SMS_WEBHOOK_SECRET (24+ random characters) is required in production.")
+    raise ImproperlyConfigured(
+        "SMS_WEBHOOK_SECRET (24+ random characters) is required in production."
+    )
 ORANGE_SMS_API_URL = env_str("ORANGE_SMS_API_URL", "https://api.orange.com")
 ORANGE_SMS_CLIENT_ID = env_str("ORANGE_SMS_CLIENT_ID", "")
 ORANGE_SMS_CLIENT_SECRET = env_str("ORANGE_SMS_CLIENT_SECRET", "")
 ORANGE_SMS_SENDER_ADDRESS = env_str("ORANGE_SMS_SENDER_ADDRESS", "")
 ORANGE_SMS_SENDER_NAME = env_str("ORANGE_SMS_SENDER_NAME", "")
 ORANGE_SMS_NOTIFY_URL = env_str("ORANGE_SMS_NOTIFY_URL", "")
-AFRICASTALKING_API_URL = env_str("AFRICASTALKING_API_URL", "https://api.africastalking.com/version1/messaging")
+AFRICASTALKING_API_URL = env_str(
+    "AFRICASTALKING_API_URL", "https://api.africastalking.com/version1/messaging"
+)
 AFRICASTALKING_USERNAME = env_str("AFRICASTALKING_USERNAME", "")
 AFRICASTALKING_API_KEY = env_str("AFRICASTALKING_API_KEY", "")
 AFRICASTALKING_SENDER_ID = env_str("AFRICASTALKING_SENDER_ID", "")

@@ -20,10 +20,18 @@ urlpatterns = [
     path("", include("monquartier.communities.public_urls")),
     path("", include("monquartier.alerts.urls")),
     path("", include("monquartier.notifications.pwa_urls")),
-    path("parametres/notifications/", notification_views.notification_settings, name="notification_settings"),
+    path(
+        "parametres/notifications/",
+        notification_views.notification_settings,
+        name="notification_settings",
+    ),
     path("l/<str:token>/", links.follow_link, name="notification_link"),
     path("webhooks/sms/<str:provider>/<str:secret>/entrant/", webhooks.inbound, name="sms_inbound"),
-    path("webhooks/sms/<str:provider>/<str:secret>/accuses/", webhooks.delivery_reports, name="sms_reports"),
+    path(
+        "webhooks/sms/<str:provider>/<str:secret>/accuses/",
+        webhooks.delivery_reports,
+        name="sms_reports",
+    ),
     # Visitors choose their language too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("dev/boite-d-envoi/", notification_views.dev_outbox, name="dev_outbox"),

@@ -10,7 +10,9 @@ from monquartier.communities.services import twinned_community_ids
 
 def readable_community_ids(user) -> tuple[int | None, list[int]]:
     """(the user's own community, the communities whose alerts they may read)."""
-    own = Membership.objects.active().filter(user=user).values_list("community_id", flat=True).first()
+    own = (
+        Membership.objects.active().filter(user=user).values_list("community_id", flat=True).first()
+    )
     if own is None:
         return None, []
     return own, [own, *twinned_community_ids(own)]
@@ -18,7 +20,9 @@ def readable_community_ids(user) -> tuple[int | None, list[int]]:
 
 def get_alert_for_reader(user, alert_id: int) -> tuple[Alert, bool]:
     """The alert and whether the reader belongs to its own community."""
-    alert = Alert.objects.select_related("community", "sender", "corrects").filter(pk=alert_id).first()
+    alert = (
+        Alert.objects.select_related("community", "sender", "corrects").filter(pk=alert_id).first()
+    )
     if alert is None:
         raise Http404
     if user.is_staff:

@@ -15,10 +15,16 @@ class AlertForm(forms.Form):
         label=_("Décrivez en quelques mots"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
-        help_text=_("Où, quoi, à quoi ressemblent les personnes ou le véhicule. Des faits : jamais d'origine ni d'ethnie."),
+        help_text=_(
+            "Où, quoi, à quoi ressemblent les personnes ou le véhicule. Des faits : jamais d'origine ni d'ethnie."
+        ),
     )
-    latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
-    longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    latitude = forms.FloatField(
+        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
+    )
+    longitude = forms.FloatField(
+        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
+    )
 
 
 class HideAlertForm(forms.Form):

@@ -32,19 +32,32 @@ class Alert(models.Model):
     abusive one."""
 
     community = models.ForeignKey(
-        "communities.Community", on_delete=models.CASCADE, related_name="alerts", verbose_name=_("communauté")
+        "communities.Community",
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("communauté"),
     )
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts_sent", verbose_name=_("émetteur")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="alerts_sent",
+        verbose_name=_("émetteur"),
     )
     category = models.CharField(_("catégorie"), max_length=16, choices=AlertCategory.choices)
     text = models.TextField(_("texte"), max_length=500)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     corrects = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", verbose_name=_("corrige l'alerte")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrige l'alerte"),
     )
-    source = models.CharField(_("envoyée par"), max_length=8, choices=AlertSource.choices, default=AlertSource.WEB)
+    source = models.CharField(
+        _("envoyée par"), max_length=8, choices=AlertSource.choices, default=AlertSource.WEB
+    )
     created_at = models.DateTimeField(_("envoyée le"), default=timezone.now, db_index=True)
     fanned_out_at = models.DateTimeField(_("destinataires calculés le"), null=True, blank=True)
     hidden_at = models.DateTimeField(_("masquée le"), null=True, blank=True)
@@ -63,7 +76,9 @@ class Alert(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(latitude__isnull=True, longitude__isnull=True)
-                | models.Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                | models.Q(
+                    latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180
+                ),
                 name="alert_place_on_earth",
             )
         ]
@@ -80,11 +95,18 @@ class AlertRead(models.Model):
     """A member opened the alert (web or app): their delayed SMS is no longer needed."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reads")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts_read")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts_read"
+    )
     read_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="one_read_per_member")]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "user"], name="one_read_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.alert_id}"
 
 
 class InboundStatus(models.TextChoices):
@@ -104,13 +126,17 @@ class InboundSMS(models.Model):
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     status = models.CharField(max_length=12, choices=InboundStatus.choices)
     detail = models.CharField(max_length=200, blank=True)
-    alert = models.ForeignKey(Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    alert = models.ForeignKey(
+        Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("SMS reçu")
         verbose_name_plural = _("SMS reçus")
         constraints = [
-            models.UniqueConstraint(fields=["provider", "provider_message_id"], name="inbound_sms_once")
+            models.UniqueConstraint(
+                fields=["provider", "provider_message_id"], name="inbound_sms_once"
+            )
         ]
         indexes = [models.Index(fields=["sender", "-received_at"], name="inbound_sms_by_sender")]
 

@@ -23,16 +23,22 @@ def clean_text(text: str) -> str:
         raise ValidationError(_("Décrivez ce qui se passe en quelques mots."), code="text_short")
     if len(text) > TEXT_MAX:
         raise ValidationError(
-            _("Une alerte fait %(max)s caractères au plus : allez à l'essentiel.") % {"max": TEXT_MAX}, code="text_long"
+            _("Une alerte fait %(max)s caractères au plus : allez à l'essentiel.")
+            % {"max": TEXT_MAX},
+            code="text_long",
         )
     return text
 
 
 def check_flood(user) -> None:
-    recent = Alert.objects.filter(sender=user, created_at__gte=timezone.now() - FLOOD_WINDOW).count()
+    recent = Alert.objects.filter(
+        sender=user, created_at__gte=timezone.now() - FLOOD_WINDOW
+    ).count()
     if recent >= FLOOD_LIMIT:
         raise ValidationError(
-            _("Vous avez déjà envoyé %(count)s alertes en 10 minutes : attendez un peu avant la suivante.")
+            _(
+                "Vous avez déjà envoyé %(count)s alertes en 10 minutes : attendez un peu avant la suivante."
+            )
             % {"count": recent},
             code="flood",
         )
@@ -62,7 +68,9 @@ def send_alert(
         raise ValidationError(_("Le lieu de l'alerte est incomplet."), code="place")
     if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise ValidationError(_("Le lieu de l'alerte est hors de la carte."), code="place")
-    if corrects is not None and (corrects.community_id != membership.community_id or corrects.sender_id != sender.pk):
+    if corrects is not None and (
+        corrects.community_id != membership.community_id or corrects.sender_id != sender.pk
+    ):
         raise PermissionDenied(_("On ne corrige que ses propres alertes."))
     check_flood(sender)
     alert = Alert.objects.create(
@@ -101,7 +109,9 @@ def hide_alert(staff, alert: Alert, reason: str) -> Alert:
         hidden_at=timezone.now(), hidden_by=staff, hidden_reason=reason[:300]
     )
     # What has not left yet will not leave.
-    Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).update(status=DeliveryStatus.CANCELLED)
+    Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.CANCELLED
+    )
     alert.refresh_from_db()
     return alert
 
@@ -110,8 +120,13 @@ def progress(alert: Alert) -> dict:
     """Deliveries per channel: how many reached (handed over or confirmed), waiting, failed."""
     from django.db.models import Count
 
-    rows = Delivery.objects.filter(alert=alert).values("channel", "status").annotate(count=Count("pk"))
-    summary = {channel: {"reached": 0, "waiting": 0, "failed": 0, "cancelled": 0} for channel in Channel.values}
+    rows = (
+        Delivery.objects.filter(alert=alert).values("channel", "status").annotate(count=Count("pk"))
+    )
+    summary = {
+        channel: {"reached": 0, "waiting": 0, "failed": 0, "cancelled": 0}
+        for channel in Channel.values
+    }
     buckets = {
         DeliveryStatus.SENT: "reached",
         DeliveryStatus.DELIVERED: "reached",

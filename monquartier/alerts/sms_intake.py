@@ -102,14 +102,20 @@ def handle_inbound(provider: str, message) -> InboundSMS | None:
         outcome, alert = _act(record)
         record.detail = outcome
         record.alert = alert
-        record.status = InboundStatus.ALERT if alert else (InboundStatus.COMMAND if outcome in ("stop", "start") else InboundStatus.REFUSED)
+        record.status = (
+            InboundStatus.ALERT
+            if alert
+            else (InboundStatus.COMMAND if outcome in ("stop", "start") else InboundStatus.REFUSED)
+        )
         record.save(update_fields=["detail", "alert", "status"])
     return record
 
 
 def _act(record: InboundSMS):
     sender = record.sender
-    recent = InboundSMS.objects.filter(sender=sender, received_at__gte=timezone.now() - FLOOD_WINDOW).exclude(pk=record.pk)
+    recent = InboundSMS.objects.filter(
+        sender=sender, received_at__gte=timezone.now() - FLOOD_WINDOW
+    ).exclude(pk=record.pk)
     if recent.count() >= FLOOD_LIMIT:
         # Answer the first dropped message only: a flood must not cost one reply each.
         if not recent.filter(detail="sms_flood").exists():
@@ -130,10 +136,15 @@ def _act(record: InboundSMS):
         _reply(sender, REPLIES["empty"])
         return "empty", None
     try:
-        alert = services.send_alert(user, category=category, text=description, source=AlertSource.SMS)
+        alert = services.send_alert(
+            user, category=category, text=description, source=AlertSource.SMS
+        )
     except (ValidationError, PermissionDenied) as error:
         reason = " ".join(getattr(error, "messages", [str(error)]))
         _reply(sender, f"MonQuartier: alerte non envoyee. {reason}")
         return getattr(error, "code", "refused") or "refused", None
-    _reply(sender, f"MonQuartier: alerte envoyee a la communaute {alert.community.name}. N'intervenez pas. Urgence: 110, 111, 170.")
+    _reply(
+        sender,
+        f"MonQuartier: alerte envoyee a la communaute {alert.community.name}. N'intervenez pas. Urgence: 110, 111, 170.",
+    )
     return "alert", alert

@@ -25,40 +25,77 @@ def alert_list(request):
     own, readable = readable_community_ids(request.user)
     if own is None:
         membership = open_membership(request.user)
-        return render(request, "alerts/no_community.html", {"membership": membership}, status=403 if membership else 200)
-    alerts = Alert.objects.visible().filter(community_id__in=readable).select_related("community", "sender")
+        return render(
+            request,
+            "alerts/no_community.html",
+            {"membership": membership},
+            status=403 if membership else 200,
+        )
+    alerts = (
+        Alert.objects.visible()
+        .filter(community_id__in=readable)
+        .select_related("community", "sender")
+    )
     page = Paginator(alerts, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
-    read = set(AlertRead.objects.filter(user=request.user, alert__in=list(page)).values_list("alert_id", flat=True))
-    response = render(request, "alerts/list.html", {"page": page, "read": read, "own_community_id": own})
+    read = set(
+        AlertRead.objects.filter(user=request.user, alert__in=list(page)).values_list(
+            "alert_id", flat=True
+        )
+    )
+    response = render(
+        request, "alerts/list.html", {"page": page, "read": read, "own_community_id": own}
+    )
     return _offline_cacheable(response)
 
 
 def launch(request, alert_id: int | None = None):
-    membership = Membership.objects.active().select_related("community").filter(user=request.user).first()
+    membership = (
+        Membership.objects.active().select_related("community").filter(user=request.user).first()
+    )
     if membership is None:
-        raise PermissionDenied(_("Rejoignez d'abord la communauté de votre quartier pour lancer une alerte."))
+        raise PermissionDenied(
+            _("Rejoignez d'abord la communauté de votre quartier pour lancer une alerte.")
+        )
     corrects = None
     if alert_id is not None:
-        corrects = get_object_or_404(Alert, pk=alert_id, sender=request.user, community=membership.community)
-    form = AlertForm(request.POST or None, initial={"category": corrects.category} if corrects else None)
+        corrects = get_object_or_404(
+            Alert, pk=alert_id, sender=request.user, community=membership.community
+        )
+    form = AlertForm(
+        request.POST or None, initial={"category": corrects.category} if corrects else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             alert = services.send_alert(request.user, **form.cleaned_data, corrects=corrects)
         except ValidationError as error:
-            form.add_error("text" if error.code.startswith("text") or error.code == "flood" else None, error)
+            form.add_error(
+                "text" if error.code.startswith("text") or error.code == "flood" else None, error
+            )
         else:
-            messages.success(request, _("Alerte envoyée à la communauté « %(name)s ».") % {"name": membership.community.name})
+            messages.success(
+                request,
+                _("Alerte envoyée à la communauté « %(name)s ».")
+                % {"name": membership.community.name},
+            )
             return redirect("alerts:detail", alert.pk)
-    return render(request, "alerts/launch.html", {"form": form, "community": membership.community, "corrects": corrects})
+    return render(
+        request,
+        "alerts/launch.html",
+        {"form": form, "community": membership.community, "corrects": corrects},
+    )
 
 
 def detail(request, alert_id: int):
     alert, own_community = get_alert_for_reader(request.user, alert_id)
     if own_community:
         services.mark_read(alert, request.user)
-    can_follow = alert.sender_id == request.user.pk or request.user.is_staff or Membership.objects.referents().filter(
-        user=request.user, community_id=alert.community_id
-    ).exists()
+    can_follow = (
+        alert.sender_id == request.user.pk
+        or request.user.is_staff
+        or Membership.objects.referents()
+        .filter(user=request.user, community_id=alert.community_id)
+        .exists()
+    )
     context = {
         "alert": alert,
         "corrections": alert.corrections.visible().select_related("sender"),
@@ -67,7 +104,9 @@ def detail(request, alert_id: int):
         "hide_form": HideAlertForm() if request.user.is_staff else None,
         "alert_map": {
             "areas": [],
-            "pins": [{"lat": alert.latitude, "lng": alert.longitude, "label": _("Lieu de l'incident")}],
+            "pins": [
+                {"lat": alert.latitude, "lng": alert.longitude, "label": _("Lieu de l'incident")}
+            ],
             "centre": [alert.latitude, alert.longitude],
         }
         if alert.latitude is not None
@@ -79,12 +118,18 @@ def detail(request, alert_id: int):
 def progress(request, alert_id: int):
     """The delivery counts alone, refreshed by htmx while the alert goes out."""
     alert, _own = get_alert_for_reader(request.user, alert_id)
-    allowed = alert.sender_id == request.user.pk or request.user.is_staff or Membership.objects.referents().filter(
-        user=request.user, community_id=alert.community_id
-    ).exists()
+    allowed = (
+        alert.sender_id == request.user.pk
+        or request.user.is_staff
+        or Membership.objects.referents()
+        .filter(user=request.user, community_id=alert.community_id)
+        .exists()
+    )
     if not allowed:
         raise PermissionDenied
-    return render(request, "alerts/_progress.html", {"alert": alert, "progress": services.progress(alert)})
+    return render(
+        request, "alerts/_progress.html", {"alert": alert, "progress": services.progress(alert)}
+    )
 
 
 @require_POST

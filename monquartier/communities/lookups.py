@@ -9,18 +9,41 @@ from monquartier.communities.models import Community, CommunityCell
 _GEOMETRY_FIELDS = ("id", "name", "area", "commune_id", "centre_latitude", "centre_longitude")
 
 
-def _in_cells(cells: list[tuple[int, int]]):
+def _in_cells(cells: list[tuple[int, int]], bounds: geometry.Bounds):
+    """Communities filed under these cells whose bounding box meets `bounds`."""
     condition = Q()
     for x, y in cells:
         condition |= Q(x=x, y=y)
     community_ids = CommunityCell.objects.filter(condition).values("community_id")
-    return Community.objects.filter(pk__in=community_ids).only(*_GEOMETRY_FIELDS)
+    return (
+        Community.objects.filter(
+            pk__in=community_ids,
+            min_latitude__lte=bounds.max_latitude,
+            max_latitude__gte=bounds.min_latitude,
+            min_longitude__lte=bounds.max_longitude,
+            max_longitude__gte=bounds.min_longitude,
+        )
+        .order_by()
+        .only(*_GEOMETRY_FIELDS)
+    )
 
 
 def community_containing(latitude: float, longitude: float) -> Community | None:
     """The community whose area holds the point (edge included), or None."""
     x, y = geometry.cell_of(longitude, latitude)
-    candidates = Community.objects.filter(cells__x=x, cells__y=y).only(*_GEOMETRY_FIELDS)
+    # The bounding box drops most of the cell's other communities before any JSON is read.
+    candidates = (
+        Community.objects.filter(
+            cells__x=x,
+            cells__y=y,
+            min_latitude__lte=latitude,
+            max_latitude__gte=latitude,
+            min_longitude__lte=longitude,
+            max_longitude__gte=longitude,
+        )
+        .order_by()
+        .only(*_GEOMETRY_FIELDS)
+    )
     return geometry.pick_containing(candidates, longitude, latitude)
 
 
@@ -29,7 +52,8 @@ def communities_overlapping(
 ) -> list[tuple[Community, float]]:
     """Communities sharing more than a sliver of surface with the polygon, with the
     surface shared in m²."""
-    candidates = _in_cells(geometry.cells_for(geometry.bounds_of(polygon)))
+    bounds = geometry.bounds_of(polygon)
+    candidates = _in_cells(geometry.cells_for(bounds), bounds)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     found = []
@@ -47,7 +71,13 @@ def communities_near(
     ones included), nearest first."""
     bounds = geometry.bounds_of(polygon)
     margin = geometry.degrees_for_metres(within_m, bounds.max_latitude)
-    candidates = _in_cells(geometry.cells_for(bounds, margin_degrees=margin))
+    wide = geometry.Bounds(
+        bounds.min_longitude - margin,
+        bounds.min_latitude - margin,
+        bounds.max_longitude + margin,
+        bounds.max_latitude + margin,
+    )
+    candidates = _in_cells(geometry.cells_for(wide), wide)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     found = []
@@ -59,8 +89,9 @@ def communities_near(
 
 
 def store_area(community: Community, polygon) -> None:
-    """Copy the polygon into the community's columns and file it under its grid cells.
-    The caller saves the community and runs this in the same transaction."""
+    """Copy the polygon and what is derived from it into the community's columns; the
+    caller saves the community, then files it under its cells (index_cells), in the same
+    transaction."""
     bounds = geometry.bounds_of(polygon)
     centre = polygon.representative_point()
     community.area = geometry.to_geojson(polygon)

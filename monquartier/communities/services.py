@@ -9,6 +9,7 @@ changes nothing.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import Point
@@ -782,17 +783,15 @@ def end_twinning(actor: User, twinning: Twinning) -> Twinning:
 
 
 def twinned_community_ids(community_id: int) -> list[int]:
+    """The communities actively twinned with this one, in one query."""
     pairs = (
         Twinning.objects.active()
-        .filter(requester_id=community_id)
-        .values_list("partner_id", flat=True)
+        .filter(Q(requester_id=community_id) | Q(partner_id=community_id))
+        .values_list("requester_id", "partner_id")
     )
-    reverse = (
-        Twinning.objects.active()
-        .filter(partner_id=community_id)
-        .values_list("requester_id", flat=True)
+    return sorted(
+        partner if requester == community_id else requester for requester, partner in pairs
     )
-    return list(pairs) + list(reverse)
 
 
 # --- neighbours without internet ----------------------------------------------------------

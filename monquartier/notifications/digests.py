@@ -14,7 +14,9 @@ from monquartier.notifications.services import wake_senders
 
 def make_digest(user: User, day: date) -> Digest | None:
     with transaction.atomic():
-        waiting = Notification.objects.select_for_update().filter(recipient=user, for_digest=True, digest__isnull=True)
+        waiting = Notification.objects.select_for_update().filter(
+            recipient=user, for_digest=True, digest__isnull=True
+        )
         ids = list(waiting.values_list("pk", flat=True))
         if not ids:
             return None
@@ -25,7 +27,9 @@ def make_digest(user: User, day: date) -> Digest | None:
             return None  # today's digest is already made: these wait for tomorrow's
         Notification.objects.filter(pk__in=ids).update(digest=digest)
         if user.email:
-            Delivery.objects.create(digest=digest, user=user, channel=Channel.EMAIL, address=user.email)
+            Delivery.objects.create(
+                digest=digest, user=user, channel=Channel.EMAIL, address=user.email
+            )
         return digest
 
 

@@ -14,19 +14,27 @@ def _texts() -> dict[str, tuple[str, str]]:
     return {
         "join_requested": (
             _("Demande d'adhésion de %(applicant)s"),
-            _("%(applicant)s demande à rejoindre « %(community)s ». Vérifiez que cette personne habite le quartier, puis acceptez ou refusez sa demande."),
+            _(
+                "%(applicant)s demande à rejoindre « %(community)s ». Vérifiez que cette personne habite le quartier, puis acceptez ou refusez sa demande."
+            ),
         ),
         "join_reminder": (
             _("Des demandes d'adhésion attendent votre réponse"),
-            _("%(count)s demande(s) d'adhésion à « %(community)s » attendent toujours une réponse."),
+            _(
+                "%(count)s demande(s) d'adhésion à « %(community)s » attendent toujours une réponse."
+            ),
         ),
         "join_escalated": (
             _("Demande d'adhésion sans réponse depuis 15 jours"),
-            _("La demande de %(applicant)s pour « %(community)s » attend depuis plus de 15 jours : elle passe à l'équipe."),
+            _(
+                "La demande de %(applicant)s pour « %(community)s » attend depuis plus de 15 jours : elle passe à l'équipe."
+            ),
         ),
         "join_accepted": (
             _("Bienvenue dans « %(community)s »"),
-            _("Votre demande est acceptée : vous recevez maintenant les alertes du quartier et vous voyez l'annuaire et la gazette."),
+            _(
+                "Votre demande est acceptée : vous recevez maintenant les alertes du quartier et vous voyez l'annuaire et la gazette."
+            ),
         ),
         "join_refused": (
             _("Votre demande pour « %(community)s »"),
@@ -42,15 +50,21 @@ def _texts() -> dict[str, tuple[str, str]]:
         ),
         "referent_succession": (
             _("Vous devenez référent de « %(community)s »"),
-            _("Le dernier référent est parti : en tant que membre le plus ancien, vous prenez le relais. L'équipe MonQuartier peut vous aider."),
+            _(
+                "Le dernier référent est parti : en tant que membre le plus ancien, vous prenez le relais. L'équipe MonQuartier peut vous aider."
+            ),
         ),
         "twinning_requested": (
             _("« %(other)s » propose un jumelage"),
-            _("La communauté voisine « %(other)s » propose de jumeler vos deux communautés. Acceptez ou refusez depuis la page des jumelages."),
+            _(
+                "La communauté voisine « %(other)s » propose de jumeler vos deux communautés. Acceptez ou refusez depuis la page des jumelages."
+            ),
         ),
         "twinning_accepted": (
             _("Jumelage avec « %(other)s » accepté"),
-            _("« %(other)s » a accepté le jumelage : vos membres recevront leurs alertes par e-mail, et inversement."),
+            _(
+                "« %(other)s » a accepté le jumelage : vos membres recevront leurs alertes par e-mail, et inversement."
+            ),
         ),
         "twinning_declined": (
             _("Jumelage avec « %(other)s » refusé"),
@@ -62,7 +76,9 @@ def _texts() -> dict[str, tuple[str, str]]:
         ),
         "exclusion_rejected": (
             _("Demande d'exclusion non retenue"),
-            _("Après examen, l'équipe MonQuartier n'a pas retenu votre demande d'exclusion de %(member)s."),
+            _(
+                "Après examen, l'équipe MonQuartier n'a pas retenu votre demande d'exclusion de %(member)s."
+            ),
         ),
         "arrival": (
             _("%(member)s rejoint « %(community)s »"),
@@ -74,16 +90,24 @@ def _texts() -> dict[str, tuple[str, str]]:
         ),
         "birthday": (
             _("C'est l'anniversaire de %(member)s"),
-            _("Aujourd'hui, %(member)s fête son anniversaire. Un petit mot fait toujours plaisir !"),
+            _(
+                "Aujourd'hui, %(member)s fête son anniversaire. Un petit mot fait toujours plaisir !"
+            ),
         ),
     }
 
 
 def describe(notification: Notification) -> tuple[str, str]:
     """(subject, sentence) in the active language."""
-    community = notification.community.name if notification.community_id else notification.data.get("community_name", "")
+    community = (
+        notification.community.name
+        if notification.community_id
+        else notification.data.get("community_name", "")
+    )
     values = {**notification.data, "community": community}
-    subject, line = _texts().get(notification.event, (_("Nouvelle notification"), _("Il y a du nouveau sur MonQuartier.")))
+    subject, line = _texts().get(
+        notification.event, (_("Nouvelle notification"), _("Il y a du nouveau sur MonQuartier."))
+    )
     try:
         return subject % values, line % values
     except (KeyError, TypeError, ValueError):

@@ -55,9 +55,19 @@ def alert_deliveries(alert) -> list[Delivery]:
     for user_id, email, mobile, mobile_verified, wants_sms in members:
         has_push = user_id in with_push
         if email:
-            rows.append(Delivery(alert=alert, user_id=user_id, channel=Channel.EMAIL, address=email, audience=COMMUNITY))
+            rows.append(
+                Delivery(
+                    alert=alert,
+                    user_id=user_id,
+                    channel=Channel.EMAIL,
+                    address=email,
+                    audience=COMMUNITY,
+                )
+            )
         if has_push:
-            rows.append(Delivery(alert=alert, user_id=user_id, channel=Channel.PUSH, audience=COMMUNITY))
+            rows.append(
+                Delivery(alert=alert, user_id=user_id, channel=Channel.PUSH, audience=COMMUNITY)
+            )
         phone_only = not email and not has_push
         # alert_sms is off only if the member chose it with push (preferences.py) or
         # answered STOP by SMS, which is always honoured.
@@ -75,15 +85,33 @@ def alert_deliveries(alert) -> list[Delivery]:
     twinned = twinned_community_ids(alert.community_id)
     if twinned:
         rows.extend(
-            Delivery(alert=alert, user_id=user_id, channel=Channel.EMAIL, address=email, audience=TWINNED)
+            Delivery(
+                alert=alert, user_id=user_id, channel=Channel.EMAIL, address=email, audience=TWINNED
+            )
             for user_id, email, *_rest in _members(twinned, alert.sender_id)
             if email
         )
     for contact in TownHallContact.objects.active().filter(commune_id=alert.community.commune_id):
         if contact.email:
-            rows.append(Delivery(alert=alert, contact=contact, channel=Channel.EMAIL, address=contact.email, audience=TOWN_HALL))
+            rows.append(
+                Delivery(
+                    alert=alert,
+                    contact=contact,
+                    channel=Channel.EMAIL,
+                    address=contact.email,
+                    audience=TOWN_HALL,
+                )
+            )
         if contact.mobile:
-            rows.append(Delivery(alert=alert, contact=contact, channel=Channel.SMS, address=str(contact.mobile), audience=TOWN_HALL))
+            rows.append(
+                Delivery(
+                    alert=alert,
+                    contact=contact,
+                    channel=Channel.SMS,
+                    address=str(contact.mobile),
+                    audience=TOWN_HALL,
+                )
+            )
     return rows
 
 

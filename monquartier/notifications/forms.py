@@ -7,9 +7,13 @@ from monquartier.notifications.preferences import FIXED
 HELP = {
     NotificationKind.GAZETTE: _("Les nouvelles annonces de la gazette du quartier."),
     NotificationKind.MESSAGE: _("Les messages privés que vos voisins vous écrivent."),
-    NotificationKind.JOIN_REQUEST: _("Pour les référents : les demandes d'adhésion, et un rappel chaque jour tant qu'elles attendent."),
+    NotificationKind.JOIN_REQUEST: _(
+        "Pour les référents : les demandes d'adhésion, et un rappel chaque jour tant qu'elles attendent."
+    ),
     NotificationKind.MOVEMENT: _("Les arrivées et départs de voisins, et la vie de la communauté."),
-    NotificationKind.BIRTHDAY: _("Le jour de l'anniversaire d'un voisin qui a donné sa date de naissance."),
+    NotificationKind.BIRTHDAY: _(
+        "Le jour de l'anniversaire d'un voisin qui a donné sa date de naissance."
+    ),
     NotificationKind.PLATFORM: _("Les nouvelles de l'équipe MonQuartier."),
 }
 
@@ -18,7 +22,9 @@ class PreferencesForm(forms.Form):
     alert_sms = forms.BooleanField(
         required=False,
         label=_("Recevoir aussi les alertes par SMS"),
-        help_text=_("Si vous ne les avez pas lues sur le site ou l'application dans les 3 minutes. Les e-mails d'alerte, eux, arrivent toujours."),
+        help_text=_(
+            "Si vous ne les avez pas lues sur le site ou l'application dans les 3 minutes. Les e-mails d'alerte, eux, arrivent toujours."
+        ),
     )
 
     def __init__(self, *args, modes: dict, **kwargs):
@@ -27,7 +33,11 @@ class PreferencesForm(forms.Form):
             if kind in FIXED:
                 continue
             self.fields[kind] = forms.ChoiceField(
-                label=label, choices=Mode.choices, initial=modes[kind], widget=forms.RadioSelect, help_text=HELP.get(kind, "")
+                label=label,
+                choices=Mode.choices,
+                initial=modes[kind],
+                widget=forms.RadioSelect,
+                help_text=HELP.get(kind, ""),
             )
 
     def modes(self) -> dict[str, str]:

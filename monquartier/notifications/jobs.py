@@ -18,9 +18,11 @@ TASK_LEASE = timedelta(minutes=15)
 ESCALATION_AFTER = timedelta(days=15)
 
 
-def requeue_dead_tasks() -> int:
-    cutoff = timezone.now() - TASK_LEASE
-    return DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(status="READY", started_at=None)
+def requeue_dead_tasks(older_than: timedelta = TASK_LEASE) -> int:
+    cutoff = timezone.now() - older_than
+    return DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(
+        status="READY", started_at=None
+    )
 
 
 def sweep(period: str) -> str:
@@ -49,9 +51,17 @@ def _is_leap(year: int) -> bool:
 def birthdays(period: str) -> str:
     day = date.fromisoformat(period)
     people = (
-        User.objects.filter(_birthday_filter(day), memberships__status=MembershipStatus.ACTIVE, closed_at__isnull=True)
+        User.objects.filter(
+            _birthday_filter(day),
+            memberships__status=MembershipStatus.ACTIVE,
+            closed_at__isnull=True,
+        )
         .select_related("profile")
-        .annotate(community_id=Min("memberships__community_id", filter=Q(memberships__status=MembershipStatus.ACTIVE)))
+        .annotate(
+            community_id=Min(
+                "memberships__community_id", filter=Q(memberships__status=MembershipStatus.ACTIVE)
+            )
+        )
     )
     told = 0
     for person in people:
@@ -78,7 +88,11 @@ def join_reminders(period: str) -> str:
     today_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     waiting = (
         Membership.objects.pending()
-        .filter(requested_at__lt=today_start, community__validation_mode=ValidationMode.REFERENTS, escalated_at__isnull=True)
+        .filter(
+            requested_at__lt=today_start,
+            community__validation_mode=ValidationMode.REFERENTS,
+            escalated_at__isnull=True,
+        )
         .values("community_id")
         .annotate(count=Count("pk"))
     )
@@ -86,7 +100,9 @@ def join_reminders(period: str) -> str:
     for row in waiting:
         community = Community.objects.get(pk=row["community_id"])
         referents = User.objects.filter(
-            memberships__community=community, memberships__status=MembershipStatus.ACTIVE, memberships__is_referent=True
+            memberships__community=community,
+            memberships__status=MembershipStatus.ACTIVE,
+            memberships__is_referent=True,
         )
         notify(
             referents,
@@ -104,7 +120,9 @@ def escalate_join_requests(period: str) -> str:
     """Requests unanswered for 15 days go to staff (the admin queue lists them too)."""
     cutoff = timezone.now() - ESCALATION_AFTER
     late = list(
-        Membership.objects.pending().filter(requested_at__lte=cutoff, escalated_at__isnull=True).select_related("user", "community")
+        Membership.objects.pending()
+        .filter(requested_at__lte=cutoff, escalated_at__isnull=True)
+        .select_related("user", "community")
     )
     staff = list(User.objects.filter(is_staff=True, is_active=True))
     for membership in late:
@@ -116,13 +134,17 @@ def escalate_join_requests(period: str) -> str:
             url="/admin/communities/pendingrequest/?attente=escalated",
             applicant=membership.user.full_name,
         )
-    Membership.objects.filter(pk__in=[membership.pk for membership in late]).update(escalated_at=timezone.now())
+    Membership.objects.filter(pk__in=[membership.pk for membership in late]).update(
+        escalated_at=timezone.now()
+    )
     return f"{len(late)} requests escalated"
 
 
 def prune(period: str) -> str:
     now = timezone.now()
-    tasks, _ = DBTaskResult.objects.filter(status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=now - timedelta(days=14)).delete()
+    tasks, _ = DBTaskResult.objects.filter(
+        status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=now - timedelta(days=14)
+    ).delete()
     runs, _ = ScheduledRun.objects.filter(enqueued_at__lt=now - timedelta(days=30)).delete()
     outbox, _ = DevOutboxMessage.objects.filter(created_at__lt=now - timedelta(days=30)).delete()
     return f"pruned {tasks} task results, {runs} scheduler rows, {outbox} dev outbox messages"

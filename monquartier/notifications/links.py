@@ -27,7 +27,9 @@ def _user_state(user) -> str:
 
 
 def signed_path(user, path: str) -> str:
-    token = signing.dumps({"u": user.pk, "p": path, "s": _user_state(user)}, salt=_SALT, compress=True)
+    token = signing.dumps(
+        {"u": user.pk, "p": path, "s": _user_state(user)}, salt=_SALT, compress=True
+    )
     return reverse("notification_link", args=[token])
 
 
@@ -36,7 +38,11 @@ def absolute_link(user, path: str) -> str:
 
 
 def _safe_path(path) -> str:
-    if isinstance(path, str) and path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+    if (
+        isinstance(path, str)
+        and path.startswith("/")
+        and url_has_allowed_host_and_scheme(path, allowed_hosts=None)
+    ):
         return path
     return "/"
 
@@ -49,7 +55,9 @@ def follow_link(request, token: str):
     except signing.SignatureExpired:
         # Expired: still take the member to the item, after they log in.
         data = signing.loads(token, salt=_SALT)
-        return redirect(f"{reverse('account_login')}?{urlencode({'next': _safe_path(data.get('p'))})}")
+        return redirect(
+            f"{reverse('account_login')}?{urlencode({'next': _safe_path(data.get('p'))})}"
+        )
     except signing.BadSignature:
         return redirect("account_login")
     path = _safe_path(data.get("p"))

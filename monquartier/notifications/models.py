@@ -72,7 +72,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Set when the recipient chose the daily digest for this kind and the digest that
     # carries it was made.
-    digest = models.ForeignKey("Digest", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications")
+    digest = models.ForeignKey(
+        "Digest", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
     for_digest = models.BooleanField(default=False)
 
     class Meta:
@@ -99,12 +101,16 @@ class Mode(models.TextChoices):
 class NotificationPreference(models.Model):
     """A member's choice for one kind; no row means the default of preferences.DEFAULTS."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
     kind = models.CharField(max_length=16, choices=NotificationKind.choices)
     mode = models.CharField(max_length=8, choices=Mode.choices)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}={self.mode}"
@@ -113,7 +119,9 @@ class NotificationPreference(models.Model):
 class PushSubscription(models.Model):
     """One browser or installed app that accepted push notifications."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
     endpoint = models.URLField(max_length=1000, unique=True)
     p256dh = models.CharField(max_length=200)
     auth = models.CharField(max_length=100)
@@ -133,7 +141,9 @@ class Digest(models.Model):
     """The daily e-mail gathering what a member chose to receive once a day. One per
     member and day: the scheduler may run twice, the digest goes once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
+    )
     day = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -162,12 +172,28 @@ class Delivery(models.Model):
     the outcome. `due_at` holds the next attempt (the alert SMS is due after the delay).
     """
 
-    alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
-    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    alert = models.ForeignKey(
+        "alerts.Alert", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    digest = models.ForeignKey(
+        Digest, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
     contact = models.ForeignKey(
-        "townhalls.TownHallContact", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        "townhalls.TownHallContact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # The e-mail address or E.164 number when the row was written (push looks up the
@@ -175,7 +201,9 @@ class Delivery(models.Model):
     address = models.CharField(max_length=320, blank=True)
     # Who receives it, for the alert's progress: the community, a twinned one, the town hall.
     audience = models.CharField(max_length=12, blank=True)
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
     due_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -205,15 +233,25 @@ class Delivery(models.Model):
                 name="delivery_notification_channel",
             ),
             models.UniqueConstraint(
-                fields=["digest", "channel"], condition=models.Q(digest__isnull=False), name="delivery_digest_channel"
+                fields=["digest", "channel"],
+                condition=models.Q(digest__isnull=False),
+                name="delivery_digest_channel",
             ),
         ]
         indexes = [
             models.Index(
-                fields=["channel", "due_at"], name="delivery_due", condition=models.Q(status="queued")
+                fields=["channel", "due_at"],
+                name="delivery_due",
+                condition=models.Q(status="queued"),
             ),
-            models.Index(fields=["claimed_at"], name="delivery_claimed", condition=models.Q(status="sending")),
-            models.Index(fields=["provider_id"], name="delivery_provider_id", condition=~models.Q(provider_id="")),
+            models.Index(
+                fields=["claimed_at"], name="delivery_claimed", condition=models.Q(status="sending")
+            ),
+            models.Index(
+                fields=["provider_id"],
+                name="delivery_provider_id",
+                condition=~models.Q(provider_id=""),
+            ),
         ]
 
     def __str__(self) -> str:

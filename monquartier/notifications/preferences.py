@@ -11,7 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from monquartier.notifications.models import Mode, NotificationKind, NotificationPreference, PushSubscription
+from monquartier.notifications.models import (
+    Mode,
+    NotificationKind,
+    NotificationPreference,
+    PushSubscription,
+)
 
 DEFAULTS = {
     NotificationKind.ALERT: Mode.INSTANT,
@@ -32,7 +37,9 @@ def modes_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     if kind in FIXED:
         return dict.fromkeys(user_ids, FIXED[kind])
     chosen = dict(
-        NotificationPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list("user_id", "mode")
+        NotificationPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list(
+            "user_id", "mode"
+        )
     )
     default = DEFAULTS[kind]
     return {user_id: chosen.get(user_id, default) for user_id in user_ids}
@@ -57,7 +64,9 @@ def save_preferences(user, modes: dict[str, str], *, alert_sms: bool) -> None:
         if kind not in DEFAULTS or mode not in Mode.values:
             raise ValidationError(_("Choix de notification inconnu."), code="unknown")
         if kind in FIXED and mode != FIXED[kind]:
-            raise ValidationError(_("Les alertes arrivent toujours par e-mail, tout de suite."), code="fixed")
+            raise ValidationError(
+                _("Les alertes arrivent toujours par e-mail, tout de suite."), code="fixed"
+            )
     if not alert_sms and not has_push(user):
         raise ValidationError(
             _(
@@ -69,7 +78,9 @@ def save_preferences(user, modes: dict[str, str], *, alert_sms: bool) -> None:
     for kind, mode in modes.items():
         if kind in FIXED:
             continue
-        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"mode": mode})
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"mode": mode}
+        )
     if user.alert_sms != alert_sms:
         user.alert_sms = alert_sms
         user.save(update_fields=["alert_sms"])

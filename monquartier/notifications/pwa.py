@@ -63,7 +63,6 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "start_url": "/",
         "scope": "/",
         "display": "standalone",
-        "orientation": "portrait",
         "background_color": "#f6f3ef",
         "theme_color": "#b4470b",
         "icons": [

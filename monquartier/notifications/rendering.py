@@ -74,7 +74,12 @@ class AlertRenderer:
         if key not in self._cache:
             self._cache[key] = render_email(
                 "alert",
-                {"alert": alert, "sender_name": alert.sender.full_name, "audience": delivery.audience, "link": LINK},
+                {
+                    "alert": alert,
+                    "sender_name": alert.sender.full_name,
+                    "audience": delivery.audience,
+                    "link": LINK,
+                },
                 language,
             )
         if delivery.user_id:
@@ -114,7 +119,11 @@ def notification_email(delivery) -> Email:
     language = delivery.user.language
     with translation.override(language):
         subject, line = events.describe(notification)
-    rendered = render_email("notification", {"subject": subject, "line": line, "link": LINK, "user": delivery.user}, language)
+    rendered = render_email(
+        "notification",
+        {"subject": subject, "line": line, "link": LINK, "user": delivery.user},
+        language,
+    )
     link = absolute_link(delivery.user, notification.url or "/")
     return personalise(rendered, link, to=delivery.address, delivery_id=delivery.pk)
 
@@ -122,19 +131,29 @@ def notification_email(delivery) -> Email:
 def notification_push_payload(notification, language: str) -> dict:
     with translation.override(language):
         subject, line = events.describe(notification)
-    return {"title": subject, "body": line, "url": notification.url or "/", "tag": f"notification-{notification.pk}"}
+    return {
+        "title": subject,
+        "body": line,
+        "url": notification.url or "/",
+        "tag": f"notification-{notification.pk}",
+    }
 
 
 def digest_email(delivery) -> Email:
     digest = delivery.digest
     language = delivery.user.language
-    notifications = list(digest.notifications.select_related("community").order_by("kind", "created_at"))
+    notifications = list(
+        digest.notifications.select_related("community").order_by("kind", "created_at")
+    )
     with translation.override(language):
         items = [
             (*events.describe(notification), absolute_link(delivery.user, notification.url or "/"))
             for notification in notifications
         ]
     # Each item carries its own link: the digest is rendered for this member only.
-    rendered = render_email("digest", {"user": delivery.user, "day": digest.day, "items": items, "link": LINK}, language)
-    return personalise(rendered, absolute_link(delivery.user, "/"), to=delivery.address, delivery_id=delivery.pk)
-
+    rendered = render_email(
+        "digest", {"user": delivery.user, "day": digest.day, "items": items, "link": LINK}, language
+    )
+    return personalise(
+        rendered, absolute_link(delivery.user, "/"), to=delivery.address, delivery_id=delivery.pk
+    )

@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,16 +28,23 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = {Channel.EMAIL: 50, Channel.SMS: 500, Channel.PUSH: 100}
 # Seconds before the next attempt, after the 1st, 2nd… failure; then the row fails.
+# (Settings may shorten it, for tests of a gateway that comes back.)
 BACKOFF = (20, 60, 300, 900, 1800, 3600)
+
+
+def backoff() -> tuple[int, ...]:
+    return tuple(getattr(settings, "DELIVERY_BACKOFF_SECONDS", None) or BACKOFF)
+
+
 LEASE = timedelta(minutes=3)
 
 
 def claim(channel: str, limit: int) -> list[int]:
     now = timezone.now()
     with transaction.atomic():
-        due = Delivery.objects.filter(status=DeliveryStatus.QUEUED, channel=channel, due_at__lte=now).order_by(
-            "due_at", "id"
-        )
+        due = Delivery.objects.filter(
+            status=DeliveryStatus.QUEUED, channel=channel, due_at__lte=now
+        ).order_by("due_at", "id")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("id", flat=True)[:limit])
@@ -68,15 +76,23 @@ def _obsolete(deliveries: list[Delivery]) -> set[int]:
     """Rows that must not go any more: their alert was hidden, or (SMS) already read."""
     from monquartier.alerts.models import AlertRead
 
-    obsolete = {delivery.pk for delivery in deliveries if delivery.alert_id and delivery.alert.is_hidden}
-    sms = [delivery for delivery in deliveries if delivery.channel == Channel.SMS and delivery.alert_id and delivery.user_id]
+    obsolete = {
+        delivery.pk for delivery in deliveries if delivery.alert_id and delivery.alert.is_hidden
+    }
+    sms = [
+        delivery
+        for delivery in deliveries
+        if delivery.channel == Channel.SMS and delivery.alert_id and delivery.user_id
+    ]
     if sms:
         read = set(
-            AlertRead.objects.filter(alert_id__in={d.alert_id for d in sms}, user_id__in={d.user_id for d in sms}).values_list(
-                "alert_id", "user_id"
-            )
+            AlertRead.objects.filter(
+                alert_id__in={d.alert_id for d in sms}, user_id__in={d.user_id for d in sms}
+            ).values_list("alert_id", "user_id")
         )
-        obsolete |= {delivery.pk for delivery in sms if (delivery.alert_id, delivery.user_id) in read}
+        obsolete |= {
+            delivery.pk for delivery in sms if (delivery.alert_id, delivery.user_id) in read
+        }
     return obsolete
 
 
@@ -101,7 +117,10 @@ def _sms_text(delivery: Delivery, texts: dict[int, str]) -> str:
 
 def _send_sms(deliveries: list[Delivery]) -> list[Outcome]:
     texts: dict[int, str] = {}
-    messages = [SMSMessage(to=delivery.address, text=_sms_text(delivery, texts), reference=str(delivery.pk)) for delivery in deliveries]
+    messages = [
+        SMSMessage(to=delivery.address, text=_sms_text(delivery, texts), reference=str(delivery.pk))
+        for delivery in deliveries
+    ]
     return SMSTransport().send(messages)
 
 
@@ -110,7 +129,9 @@ def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
     from monquartier.notifications import push
 
     subscriptions = defaultdict(list)
-    for subscription in PushSubscription.objects.filter(user_id__in={d.user_id for d in deliveries}):
+    for subscription in PushSubscription.objects.filter(
+        user_id__in={d.user_id for d in deliveries}
+    ):
         subscriptions[subscription.user_id].append(subscription)
     messages, owners = [], []
     for delivery in deliveries:
@@ -155,6 +176,7 @@ SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms, Channel.PUSH: _se
 
 def _record(deliveries: list[Delivery], outcomes: list[Outcome | None]) -> None:
     now = timezone.now()
+    pauses = backoff()
     for delivery, outcome in zip(deliveries, outcomes, strict=True):
         delivery.claimed_at = None
         if outcome is None:
@@ -164,15 +186,17 @@ def _record(deliveries: list[Delivery], outcomes: list[Outcome | None]) -> None:
             delivery.sent_at = now
             delivery.provider_id = outcome.provider_id[:128]
             delivery.last_error = ""
-        elif outcome.permanent or delivery.attempts > len(BACKOFF):
+        elif outcome.permanent or delivery.attempts > len(pauses):
             delivery.status = DeliveryStatus.FAILED
             delivery.last_error = outcome.detail[:500]
         else:
             delivery.status = DeliveryStatus.QUEUED
-            delivery.due_at = now + timedelta(seconds=BACKOFF[delivery.attempts - 1])
+            delivery.due_at = now + timedelta(seconds=pauses[delivery.attempts - 1])
             delivery.last_error = outcome.detail[:500]
     Delivery.objects.bulk_update(
-        deliveries, ["status", "claimed_at", "sent_at", "provider_id", "last_error", "due_at"], batch_size=500
+        deliveries,
+        ["status", "claimed_at", "sent_at", "provider_id", "last_error", "due_at"],
+        batch_size=500,
     )
 
 
@@ -180,7 +204,9 @@ def send_claimed(channel: str, ids: list[int]) -> dict[str, int]:
     deliveries = _load(ids)
     obsolete = _obsolete(deliveries)
     if obsolete:
-        Delivery.objects.filter(pk__in=obsolete).update(status=DeliveryStatus.CANCELLED, claimed_at=None)
+        Delivery.objects.filter(pk__in=obsolete).update(
+            status=DeliveryStatus.CANCELLED, claimed_at=None
+        )
         deliveries = [delivery for delivery in deliveries if delivery.pk not in obsolete]
     if not deliveries:
         return {}

@@ -38,24 +38,41 @@ def deliveries_for_notifications(notifications: list[Notification]) -> list[Deli
         return []
     recipient_ids = {notification.recipient_id for notification in notifications}
     with_push = set(
-        PushSubscription.objects.filter(user_id__in=recipient_ids).values_list("user_id", flat=True).distinct()
+        PushSubscription.objects.filter(user_id__in=recipient_ids)
+        .values_list("user_id", flat=True)
+        .distinct()
     )
     rows = []
     for notification in notifications:
         email = notification.recipient.email
         if email:
             rows.append(
-                Delivery(notification=notification, user_id=notification.recipient_id, channel=Channel.EMAIL, address=email)
+                Delivery(
+                    notification=notification,
+                    user_id=notification.recipient_id,
+                    channel=Channel.EMAIL,
+                    address=email,
+                )
             )
         if notification.recipient_id in with_push:
-            rows.append(Delivery(notification=notification, user_id=notification.recipient_id, channel=Channel.PUSH))
+            rows.append(
+                Delivery(
+                    notification=notification,
+                    user_id=notification.recipient_id,
+                    channel=Channel.PUSH,
+                )
+            )
     return rows
 
 
-def notify(recipients, *, kind: str, event: str, community=None, actor=None, url: str = "", **data) -> list[Notification]:
+def notify(
+    recipients, *, kind: str, event: str, community=None, actor=None, url: str = "", **data
+) -> list[Notification]:
     """Tell each recipient, by their preference for `kind`: at once (e-mail and push), in
     the daily digest, or not at all."""
-    recipients = [recipient for recipient in recipients if recipient.is_active and not recipient.is_closed]
+    recipients = [
+        recipient for recipient in recipients if recipient.is_active and not recipient.is_closed
+    ]
     if not recipients:
         return []
     modes = preferences.modes_for([recipient.pk for recipient in recipients], kind)
@@ -74,7 +91,9 @@ def notify(recipients, *, kind: str, event: str, community=None, actor=None, url
         if modes[recipient.pk] != Mode.OFF
     ]
     created = Notification.objects.bulk_create(rows)
-    instant = [notification for notification in created if modes[notification.recipient_id] == Mode.INSTANT]
+    instant = [
+        notification for notification in created if modes[notification.recipient_id] == Mode.INSTANT
+    ]
     deliveries = deliveries_for_notifications(instant)
     if deliveries:
         Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)

@@ -15,9 +15,13 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def send_email(*, to: list[str], subject: str, body: str, html: str = "", from_email: str = "") -> int:
+def send_email(
+    *, to: list[str], subject: str, body: str, html: str = "", from_email: str = ""
+) -> int:
     """A one-off e-mail outside the outbox (allauth's: verification, password reset)."""
-    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email or None, to=to)
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=from_email or None, to=to
+    )
     if html:
         message.attach_alternative(html, "text/html")
     return message.send()

@@ -8,10 +8,10 @@ connection for the whole batch.
 
 import logging
 import smtplib
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
 from monquartier.notifications.sms import SMSError, SMSMessage, get_sms_backend
@@ -52,7 +52,9 @@ class EmailTransport:
             return [Failed(f"SMTP: {error}", permanent=False)] * len(emails)
         try:
             for index, email in enumerate(emails):
-                message = EmailMultiAlternatives(email.subject, email.text, to=[email.to], connection=connection)
+                message = EmailMultiAlternatives(
+                    email.subject, email.text, to=[email.to], connection=connection
+                )
                 message.extra_headers["Message-ID"] = email.message_id
                 if email.html:
                     message.attach_alternative(email.html, "text/html")
@@ -61,10 +63,14 @@ class EmailTransport:
                     outcomes.append(Sent(email.message_id))
                 except smtplib.SMTPRecipientsRefused as error:
                     codes = [code for code, _text in error.recipients.values()]
-                    outcomes.append(Failed(f"refused: {codes}", permanent=all(code >= 500 for code in codes)))
+                    outcomes.append(
+                        Failed(f"refused: {codes}", permanent=all(code >= 500 for code in codes))
+                    )
                 except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
-                    outcomes.append(Failed(f"SMTP {error.smtp_code}", permanent=error.smtp_code >= 500))
-                except (OSError, socket.timeout, smtplib.SMTPException) as error:
+                    outcomes.append(
+                        Failed(f"SMTP {error.smtp_code}", permanent=error.smtp_code >= 500)
+                    )
+                except (TimeoutError, OSError, smtplib.SMTPException) as error:
                     # The connection is gone: the rest of the batch waits for the retry.
                     remaining = len(emails) - index
                     outcomes.extend([Failed(f"SMTP: {error}", permanent=False)] * remaining)
@@ -80,11 +86,13 @@ class EmailTransport:
 class SMSTransport:
     def send(self, messages: Sequence[SMSMessage]) -> list[Outcome]:
         try:
-            results = get_sms_backend().send_messages(list(messages))
+            results = get_sms_backend(**settings.SMS_BACKEND_OPTIONS).send_messages(list(messages))
         except Exception as error:  # a backend bug must not lose the batch: retry later
             logger.exception("SMS backend failed on a batch of %s", len(messages))
             return [Failed(f"backend: {error}", permanent=False)] * len(messages)
         return [
-            Failed(result.detail, permanent=result.permanent) if isinstance(result, SMSError) else Sent(result.provider_id)
+            Failed(result.detail, permanent=result.permanent)
+            if isinstance(result, SMSError)
+            else Sent(result.provider_id)
             for result in results
         ]

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages as flash
-from django.core.exceptions import ValidationError
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,13 +45,23 @@ def dev_outbox_html(request, message_id: int):
 
 def notification_settings(request):
     user = request.user
-    form = PreferencesForm(request.POST or None, modes=preferences.all_modes(user), initial={"alert_sms": user.alert_sms})
+    form = PreferencesForm(
+        request.POST or None,
+        modes=preferences.all_modes(user),
+        initial={"alert_sms": user.alert_sms},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            preferences.save_preferences(user, form.modes(), alert_sms=form.cleaned_data["alert_sms"])
+            preferences.save_preferences(
+                user, form.modes(), alert_sms=form.cleaned_data["alert_sms"]
+            )
         except ValidationError as error:
             form.add_error("alert_sms" if error.code == "sms_needs_push" else None, error)
         else:
             flash.success(request, _("Vos choix de notification sont enregistrés."))
             return redirect("notification_settings")
-    return render(request, "notifications/settings.html", {"form": form, "has_push": preferences.has_push(user)})
+    return render(
+        request,
+        "notifications/settings.html",
+        {"form": form, "has_push": preferences.has_push(user)},
+    )

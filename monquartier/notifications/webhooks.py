@@ -25,7 +25,11 @@ logger = logging.getLogger(__name__)
 def _authenticated(request, provider: str, secret: str):
     expected = settings.SMS_WEBHOOK_SECRET
     if not expected or not constant_time_compare(secret, expected):
-        logger.warning("SMS webhook refused: wrong secret (provider %r, from %s)", provider[:32], request.META.get("REMOTE_ADDR"))
+        logger.warning(
+            "SMS webhook refused: wrong secret (provider %r, from %s)",
+            provider[:32],
+            request.META.get("REMOTE_ADDR"),
+        )
         return None
     backend = PROVIDERS.get(provider)
     if backend is None:
@@ -59,7 +63,9 @@ def record_delivery_reports(reports) -> int:
     for report in reports:
         if report.status == "pending":
             continue
-        rows = Delivery.objects.filter(channel=Channel.SMS, status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING])
+        rows = Delivery.objects.filter(
+            channel=Channel.SMS, status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING]
+        )
         if report.provider_id:
             rows = rows.filter(provider_id=report.provider_id)
         elif report.reference.isdigit():
@@ -69,7 +75,9 @@ def record_delivery_reports(reports) -> int:
         if report.status == "delivered":
             updated += rows.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
         else:
-            updated += rows.update(status=DeliveryStatus.FAILED, last_error=f"report: {report.detail}"[:500])
+            updated += rows.update(
+                status=DeliveryStatus.FAILED, last_error=f"report: {report.detail}"[:500]
+            )
     return updated
 
 

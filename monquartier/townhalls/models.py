@@ -14,7 +14,10 @@ class TownHallContact(models.Model):
     what alerts need.)"""
 
     commune = models.ForeignKey(
-        "communities.Commune", on_delete=models.CASCADE, related_name="town_hall_contacts", verbose_name=_("commune")
+        "communities.Commune",
+        on_delete=models.CASCADE,
+        related_name="town_hall_contacts",
+        verbose_name=_("commune"),
     )
     name = models.CharField(_("nom"), max_length=120)
     role = models.CharField(_("fonction"), max_length=120, blank=True)
@@ -29,7 +32,9 @@ class TownHallContact(models.Model):
         verbose_name = _("contact de mairie partenaire")
         verbose_name_plural = _("contacts de mairies partenaires")
         constraints = [
-            models.CheckConstraint(condition=~models.Q(email="", mobile=""), name="town_hall_contact_reachable")
+            models.CheckConstraint(
+                condition=~models.Q(email="", mobile=""), name="town_hall_contact_reachable"
+            )
         ]
 
     def __str__(self) -> str:

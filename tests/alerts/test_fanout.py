@@ -16,13 +16,19 @@ from tests import factories
 
 def rows(alert):
     return {
-        (delivery.user.first_name if delivery.user_id else delivery.contact.name, delivery.channel, delivery.audience)
+        (
+            delivery.user.first_name if delivery.user_id else delivery.contact.name,
+            delivery.channel,
+            delivery.audience,
+        )
         for delivery in Delivery.objects.filter(alert=alert).select_related("user", "contact")
     }
 
 
 def subscribe(user):
-    PushSubscription.objects.create(user=user, endpoint=f"https://push.example/{user.pk}", p256dh="k", auth="a")
+    PushSubscription.objects.create(
+        user=user, endpoint=f"https://push.example/{user.pk}", p256dh="k", auth="a"
+    )
 
 
 @pytest.fixture
@@ -40,9 +46,15 @@ def test_community_members_get_email_push_and_a_delayed_sms(alert_setup, riviera
     subscribe(yao)
     alert = send(awa)
     fanout.fan_out_alert(alert)
-    assert rows(alert) == {("Yao", "email", "community"), ("Yao", "push", "community"), ("Yao", "sms", "community")}
+    assert rows(alert) == {
+        ("Yao", "email", "community"),
+        ("Yao", "push", "community"),
+        ("Yao", "sms", "community"),
+    }
     sms = Delivery.objects.get(alert=alert, channel="sms")
-    assert sms.due_at == pytest.approx(alert.created_at + timedelta(seconds=180), abs=timedelta(seconds=1))
+    assert sms.due_at == pytest.approx(
+        alert.created_at + timedelta(seconds=180), abs=timedelta(seconds=1)
+    )
     assert sms.address == str(yao.mobile)
     assert Delivery.objects.get(alert=alert, channel="email").due_at <= timezone.now()
 
@@ -53,11 +65,15 @@ def test_the_sender_receives_nothing(alert_setup, riviera, awa, yao):
     assert not Delivery.objects.filter(alert=alert, user=awa).exists()
 
 
-def test_pending_left_and_excluded_members_receive_nothing(alert_setup, riviera, awa, yao, salif, mariam):
+def test_pending_left_and_excluded_members_receive_nothing(
+    alert_setup, riviera, awa, yao, salif, mariam
+):
     left = factories.add_member(riviera, first_name="Drissa", last_name="Soro")
     community_services.leave_community(left)
     excluded = factories.add_member(riviera, first_name="Moussa", last_name="Fofana")
-    request = community_services.request_exclusion(awa, Membership.objects.get(user=excluded), "Menaces répétées dans la gazette.")
+    request = community_services.request_exclusion(
+        awa, Membership.objects.get(user=excluded), "Menaces répétées dans la gazette."
+    )
     community_services.accept_exclusion(mariam, request)
     alert = send(awa)
     fanout.fan_out_alert(alert)
@@ -69,12 +85,22 @@ def test_twinned_members_get_email_only(alert_setup, riviera, awa, yao, aya, twi
     subscribe(aya)
     alert = send(awa)
     fanout.fan_out_alert(alert)
-    assert {row for row in rows(alert) if row[0] in ("Aya", "Koffi")} == {("Aya", "email", "twinned"), ("Koffi", "email", "twinned")}
+    assert {row for row in rows(alert) if row[0] in ("Aya", "Koffi")} == {
+        ("Aya", "email", "twinned"),
+        ("Koffi", "email", "twinned"),
+    }
 
 
 def test_phone_only_members_get_the_sms_at_once(alert_setup, riviera, awa, sms_outbox):
     neighbour = community_services.register_neighbour(
-        awa, riviera, first_name="Amenan", last_name="Yao", mobile="+2250707998877", quartier="Riviera 2", latitude=5.3592, longitude=-3.9612
+        awa,
+        riviera,
+        first_name="Amenan",
+        last_name="Yao",
+        mobile="+2250707998877",
+        quartier="Riviera 2",
+        latitude=5.3592,
+        longitude=-3.9612,
     )
     alert = send(awa)
     fanout.fan_out_alert(alert)
@@ -84,17 +110,34 @@ def test_phone_only_members_get_the_sms_at_once(alert_setup, riviera, awa, sms_o
 
 
 def test_the_town_hall_contacts_get_email_and_sms_at_once(alert_setup, riviera, awa):
-    TownHallContact.objects.create(commune=riviera.commune, name="Mairie de Cocody", email="securite@mairie-cocody.ci", mobile="+2250101010101")
-    TownHallContact.objects.create(commune=riviera.commune, name="Ancien agent", email="x@mairie.ci", active=False)
-    TownHallContact.objects.create(commune=factories.commune("yopougon"), name="Mairie de Yopougon", email="y@mairie.ci")
+    TownHallContact.objects.create(
+        commune=riviera.commune,
+        name="Mairie de Cocody",
+        email="securite@mairie-cocody.ci",
+        mobile="+2250101010101",
+    )
+    TownHallContact.objects.create(
+        commune=riviera.commune, name="Ancien agent", email="x@mairie.ci", active=False
+    )
+    TownHallContact.objects.create(
+        commune=factories.commune("yopougon"), name="Mairie de Yopougon", email="y@mairie.ci"
+    )
     alert = send(awa)
     fanout.fan_out_alert(alert)
     town_hall = {row for row in rows(alert) if row[2] == "townhall"}
-    assert town_hall == {("Mairie de Cocody", "email", "townhall"), ("Mairie de Cocody", "sms", "townhall")}
-    assert Delivery.objects.get(alert=alert, contact__isnull=False, channel="sms").due_at <= timezone.now()
+    assert town_hall == {
+        ("Mairie de Cocody", "email", "townhall"),
+        ("Mairie de Cocody", "sms", "townhall"),
+    }
+    assert (
+        Delivery.objects.get(alert=alert, contact__isnull=False, channel="sms").due_at
+        <= timezone.now()
+    )
 
 
-def test_no_sms_to_an_unverified_mobile_or_to_a_member_who_turned_it_off(alert_setup, riviera, awa, yao):
+def test_no_sms_to_an_unverified_mobile_or_to_a_member_who_turned_it_off(
+    alert_setup, riviera, awa, yao
+):
     yao.mobile_verified = False
     yao.save()
     other = factories.add_member(riviera, first_name="Ange", last_name="Ehui", alert_sms=False)
@@ -113,11 +156,18 @@ def test_fan_out_twice_writes_each_row_once(alert_setup, riviera, awa, yao, aya,
     assert Delivery.objects.filter(alert=alert).count() == count == first
 
 
-def test_saving_an_alert_writes_its_fan_out_task_in_the_same_transaction(riviera, awa, yao, run_tasks):
+def test_saving_an_alert_writes_its_fan_out_task_in_the_same_transaction(
+    riviera, awa, yao, run_tasks
+):
     from django_tasks_db.models import DBTaskResult
 
     alert = send(awa)
-    assert DBTaskResult.objects.filter(task_path="monquartier.notifications.tasks.fan_out_alert").count() == 1
+    assert (
+        DBTaskResult.objects.filter(
+            task_path="monquartier.notifications.tasks.fan_out_alert"
+        ).count()
+        == 1
+    )
     assert not Delivery.objects.exists()
     run_tasks()
     assert Delivery.objects.filter(alert=alert).exists()

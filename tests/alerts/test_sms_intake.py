@@ -28,7 +28,14 @@ def at_sms(client, sender, text, message_id="ATXid_1"):
     return form_post(
         client,
         inbound_url(),
-        {"from": sender, "to": "12345", "text": text, "date": "2026-11-23 10:00:00", "id": message_id, "linkId": "x"},
+        {
+            "from": sender,
+            "to": "12345",
+            "text": text,
+            "date": "2026-11-23 10:00:00",
+            "id": message_id,
+            "linkId": "x",
+        },
     )
 
 
@@ -37,11 +44,18 @@ def yao_number(yao):
     return str(yao.mobile)
 
 
-def test_an_sms_from_a_member_becomes_an_alert_and_gets_a_reply(client, riviera, awa, yao, yao_number, sms_outbox):
+def test_an_sms_from_a_member_becomes_an_alert_and_gets_a_reply(
+    client, riviera, awa, yao, yao_number, sms_outbox
+):
     response = at_sms(client, yao_number, "VOL on vient de prendre la moto devant chez Awa")
     assert response.status_code == 200
     alert = Alert.objects.get()
-    assert (alert.sender, alert.community, alert.category, alert.source) == (yao, riviera, "theft", "sms")
+    assert (alert.sender, alert.community, alert.category, alert.source) == (
+        yao,
+        riviera,
+        "theft",
+        "sms",
+    )
     assert alert.text == "on vient de prendre la moto devant chez Awa"
     assert sms_outbox[-1].to == yao_number and "alerte envoyee" in sms_outbox[-1].text
     assert sms_outbox[-1].text.isascii()
@@ -55,8 +69,13 @@ def test_the_same_webhook_twice_creates_one_alert(client, riviera, yao, yao_numb
 
 
 @pytest.mark.parametrize("secret", ["mauvais", "", "dev-webhook-secreT"])
-def test_a_call_without_the_secret_is_refused_and_logged(client, riviera, yao, yao_number, secret, caplog):
-    response = client.post(inbound_url(secret=secret) if secret else "/webhooks/sms/africastalking//entrant/", {"from": yao_number, "text": "ALERTE", "id": "1"})
+def test_a_call_without_the_secret_is_refused_and_logged(
+    client, riviera, yao, yao_number, secret, caplog
+):
+    response = client.post(
+        inbound_url(secret=secret) if secret else "/webhooks/sms/africastalking//entrant/",
+        {"from": yao_number, "text": "ALERTE", "id": "1"},
+    )
     assert response.status_code in (403, 404)
     assert not Alert.objects.exists() and not InboundSMS.objects.exists()
     if secret:
@@ -76,7 +95,9 @@ def test_an_unknown_provider_is_not_found(client):
         ("unverified", "n'est lie a aucun membre"),
     ],
 )
-def test_refusals_get_a_clear_reply_and_create_nothing(client, riviera, salif, yao, sms_outbox, setup, reply):
+def test_refusals_get_a_clear_reply_and_create_nothing(
+    client, riviera, salif, yao, sms_outbox, setup, reply
+):
     sender, text = str(yao.mobile), "ALERTE quelqu'un rode"
     if setup == "unknown":
         sender = "+2250505999999"
@@ -93,7 +114,9 @@ def test_refusals_get_a_clear_reply_and_create_nothing(client, riviera, salif, y
     assert reply in sms_outbox[-1].text.lower()
 
 
-def test_a_flood_from_one_number_is_cut_and_answered_once(client, riviera, yao, yao_number, sms_outbox):
+def test_a_flood_from_one_number_is_cut_and_answered_once(
+    client, riviera, yao, yao_number, sms_outbox
+):
     for index in range(12):
         at_sms(client, yao_number, f"ALERTE message {index}", message_id=f"flood-{index}")
     # Five alerts pass (the alerts' own limit), then the number is ignored for a while.
@@ -140,7 +163,12 @@ def test_orange_inbound_format(client, riviera, yao, yao_number):
             }
         }
     }
-    assert client.post(inbound_url("orange"), json.dumps(body), content_type="application/json").status_code == 200
+    assert (
+        client.post(
+            inbound_url("orange"), json.dumps(body), content_type="application/json"
+        ).status_code
+        == 200
+    )
     assert Alert.objects.get().category == "fire"
 
 
@@ -149,14 +177,34 @@ def test_delivery_reports_update_the_outbox(client, riviera, awa, yao):
 
     alert = services.send_alert(awa, category="other", text="Coupure d'eau annoncée")
     delivery = Delivery.objects.get(alert=alert, channel="sms")
-    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, provider_id="ATXid_99")
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENT, provider_id="ATXid_99"
+    )
     url = reverse("sms_reports", args=["africastalking", SECRET])
-    response = form_post(client, url, {"id": "ATXid_99", "status": "Success", "phoneNumber": str(yao.mobile), "networkCode": "62002"})
+    response = form_post(
+        client,
+        url,
+        {
+            "id": "ATXid_99",
+            "status": "Success",
+            "phoneNumber": str(yao.mobile),
+            "networkCode": "62002",
+        },
+    )
     assert response.status_code == 200 and response.json()["updated"] == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.delivered_at
     # Replayed or late reports do not move it back.
-    form_post(client, url, {"id": "ATXid_99", "status": "Failed", "phoneNumber": str(yao.mobile), "failureReason": "x"})
+    form_post(
+        client,
+        url,
+        {
+            "id": "ATXid_99",
+            "status": "Failed",
+            "phoneNumber": str(yao.mobile),
+            "failureReason": "x",
+        },
+    )
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
 
@@ -167,19 +215,45 @@ def test_orange_delivery_reports_use_our_reference(client, riviera, awa, yao):
     alert = services.send_alert(awa, category="other", text="Coupure d'eau annoncée")
     delivery = Delivery.objects.get(alert=alert, channel="sms")
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT)
-    body = {"deliveryInfoNotification": {"callbackData": str(delivery.pk), "deliveryInfo": {"address": f"tel:{yao.mobile}", "deliveryStatus": "DeliveryImpossible"}}}
-    client.post(reverse("sms_reports", args=["orange", SECRET]), json.dumps(body), content_type="application/json")
+    body = {
+        "deliveryInfoNotification": {
+            "callbackData": str(delivery.pk),
+            "deliveryInfo": {
+                "address": f"tel:{yao.mobile}",
+                "deliveryStatus": "DeliveryImpossible",
+            },
+        }
+    }
+    client.post(
+        reverse("sms_reports", args=["orange", SECRET]),
+        json.dumps(body),
+        content_type="application/json",
+    )
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
 
 
 def test_delivery_reports_need_the_secret_and_a_valid_body(client, db):
-    assert form_post(client, reverse("sms_reports", args=["africastalking", "faux"]), {"id": "1"}).status_code == 403
-    assert client.post(reverse("sms_reports", args=["orange", SECRET]), "x", content_type="application/json").status_code == 400
+    assert (
+        form_post(
+            client, reverse("sms_reports", args=["africastalking", "faux"]), {"id": "1"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("sms_reports", args=["orange", SECRET]), "x", content_type="application/json"
+        ).status_code
+        == 400
+    )
 
 
-def test_a_member_sharing_a_number_between_two_active_accounts_is_asked_to_use_the_site(client, riviera, riviera3, yao, sms_outbox):
-    other = factories.add_member(riviera3, first_name="Yao", last_name="Kouassi", mobile=str(yao.mobile))
+def test_a_member_sharing_a_number_between_two_active_accounts_is_asked_to_use_the_site(
+    client, riviera, riviera3, yao, sms_outbox
+):
+    other = factories.add_member(
+        riviera3, first_name="Yao", last_name="Kouassi", mobile=str(yao.mobile)
+    )
     assert other.mobile == yao.mobile
     at_sms(client, str(yao.mobile), "ALERTE bruit suspect")
     assert not Alert.objects.exists()

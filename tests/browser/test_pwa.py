@@ -6,6 +6,7 @@ subscription endpoints are tested through the Django client (tests/notifications
 page.evaluate() goes through the DevTools protocol, which the page's CSP (no eval) allows.
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,9 @@ def test_chromium_reads_the_manifest_without_errors_and_its_icons_load(page, liv
     assert manifest["url"] == live_server.url + "/manifest.webmanifest"
     assert manifest["errors"] == []
     assert '"name": "MonQuartier"' in manifest["data"]
+    # Playwright's contexts are incognito windows; nothing else stops installing the app.
+    problems = devtools.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert {problem["errorId"] for problem in problems} <= {"in-incognito"}
     icons = page.request.get("/manifest.webmanifest").json()["icons"]
     for icon in icons:
         answer = page.request.get(icon["src"])
@@ -210,7 +214,8 @@ def test_logging_out_forgets_the_kept_alert_pages(page, awa, csp_errors):
     assert not csp_errors
 
 
-def test_the_push_settings_offer_to_turn_notifications_on(page, awa, axe, csp_errors):
+def test_the_push_settings_offer_to_turn_notifications_on(context, page, awa, axe, csp_errors):
+    context.grant_permissions(["notifications"])
     log_in(page, "awa.kone@exemple.ci")
 
     page.goto("/test-pwa/reglages/")
@@ -221,22 +226,119 @@ def test_the_push_settings_offer_to_turn_notifications_on(page, awa, axe, csp_er
     expect(page.get_by_role("status")).to_have_text(
         "Les notifications ne sont pas activées sur ce téléphone."
     )
-    expect(
-        page.get_by_role("button", name="Activer les notifications sur ce téléphone")
-    ).to_be_visible()
+    enable = page.get_by_role("button", name="Activer les notifications sur ce téléphone")
+    expect(enable).to_be_visible()
     expect(page.get_by_role("button", name="Désactiver")).to_be_hidden()
     axe(page)
     assert not csp_errors
 
 
-def test_a_refused_permission_is_explained(browser, live_server, communes, awa):
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
-    try:
-        page = context.new_page()
-        log_in(page, "awa.kone@exemple.ci")
-        page.goto("/test-pwa/reglages/")
-        # Headless Chromium answers "denied" without asking when nothing was granted.
-        page.get_by_role("button", name="Activer les notifications sur ce téléphone").click()
-        expect(page.get_by_role("status")).to_contain_text("bloque les notifications")
-    finally:
-        context.close()
+def test_notifications_blocked_in_the_browser_are_explained(page, live_server, awa):
+    page.context.new_cdp_session(page).send(
+        "Browser.setPermission",
+        {
+            "permission": {"name": "notifications"},
+            "setting": "denied",
+            "origin": live_server.url,
+        },
+    )
+    log_in(page, "awa.kone@exemple.ci")
+
+    page.goto("/test-pwa/reglages/")
+
+    expect(page.get_by_role("status")).to_contain_text("bloque les notifications")
+    expect(
+        page.get_by_role("button", name="Activer les notifications sur ce téléphone")
+    ).to_be_hidden()
+    expect(page.get_by_role("button", name="Désactiver")).to_be_hidden()
+
+
+# The notifications the worker showed, once there are some (5 s at most).
+NOTIFICATIONS = """async () => {
+    const registration = await navigator.serviceWorker.ready;
+    for (let i = 0; i < 100; i++) {
+        const shown = await registration.getNotifications();
+        if (shown.length) {
+            return shown.map((n) => ({title: n.title, body: n.body, tag: n.tag, data: n.data,
+                                      requireInteraction: n.requireInteraction}));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return [];
+}"""
+WAIT_FOR_KEPT_ALERT = """async () => {
+    for (let i = 0; i < 100; i++) {
+        const cache = await caches.open('mq-pages-v1');
+        if (await cache.match(location.origin + '/alertes/7/')) return true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
+}"""
+
+
+def deliver_push(page, live_server, payload: dict) -> None:
+    """Hand a push message to the worker as the push service would, through DevTools."""
+    devtools = page.context.new_cdp_session(page)
+    registrations: list[str] = []
+    devtools.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(r["registrationId"] for r in event["registrations"]),
+    )
+    devtools.send("ServiceWorker.enable")
+    for _ in range(100):
+        if registrations:
+            break
+        page.wait_for_timeout(50)
+    assert registrations, "DevTools did not report the worker's registration"
+    devtools.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": live_server.url,
+            "registrationId": registrations[-1],
+            "data": json.dumps(payload),
+        },
+    )
+
+
+def test_a_pushed_alert_is_shown_and_its_page_is_fetched_for_offline_reading(
+    context, page, live_server
+):
+    context.grant_permissions(["notifications"])
+    page.goto("/")
+    registered(page)
+    context.route("**/alertes/7/", alert_page)
+    payload = {
+        "title": "Alerte · Cambriolage",
+        "body": "Riviera 2 : cambriolage rue des Jardins — Awa Koné",
+        "url": "/alertes/7/",
+        "tag": "alert-7",
+    }
+
+    deliver_push(page, live_server, payload)
+
+    assert page.evaluate(NOTIFICATIONS) == [
+        {
+            "title": payload["title"],
+            "body": payload["body"],
+            "tag": "alert-7",
+            "data": {"url": live_server.url + "/alertes/7/"},
+            "requireInteraction": True,
+        }
+    ]
+    assert page.evaluate(WAIT_FOR_KEPT_ALERT), "the alert page was not fetched on arrival"
+
+
+def test_a_push_cannot_send_the_member_to_another_site(context, page, live_server):
+    context.grant_permissions(["notifications"])
+    page.goto("/")
+    registered(page)
+
+    deliver_push(
+        page,
+        live_server,
+        {"title": "Gazette", "body": "Nouveau", "url": "https://exemple.com/piege", "tag": "g-3"},
+    )
+
+    [shown] = page.evaluate(NOTIFICATIONS)
+    assert shown["data"] == {"url": live_server.url + "/"}
+    assert shown["requireInteraction"] is False

@@ -69,7 +69,9 @@ def test_the_scheduler_command_runs_once(db):
     assert "enqueued sweep@" in out.getvalue()
 
 
-def test_referents_are_reminded_daily_and_staff_get_requests_after_15_days(riviera, awa, salif, mariam):
+def test_referents_are_reminded_daily_and_staff_get_requests_after_15_days(
+    riviera, awa, salif, mariam
+):
     Membership.objects.filter(user=salif).update(requested_at=timezone.now() - timedelta(days=2))
     assert jobs.join_reminders("2026-11-23") == "1 communities reminded"
     assert Notification.objects.filter(recipient=awa, event="join_reminder", data__count=1).exists()
@@ -113,12 +115,20 @@ def test_the_sweep_requeues_dead_tasks(db):
     from django_tasks_db.models import DBTaskResult
 
     row = DBTaskResult.objects.create(
-        args_kwargs={"args": [], "kwargs": {"channel": "email"}}, task_path="monquartier.notifications.tasks.deliver",
-        backend_name="default", run_after=timezone.now(), status="RUNNING", started_at=timezone.now() - timedelta(minutes=20),
+        args_kwargs={"args": [], "kwargs": {"channel": "email"}},
+        task_path="monquartier.notifications.tasks.deliver",
+        backend_name="default",
+        run_after=timezone.now(),
+        status="RUNNING",
+        started_at=timezone.now() - timedelta(minutes=20),
     )
     fresh = DBTaskResult.objects.create(
-        args_kwargs={"args": [], "kwargs": {"channel": "sms"}}, task_path="monquartier.notifications.tasks.deliver",
-        backend_name="default", run_after=timezone.now(), status="RUNNING", started_at=timezone.now() - timedelta(minutes=1),
+        args_kwargs={"args": [], "kwargs": {"channel": "sms"}},
+        task_path="monquartier.notifications.tasks.deliver",
+        backend_name="default",
+        run_after=timezone.now(),
+        status="RUNNING",
+        started_at=timezone.now() - timedelta(minutes=1),
     )
     assert jobs.requeue_dead_tasks() == 1
     row.refresh_from_db()

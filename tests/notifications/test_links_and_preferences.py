@@ -41,7 +41,9 @@ def test_changing_the_password_voids_the_links_already_sent(client, awa):
 
 
 def test_staff_never_log_in_by_link(client, mariam):
-    assert client.get(signed_path(mariam, "/admin/"))["Location"].startswith(reverse("account_login"))
+    assert client.get(signed_path(mariam, "/admin/"))["Location"].startswith(
+        reverse("account_login")
+    )
 
 
 def test_a_link_does_not_switch_accounts_on_a_shared_phone(client, awa, yao):
@@ -74,7 +76,9 @@ def test_alert_sms_can_be_turned_off_only_with_push(awa):
     with pytest.raises(ValidationError) as caught:
         preferences.save_preferences(awa, {}, alert_sms=False)
     assert caught.value.code == "sms_needs_push"
-    PushSubscription.objects.create(user=awa, endpoint="https://push.example/1", p256dh="k", auth="a")
+    PushSubscription.objects.create(
+        user=awa, endpoint="https://push.example/1", p256dh="k", auth="a"
+    )
     preferences.save_preferences(awa, {}, alert_sms=False)
     awa.refresh_from_db()
     assert awa.alert_sms is False
@@ -85,7 +89,9 @@ def test_the_settings_page_saves_choices_and_explains_refusals(client, awa):
     data = {kind: Mode.DIGEST for kind, _label in NotificationKind.choices if kind != "alert"}
     response = client.post(reverse("notification_settings"), data)  # alert_sms unticked, no push
     assert response.status_code == 200
-    assert "activez d'abord les notifications" in " ".join(response.context["form"].errors["alert_sms"])
+    assert "activez d'abord les notifications" in " ".join(
+        response.context["form"].errors["alert_sms"]
+    )
     assert 'id="id_alert_sms_error"' in response.content.decode()
     data["alert_sms"] = "on"
     data[NotificationKind.BIRTHDAY] = Mode.OFF
@@ -98,7 +104,9 @@ def test_the_settings_page_saves_choices_and_explains_refusals(client, awa):
 def test_notify_follows_each_preference(awa, yao, issa):
     preferences.save_preferences(yao, {NotificationKind.MOVEMENT: Mode.INSTANT}, alert_sms=True)
     preferences.save_preferences(issa, {NotificationKind.MOVEMENT: Mode.OFF}, alert_sms=True)
-    created = notify([awa, yao, issa], kind=NotificationKind.MOVEMENT, event="arrival", member="Fatou Cissé")
+    created = notify(
+        [awa, yao, issa], kind=NotificationKind.MOVEMENT, event="arrival", member="Fatou Cissé"
+    )
     by_user = {notification.recipient_id: notification for notification in created}
     assert set(by_user) == {awa.pk, yao.pk}
     assert by_user[awa.pk].for_digest and not by_user[yao.pk].for_digest

@@ -25,8 +25,14 @@ class ScriptedSMSBackend(BaseSMSBackend):
         outcome = self.script.pop(0) if self.script else "ok"
         if outcome == "ok":
             sms_dev.outbox.extend(messages)
-            return [SMSSent(message=message, provider_id=f"p-{message.reference}") for message in messages]
-        return [SMSError(outcome, permanent=outcome == "permanent", message=message) for message in messages]
+            return [
+                SMSSent(message=message, provider_id=f"p-{message.reference}")
+                for message in messages
+            ]
+        return [
+            SMSError(outcome, permanent=outcome == "permanent", message=message)
+            for message in messages
+        ]
 
 
 @pytest.fixture
@@ -38,7 +44,9 @@ def scripted_sms(settings):
 
 
 def launch(awa):
-    return services.send_alert(awa, category="theft", text="On vient de voler une moto devant la pharmacie")
+    return services.send_alert(
+        awa, category="theft", text="On vient de voler une moto devant la pharmacie"
+    )
 
 
 def later(seconds):
@@ -58,7 +66,9 @@ def test_an_alert_email_reaches_each_member_with_a_personal_link(riviera, awa, y
     assert Delivery.objects.get(alert=alert, channel="email").status == DeliveryStatus.SENT
 
 
-def test_the_sms_goes_after_the_delay_to_those_who_did_not_read(riviera, awa, yao, run_tasks, sms_outbox):
+def test_the_sms_goes_after_the_delay_to_those_who_did_not_read(
+    riviera, awa, yao, run_tasks, sms_outbox
+):
     alert = launch(awa)
     run_tasks()
     assert sms_outbox == []
@@ -73,7 +83,9 @@ def test_the_sms_goes_after_the_delay_to_those_who_did_not_read(riviera, awa, ya
     assert Delivery.objects.get(alert=alert, channel="sms").status == DeliveryStatus.SENT
 
 
-def test_reading_the_alert_within_the_delay_cancels_the_sms(riviera, awa, yao, run_tasks, sms_outbox):
+def test_reading_the_alert_within_the_delay_cancels_the_sms(
+    riviera, awa, yao, run_tasks, sms_outbox
+):
     alert = launch(awa)
     run_tasks()
     with later(60):
@@ -84,7 +96,9 @@ def test_reading_the_alert_within_the_delay_cancels_the_sms(riviera, awa, yao, r
     assert Delivery.objects.get(alert=alert, channel="sms").status == DeliveryStatus.CANCELLED
 
 
-def test_a_transient_failure_is_retried_with_backoff_then_sent(riviera, awa, yao, run_tasks, scripted_sms, sms_outbox):
+def test_a_transient_failure_is_retried_with_backoff_then_sent(
+    riviera, awa, yao, run_tasks, scripted_sms, sms_outbox
+):
     scripted_sms.script = ["transient", "transient"]
     alert = launch(awa)
     with later(181):
@@ -151,13 +165,13 @@ def test_a_hidden_alert_stops_what_has_not_left(riviera, awa, yao, mariam, run_t
 
 
 def test_abandoned_rows_go_back_to_the_queue(riviera, awa, yao, run_tasks):
-    from monquartier.notifications import jobs
-
-    from monquartier.notifications import fanout
+    from monquartier.notifications import fanout, jobs
 
     alert = launch(awa)
     fanout.fan_out_alert(alert)
-    Delivery.objects.filter(alert=alert, channel="email").update(status=DeliveryStatus.SENDING, claimed_at=timezone.now())
+    Delivery.objects.filter(alert=alert, channel="email").update(
+        status=DeliveryStatus.SENDING, claimed_at=timezone.now()
+    )
     with later(200):
         jobs.sweep("test")
         run_tasks()

@@ -10,8 +10,12 @@ class Command(BaseCommand):
     help = "Enqueue periodic jobs (digests, reminders, escalations, birthdays, the sweep), once per period."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=15.0, help="Seconds between ticks (default 15).")
-        parser.add_argument("--once", action="store_true", help="One tick, then exit (for cron or tests).")
+        parser.add_argument(
+            "--interval", type=float, default=15.0, help="Seconds between ticks (default 15)."
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="One tick, then exit (for cron or tests)."
+        )
 
     def handle(self, *args, interval: float, once: bool, **options):
         running = True
