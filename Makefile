@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 # The demo always runs on its own SQLite file, whatever DATABASE_URL says.
 DEMO_ENV := DJANGO_ENV=development DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: install demo run worker test check lint format browser messages makemessages lock bench clean
+.PHONY: install demo run worker scheduler test check lint format browser messages makemessages lock bench clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,6 +30,9 @@ run: install
 
 worker: install
 	$(DEMO_ENV) $(PY) manage.py db_worker
+
+scheduler: install
+	$(DEMO_ENV) $(PY) manage.py run_scheduler
 
 # Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
 browser:

@@ -1,15 +1,18 @@
 """The demo data, app by app. Each loader is idempotent; later features add theirs here."""
 
 from monquartier.accounts.demo import create_demo_people, named_logins
+from monquartier.alerts.demo import create_demo_alerts
 from monquartier.communities.demo import create_demo_communities
 
 
 def load_demo_data() -> list[str]:
     created, total = create_demo_people()
     communities, twinnings = create_demo_communities()
+    alerts = create_demo_alerts()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
+        f"Alerts: {alerts} new (the worker sends their e-mails and SMS to the dev outbox).",
     ]
 
 

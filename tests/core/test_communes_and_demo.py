@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from monquartier.accounts.demo import DEMO_PASSWORD, named_logins
 from monquartier.accounts.models import Home, User
@@ -66,3 +69,9 @@ def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
     )
     for community in Community.objects.all():
         assert community.area_m2 < 1_000_000
+
+    from monquartier.alerts.models import Alert, AlertRead
+
+    assert Alert.objects.count() == 16
+    assert AlertRead.objects.exists()
+    assert Alert.objects.filter(created_at__lt=timezone.now() - timedelta(hours=1)).count() == 16

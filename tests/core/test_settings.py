@@ -17,6 +17,15 @@ PRODUCTION_ENV = {
     "SMS_BACKEND": "monquartier.notifications.sms.ConsoleSMSBackend",
     "CACHE_URL": "redis://127.0.0.1:6379/0",
     "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+    **dict(
+        line.split("=", 1)
+        for line in subprocess.run(
+            [sys.executable, str(settings.BASE_DIR / "manage.py"), "generate_vapid_keys"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    ),
 }
 
 
@@ -87,6 +96,10 @@ def test_production_refuses_debug_and_a_per_process_cache():
     assert result.returncode != 0 and "DEBUG" in result.stderr
     result = manage("check", **{**PRODUCTION_ENV, "CACHE_URL": "locmem://"})
     assert result.returncode != 0 and "CACHE_URL" in result.stderr
+    result = manage("check", **{**PRODUCTION_ENV, "VAPID_PRIVATE_KEY": ""})
+    assert result.returncode != 0 and "VAPID" in result.stderr
+    result = manage("check", **{**PRODUCTION_ENV, "SMS_WEBHOOK_SECRET": "court"})
+    assert result.returncode != 0 and "SMS_WEBHOOK_SECRET" in result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings():

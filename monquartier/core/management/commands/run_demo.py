@@ -1,4 +1,4 @@
-"""Start the demo: the web server and the task worker together, until Ctrl-C."""
+"""Start the demo: the web server, the task worker and the scheduler, until Ctrl-C."""
 
 import os
 import signal
@@ -13,7 +13,7 @@ from monquartier.core.demo import demo_logins
 
 
 class Command(BaseCommand):
-    help = "Run the web server and the task worker of the demo together."
+    help = "Run the web server, the task worker and the scheduler of the demo together."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         processes = {
             "web": subprocess.Popen([*manage, "runserver", f"{host}:{port}"]),
             "worker": subprocess.Popen([*manage, "db_worker", "--interval", "0.5"]),
+            "scheduler": subprocess.Popen([*manage, "run_scheduler"]),
         }
         time.sleep(2)
         self.stdout.write(self._banner(host, port))

@@ -1,0 +1,72 @@
+"""Demo alerts: a few per community, some hours or days old, read by about half of the
+neighbours. They go through send_alert, so the worker of `make demo` sends their e-mails
+and SMS to the dev outbox. Idempotent: a community that has alerts gets no more."""
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from monquartier.alerts.models import Alert, AlertRead
+from monquartier.alerts.services import send_alert
+from monquartier.communities.models import Community, Membership
+
+EXAMPLES = [
+    (
+        "suspicious",
+        "Deux hommes sur une moto sans plaque tournent dans l'allée depuis vingt minutes. Ne sortez pas, observez.",
+    ),
+    (
+        "utility",
+        "Coupure d'eau annoncée demain de 8 h à 14 h dans tout le quartier : faites des réserves.",
+    ),
+    (
+        "burglary",
+        "Tentative de cambriolage cette nuit au lot 212 : le portail a été forcé. Vérifiez vos serrures.",
+    ),
+    (
+        "theft",
+        "Vol de sac à l'arraché vers 19 h près de la pharmacie ; l'auteur est parti à pied vers le boulevard.",
+    ),
+    (
+        "fire",
+        "Fumée épaisse derrière le marché, les pompiers sont prévenus. Éloignez-vous de la zone.",
+    ),
+    (
+        "missing",
+        "Petit garçon de 6 ans, t-shirt rouge, perdu près de l'école primaire. Prévenez sa maman si vous le voyez.",
+    ),
+    (
+        "other",
+        "Nid-de-poule profond à l'entrée du quartier après la pluie : roulez doucement la nuit.",
+    ),
+]
+
+
+@transaction.atomic
+def create_demo_alerts(per_community: int = 2) -> int:
+    created = 0
+    now = timezone.now()
+    for index, community in enumerate(Community.objects.order_by("pk")):
+        if Alert.objects.filter(community=community).exists():
+            continue
+        rng = random.Random(community.name)  # noqa: S311 - demo data
+        members = list(
+            Membership.objects.active().filter(community=community).select_related("user")
+        )
+        for number in range(per_community):
+            category, text = EXAMPLES[(index * per_community + number) % len(EXAMPLES)]
+            sender = rng.choice(members).user
+            alert = send_alert(sender, category=category, text=text)
+            Alert.objects.filter(pk=alert.pk).update(
+                created_at=now - timedelta(hours=rng.randint(2, 96))
+            )
+            readers = [
+                member.user
+                for member in members
+                if member.user_id != sender.pk and rng.random() < 0.5
+            ]
+            AlertRead.objects.bulk_create(AlertRead(alert=alert, user=reader) for reader in readers)
+            created += 1
+    return created

@@ -1,0 +1,50 @@
+import pytest
+from playwright.sync_api import expect
+
+from monquartier.alerts.models import Alert
+from monquartier.notifications.models import Delivery, DeliveryStatus
+from tests.browser.test_account_journeys import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_launch_an_alert_a_neighbour_sees_it_and_opening_it_cancels_the_sms(
+    context, axe, riviera, awa, yao, live_server
+):
+    page = context.new_page()
+    log_in(page, "awa.kone@exemple.ci")
+    page.get_by_role("link", name="Alertes").click()
+    axe(page)
+    page.get_by_role("link", name="Lancer une alerte").click()
+    expect(page.get_by_role("link", name="110")).to_be_visible()
+    axe(page)
+    page.get_by_label("Personne ou véhicule suspect").check()
+    page.get_by_label("Décrivez en quelques mots").fill(
+        "Deux hommes escaladent le mur du lot 12, une moto noire les attend."
+    )
+    page.get_by_text("Indiquer le lieu sur la carte").click()
+    page.locator("#pin-map").tap()
+    page.get_by_role("button", name="Envoyer l'alerte").click()
+    page.get_by_text("Alerte envoyée à la communauté").wait_for()
+    axe(page)
+    alert = Alert.objects.get()
+    assert alert.latitude is not None and alert.sender == awa
+    # The sender follows the delivery.
+    expect(page.locator("#alert-progress")).to_be_visible()
+    sms = Delivery.objects.get(alert=alert, user=yao, channel="sms")
+    assert sms.status == DeliveryStatus.QUEUED
+
+    neighbour = context.browser.new_context(base_url=live_server.url, locale="fr-FR").new_page()
+    log_in(neighbour, "yao.kouassi@exemple.ci")
+    neighbour.get_by_role("link", name="Alertes").click()
+    item = neighbour.locator(".alert-item.is-unread")
+    expect(item).to_contain_text("escaladent le mur du lot 12")
+    expect(item).to_contain_text("Awa Koné")
+    item.get_by_role("link").click()
+    expect(neighbour.get_by_role("heading", level=1)).to_contain_text("escaladent le mur")
+    axe(neighbour)
+    sms.refresh_from_db()
+    assert sms.status == DeliveryStatus.CANCELLED
+    neighbour.go_back()
+    neighbour.reload()
+    expect(neighbour.locator(".alert-item.is-unread")).to_have_count(0)
