@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "monquartier.moderation",
     "monquartier.alerts",
     "monquartier.townhalls",
+    "monquartier.gazette",
 ]
 
 MIDDLEWARE = [
@@ -258,6 +259,8 @@ PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, min
 PHOTO_MAX_PIXELS = 40_000_000
 PHOTO_MAX_SIDE = 1280
 PHOTO_THUMBNAIL_SIDE = 160
+GAZETTE_MAX_ATTACHMENTS = 6
+GAZETTE_PDF_MAX_BYTES = env_int("GAZETTE_PDF_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Maps ---------------------------------------------------------------------------------

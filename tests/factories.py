@@ -177,3 +177,28 @@ def twin(first, second):
     asker = Membership.objects.referents().filter(community=first).first().user
     accepter = Membership.objects.referents().filter(community=second).first().user
     return services.accept_twinning(accepter, services.request_twinning(asker, first, second))
+
+
+def pdf_bytes(pages: int = 1, extra: bytes = b"") -> bytes:
+    """A small, valid PDF made with pypdf."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _page in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue() + extra
+
+
+def make_post(
+    author: User,
+    *,
+    title: str = "Vends vélo d'enfant",
+    text: str = "Bon état, 15 000 F.",
+    category: str = "small_ad",
+    files=(),
+):
+    from monquartier.gazette import services
+
+    return services.create_post(author, title=title, text=text, category=category, files=files)

@@ -3,16 +3,20 @@
 from monquartier.accounts.demo import create_demo_people, named_logins
 from monquartier.alerts.demo import create_demo_alerts
 from monquartier.communities.demo import create_demo_communities
+from monquartier.gazette.demo import create_demo_posts, create_demo_report
 
 
 def load_demo_data() -> list[str]:
     created, total = create_demo_people()
     communities, twinnings = create_demo_communities()
     alerts = create_demo_alerts()
+    posts = create_demo_posts()
+    reports = create_demo_report()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
         f"Alerts: {alerts} new (the worker sends their e-mails and SMS to the dev outbox).",
+        f"Gazette posts: {posts} new; reports in the moderation queue: {reports} new.",
     ]
 
 

@@ -3,7 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from monquartier.communities import services
-from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
+from monquartier.moderation import services as moderation_services
+from monquartier.moderation.models import ExclusionRequest, ExclusionStatus, Report, ReportStatus
 
 
 @admin.register(ExclusionRequest)
@@ -52,4 +53,80 @@ class ExclusionRequestAdmin(admin.ModelAdmin):
     def reject(self, request, queryset):
         self._decide(
             request, queryset, services.reject_exclusion, _("%(count)s demande(s) rejetée(s).")
+        )
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """The moderation queue: decide a report, and every open report of the same item
+    is decided with it; the reporters are told the outcome."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "object_id",
+        "reason",
+        "excerpt",
+        "author",
+        "community",
+        "reporter",
+        "status",
+    ]
+    list_filter = ["status", "kind", "reason"]
+    search_fields = ["excerpt", "details", "author__last_name", "community__name"]
+    list_select_related = ["author", "community", "reporter"]
+    readonly_fields = [
+        "reporter",
+        "kind",
+        "object_id",
+        "author",
+        "community",
+        "reason",
+        "details",
+        "excerpt",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    ]
+    fields = [*readonly_fields, "staff_note"]
+    actions = ["hide_item", "dismiss_reports", "ask_exclusion"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _decide(self, request, queryset, decision, done):
+        count = 0
+        for report in queryset.filter(status=ReportStatus.OPEN):
+            try:
+                decision(request.user, report)
+                count += 1
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{report}: {' '.join(error.messages)}", messages.WARNING
+                )
+        self.message_user(request, done % {"count": count})
+
+    @admin.action(description=_("Masquer le contenu signalé"))
+    def hide_item(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            moderation_services.hide_reported_item,
+            _("%(count)s contenu(s) masqué(s)."),
+        )
+
+    @admin.action(description=_("Classer sans suite"))
+    def dismiss_reports(self, request, queryset):
+        self._decide(
+            request, queryset, moderation_services.dismiss, _("%(count)s signalement(s) classé(s).")
+        )
+
+    @admin.action(description=_("Demander l'exclusion de l'auteur"))
+    def ask_exclusion(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            moderation_services.request_author_exclusion,
+            _("%(count)s demande(s) d'exclusion ouverte(s) (voir « Demandes d'exclusion »)."),
         )

@@ -88,6 +88,16 @@ def _texts() -> dict[str, tuple[str, str]]:
             _("%(member)s quitte « %(community)s »"),
             _("%(member)s ne fait plus partie de la communauté."),
         ),
+        "new_post": (
+            _("Gazette : %(title)s"),
+            _("%(author)s a publié « %(title)s » dans la gazette de « %(community)s »."),
+        ),
+        "report_decided": (
+            _("Votre signalement a été examiné"),
+            _(
+                "L'équipe MonQuartier a examiné votre signalement (%(item)s) : %(outcome)s. Merci de votre vigilance."
+            ),
+        ),
         "birthday": (
             _("C'est l'anniversaire de %(member)s"),
             _(

@@ -124,3 +124,44 @@ def test_the_health_check_answers_without_logging_in(client, db):
     response = client.get(reverse("health"))
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+PRODUCTION_PROBE = """
+from django.test import Client
+client = Client(HTTP_HOST="monquartier.ci", **{"wsgi.url_scheme": "https"})
+response = client.get("/compte/login/", secure=True)
+print("STATUS", response.status_code)
+for header in ("Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy", "X-Frame-Options"):
+    print(header, "=", response.headers.get(header, "MISSING"))
+for name, morsel in response.cookies.items():
+    print("COOKIE", name, "secure" if morsel["secure"] else "insecure", "httponly" if morsel["httponly"] else "readable", morsel["samesite"] or "-")
+plain = client.get("/compte/login/")
+print("PLAIN", plain.status_code, plain.headers.get("Location", ""))
+"""
+
+
+def test_production_sends_the_security_headers_and_secure_cookies():
+    # (No collectstatic here: the manifest storage is production's concern, not the headers'.)
+    result = manage("shell", "-c", PRODUCTION_PROBE, **PRODUCTION_ENV, STATIC_MANIFEST="0")
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)
+    assert "STATUS 200" in result.stdout
+    assert (
+        lines["Strict-Transport-Security"].startswith("max-age=31536000")
+        and "preload" in lines["Strict-Transport-Security"]
+    )
+    assert (
+        "script-src 'self'" in lines["Content-Security-Policy"]
+        and "unsafe-inline" not in lines["Content-Security-Policy"].split("style-src")[0]
+    )
+    assert lines["X-Content-Type-Options"] == "nosniff"
+    assert lines["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in lines["Permissions-Policy"]
+    assert lines["X-Frame-Options"] == "DENY"
+    cookies = [line.split() for line in result.stdout.splitlines() if line.startswith("COOKIE")]
+    assert cookies, "the log-in page sets the CSRF cookie"
+    for _cookie, name, secure, httponly, _samesite in cookies:
+        assert secure == "secure", name
+        assert httponly == "httponly", name
+    # Plain HTTP is sent to HTTPS.
+    assert "PLAIN 301 https://monquartier.ci/compte/login/" in result.stdout

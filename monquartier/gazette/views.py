@@ -1,0 +1,137 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from monquartier.communities.access import open_membership
+from monquartier.core.protected_media import serve_protected_file
+from monquartier.gazette import access, services
+from monquartier.gazette.forms import EditPostForm, HidePostForm, PostForm
+from monquartier.gazette.models import Attachment, AttachmentKind, Post
+
+POSTS_PER_PAGE = 15
+
+
+def _form_error(form, error: ValidationError) -> None:
+    field = {"title": "title", "text": "text", "category": "category"}.get(error.code, "files")
+    form.add_error(field if field in form.fields else None, error)
+
+
+def post_list(request):
+    community_id = access.member_community_id(request.user)
+    if community_id is None:
+        membership = open_membership(request.user)
+        raise PermissionDenied(
+            _("Vous verrez la gazette dès que votre demande d'adhésion sera acceptée.")
+            if membership
+            else _("Rejoignez la communauté de votre quartier pour lire sa gazette.")
+        )
+    posts = (
+        Post.objects.visible()
+        .filter(community_id=community_id)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("position", "id"))
+        )
+    )
+    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "gazette/list.html", {"page": page})
+
+
+def create(request):
+    if access.member_community_id(request.user) is None:
+        raise PermissionDenied(_("Seuls les membres d'une communauté écrivent dans sa gazette."))
+    form = PostForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            post = services.create_post(
+                request.user,
+                title=data["title"],
+                text=data["text"],
+                category=data["category"],
+                files=data["files"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Votre annonce est publiée."))
+            return redirect("gazette:detail", post.pk)
+    return render(request, "gazette/form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def detail(request, post_id: int):
+    post, _community_id = access.get_post_for_reader(request.user, post_id)
+    attachments = list(post.attachments.all())
+    return render(
+        request,
+        "gazette/detail.html",
+        {
+            "post": post,
+            "photos": [item for item in attachments if item.kind == AttachmentKind.PHOTO],
+            "documents": [item for item in attachments if item.kind == AttachmentKind.PDF],
+            "hide_form": HidePostForm() if request.user.is_staff else None,
+        },
+    )
+
+
+def edit(request, post_id: int):
+    post = access.get_post_for_author(request.user, post_id)
+    attachments = list(post.attachments.all())
+    initial = {"title": post.title, "text": post.text, "category": post.category}
+    form = EditPostForm(
+        request.POST or None, request.FILES or None, initial=initial, attachments=attachments
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.edit_post(
+                request.user,
+                post,
+                title=data["title"],
+                text=data["text"],
+                category=data["category"],
+                files=data["files"],
+                remove=data.get("remove", []),
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Votre annonce est modifiée."))
+            return redirect("gazette:detail", post.pk)
+    return render(
+        request,
+        "gazette/form.html",
+        {"form": form, "post": post},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def hide(request, post_id: int):
+    post, _community_id = access.get_post_for_reader(request.user, post_id)
+    form = HidePostForm(request.POST)
+    if not request.user.is_staff:
+        raise PermissionDenied
+    if form.is_valid():
+        services.hide_post(request.user, post, form.cleaned_data["reason"])
+        messages.success(request, _("L'annonce est masquée."))
+    return redirect("gazette:detail", post.pk)
+
+
+def attachment_file(request, attachment_id: int, size: str):
+    attachment = access.get_attachment_for_reader(request.user, attachment_id)
+    name = (
+        attachment.thumbnail.name
+        if size == "vignette" and attachment.thumbnail
+        else attachment.file.name
+    )
+    response = serve_protected_file(name)
+    if attachment.kind == AttachmentKind.PDF:
+        # A PDF opens in the browser's viewer with no access to this site.
+        response["Content-Security-Policy"] = "sandbox"
+        response["Content-Disposition"] = f'inline; filename="{attachment.pk}.pdf"'
+    return response

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from monquartier.moderation import views
+
+app_name = "moderation"
+
+urlpatterns = [
+    path("signaler/<str:kind>/<int:object_id>/", views.report, name="report"),
+]

@@ -1,0 +1,276 @@
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from monquartier.gazette.models import Attachment, Post
+from monquartier.notifications.models import Notification
+from tests import factories
+
+
+def upload_pdf(name="programme.pdf", **options):
+    return SimpleUploadedFile(name, factories.pdf_bytes(**options), content_type="application/pdf")
+
+
+def test_a_member_posts_with_photos_and_a_pdf(client, riviera, awa, yao):
+    client.force_login(awa)
+    response = client.post(
+        reverse("gazette:create"),
+        {
+            "category": "event",
+            "title": "Fête des voisins samedi",
+            "text": "Rendez-vous dans la cour à 16 h.\nApportez une chaise !",
+            "files": [factories.uploaded_image("affiche.jpg"), upload_pdf()],
+        },
+    )
+    post = Post.objects.get()
+    assert response["Location"] == reverse("gazette:detail", args=[post.pk])
+    kinds = sorted(post.attachments.values_list("kind", flat=True))
+    assert kinds == ["pdf", "photo"]
+    notification = Notification.objects.get(event="new_post")
+    assert (notification.recipient, notification.data["title"], notification.for_digest) == (
+        yao,
+        "Fête des voisins samedi",
+        True,
+    )
+
+
+def test_photos_are_reencoded_without_exif(client, riviera, awa):
+    from tests.accounts.test_profile import jpeg_with_gps_and_rotation
+
+    client.force_login(awa)
+    client.post(
+        reverse("gazette:create"),
+        {
+            "category": "lost_found",
+            "title": "Chat trouvé",
+            "text": "Chat roux près du lot 8.",
+            "files": [SimpleUploadedFile("chat.jpg", jpeg_with_gps_and_rotation(), "image/jpeg")],
+        },
+    )
+    attachment = Attachment.objects.get()
+    with attachment.file.open("rb") as handle:
+        image = Image.open(BytesIO(handle.read()))
+        assert not image.getexif() and image.size == (200, 400)
+    assert attachment.thumbnail
+
+
+def test_a_pdf_named_jpg_is_taken_as_a_pdf_and_an_image_named_pdf_as_a_photo(client, riviera, awa):
+    client.force_login(awa)
+    client.post(
+        reverse("gazette:create"),
+        {
+            "category": "info",
+            "title": "Documents",
+            "text": "Voir les pièces jointes.",
+            "files": [
+                upload_pdf("scan.jpg"),
+                SimpleUploadedFile("photo.pdf", factories.image_bytes(), "application/pdf"),
+            ],
+        },
+    )
+    by_name = {attachment.original_name: attachment for attachment in Attachment.objects.all()}
+    assert by_name["scan.jpg"].kind == "pdf" and by_name["scan.jpg"].file.name.endswith(".pdf")
+    assert by_name["photo.pdf"].kind == "photo" and by_name["photo.pdf"].file.name.endswith(".jpg")
+
+
+@pytest.mark.parametrize(
+    ("data", "files", "message"),
+    [
+        ({"title": "", "text": "Du texte"}, [], "Titre"),
+        ({"title": "Titre", "text": ""}, [], "Texte"),
+        ({"title": "Titre", "text": "x", "category": "weapons"}, [], "rubrique"),
+        ({"title": "T" * 121, "text": "x"}, [], "titre"),
+        (
+            {},
+            [SimpleUploadedFile("virus.jpg", b"MZ\x90\x00 pas une image", "image/jpeg")],
+            "pas une image lisible",
+        ),
+        (
+            {},
+            [SimpleUploadedFile("faux.pdf", b"%PDF-1.4 tronque sans pages", "application/pdf")],
+            "illisible",
+        ),
+        (
+            {},
+            [
+                SimpleUploadedFile(
+                    "piege.pdf",
+                    factories.pdf_bytes(extra=b"\n/JavaScript (app.alert(1))"),
+                    "application/pdf",
+                )
+            ],
+            "code",
+        ),
+        ({}, [factories.uploaded_image(f"p{index}.jpg") for index in range(7)], "6 pièces jointes"),
+    ],
+)
+def test_bad_posts_are_refused_with_a_message_and_create_nothing(
+    client, riviera, awa, data, files, message
+):
+    client.force_login(awa)
+    form = {"category": "info", "title": "Titre", "text": "Du texte", **data, "files": files}
+    response = client.post(reverse("gazette:create"), form)
+    assert response.status_code == 400
+    assert message.lower() in response.content.decode().lower()
+    assert not Post.objects.exists() and not Attachment.objects.exists()
+
+
+def test_an_oversized_pdf_is_refused_with_the_limit(client, riviera, awa, settings):
+    settings.GAZETTE_PDF_MAX_BYTES = 2000
+    client.force_login(awa)
+    response = client.post(
+        reverse("gazette:create"),
+        {"category": "info", "title": "T", "text": "x", "files": [upload_pdf(pages=30)]},
+    )
+    assert "la limite est de" in response.content.decode()
+    assert not Post.objects.exists()
+
+
+def test_script_in_titles_and_texts_is_shown_as_text(client, riviera, awa, yao):
+    post = factories.make_post(
+        awa, title="<script>alert('x')</script>", text="<img src=x onerror=alert(1)>"
+    )
+    client.force_login(yao)
+    for url in (
+        reverse("gazette:list"),
+        reverse("gazette:detail", args=[post.pk]),
+        reverse("home"),
+    ):
+        page = client.get(url).content.decode()
+        assert "<script>alert(" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;" in page
+
+
+def test_the_author_edits_and_an_edited_mark_shows(client, riviera, awa, yao):
+    post = factories.make_post(awa, files=[factories.uploaded_image()])
+    client.force_login(awa)
+    attachment = post.attachments.get()
+    response = client.post(
+        reverse("gazette:edit", args=[post.pk]),
+        {
+            "category": "small_ad",
+            "title": "Vélo vendu",
+            "text": "Merci à tous.",
+            "remove": [attachment.pk],
+        },
+    )
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert (post.title, post.edited_at is not None, post.attachments.count()) == (
+        "Vélo vendu",
+        True,
+        0,
+    )
+    assert "modifiée le" in client.get(reverse("gazette:detail", args=[post.pk])).content.decode()
+    client.force_login(yao)
+    assert client.get(reverse("gazette:edit", args=[post.pk])).status_code == 404
+
+
+def test_nobody_deletes_a_post_and_staff_hide_it(client, riviera, awa, yao, mariam):
+    post = factories.make_post(awa)
+    client.force_login(mariam)
+    client.post(reverse("gazette:hide", args=[post.pk]), {"reason": "Arnaque"})
+    post.refresh_from_db()
+    assert post.is_hidden and Post.objects.filter(pk=post.pk).exists()
+    client.force_login(yao)
+    assert client.get(reverse("gazette:detail", args=[post.pk])).status_code == 404
+    assert post not in client.get(reverse("gazette:list")).context["page"]
+
+
+def test_a_member_cannot_hide(client, riviera, awa, yao):
+    post = factories.make_post(awa)
+    client.force_login(yao)
+    assert (
+        client.post(
+            reverse("gazette:hide", args=[post.pk]), {"reason": "Je n'aime pas"}
+        ).status_code
+        == 403
+    )
+    post.refresh_from_db()
+    assert not post.is_hidden
+
+
+@pytest.fixture
+def post_with_files(riviera, awa):
+    return factories.make_post(
+        awa,
+        files=[
+            factories.uploaded_image(),
+            SimpleUploadedFile("doc.pdf", factories.pdf_bytes(), "application/pdf"),
+        ],
+    )
+
+
+ROLES = {
+    "visitor": 302,
+    "pending": 404,
+    "member": 200,
+    "twinned": 404,
+    "outsider": 404,
+    "staff": 200,
+    "author": 200,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_post_pages_and_files_per_role(
+    client, post_with_files, awa, yao, salif, aya, twinned, issa, mariam, role
+):
+    people = {
+        "pending": salif,
+        "member": yao,
+        "twinned": aya,
+        "outsider": issa,
+        "staff": mariam,
+        "author": awa,
+    }
+    if role in people:
+        client.force_login(people[role])
+    expected = ROLES[role]
+    urls = [reverse("gazette:detail", args=[post_with_files.pk])]
+    urls += [
+        reverse("gazette:file", args=[attachment.pk, size])
+        for attachment in post_with_files.attachments.all()
+        for size in ("vignette", "photo")
+    ]
+    for url in urls:
+        assert client.get(url).status_code == expected, url
+    if role in ("pending", "outsider"):  # a twinned member reads the gazette of their own community
+        assert client.get(reverse("gazette:list")).status_code == 403
+        assert client.get(reverse("gazette:create")).status_code == 403
+
+
+def test_files_are_private_and_pdfs_sandboxed(client, post_with_files, yao):
+    client.force_login(yao)
+    pdf = post_with_files.attachments.get(kind="pdf")
+    response = client.get(reverse("gazette:file", args=[pdf.pk, "document"]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert "private" in response["Cache-Control"]
+    # Stored under a random name, never under a public URL.
+    assert (
+        "gazette/" in pdf.file.name
+        and pdf.file.name
+        not in client.get(reverse("gazette:detail", args=[post_with_files.pk])).content.decode()
+    )
+
+
+def test_the_gazette_list_costs_the_same_queries_whatever_its_length(
+    client, riviera, awa, yao, django_assert_num_queries
+):
+    factories.make_post(awa, files=[factories.uploaded_image()])
+    client.force_login(yao)
+    url = reverse("gazette:list")
+    client.get(url)
+    with django_assert_num_queries(6):
+        client.get(url)
+    for index in range(20):
+        factories.make_post(
+            awa, title=f"Annonce {index}", files=[factories.uploaded_image()] if index % 2 else ()
+        )
+    with django_assert_num_queries(6):
+        response = client.get(url)
+    assert len(response.context["page"]) == 15
