@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "monquartier.moderation",
     "monquartier.alerts",
     "monquartier.townhalls",
+    "monquartier.messaging",
     "monquartier.gazette",
 ]
 

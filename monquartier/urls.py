@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("monquartier.communities.urls")),
     path("", include("monquartier.communities.public_urls")),
     path("", include("monquartier.alerts.urls")),
+    path("", include("monquartier.messaging.urls")),
     path("", include("monquartier.moderation.urls")),
     path("", include("monquartier.gazette.urls")),
     path("", include("monquartier.notifications.pwa_urls")),

@@ -13,7 +13,7 @@ def test_launch_an_alert_a_neighbour_sees_it_and_opening_it_cancels_the_sms(
 ):
     page = context.new_page()
     log_in(page, "awa.kone@exemple.ci")
-    page.get_by_role("link", name="Alertes").click()
+    page.get_by_role("link", name="Alertes", exact=True).click()
     axe(page)
     page.get_by_role("link", name="Lancer une alerte").click()
     expect(page.get_by_role("link", name="110")).to_be_visible()
@@ -36,7 +36,7 @@ def test_launch_an_alert_a_neighbour_sees_it_and_opening_it_cancels_the_sms(
 
     neighbour = context.browser.new_context(base_url=live_server.url, locale="fr-FR").new_page()
     log_in(neighbour, "yao.kouassi@exemple.ci")
-    neighbour.get_by_role("link", name="Alertes").click()
+    neighbour.get_by_role("link", name="Alertes", exact=True).click()
     item = neighbour.locator(".alert-item.is-unread")
     expect(item).to_contain_text("escaladent le mur du lot 12")
     expect(item).to_contain_text("Awa Koné")

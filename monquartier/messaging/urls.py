@@ -1,0 +1,12 @@
+from django.urls import path
+
+from monquartier.messaging import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("messages/", views.conversation_list, name="list"),
+    path("messages/nouveau/", views.compose, name="compose"),
+    path("messages/nouveau/personnes/", views.people, name="people"),
+    path("messages/<int:conversation_id>/", views.conversation, name="conversation"),
+]
