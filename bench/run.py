@@ -38,6 +38,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/monquartier_bench"
 # Name on the command line → module. Later benchmarks are added here, in running order.
 BENCHMARKS: dict[str, str] = {
     "geometry": "bench.geometry",
+    "fanout": "bench.fanout",
 }
 
 ROW_KEYS = ("id", "name", "value", "unit", "target", "passed", "note")
@@ -127,6 +128,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="small sizes, for a smoke run of the benchmark code"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=3,
+        help="fanout: db_worker processes (default 3)",
+    )
+    parser.add_argument(
+        "--alerts",
+        type=int,
+        default=None,
+        help="fanout: alerts of the peak day (default 1357, 200 with --quick)",
+    )
+    parser.add_argument(
+        "--smtp-sink",
+        choices=("fast", "aiosmtpd"),
+        default="fast",
+        help="fanout: the SMTP server e-mails go to (default fast; aiosmtpd is tests/fakes/smtp.py's)",
+    )
     return parser
 
 
@@ -136,8 +155,12 @@ def resolve_options(options: argparse.Namespace) -> argparse.Namespace:
         options.communities = 5_000 if options.quick else 70_000
     if options.queries is None:
         options.queries = 300 if options.quick else 2_000
+    if options.alerts is None:
+        options.alerts = 200 if options.quick else 1_357
     if options.communities < 1 or options.queries < 1:
         raise SystemExit("--communities and --queries must be positive.")
+    if options.workers < 1 or options.alerts < 1:
+        raise SystemExit("--workers and --alerts must be positive.")
     options.only = options.only or list(BENCHMARKS)
     return options
 
