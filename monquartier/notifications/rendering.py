@@ -1,24 +1,25 @@
 """Turning outbox rows into messages: e-mails (subject, text, HTML), SMS texts, pushes.
 
 An alert's e-mail is rendered once per language and audience, with a placeholder where
-each member's personal link goes: a community of 1,000 costs two renderings, not 1,000.
+each member's personal link goes: a community of 1,000 costs two renderings, not 1,000,
+and the transport builds the message once too (transports._Skeleton).
 """
 
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from monquartier.notifications import events
 from monquartier.notifications.links import absolute_link
 from monquartier.notifications.sms.gsm7 import fit_sms
-from monquartier.notifications.transports import Email
-
-LINK = "https://lien.invalid/placeholder"  # survives templates and HTML escaping unchanged
+from monquartier.notifications.transports import LINK, Email
 
 
 @dataclass(frozen=True)
@@ -45,48 +46,71 @@ def message_id(delivery_id: int) -> str:
 
 
 def personalise(rendered: Rendered, link: str, *, to: str, delivery_id: int) -> Email:
+    """The member's e-mail: the shared rendering, and the link the transport puts in."""
     return Email(
         to=to,
         subject=rendered.subject,
-        text=rendered.text.replace(LINK, link),
-        html=rendered.html.replace(LINK, escape(link)),
+        text=rendered.text,
+        html=rendered.html,
         message_id=message_id(delivery_id),
+        link=link,
     )
 
 
 def alert_path(alert_id: int) -> str:
-    return reverse("alerts:detail", args=[alert_id])
+    return f"{_alert_path_prefix(get_script_prefix())}{int(alert_id)}/"
+
+
+@lru_cache(maxsize=4)
+def _alert_path_prefix(script_prefix: str) -> str:
+    """reverse() once, not once per e-mail of an alert."""
+    path = reverse("alerts:detail", args=[0])
+    if not path.endswith("/0/"):
+        raise ImproperlyConfigured(f"Unexpected URL pattern: {path}")
+    return path[: -len("0/")]
 
 
 # --- alerts -------------------------------------------------------------------------------
 
 
-class AlertRenderer:
-    """Renders each alert once per (language, audience) for a sender's batch."""
+# Alerts are never edited: what one renders to stays true. The cache outlives a batch
+# (an alert's e-mails go out in many batches) and is bounded (a worker lives for days).
+# (The key has the creation time too: a test database may give a rolled-back id again.)
+_RENDERED_ALERTS: OrderedDict[tuple, Rendered] = OrderedDict()
+RENDERED_ALERTS_KEPT = 256
 
-    def __init__(self):
-        self._cache: dict[tuple[int, str, str], Rendered] = {}
 
-    def email(self, delivery) -> Email:
-        alert = delivery.alert
-        language = delivery.user.language if delivery.user_id else settings.LANGUAGE_CODE
-        key = (alert.pk, language, delivery.audience)
-        if key not in self._cache:
-            self._cache[key] = render_email(
-                "alert",
-                {
-                    "alert": alert,
-                    "sender_name": alert.sender.full_name,
-                    "audience": delivery.audience,
-                    "link": LINK,
-                },
-                language,
-            )
-        if delivery.user_id:
-            link = absolute_link(delivery.user, alert_path(alert.pk))
-        else:  # a town-hall contact has no account: the e-mail carries the whole alert
-            link = settings.SITE_URL + alert_path(alert.pk)
-        return personalise(self._cache[key], link, to=delivery.address, delivery_id=delivery.pk)
+def _rendered_alert(alert, language: str, audience: str) -> Rendered:
+    key = (alert.pk, alert.created_at, language, audience)
+    rendered = _RENDERED_ALERTS.get(key)
+    if rendered is None:
+        rendered = render_email(
+            "alert",
+            {
+                "alert": alert,
+                "sender_name": alert.sender.full_name,
+                "audience": audience,
+                "link": LINK,
+            },
+            language,
+        )
+        _RENDERED_ALERTS[key] = rendered
+        if len(_RENDERED_ALERTS) > RENDERED_ALERTS_KEPT:
+            _RENDERED_ALERTS.popitem(last=False)
+    else:
+        _RENDERED_ALERTS.move_to_end(key)
+    return rendered
+
+
+def alert_email(delivery) -> Email:
+    alert = delivery.alert
+    language = delivery.user.language if delivery.user_id else settings.LANGUAGE_CODE
+    rendered = _rendered_alert(alert, language, delivery.audience)
+    if delivery.user_id:
+        link = absolute_link(delivery.user, alert_path(alert.pk))
+    else:  # a town-hall contact has no account: the e-mail carries the whole alert
+        link = settings.SITE_URL + alert_path(alert.pk)
+    return personalise(rendered, link, to=delivery.address, delivery_id=delivery.pk)
 
 
 def alert_sms_text(alert) -> str:

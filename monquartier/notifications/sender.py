@@ -16,13 +16,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from monquartier.notifications import rendering
-from monquartier.notifications.models import Channel, Delivery, DeliveryStatus, PushSubscription
+from monquartier.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    PushSubscription,
+)
 from monquartier.notifications.sms import SMSMessage
 from monquartier.notifications.transports import EmailTransport, Failed, Outcome, Sent, SMSTransport
+from monquartier.townhalls.models import TownHallContact
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +63,25 @@ def claim(channel: str, limit: int) -> list[int]:
 
 
 def _load(ids: list[int]) -> list[Delivery]:
+    """The batch's rows, each with what rendering needs. The rows of a batch mostly share
+    one or two alerts: those are fetched once each (prefetch), not once per row. Phone
+    numbers are left out: parsing them costs, and the senders read the row's address."""
+    from monquartier.alerts.models import Alert
+
     return list(
         Delivery.objects.filter(id__in=ids)
-        .select_related(
-            "user",
-            "contact",
-            "alert",
-            "alert__community",
-            "alert__sender",
-            "notification",
-            "notification__community",
+        .select_related("user")
+        .defer("user__mobile", "user__landline")
+        .prefetch_related(
+            Prefetch(
+                "alert",
+                queryset=Alert.objects.select_related("community", "sender").defer(
+                    "sender__mobile", "sender__landline"
+                ),
+            ),
+            Prefetch("notification", queryset=Notification.objects.select_related("community")),
             "digest",
+            Prefetch("contact", queryset=TownHallContact.objects.defer("mobile")),
         )
         .order_by("id")
     )
@@ -97,11 +112,10 @@ def _obsolete(deliveries: list[Delivery]) -> set[int]:
 
 
 def _send_email(deliveries: list[Delivery]) -> list[Outcome]:
-    renderer = rendering.AlertRenderer()
     emails = []
     for delivery in deliveries:
         if delivery.alert_id:
-            emails.append(renderer.email(delivery))
+            emails.append(rendering.alert_email(delivery))
         elif delivery.notification_id:
             emails.append(rendering.notification_email(delivery))
         else:
@@ -134,10 +148,14 @@ def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
     ):
         subscriptions[subscription.user_id].append(subscription)
     messages, owners = [], []
+    payloads: dict[tuple[int, str], dict] = {}  # an alert's members share its payload
     for delivery in deliveries:
         language = delivery.user.language
         if delivery.alert_id:
-            payload = rendering.alert_push_payload(delivery.alert, language)
+            key = (delivery.alert_id, language)
+            if key not in payloads:
+                payloads[key] = rendering.alert_push_payload(delivery.alert, language)
+            payload = payloads[key]
         else:
             payload = rendering.notification_push_payload(delivery.notification, language)
         for subscription in subscriptions[delivery.user_id]:
@@ -174,6 +192,42 @@ def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
 SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms, Channel.PUSH: _send_push}
 
 
+_OUTCOME_FIELDS = ("status", "claimed_at", "sent_at", "provider_id", "last_error", "due_at")
+# One UPDATE … FROM (VALUES …) for a whole batch: Django's bulk_update builds a CASE per
+# field and row, which cost more than sending the e-mails themselves.
+_UPDATE_OUTCOMES = (
+    "UPDATE {table} AS d SET status = v.status, claimed_at = NULL, sent_at = v.sent_at, "
+    "provider_id = v.provider_id, last_error = v.last_error, due_at = v.due_at "
+    "FROM (VALUES {rows}) AS v(id, status, sent_at, provider_id, last_error, due_at) "
+    "WHERE d.id = v.id"
+)
+
+
+def _save_outcomes(deliveries: list[Delivery]) -> None:
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_update(deliveries, _OUTCOME_FIELDS, batch_size=500)
+        return
+    row = "(%s, %s, CAST(%s AS timestamptz), %s, %s, CAST(%s AS timestamptz))"
+    sql = _UPDATE_OUTCOMES.format(
+        table=connection.ops.quote_name(Delivery._meta.db_table),
+        rows=", ".join([row] * len(deliveries)),
+    )
+    parameters = [
+        value
+        for delivery in deliveries
+        for value in (
+            delivery.pk,
+            delivery.status,
+            delivery.sent_at,
+            delivery.provider_id,
+            delivery.last_error,
+            delivery.due_at,
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+
+
 def _record(deliveries: list[Delivery], outcomes: list[Outcome | None]) -> None:
     now = timezone.now()
     pauses = backoff()
@@ -193,11 +247,7 @@ def _record(deliveries: list[Delivery], outcomes: list[Outcome | None]) -> None:
             delivery.status = DeliveryStatus.QUEUED
             delivery.due_at = now + timedelta(seconds=pauses[delivery.attempts - 1])
             delivery.last_error = outcome.detail[:500]
-    Delivery.objects.bulk_update(
-        deliveries,
-        ["status", "claimed_at", "sent_at", "provider_id", "last_error", "due_at"],
-        batch_size=500,
-    )
+    _save_outcomes(deliveries)
 
 
 def send_claimed(channel: str, ids: list[int]) -> dict[str, int]:

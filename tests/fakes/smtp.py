@@ -20,13 +20,15 @@ class _Handler:
         self.sink = sink
 
     async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content)
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw)
         with self.sink.lock:
             self.sink.messages.append(
                 {
                     "to": list(envelope.rcpt_tos),
                     "subject": message.get("Subject", ""),
                     "message_id": message.get("Message-ID", ""),
+                    "raw": raw,
                 }
             )
         return "250 Message accepted"

@@ -351,3 +351,17 @@ def test_the_subject_defaults_to_the_sender_address(settings):
     settings.VAPID_SUBJECT = "awa"
     with pytest.raises(ImproperlyConfigured):
         push.vapid_subject()
+
+
+def test_a_proxy_from_the_environment_is_used_except_where_no_proxy_says(awa, browser, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.exemple.ci:3128")
+    monkeypatch.setenv("NO_PROXY", "updates.push.services.mozilla.com")
+    proxied = browser.subscribe(awa, FCM + "abc")
+    direct = browser.subscribe(awa, "https://updates.push.services.mozilla.com/wpush/v2/xyz")
+    answer = requests.Response()
+    answer.status_code = 201
+    with mock.patch.object(requests.Session, "post", return_value=answer) as post:
+        send_push([PushMessage(proxied, alert_payload()), PushMessage(direct, alert_payload())])
+    proxies = {call.args[0].split("/")[2]: call.kwargs["proxies"] for call in post.call_args_list}
+    assert proxies["fcm.googleapis.com"].get("https") == "http://proxy.exemple.ci:3128"
+    assert "https" not in proxies["updates.push.services.mozilla.com"]
