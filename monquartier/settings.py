@@ -345,6 +345,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # htmx gets the token from the page, not from the cookie
+LANGUAGE_COOKIE_HTTPONLY = True  # no script reads the language choice
+# Lax, not Strict: a member who opens an alert's link from an SMS or an e-mail arrives
+# from another site and must find their session.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 24 * 3600  # members on shared phones can untick "remember me"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -354,6 +360,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 
 # No inline script anywhere: every script is a static file.
 CONTENT_SECURITY_POLICY = {
@@ -372,7 +379,13 @@ CONTENT_SECURITY_POLICY = {
         "worker-src": [SELF],
     }
 }
-PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
+# Only the map's "my position" button uses a powerful feature; everything else is off,
+# for our pages and anything they could ever embed.
+PERMISSIONS_POLICY = (
+    "geolocation=(self), camera=(), microphone=(), display-capture=(), payment=(), usb=(), "
+    "serial=(), hid=(), bluetooth=(), midi=(), accelerometer=(), gyroscope=(), "
+    "magnetometer=(), browsing-topics=()"
+)
 
 LOGGING = {
     "version": 1,

@@ -108,7 +108,7 @@ def test_a_vulnerability_found_by_one_service_fails_even_if_the_audit_is_incompl
 def test_a_known_entry_must_give_its_reason(tmp_path):
     known = tmp_path / "known.txt"
     known.write_text("# comment\nGHSA-aaaa  pillow\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="known.txt:2"):
+    with pytest.raises(ValueError, match=r"known\.txt:2"):
         read_known(known)
     known.write_text("GHSA-aaaa  pillow  we re-encode every upload  # checked 2026-11\n")
     assert read_known(known) == {"GHSA-aaaa": "pillow: we re-encode every upload"}
