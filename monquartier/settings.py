@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "monquartier.core.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "monquartier.core.middleware.RateLimitedMiddleware",
 ]
 
 ROOT_URLCONF = "monquartier.urls"
@@ -208,6 +209,11 @@ ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 10 * 60
 ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 5
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = 3
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = 2
+# Per-address limits need the visitor's address, not the proxy's: behind nginx every
+# request comes from 127.0.0.1, which would make each limit one for the whole site. The
+# proxies in front of gunicorn append the address they see to X-Forwarded-For; the
+# right-most one that our own proxies added is the visitor's (docs/deployment.md).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0, minimum=0)
 ACCOUNT_RATE_LIMITS = {
     # Five wrong passwords for one e-mail in 5 minutes, 10 failures a minute from one address.
     "login_failed": "10/m/ip,5/300s/key",

@@ -1,4 +1,5 @@
-"""What a browser receives from production: security headers and cookie flags.
+"""What a browser receives from production: security headers and cookie flags; and the
+address production's rate limits count.
 
 Production settings are read once, at start-up, so one `manage.py shell` run with
 DJANGO_ENV=production asks the pages and prints what came back as JSON; the tests read it.
@@ -14,6 +15,7 @@ from tests.core.test_settings import PRODUCTION_ENV, manage
 
 PROBE = """
 import json
+from allauth.account.adapter import get_adapter
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
@@ -47,6 +49,10 @@ with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_c
 
 plain = client.get("/compte/login/")
 found["plain_http"] = [plain.status_code, plain.headers.get("Location")]
+
+behind_nginx = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1",
+                                    HTTP_X_FORWARDED_FOR="10.9.8.7, 203.0.113.9")
+found["rate_limited_address"] = get_adapter().get_client_ip(behind_nginx)
 print("PROBE", json.dumps(found))
 """
 
@@ -128,3 +134,9 @@ def test_only_the_site_may_ask_for_the_position_and_powerful_features_are_off(pa
 def test_production_cookies_are_secure_http_only_and_same_site(production, name):
     cookie = production["cookies"][name]
     assert cookie == {"secure": True, "httponly": True, "samesite": "Lax"}
+
+
+def test_rate_limits_count_the_address_nginx_saw_not_nginx_itself(production):
+    # docs/deployment.md: nginx appends the visitor's address to X-Forwarded-For; what
+    # comes before it is whatever the visitor sent.
+    assert production["rate_limited_address"] == "203.0.113.9"
