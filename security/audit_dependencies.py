@@ -117,9 +117,11 @@ def audit(lock: Path, run=run_pip_audit) -> Audit:
             combined.add_report(report)
             if combined.packages and not combined.unaudited:
                 break
+            skipped = [dep["skip_reason"] for dep in report["dependencies"] if "skip_reason" in dep]
             combined.problems.append(
                 f"{service}: no answer for {len(combined.unaudited)} of "
                 f"{len(combined.packages)} packages"
+                + (f"; pip-audit says, for one: {skipped[0]}" if skipped else "")
             )
     return combined
 

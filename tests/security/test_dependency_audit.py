@@ -95,6 +95,7 @@ def test_a_package_no_service_answers_for_leaves_the_audit_incomplete():
     code, lines = verdict(result, {}, required=True)
     assert code == 2
     assert "answered for 1 packages" in lines[-1]
+    assert "  pypi: no answer for 1 of 2 packages; pip-audit says, for one: " in lines[0]
 
 
 def test_a_vulnerability_found_by_one_service_fails_even_if_the_audit_is_incomplete():
