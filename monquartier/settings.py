@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "monquartier.core.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "monquartier.core.middleware.RateLimitedMiddleware",
 ]
 
 ROOT_URLCONF = "monquartier.urls"
@@ -208,6 +209,11 @@ ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 10 * 60
 ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 5
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = 3
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = 2
+# Per-address limits need the visitor's address, not the proxy's: behind nginx every
+# request comes from 127.0.0.1, which would make each limit one for the whole site. The
+# proxies in front of gunicorn append the address they see to X-Forwarded-For; the
+# right-most one that our own proxies added is the visitor's (docs/deployment.md).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0, minimum=0)
 ACCOUNT_RATE_LIMITS = {
     # Five wrong passwords for one e-mail in 5 minutes, 10 failures a minute from one address.
     "login_failed": "10/m/ip,5/300s/key",
@@ -345,6 +351,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # htmx gets the token from the page, not from the cookie
+LANGUAGE_COOKIE_HTTPONLY = True  # no script reads the language choice
+# Lax, not Strict: a member who opens an alert's link from an SMS or an e-mail arrives
+# from another site and must find their session.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 24 * 3600  # members on shared phones can untick "remember me"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -354,6 +366,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 
 # No inline script anywhere: every script is a static file.
 CONTENT_SECURITY_POLICY = {
@@ -372,7 +385,13 @@ CONTENT_SECURITY_POLICY = {
         "worker-src": [SELF],
     }
 }
-PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
+# Only the map's "my position" button uses a powerful feature; everything else is off,
+# for our pages and anything they could ever embed.
+PERMISSIONS_POLICY = (
+    "geolocation=(self), camera=(), microphone=(), display-capture=(), payment=(), usb=(), "
+    "serial=(), hid=(), bluetooth=(), midi=(), accelerometer=(), gyroscope=(), "
+    "magnetometer=(), browsing-topics=()"
+)
 
 LOGGING = {
     "version": 1,

@@ -179,7 +179,7 @@ def _person(first: str, last: str, quartier_index: int, staff: bool, communes):
     if user:
         return user, False
     # One generator per person: the same person gets the same details whatever the order.
-    rng = random.Random(email)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(email)  # noqa: S311 # nosec B311 # demo data, not secrets
     user = User.objects.create_user(
         email=email,
         password=DEMO_PASSWORD,
@@ -230,7 +230,7 @@ def create_demo_people(count: int = 36) -> tuple[int, int]:
         _user, new = _person(first, last, quartier_index, staff, communes)
         created += new
     pairs = [(first, last) for first in FIRST_NAMES for last in LAST_NAMES]
-    random.Random(2250).shuffle(pairs)  # noqa: S311
+    random.Random(2250).shuffle(pairs)  # noqa: S311 # nosec B311 # demo names
     named = {(first, last) for _r, first, last, _q, _s in NAMED}
     others = [pair for pair in pairs if pair not in named][: count - len(NAMED)]
     for index, (first, last) in enumerate(others):

@@ -51,7 +51,7 @@ def create_demo_alerts(per_community: int = 2) -> int:
     for index, community in enumerate(Community.objects.order_by("pk")):
         if Alert.objects.filter(community=community).exists():
             continue
-        rng = random.Random(community.name)  # noqa: S311 - demo data
+        rng = random.Random(community.name)  # noqa: S311 # nosec B311 # demo data
         members = list(
             Membership.objects.active().filter(community=community).select_related("user")
         )

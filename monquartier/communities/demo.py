@@ -79,7 +79,7 @@ def create_demo_communities() -> tuple[int, int]:
                 referent,
                 name=name,
                 commune=referent.home.commune,
-                area=_area_around(latitude, longitude, random.Random(quartier)),  # noqa: S311
+                area=_area_around(latitude, longitude, random.Random(quartier)),  # noqa: S311 # nosec B311 # demo areas
             )
             others = [user for user in residents if user.pk != referent.pk]
             waiting = others[-PENDING_PER_COMMUNITY:]

@@ -55,7 +55,7 @@ POSTS = [
 
 
 def _picture(seed: str) -> SimpleUploadedFile:
-    rng = random.Random(seed)  # noqa: S311 - demo pictures
+    rng = random.Random(seed)  # noqa: S311 # nosec B311 # demo pictures
     image = Image.new("RGB", (960, 720), tuple(rng.randint(90, 230) for _ in range(3)))
     draw = ImageDraw.Draw(image)
     for _shape in range(6):
@@ -82,7 +82,7 @@ def create_demo_posts(per_community: int = 3) -> int:
             .filter(community=community)
             .select_related("user")
         ]
-        rng = random.Random(community.name)  # noqa: S311
+        rng = random.Random(community.name)  # noqa: S311 # nosec B311 # demo posts
         for number in range(per_community):
             category, title, text, photo = POSTS[(index + number) % len(POSTS)]
             author = rng.choice(members)

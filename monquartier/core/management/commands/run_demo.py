@@ -2,7 +2,7 @@
 
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404 # starts our own manage.py, see handle()
 import sys
 import time
 
@@ -10,6 +10,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from monquartier.core.demo import demo_logins
+
+# Only compared with --host, to print a link that opens in a browser.
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104 # nosec B104
 
 
 class Command(BaseCommand):
@@ -22,9 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         processes = {
-            "web": subprocess.Popen([*manage, "runserver", f"{host}:{port}"]),
-            "worker": subprocess.Popen([*manage, "db_worker", "--interval", "0.5"]),
-            "scheduler": subprocess.Popen([*manage, "run_scheduler"]),
+            # Our own manage.py with fixed arguments: no shell, nothing a visitor can set.
+            "web": subprocess.Popen([*manage, "runserver", f"{host}:{port}"]),  # nosec B603
+            "worker": subprocess.Popen([*manage, "db_worker", "--interval", "0.5"]),  # nosec B603
+            "scheduler": subprocess.Popen([*manage, "run_scheduler"]),  # nosec B603
         }
         time.sleep(2)
         self.stdout.write(self._banner(host, port))
@@ -52,7 +56,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"The {name} process stopped with code {process.returncode}.")
 
     def _banner(self, host: str, port: int) -> str:
-        address = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104
+        address = f"http://{'localhost' if host in ('127.0.0.1', ALL_INTERFACES) else host}:{port}/"
         lines = [
             "",
             "=" * 72,
