@@ -4,6 +4,7 @@ from monquartier.accounts.demo import create_demo_people, named_logins
 from monquartier.alerts.demo import create_demo_alerts
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
+from monquartier.messaging.demo import create_demo_conversations
 
 
 def load_demo_data() -> list[str]:
@@ -11,12 +12,14 @@ def load_demo_data() -> list[str]:
     communities, twinnings = create_demo_communities()
     alerts = create_demo_alerts()
     posts = create_demo_posts()
+    conversations = create_demo_conversations()
     reports = create_demo_report()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
         f"Alerts: {alerts} new (the worker sends their e-mails and SMS to the dev outbox).",
-        f"Gazette posts: {posts} new; reports in the moderation queue: {reports} new.",
+        f"Gazette posts: {posts} new; conversations: {conversations} new; "
+        f"reports in the moderation queue: {reports} new.",
     ]
 
 

@@ -75,3 +75,11 @@ def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
     assert Alert.objects.count() == 16
     assert AlertRead.objects.exists()
     assert Alert.objects.filter(created_at__lt=timezone.now() - timedelta(hours=1)).count() == 16
+
+    from monquartier.gazette.models import Post
+    from monquartier.messaging.models import Conversation
+    from monquartier.moderation.models import Report
+
+    assert Post.objects.exists()
+    assert Conversation.objects.count() == 2
+    assert Report.objects.exists()
