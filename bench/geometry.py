@@ -28,6 +28,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from shapely.geometry import Point, Polygon
 
+from bench.rows import join_notes, make_row
 from monquartier.communities import geometry, lookups, services
 from monquartier.communities.models import Commune, Community, CommunityCell
 
@@ -84,29 +85,11 @@ T = TypeVar("T")
 # --- results ------------------------------------------------------------------------------
 
 
-def _row(
-    key: str,
-    name: str,
-    value: Any,
-    unit: str = "",
-    *,
-    target: str | None = None,
-    passed: bool = True,
-    note: str = "",
-) -> dict[str, Any]:
-    return {
-        "id": f"geometry.{key}",
-        "name": name,
-        "value": value,
-        "unit": unit,
-        "target": target,
-        "passed": passed,
-        "note": note,
-    }
+def _row(key: str, name: str, value: Any, unit: str = "", **extra: Any) -> dict[str, Any]:
+    return make_row("geometry", key, name, value, unit, **extra)
 
 
-def _join(*parts: str) -> str:
-    return "; ".join(part for part in parts if part)
+_join = join_notes
 
 
 def _percentiles_ms(seconds: Sequence[float]) -> tuple[float, float, float]:
@@ -310,8 +293,11 @@ def wipe() -> None:
     """Delete every community and its grid cells.
 
     Plain DELETEs when no other row (membership, alert …) points at a community, which is
-    the case with this benchmark's own data; otherwise the ORM's delete, whose cascades
-    take those rows along, but which collects every row in Python (15 s for 70,000)."""
+    the case with this benchmark's own data. Otherwise (the scale data of bench/scale.py,
+    a million members) TRUNCATE … CASCADE on PostgreSQL, which empties every table that
+    points at communities (memberships, alerts and their deliveries, posts …) and leaves
+    the users; elsewhere the ORM's delete, whose cascades take those rows along, but which
+    collects every row in Python (15 s for 70,000 communities alone)."""
     if connection.vendor == "postgresql":
         try:
             with transaction.atomic(), connection.cursor() as cursor:
@@ -322,7 +308,10 @@ def wipe() -> None:
                 cursor.execute(f"DELETE FROM {Community._meta.db_table}")  # noqa: S608
             return
         except IntegrityError:
-            pass  # something else points at communities: let the ORM cascade
+            print("   other rows point at the communities: TRUNCATE … CASCADE", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {Community._meta.db_table} CASCADE")
+        return
     CommunityCell.objects.all().delete()
     Community.objects.all().delete()
 

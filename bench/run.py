@@ -39,6 +39,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/monquartier_bench"
 BENCHMARKS: dict[str, str] = {
     "geometry": "bench.geometry",
     "fanout": "bench.fanout",
+    "scale": "bench.scale",
 }
 
 ROW_KEYS = ("id", "name", "value", "unit", "target", "passed", "note")
@@ -145,6 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("fast", "aiosmtpd"),
         default="fast",
         help="fanout: the SMTP server e-mails go to (default fast; aiosmtpd is tests/fakes/smtp.py's)",
+    )
+    parser.add_argument(
+        "--members",
+        type=int,
+        default=None,
+        help="scale: members to load (default 1000000, 20000 with --quick)",
+    )
+    parser.add_argument(
+        "--scale-communities",
+        type=int,
+        default=None,
+        help="scale: communities they live in (default 20000, 400 with --quick)",
     )
     return parser
 
