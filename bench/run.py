@@ -40,6 +40,8 @@ BENCHMARKS: dict[str, str] = {
     "geometry": "bench.geometry",
     "fanout": "bench.fanout",
     "scale": "bench.scale",
+    "pages": "bench.pages",
+    "load": "bench.load",
 }
 
 ROW_KEYS = ("id", "name", "value", "unit", "target", "passed", "note")
@@ -158,6 +160,30 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="scale: communities they live in (default 20000, 400 with --quick)",
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=None,
+        help="pages: concurrent connections of the client (default 16)",
+    )
+    parser.add_argument(
+        "--page-seconds",
+        type=float,
+        default=None,
+        help="pages: seconds of measurement per page (default 10, 3 with --quick)",
+    )
+    parser.add_argument(
+        "--load-seconds",
+        type=float,
+        default=None,
+        help="load: seconds of load on the member pages (default 60, 20 with --quick)",
+    )
+    parser.add_argument(
+        "--load-clients",
+        type=int,
+        default=None,
+        help="load: concurrent clients on the member pages (default 50)",
     )
     return parser
 

@@ -1629,9 +1629,8 @@ def describe(report: Report) -> list[dict[str, Any]]:
     return [
         _row(
             "load",
-            f"scale data: load time ({report.members:,} members, {report.communities:,} communities)".replace(
-                ",", " "
-            ),
+            f"scale data: load time ({_thousands(report.members)} members, "
+            f"{_thousands(report.communities)} communities)",
             None if report.reused else report.seconds,
             "s",
             note=load_note,

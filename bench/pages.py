@@ -1,0 +1,903 @@
+"""Page speed: the member pages served by gunicorn as in production, logged in, on the scale
+data (TARGETS.md, "member pages" and "scale").
+
+1. The scale data of bench/scale.py (loaded if the database does not hold it yet).
+2. gunicorn as docs/deployment.md runs it (`--workers 2×cores --threads 2 --max-requests
+   2000 --max-requests-jitter 200 --timeout 30`, access log on), with DJANGO_ENV=production:
+   DEBUG off, WhiteNoise serving the collected, hashed static files, the Redis cache,
+   Argon2, secure cookies behind a proxy that says X-Forwarded-Proto: https. The settings
+   are the project's plus bench/pages_site.py: a Server-Timing middleware (Django's time,
+   SQL time and query count) and a bare `HttpResponse("ok")` view.
+3. Sampled members logged in by sessions written straight into the session store (the
+   database, as in production), the way django.contrib.auth.login fills them; one member
+   also logs in through the real form, to prove the known password and Argon2 work.
+4. For each page in turn, then the bare view before and after them: `connections`
+   concurrent clients (bench/http_client.py, a process of its own) for `seconds`, each
+   request for a random sampled member. Figures: requests/s per core (the CPU that
+   gunicorn and PostgreSQL used meanwhile, measured in /proc), p95 of the server time
+   (gunicorn's own request time, %(D)s of its access log), queries per page (from the
+   Server-Timing header), the ratio to the bare view.
+"""
+
+import argparse
+import contextlib
+import http.client
+import multiprocessing
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.test.utils import override_settings
+
+from bench import http_client, scale
+from bench.fanout import _b64url, _cpu_of
+from bench.pages_site import BARE_URL
+from bench.rows import join_notes, make_row
+from monquartier.accounts.models import User
+
+CONNECTIONS = 16
+PAGE_SECONDS = 10.0
+QUICK_PAGE_SECONDS = 3.0
+WARMUP_SECONDS = 1.5
+MEMBERS_SAMPLED = 200
+QUICK_MEMBERS_SAMPLED = 40
+THREADS = 2  # docs/deployment.md
+MAX_REQUESTS, MAX_REQUESTS_JITTER = 2_000, 200
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11")
+
+TARGET_PER_CORE = 300.0
+TARGET_P95_MS = 20.0
+TARGET_QUERIES = 8
+TARGET_RATIO = 0.25
+
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Accept-Language": "fr"}
+
+
+def _row(key: str, name: str, value: Any, unit: str = "", **extra: Any) -> dict[str, Any]:
+    return make_row("pages", key, name, value, unit, **extra)
+
+
+# --- the production-like environment --------------------------------------------------------
+
+
+def vapid_key_pair() -> tuple[str, str]:
+    """(private, public) in the base64url forms VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY take."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = _b64url(key.private_numbers().private_value.to_bytes(32, "big"))
+    public = _b64url(
+        key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
+    return private, public
+
+
+@dataclass
+class Production:
+    """The environment gunicorn (and collectstatic) get: DJANGO_ENV=production with every
+    setting it requires, fresh secrets for the run."""
+
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(64))
+    webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    vapid: tuple[str, str] = field(default_factory=vapid_key_pair)
+    cache_url: str = CACHE_URL
+
+    def environ(self, **extra: str) -> dict[str, str]:
+        environ = {
+            key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        }
+        environ.pop("DEBUG", None)  # production refuses it on, and defaults it off
+        environ.update(
+            DJANGO_ENV="production",
+            DJANGO_SETTINGS_MODULE="bench.pages_settings",
+            SECRET_KEY=self.secret_key,
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            DATABASE_URL=os.environ["DATABASE_URL"],
+            CACHE_URL=self.cache_url,
+            SMS_BACKEND="monquartier.notifications.sms.AfricasTalkingSMSBackend",
+            SMS_WEBHOOK_SECRET=self.webhook_secret,
+            VAPID_PRIVATE_KEY=self.vapid[0],
+            VAPID_PUBLIC_KEY=self.vapid[1],
+            SITE_URL="https://127.0.0.1",
+        )
+        environ.update(extra)
+        return environ
+
+
+def _static_sources() -> list[Path]:
+    roots = [
+        Path(item[1] if isinstance(item, tuple) else item) for item in settings.STATICFILES_DIRS
+    ]
+    return [path for root in roots for path in root.rglob("*") if path.is_file()]
+
+
+def collect_static(environ: dict[str, str]) -> float | None:
+    """The hashed, compressed files WhiteNoise serves in production (docs/deployment.md).
+    Skipped (None) when the manifest is newer than every source file: compressing them
+    all again takes a minute."""
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.exists():
+        newest = max((path.stat().st_mtime for path in _static_sources()), default=0.0)
+        if newest < manifest.stat().st_mtime:
+            return None
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "collectstatic", "--noinput"],
+        env=environ,
+        cwd=settings.BASE_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class Gunicorn:
+    """gunicorn as docs/deployment.md runs it, on a free port of 127.0.0.1. Its access log
+    gives each request's time in the worker (%(D)s, microseconds)."""
+
+    def __init__(self, environ: dict[str, str], log_dir: Path, workers: int) -> None:
+        self.environ = environ
+        self.workers = workers
+        self.port = _free_port()
+        self.access_log = log_dir / "gunicorn-access.log"
+        self.error_log = log_dir / "gunicorn-error.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "monquartier.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(THREADS),
+            "--max-requests",
+            str(MAX_REQUESTS),
+            "--max-requests-jitter",
+            str(MAX_REQUESTS_JITTER),
+            "--timeout",
+            "30",
+            "--access-logfile",
+            str(self.access_log),
+            "--access-logformat",
+            "%(U)s %(s)s %(D)s",
+            "--error-logfile",
+            str(self.error_log),
+        ]
+
+    def start(self, timeout: float = 60.0) -> "Gunicorn":
+        self.process = subprocess.Popen(
+            self.command,
+            env=self.environ,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.errors()}")
+            with contextlib.suppress(OSError):
+                if self.get("/sante/")[0] == 200:
+                    return self
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer in {timeout:.0f} s: {self.errors()}")
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        client = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            client.request("GET", path, headers={**PROXY_HEADERS, **(headers or {})})
+            response = client.getresponse()
+            return response.status, response.read()
+        finally:
+            client.close()
+
+    def errors(self) -> str:
+        if not self.error_log.exists():
+            return ""
+        text = self.error_log.read_text(errors="replace")
+        found = text.find("Traceback")
+        return text[found : found + 1500] if found >= 0 else text[-800:]
+
+    def worker_pids(self) -> list[int]:
+        if self.process is None:
+            return []
+        try:
+            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as children:
+                return [int(pid) for pid in children.read().split()]
+        except OSError:
+            return []
+
+    def cpu_seconds(self) -> float:
+        """The master, its live workers, and (through the master's cutime and cstime) the
+        workers it has reaped since it started: max-requests replaces them as it goes."""
+        if self.process is None:
+            return 0.0
+        tick = os.sysconf("SC_CLK_TCK")
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        own = sum(int(value) for value in fields[11:15]) / tick  # utime stime cutime cstime
+        return own + sum(_cpu_of(pid, tick) or 0.0 for pid in self.worker_pids())
+
+    def log_offset(self) -> int:
+        return self.access_log.stat().st_size if self.access_log.exists() else 0
+
+    def server_times(self, offset: int) -> tuple[list[float], dict[str, int]]:
+        """Request times (ms) of the 200 answers logged since `offset`, and the count of
+        every other status."""
+        times: list[float] = []
+        others: dict[str, int] = {}
+        with open(self.access_log, "rb") as log:
+            log.seek(offset)
+            for line in log.read().decode(errors="replace").splitlines():
+                parts = line.split()
+                if len(parts) != 3:
+                    continue
+                if parts[1] == "200":
+                    times.append(int(parts[2]) / 1000)
+                else:
+                    others[parts[1]] = others.get(parts[1], 0) + 1
+        return times, others
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)  # graceful: workers finish their request
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+# --- logging members in ---------------------------------------------------------------------
+
+
+def open_sessions(members: Sequence[scale.Member], secret_key: str) -> dict[int, str]:
+    """user id → the Cookie header of a session in the database session store, filled as
+    django.contrib.auth.login does (user id, backend, hash of the password hash), signed
+    with the server's SECRET_KEY."""
+    users = User.objects.in_bulk([member.user_id for member in members])
+    cookies = {}
+    with override_settings(SECRET_KEY=secret_key):
+        for member in members:
+            user = users[member.user_id]
+            session = SessionStore()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.create()
+            cookies[user.pk] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return cookies
+
+
+_CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def log_in_through_the_form(server: Gunicorn, email: str, password: str) -> tuple[int, float]:
+    """A real log-in: the form's page (CSRF cookie and token), then the POST, checked by
+    Argon2. (status of the POST, its duration in ms)."""
+    client = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        client.request("GET", "/compte/login/", headers=PROXY_HEADERS)
+        response = client.getresponse()
+        page = response.read()
+        cookie = "; ".join(
+            value.split(";", 1)[0]
+            for name, value in response.getheaders()
+            if name.lower() == "set-cookie"
+        )
+        token = _CSRF_INPUT.search(page)
+        if response.status != 200 or token is None:
+            return response.status, 0.0
+        origin = f"https://127.0.0.1:{server.port}"
+        body = urlencode(
+            {"csrfmiddlewaretoken": token.group(1).decode(), "login": email, "password": password}
+        )
+        started = time.perf_counter()
+        client.request(
+            "POST",
+            "/compte/login/",
+            body=body,
+            headers={
+                **PROXY_HEADERS,
+                "Cookie": cookie,
+                "Origin": origin,
+                "Referer": f"{origin}/compte/login/",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        answer = client.getresponse()
+        answer.read()
+        return answer.status, (time.perf_counter() - started) * 1000
+    finally:
+        client.close()
+
+
+# --- the client process ---------------------------------------------------------------------
+
+
+class LoadClient:
+    """bench/http_client.py in a child process (spawned: no Django in it)."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(
+            target=http_client.serve, args=(child,), name="bench-http-client", daemon=True
+        )
+        self._process.start()
+        if not self._connection.poll(60):
+            raise RuntimeError("the HTTP client process did not start")
+        self.pid: int = self._connection.recv()["pid"]
+
+    def run(
+        self,
+        base: str,
+        targets: Sequence[http_client.Target],
+        *,
+        connections: int,
+        seconds: float,
+        warmup: float = 0.0,
+        seed: int = 1,
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        self._connection.send(
+            {
+                "base": base,
+                "targets": [vars(target) for target in targets],
+                "headers": PROXY_HEADERS,
+                "connections": connections,
+                "seconds": seconds,
+                "warmup": warmup,
+                "seed": seed,
+                "timeout": timeout,
+            }
+        )
+        answer = self._connection.recv()
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._connection.send({"stop": True})
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+
+
+# --- CPU accounting -------------------------------------------------------------------------
+
+
+def _machine_busy_seconds() -> float | None:
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_database(pid: int) -> str | None:
+    """The database a PostgreSQL backend serves, from its title
+    ("postgres: user database host(port) state"); None for anything else."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            title = cmdline.read().replace(b"\0", b" ").decode(errors="replace").split()
+    except OSError:
+        return None
+    if not title or title[0] != "postgres:":
+        return None
+    words = title[1:]
+    if words and words[0].endswith(":"):  # the cluster's name ("15/main:"), when set
+        words = words[1:]
+    return words[1] if len(words) >= 3 else None
+
+
+class DatabaseCpu(threading.Thread):
+    """The CPU of the PostgreSQL backends serving one database, polled every 0.2 s while it
+    runs: backends come and go with gunicorn's workers (max-requests), and a backend that
+    exits takes its CPU time with it. A backend seen at the first poll counts from there,
+    a newer one from its start; one that exits loses at most its last 0.2 s."""
+
+    def __init__(self, database: str) -> None:
+        super().__init__(daemon=True)
+        self.database = database
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._mine: dict[int, bool] = {}
+        self._halt = threading.Event()
+        self._first_poll = True
+        self._tick = os.sysconf("SC_CLK_TCK")
+
+    def _poll(self) -> None:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            if pid not in self._mine:
+                self._mine[pid] = _backend_database(pid) == self.database
+            if not self._mine[pid]:
+                continue
+            cpu = _cpu_of(pid, self._tick)
+            if cpu is None:
+                continue
+            self.first.setdefault(pid, cpu if self._first_poll else 0.0)
+            self.last[pid] = cpu
+        self._first_poll = False
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self._poll()
+            self._halt.wait(0.2)
+
+    def finish(self) -> float:
+        self._halt.set()
+        self.join(5)
+        self._poll()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
+@dataclass
+class CpuShare:
+    seconds: float
+    server: float  # gunicorn, cores
+    database: float  # PostgreSQL backends of the benchmark database, cores
+    client: float
+    others: float | None  # everything else on the machine, cores
+
+    @property
+    def server_cores(self) -> float:
+        return self.server + self.database
+
+    def note(self) -> str:
+        cores = os.cpu_count() or 1
+        text = (
+            f"CPU in cores (of {cores}): gunicorn {self.server:.2f}, PostgreSQL {self.database:.2f}, "
+            f"client {self.client:.2f}"
+        )
+        if self.others is not None:
+            text += f", other processes {self.others:.2f}"
+            if self.others >= 0.25:
+                text += " (the machine was shared: run again on a quiet one)"
+        return text
+
+
+class Measure:
+    """Where the CPU went during one phase."""
+
+    def __init__(self, server: Gunicorn, database: str) -> None:
+        self.server = server
+        self.database = database
+
+    def __enter__(self) -> "Measure":
+        self._watch = DatabaseCpu(self.database)
+        self._watch.start()
+        self._busy = _machine_busy_seconds()
+        self._server = self.server.cpu_seconds()
+        self._own = sum(os.times()[:2])
+        self._began = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.elapsed = time.perf_counter() - self._began
+        self.server_seconds = self.server.cpu_seconds() - self._server
+        self.database_seconds = self._watch.finish()
+        self.own_seconds = sum(os.times()[:2]) - self._own
+        busy = _machine_busy_seconds()
+        self.busy_seconds = None if busy is None or self._busy is None else busy - self._busy
+
+    def share(self, client_seconds: float, span: float) -> CpuShare:
+        # The client measures its own span (without its start and stop); the rest over ours.
+        elapsed = self.elapsed
+        others = None
+        if self.busy_seconds is not None:
+            known = self.server_seconds + self.database_seconds + client_seconds + self.own_seconds
+            others = max(self.busy_seconds - known, 0.0) / elapsed
+        return CpuShare(
+            seconds=span,
+            server=self.server_seconds / elapsed,
+            database=self.database_seconds / elapsed,
+            client=client_seconds / elapsed,
+            others=others,
+        )
+
+
+# --- phases ---------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    return float(np.percentile(np.array(values), q)) if values else None
+
+
+@dataclass
+class PhaseResult:
+    label: str
+    answers: int
+    errors: int
+    error_kinds: dict[str, int]
+    seconds: float
+    cpu: CpuShare
+    server_ms: list[float]
+    client_ms: list[float]
+    app_ms: list[float]
+    db_ms: list[float]
+    queries: list[int]
+    other_statuses: dict[str, int]
+    by_label: dict[str, dict[str, Any]]
+
+    @property
+    def rate(self) -> float:
+        return self.answers / self.seconds if self.seconds else 0.0
+
+    @property
+    def per_core(self) -> float | None:
+        cores = self.cpu.server_cores
+        return self.rate / cores if cores > 0 else None
+
+
+def run_phase(
+    client: LoadClient,
+    server: Gunicorn,
+    label: str,
+    targets: Sequence[http_client.Target],
+    *,
+    connections: int,
+    seconds: float,
+    warmup: float,
+    seed: int,
+) -> PhaseResult:
+    if warmup:
+        client.run(server.base, targets, connections=connections, seconds=warmup, seed=seed)
+    offset = server.log_offset()
+    with Measure(server, connection.settings_dict["NAME"]) as measure:
+        result = client.run(
+            server.base, targets, connections=connections, seconds=seconds, seed=seed + 1
+        )
+    time.sleep(0.2)  # the access log of the last requests
+    server_ms, statuses = server.server_times(offset)
+    merged: dict[str, Any] = {
+        "answers": 0,
+        "errors": 0,
+        "error_kinds": {},
+        "latencies_ms": [],
+        "app_ms": [],
+        "db_ms": [],
+        "queries": [],
+    }
+    for stats in result["labels"].values():
+        merged["answers"] += stats["answers"]
+        merged["errors"] += stats["errors"]
+        for kind, count in stats["error_kinds"].items():
+            merged["error_kinds"][kind] = merged["error_kinds"].get(kind, 0) + count
+        for key in ("latencies_ms", "app_ms", "db_ms", "queries"):
+            merged[key] += stats[key]
+    return PhaseResult(
+        label=label,
+        answers=merged["answers"],
+        errors=merged["errors"],
+        error_kinds=merged["error_kinds"],
+        seconds=result["seconds"],
+        cpu=measure.share(result["client_cpu_seconds"], result["seconds"]),
+        server_ms=server_ms,
+        client_ms=merged["latencies_ms"],
+        app_ms=merged["app_ms"],
+        db_ms=merged["db_ms"],
+        queries=merged["queries"],
+        other_statuses=statuses,
+        by_label=result["labels"],
+    )
+
+
+# --- the benchmark --------------------------------------------------------------------------
+
+
+@dataclass
+class Site:
+    """Everything a page benchmark needs running: the data, gunicorn, the client."""
+
+    report: scale.Report
+    members: list[scale.Member]
+    cookies: dict[int, str]
+    production: Production
+    server: Gunicorn
+    client: LoadClient
+    log_dir: Path
+    static_seconds: float | None
+    login: tuple[int, float]
+
+    def targets(self, page: str) -> list[http_client.Target]:
+        return [
+            http_client.Target(page, member.urls[page], self.cookies[member.user_id])
+            for member in self.members
+        ]
+
+    def bare_targets(self) -> list[http_client.Target]:
+        return [
+            http_client.Target("bare", BARE_URL, self.cookies[member.user_id])
+            for member in self.members
+        ]
+
+    def close(self, keep_logs: bool = False) -> None:
+        self.client.close()
+        self.server.stop()
+        if keep_logs:
+            print(f"   gunicorn logs kept in {self.log_dir}", flush=True)
+        else:
+            shutil.rmtree(self.log_dir, ignore_errors=True)
+
+
+def start_site(options: argparse.Namespace, sampled: int, label: str) -> Site:
+    """Data, sessions, collected static files, gunicorn and the client process."""
+    report = scale.ensure_loaded(options)
+    seed = getattr(options, "seed", 1)
+    members = scale.sample_members(sampled, seed)
+    production = Production()
+    log_dir = Path(tempfile.mkdtemp(prefix=f"bench-{label}-"))
+    print("   collecting static files (production storage) …", flush=True)
+    static_seconds = collect_static(
+        production.environ(DJANGO_SETTINGS_MODULE="monquartier.settings")
+    )
+    cookies = open_sessions(members, production.secret_key)
+    workers = 2 * (os.cpu_count() or 1)
+    server = Gunicorn(production.environ(), log_dir, workers)
+    print(f"   gunicorn: {workers} workers × {THREADS} threads on port {server.port} …", flush=True)
+    server.start()
+    try:
+        login = log_in_through_the_form(server, members[0].email, scale.PASSWORD)
+        client = LoadClient()
+    except Exception:
+        server.stop()
+        raise
+    return Site(
+        report, members, cookies, production, server, client, log_dir, static_seconds, login
+    )
+
+
+def warm_up(site: Site, pages: Sequence[str], seconds: float, connections: int, seed: int) -> None:
+    """Every page of every sampled member, as a running server has seen them: templates
+    compiled, connections open, the members' rows in PostgreSQL's buffers."""
+    targets = [target for page in pages for target in site.targets(page)]
+    site.client.run(site.server.base, targets, connections=connections, seconds=seconds, seed=seed)
+
+
+def ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} ms"
+
+
+def page_rows(
+    page: str, result: PhaseResult, bare_per_core: float | None, bare_rate: float
+) -> list[dict[str, Any]]:
+    per_core = result.per_core
+    p50, p95 = percentile(result.server_ms, 50), percentile(result.server_ms, 95)
+    c50, c95 = percentile(result.client_ms, 50), percentile(result.client_ms, 95)
+    a95 = percentile(result.app_ms, 95)
+    db50 = percentile(result.db_ms, 50)
+    ratio = per_core / bare_per_core if per_core and bare_per_core else None
+    most = max(result.queries) if result.queries else None
+    least = min(result.queries) if result.queries else None
+    errors = join_notes(
+        f"{result.errors} errors: {result.error_kinds}" if result.errors else "",
+        f"statuses other than 200 in the access log: {result.other_statuses}"
+        if result.other_statuses
+        else "",
+    )
+    return [
+        _row(
+            f"{page}.per_core",
+            f"{page}: requests/s per core",
+            per_core,
+            "req/s",
+            target=f"≥ {TARGET_PER_CORE:g} req/s",
+            passed=per_core is not None and per_core >= TARGET_PER_CORE and not result.errors,
+            note=join_notes(
+                f"{result.rate:.0f} req/s over {result.seconds:.1f} s ({result.answers} answers) "
+                f"÷ {result.cpu.server_cores:.2f} cores used by gunicorn and PostgreSQL",
+                result.cpu.note(),
+                errors,
+            ),
+        ),
+        _row(
+            f"{page}.p95",
+            f"{page}: server time p95",
+            p95,
+            "ms",
+            target=f"≤ {TARGET_P95_MS:g} ms",
+            passed=p95 is not None and p95 <= TARGET_P95_MS,
+            note=(
+                f"gunicorn's request time (%(D)s): p50 {ms(p50)}; Django (Server-Timing) p95 "
+                f"{ms(a95)}, SQL p50 {ms(db50)}; seen by the client (queueing included): "
+                f"p50 {ms(c50)}, p95 {ms(c95)}"
+            ),
+        ),
+        _row(
+            f"{page}.queries",
+            f"{page}: SQL queries",
+            most,
+            target=f"≤ {TARGET_QUERIES}",
+            passed=most is not None and most <= TARGET_QUERIES,
+            note=f"the most any request of the page sent (the fewest: {least}), counted in the server",
+        ),
+        _row(
+            f"{page}.ratio",
+            f"{page}: share of the bare view's throughput",
+            None if ratio is None else 100 * ratio,
+            "%",
+            target=f"≥ {100 * TARGET_RATIO:g} %",
+            passed=ratio is not None and ratio >= TARGET_RATIO,
+            note=(
+                f"per core, against the bare view's {bare_per_core:.0f} req/s per core"
+                if bare_per_core
+                else ""
+            )
+            + (f"; in raw req/s: {100 * result.rate / bare_rate:.0f} %" if bare_rate else ""),
+        ),
+    ]
+
+
+def run(options: argparse.Namespace) -> list[dict[str, Any]]:
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the page benchmark needs PostgreSQL")
+    quick = bool(getattr(options, "quick", False))
+    seed = getattr(options, "seed", 1)
+    connections = getattr(options, "connections", None) or CONNECTIONS
+    seconds = getattr(options, "page_seconds", None) or (
+        QUICK_PAGE_SECONDS if quick else PAGE_SECONDS
+    )
+    sampled = QUICK_MEMBERS_SAMPLED if quick else MEMBERS_SAMPLED
+    site = start_site(options, sampled, "pages")
+    rows: list[dict[str, Any]] = []
+    keep_logs = False
+    try:
+        print("   warming up …", flush=True)
+        warm_up(site, scale.PAGES, 2 * WARMUP_SECONDS, connections, seed)
+
+        def phase(label: str, targets) -> PhaseResult:
+            print(f"   {label}: {connections} connections for {seconds:g} s …", flush=True)
+            return run_phase(
+                site.client,
+                site.server,
+                label,
+                targets,
+                connections=connections,
+                seconds=seconds,
+                warmup=WARMUP_SECONDS,
+                seed=seed,
+            )
+
+        bare_before = phase("bare view", site.bare_targets())
+        results = {page: phase(page, site.targets(page)) for page in scale.PAGES}
+        bare_after = phase("bare view", site.bare_targets())
+        bare_rates = [item.rate for item in (bare_before, bare_after)]
+        per_cores = [item.per_core for item in (bare_before, bare_after) if item.per_core]
+        bare_rate = sum(bare_rates) / 2
+        bare_per_core = sum(per_cores) / len(per_cores) if per_cores else None
+        rows += info_rows(site, connections, seconds)
+        rows.append(
+            _row(
+                "bare.per_core",
+                "bare Django view: requests/s per core",
+                bare_per_core,
+                "req/s",
+                note=join_notes(
+                    f"HttpResponse('ok') through every middleware, mean of a run before the "
+                    f"pages ({bare_before.per_core or 0:.0f} per core, {bare_before.rate:.0f} req/s) and "
+                    f"after them ({bare_after.per_core or 0:.0f}, {bare_after.rate:.0f} req/s)",
+                    bare_before.cpu.note(),
+                    f"server time p95 {ms(percentile(bare_before.server_ms, 95))}",
+                ),
+            )
+        )
+        for page, result in results.items():
+            rows += page_rows(page, result, bare_per_core, bare_rate)
+        errors = sum(item.errors for item in [bare_before, bare_after, *results.values()])
+        rows.append(
+            _row(
+                "errors",
+                "pages: errors (not 200, timeouts, broken connections)",
+                errors,
+                target="0",
+                passed=errors == 0,
+                note="; ".join(
+                    f"{item.label}: {item.error_kinds}"
+                    for item in [bare_before, *results.values(), bare_after]
+                    if item.errors
+                ),
+            )
+        )
+    except Exception:
+        keep_logs = True
+        raise
+    finally:
+        site.close(keep_logs)
+    return rows
+
+
+def info_rows(site: Site, connections: int, seconds: float) -> list[dict[str, Any]]:
+    status, login_ms = site.login
+    community_sizes = {}
+    for member in site.members:
+        community_sizes[member.community_id] = community_sizes.get(member.community_id, 0) + 1
+    return [
+        _row(
+            "setup",
+            "pages: server",
+            f"gunicorn {site.server.workers}×{THREADS}",
+            note=(
+                f"{' '.join(site.server.command[2:])}; DJANGO_ENV=production (DEBUG off, "
+                f"WhiteNoise with collected hashed files — "
+                + (
+                    "collectstatic skipped: up to date"
+                    if site.static_seconds is None
+                    else f"collectstatic {site.static_seconds:.1f} s"
+                )
+                + f" —, "
+                f"cache {site.production.cache_url}, Argon2, secure cookies; the client sends "
+                f"X-Forwarded-Proto: https as nginx does), database sessions; settings "
+                f"bench/pages_settings.py = the project's + a Server-Timing middleware and the "
+                f"bare view"
+            ),
+        ),
+        _row(
+            "members",
+            "pages: members sampled",
+            len(site.members),
+            note=(
+                f"from the scale data ({site.report.members} members, {site.report.communities} "
+                f"communities); {len(community_sizes)} communities, 10 % of the members from the "
+                f"largest ({site.report.largest_community} members); logged in by sessions written "
+                f"into the session store; a real log-in through the form answered {status} in "
+                f"{login_ms:.0f} ms (Argon2); {connections} concurrent connections, "
+                f"{seconds:g} s per page after {WARMUP_SECONDS:g} s of warm-up, a new connection "
+                f"per request (nginx's default to its upstream)"
+            ),
+        ),
+    ]
