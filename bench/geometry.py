@@ -13,6 +13,7 @@ wider, so areas straddle grid cells in every possible way, as real ones do).
 """
 
 import argparse
+import functools
 import heapq
 import math
 import os
@@ -28,7 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from shapely.geometry import Point, Polygon
 
-from bench.rows import join_notes, make_row
+from bench.run import figure
 from monquartier.communities import geometry, lookups, services
 from monquartier.communities.models import Commune, Community, CommunityCell
 
@@ -85,11 +86,11 @@ T = TypeVar("T")
 # --- results ------------------------------------------------------------------------------
 
 
-def _row(key: str, name: str, value: Any, unit: str = "", **extra: Any) -> dict[str, Any]:
-    return make_row("geometry", key, name, value, unit, **extra)
+_row = functools.partial(figure, "geometry")
 
 
-_join = join_notes
+def _join(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
 
 
 def _percentiles_ms(seconds: Sequence[float]) -> tuple[float, float, float]:

@@ -15,6 +15,7 @@ Errors: any answer but 200, a timeout (10 s) or a broken connection.
 """
 
 import argparse
+import functools
 import os
 import shutil
 import tempfile
@@ -29,8 +30,17 @@ from django.test.utils import override_settings
 
 from bench import fanout as fanout_bench
 from bench import scale
-from bench.pages import PhaseResult, Site, ms, percentile, run_phase, start_site, warm_up
-from bench.rows import join_notes, make_row
+from bench.pages import (
+    PhaseResult,
+    Site,
+    join_notes,
+    ms,
+    percentile,
+    run_phase,
+    start_site,
+    warm_up,
+)
+from bench.run import figure
 from monquartier.accounts.models import User
 from monquartier.alerts import services as alert_services
 from monquartier.alerts.models import AlertCategory
@@ -48,8 +58,7 @@ WORKERS = 3
 DELIVERY_TIMEOUT_S = 300.0
 
 
-def _row(key: str, name: str, value: Any, unit: str = "", **extra: Any) -> dict[str, Any]:
-    return make_row("load", key, name, value, unit, **extra)
+_row = functools.partial(figure, "load")
 
 
 def alert_senders(count: int, seed: int) -> list[User]:

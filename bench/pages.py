@@ -21,6 +21,7 @@ data (TARGETS.md, "member pages" and "scale").
 
 import argparse
 import contextlib
+import functools
 import http.client
 import multiprocessing
 import os
@@ -52,7 +53,7 @@ from django.test.utils import override_settings
 from bench import http_client, scale
 from bench.fanout import _b64url, _cpu_of
 from bench.pages_site import BARE_URL
-from bench.rows import join_notes, make_row
+from bench.run import figure
 from monquartier.accounts.models import User
 
 CONNECTIONS = 16
@@ -70,11 +71,19 @@ TARGET_P95_MS = 20.0
 TARGET_QUERIES = 8
 TARGET_RATIO = 0.25
 
-PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Accept-Language": "fr"}
+# What nginx adds in front of gunicorn (docs/deployment.md): the scheme, the visitor.
+PROXY_HEADERS = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-For": "192.0.2.10",
+    "Accept-Language": "fr",
+}
 
 
-def _row(key: str, name: str, value: Any, unit: str = "", **extra: Any) -> dict[str, Any]:
-    return make_row("pages", key, name, value, unit, **extra)
+_row = functools.partial(figure, "pages")
+
+
+def join_notes(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
 
 
 # --- the production-like environment --------------------------------------------------------

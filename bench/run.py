@@ -46,6 +46,30 @@ BENCHMARKS: dict[str, str] = {
 
 ROW_KEYS = ("id", "name", "value", "unit", "target", "passed", "note")
 
+
+def figure(
+    benchmark: str,
+    key: str,
+    name: str,
+    value: Any,
+    unit: str = "",
+    *,
+    target: str | None = None,
+    passed: bool = True,
+    note: str = "",
+) -> dict[str, Any]:
+    """One row of results (see the module docstring); `passed` matters only with a target."""
+    return {
+        "id": f"{benchmark}.{key}",
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "target": target,
+        "passed": passed,
+        "note": note,
+    }
+
+
 # Run as `python bench/run.py`, Python puts bench/ first on the path, where a module could
 # shadow a library one; the project root is what the imports below need.
 if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":

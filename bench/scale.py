@@ -24,6 +24,7 @@ it is a benchmark's ("bench") or a test run's ("test_…").
 """
 
 import argparse
+import functools
 import json
 import random
 import time
@@ -43,7 +44,7 @@ from django.utils import timezone
 
 from bench import geometry as bench_geometry
 from bench.fanout import _b64url, browser_keys
-from bench.rows import make_row
+from bench.run import figure
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertSource
 from monquartier.communities import geometry
@@ -176,8 +177,7 @@ MESSAGE_TEXTS = (
 # --- results --------------------------------------------------------------------------------
 
 
-def _row(key: str, name: str, value: Any, unit: str = "", **extra: Any) -> dict[str, Any]:
-    return make_row("scale", key, name, value, unit, **extra)
+_row = functools.partial(figure, "scale")
 
 
 @dataclass
