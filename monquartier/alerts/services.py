@@ -12,6 +12,7 @@ from monquartier.communities.models import Membership
 from monquartier.notifications.models import Channel, Delivery, DeliveryStatus
 
 TEXT_MIN, TEXT_MAX = 3, 500
+_READ = "read"  # not a channel: the reads' row in progress()
 # A flood guard, the same on every channel: a real emergency rarely needs more.
 FLOOD_WINDOW = timedelta(minutes=10)
 FLOOD_LIMIT = 5
@@ -87,15 +88,21 @@ def send_alert(
     return alert
 
 
-@transaction.atomic
 def mark_read(alert: Alert, user) -> bool:
     """The member opened the alert: their SMS still waiting for the delay is cancelled.
-    Returns True the first time."""
-    _read, created = AlertRead.objects.get_or_create(alert=alert, user=user)
+    Returns True the first time.
+
+    Every visit of the alert's page calls it: a visit after the first costs one read-only
+    query. No transaction: the read is what matters (the sender skips the SMS of a member
+    who has read, notifications/sender.py); cancelling the row at once only makes the
+    alert's progress exact without waiting for the sender."""
+    if AlertRead.objects.filter(alert=alert, user=user).exists():
+        return False
+    AlertRead.objects.bulk_create([AlertRead(alert=alert, user=user)], ignore_conflicts=True)
     Delivery.objects.filter(
         alert=alert, user=user, channel=Channel.SMS, status=DeliveryStatus.QUEUED
     ).update(status=DeliveryStatus.CANCELLED)
-    return created
+    return True
 
 
 @transaction.atomic
@@ -118,10 +125,25 @@ def hide_alert(staff, alert: Alert, reason: str) -> Alert:
 
 def progress(alert: Alert) -> dict:
     """Deliveries per channel: how many reached (handed over or confirmed), waiting, failed."""
-    from django.db.models import Count
+    from django.db.models import CharField, Count, Value
 
-    rows = (
-        Delivery.objects.filter(alert=alert).values("channel", "status").annotate(count=Count("pk"))
+    # One query: the deliveries by channel and status, and the reads under a channel of
+    # their own.
+    deliveries = (
+        Delivery.objects.filter(alert=alert)
+        .values_list("channel", "status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    reads = (
+        AlertRead.objects.filter(alert=alert)
+        .annotate(
+            channel=Value(_READ, output_field=CharField()),
+            status=Value(_READ, output_field=CharField()),
+        )
+        .values_list("channel", "status")
+        .annotate(count=Count("pk"))
+        .order_by()
     )
     summary = {
         channel: {"reached": 0, "waiting": 0, "failed": 0, "cancelled": 0}
@@ -136,7 +158,10 @@ def progress(alert: Alert) -> dict:
         DeliveryStatus.CANCELLED: "cancelled",
         DeliveryStatus.SKIPPED: "cancelled",
     }
-    for row in rows:
-        summary[row["channel"]][buckets[row["status"]]] += row["count"]
-    summary["read"] = AlertRead.objects.filter(alert=alert).count()
+    summary["read"] = 0
+    for channel, status, count in deliveries.union(reads, all=True):
+        if channel == _READ:
+            summary["read"] = count
+        else:
+            summary[channel][buckets[status]] += count
     return summary

@@ -6,7 +6,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from monquartier.alerts import services
-from monquartier.alerts.access import get_alert_for_reader, readable_community_ids
+from monquartier.alerts.access import (
+    follows_delivery,
+    get_alert_for_reader,
+    readable_community_ids,
+)
 from monquartier.alerts.forms import AlertForm, HideAlertForm
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.access import open_membership
@@ -87,15 +91,10 @@ def launch(request, alert_id: int | None = None):
 
 def detail(request, alert_id: int):
     alert, own_community = get_alert_for_reader(request.user, alert_id)
-    if own_community:
+    # The sender gets none of their alert's messages: their visit is not a read.
+    if own_community and alert.sender_id != request.user.pk:
         services.mark_read(alert, request.user)
-    can_follow = (
-        alert.sender_id == request.user.pk
-        or request.user.is_staff
-        or Membership.objects.referents()
-        .filter(user=request.user, community_id=alert.community_id)
-        .exists()
-    )
+    can_follow = follows_delivery(request.user, alert)
     context = {
         "alert": alert,
         "corrections": alert.corrections.visible().select_related("sender"),
@@ -118,14 +117,7 @@ def detail(request, alert_id: int):
 def progress(request, alert_id: int):
     """The delivery counts alone, refreshed by htmx while the alert goes out."""
     alert, _own = get_alert_for_reader(request.user, alert_id)
-    allowed = (
-        alert.sender_id == request.user.pk
-        or request.user.is_staff
-        or Membership.objects.referents()
-        .filter(user=request.user, community_id=alert.community_id)
-        .exists()
-    )
-    if not allowed:
+    if not follows_delivery(request.user, alert):
         raise PermissionDenied
     return render(
         request, "alerts/_progress.html", {"alert": alert, "progress": services.progress(alert)}

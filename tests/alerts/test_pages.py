@@ -178,3 +178,37 @@ def test_nobody_else_hides_an_alert(client, alert, awa):
 def test_the_short_sms_link(client, alert, yao):
     client.force_login(yao)
     assert client.get(f"/a/{alert.pk}/")["Location"] == reverse("alerts:detail", args=[alert.pk])
+
+
+def test_the_alert_page_runs_a_fixed_number_of_queries(
+    client, alert, awa, yao, django_assert_num_queries
+):
+    """Session, user, the alert with the reader's access in one query, the read, the
+    corrections; on the first visit the read is written and the waiting SMS cancelled; the
+    sender and référents also get the progress, in one query. However many members,
+    deliveries and corrections."""
+    for index in range(5):
+        factories.add_member(alert.community, first_name=f"Voisin{index}", last_name="Test")
+        Alert.objects.create(
+            community=alert.community,
+            sender=awa,
+            category="other",
+            text=f"Correction {index}",
+            corrects=alert,
+        )
+    url = reverse("alerts:detail", args=[alert.pk])
+    client.force_login(yao)
+    with django_assert_num_queries(7):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(5):
+        assert client.get(url).status_code == 200
+    client.force_login(awa)  # the sender follows the delivery, and does not read it
+    with django_assert_num_queries(5):
+        assert client.get(url).status_code == 200
+    assert not AlertRead.objects.filter(alert=alert, user=awa).exists()
+    referent = factories.add_member(
+        alert.community, referent=True, first_name="Ange", last_name="Ehui"
+    )
+    client.force_login(referent)  # reads it for the first time and follows the delivery
+    with django_assert_num_queries(8):
+        assert client.get(url).status_code == 200
