@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from shapely.geometry import Point
@@ -246,11 +247,16 @@ def directory(request, community_id: int):
     )
     page = Paginator(memberships, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     viewer_relation = privacy.Relation.STAFF if membership is None else privacy.Relation.COMMUNITY
+    # One reverse() for the page's 30 links to member cards, not one per card.
+    card_url = reverse("communities:member", args=[community.pk, 0]).removesuffix("0/")
     cards = [
-        privacy.member_card(
-            item.user,
-            privacy.Relation.SELF if item.user_id == request.user.pk else viewer_relation,
-            is_referent=item.is_referent,
+        (
+            privacy.member_card(
+                item.user,
+                privacy.Relation.SELF if item.user_id == request.user.pk else viewer_relation,
+                is_referent=item.is_referent,
+            ),
+            f"{card_url}{item.user_id}/",
         )
         for item in page
     ]

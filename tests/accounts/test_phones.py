@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from phonenumber_field.phonenumber import PhoneNumber
 
 from monquartier.accounts.phones import PhoneFormField, format_for_display, parse_phone, to_e164
 
@@ -60,6 +61,12 @@ def test_numbers_are_shown_the_way_ivorians_write_them():
     assert format_for_display("+2252722445566") == "27 22 44 55 66"
     assert format_for_display("+33612345678") == "+33 6 12 34 56 78"
     assert format_for_display("") == ""
+
+
+@pytest.mark.parametrize("e164", ["+2250707123456", "+2252722445566", "+33612345678"])
+def test_a_number_read_from_the_database_is_shown_as_its_text_would_be(e164):
+    # PhoneNumberField hands the parsed number: shown without parsing it again.
+    assert format_for_display(PhoneNumber.from_string(e164)) == format_for_display(e164)
 
 
 def test_the_form_field_cleans_to_e164_and_shows_the_national_form():
