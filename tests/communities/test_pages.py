@@ -137,3 +137,26 @@ def test_a_bad_area_is_explained_and_creates_nothing(client, issa, area, message
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Community.objects.exists()
+
+
+def test_the_information_page_costs_the_same_queries_whatever_the_community(
+    client, riviera, awa, yao, twinned, django_assert_num_queries
+):
+    """Session, user, membership, member count, twinned communities (ids, then rows),
+    référents; and the waiting requests for a référent."""
+    client.force_login(yao)
+    url = reverse("communities:info", args=[riviera.pk])
+    client.get(url)
+    with django_assert_num_queries(7):
+        client.get(url)
+    for index in range(10):
+        factories.add_member(
+            riviera, referent=index % 3 == 0, first_name=f"V{index}", last_name="T"
+        )
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert response.context["member_count"] == 12
+    client.force_login(awa)
+    client.get(url)
+    with django_assert_num_queries(8):
+        client.get(url)

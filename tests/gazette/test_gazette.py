@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from monquartier.alerts.models import Alert
 from monquartier.gazette.models import Attachment, Post
 from monquartier.notifications.models import Notification
 from tests import factories
@@ -274,3 +275,45 @@ def test_the_gazette_list_costs_the_same_queries_whatever_its_length(
     with django_assert_num_queries(6):
         response = client.get(url)
     assert len(response.context["page"]) == 15
+
+
+def test_a_post_costs_the_same_queries_whatever_its_attachments(
+    client, riviera, awa, yao, django_assert_num_queries
+):
+    post = factories.make_post(awa, files=[factories.uploaded_image()])
+    client.force_login(yao)
+    url = reverse("gazette:detail", args=[post.pk])
+    client.get(url)
+    with django_assert_num_queries(5):
+        client.get(url)
+    richer = factories.make_post(
+        awa, title="Vide-grenier", files=[factories.uploaded_image() for _ in range(4)]
+    )
+    with django_assert_num_queries(5):
+        response = client.get(reverse("gazette:detail", args=[richer.pk]))
+    assert len(response.context["photos"]) == 4
+
+
+def test_the_members_home_costs_the_same_queries_whatever_there_is_to_show(
+    client, riviera, awa, yao, salif, django_assert_num_queries
+):
+    """Session, user, membership, twinned communities, alerts, posts, unread messages;
+    and the waiting requests for a référent."""
+    client.force_login(yao)
+    url = reverse("home")
+    client.get(url)
+    with django_assert_num_queries(7):
+        client.get(url)
+    for index in range(8):
+        factories.make_post(awa, title=f"Annonce {index}")
+        Alert.objects.create(
+            community=riviera, sender=awa, category="other", text=f"Alerte {index}"
+        )
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert len(response.context["alerts"]) == 5 and len(response.context["posts"]) == 5
+    client.force_login(awa)  # référente: one more, for the waiting requests
+    client.get(url)
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    assert response.context["pending_requests"] == 1

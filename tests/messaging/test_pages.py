@@ -277,3 +277,18 @@ def test_nothing_to_edit_or_delete(client, conversation, awa):
     for name in ("messaging:edit", "messaging:delete"):
         with pytest.raises(NoReverseMatch):
             reverse(name, args=[conversation.pk])
+
+
+def test_a_conversation_costs_the_same_queries_whatever_its_length(
+    client, conversation, awa, yao, ange, django_assert_num_queries
+):
+    client.force_login(yao)
+    url = reverse("messaging:conversation", args=[conversation.pk])
+    client.get(url)
+    with django_assert_num_queries(8):
+        client.get(url)
+    for index in range(40):
+        services.reply(ange if index % 2 else awa, conversation, f"Message {index}")
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    assert len(response.context["thread"]) == 30
