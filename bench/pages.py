@@ -679,6 +679,9 @@ class Site:
             for member in self.members
         ]
 
+    def anonymous_bare_targets(self) -> list[http_client.Target]:
+        return [http_client.Target("bare, no session", BARE_URL)]
+
     def close(self, keep_logs: bool = False) -> None:
         self.client.close()
         self.server.stop()
@@ -829,6 +832,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         bare_before = phase("bare view", site.bare_targets())
         results = {page: phase(page, site.targets(page)) for page in scale.PAGES}
         bare_after = phase("bare view", site.bare_targets())
+        anonymous = phase("bare view, no session", site.anonymous_bare_targets())
         bare_rates = [item.rate for item in (bare_before, bare_after)]
         per_cores = [item.per_core for item in (bare_before, bare_after) if item.per_core]
         bare_rate = sum(bare_rates) / 2
@@ -849,9 +853,23 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
                 ),
             )
         )
+        rows.append(
+            _row(
+                "bare_anonymous.per_core",
+                "bare Django view without a session: requests/s per core",
+                anonymous.per_core,
+                "req/s",
+                note=join_notes(
+                    f"the same view for a visitor (no cookie: no session nor user to load), "
+                    f"{anonymous.rate:.0f} req/s; for reference, not the ratios' base",
+                    anonymous.cpu.note(),
+                ),
+            )
+        )
         for page, result in results.items():
             rows += page_rows(page, result, bare_per_core, bare_rate)
-        errors = sum(item.errors for item in [bare_before, bare_after, *results.values()])
+        phases = [bare_before, *results.values(), bare_after, anonymous]
+        errors = sum(item.errors for item in phases)
         rows.append(
             _row(
                 "errors",
@@ -860,9 +878,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
                 target="0",
                 passed=errors == 0,
                 note="; ".join(
-                    f"{item.label}: {item.error_kinds}"
-                    for item in [bare_before, *results.values(), bare_after]
-                    if item.errors
+                    f"{item.label}: {item.error_kinds}" for item in phases if item.errors
                 ),
             )
         )
