@@ -598,7 +598,7 @@ def summary_rows(rows: list[dict], pages: list[Page]) -> list[dict]:
             note=(
                 f"{heaviest['name'].rsplit(':', 1)[0]}; {sum(r['passed'] for r in first)} of "
                 f"{len(first)} pages pass; map pages (exempt): "
-                + ", ".join(f"{r['value']} KB" for r in map_first)
+                + ", ".join(f"{r['name'].split(': ')[1]} {r['value']} KB" for r in map_first)
                 if heaviest
                 else ""
             ),
