@@ -13,6 +13,7 @@ wider, so areas straddle grid cells in every possible way, as real ones do).
 """
 
 import argparse
+import functools
 import heapq
 import math
 import os
@@ -28,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from shapely.geometry import Point, Polygon
 
+from bench.run import figure
 from monquartier.communities import geometry, lookups, services
 from monquartier.communities.models import Commune, Community, CommunityCell
 
@@ -84,25 +86,7 @@ T = TypeVar("T")
 # --- results ------------------------------------------------------------------------------
 
 
-def _row(
-    key: str,
-    name: str,
-    value: Any,
-    unit: str = "",
-    *,
-    target: str | None = None,
-    passed: bool = True,
-    note: str = "",
-) -> dict[str, Any]:
-    return {
-        "id": f"geometry.{key}",
-        "name": name,
-        "value": value,
-        "unit": unit,
-        "target": target,
-        "passed": passed,
-        "note": note,
-    }
+_row = functools.partial(figure, "geometry")
 
 
 def _join(*parts: str) -> str:
