@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -57,6 +58,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bench import fakes_push
+from bench.run import figure
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.alerts import services as alert_services
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead
@@ -134,25 +136,7 @@ FIRST_NAMES = (
 LAST_NAMES = ("Koné", "Kouassi", "Traoré", "Bamba", "Yao", "Ouattara", "N'Guessan", "Diallo")
 
 
-def _row(
-    key: str,
-    name: str,
-    value: Any,
-    unit: str = "",
-    *,
-    target: str | None = None,
-    passed: bool = True,
-    note: str = "",
-) -> dict[str, Any]:
-    return {
-        "id": f"fanout.{key}",
-        "name": name,
-        "value": value,
-        "unit": unit,
-        "target": target,
-        "passed": passed,
-        "note": note,
-    }
+_row = partial(figure, "fanout")
 
 
 def _join(*parts: str) -> str:

@@ -42,6 +42,7 @@ BENCHMARKS: dict[str, str] = {
     "scale": "bench.scale",
     "pages": "bench.pages",
     "load": "bench.load",
+    "weight": "bench.weight",
 }
 
 ROW_KEYS = ("id", "name", "value", "unit", "target", "passed", "note")
@@ -86,28 +87,39 @@ def configure_environment(database_url: str) -> None:
     os.environ["DEBUG"] = "0"
 
 
+def admin_connection(database_url: str):
+    """A connection to the server's `postgres` database, where databases are created and
+    dropped (autocommit: CREATE DATABASE cannot run inside a transaction)."""
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(database_url)
+    return psycopg.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        autocommit=True,
+    )
+
+
+def database_exists(connection, name: str) -> bool:
+    found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+    return found.fetchone() is not None
+
+
 def ensure_database(database_url: str) -> None:
     """Create the benchmark database if it does not exist yet (PostgreSQL only)."""
     import dj_database_url
-    import psycopg
     from psycopg import sql
 
     config = dj_database_url.parse(database_url)
     if config["ENGINE"] != "django.db.backends.postgresql":
         return
     name = config["NAME"]
-    with psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,  # CREATE DATABASE cannot run inside a transaction
-    ) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
+    with admin_connection(database_url) as connection:
+        if not database_exists(connection, name):
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             print(f"Created database {name}.", flush=True)
 
@@ -149,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="reuse the loaded data when its size already matches instead of reloading",
+        help="reuse the loaded data when its size already matches instead of reloading "
+        "(weight: keep its database for the next run)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="small sizes, for a smoke run of the benchmark code"

@@ -236,7 +236,7 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 # --- Static files and uploads -------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Leaflet comes from the django-leaflet package (pinned in the lock file); only its files
 # are used, not the app, which needs GDAL.
 _leaflet_package = importlib.util.find_spec("leaflet")

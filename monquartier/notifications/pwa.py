@@ -6,6 +6,7 @@ whole site; its source stays an ordinary static file, js/sw.js.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.templatetags.static import static
+from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -32,6 +34,8 @@ from monquartier.notifications.push import b64url_decode, vapid_keys
 logger = logging.getLogger(__name__)
 
 SERVICE_WORKER = "js/sw.js"
+# Browsers ask for the worker script again after a day whatever its headers say.
+SERVICE_WORKER_MAX_AGE = 24 * 3600
 MAX_BODY_BYTES = 4096
 MAX_ENDPOINT_LENGTH = PushSubscription._meta.get_field("endpoint").max_length
 MAX_USER_AGENT_LENGTH = PushSubscription._meta.get_field("user_agent").max_length
@@ -109,11 +113,17 @@ def _static_source(name: str) -> bytes:
 @login_not_required
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(_static_source(SERVICE_WORKER), content_type="application/javascript")
+    """The worker script. Browsers look for a new one after every navigation; on 2G that
+    check must not cost a download per page. push-subscribe.js registers the worker with
+    updateViaCache "all", so the check is answered by the browser's cache for
+    SERVICE_WORKER_MAX_AGE; after that, the ETag turns it into a bodiless 304 unless the
+    worker changed. A new worker thus reaches every phone within a day."""
+    content = _static_source(SERVICE_WORKER)
+    response = HttpResponse(content, content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"
-    # Browsers check for a new worker on navigation; they must always ask us.
-    response["Cache-Control"] = "no-cache"
-    return response
+    response["Cache-Control"] = f"max-age={SERVICE_WORKER_MAX_AGE}"
+    response["ETag"] = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+    return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 @require_GET

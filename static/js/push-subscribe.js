@@ -42,11 +42,13 @@
     return;
   }
 
-  // --- the service worker, after the page itself has loaded (2G: the page comes first)
+  // --- the service worker, after the page itself has loaded (2G: the page comes first).
+  // updateViaCache "all": the browser's check for a new worker after each page may be
+  // answered by its cache, as /sw.js allows for a day (monquartier/notifications/pwa.py).
 
   var registered = new Promise(function (resolve, reject) {
     function go() {
-      navigator.serviceWorker.register(SW_URL, { scope: "/", updateViaCache: "none" }).then(resolve, reject);
+      navigator.serviceWorker.register(SW_URL, { scope: "/", updateViaCache: "all" }).then(resolve, reject);
     }
     if (document.readyState === "complete") { go(); } else { window.addEventListener("load", go); }
   });

@@ -97,9 +97,22 @@ def test_the_service_worker_is_served_from_the_root_with_its_headers(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/javascript")
     assert response["Service-Worker-Allowed"] == "/"
-    assert response["Cache-Control"] == "no-cache"
+    assert response["Cache-Control"] == "max-age=86400"
     with open(finders.find("js/sw.js"), "rb") as source:
         assert response.content == source.read()
+
+
+def test_the_service_worker_check_costs_no_download_when_it_did_not_change(client):
+    """After a day browsers ask again: the same worker answers 304 without a body."""
+    etag = client.get("/sw.js")["ETag"]
+
+    unchanged = client.get("/sw.js", HTTP_IF_NONE_MATCH=etag)
+    changed = client.get("/sw.js", HTTP_IF_NONE_MATCH='"an-older-worker"')
+
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged["Cache-Control"] == "max-age=86400"
+    assert changed.status_code == 200 and changed.content
 
 
 def test_in_production_the_service_worker_comes_from_the_collected_files(
