@@ -291,6 +291,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+# SMTP connections one sender task opens at once for a batch (notifications/transports.py).
+EMAIL_SMTP_CONNECTIONS = env_int("EMAIL_SMTP_CONNECTIONS", 4, minimum=1, maximum=32)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MonQuartier <ne-pas-repondre@monquartier.ci>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 

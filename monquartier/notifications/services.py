@@ -17,6 +17,8 @@ from monquartier.notifications.models import (
     PushSubscription,
 )
 
+_SEND_ORDER = (Channel.PUSH, Channel.EMAIL, Channel.SMS)
+
 
 def wake_senders(channels: Iterable[str], *, at: datetime | None = None, copies: int = 1) -> None:
     """Enqueue sender tasks per channel, now or at a given time (the alert SMS). With
@@ -26,7 +28,9 @@ def wake_senders(channels: Iterable[str], *, at: datetime | None = None, copies:
     if at is not None and not deliver.get_backend().supports_defer:
         return  # a backend that cannot wait (tests, immediate): the sweep sends them when due
     task = deliver.using(run_after=at) if at is not None else deliver
-    for channel in sorted(set(channels)):
+    # Workers take tasks in the order they were written: push first (a phone shows it in
+    # seconds), then e-mail, then SMS.
+    for channel in sorted(set(channels), key=_SEND_ORDER.index):
         for _copy in range(copies):
             task.enqueue(channel=channel)
 

@@ -19,6 +19,12 @@ class _Handler:
     def __init__(self, sink: "SMTPSink"):
         self.sink = sink
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.sink.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw)
@@ -29,6 +35,7 @@ class _Handler:
                     "subject": message.get("Subject", ""),
                     "message_id": message.get("Message-ID", ""),
                     "raw": raw,
+                    "peer": session.peer,
                 }
             )
         return "250 Message accepted"
@@ -38,6 +45,7 @@ class SMTPSink:
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.messages: list[dict] = []
+        self.refused: set[str] = set()  # addresses answered 550 at RCPT
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 

@@ -108,3 +108,27 @@ def test_one_text_is_built_once_for_all_its_recipients(smtp, monkeypatch):
     EmailTransport().send(emails)
     assert len(smtp.messages) == 5
     assert len(builds) == 1
+
+
+def test_a_batch_is_shared_between_several_connections_and_outcomes_keep_their_order(
+    smtp, settings
+):
+    settings.EMAIL_SMTP_CONNECTIONS = 4
+    smtp.refused.add("voisin17@exemple.ci")
+    emails = [alert_email(number) for number in range(1, 101)]
+    outcomes = EmailTransport().send(emails)
+    assert len({message["peer"] for message in smtp.messages}) == 4
+    assert sorted(message["message_id"] for message in smtp.messages) == sorted(
+        sent.message_id for sent in emails if sent.to != "voisin17@exemple.ci"
+    )
+    for sent, outcome in zip(emails, outcomes, strict=True):
+        if sent.to == "voisin17@exemple.ci":
+            assert not isinstance(outcome, Sent) and outcome.permanent
+        else:
+            assert outcome == Sent(sent.message_id)
+
+
+def test_a_small_batch_keeps_to_one_connection(smtp, settings):
+    settings.EMAIL_SMTP_CONNECTIONS = 4
+    EmailTransport().send([alert_email(number) for number in range(1, 6)])
+    assert len({message["peer"] for message in smtp.messages}) == 1

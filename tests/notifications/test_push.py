@@ -217,9 +217,9 @@ def test_requests_have_connect_and_read_timeouts(awa, browser):
     subscription = browser.subscribe(awa, FCM + "abc")
     answer = requests.Response()
     answer.status_code = 201
-    with mock.patch.object(requests.Session, "post", return_value=answer) as post:
+    with mock.patch.object(requests.adapters.HTTPAdapter, "send", return_value=answer) as send:
         send_push([PushMessage(subscription, alert_payload())])
-    assert post.call_args.kwargs["timeout"] == (5.0, 10.0)
+    assert send.call_args.kwargs["timeout"] == (5.0, 10.0)
 
 
 def test_one_bad_subscription_does_not_stop_the_batch_and_results_keep_their_order(
@@ -360,8 +360,10 @@ def test_a_proxy_from_the_environment_is_used_except_where_no_proxy_says(awa, br
     direct = browser.subscribe(awa, "https://updates.push.services.mozilla.com/wpush/v2/xyz")
     answer = requests.Response()
     answer.status_code = 201
-    with mock.patch.object(requests.Session, "post", return_value=answer) as post:
+    with mock.patch.object(requests.adapters.HTTPAdapter, "send", return_value=answer) as send:
         send_push([PushMessage(proxied, alert_payload()), PushMessage(direct, alert_payload())])
-    proxies = {call.args[0].split("/")[2]: call.kwargs["proxies"] for call in post.call_args_list}
+    proxies = {
+        call.args[0].url.split("/")[2]: call.kwargs["proxies"] for call in send.call_args_list
+    }
     assert proxies["fcm.googleapis.com"].get("https") == "http://proxy.exemple.ci:3128"
     assert "https" not in proxies["updates.push.services.mozilla.com"]
