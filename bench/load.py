@@ -29,7 +29,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from bench import fanout as fanout_bench
-from bench import scale
+from bench import pages, scale
 from bench.pages import (
     PhaseResult,
     Site,
@@ -270,7 +270,8 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
                 if result.other_statuses
                 else "",
                 f"server time p95 {ms(p95)}, client p95 {ms(c95)} (50 clients on "
-                f"{site.server.workers}×2 gunicorn threads: the client's queue)",
+                f"{site.server.workers} gunicorn workers × {pages.THREADS} thread(s): the "
+                f"client's queue)",
                 f"per page: {_by_page(result)}",
             ),
         ),

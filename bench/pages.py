@@ -2,7 +2,7 @@
 data (TARGETS.md, "member pages" and "scale").
 
 1. The scale data of bench/scale.py (loaded if the database does not hold it yet).
-2. gunicorn as docs/deployment.md runs it (`--workers 2×cores --threads 2 --max-requests
+2. gunicorn as docs/deployment.md runs it (`--workers 2×cores --threads 1 --max-requests
    2000 --max-requests-jitter 200 --timeout 30`, access log on), with DJANGO_ENV=production:
    DEBUG off, WhiteNoise serving the collected, hashed static files, the Redis cache,
    Argon2, secure cookies behind a proxy that says X-Forwarded-Proto: https. The settings
@@ -62,7 +62,8 @@ QUICK_PAGE_SECONDS = 3.0
 WARMUP_SECONDS = 1.5
 MEMBERS_SAMPLED = 200
 QUICK_MEMBERS_SAMPLED = 40
-THREADS = 2  # docs/deployment.md
+# docs/deployment.md: sync workers; BENCH_THREADS=2 compares with gthread workers.
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 MAX_REQUESTS, MAX_REQUESTS_JITTER = 2_000, 200
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11")
 

@@ -124,3 +124,11 @@ def test_the_health_check_answers_without_logging_in(client, db):
     response = client.get(reverse("health"))
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_with_redis_sessions_are_read_from_the_cache_and_kept_in_the_database():
+    show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    production = manage("shell", "-v", "0", "-c", show, **PRODUCTION_ENV)
+    assert production.stdout.strip() == "django.contrib.sessions.backends.cached_db"
+    development = manage("shell", "-v", "0", "-c", show, CACHE_URL="locmem://")
+    assert development.stdout.strip() == "django.contrib.sessions.backends.db"
