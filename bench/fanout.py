@@ -72,6 +72,7 @@ from monquartier.communities.models import (
     Movement,
     Twinning,
     TwinningStatus,
+    directory_name_for,
 )
 from monquartier.notifications import fanout
 from monquartier.notifications.models import Channel, Delivery, DeliveryStatus, PushSubscription
@@ -579,6 +580,7 @@ def load(peak_alerts: int, push_url: str) -> Loaded:
                     is_referent=user is place.users[0],
                     requested_at=now,
                     joined_at=now,
+                    directory_name=directory_name_for(user),
                 )
                 for user, place in zip(users, owners, strict=True)
             ],

@@ -468,6 +468,16 @@ def _points_inside(
     return np.concatenate(xs)[:count], np.concatenate(ys)[:count]
 
 
+def _names_of(user_id: int) -> tuple[str, str]:
+    """A loaded member's (first name, last name)."""
+    return FIRST_NAMES[user_id % len(FIRST_NAMES)], LAST_NAMES[(user_id // 7) % len(LAST_NAMES)]
+
+
+def _directory_name_of(user_id: int) -> str:
+    first, last = _names_of(user_id)
+    return f"{last} {first}"
+
+
 def _mobile(user_id: int) -> str:
     # Orange (07), MTN (05), Moov (01): ten digits since 2021.
     return f"+225{('07', '05', '01')[user_id % 3]}{user_id:08d}"
@@ -607,7 +617,6 @@ class Generator:
 
     def user_rows(self, password: str) -> Iterator[tuple]:
         now = self.now
-        first_names, last_names = FIRST_NAMES, LAST_NAMES
         joined_at: dict[int, float] = {}
         for place in self.places:
             for user_id, joined in zip(place.members.tolist(), place.joined.tolist(), strict=True):
@@ -624,8 +633,7 @@ class Generator:
                 None,
                 False,
                 f"m{user_id}@{EMAIL_DOMAIN}" if self.has_email[user_id] else None,
-                first_names[user_id % len(first_names)],
-                last_names[(user_id // 7) % len(last_names)],
+                *_names_of(user_id),
                 PSEUDONYMS[user_id % len(PSEUDONYMS)] if rng < 0.2 else "",
                 _mobile(user_id),
                 bool(self.mobile_verified[user_id]),
@@ -745,6 +753,7 @@ class Generator:
 
     def membership_rows(self) -> Iterator[tuple]:
         at = self.clock.at
+        directory_name = _directory_name_of
         number = 0
         for place in self.places:
             community_id = place.community.pk
@@ -766,6 +775,7 @@ class Generator:
                     None,
                     None,
                     None,
+                    directory_name(user_id),
                 )
         for user_id, index, requested in self.pending:
             number += 1
@@ -782,6 +792,7 @@ class Generator:
                 None,
                 None,
                 None,
+                directory_name(user_id),
             )
         for user_id, (old, joined, left) in self.moved.items():
             number += 1
@@ -798,6 +809,7 @@ class Generator:
                 at(left),
                 None,
                 None,
+                directory_name(user_id),
             )
 
     MEMBERSHIP_COLUMNS = (
@@ -813,6 +825,7 @@ class Generator:
         "ended_at",
         "escalated_at",
         "registered_by_id",
+        "directory_name",
     )
 
     def movement_rows(self) -> Iterator[tuple]:

@@ -6,3 +6,6 @@ class CommunitiesConfig(AppConfig):
     name = "monquartier.communities"
     label = "communities"
     verbose_name = _("Communautés")
+
+    def ready(self):
+        from monquartier.communities import signals  # noqa: F401

@@ -190,6 +190,11 @@ class Membership(models.Model):
         verbose_name=_("inscrit par"),
         help_text=_("Le référent qui a inscrit ce voisin sans internet."),
     )
+    # The member's "last name first name", copied here so that the directory's page of 30
+    # comes straight from an index on (community, name) instead of sorting every member of
+    # the community by a column of another table. Kept in step by directory_name_for() on
+    # creation and by communities.signals when the user's name changes.
+    directory_name = models.CharField(max_length=121, blank=True, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -210,10 +215,25 @@ class Membership(models.Model):
         indexes = [
             models.Index(fields=["community", "status"], name="membership_community_status"),
             models.Index(fields=["status", "requested_at"], name="membership_status_requested"),
+            models.Index(
+                fields=["community", "directory_name", "id"],
+                condition=Q(status=MembershipStatus.ACTIVE),
+                name="membership_directory",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.community} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.directory_name:
+            self.directory_name = directory_name_for(self.user)
+        super().save(*args, **kwargs)
+
+
+def directory_name_for(user) -> str:
+    """The directory's sort key of a member: last name, then first name."""
+    return f"{user.last_name} {user.first_name}".strip()
 
 
 class MovementKind(models.TextChoices):

@@ -243,7 +243,7 @@ def directory(request, community_id: int):
         Membership.objects.active()
         .filter(community=community)
         .select_related("user", "user__profile", "user__home", "user__home__commune")
-        .order_by("user__last_name", "user__first_name", "pk")
+        .order_by("directory_name", "pk")
     )
     page = Paginator(memberships, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     viewer_relation = privacy.Relation.STAFF if membership is None else privacy.Relation.COMMUNITY

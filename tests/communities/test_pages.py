@@ -1,6 +1,8 @@
 import gzip
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from monquartier.communities.models import Movement
@@ -23,6 +25,30 @@ def test_the_directory_costs_the_same_queries_whatever_its_length(
         response = client.get(url)
     assert len(response.context["cards"]) == 30
     assert small
+
+
+def test_the_directory_is_in_name_order_and_follows_renamed_members(client, riviera, awa):
+    zadi = factories.add_member(riviera, first_name="Aimé", last_name="Zadi")
+    factories.add_member(riviera, first_name="Bintou", last_name="Bamba")
+    factories.add_member(riviera, first_name="Ali", last_name="Bamba")
+    client.force_login(awa)
+    url = reverse("communities:directory", args=[riviera.pk])
+
+    def order():
+        return [card.name for card, _link in client.get(url).context["cards"]]
+
+    names = order()
+    assert names.index("Ali Bamba") < names.index("Bintou Bamba") < names.index("Aimé Zadi")
+    assert names[-1] == "Aimé Zadi"
+
+    zadi.last_name = "Adou"
+    zadi.save()
+    assert order()[0] == "Aimé Adou"
+    # A save that leaves the names alone (the log-in's last_login) does not touch it.
+    zadi.last_login = zadi.date_joined
+    with CaptureQueriesContext(connection) as queries:
+        zadi.save(update_fields=["last_login"])
+    assert len(queries) == 1
 
 
 def test_the_directory_never_shows_emails_and_marks_referents(client, riviera, awa, yao):
