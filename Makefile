@@ -64,8 +64,8 @@ test: install browser lint check security
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests
 
-# Benchmarks run on PostgreSQL (BENCH_DATABASE_URL, default: the local server).
-bench: install
+# Benchmarks run on PostgreSQL (BENCH_DATABASE_URL, default: the local server); the page-weight one drives Chromium.
+bench: install browser
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 lock: $(VENV)/.installed
