@@ -8,8 +8,8 @@ data (TARGETS.md, "member pages" and "scale").
    Argon2, secure cookies behind a proxy that says X-Forwarded-Proto: https. The settings
    are the project's plus bench/pages_site.py: a Server-Timing middleware (Django's time,
    SQL time and query count) and a bare `HttpResponse("ok")` view.
-3. Sampled members logged in by sessions written straight into the session store (the
-   database, as in production), the way django.contrib.auth.login fills them; one member
+3. Sampled members logged in by sessions written straight into the session table (which
+   production's cached_db engine reads through Redis), as django.contrib.auth.login fills them; one member
    also logs in through the real form, to prove the known password and Argon2 work.
 4. For each page in turn, then the bare view before and after them: `connections`
    concurrent clients (bench/http_client.py, a process of its own) for `seconds`, each
@@ -911,7 +911,7 @@ def info_rows(site: Site, connections: int, seconds: float) -> list[dict[str, An
                 )
                 + f" —, "
                 f"cache {site.production.cache_url}, Argon2, secure cookies; the client sends "
-                f"X-Forwarded-Proto: https as nginx does), database sessions; settings "
+                f"X-Forwarded-Proto: https as nginx does), sessions read through Redis (cached_db); settings "
                 f"bench/pages_settings.py = the project's + a Server-Timing middleware and the "
                 f"bare view"
             ),
