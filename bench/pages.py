@@ -10,7 +10,8 @@ data (TARGETS.md, "member pages" and "scale").
    SQL time and query count) and a bare `HttpResponse("ok")` view.
 3. Sampled members logged in by sessions written straight into the session table (which
    production's cached_db engine reads through Redis), as django.contrib.auth.login fills
-   them; one member also logs in through the real form, to prove the known password and Argon2 work.
+   them; one member also logs in through the real form, to prove the known password and
+   Argon2 work.
 4. For each page in turn, then the bare view before and after them: `connections`
    concurrent clients (bench/http_client.py, a process of its own) for `seconds`, each
    request for a random sampled member. Figures: requests/s per core (the CPU that
