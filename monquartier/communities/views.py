@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from shapely.geometry import Point
@@ -30,6 +29,7 @@ from monquartier.communities.models import (
     Twinning,
     TwinningStatus,
 )
+from monquartier.core.paths import path_prefix
 
 DIRECTORY_PAGE_SIZE = 30
 HISTORY_PAGE_SIZE = 30
@@ -248,7 +248,7 @@ def directory(request, community_id: int):
     page = Paginator(memberships, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     viewer_relation = privacy.Relation.STAFF if membership is None else privacy.Relation.COMMUNITY
     # One reverse() for the page's 30 links to member cards, not one per card.
-    card_url = reverse("communities:member", args=[community.pk, 0]).removesuffix("0/")
+    card_url = path_prefix("communities:member", community.pk)
     cards = [
         (
             privacy.member_card(
@@ -360,7 +360,7 @@ def referents(request, community_id: int):
         Membership.objects.active()
         .filter(community=community)
         .select_related("user")
-        .order_by("-is_referent", "user__last_name", "user__first_name")
+        .order_by("-is_referent", "directory_name", "pk")
     )
     return render(
         request, "communities/referents.html", _page_context(community, membership, members=members)

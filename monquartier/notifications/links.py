@@ -6,19 +6,19 @@ includes a hash of the member's password and e-mail, so changing either (or clos
 account) voids every link already sent. Staff accounts never log in by link.
 """
 
-from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import redirect
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+
+from monquartier.core.paths import path_prefix
 
 LINK_MAX_AGE = 7 * 24 * 3600
 _SALT = "monquartier.notifications.links"
@@ -32,16 +32,8 @@ def signed_path(user, path: str) -> str:
     token = signing.dumps(
         {"u": user.pk, "p": path, "s": _user_state(user)}, salt=_SALT, compress=True
     )
-    return _link_prefix(get_script_prefix()) + token + "/"
-
-
-@lru_cache(maxsize=4)
-def _link_prefix(script_prefix: str) -> str:
-    """The links' URL up to the token: reverse() once, not once per e-mail of an alert."""
-    path = reverse("notification_link", args=["-"])
-    if not path.endswith("/-/"):
-        raise ImproperlyConfigured(f"Unexpected URL pattern: {path}")
-    return path[:-2]
+    # reverse() once, not once per e-mail of an alert.
+    return path_prefix("notification_link") + token + "/"
 
 
 def absolute_link(user, path: str) -> str:

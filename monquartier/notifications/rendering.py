@@ -7,15 +7,13 @@ and the transport builds the message once too (transports._Skeleton).
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from monquartier.core.paths import path_prefix
 from monquartier.notifications import events
 from monquartier.notifications.links import absolute_link
 from monquartier.notifications.sms.gsm7 import fit_sms
@@ -58,16 +56,7 @@ def personalise(rendered: Rendered, link: str, *, to: str, delivery_id: int) -> 
 
 
 def alert_path(alert_id: int) -> str:
-    return f"{_alert_path_prefix(get_script_prefix())}{int(alert_id)}/"
-
-
-@lru_cache(maxsize=4)
-def _alert_path_prefix(script_prefix: str) -> str:
-    """reverse() once, not once per e-mail of an alert."""
-    path = reverse("alerts:detail", args=[0])
-    if not path.endswith("/0/"):
-        raise ImproperlyConfigured(f"Unexpected URL pattern: {path}")
-    return path[: -len("0/")]
+    return f"{path_prefix('alerts:detail')}{int(alert_id)}/"
 
 
 # --- alerts -------------------------------------------------------------------------------
