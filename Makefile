@@ -62,7 +62,7 @@ test: install browser lint check security
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 makemessages: $(VENV)/.installed
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests
+	$(PY) manage.py makemessages --all --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests
 
 # Benchmarks run on PostgreSQL (BENCH_DATABASE_URL, default: the local server); the page-weight one drives Chromium.
 bench: install browser
