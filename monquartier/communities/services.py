@@ -255,6 +255,16 @@ def accept_join_request(actor: User, membership: Membership) -> Membership:
             _("Dans cette communauté, l'équipe MonQuartier valide les adhésions.")
         )
     _require_referent_or_staff(actor, community)
+    # The pin may have moved since the request (or the boundary since the request).
+    home = Home.objects.filter(user=membership.user).first()
+    if home is None or not geometry.covers(community.area, home.longitude, home.latitude):
+        raise ValidationError(
+            _(
+                "Le domicile de cette personne n'est plus dans le périmètre de la communauté : "
+                "refusez la demande en indiquant ce motif."
+            ),
+            code="home_outside",
+        )
     membership.status = MembershipStatus.ACTIVE
     membership.joined_at = timezone.now()
     membership.decided_by = actor
@@ -872,14 +882,27 @@ def register_neighbour(
 
 
 def check_home_move(user: User, latitude: float, longitude: float) -> None:
-    """A member moves their pin only inside their community's area."""
-    membership = Membership.objects.active().select_related("community").filter(user=user).first()
-    if membership and not geometry.covers(membership.community.area, longitude, latitude):
-        raise ValidationError(
-            _(
-                "Votre domicile doit rester dans le périmètre de « %(name)s ». Si vous avez déménagé, "
-                "quittez la communauté puis rejoignez celle de votre nouveau quartier."
-            )
-            % {"name": membership.community.name},
-            code="home_outside",
+    """A member moves their pin only inside their community's area, and so does an
+    applicant inside the area of the community they asked to join. The caller's
+    transaction holds the membership's lock, so a référent accepting at this moment sees
+    either the old pin or the new one (accept_join_request checks the pin again)."""
+    membership = (
+        Membership.objects.open()
+        .select_for_update()
+        .select_related("community")
+        .filter(user=user)
+        .first()
+    )
+    if membership is None or geometry.covers(membership.community.area, longitude, latitude):
+        return
+    if membership.status == MembershipStatus.PENDING:
+        message = _(
+            "Votre domicile doit rester dans le périmètre de « %(name)s », où vous avez demandé à "
+            "entrer. Si vous avez déménagé, annulez votre demande puis placez votre domicile."
         )
+    else:
+        message = _(
+            "Votre domicile doit rester dans le périmètre de « %(name)s ». Si vous avez déménagé, "
+            "quittez la communauté puis rejoignez celle de votre nouveau quartier."
+        )
+    raise ValidationError(message % {"name": membership.community.name}, code="home_outside")

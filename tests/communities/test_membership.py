@@ -226,6 +226,31 @@ def test_a_member_moves_the_pin_only_inside_the_area(riviera, yao):
     assert Home.objects.get(user=yao).latitude == 5.3600
 
 
+def test_an_applicant_cannot_move_the_pin_out_of_the_requested_area(riviera, salif):
+    with pytest.raises(ValidationError) as caught:
+        account_services.set_home(
+            salif,
+            commune=factories.commune("cocody"),
+            quartier="Angré",
+            address_details="",
+            landmark="",
+            latitude=5.3975,
+            longitude=-3.9880,
+        )
+    assert caught.value.code == "home_outside"
+    assert "annulez votre demande" in caught.value.messages[0]
+    assert Home.objects.get(user=salif).latitude == riviera.centre_latitude
+
+
+def test_an_applicant_whose_pin_left_the_area_is_not_accepted(riviera, awa, salif):
+    # However the pin got out (an old move, a boundary change), acceptance checks it again.
+    Home.objects.filter(user=salif).update(latitude=5.3975, longitude=-3.9880)
+    with pytest.raises(ValidationError) as caught:
+        services.accept_join_request(awa, Membership.objects.get(user=salif))
+    assert caught.value.code == "home_outside"
+    assert Membership.objects.get(user=salif).status == MembershipStatus.PENDING
+
+
 def test_proxy_registration_makes_a_phone_only_member_told_by_sms(riviera, awa, sms_outbox):
     neighbour = services.register_neighbour(
         awa,
