@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -361,9 +363,50 @@ def test_boundary_change_keeps_the_size_and_overlap_rules(riviera, riviera3, awa
 
 
 def test_renaming_is_logged(riviera, awa):
-    services.rename_community(awa, riviera, "  Riviera 2 –  Allée des Manguiers ")
+    services.change_boundary(awa, riviera, riviera.area, name="  Riviera 2 –  Allée des Manguiers ")
     riviera.refresh_from_db()
     assert riviera.name == "Riviera 2 – Allée des Manguiers"
     assert Movement.objects.filter(kind=MovementKind.RENAMED).get().detail.startswith("Riviera 2 →")
-    with pytest.raises(ValidationError):
-        services.rename_community(awa, riviera, "R")
+    # The area did not change: no boundary change in the history.
+    assert MovementKind.BOUNDARY_CHANGED not in kinds(riviera)
+
+
+def test_a_refused_name_saves_no_area(riviera, awa):
+    """The area and the name are checked before anything is saved (once, the new area
+    was saved and the name then refused, behind an error message)."""
+    before = riviera.area
+    with pytest.raises(ValidationError) as caught:
+        services.change_boundary(
+            awa, riviera, factories.square(5.3590, -3.9610, side_m=500), name="R"
+        )
+    assert set(caught.value.error_dict) == {"name"}
+    riviera.refresh_from_db()
+    assert (riviera.area, riviera.name) == (before, "Riviera 2")
+    assert MovementKind.BOUNDARY_CHANGED not in kinds(riviera)
+
+
+def test_the_boundary_page_saves_area_and_name_together_or_not_at_all(client, riviera, awa):
+    client.force_login(awa)
+    url = reverse("communities:boundary", args=[riviera.pk])
+    smaller = json.dumps(factories.square(5.3590, -3.9610, side_m=500))
+    response = client.post(url, {"name": "  ", "area": smaller})
+    assert response.status_code == 200 and response.context["form"].errors["name"]
+    response = client.post(url, {"name": "ab", "area": smaller})  # too short for the service
+    assert response.status_code == 200 and response.context["form"].errors["name"]
+    riviera.refresh_from_db()
+    assert riviera.area_m2 > 300_000 and riviera.name == "Riviera 2"
+    response = client.post(url, {"name": "Riviera 2 Nord", "area": smaller})
+    assert response.status_code == 302
+    riviera.refresh_from_db()
+    assert riviera.area_m2 < 300_000 and riviera.name == "Riviera 2 Nord"
+
+
+def test_the_boundary_page_names_the_members_left_outside(client, riviera, awa, yao):
+    client.force_login(awa)
+    url = reverse("communities:boundary", args=[riviera.pk])
+    smaller = json.dumps(factories.square(5.3588, -3.9612, side_m=60))  # Awa's home only
+    response = client.post(url, {"name": "Riviera 2", "area": smaller})
+    assert "Yao Kouassi" in str(response.context["form"].errors["leave_outside"])
+    assert 'name="leave_outside"' in response.content.decode()
+    response = client.post(url, {"name": "Riviera 2", "area": smaller, "leave_outside": "on"})
+    assert response.status_code == 302
