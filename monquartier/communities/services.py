@@ -914,7 +914,7 @@ def check_home_move(user: User, latitude: float, longitude: float) -> None:
     if membership.status == MembershipStatus.PENDING:
         message = _(
             "Votre domicile doit rester dans le périmètre de « %(name)s », où vous avez demandé à "
-            "entrer. Si vous avez déménagé, annulez votre demande puis placez votre domicile."
+            "entrer. Si vous avez déménagé, annulez d'abord votre demande."
         )
     else:
         message = _(
