@@ -240,7 +240,7 @@ def test_an_applicant_cannot_move_the_pin_out_of_the_requested_area(riviera, sal
             longitude=-3.9880,
         )
     assert caught.value.code == "home_outside"
-    assert "annulez votre demande" in caught.value.messages[0]
+    assert "annulez d'abord votre demande" in caught.value.messages[0]
     assert Home.objects.get(user=salif).latitude == riviera.centre_latitude
 
 
