@@ -110,9 +110,10 @@ PEAK_TIMEOUT_S = 1_200.0
 NAME_PREFIX = "Bench fan-out"
 EMAIL_DOMAIN = "fanout.bench.invalid"
 TOWN_HALL_COMMUNE = "cocody"
-# Squares of 600 m on a lattice at sea, far south of the coast (4.35° N): the geometry
-# benchmark only places areas on land.
-ORIGIN = (-7.0, 1.0)  # longitude, latitude
+# Squares of 600 m on a lattice at sea, south of the coast (4.55° N at 7° W) yet inside
+# the service area (settings.SERVICE_AREA_BOUNDS): the geometry benchmark only places
+# areas on land.
+ORIGIN = (-7.0, 4.0)  # longitude, latitude
 LATTICE = (0.0103, 0.0102)
 LATTICE_COLUMNS = 60
 SQUARE_SIDE_M = 600.0

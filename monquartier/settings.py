@@ -14,7 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from monquartier.core.env import env_bool, env_choice, env_int, env_list, env_str
+from monquartier.core.env import env_bool, env_bounds, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -284,6 +284,9 @@ MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}
 MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "© OpenStreetMap")
 _tiles = urlsplit(MAP_TILES_URL.replace("{s}.", ""))
 MAP_TILES_ORIGIN = f"{_tiles.scheme}://{'*.' if '{s}' in MAP_TILES_URL else ''}{_tiles.netloc}"
+# Where community areas may be drawn (west, south, east, north): Côte d'Ivoire and about
+# half a degree around it. Points outside are refused before any other work.
+SERVICE_AREA_BOUNDS = env_bounds("SERVICE_AREA_BOUNDS", (-9.1, 3.85, -2.0, 11.25))
 
 # --- E-mail, SMS and background work ------------------------------------------------------
 

@@ -202,3 +202,62 @@ def make_post(
     from monquartier.gazette import services
 
     return services.create_post(author, title=title, text=text, category=category, files=files)
+
+
+def raw_pdf(
+    objects: dict[int, bytes], *, in_object_stream: dict[int, bytes] | None = None
+) -> bytes:
+    """A hand-built PDF 1.5: `objects` written as they are (object 1 is the catalogue),
+    `in_object_stream` inside one compressed object stream, and a cross-reference stream
+    that lists them all, as a hostile author would write it."""
+    import zlib
+
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    rows: dict[int, tuple[int, int, int]] = {0: (0, 0, 65535)}
+    for number, body in objects.items():
+        rows[number] = (1, len(out), 0)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    numbers = list(objects) + list(in_object_stream or {})
+    if in_object_stream:
+        stream_number = max(numbers) + 1
+        header, bodies = [], b""
+        for index, (number, body) in enumerate(in_object_stream.items()):
+            header.append(b"%d %d" % (number, len(bodies)))
+            bodies += body + b"\n"
+            rows[number] = (2, stream_number, index)
+        first = b" ".join(header) + b"\n"
+        packed = zlib.compress(first + bodies)
+        rows[stream_number] = (1, len(out), 0)
+        out += (
+            b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (
+                stream_number,
+                len(in_object_stream),
+                len(first),
+                len(packed),
+            )
+        )
+        out += packed + b"\nendstream\nendobj\n"
+        numbers.append(stream_number)
+    xref_number = max(numbers) + 1
+    rows[xref_number] = (1, len(out), 0)
+    table = b"".join(
+        bytes([kind]) + first.to_bytes(4, "big") + second.to_bytes(2, "big")
+        for kind, first, second in (
+            rows.get(number, (0, 0, 0)) for number in range(xref_number + 1)
+        )
+    )
+    start = len(out)
+    out += b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % (
+        xref_number,
+        xref_number + 1,
+        len(table),
+    )
+    out += table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % start
+    return bytes(out)
+
+
+# The three objects of a one-page PDF; a hostile one adds to the catalogue or the page.
+PDF_CATALOGUE = b"<< /Type /Catalog /Pages 2 0 R %s >>"
+PDF_PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+PDF_PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] %s >>"

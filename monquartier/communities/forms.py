@@ -14,8 +14,6 @@ class AreaField(forms.CharField):
 
     widget = forms.HiddenInput
 
-    max_text = 40_000
-
     def __init__(self, **kwargs):
         kwargs.setdefault(
             "error_messages",
@@ -27,11 +25,6 @@ class AreaField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
-        if len(value) > self.max_text:
-            raise ValidationError(
-                _("Le périmètre envoyé est trop long. Redessinez-le avec moins de points."),
-                code="too_long",
-            )
         return geometry.parse_area(value)
 
     def prepare_value(self, value):

@@ -1,13 +1,20 @@
 """Community areas: reading them from GeoJSON, checking them, measuring them, finding them.
 
-Areas are GeoJSON Polygons in WGS84 (longitude, latitude). Lengths and surfaces are
-measured after projecting to the local UTM zone (Côte d'Ivoire lies in zones 29N and
-30N), where a metre is a metre to within 0.1 %. No GDAL: shapely and pyproj only, so the
-same code runs on SQLite and PostgreSQL.
+Areas are GeoJSON Polygons in WGS84 (longitude, latitude). Surfaces (an area, the part
+two areas share) are geodesic, on the WGS84 ellipsoid: right anywhere on Earth, without a
+projection that could blow up far from its centre. Distances between areas are measured
+in the local UTM zone, which is right because every area lies in the service area
+(settings.SERVICE_AREA_BOUNDS: Côte d'Ivoire, zones 29N and 30N). No GDAL: shapely and
+pyproj only, so the same code runs on SQLite and PostgreSQL.
+
+Every input is bounded before any costly step (text length, vertex count, coordinates
+inside the service area, bounding box at most RURAL_MAX_SPAN_M wide), so checking any
+area takes milliseconds and files it under at most a few hundred grid cells.
 
 Finding candidates uses a grid of 0.01° cells (CommunityCell rows): a community is filed
 under every cell its bounding box touches, so the communities that could contain a point
-are those of the point's cell, and those an area could overlap are those of its cells.
+are those of the point's cell, and those an area could overlap are those of its cells
+(a range of cells: queries never spell out one condition per cell).
 """
 
 import json
@@ -18,13 +25,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 from shapely.geometry import Point, Polygon
 
 MAX_AREA_M2 = 1_000_000
 MAX_VERTICES = 250
+# GeoJSON text longer than this is refused before it is parsed: 250 points with 7 decimals
+# take about 12,000 characters.
+MAX_AREA_TEXT = 40_000
+# A community's bounding box, in metres, north-south and east-west: a neighbourhood fits
+# well within it; a rural exemption lifts it to the larger one, which bounds every area.
+MAX_SPAN_M = 5_000
+RURAL_MAX_SPAN_M = 20_000
+METRES_PER_DEGREE_LATITUDE = 110_574
+METRES_PER_DEGREE_LONGITUDE_AT_EQUATOR = 111_320
 OVERLAP_TOLERANCE_M2 = 10.0
 TWINNING_MAX_DISTANCE_M = 3_000
 CELL_DEGREES = 0.01
@@ -50,10 +67,16 @@ def _fail(message: str, code: str) -> AreaError:
 def parse_area(raw) -> Polygon:
     """A GeoJSON Polygon (or a Feature holding one), as text or already decoded, to a
     valid shapely Polygon. Raises AreaError with a message for the person drawing.
-    A Polygon passes through the same checks (forms hand services what they parsed)."""
+    A Polygon passes through the same checks (forms hand services what they parsed).
+    Every bound is checked before the step it protects, so no input makes this slow."""
     if isinstance(raw, Polygon):
         raw = to_geojson(raw)
     if isinstance(raw, str | bytes):
+        if len(raw) > MAX_AREA_TEXT:
+            raise _fail(
+                _("Le périmètre envoyé est trop long. Redessinez-le avec moins de points."),
+                "too_long",
+            )
         try:
             raw = json.loads(raw)
         except (ValueError, RecursionError):
@@ -76,28 +99,18 @@ def parse_area(raw) -> Polygon:
             % {"count": len(ring), "max": MAX_VERTICES},
             "too_many_points",
         )
-    points = []
-    for position in ring:
-        if (
-            not isinstance(position, list | tuple)
-            or len(position) < 2
-            or not all(
-                isinstance(value, int | float) and not isinstance(value, bool)
-                for value in position[:2]
-            )
-        ):
-            raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
-        longitude, latitude = float(position[0]), float(position[1])
-        if not (math.isfinite(longitude) and math.isfinite(latitude)):
-            raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
-        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
-            raise _fail(_("Un point du périmètre est hors de la carte."), "out_of_range")
-        points.append((round(longitude, COORDINATE_DECIMALS), round(latitude, COORDINATE_DECIMALS)))
+    points = [_read_position(position) for position in ring]
     if len(points) > 1 and points[0] == points[-1]:
         points = points[:-1]
     distinct = list(dict.fromkeys(points))
     if len(distinct) < 3:
         raise _fail(_("Un périmètre a au moins 3 points."), "too_few_points")
+    longitudes = [longitude for longitude, _latitude in distinct]
+    latitudes = [latitude for _longitude, latitude in distinct]
+    check_span(
+        Bounds(min(longitudes), min(latitudes), max(longitudes), max(latitudes)),
+        RURAL_MAX_SPAN_M,
+    )
     polygon = Polygon(points)
     if polygon.convex_hull.area == 0:
         raise _fail(
@@ -111,6 +124,68 @@ def parse_area(raw) -> Polygon:
             "self_intersection",
         )
     return shapely.geometry.polygon.orient(polygon, sign=1.0)
+
+
+def _read_position(position) -> tuple[float, float]:
+    """A GeoJSON position to (longitude, latitude), rounded: finite, on the map and inside
+    the service area, or AreaError."""
+    if (
+        not isinstance(position, list | tuple)
+        or len(position) < 2
+        or not all(
+            isinstance(value, int | float) and not isinstance(value, bool) for value in position[:2]
+        )
+    ):
+        raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
+    try:
+        longitude, latitude = float(position[0]), float(position[1])
+    except OverflowError:  # an integer of 400 digits
+        raise _fail(_("Un point du périmètre est hors de la carte."), "out_of_range") from None
+    if not (math.isfinite(longitude) and math.isfinite(latitude)):
+        raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
+    if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+        raise _fail(_("Un point du périmètre est hors de la carte."), "out_of_range")
+    west, south, east, north = settings.SERVICE_AREA_BOUNDS
+    if not (west <= longitude <= east and south <= latitude <= north):
+        raise _fail(
+            _(
+                "Un point du périmètre est hors de la Côte d'Ivoire. "
+                "MonQuartier ne couvre que ce pays."
+            ),
+            "outside_service_area",
+        )
+    return round(longitude, COORDINATE_DECIMALS), round(latitude, COORDINATE_DECIMALS)
+
+
+def span_m(bounds: "Bounds") -> float:
+    """The larger side of the bounding box, in metres (east-west measured at the latitude
+    nearest the equator, where a degree is widest)."""
+    nearest_equator = min(abs(bounds.min_latitude), abs(bounds.max_latitude))
+    if bounds.min_latitude < 0 < bounds.max_latitude:
+        nearest_equator = 0.0
+    height = (bounds.max_latitude - bounds.min_latitude) * METRES_PER_DEGREE_LATITUDE
+    width = (
+        (bounds.max_longitude - bounds.min_longitude)
+        * METRES_PER_DEGREE_LONGITUDE_AT_EQUATOR
+        * math.cos(math.radians(nearest_equator))
+    )
+    return max(height, width)
+
+
+def check_span(bounds: "Bounds", max_span_m: float) -> None:
+    span = span_m(bounds)
+    if span > max_span_m:
+        raise _fail(
+            _(
+                "Ce périmètre s'étend sur %(span)s km : une communauté tient dans un carré de "
+                "%(max)s km de côté. Resserrez-le autour de votre quartier."
+            )
+            % {
+                "span": f"{span / 1000:.1f}".replace(".", ","),
+                "max": f"{max_span_m / 1000:.0f}",
+            },
+            "too_wide",
+        )
 
 
 def to_geojson(polygon: Polygon) -> dict:
@@ -157,14 +232,33 @@ def to_metres(geometry, *, like=None):
     return shapely.transform(geometry, project)
 
 
+_GEOD = Geod(ellps="WGS84")
+
+
+def geodesic_area_m2(geometry) -> float:
+    """The surface of the geometry's polygons on the WGS84 ellipsoid, in m² (lines and
+    points, which an intersection may hold, have none)."""
+    total = 0.0
+    for part in shapely.get_parts(geometry):
+        if isinstance(part, Polygon) and not part.is_empty:
+            oriented = shapely.geometry.polygon.orient(part, sign=1.0)
+            total += _GEOD.geometry_area_perimeter(oriented)[0]
+    return abs(total)
+
+
 def area_m2(polygon: Polygon) -> float:
-    return float(to_metres(polygon).area)
+    return geodesic_area_m2(polygon)
 
 
 def check_size(polygon: Polygon, *, rural_exemption: bool = False) -> float:
-    """The area in m², or AreaError past 1 km² (unless staff granted an exemption)."""
+    """The area in m², or AreaError past 1 km² or past MAX_SPAN_M (unless staff granted
+    an exemption), or when it cannot be measured."""
     area = area_m2(polygon)
-    if area > MAX_AREA_M2 and not rural_exemption:
+    if not math.isfinite(area) or area <= 0:
+        raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
+    if rural_exemption:
+        return area
+    if area > MAX_AREA_M2:
         raise _fail(
             _(
                 "Ce périmètre couvre %(area)s km² : une communauté couvre 1 km² au plus. "
@@ -173,6 +267,7 @@ def check_size(polygon: Polygon, *, rural_exemption: bool = False) -> float:
             % {"area": f"{area / 1_000_000:.2f}".replace(".", ",")},
             "too_large",
         )
+    check_span(bounds_of(polygon), MAX_SPAN_M)
     return area
 
 
@@ -185,13 +280,15 @@ def cell_of(longitude: float, latitude: float) -> tuple[int, int]:
     return math.floor(longitude / CELL_DEGREES), math.floor(latitude / CELL_DEGREES)
 
 
-def cells_for(bounds: Bounds, margin_degrees: float = 0.0) -> list[tuple[int, int]]:
-    min_x, min_y = cell_of(
-        bounds.min_longitude - margin_degrees, bounds.min_latitude - margin_degrees
-    )
-    max_x, max_y = cell_of(
-        bounds.max_longitude + margin_degrees, bounds.max_latitude + margin_degrees
-    )
+def cell_range(bounds: Bounds) -> tuple[int, int, int, int]:
+    """The cells a bounding box touches, as (min x, min y, max x, max y), bounds included."""
+    min_x, min_y = cell_of(bounds.min_longitude, bounds.min_latitude)
+    max_x, max_y = cell_of(bounds.max_longitude, bounds.max_latitude)
+    return min_x, min_y, max_x, max_y
+
+
+def cells_for(bounds: Bounds) -> list[tuple[int, int]]:
+    min_x, min_y, max_x, max_y = cell_range(bounds)
     return [(x, y) for x in range(min_x, max_x + 1) for y in range(min_y, max_y + 1)]
 
 
@@ -204,9 +301,7 @@ def overlap_m2(polygon: Polygon, other: Polygon) -> float:
     """The surface two areas share, in m². A shared edge shares none."""
     if not polygon.intersects(other):
         return 0.0
-    metres = to_metres(polygon)
-    other_metres = to_metres(other, like=polygon)
-    return float(metres.intersection(other_metres).area)
+    return geodesic_area_m2(polygon.intersection(other))
 
 
 def overlaps(polygon: Polygon, other: Polygon) -> bool:

@@ -1,7 +1,5 @@
 """Finding communities by place, through the grid cells of geometry.py."""
 
-from django.db.models import Q
-
 from monquartier.communities import geometry
 from monquartier.communities.models import Community, CommunityCell
 
@@ -9,12 +7,14 @@ from monquartier.communities.models import Community, CommunityCell
 _GEOMETRY_FIELDS = ("id", "name", "area", "commune_id", "centre_latitude", "centre_longitude")
 
 
-def _in_cells(cells: list[tuple[int, int]], bounds: geometry.Bounds):
-    """Communities filed under these cells whose bounding box meets `bounds`."""
-    condition = Q()
-    for x, y in cells:
-        condition |= Q(x=x, y=y)
-    community_ids = CommunityCell.objects.filter(condition).values("community_id")
+def _in_cells(bounds: geometry.Bounds):
+    """Communities filed under the cells `bounds` touches whose bounding box meets it.
+    One range of cells, whatever its size (a condition per cell once made SQLite refuse
+    the query as too large)."""
+    min_x, min_y, max_x, max_y = geometry.cell_range(bounds)
+    community_ids = CommunityCell.objects.filter(
+        x__range=(min_x, max_x), y__range=(min_y, max_y)
+    ).values("community_id")
     return (
         Community.objects.filter(
             pk__in=community_ids,
@@ -53,7 +53,7 @@ def communities_overlapping(
     """Communities sharing more than a sliver of surface with the polygon, with the
     surface shared in m²."""
     bounds = geometry.bounds_of(polygon)
-    candidates = _in_cells(geometry.cells_for(bounds), bounds)
+    candidates = _in_cells(bounds)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     found = []
@@ -77,7 +77,7 @@ def communities_near(
         bounds.max_longitude + margin,
         bounds.max_latitude + margin,
     )
-    candidates = _in_cells(geometry.cells_for(wide), wide)
+    candidates = _in_cells(wide)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     found = []

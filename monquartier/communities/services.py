@@ -255,6 +255,16 @@ def accept_join_request(actor: User, membership: Membership) -> Membership:
             _("Dans cette communauté, l'équipe MonQuartier valide les adhésions.")
         )
     _require_referent_or_staff(actor, community)
+    # The pin may have moved since the request (or the boundary since the request).
+    home = Home.objects.filter(user=membership.user).first()
+    if home is None or not geometry.covers(community.area, home.longitude, home.latitude):
+        raise ValidationError(
+            _(
+                "Le domicile de cette personne n'est plus dans le périmètre de la communauté : "
+                "refusez la demande en indiquant ce motif."
+            ),
+            code="home_outside",
+        )
     membership.status = MembershipStatus.ACTIVE
     membership.joined_at = timezone.now()
     membership.decided_by = actor
@@ -601,39 +611,55 @@ def preview_boundary(community: Community, area) -> tuple[object, float, list[Us
     return polygon, area_m2, members_outside(community, polygon)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def change_boundary(
-    actor: User, community: Community, area, *, leave_outside: bool = False
+    actor: User, community: Community, area, *, name: str | None = None, leave_outside: bool = False
 ) -> Community:
+    """The référents' "Délimitation et nom" form in one step: the area (size, overlap,
+    members left outside) and the name are all checked before anything is saved, so a
+    refused name never leaves a new area behind. Raises ValidationError keyed by the
+    form's fields (area, name, leave_outside)."""
     _require_referent(actor, community)
     community = Community.objects.select_for_update().get(pk=community.pk)
     _lock_area_writes()
-    polygon, area_m2, outside = preview_boundary(community, area)
-    if outside and not leave_outside:
-        raise ValidationError(
-            _("Avec ce périmètre, %(count)s membre(s) se retrouveraient dehors : %(names)s.")
-            % {"count": len(outside), "names": ", ".join(user.full_name for user in outside)},
-            code="members_outside",
-        )
-    lookups.store_area(community, polygon)
-    community.area_m2 = area_m2
-    community.save()
-    lookups.index_cells(community)
-    _log(community, MovementKind.BOUNDARY_CHANGED, actor=actor, detail=f"{area_m2:.0f} m²")
-    return community
-
-
-@transaction.atomic
-def rename_community(actor: User, community: Community, name: str) -> Community:
-    _require_referent(actor, community)
-    name = _clean_name(name)
-    community = Community.objects.select_for_update().get(pk=community.pk)
-    if name == community.name:
-        return community
-    old = community.name
-    community.name = name
-    community.save(update_fields=["name", "updated_at"])
-    _log(community, MovementKind.RENAMED, actor=actor, detail=f"{old} → {name}")
+    errors: dict[str, list[ValidationError]] = {}
+    if name is not None:
+        try:
+            name = _clean_name(name)
+        except ValidationError as error:
+            errors["name"] = error.error_list
+    try:
+        polygon, area_m2, outside = preview_boundary(community, area)
+    except ValidationError as error:
+        errors["area"] = error.error_list
+    else:
+        if outside and not leave_outside:
+            errors["leave_outside"] = [
+                ValidationError(
+                    _(
+                        "Avec ce périmètre, %(count)s membre(s) se retrouveraient dehors : "
+                        "%(names)s. Prévenez-les, cochez la case et enregistrez à nouveau."
+                    )
+                    % {
+                        "count": len(outside),
+                        "names": ", ".join(user.full_name for user in outside),
+                    },
+                    code="members_outside",
+                )
+            ]
+    if errors:
+        raise ValidationError(errors)
+    if geometry.to_geojson(polygon) != community.area:
+        lookups.store_area(community, polygon)
+        community.area_m2 = area_m2
+        community.save()
+        lookups.index_cells(community)
+        _log(community, MovementKind.BOUNDARY_CHANGED, actor=actor, detail=f"{area_m2:.0f} m²")
+    if name is not None and name != community.name:
+        old = community.name
+        community.name = name
+        community.save(update_fields=["name", "updated_at"])
+        _log(community, MovementKind.RENAMED, actor=actor, detail=f"{old} → {name}")
     return community
 
 
@@ -872,14 +898,27 @@ def register_neighbour(
 
 
 def check_home_move(user: User, latitude: float, longitude: float) -> None:
-    """A member moves their pin only inside their community's area."""
-    membership = Membership.objects.active().select_related("community").filter(user=user).first()
-    if membership and not geometry.covers(membership.community.area, longitude, latitude):
-        raise ValidationError(
-            _(
-                "Votre domicile doit rester dans le périmètre de « %(name)s ». Si vous avez déménagé, "
-                "quittez la communauté puis rejoignez celle de votre nouveau quartier."
-            )
-            % {"name": membership.community.name},
-            code="home_outside",
+    """A member moves their pin only inside their community's area, and so does an
+    applicant inside the area of the community they asked to join. The caller's
+    transaction holds the membership's lock, so a référent accepting at this moment sees
+    either the old pin or the new one (accept_join_request checks the pin again)."""
+    membership = (
+        Membership.objects.open()
+        .select_for_update()
+        .select_related("community")
+        .filter(user=user)
+        .first()
+    )
+    if membership is None or geometry.covers(membership.community.area, longitude, latitude):
+        return
+    if membership.status == MembershipStatus.PENDING:
+        message = _(
+            "Votre domicile doit rester dans le périmètre de « %(name)s », où vous avez demandé à "
+            "entrer. Si vous avez déménagé, annulez d'abord votre demande."
         )
+    else:
+        message = _(
+            "Votre domicile doit rester dans le périmètre de « %(name)s ». Si vous avez déménagé, "
+            "quittez la communauté puis rejoignez celle de votre nouveau quartier."
+        )
+    raise ValidationError(message % {"name": membership.community.name}, code="home_outside")

@@ -419,29 +419,20 @@ def boundary(request, community_id: int):
         request.POST or None,
         initial={"name": community.name, "area": geometry.polygon_from_geojson(community.area)},
     )
-    outside = []
     if request.method == "POST" and form.is_valid():
         try:
-            _polygon, _area, outside = services.preview_boundary(
-                community, form.cleaned_data["area"]
-            )
-            if not outside or form.cleaned_data["leave_outside"]:
-                services.change_boundary(
-                    request.user, community, form.cleaned_data["area"], leave_outside=True
-                )
-                services.rename_community(request.user, community, form.cleaned_data["name"])
-                messages.success(request, _("La délimitation est enregistrée."))
-                return redirect("communities:info", community.pk)
-            form.add_error(
-                "leave_outside",
-                _(
-                    "Ces membres se retrouveraient hors du périmètre : prévenez-les, cochez la case et enregistrez à nouveau."
-                ),
+            services.change_boundary(
+                request.user,
+                community,
+                form.cleaned_data["area"],
+                name=form.cleaned_data["name"],
+                leave_outside=form.cleaned_data["leave_outside"],
             )
         except ValidationError as error:
-            form.add_error(
-                "name" if getattr(error, "code", "").startswith("name") else "area", error
-            )
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("La délimitation est enregistrée."))
+            return redirect("communities:info", community.pk)
     neighbours = lookups.communities_near(
         geometry.polygon_from_geojson(community.area), within_m=NEARBY_METRES, exclude=community
     )
@@ -455,7 +446,6 @@ def boundary(request, community_id: int):
             community,
             membership,
             form=form,
-            outside=outside,
             editor_context={
                 "home": None,
                 "centre": [community.centre_latitude, community.centre_longitude],

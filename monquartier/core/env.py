@@ -4,6 +4,7 @@ Each helper fails loudly (ImproperlyConfigured) on a value it cannot read, so a
 typo in a deployment shows up at start-up rather than as odd behaviour later.
 """
 
+import math
 import os
 from collections.abc import Mapping
 
@@ -77,3 +78,31 @@ def env_choice(
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}.")
     return value
+
+
+def env_bounds(
+    name: str,
+    default: tuple[float, float, float, float],
+    *,
+    environ: Mapping[str, str] = os.environ,
+) -> tuple[float, float, float, float]:
+    """A bounding box in degrees, "west,south,east,north" (WGS84): four finite numbers,
+    west < east (it may not cross the antimeridian), south < north."""
+    value = environ.get(name)
+    if value is None:
+        return default
+    try:
+        west, south, east, north = (float(item) for item in value.split(","))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not four numbers: west,south,east,north."
+        ) from None
+    if not (
+        all(math.isfinite(number) for number in (west, south, east, north))
+        and -180 <= west < east <= 180
+        and -90 <= south < north <= 90
+    ):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a box: -180 ≤ west < east ≤ 180, -90 ≤ south < north ≤ 90."
+        )
+    return west, south, east, north

@@ -88,7 +88,7 @@
     if (!neighbour.area || !neighbour.area.coordinates) { return; }
     L.polygon(L.GeoJSON.coordsToLatLngs(neighbour.area.coordinates, 1), {
       color: "#666", weight: 1, fillColor: "#888", fillOpacity: 0.25, interactive: false
-    }).bindTooltip(String(neighbour.name || ""), {
+    }).bindTooltip(document.createTextNode(String(neighbour.name || "")), {  // text, never HTML
       permanent: true, direction: "center", className: "area-neighbour-label"  // no hover on phones
     }).addTo(map);
   });

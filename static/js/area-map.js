@@ -41,7 +41,8 @@
       var polygon = L.polygon(L.GeoJSON.coordsToLatLngs(item.area.coordinates, 1), item.highlight ?
         { color: BRAND, weight: 4, fillColor: BRAND, fillOpacity: 0.25 } :
         { color: "#666", weight: 2, fillColor: "#888", fillOpacity: 0.2 });
-      if (item.name) { polygon.bindTooltip(String(item.name), { sticky: true }); }
+      // Text nodes: Leaflet sets a string tooltip as HTML, and names are typed by members.
+      if (item.name) { polygon.bindTooltip(document.createTextNode(String(item.name)), { sticky: true }); }
       if (item.url) {
         polygon.on("click", function () { window.location.href = item.url; });
       }
@@ -55,7 +56,7 @@
         icon: L.divIcon({ className: "area-pin", iconSize: [16, 16] }),
         title: pin.label || "", keyboard: !!pin.label, zIndexOffset: 1000
       });
-      if (pin.label) { marker.bindTooltip(String(pin.label)); }
+      if (pin.label) { marker.bindTooltip(document.createTextNode(String(pin.label))); }
       bounds.extend(marker.getLatLng());
       layers.push(marker);
     });

@@ -135,3 +135,20 @@ def test_the_community_pages_pass_axe(context, axe, awa, riviera, yao):
     page.goto("/communautes/cocody/")
     axe(page)
     assert mail.outbox is not None
+
+
+def test_a_community_name_is_shown_as_text_in_the_map_tooltip(page, awa):
+    """Leaflet sets a string tooltip as HTML: a name typed by a member must stay text."""
+    hostile = "<img src=x onerror=alert(1)>"
+    factories.make_community(awa, name=hostile)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto("/communautes/cocody/")
+    area = page.locator("[data-area-map] path.leaflet-interactive").first
+    area.wait_for()
+    box = area.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tooltip = page.locator(".leaflet-tooltip")
+    expect(tooltip).to_have_text(hostile)
+    assert page.locator("[data-area-map] img[src=x]").count() == 0
+    assert dialogs == []

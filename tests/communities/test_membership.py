@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -226,6 +228,31 @@ def test_a_member_moves_the_pin_only_inside_the_area(riviera, yao):
     assert Home.objects.get(user=yao).latitude == 5.3600
 
 
+def test_an_applicant_cannot_move_the_pin_out_of_the_requested_area(riviera, salif):
+    with pytest.raises(ValidationError) as caught:
+        account_services.set_home(
+            salif,
+            commune=factories.commune("cocody"),
+            quartier="Angré",
+            address_details="",
+            landmark="",
+            latitude=5.3975,
+            longitude=-3.9880,
+        )
+    assert caught.value.code == "home_outside"
+    assert "annulez d'abord votre demande" in caught.value.messages[0]
+    assert Home.objects.get(user=salif).latitude == riviera.centre_latitude
+
+
+def test_an_applicant_whose_pin_left_the_area_is_not_accepted(riviera, awa, salif):
+    # However the pin got out (an old move, a boundary change), acceptance checks it again.
+    Home.objects.filter(user=salif).update(latitude=5.3975, longitude=-3.9880)
+    with pytest.raises(ValidationError) as caught:
+        services.accept_join_request(awa, Membership.objects.get(user=salif))
+    assert caught.value.code == "home_outside"
+    assert Membership.objects.get(user=salif).status == MembershipStatus.PENDING
+
+
 def test_proxy_registration_makes_a_phone_only_member_told_by_sms(riviera, awa, sms_outbox):
     neighbour = services.register_neighbour(
         awa,
@@ -336,9 +363,50 @@ def test_boundary_change_keeps_the_size_and_overlap_rules(riviera, riviera3, awa
 
 
 def test_renaming_is_logged(riviera, awa):
-    services.rename_community(awa, riviera, "  Riviera 2 –  Allée des Manguiers ")
+    services.change_boundary(awa, riviera, riviera.area, name="  Riviera 2 –  Allée des Manguiers ")
     riviera.refresh_from_db()
     assert riviera.name == "Riviera 2 – Allée des Manguiers"
     assert Movement.objects.filter(kind=MovementKind.RENAMED).get().detail.startswith("Riviera 2 →")
-    with pytest.raises(ValidationError):
-        services.rename_community(awa, riviera, "R")
+    # The area did not change: no boundary change in the history.
+    assert MovementKind.BOUNDARY_CHANGED not in kinds(riviera)
+
+
+def test_a_refused_name_saves_no_area(riviera, awa):
+    """The area and the name are checked before anything is saved (once, the new area
+    was saved and the name then refused, behind an error message)."""
+    before = riviera.area
+    with pytest.raises(ValidationError) as caught:
+        services.change_boundary(
+            awa, riviera, factories.square(5.3590, -3.9610, side_m=500), name="R"
+        )
+    assert set(caught.value.error_dict) == {"name"}
+    riviera.refresh_from_db()
+    assert (riviera.area, riviera.name) == (before, "Riviera 2")
+    assert MovementKind.BOUNDARY_CHANGED not in kinds(riviera)
+
+
+def test_the_boundary_page_saves_area_and_name_together_or_not_at_all(client, riviera, awa):
+    client.force_login(awa)
+    url = reverse("communities:boundary", args=[riviera.pk])
+    smaller = json.dumps(factories.square(5.3590, -3.9610, side_m=500))
+    response = client.post(url, {"name": "  ", "area": smaller})
+    assert response.status_code == 200 and response.context["form"].errors["name"]
+    response = client.post(url, {"name": "ab", "area": smaller})  # too short for the service
+    assert response.status_code == 200 and response.context["form"].errors["name"]
+    riviera.refresh_from_db()
+    assert riviera.area_m2 > 300_000 and riviera.name == "Riviera 2"
+    response = client.post(url, {"name": "Riviera 2 Nord", "area": smaller})
+    assert response.status_code == 302
+    riviera.refresh_from_db()
+    assert riviera.area_m2 < 300_000 and riviera.name == "Riviera 2 Nord"
+
+
+def test_the_boundary_page_names_the_members_left_outside(client, riviera, awa, yao):
+    client.force_login(awa)
+    url = reverse("communities:boundary", args=[riviera.pk])
+    smaller = json.dumps(factories.square(5.3588, -3.9612, side_m=60))  # Awa's home only
+    response = client.post(url, {"name": "Riviera 2", "area": smaller})
+    assert "Yao Kouassi" in str(response.context["form"].errors["leave_outside"])
+    assert 'name="leave_outside"' in response.content.decode()
+    response = client.post(url, {"name": "Riviera 2", "area": smaller, "leave_outside": "on"})
+    assert response.status_code == 302

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from monquartier.core.env import env_bool, env_choice, env_int, env_list, env_str
+from monquartier.core.env import env_bool, env_bounds, env_choice, env_int, env_list, env_str
 
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
@@ -62,6 +62,10 @@ def test_env_bool_reads_the_usual_spellings(raw, expected):
         (lambda environ: env_int("X", 1, environ=environ), "douze"),
         (lambda environ: env_int("X", 1, minimum=1, environ=environ), "0"),
         (lambda environ: env_choice("X", "a", ("a", "b"), environ=environ), "c"),
+        (lambda environ: env_bounds("X", (0, 0, 1, 1), environ=environ), "-9,4,-2"),
+        (lambda environ: env_bounds("X", (0, 0, 1, 1), environ=environ), "-9,4,-2,nan"),
+        (lambda environ: env_bounds("X", (0, 0, 1, 1), environ=environ), "170,4,-170,11"),
+        (lambda environ: env_bounds("X", (0, 0, 1, 1), environ=environ), "-9,11,-2,4"),
     ],
 )
 def test_env_helpers_fail_loudly_on_a_bad_value(reader, raw):
@@ -74,6 +78,7 @@ def test_env_helpers_defaults_and_lists():
     assert env_str("X", "défaut", environ={}) == "défaut"
     assert env_int("X", 7, environ={}) == 7
     assert env_list("X", ["a"], environ={"X": " a.ci, b.ci ,,"}) == ["a.ci", "b.ci"]
+    assert env_bounds("X", (0, 0, 1, 1), environ={"X": "-9, 4, -2.5, 11"}) == (-9, 4, -2.5, 11)
     with pytest.raises(ImproperlyConfigured):
         env_str("X", environ={})
 
