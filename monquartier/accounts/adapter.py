@@ -30,6 +30,9 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().save_user(request, user, form, commit=commit)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # The context allauth's own send_mail gives: templates write {{ email }} ("someone
+        # tried to sign up with the address …").
+        context = {"email": email, **context}
         message = self.render_mail(template_prefix, email, context)
         html = next(
             (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
