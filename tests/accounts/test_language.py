@@ -1,9 +1,13 @@
 """The site's language: a logged-in member's setting wins over the browser's."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from monquartier.accounts.models import User
+from tests import factories
 from tests.accounts.test_signup import SIGNUP, signup_data
 
 HOME = reverse("home")
@@ -68,3 +72,19 @@ def test_signing_up_in_english_keeps_the_site_in_english(client, db):
     client.post(SIGNUP, signup_data(), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
 
     assert User.objects.get(email="adjoua.konan@exemple.ci").language == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "date", "heading"),
+    [("fr", "1 déc.<", "Gazette du quartier"), ("en", "1 Dec.<", "Neighbourhood gazette")],
+)
+def test_dates_are_in_the_pages_language(awa_client, awa, riviera, language, date, heading):
+    with time_machine.travel(dt.datetime(2026, 12, 1, 14, 5, tzinfo=dt.UTC)):
+        factories.make_post(awa)
+    awa.language = language
+    awa.save()
+
+    page = awa_client.get(reverse("gazette:list")).content.decode()
+
+    assert date in page
+    assert f"<h1>{heading}" in page

@@ -176,3 +176,5 @@ def test_a_commune_page_elides_de_before_a_vowel(client, db):
 
     assert "Communautés d&#x27;Abobo" in page
     assert "de Abobo" not in page
+    english = client.get(reverse("public:commune", args=["abobo"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Communities in Abobo" in english.content.decode()
