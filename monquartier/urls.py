@@ -1,13 +1,13 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
+from django.utils.translation import gettext_lazy as _
 
+from monquartier.accounts import views as account_views
 from monquartier.core import views as core_views
 from monquartier.notifications import links, webhooks
 from monquartier.notifications import views as notification_views
 
-admin.site.site_header = "MonQuartier — administration"
+admin.site.site_header = _("MonQuartier — administration")
 admin.site.site_title = "MonQuartier"
 
 urlpatterns = [
@@ -35,8 +35,7 @@ urlpatterns = [
         webhooks.delivery_reports,
         name="sms_reports",
     ),
-    # Visitors choose their language too.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("dev/boite-d-envoi/", notification_views.dev_outbox, name="dev_outbox"),
     path(
         "dev/boite-d-envoi/<int:message_id>/html/",

@@ -6,7 +6,8 @@ holds a sign-up page, and nothing is lost if the web process dies after answerin
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.utils.translation import gettext, override
+from django.conf import settings
+from django.utils.translation import get_language, gettext, override
 
 from monquartier.accounts.phones import PhoneFormField
 from monquartier.notifications.tasks import send_email, send_text_message
@@ -20,7 +21,18 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         return PhoneFormField(mobile=True, **kwargs)
 
+    def save_user(self, request, user, form, commit=True):
+        # The language the page was in (browser or language switch) becomes the member's
+        # setting: it then wins over the browser's (MemberLanguageMiddleware).
+        language = get_language()
+        if language in dict(settings.LANGUAGES):
+            user.language = language
+        return super().save_user(request, user, form, commit=commit)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # The context allauth's own send_mail gives: templates write {{ email }} ("someone
+        # tried to sign up with the address …").
+        context = {"email": email, **context}
         message = self.render_mail(template_prefix, email, context)
         html = next(
             (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""

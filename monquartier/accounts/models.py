@@ -149,7 +149,11 @@ class Profile(models.Model):
     """
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+        User,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="profile",
+        verbose_name=_("membre"),
     )
     photo = models.ImageField(_("photo"), upload_to=_photo_path, blank=True)
     photo_thumbnail = models.ImageField(_("vignette"), upload_to=_photo_path, blank=True)
@@ -165,7 +169,7 @@ class Profile(models.Model):
     show_photo_on_public_page = models.BooleanField(
         _("montrer ma photo sur la page publique de la communauté"), default=False
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
         verbose_name = _("profil")
@@ -180,7 +184,11 @@ class Home(models.Model):
     lot/îlot and a landmark matter as much as the pin."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="home"
+        User,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="home",
+        verbose_name=_("membre"),
     )
     commune = models.ForeignKey(
         "communities.Commune",
@@ -207,7 +215,7 @@ class Home(models.Model):
     longitude = models.FloatField(
         _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
         verbose_name = _("domicile")

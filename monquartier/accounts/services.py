@@ -48,6 +48,13 @@ def remove_profile_photo(user: User) -> None:
         profile.save(update_fields=["photo", "photo_thumbnail", "updated_at"])
 
 
+def set_language(user: User, language: str) -> None:
+    """The member's language: the site's (MemberLanguageMiddleware), their e-mails' and
+    their SMS'. `language` is one of settings.LANGUAGES."""
+    user.language = language
+    user.save(update_fields=["language"])
+
+
 @transaction.atomic
 def set_home(user: User, **fields) -> Home:
     """Create or move the member's home (commune, quartier, address, landmark, pin).

@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from monquartier.accounts import services
@@ -32,12 +35,25 @@ def edit_identity(request):
     form = IdentityForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        translation.activate(request.user.language)  # the message in the chosen language
         messages.success(request, _("Vos informations sont enregistrées."))
         response = redirect("accounts:settings")
         # Apply the chosen language at once, not only at the next log-in.
         response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
         return response
     return render(request, "accounts/edit_identity.html", {"form": form})
+
+
+@login_not_required  # visitors choose their language too
+@require_POST
+def set_language(request):
+    """The footer's language switch. For a logged-in member it changes their setting,
+    which wins over the cookie (MemberLanguageMiddleware)."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.set_language(request.user, language)
+    return response
 
 
 def edit_phones(request):

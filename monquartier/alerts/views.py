@@ -15,6 +15,8 @@ from monquartier.alerts.forms import AlertForm, HideAlertForm
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership
+from monquartier.communities.services import twinned_community_ids
+from monquartier.townhalls.models import TownHallContact
 
 ALERTS_PER_PAGE = 20
 
@@ -82,10 +84,18 @@ def launch(request, alert_id: int | None = None):
                 % {"name": membership.community.name},
             )
             return redirect("alerts:detail", alert.pk)
+    community = membership.community
+    # The page says who receives the alert: the same rule as the fan-out (fanout.py).
+    audience = {
+        "has_twins": bool(twinned_community_ids(community.pk)),
+        "has_town_hall": TownHallContact.objects.active()
+        .filter(commune_id=community.commune_id)
+        .exists(),
+    }
     return render(
         request,
         "alerts/launch.html",
-        {"form": form, "community": membership.community, "corrects": corrects},
+        {"form": form, "community": community, "corrects": corrects, **audience},
     )
 
 

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from monquartier.communities import services
 from monquartier.communities.models import (
@@ -83,7 +84,12 @@ class CommunityAdmin(admin.ModelAdmin):
         updated = queryset.update(rural_exemption=True)
         self.message_user(
             request,
-            _("%(count)s communauté(s) dispensée(s) de la limite de 1 km².") % {"count": updated},
+            ngettext_lazy(
+                "%(count)s communauté dispensée de la limite de 1 km².",
+                "%(count)s communautés dispensées de la limite de 1 km².",
+                "count",
+            )
+            % {"count": updated},
         )
 
     @admin.action(description=_("Retirer la dérogation rurale"))
@@ -162,7 +168,11 @@ class PendingRequestAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, f"{membership.user}: {' '.join(error.messages)}", messages.WARNING
                 )
-        self.message_user(request, _("%(count)s demande(s) acceptée(s).") % {"count": done})
+        self.message_user(
+            request,
+            ngettext_lazy("%(count)s demande acceptée.", "%(count)s demandes acceptées.", "count")
+            % {"count": done},
+        )
 
     @admin.action(description=_("Refuser les demandes choisies (avec un motif)"))
     def refuse_requests(self, request, queryset):

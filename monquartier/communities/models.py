@@ -70,12 +70,12 @@ class Community(models.Model):
     )
     area = models.JSONField(_("périmètre (GeoJSON)"))
     area_m2 = models.FloatField(_("surface (m²)"))
-    min_latitude = models.FloatField(db_index=True)
-    max_latitude = models.FloatField()
-    min_longitude = models.FloatField(db_index=True)
-    max_longitude = models.FloatField()
-    centre_latitude = models.FloatField()
-    centre_longitude = models.FloatField()
+    min_latitude = models.FloatField(_("latitude minimale"), db_index=True)
+    max_latitude = models.FloatField(_("latitude maximale"))
+    min_longitude = models.FloatField(_("longitude minimale"), db_index=True)
+    max_longitude = models.FloatField(_("longitude maximale"))
+    centre_latitude = models.FloatField(_("latitude du centre"))
+    centre_longitude = models.FloatField(_("longitude du centre"))
     validation_mode = models.CharField(
         _("validation des adhésions"),
         max_length=16,
@@ -90,7 +90,7 @@ class Community(models.Model):
     public_page = models.BooleanField(_("page publique activée"), default=False)
     presentation = models.TextField(_("présentation publique"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = CommunityQuerySet.as_manager()
 
@@ -157,9 +157,17 @@ class Membership(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("membre"),
     )
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("communauté"),
+    )
     status = models.CharField(
         _("statut"),
         max_length=12,
@@ -194,7 +202,9 @@ class Membership(models.Model):
     # comes straight from an index on (community, name) instead of sorting every member of
     # the community by a column of another table. Kept in step by directory_name_for() on
     # creation and by communities.signals when the user's name changes.
-    directory_name = models.CharField(max_length=121, blank=True, editable=False)
+    directory_name = models.CharField(
+        _("nom dans l'annuaire"), max_length=121, blank=True, editable=False
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -260,22 +270,41 @@ class MovementKind(models.TextChoices):
 class Movement(models.Model):
     """One line of a community's history, visible to its members."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="movements")
-    kind = models.CharField(max_length=24, choices=MovementKind.choices)
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="movements", verbose_name=_("communauté")
+    )
+    kind = models.CharField(_("type"), max_length=24, choices=MovementKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fait par"),
     )
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("membre"),
     )
     other_community = models.ForeignKey(
-        Community, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Community,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("autre communauté"),
     )
-    detail = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    detail = models.CharField(_("détail"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("mouvement")
+        verbose_name_plural = _("mouvements")
         indexes = [
             models.Index(fields=["community", "-created_at", "-id"], name="movement_history")
         ]
@@ -304,26 +333,46 @@ class Twinning(models.Model):
     accepted by a référent of the partner."""
 
     requester = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="twinnings_asked"
+        Community,
+        on_delete=models.CASCADE,
+        related_name="twinnings_asked",
+        verbose_name=_("communauté demandeuse"),
     )
     partner = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="twinnings_received"
+        Community,
+        on_delete=models.CASCADE,
+        related_name="twinnings_received",
+        verbose_name=_("communauté partenaire"),
     )
     status = models.CharField(
-        max_length=12, choices=TwinningStatus.choices, default=TwinningStatus.REQUESTED
+        _("statut"), max_length=12, choices=TwinningStatus.choices, default=TwinningStatus.REQUESTED
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidé par"),
     )
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("terminé par"),
     )
-    requested_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
     objects = TwinningQuerySet.as_manager()
 

@@ -43,7 +43,12 @@ class Post(models.Model):
     edited_at = models.DateTimeField(_("modifiée le"), null=True, blank=True)
     hidden_at = models.DateTimeField(_("masquée le"), null=True, blank=True)
     hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("masquée par"),
     )
     hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)
 
@@ -78,16 +83,18 @@ def _attachment_path(instance, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(max_length=8, choices=AttachmentKind.choices)
-    file = models.FileField(upload_to=_attachment_path)
-    thumbnail = models.FileField(upload_to=_attachment_path, blank=True)
-    original_name = models.CharField(max_length=120)
-    size = models.PositiveIntegerField()
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("annonce")
+    )
+    kind = models.CharField(_("type"), max_length=8, choices=AttachmentKind.choices)
+    file = models.FileField(_("fichier"), upload_to=_attachment_path)
+    thumbnail = models.FileField(_("vignette"), upload_to=_attachment_path, blank=True)
+    original_name = models.CharField(_("nom d'origine"), max_length=120)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    width = models.PositiveIntegerField(_("largeur"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("hauteur"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("ajoutée le"), default=timezone.now)
 
     class Meta:
         ordering = ["position", "id"]

@@ -10,7 +10,7 @@ from monquartier.messaging.models import Message
 
 @admin.register(Message)
 class ReportedMessageAdmin(admin.ModelAdmin):
-    list_display = ["pk", "sender", "created_at", "hidden_at"]
+    list_display = ["id", "sender", "created_at", "hidden_at"]
     list_select_related = ["sender"]
     fields = [
         "conversation",

@@ -129,7 +129,11 @@ class Message(models.Model):
 
     # Indexed below, with the id and with the date.
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
+        verbose_name=_("conversation"),
     )
     # PROTECT: a closed account keeps its row, shown as "Ancien membre" (User.full_name).
     sender = models.ForeignKey(
@@ -142,7 +146,12 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
     hidden_at = models.DateTimeField(_("masqué le"), null=True, blank=True)
     hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("masqué par"),
     )
     hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)
 

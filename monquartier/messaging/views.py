@@ -127,7 +127,7 @@ def _picker_context(request, membership, raw_ids, *, query="", page_number=None,
     added = next((item for item in chosen if str(item.user_id) == (adding or "").strip()), None)
     announcement = ""
     if added is not None:
-        announcement = _("Ajouté aux destinataires : %(name)s.") % {
+        announcement = _("Ajouté aux destinataires : %(name)s") % {
             "name": _person(added, membership.community_id)["name"]
         }
         # Ready for the next name.

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from monquartier.communities import services
 from monquartier.moderation import services as moderation_services
@@ -46,13 +47,21 @@ class ExclusionRequestAdmin(admin.ModelAdmin):
     @admin.action(description=_("Accepter : retirer le membre de la communauté"))
     def accept(self, request, queryset):
         self._decide(
-            request, queryset, services.accept_exclusion, _("%(count)s exclusion(s) prononcée(s).")
+            request,
+            queryset,
+            services.accept_exclusion,
+            ngettext_lazy(
+                "%(count)s exclusion prononcée.", "%(count)s exclusions prononcées.", "count"
+            ),
         )
 
     @admin.action(description=_("Rejeter la demande"))
     def reject(self, request, queryset):
         self._decide(
-            request, queryset, services.reject_exclusion, _("%(count)s demande(s) rejetée(s).")
+            request,
+            queryset,
+            services.reject_exclusion,
+            ngettext_lazy("%(count)s demande rejetée.", "%(count)s demandes rejetées.", "count"),
         )
 
 
@@ -113,13 +122,20 @@ class ReportAdmin(admin.ModelAdmin):
             request,
             queryset,
             moderation_services.hide_reported_item,
-            _("%(count)s contenu(s) masqué(s)."),
+            ngettext_lazy("%(count)s contenu masqué.", "%(count)s contenus masqués.", "count"),
         )
 
     @admin.action(description=_("Classer sans suite"))
     def dismiss_reports(self, request, queryset):
         self._decide(
-            request, queryset, moderation_services.dismiss, _("%(count)s signalement(s) classé(s).")
+            request,
+            queryset,
+            moderation_services.dismiss,
+            ngettext_lazy(
+                "%(count)s signalement classé sans suite.",
+                "%(count)s signalements classés sans suite.",
+                "count",
+            ),
         )
 
     @admin.action(description=_("Demander l'exclusion de l'auteur"))
@@ -128,5 +144,9 @@ class ReportAdmin(admin.ModelAdmin):
             request,
             queryset,
             moderation_services.request_author_exclusion,
-            _("%(count)s demande(s) d'exclusion ouverte(s) (voir « Demandes d'exclusion »)."),
+            ngettext_lazy(
+                "%(count)s demande d'exclusion ouverte (voir « Demandes d'exclusion »).",
+                "%(count)s demandes d'exclusion ouvertes (voir « Demandes d'exclusion »).",
+                "count",
+            ),
         )

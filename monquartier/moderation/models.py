@@ -92,7 +92,10 @@ class Report(models.Model):
     """Someone reports an alert, a post or a message; staff decide, the reporter is told."""
 
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_made",
+        verbose_name=_("signalé par"),
     )
     kind = models.CharField(_("contenu"), max_length=8, choices=ReportKind.choices)
     object_id = models.PositiveBigIntegerField(_("numéro du contenu"))

@@ -23,7 +23,7 @@ class PreferencesForm(forms.Form):
         required=False,
         label=_("Recevoir aussi les alertes par SMS"),
         help_text=_(
-            "Si vous ne les avez pas lues sur le site ou l'application dans les 3 minutes. Les e-mails d'alerte, eux, arrivent toujours."
+            "Le SMS part si vous n'avez pas lu l'alerte sur le site ou l'application dans les 3 minutes. Les e-mails d'alerte arrivent toujours."
         ),
     )
 

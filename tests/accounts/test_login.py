@@ -88,6 +88,7 @@ def test_a_reset_for_an_unknown_address_reads_the_same_and_sends_no_link(client,
     response = client.post(RESET, {"email": "personne@exemple.ci"})
     assert response.status_code == 302
     assert all("password/reset/key" not in message.body for message in mail.outbox)
+    assert "pour l'adresse personne@exemple.ci," in mail.outbox[0].body
 
 
 def test_password_reset_is_rate_limited(client, awa):

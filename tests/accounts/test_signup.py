@@ -164,6 +164,16 @@ def test_a_duplicate_email_creates_no_second_account_and_warns_the_owner(client,
     assert sms_outbox == []
 
 
+def test_the_duplicate_sign_up_email_names_the_address(client, db):
+    factories.make_user("Adjoua", "Konan", email="adjoua.konan@exemple.ci")
+    client.post(SIGNUP, signup_data(first_name="Autre"))
+
+    (message,) = mail.outbox
+    html = message.alternatives[0][0]
+    for body in (message.body, html):
+        assert "avec l'adresse adjoua.konan@exemple.ci." in body.replace("&#x27;", "'")
+
+
 def test_two_accounts_may_share_one_mobile_for_a_second_residence(client, sms_outbox):
     factories.make_user("Adjoua", "Konan", mobile="+2250707123456")
     sign_up_and_confirm_email(client, email="adjoua.residence2@exemple.ci")

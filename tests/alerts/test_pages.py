@@ -6,6 +6,7 @@ from django.urls import reverse
 from monquartier.alerts import services
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.notifications.models import Delivery, DeliveryStatus
+from monquartier.townhalls.models import TownHallContact
 from tests import factories
 
 
@@ -23,6 +24,33 @@ def test_the_launch_page_reminds_not_to_intervene_and_the_numbers(client, rivier
         assert f'href="tel:{number}"' in page
     assert "intervenez pas" in page
     assert len(gzip.compress(page.encode())) < 14 * 1024
+
+
+def test_the_launch_page_promises_the_town_hall_only_where_there_is_one(client, riviera, awa):
+    client.force_login(awa)
+    launch = reverse("alerts:launch")
+    assert "mairie" not in client.get(launch).content.decode()
+
+    TownHallContact.objects.create(
+        commune=riviera.commune, name="Ancien agent", email="a@mairie.ci", active=False
+    )
+    TownHallContact.objects.create(
+        commune=factories.commune("yopougon"), name="Mairie de Yopougon", email="y@mairie.ci"
+    )
+    assert "mairie" not in client.get(launch).content.decode()
+
+    TownHallContact.objects.create(
+        commune=riviera.commune, name="Mairie de Cocody", email="c@mairie.ci"
+    )
+    assert "La mairie partenaire la reçoit aussi." in client.get(launch).content.decode()
+
+
+def test_the_launch_page_names_the_twinned_communities_when_there_are_some(
+    client, riviera, awa, twinned
+):
+    client.force_login(awa)
+    page = client.get(reverse("alerts:launch")).content.decode()
+    assert "Les communautés jumelées la reçoivent aussi." in page
 
 
 def test_launching_an_alert_from_the_website(client, riviera, awa, yao):

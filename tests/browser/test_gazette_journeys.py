@@ -52,7 +52,7 @@ def test_post_with_a_photo_a_neighbour_sees_it_reports_it_and_staff_hide_it(
     staff.locator("input[name=_selected_action]").first.check()
     staff.locator("select[name=action]").select_option("hide_item")
     staff.locator("button[name=index]").click()
-    staff.get_by_text("1 contenu(s) masqué(s).").wait_for()
+    staff.get_by_text("1 contenu masqué.").wait_for()
 
     neighbour.goto("/gazette/")
     expect(neighbour.get_by_role("link", name="Chat roux trouvé")).to_have_count(0)

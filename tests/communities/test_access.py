@@ -169,3 +169,12 @@ def test_the_referent_photo_is_public_only_if_ticked(client, riviera, awa):
     Profile.objects.filter(user=awa).update(show_photo_on_public_page=True)
     assert photo in client.get(public).content.decode()
     assert client.get(photo).status_code == 200
+
+
+def test_a_commune_page_elides_de_before_a_vowel(client, db):
+    page = client.get(reverse("public:commune", args=["abobo"])).content.decode()
+
+    assert "Communautés d&#x27;Abobo" in page
+    assert "de Abobo" not in page
+    english = client.get(reverse("public:commune", args=["abobo"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Communities in Abobo" in english.content.decode()

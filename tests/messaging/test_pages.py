@@ -39,6 +39,18 @@ def test_a_twinned_member_sees_public_names_only(client, riviera, awa, yao, aya,
             assert secret not in page, secret
 
 
+def test_a_name_ending_with_its_initial_gets_no_second_dot(
+    awa_client, riviera, awa, yao, aya, koffi, twinned
+):
+    added = awa_client.post(reverse("messaging:compose"), {"to": [yao.pk], "add": koffi.pk})
+    message = write(awa, [aya], "Bonjour la voisine")
+    awa_client.force_login(aya)
+    page = awa_client.get(reverse("messaging:conversation", args=[message.conversation_id]))
+
+    assert "Ajouté aux destinataires : Koffi B.<" in added.content.decode()
+    assert "Votre réponse ira à : Awa K.<" in page.content.decode()
+
+
 def test_own_community_members_see_real_names(client, riviera, awa, yao, aya, twinned):
     message = write(awa, [yao, aya], "Qui vient au match samedi ?")
     client.force_login(yao)
@@ -103,7 +115,7 @@ def test_adding_with_htmx_returns_the_picker_only(awa_client, riviera, yao, ange
     )
     page = response.content.decode()
     assert "<html" not in page and 'id="picker"' in page
-    assert "Ajouté aux destinataires : Ange Ehui." in page and 'hx-swap-oob="innerHTML"' in page
+    assert "Ajouté aux destinataires : Ange Ehui<" in page and 'hx-swap-oob="innerHTML"' in page
     assert "autofocus" in page
 
 
