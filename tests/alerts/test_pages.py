@@ -120,6 +120,35 @@ def test_progress_counts_by_channel(alert, yao):
     assert (progress["sms"]["cancelled"], progress["read"]) == (1, 1)
 
 
+def test_an_alert_not_yet_fanned_out_counts_as_pending_and_its_progress_keeps_refreshing(
+    client, riviera, awa, yao, run_tasks
+):
+    alert = services.send_alert(awa, category="fire", text="Fumée noire derrière le lot 40")
+    client.force_login(awa)
+
+    assert not services.progress(alert)["settled"]
+    page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert 'hx-trigger="every 5s"' in page
+    assert "destinataires sont en cours de calcul" in page
+
+    run_tasks()  # the fan-out, then the senders: the SMS waits for its delay
+    partial = client.get(reverse("alerts:progress", args=[alert.pk])).content.decode()
+    assert 'hx-trigger="every 5s"' in partial
+    assert "Envoi en cours" in partial
+
+
+def test_the_progress_stops_refreshing_once_every_delivery_is_settled(client, alert, awa, yao):
+    services.mark_read(alert, yao)  # the waiting SMS is cancelled, the e-mail went out
+    client.force_login(awa)
+
+    partial = client.get(reverse("alerts:progress", args=[alert.pk])).content.decode()
+
+    alert.refresh_from_db()
+    assert services.progress(alert)["settled"]
+    assert "hx-get" not in partial and "hx-trigger" not in partial
+    assert "Envoi terminé" in partial
+
+
 def test_the_list_shows_unread_alerts_first_class_and_paginates(
     client, riviera, awa, yao, django_assert_num_queries
 ):

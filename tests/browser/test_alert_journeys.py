@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -48,3 +50,35 @@ def test_launch_an_alert_a_neighbour_sees_it_and_opening_it_cancels_the_sms(
     neighbour.go_back()
     neighbour.reload()
     expect(neighbour.locator(".alert-item.is-unread")).to_have_count(0)
+
+
+NO_HORIZONTAL_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def test_the_sender_watches_the_delivery_progress_until_it_is_settled_without_reloading(
+    page, axe, riviera, awa, yao, settings, run_tasks
+):
+    settings.ALERT_SMS_DELAY_SECONDS = 0  # every channel settles as soon as the senders run
+    log_in(page, "awa.kone@exemple.ci")
+    page.goto("/alertes/lancer/")
+    page.get_by_label("Incendie").check()
+    page.get_by_label("Décrivez en quelques mots").fill("Fumée noire derrière le lot 40.")
+    page.get_by_role("button", name="Envoyer l'alerte").click()
+    progress = page.locator("#alert-progress")
+    # The worker has not run yet: nobody is counted, and the page says it is still going.
+    expect(progress).to_contain_text("destinataires sont en cours de calcul")
+    email_row = progress.get_by_role("row", name="E-mail")
+    expect(email_row).to_have_text(re.compile(r"E-mail\s*0\s*0\s*0"))
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    axe(page)
+    page.evaluate("() => { window.notReloaded = true; }")
+
+    run_tasks()  # fan-out, then the e-mail and the SMS to Yao
+
+    expect(progress).to_contain_text("Envoi terminé", timeout=15_000)
+    expect(email_row).to_have_text(re.compile(r"E-mail\s*1\s*0\s*0"))
+    expect(progress.get_by_role("row", name="SMS")).to_have_text(re.compile(r"SMS\s*1\s*0\s*0"))
+    assert page.evaluate("() => window.notReloaded === true")
+    assert page.evaluate(NO_HORIZONTAL_SCROLL)
+    # Settled: the refreshing stops.
+    assert progress.get_attribute("hx-trigger") is None
