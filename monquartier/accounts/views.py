@@ -21,7 +21,7 @@ from monquartier.accounts.forms import (
 )
 from monquartier.accounts.models import Home, User
 from monquartier.communities import privacy
-from monquartier.communities.models import Commune
+from monquartier.communities.models import Commune, Membership
 from monquartier.core.protected_media import serve_protected_file
 
 
@@ -139,7 +139,12 @@ def close_account(request):
             request, _("Votre compte est fermé et vos données personnelles sont effacées.")
         )
         return redirect("home")
-    return render(request, "accounts/close_account.html", {"form": form})
+    return render(
+        request,
+        "accounts/close_account.html",
+        # Said before the member confirms: their departure deletes the community.
+        {"form": form, "emptied": Membership.objects.community_left_empty_by(request.user)},
+    )
 
 
 @login_not_required  # a référent's photo may be on a public page; privacy decides

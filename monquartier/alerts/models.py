@@ -90,6 +90,12 @@ class Alert(models.Model):
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
 
+    @property
+    def is_correction(self) -> bool:
+        """Shown as a correction everywhere (pages, e-mail, SMS, push), never as a new
+        alert of its category."""
+        return self.corrects_id is not None
+
 
 class AlertRead(models.Model):
     """A member opened the alert (web or app): their delayed SMS is no longer needed."""

@@ -124,7 +124,9 @@ def hide_alert(staff, alert: Alert, reason: str) -> Alert:
 
 
 def progress(alert: Alert) -> dict:
-    """Deliveries per channel: how many reached (handed over or confirmed), waiting, failed."""
+    """Deliveries per channel: how many reached (handed over or confirmed), waiting, failed;
+    and whether all is settled. An alert not yet fanned out has no rows: its recipients
+    are all still to come, so it is not settled (the page keeps refreshing)."""
     from django.db.models import CharField, Count, Value
 
     # One query: the deliveries by channel and status, and the reads under a channel of
@@ -164,4 +166,8 @@ def progress(alert: Alert) -> dict:
             summary["read"] = count
         else:
             summary[channel][buckets[status]] += count
+    summary["fanned_out"] = alert.fanned_out_at is not None
+    summary["settled"] = summary["fanned_out"] and not any(
+        summary[channel]["waiting"] for channel in Channel.values
+    )
     return summary

@@ -40,7 +40,7 @@ def alert_list(request):
     alerts = (
         Alert.objects.visible()
         .filter(community_id__in=readable)
-        .select_related("community", "sender")
+        .select_related("community", "sender", "corrects")
     )
     page = Paginator(alerts, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     read = set(
@@ -65,7 +65,10 @@ def launch(request, alert_id: int | None = None):
     corrects = None
     if alert_id is not None:
         corrects = get_object_or_404(
-            Alert, pk=alert_id, sender=request.user, community=membership.community
+            Alert.objects.visible(),
+            pk=alert_id,
+            sender=request.user,
+            community=membership.community,
         )
     form = AlertForm(
         request.POST or None, initial={"category": corrects.category} if corrects else None

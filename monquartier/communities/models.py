@@ -148,6 +148,15 @@ class MembershipQuerySet(models.QuerySet):
     def referents(self) -> "MembershipQuerySet":
         return self.active().filter(is_referent=True)
 
+    def community_left_empty_by(self, user) -> "Community | None":
+        """The community whose last active member is `user`: their departure (or the
+        closing of their account) deletes it. None if others remain."""
+        membership = self.active().select_related("community").filter(user=user).first()
+        if membership is None:
+            return None
+        others = self.active().filter(community=membership.community_id).exclude(user=user)
+        return None if others.exists() else membership.community
+
 
 class Membership(models.Model):
     """A person's tie to a community, from the join request to the departure.

@@ -7,6 +7,9 @@ else. A refused action raises ValidationError with a message for the person acti
 changes nothing.
 """
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -29,7 +32,12 @@ from monquartier.communities.models import (
 )
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
 from monquartier.notifications.models import NotificationKind
+from monquartier.notifications.rendering import render_email
 from monquartier.notifications.services import notify
+from monquartier.notifications.tasks import send_email
+from monquartier.townhalls.models import TownHallContact
+
+logger = logging.getLogger(__name__)
 
 # Any constant will do: it names the lock that serialises writes of community areas.
 _AREA_LOCK = 7_245_001
@@ -459,15 +467,36 @@ def _end_membership(membership: Membership, status: str, kind: str, *, actor=Non
     membership.ended_at = timezone.now()
     membership.save(update_fields=["status", "is_referent", "ended_at"])
     if not Membership.objects.active().filter(community=community).exists():
-        # The last member is gone: the area is free for others, the history goes with it.
-        Membership.objects.filter(community=community, status=MembershipStatus.PENDING).update(
-            status=MembershipStatus.CANCELLED, ended_at=timezone.now()
-        )
-        community.delete()
+        _delete_emptied_community(community)
         return
     _log(community, kind, actor=actor, member=membership.user)
     _tell_neighbours(community, membership.user, "departure")
     _ensure_a_referent(community)
+
+
+def _delete_emptied_community(community: Community) -> None:
+    """The last member is gone: the area is free for others, the history goes with it
+    (PRODUCT.md). What stays is what staff and the commune's town hall are told: the
+    staff notifications carry the name, the commune and why."""
+    Membership.objects.filter(community=community, status=MembershipStatus.PENDING).update(
+        status=MembershipStatus.CANCELLED, ended_at=timezone.now()
+    )
+    facts = {"community_name": community.name, "commune": community.commune.name}
+    notify(
+        User.objects.filter(is_staff=True, is_active=True),
+        kind=NotificationKind.PLATFORM,
+        event="community_deleted",
+        **facts,
+    )
+    contacts = TownHallContact.objects.active().filter(commune=community.commune_id)
+    # The contacts have no account: one e-mail each, in the site's language.
+    rendered = render_email("community_deleted", facts, settings.LANGUAGE_CODE)
+    for email in contacts.exclude(email="").values_list("email", flat=True):
+        send_email.enqueue(
+            to=[email], subject=rendered.subject, body=rendered.text, html=rendered.html
+        )
+    logger.info("Community %s (%s) deleted: its last member left", community.pk, community.name)
+    community.delete()
 
 
 @transaction.atomic

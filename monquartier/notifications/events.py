@@ -92,6 +92,12 @@ def _texts() -> dict[str, tuple[str, str]]:
             _("Gazette : %(title)s"),
             _("%(author)s a publié « %(title)s » dans la gazette de « %(community)s »."),
         ),
+        "community_deleted": (
+            _("Communauté supprimée : « %(community_name)s »"),
+            _(
+                "La communauté « %(community_name)s » (%(commune)s) n'a plus de membre : le dernier est parti ou a fermé son compte. Elle est supprimée, et sa zone est libre."
+            ),
+        ),
         "report_decided": (
             _("Votre signalement a été examiné"),
             _(

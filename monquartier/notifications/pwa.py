@@ -21,7 +21,11 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -34,6 +38,9 @@ from monquartier.notifications.push import b64url_decode, vapid_keys
 logger = logging.getLogger(__name__)
 
 SERVICE_WORKER = "js/sw.js"
+OFFLINE_PAGE = "offline.html"
+# The line of js/sw.js that service_worker() fills with what the worker keeps at install.
+PRECACHE_PLACEHOLDER = b"var PRECACHE = {};"
 # Browsers ask for the worker script again after a day whatever its headers say.
 SERVICE_WORKER_MAX_AGE = 24 * 3600
 MAX_BODY_BYTES = 4096
@@ -110,6 +117,27 @@ def _static_source(name: str) -> bytes:
     raise Http404
 
 
+def offline_precache() -> dict[str, Any]:
+    """What the worker keeps at install for pages never seen (the offline page and its
+    files), and a version drawn from their content: a changed page, translation or
+    static file (hashed names in production) makes a new worker, whose install keeps
+    the new copy. Nobody bumps it by hand."""
+    urls = [reverse("pwa:offline"), static("css/app.css"), static("js/offline.js")]
+    digest = hashlib.sha256("\n".join(urls).encode())
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            digest.update(render_to_string(OFFLINE_PAGE).encode())
+    return {"version": digest.hexdigest()[:12], "urls": urls}
+
+
+@login_not_required
+@require_GET
+@cache_control(no_cache=True)
+def offline(request: HttpRequest) -> HttpResponse:
+    """The page the worker shows for a page never seen while the network is down."""
+    return render(request, OFFLINE_PAGE)
+
+
 @login_not_required
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
@@ -118,7 +146,10 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     updateViaCache "all", so the check is answered by the browser's cache for
     SERVICE_WORKER_MAX_AGE; after that, the ETag turns it into a bodiless 304 unless the
     worker changed. A new worker thus reaches every phone within a day."""
-    content = _static_source(SERVICE_WORKER)
+    precache = json.dumps(offline_precache(), separators=(",", ":")).encode()
+    content = _static_source(SERVICE_WORKER).replace(
+        PRECACHE_PLACEHOLDER, b"var PRECACHE = " + precache + b";"
+    )
     response = HttpResponse(content, content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = f"max-age={SERVICE_WORKER_MAX_AGE}"

@@ -70,7 +70,9 @@ RENDERED_ALERTS_KEPT = 256
 
 
 def _rendered_alert(alert, language: str, audience: str) -> Rendered:
-    key = (alert.pk, alert.created_at, language, audience)
+    # A correction tells whether its original was withdrawn: staff may hide it meanwhile.
+    withdrawn = alert.is_correction and alert.corrects.is_hidden
+    key = (alert.pk, alert.created_at, language, audience, withdrawn)
     rendered = _RENDERED_ALERTS.get(key)
     if rendered is None:
         rendered = render_email(
@@ -79,6 +81,7 @@ def _rendered_alert(alert, language: str, audience: str) -> Rendered:
                 "alert": alert,
                 "sender_name": alert.sender.full_name,
                 "audience": audience,
+                "original_withdrawn": withdrawn,
                 "link": LINK,
             },
             language,
@@ -103,9 +106,15 @@ def alert_email(delivery) -> Email:
 
 
 def alert_sms_text(alert) -> str:
-    """One GSM-7 segment where possible: the text is trimmed, never the sender or the link."""
+    """One GSM-7 segment where possible: the text is trimmed, never the sender or the link.
+    A correction says CORRECTION where an alert says ALERTE."""
     with translation.override(settings.LANGUAGE_CODE):
-        prefix = _("ALERTE %(category)s - %(community)s: ") % {
+        heading = (
+            _("CORRECTION %(category)s - %(community)s: ")
+            if alert.is_correction
+            else _("ALERTE %(category)s - %(community)s: ")
+        )
+        prefix = heading % {
             "category": alert.get_category_display(),
             "community": alert.community.name,
         }
@@ -115,7 +124,9 @@ def alert_sms_text(alert) -> str:
 
 def alert_push_payload(alert, language: str) -> dict:
     with translation.override(language):
-        title = _("Alerte · %(category)s") % {"category": alert.get_category_display()}
+        title = (
+            _("Correction · %(category)s") if alert.is_correction else _("Alerte · %(category)s")
+        ) % {"category": alert.get_category_display()}
     return {
         "title": title,
         "body": f"{alert.community.name} : {alert.text} — {alert.sender.full_name}",

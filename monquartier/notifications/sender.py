@@ -92,7 +92,7 @@ def _load(ids: list[int]) -> list[Delivery]:
         .prefetch_related(
             Prefetch(
                 "alert",
-                queryset=Alert.objects.select_related("community", "sender").defer(
+                queryset=Alert.objects.select_related("community", "sender", "corrects").defer(
                     "sender__mobile", "sender__landline"
                 ),
             ),

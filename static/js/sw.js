@@ -5,12 +5,18 @@
      last good copy is kept for when the network drops; static files come from the cache.
      Only pages that say X-Offline-Cacheable: 1 are kept, and they are forgotten when
      someone logs out or in, so one person's alerts are never shown to the next.
+   - Pages never seen: a navigation that fails gets the offline page, kept at install
+     with its files (PRECACHE, filled in by pwa.py with a version drawn from their
+     content, so a changed offline page makes a new worker).
    No other page and no POST goes through the cache. */
 (function () {
   "use strict";
   var VERSION = "v1";
   var STATIC_CACHE = "mq-static-" + VERSION;
   var PAGES_CACHE = "mq-pages-" + VERSION;
+  var PRECACHE = {};
+  var OFFLINE_CACHE = "mq-offline-" + (PRECACHE.version || "none");
+  var OFFLINE_PAGE = (PRECACHE.urls || [])[0];
   var STATIC_LIMIT = 80;
   var PAGES_LIMIT = 30;
   // On a weak 2G signal, show the kept copy after this long (the fresh one still lands
@@ -55,12 +61,30 @@
     return self.location.origin + "/";
   }
 
-  self.addEventListener("install", function () { self.skipWaiting(); });
+  function keepOfflinePage() {
+    if (!OFFLINE_PAGE) { return Promise.resolve(); }
+    return caches.open(OFFLINE_CACHE).then(function (cache) {
+      return cache.match(OFFLINE_PAGE).then(function (kept) {
+        return kept || cache.addAll(PRECACHE.urls);
+      });
+    });
+  }
+
+  function offlinePage() {
+    return caches.open(OFFLINE_CACHE).then(function (cache) { return cache.match(OFFLINE_PAGE); })
+      .then(function (page) { return page || Response.error(); });
+  }
+
+  // Installed even when the offline page cannot be fetched now (2G): the next page
+  // that loads tries again (navigation below).
+  self.addEventListener("install", function (event) {
+    event.waitUntil(keepOfflinePage().catch(noop).then(function () { return self.skipWaiting(); }));
+  });
 
   self.addEventListener("activate", function (event) {
     event.waitUntil(caches.keys().then(function (names) {
       return Promise.all(names.filter(function (name) {
-        return name.indexOf("mq-") === 0 && name !== STATIC_CACHE && name !== PAGES_CACHE;
+        return name.indexOf("mq-") === 0 && [STATIC_CACHE, PAGES_CACHE, OFFLINE_CACHE].indexOf(name) < 0;
       }).map(function (name) { return caches.delete(name); }));
     }).then(function () { return self.clients.claim(); }));
   });
@@ -101,9 +125,7 @@
     var network = fetchAlertPage(url, event.request);
     event.waitUntil(network.catch(noop));
     return cachedAlertPage(url).then(function (cached) {
-      if (!cached) {
-        return network.catch(function () { return Response.error(); });
-      }
+      if (!cached) { return network.catch(offlinePage); }
       return new Promise(function (resolve) {
         var timer = setTimeout(function () { resolve(cached); }, NETWORK_TIMEOUT);
         network.then(function (response) {
@@ -129,10 +151,19 @@
           return response;
         }, function (error) {
           if (cached) { return cached; }
-          throw error;
+          // The offline page's own files, kept at install.
+          return caches.match(request).then(function (kept) {
+            if (kept) { return kept; }
+            throw error;
+          });
         });
       });
     });
+  }
+
+  function page(event) {
+    event.waitUntil(keepOfflinePage().catch(noop));
+    return fetch(event.request).catch(offlinePage);
   }
 
   self.addEventListener("fetch", function (event) {
@@ -141,11 +172,10 @@
     if (url.origin !== self.location.origin) { return; }
     if (request.mode === "navigate" && ACCOUNT_CHANGE.test(url.pathname)) {
       event.waitUntil(forgetPages());
-      return;
     }
     if (request.method !== "GET" || request.headers.has("range")) { return; }
     if (request.mode === "navigate") {
-      if (ALERT_PAGE.test(url.pathname)) { event.respondWith(alertPage(event)); }
+      event.respondWith(ALERT_PAGE.test(url.pathname) ? alertPage(event) : page(event));
       return;
     }
     if (url.pathname.indexOf("/static/") === 0) { event.respondWith(staticFile(event)); }

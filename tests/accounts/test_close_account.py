@@ -1,7 +1,12 @@
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.urls import reverse
 
 from monquartier.accounts.models import Home, Profile, User
+from monquartier.communities.models import Community
+from monquartier.notifications.events import describe
+from monquartier.notifications.models import Notification
+from monquartier.townhalls.models import TownHallContact
 from tests import factories
 
 CLOSE = reverse("accounts:close")
@@ -60,3 +65,37 @@ def test_closing_needs_the_password_and_the_confirmation(awa_client, awa):
     response = awa_client.post(CLOSE, {"password": factories.PASSWORD})
     assert response.context["form"].errors["confirm"]
     assert User.objects.get(pk=awa.pk).is_closed is False
+
+
+def test_the_last_member_is_told_before_closing_that_the_community_will_be_deleted(
+    client, awa, yao
+):
+    alone = factories.make_community(awa, name="Riviera 2")
+    client.force_login(awa)
+    assert "cette communauté est supprimée" in client.get(CLOSE).content.decode()
+    factories.add_member(alone, yao)
+    assert "cette communauté est supprimée" not in client.get(CLOSE).content.decode()
+
+
+def test_when_the_last_member_closes_the_account_staff_and_the_town_hall_are_told(
+    awa_client, awa, mariam
+):
+    community = factories.make_community(awa, name="Riviera 2")
+    TownHallContact.objects.create(
+        commune=community.commune, name="Service technique", email="technique@mairie-cocody.ci"
+    )
+    mail.outbox.clear()
+
+    awa_client.post(CLOSE, {"password": factories.PASSWORD, "confirm": "on"})
+
+    assert not Community.objects.filter(pk=community.pk).exists()
+    told = Notification.objects.get(recipient=mariam, event="community_deleted")
+    assert told.data == {"community_name": "Riviera 2", "commune": "Cocody"}
+    subject, line = describe(told)
+    assert subject == "Communauté supprimée : « Riviera 2 »"
+    assert "(Cocody) n'a plus de membre" in line
+    (town_hall,) = [
+        message for message in mail.outbox if message.to == ["technique@mairie-cocody.ci"]
+    ]
+    assert town_hall.subject == "MonQuartier : la communauté « Riviera 2 » est supprimée"
+    assert "de votre commune (Cocody) n'a plus de membre" in town_hall.body

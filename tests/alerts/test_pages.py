@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from monquartier.alerts import services
 from monquartier.alerts.models import Alert, AlertRead
+from monquartier.moderation.models import Report
 from monquartier.notifications.models import Delivery, DeliveryStatus
 from monquartier.townhalls.models import TownHallContact
 from tests import factories
@@ -148,6 +149,35 @@ def test_progress_counts_by_channel(alert, yao):
     assert (progress["sms"]["cancelled"], progress["read"]) == (1, 1)
 
 
+def test_an_alert_not_yet_fanned_out_counts_as_pending_and_its_progress_keeps_refreshing(
+    client, riviera, awa, yao, run_tasks
+):
+    alert = services.send_alert(awa, category="fire", text="Fumée noire derrière le lot 40")
+    client.force_login(awa)
+
+    assert not services.progress(alert)["settled"]
+    page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert 'hx-trigger="every 5s"' in page
+    assert "destinataires sont en cours de calcul" in page
+
+    run_tasks()  # the fan-out, then the senders: the SMS waits for its delay
+    partial = client.get(reverse("alerts:progress", args=[alert.pk])).content.decode()
+    assert 'hx-trigger="every 5s"' in partial
+    assert "Envoi en cours" in partial
+
+
+def test_the_progress_stops_refreshing_once_every_delivery_is_settled(client, alert, awa, yao):
+    services.mark_read(alert, yao)  # the waiting SMS is cancelled, the e-mail went out
+    client.force_login(awa)
+
+    partial = client.get(reverse("alerts:progress", args=[alert.pk])).content.decode()
+
+    alert.refresh_from_db()
+    assert services.progress(alert)["settled"]
+    assert "hx-get" not in partial and "hx-trigger" not in partial
+    assert "Envoi terminé" in partial
+
+
 def test_the_list_shows_unread_alerts_first_class_and_paginates(
     client, riviera, awa, yao, django_assert_num_queries
 ):
@@ -180,6 +210,69 @@ def test_a_correction_is_a_new_alert_linked_to_the_first(client, alert, awa, yao
     )
     # Only the sender corrects their alert.
     assert client.get(reverse("alerts:correct", args=[alert.pk])).status_code == 404
+
+
+@pytest.fixture
+def correction(alert, awa):
+    return services.send_alert(
+        awa, category="suspicious", text="Fausse alerte : c'était le livreur.", corrects=alert
+    )
+
+
+def test_a_correction_is_shown_as_a_correction_in_the_list_and_on_its_page(
+    client, alert, correction, yao
+):
+    client.force_login(yao)
+
+    listed = client.get(reverse("alerts:list")).content.decode()
+    page = client.get(reverse("alerts:detail", args=[correction.pk])).content.decode()
+
+    assert "Correction · Personne ou véhicule suspect" in listed
+    assert "Corrige l'alerte : Une voiture grise" in listed
+    assert "<title>Correction : Personne ou véhicule suspect" in page
+    assert "Correction · Personne ou véhicule suspect" in page
+    assert f'href="{reverse("alerts:detail", args=[alert.pk])}"' in page
+    assert "badge--alert" not in page  # not a new alert of its category
+
+
+def test_when_staff_hide_an_alert_its_corrections_stay_readable_and_say_it_was_withdrawn(
+    client, alert, correction, mariam, yao
+):
+    services.hide_alert(mariam, alert, "Accusation sans fondement")
+    client.force_login(yao)
+
+    page = client.get(reverse("alerts:detail", args=[correction.pk]))
+    listed = client.get(reverse("alerts:list")).content.decode()
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "c&#x27;était le livreur" in content
+    assert "L'alerte d'origine a été retirée par l'équipe MonQuartier." in content
+    assert "voiture grise" not in content
+    assert f'href="{reverse("alerts:detail", args=[alert.pk])}"' not in content
+    assert "retirée par l'équipe" in listed and "voiture grise" not in listed
+    assert client.get(reverse("alerts:detail", args=[alert.pk])).status_code == 404
+    client.force_login(alert.sender)  # a withdrawn alert is not corrected again
+    assert client.get(reverse("alerts:correct", args=[alert.pk])).status_code == 404
+
+
+def test_members_report_an_alert_from_its_button_once_the_sender_has_no_button(
+    client, alert, awa, yao
+):
+    url = reverse("alerts:detail", args=[alert.pk])
+    report_url = reverse("moderation:report", args=["alert", alert.pk])
+    client.force_login(awa)
+    assert f'href="{report_url}"' not in client.get(url).content.decode()
+    client.force_login(yao)
+    assert f'href="{report_url}"' in client.get(url).content.decode()
+
+    first = client.post(report_url, {"reason": "false_alert"})
+    second = client.post(report_url, {"reason": "false_alert"})
+
+    assert first["Location"] == url
+    assert second.status_code == 200
+    assert "déjà signalé ce contenu" in second.content.decode()
+    assert Report.objects.filter(kind="alert", object_id=alert.pk).count() == 1
 
 
 def test_staff_hide_an_abusive_alert(client, alert, mariam, yao):

@@ -14,7 +14,6 @@ from django.conf import settings as django_settings
 from django.http import HttpResponse
 from django.template import engines
 from django.urls import include, path
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from monquartier import urls as site_urls
@@ -127,7 +126,10 @@ def test_the_service_worker_registers_activates_and_controls_the_site(
     assert page.evaluate(WAIT_FOR_CONTROL)
     page.reload()
     assert page.evaluate("() => navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
-    assert page.evaluate(CACHES) == ["mq-static-v1"]  # the page's CSS went through it
+    caches = page.evaluate(CACHES)
+    # The offline page kept at install, and the page's CSS that went through it.
+    assert len(caches) == 2 and caches[0].startswith("mq-offline-")
+    assert caches[1] == "mq-static-v1"
     assert not csp_errors
 
 
@@ -182,13 +184,44 @@ def test_alert_pages_that_allow_it_are_kept_for_reading_offline(context, page):
         expect(page.get_by_role("heading", name="Alerte 7")).to_be_visible()
         # Static files come from the cache.
         assert page.evaluate("async () => (await fetch('/static/css/app.css')).status") == 200
-        # A page that did not allow it falls back to the alert list, absent here: an error.
-        with pytest.raises(PlaywrightError):
-            page.goto("/alertes/8/")
-        with pytest.raises(PlaywrightError):
-            page.goto("/")
+        # A page that did not allow it falls back to the alert list, absent here: the
+        # offline page, as for any page never kept.
+        page.goto("/alertes/8/")
+        expect(page.get_by_role("heading", name="Vous êtes hors ligne")).to_be_visible()
+        page.goto("/")
+        expect(page.get_by_role("heading", name="Vous êtes hors ligne")).to_be_visible()
     finally:
         context.set_offline(False)
+
+
+def test_offline_a_page_never_seen_shows_the_offline_page_and_the_saved_pages(
+    context, page, axe, csp_errors
+):
+    page.goto("/")
+    registered(page)
+    context.route("**/alertes/7/", alert_page)
+    page.goto("/alertes/7/")
+    expect(page.get_by_role("heading", name="Alerte 7")).to_be_visible()
+    context.unroute_all()
+
+    context.set_offline(True)
+    try:
+        page.goto("/gazette/")  # never opened
+
+        expect(page.get_by_role("heading", name="Vous êtes hors ligne")).to_be_visible()
+        saved = page.get_by_role("list").filter(has=page.get_by_role("link", name="Alerte 7"))
+        expect(saved).to_be_visible()
+        expect(page.get_by_text("Aucune page enregistrée")).to_be_hidden()
+        expect(page.get_by_role("link", name="110")).to_be_visible()
+        assert page.evaluate(
+            "() => getComputedStyle(document.querySelector('.card')).borderRadius"
+        ) not in ("", "0px")  # its style sheet came from the cache too
+        axe(page)
+        page.get_by_role("link", name="Alerte 7").click()
+        expect(page.get_by_role("heading", name="Alerte 7")).to_be_visible()
+    finally:
+        context.set_offline(False)
+    assert not csp_errors
 
 
 def test_the_logout_message_forgets_the_kept_pages(page):

@@ -1,3 +1,4 @@
+import sys
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from django.utils import timezone
 from monquartier.accounts.demo import DEMO_PASSWORD, named_logins
 from monquartier.accounts.models import Home, User
 from monquartier.communities.models import Commune
+from monquartier.core.management.commands import run_demo
 
 ABIDJAN = {
     "Abobo",
@@ -83,3 +85,38 @@ def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
     assert Post.objects.exists()
     assert Conversation.objects.count() == 2
     assert Report.objects.exists()
+
+
+def test_run_demo_gives_its_port_to_the_links_written_by_every_process(
+    monkeypatch, capfd, settings
+):
+    """The web server, the worker and the scheduler each get the demo's address as
+    SITE_URL: the links of the e-mails and SMS in the dev outbox open the demo."""
+    monkeypatch.delenv("SITE_URL", raising=False)
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    # The demo's processes, each replaced by one that prints the address it would use
+    # (the web one through Django's settings). The demo stops when one process ends: the
+    # other two wait to be stopped.
+    show = "import os, time; print('{name}', os.environ['SITE_URL'], flush=True); time.sleep(60)"
+    monkeypatch.setattr(
+        run_demo,
+        "demo_commands",
+        lambda host, port: {
+            "web": [
+                *manage,
+                "shell",
+                "-c",
+                "from django.conf import settings as s; print('web', s.SITE_URL)",
+            ],
+            "worker": [sys.executable, "-c", show.format(name="worker")],
+            "scheduler": [sys.executable, "-c", show.format(name="scheduler")],
+        },
+    )
+
+    call_command("run_demo", port=8123, host=run_demo.ALL_INTERFACES)
+
+    out = capfd.readouterr().out
+    for name in ("web", "worker", "scheduler"):
+        assert f"{name} http://localhost:8123\n" in out
+    assert "MonQuartier demo: http://localhost:8123/" in out
+    assert "http://localhost:8123/dev/boite-d-envoi/" in out

@@ -2,6 +2,7 @@
 through the Django test client."""
 
 import base64
+import gzip
 import json
 import os
 import re
@@ -99,7 +100,11 @@ def test_the_service_worker_is_served_from_the_root_with_its_headers(client):
     assert response["Service-Worker-Allowed"] == "/"
     assert response["Cache-Control"] == "max-age=86400"
     with open(finders.find("js/sw.js"), "rb") as source:
-        assert response.content == source.read()
+        script = source.read()
+    # The same script, with what it keeps at install filled in.
+    precache = re.search(rb"var PRECACHE = (\{.+?\});\n", response.content)
+    assert json.loads(precache.group(1))["urls"][0] == "/hors-ligne/"
+    assert response.content.replace(precache.group(0), b"var PRECACHE = {};\n") == script
 
 
 def test_the_service_worker_check_costs_no_download_when_it_did_not_change(client):
@@ -127,6 +132,37 @@ def test_in_production_the_service_worker_comes_from_the_collected_files(
 
     settings.DEBUG = True  # a developer's stale STATIC_ROOT does not win over the source
     assert client.get("/sw.js").content != b"// collected version\n"
+
+
+def test_the_offline_page_is_light_public_and_translated(client):
+    french = client.get("/hors-ligne/")
+    english = client.get("/hors-ligne/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert french.status_code == 200
+    page = french.content.decode()
+    assert "Vous êtes hors ligne" in page and "Pages enregistrées" in page
+    assert 'href="tel:110"' in page  # the emergency numbers work without network
+    assert "csrfmiddlewaretoken" not in page
+    assert len(gzip.compress(french.content)) < 2 * 1024
+    assert "You are offline" in english.content.decode()
+
+
+def test_a_changed_offline_page_makes_a_new_worker_without_bumping_a_version(
+    client, settings, tmp_path
+):
+    before = client.get("/sw.js")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "offline.html").write_text("<h1>Hors ligne, autrement</h1>")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path / "templates", *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+
+    after = client.get("/sw.js", HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    version = re.compile(rb'"version":"([0-9a-f]{12})"')
+    assert version.search(after.content).group(1) != version.search(before.content).group(1)
 
 
 def test_the_service_worker_answers_only_get(client):

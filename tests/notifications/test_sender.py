@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from monquartier.alerts import services
+from monquartier.notifications import rendering
 from monquartier.notifications.models import Delivery, DeliveryStatus
 from monquartier.notifications.sms import BaseSMSBackend, SMSError, SMSSent
 from monquartier.notifications.sms import dev as sms_dev
@@ -177,3 +178,41 @@ def test_abandoned_rows_go_back_to_the_queue(riviera, awa, yao, run_tasks):
         run_tasks()
     assert Delivery.objects.get(alert=alert, channel="email").status == DeliveryStatus.SENT
     assert len(mail.outbox) == 1
+
+
+@pytest.fixture
+def correction(riviera, awa, yao, settings):
+    settings.ALERT_SMS_DELAY_SECONDS = 0  # the SMS leaves with the e-mail
+    original = launch(awa)
+    mail.outbox.clear()
+    sms_dev.outbox.clear()
+    return services.send_alert(
+        awa, category="theft", text="Fausse alerte : la moto était à son voisin.", corrects=original
+    )
+
+
+def test_a_correction_goes_out_as_a_correction_by_email_sms_and_push(correction, sms_outbox):
+    (message,) = mail.outbox
+    assert message.subject == "CORRECTION Vol – Riviera 2"
+    assert "ALERTE" not in message.subject + message.body
+    assert message.body.startswith("CORRECTION Vol – Riviera 2\nElle corrige l'alerte envoyée le")
+    assert "CORRECTION Vol" in message.alternatives[0][0]
+    (sms,) = sms_outbox
+    assert sms.text.startswith("CORRECTION Vol - Riviera 2: Fausse alerte")
+    assert len(sms.text) <= 160
+    payload = rendering.alert_push_payload(correction, "fr")
+    assert payload["title"] == "Correction · Vol"
+
+
+def test_a_correction_sent_after_its_original_was_hidden_says_the_original_was_withdrawn(
+    riviera, awa, yao, mariam
+):
+    original = launch(awa)
+    services.hide_alert(mariam, original, "Accusation sans fondement")
+    mail.outbox.clear()
+
+    services.send_alert(awa, category="theft", text="Je retire mon alerte.", corrects=original)
+
+    (message,) = mail.outbox
+    assert "L'alerte d'origine a été retirée par l'équipe MonQuartier." in message.body
+    assert "moto devant la pharmacie" not in message.body + message.alternatives[0][0]

@@ -15,6 +15,24 @@ from monquartier.core.demo import demo_logins
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 # nosec B104
 
 
+def demo_commands(host: str, port: int) -> dict[str, list[str]]:
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    return {
+        "web": [*manage, "runserver", f"{host}:{port}"],
+        "worker": [*manage, "db_worker", "--interval", "0.5"],
+        "scheduler": [*manage, "run_scheduler"],
+    }
+
+
+def demo_environment(host: str, port: int) -> tuple[str, dict[str, str]]:
+    """The site address and the environment of the three processes. Links in e-mails and
+    SMS (SITE_URL) are written by the worker and the web server: they all get the port the
+    demo listens on. A SITE_URL set in the environment (a tunnel, a proxy) wins."""
+    local = "localhost" if host in ("127.0.0.1", ALL_INTERFACES) else host
+    site_url = os.environ.get("SITE_URL") or f"http://{local}:{port}"
+    return site_url.rstrip("/"), {**os.environ, "SITE_URL": site_url}
+
+
 class Command(BaseCommand):
     help = "Run the web server, the task worker and the scheduler of the demo together."
 
@@ -23,15 +41,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
 
     def handle(self, *args, host: str, port: int, **options):
-        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        site_url, environment = demo_environment(host, port)
         processes = {
             # Our own manage.py with fixed arguments: no shell, nothing a visitor can set.
-            "web": subprocess.Popen([*manage, "runserver", f"{host}:{port}"]),  # nosec B603
-            "worker": subprocess.Popen([*manage, "db_worker", "--interval", "0.5"]),  # nosec B603
-            "scheduler": subprocess.Popen([*manage, "run_scheduler"]),  # nosec B603
+            name: subprocess.Popen(command, env=environment)  # nosec B603
+            for name, command in demo_commands(host, port).items()
         }
         time.sleep(2)
-        self.stdout.write(self._banner(host, port))
+        self.stdout.write(self._banner(site_url))
 
         def stop(*_args):
             for process in processes.values():
@@ -55,8 +72,8 @@ class Command(BaseCommand):
             if process.returncode not in (0, None, -signal.SIGTERM, -signal.SIGINT):
                 self.stderr.write(f"The {name} process stopped with code {process.returncode}.")
 
-    def _banner(self, host: str, port: int) -> str:
-        address = f"http://{'localhost' if host in ('127.0.0.1', ALL_INTERFACES) else host}:{port}/"
+    def _banner(self, site_url: str) -> str:
+        address = f"{site_url}/"
         lines = [
             "",
             "=" * 72,
