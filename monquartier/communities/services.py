@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
 from monquartier.accounts.models import Home, User
-from monquartier.communities import geometry, lookups
+from monquartier.communities import geometry, lookups, privacy
 from monquartier.communities.models import (
     Commune,
     Community,
@@ -68,13 +68,14 @@ def _tell_neighbours(community: Community, member: User, event: str) -> None:
     neighbours = User.objects.filter(
         memberships__community=community, memberships__status=MembershipStatus.ACTIVE
     ).exclude(pk=member.pk)
-    notify(
+    privacy.notify_about(
+        member,
         neighbours,
+        name_key="member",
         kind=NotificationKind.MOVEMENT,
         event=event,
         community=community,
         url=f"/c/{community.pk}/historique/",
-        member=member.full_name,
     )
 
 
@@ -208,14 +209,15 @@ def request_to_join(user: User, community: Community) -> Membership:
     )
     _log(community, MovementKind.JOIN_REQUESTED, actor=user, member=user)
     if community.validation_mode == ValidationMode.REFERENTS:
-        notify(
+        privacy.notify_about(
+            user,
             _referent_users(community),
+            name_key="applicant",
             kind=NotificationKind.JOIN_REQUEST,
             event="join_requested",
             community=community,
             actor=user,
             url=f"/c/{community.pk}/demandes/",
-            applicant=user.full_name,
         )
     return membership
 
@@ -573,12 +575,13 @@ def reject_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -
     exclusion.staff_note = note
     exclusion.save(update_fields=["status", "decided_by", "decided_at", "staff_note"])
     if exclusion.requested_by:
-        notify(
+        privacy.notify_about(
+            exclusion.member,
             [exclusion.requested_by],
+            name_key="member",
             kind=NotificationKind.PLATFORM,
             event="exclusion_rejected",
             community=exclusion.community,
-            member=exclusion.member.full_name,
         )
     return exclusion
 
@@ -610,9 +613,10 @@ def change_boundary(
     _lock_area_writes()
     polygon, area_m2, outside = preview_boundary(community, area)
     if outside and not leave_outside:
+        names = privacy.names_seen_by(actor, outside)
         raise ValidationError(
             _("Avec ce périmètre, %(count)s membre(s) se retrouveraient dehors : %(names)s.")
-            % {"count": len(outside), "names": ", ".join(user.full_name for user in outside)},
+            % {"count": len(outside), "names": ", ".join(names[user.pk] for user in outside)},
             code="members_outside",
         )
     lookups.store_area(community, polygon)
@@ -697,9 +701,11 @@ def request_twinning(actor: User, community: Community, partner: Community) -> T
     twinning = Twinning.objects.create(requester=community, partner=partner, requested_by=actor)
     _log(community, MovementKind.TWINNING_REQUESTED, actor=actor, other=partner)
     _log(partner, MovementKind.TWINNING_REQUESTED, actor=actor, other=community)
+    # Twinning requests and answers are the référents' business, like join requests:
+    # their kind's setting (instant by default) decides, not the movements' digest.
     notify(
         _referent_users(partner),
-        kind=NotificationKind.MOVEMENT,
+        kind=NotificationKind.JOIN_REQUEST,
         event="twinning_requested",
         community=partner,
         url=f"/c/{partner.pk}/jumelages/",
@@ -731,9 +737,10 @@ def accept_twinning(actor: User, twinning: Twinning) -> Twinning:
     _log(twinning.requester, MovementKind.TWINNING_STARTED, actor=actor, other=twinning.partner)
     notify(
         _referent_users(twinning.requester),
-        kind=NotificationKind.MOVEMENT,
+        kind=NotificationKind.JOIN_REQUEST,
         event="twinning_accepted",
         community=twinning.requester,
+        url=f"/c/{twinning.requester_id}/jumelages/",
         other=twinning.partner.name,
     )
     return twinning
@@ -751,9 +758,10 @@ def decline_twinning(actor: User, twinning: Twinning) -> Twinning:
     _log(twinning.requester, MovementKind.TWINNING_DECLINED, actor=actor, other=twinning.partner)
     notify(
         _referent_users(twinning.requester),
-        kind=NotificationKind.MOVEMENT,
+        kind=NotificationKind.JOIN_REQUEST,
         event="twinning_declined",
         community=twinning.requester,
+        url=f"/c/{twinning.requester_id}/jumelages/",
         other=twinning.partner.name,
     )
     return twinning
@@ -761,24 +769,48 @@ def decline_twinning(actor: User, twinning: Twinning) -> Twinning:
 
 @transaction.atomic
 def end_twinning(actor: User, twinning: Twinning) -> Twinning:
-    """Either side ends an active twinning; the requester may also withdraw its request."""
+    """Either side ends an active twinning; the requester may also withdraw its request.
+    The other side's référents are told."""
     twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED, TwinningStatus.ACTIVE)
-    if twinning.status == TwinningStatus.REQUESTED:
+    was_requested = twinning.status == TwinningStatus.REQUESTED
+    if was_requested:
         _require_referent(actor, twinning.requester)
-    elif (
-        not Membership.objects.referents()
-        .filter(user=actor, community__in=[twinning.requester, twinning.partner])
-        .exists()
-    ):
-        raise PermissionDenied(
-            _("Seuls les référents des deux communautés peuvent mettre fin au jumelage.")
+        side = twinning.requester
+    else:
+        membership = (
+            Membership.objects.referents()
+            .filter(user=actor, community__in=[twinning.requester, twinning.partner])
+            .first()
         )
+        if membership is None:
+            raise PermissionDenied(
+                _("Seuls les référents des deux communautés peuvent mettre fin au jumelage.")
+            )
+        side = (
+            twinning.requester
+            if membership.community_id == twinning.requester_id
+            else twinning.partner
+        )
+    other = twinning.other_side(side)
     twinning.status = TwinningStatus.ENDED
     twinning.ended_by = actor
     twinning.ended_at = timezone.now()
     twinning.save(update_fields=["status", "ended_by", "ended_at"])
-    for side in (twinning.requester, twinning.partner):
-        _log(side, MovementKind.TWINNING_ENDED, actor=actor, other=twinning.other_side(side))
+    for community in (twinning.requester, twinning.partner):
+        _log(
+            community,
+            MovementKind.TWINNING_ENDED,
+            actor=actor,
+            other=twinning.other_side(community),
+        )
+    notify(
+        _referent_users(other),
+        kind=NotificationKind.JOIN_REQUEST,
+        event="twinning_withdrawn" if was_requested else "twinning_ended",
+        community=other,
+        url=f"/c/{other.pk}/jumelages/",
+        other=side.name,
+    )
     return twinning
 
 
