@@ -82,10 +82,14 @@ class Ties:
     @classmethod
     def of(cls, membership: Membership) -> "Ties":
         """The ties that one of the person's memberships shows (an ended one shows none)."""
-        if membership.status == MembershipStatus.ACTIVE:
-            return cls(membership.community_id, None, membership.is_referent)
-        if membership.status == MembershipStatus.PENDING:
-            return cls(None, membership.community_id)
+        return cls.from_row(membership.status, membership.community_id, membership.is_referent)
+
+    @classmethod
+    def from_row(cls, status: str, community_id: int, is_referent: bool) -> "Ties":
+        if status == MembershipStatus.ACTIVE:
+            return cls(community_id, None, is_referent)
+        if status == MembershipStatus.PENDING:
+            return cls(None, community_id)
         return NO_TIES
 
 
@@ -96,18 +100,16 @@ def ties_of(user_ids: Iterable[int]) -> dict[int, Ties]:
     """user id → Ties, in one query (people with no open membership are left out)."""
     rows = Membership.objects.open().filter(user_id__in=set(user_ids))
     return {
-        user_id: Ties(community, None, referent)
-        if status == MembershipStatus.ACTIVE
-        else Ties(None, community)
-        for user_id, community, status, referent in rows.values_list(
-            "user_id", "community_id", "status", "is_referent"
+        user_id: Ties.from_row(status, community, referent)
+        for user_id, status, community, referent in rows.values_list(
+            "user_id", "status", "community_id", "is_referent"
         )
     }
 
 
 def with_communities(queryset, *people: str):
     """Annotate each row with the ties of the people its fields point to (`author`,
-    `actor__`…): `<field>_community_id` and `<field>_pending_community_id`, in the list's
+    `actor`…): `<field>_community_id` and `<field>_pending_community_id`, in the list's
     own query. ties_on(row, field) reads them back."""
     annotations = {}
     for person in people:
