@@ -15,10 +15,11 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from shapely.geometry import Point
 
 from monquartier.accounts.models import Home, User
-from monquartier.communities import geometry, lookups
+from monquartier.communities import geometry, lookups, privacy
 from monquartier.communities.models import (
     Commune,
     Community,
@@ -76,13 +77,14 @@ def _tell_neighbours(community: Community, member: User, event: str) -> None:
     neighbours = User.objects.filter(
         memberships__community=community, memberships__status=MembershipStatus.ACTIVE
     ).exclude(pk=member.pk)
-    notify(
+    privacy.notify_about(
+        member,
         neighbours,
+        name_key="member",
         kind=NotificationKind.MOVEMENT,
         event=event,
         community=community,
         url=f"/c/{community.pk}/historique/",
-        member=member.full_name,
     )
 
 
@@ -216,14 +218,15 @@ def request_to_join(user: User, community: Community) -> Membership:
     )
     _log(community, MovementKind.JOIN_REQUESTED, actor=user, member=user)
     if community.validation_mode == ValidationMode.REFERENTS:
-        notify(
+        privacy.notify_about(
+            user,
             _referent_users(community),
+            name_key="applicant",
             kind=NotificationKind.JOIN_REQUEST,
             event="join_requested",
             community=community,
             actor=user,
             url=f"/c/{community.pk}/demandes/",
-            applicant=user.full_name,
         )
     return membership
 
@@ -612,12 +615,13 @@ def reject_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -
     exclusion.staff_note = note
     exclusion.save(update_fields=["status", "decided_by", "decided_at", "staff_note"])
     if exclusion.requested_by:
-        notify(
+        privacy.notify_about(
+            exclusion.member,
             [exclusion.requested_by],
+            name_key="member",
             kind=NotificationKind.PLATFORM,
             event="exclusion_rejected",
             community=exclusion.community,
-            member=exclusion.member.full_name,
         )
     return exclusion
 
@@ -663,15 +667,19 @@ def change_boundary(
         errors["area"] = error.error_list
     else:
         if outside and not leave_outside:
+            names = privacy.names_seen_by(actor, outside)
             errors["leave_outside"] = [
                 ValidationError(
-                    _(
-                        "Avec ce périmètre, %(count)s membre(s) se retrouveraient dehors : "
-                        "%(names)s. Prévenez-les, cochez la case et enregistrez à nouveau."
+                    ngettext(
+                        "Avec ce périmètre, %(count)s membre se retrouverait dehors : "
+                        "%(names)s. Prévenez-le, cochez la case et enregistrez à nouveau.",
+                        "Avec ce périmètre, %(count)s membres se retrouveraient dehors : "
+                        "%(names)s. Prévenez-les, cochez la case et enregistrez à nouveau.",
+                        len(outside),
                     )
                     % {
                         "count": len(outside),
-                        "names": ", ".join(user.full_name for user in outside),
+                        "names": ", ".join(names[user.pk] for user in outside),
                     },
                     code="members_outside",
                 )
@@ -752,9 +760,11 @@ def request_twinning(actor: User, community: Community, partner: Community) -> T
     twinning = Twinning.objects.create(requester=community, partner=partner, requested_by=actor)
     _log(community, MovementKind.TWINNING_REQUESTED, actor=actor, other=partner)
     _log(partner, MovementKind.TWINNING_REQUESTED, actor=actor, other=community)
+    # Twinning requests and answers are the référents' business, like join requests:
+    # their kind's setting (instant by default) decides, not the movements' digest.
     notify(
         _referent_users(partner),
-        kind=NotificationKind.MOVEMENT,
+        kind=NotificationKind.JOIN_REQUEST,
         event="twinning_requested",
         community=partner,
         url=f"/c/{partner.pk}/jumelages/",
@@ -786,9 +796,10 @@ def accept_twinning(actor: User, twinning: Twinning) -> Twinning:
     _log(twinning.requester, MovementKind.TWINNING_STARTED, actor=actor, other=twinning.partner)
     notify(
         _referent_users(twinning.requester),
-        kind=NotificationKind.MOVEMENT,
+        kind=NotificationKind.JOIN_REQUEST,
         event="twinning_accepted",
         community=twinning.requester,
+        url=f"/c/{twinning.requester_id}/jumelages/",
         other=twinning.partner.name,
     )
     return twinning
@@ -806,9 +817,10 @@ def decline_twinning(actor: User, twinning: Twinning) -> Twinning:
     _log(twinning.requester, MovementKind.TWINNING_DECLINED, actor=actor, other=twinning.partner)
     notify(
         _referent_users(twinning.requester),
-        kind=NotificationKind.MOVEMENT,
+        kind=NotificationKind.JOIN_REQUEST,
         event="twinning_declined",
         community=twinning.requester,
+        url=f"/c/{twinning.requester_id}/jumelages/",
         other=twinning.partner.name,
     )
     return twinning
@@ -816,24 +828,48 @@ def decline_twinning(actor: User, twinning: Twinning) -> Twinning:
 
 @transaction.atomic
 def end_twinning(actor: User, twinning: Twinning) -> Twinning:
-    """Either side ends an active twinning; the requester may also withdraw its request."""
+    """Either side ends an active twinning; the requester may also withdraw its request.
+    The other side's référents are told."""
     twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED, TwinningStatus.ACTIVE)
-    if twinning.status == TwinningStatus.REQUESTED:
+    was_requested = twinning.status == TwinningStatus.REQUESTED
+    if was_requested:
         _require_referent(actor, twinning.requester)
-    elif (
-        not Membership.objects.referents()
-        .filter(user=actor, community__in=[twinning.requester, twinning.partner])
-        .exists()
-    ):
-        raise PermissionDenied(
-            _("Seuls les référents des deux communautés peuvent mettre fin au jumelage.")
+        side = twinning.requester
+    else:
+        membership = (
+            Membership.objects.referents()
+            .filter(user=actor, community__in=[twinning.requester, twinning.partner])
+            .first()
         )
+        if membership is None:
+            raise PermissionDenied(
+                _("Seuls les référents des deux communautés peuvent mettre fin au jumelage.")
+            )
+        side = (
+            twinning.requester
+            if membership.community_id == twinning.requester_id
+            else twinning.partner
+        )
+    other = twinning.other_side(side)
     twinning.status = TwinningStatus.ENDED
     twinning.ended_by = actor
     twinning.ended_at = timezone.now()
     twinning.save(update_fields=["status", "ended_by", "ended_at"])
-    for side in (twinning.requester, twinning.partner):
-        _log(side, MovementKind.TWINNING_ENDED, actor=actor, other=twinning.other_side(side))
+    for community in (twinning.requester, twinning.partner):
+        _log(
+            community,
+            MovementKind.TWINNING_ENDED,
+            actor=actor,
+            other=twinning.other_side(community),
+        )
+    notify(
+        _referent_users(other),
+        kind=NotificationKind.JOIN_REQUEST,
+        event="twinning_withdrawn" if was_requested else "twinning_ended",
+        community=other,
+        url=f"/c/{other.pk}/jumelages/",
+        other=side.name,
+    )
     return twinning
 
 

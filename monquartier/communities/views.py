@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -211,11 +212,12 @@ def _page_context(community, membership, **extra) -> dict:
 
 def info(request, community_id: int):
     community, membership = access.get_community_for_member(request.user, community_id)
-    referents = (
+    referents = privacy.name_memberships(
+        privacy.Viewpoint.of(request.user, membership),
         Membership.objects.referents()
         .filter(community=community)
         .select_related("user")
-        .order_by("user__first_name")
+        .order_by("user__first_name"),
     )
     member_count = Membership.objects.active().filter(community=community).count()
     twinned = Community.objects.filter(pk__in=services.twinned_community_ids(community.pk))
@@ -281,10 +283,16 @@ def member_card(request, community_id: int, user_id: int):
 
 def history(request, community_id: int):
     community, membership = access.get_community_for_member(request.user, community_id)
-    movements = Movement.objects.filter(community=community).select_related(
-        "actor", "member", "other_community"
+    movements = privacy.with_communities(
+        Movement.objects.filter(community=community).select_related(
+            "actor", "member", "other_community"
+        ),
+        "actor",
+        "member",
     )
     page = Paginator(movements, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The other community's référent who asked for a twinning is an outsider here.
+    privacy.name_people(privacy.Viewpoint.of(request.user, membership), page, "actor", "member")
     return render(
         request, "communities/history.html", _page_context(community, membership, page=page)
     )
@@ -295,17 +303,44 @@ def history(request, community_id: int):
 
 def requests(request, community_id: int):
     community, membership = access.get_community_for_referent(request.user, community_id)
-    pending = (
-        Membership.objects.pending()
-        .filter(community=community)
-        .select_related("user", "user__home", "user__home__commune")
-        .order_by("requested_at")
-    )
+    pending = _applicants(request.user, membership, community)
     return render(
         request,
         "communities/requests.html",
-        _page_context(community, membership, pending=pending, refusal_form=RefusalForm()),
+        _page_context(
+            community,
+            membership,
+            pending=pending,
+            refusal_form=RefusalForm(),
+            map_context=_applicants_map(community, pending),
+        ),
     )
+
+
+def _applicants_map(community, pending) -> dict:
+    pins = [
+        {"lat": item.card.pin[0], "lng": item.card.pin[1], "label": item.card.name}
+        for item in pending
+        if item.card.pin
+    ]
+    return _area_context([_area_entry(community, highlight=True)], pins)
+
+
+def _applicants(viewer, membership, community) -> list:
+    """The pending requests, each with the card of the applicant that the viewer (a
+    référent) may see: name, address, pin and mobile while the request waits."""
+    viewpoint = privacy.Viewpoint.of(viewer, membership)
+    pending = list(
+        Membership.objects.pending()
+        .filter(community=community)
+        .select_related("user", "user__profile", "user__home", "user__home__commune")
+        .order_by("requested_at")
+    )
+    for item in pending:
+        item.card = privacy.member_card(
+            item.user, viewpoint.relation_to(item.user_id, privacy.Ties.of(item))
+        )
+    return pending
 
 
 @require_POST
@@ -320,7 +355,7 @@ def accept_request(request, community_id: int, membership_id: int):
         messages.success(
             request,
             _("%(name)s fait maintenant partie de la communauté.")
-            % {"name": pending.user.full_name},
+            % {"name": privacy.name_seen_by(request.user, pending.user)},
         )
     return redirect("communities:requests", community.pk)
 
@@ -336,16 +371,16 @@ def refuse_request(request, community_id: int, membership_id: int):
         except ValidationError as error:
             form.add_error("reason", error)
     if form.errors:
+        applicants = _applicants(request.user, membership, community)
         return render(
             request,
             "communities/requests.html",
             _page_context(
                 community,
                 membership,
-                pending=Membership.objects.pending()
-                .filter(community=community)
-                .select_related("user", "user__home"),
+                pending=applicants,
                 refusal_form=form,
+                map_context=_applicants_map(community, applicants),
                 refused_id=pending.pk,
             ),
             status=400,
@@ -356,11 +391,12 @@ def refuse_request(request, community_id: int, membership_id: int):
 
 def referents(request, community_id: int):
     community, membership = access.get_community_for_referent(request.user, community_id)
-    members = (
+    members = privacy.name_memberships(
+        privacy.Viewpoint.of(request.user, membership),
         Membership.objects.active()
         .filter(community=community)
         .select_related("user")
-        .order_by("-is_referent", "directory_name", "pk")
+        .order_by("-is_referent", "directory_name", "pk"),
     )
     return render(
         request, "communities/referents.html", _page_context(community, membership, members=members)
@@ -380,12 +416,16 @@ def change_referent(request, community_id: int, user_id: int, action: str):
         if action == "nommer":
             services.make_referent(request.user, target)
             messages.success(
-                request, _("%(name)s est maintenant référent.") % {"name": target.user.full_name}
+                request,
+                _("%(name)s est maintenant référent.")
+                % {"name": privacy.name_seen_by(request.user, target.user)},
             )
         elif action == "retirer":
             services.remove_referent(request.user, target)
             messages.success(
-                request, _("%(name)s n'est plus référent.") % {"name": target.user.full_name}
+                request,
+                _("%(name)s n'est plus référent.")
+                % {"name": privacy.name_seen_by(request.user, target.user)},
             )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -409,7 +449,15 @@ def request_exclusion(request, community_id: int, user_id: int):
     return render(
         request,
         "communities/exclusion.html",
-        _page_context(community, membership, member=member, form=form),
+        _page_context(
+            community,
+            membership,
+            member=member,
+            member_name=privacy.Viewpoint.of(request.user, membership).name_of(
+                member, privacy.Ties.of(target)
+            ),
+            form=form,
+        ),
     )
 
 
@@ -527,11 +575,18 @@ def twinnings(request, community_id: int):
     )
 
 
-@require_POST
 def twinning_action(request, community_id: int, twinning_id: int, action: str):
-    community, _membership = access.get_community_for_referent(request.user, community_id)
+    """Accept, refuse or end a twinning. Ending asks first: a page that says what stops,
+    with a button that confirms (no JavaScript needed)."""
+    ending = action == "terminer"
+    if request.method != "POST" and not ending:
+        return HttpResponseNotAllowed(["POST"])
+    community, membership = access.get_community_for_referent(request.user, community_id)
     twinning = get_object_or_404(
-        Twinning.objects.filter(Q(requester=community) | Q(partner=community)), pk=twinning_id
+        Twinning.objects.filter(Q(requester=community) | Q(partner=community)).select_related(
+            "requester", "partner"
+        ),
+        pk=twinning_id,
     )
     actions = {
         "accepter": (services.accept_twinning, _("Le jumelage est actif.")),
@@ -540,6 +595,16 @@ def twinning_action(request, community_id: int, twinning_id: int, action: str):
     }
     if action not in actions:
         return redirect("communities:twinnings", community.pk)
+    if ending and request.POST.get("confirm") != "1":
+        if twinning.status not in (TwinningStatus.REQUESTED, TwinningStatus.ACTIVE):
+            return redirect("communities:twinnings", community.pk)
+        return render(
+            request,
+            "communities/twinning_end.html",
+            _page_context(
+                community, membership, twinning=twinning, other=twinning.other_side(community)
+            ),
+        )
     service, done = actions[action]
     try:
         service(request.user, twinning)
@@ -563,7 +628,7 @@ def register_neighbour(request, community_id: int):
             messages.success(
                 request,
                 _("%(name)s est inscrit ; un SMS vient de le prévenir.")
-                % {"name": neighbour.full_name},
+                % {"name": privacy.name_seen_by(request.user, neighbour)},
             )
             return redirect("communities:directory", community.pk)
     return render(

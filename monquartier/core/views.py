@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from monquartier.accounts.models import Home
+from monquartier.communities import privacy
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.communities.services import twinned_community_ids
@@ -43,8 +44,11 @@ def _community_home(user, membership) -> dict:
         ]
     )
     posts = list(
-        Post.objects.visible().filter(community=community).select_related("author")[:HOME_POSTS]
+        privacy.with_communities(
+            Post.objects.visible().filter(community=community).select_related("author"), "author"
+        )[:HOME_POSTS]
     )
+    privacy.name_people(privacy.Viewpoint.of(user, membership), posts, "author")
     pending = (
         Membership.objects.pending().filter(community=community).count()
         if membership.is_referent

@@ -3,6 +3,7 @@
 
 from django.http import Http404
 
+from monquartier.communities import privacy
 from monquartier.communities.models import Membership
 from monquartier.gazette.models import Attachment, Post
 
@@ -15,7 +16,12 @@ def member_community_id(user) -> int | None:
 
 def get_post_for_reader(user, post_id: int) -> tuple[Post, int | None]:
     """The post and the reader's community id (None for staff)."""
-    post = Post.objects.select_related("author", "community").filter(pk=post_id).first()
+    # The author's ties come with the post: privacy decides their name with no query.
+    post = (
+        privacy.with_communities(Post.objects.select_related("author", "community"), "author")
+        .filter(pk=post_id)
+        .first()
+    )
     if post is None:
         raise Http404
     if user.is_staff:

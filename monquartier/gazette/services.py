@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
+from monquartier.communities import privacy
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.core.documents import check_pdf, looks_like_pdf
 from monquartier.core.images import reencode_image
 from monquartier.gazette.models import Attachment, AttachmentKind, Post, PostCategory
 from monquartier.notifications.models import NotificationKind
-from monquartier.notifications.services import notify
 
 TITLE_MAX, TEXT_MAX = 120, 5000
 
@@ -144,14 +144,15 @@ def create_post(author: User, *, title: str, text: str, category: str, files=())
         neighbours = User.objects.filter(
             memberships__community=membership.community, memberships__status=MembershipStatus.ACTIVE
         ).exclude(pk=author.pk)
-        notify(
+        privacy.notify_about(
+            author,
             neighbours,
+            name_key="author",
             kind=NotificationKind.GAZETTE,
             event="new_post",
             community=membership.community,
             actor=author,
             url=f"/gazette/{post.pk}/",
-            author=author.full_name,
             title=title,
         )
     return post

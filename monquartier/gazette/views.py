@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from monquartier.communities import privacy
 from monquartier.communities.access import open_membership
 from monquartier.core.protected_media import serve_protected_file
 from monquartier.gazette import access, services
@@ -29,15 +30,17 @@ def post_list(request):
             if membership
             else _("Rejoignez la communauté de votre quartier pour lire sa gazette.")
         )
-    posts = (
+    posts = privacy.with_communities(
         Post.objects.visible()
         .filter(community_id=community_id)
         .select_related("author")
         .prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.order_by("position", "id"))
-        )
+        ),
+        "author",
     )
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    privacy.name_people(privacy.Viewpoint.of_member(request.user, community_id), page, "author")
     return render(request, "gazette/list.html", {"page": page})
 
 
@@ -64,7 +67,8 @@ def create(request):
 
 
 def detail(request, post_id: int):
-    post, _community_id = access.get_post_for_reader(request.user, post_id)
+    post, community_id = access.get_post_for_reader(request.user, post_id)
+    privacy.name_people(privacy.Viewpoint.of_member(request.user, community_id), [post], "author")
     attachments = list(post.attachments.all())
     return render(
         request,

@@ -12,21 +12,20 @@ Participants who are not active members when a message arrives are not told: the
 cannot open the messaging pages until they are members again.
 """
 
-from collections import defaultdict
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
-from monquartier.communities.models import Community, Membership
+from monquartier.communities import privacy
+from monquartier.communities.models import Community, Membership, MembershipStatus
 from monquartier.communities.services import twinned_community_ids
-from monquartier.messaging import names
 from monquartier.messaging.models import Conversation, Message, Participant
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
@@ -37,6 +36,7 @@ SEARCH_MAX_WORDS = 4
 # A spam guard, generous for a real conversation.
 FLOOD_WINDOW = timedelta(minutes=10)
 FLOOD_LIMIT = 30
+EXCERPT_LENGTH = 160
 
 
 def conversation_url(conversation_id: int) -> str:
@@ -84,9 +84,6 @@ def recipients_open_to(sender: User, membership: Membership | None = None):
     if membership is None:
         return Membership.objects.none()
     own = membership.community_id
-    # The public name is what a twinned member shows: sort them by it, not by the last
-    # name the sender must not see.
-    public_name = Coalesce(NullIf("user__pseudonym", Value("")), "user__first_name")
     return (
         Membership.objects.active()
         .filter(
@@ -101,9 +98,9 @@ def recipients_open_to(sender: User, membership: Membership | None = None):
             is_twinned=Case(
                 When(community_id=own, then=Value(0)), default=Value(1), output_field=IntegerField()
             ),
-            sort_name=Lower(
-                Case(When(community_id=own, then="user__first_name"), default=public_name)
-            ),
+            # A twinned member is sorted by the name the sender sees, not by the last
+            # name the sender must not see.
+            sort_name=privacy.sort_name_expression(own),
         )
         .order_by("is_twinned", "sort_name", "user__last_name", "pk")
     )
@@ -111,20 +108,9 @@ def recipients_open_to(sender: User, membership: Membership | None = None):
 
 def search_recipients(queryset, own_community_id: int, query: str):
     """Filter recipients_open_to() by words of a name. A twinned member is found only by
-    what the sender may see of them (pseudonym, else first name): searching must not
-    reveal a real name letter by letter."""
+    what the sender may see of them (privacy.name_search)."""
     for word in (query or "").split()[:SEARCH_MAX_WORDS]:
-        word = word[:40]
-        neighbour = Q(community_id=own_community_id) & (
-            Q(user__first_name__icontains=word)
-            | Q(user__last_name__icontains=word)
-            | Q(user__pseudonym__icontains=word)
-        )
-        twinned = ~Q(community_id=own_community_id) & (
-            (~Q(user__pseudonym="") & Q(user__pseudonym__icontains=word))
-            | (Q(user__pseudonym="") & Q(user__first_name__icontains=word))
-        )
-        queryset = queryset.filter(neighbour | twinned)
+        queryset = queryset.filter(privacy.name_search(own_community_id, word[:40]))
     return queryset
 
 
@@ -283,29 +269,29 @@ def _post(conversation: Conversation, sender: User, community: Community, text: 
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
     conversation.last_message_at = now
     Participant.objects.filter(conversation=conversation, user=sender).update(last_read_at=now)
-    _tell_participants(conversation, sender, community)
+    _tell_participants(conversation, sender, community, text)
     return message
 
 
-def _tell_participants(conversation: Conversation, sender: User, community: Community) -> None:
+def _tell_participants(
+    conversation: Conversation, sender: User, community: Community, text: str
+) -> None:
     """A notification for each other participant who can read it, naming the sender as
     that participant may see them: the real name in the sender's community, the public
-    name elsewhere. One notify() per name, so at most two."""
+    name elsewhere (privacy.names_for_recipients). One notify() per name, so at most two.
+    Participants who are not active members cannot open the messages: not told."""
     others = [
         seat.user
-        for seat in Participant.objects.filter(conversation=conversation)
+        for seat in Participant.objects.filter(
+            conversation=conversation, user__memberships__status=MembershipStatus.ACTIVE
+        )
         .exclude(user=sender)
         .select_related("user")
     ]
-    communities = names.active_communities(user.pk for user in others)
-    by_name: dict[str, list[User]] = defaultdict(list)
-    for user in others:
-        if user.pk not in communities:
-            continue  # not an active member: cannot open the messages, not told
-        relation = names.relation_for_name(user.pk, communities[user.pk], sender.pk, community.pk)
-        by_name[names.name_for(sender, relation)].append(user)
     url = conversation_url(conversation.pk)
-    for display_name, recipients in by_name.items():
+    # The start of the message, on one line: enough to know whether to open it now.
+    excerpt = Truncator(" ".join(text.split())).chars(EXCERPT_LENGTH)
+    for display_name, recipients in privacy.names_for_recipients(others, sender).items():
         notify(
             recipients,
             kind=NotificationKind.MESSAGE,
@@ -314,6 +300,7 @@ def _tell_participants(conversation: Conversation, sender: User, community: Comm
             actor=sender,
             url=url,
             sender=display_name,
+            excerpt=excerpt,
         )
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from monquartier.communities import privacy
 from monquartier.communities.access import open_membership
-from monquartier.messaging import access, names, services
+from monquartier.messaging import access, services
 from monquartier.messaging.forms import MessageForm
 from monquartier.messaging.models import Participant
 
@@ -43,8 +43,7 @@ def conversation_list(request):
         .order_by("joined_at", "pk")
     )
     users = {seat.user_id: seat.user for seat in everyone}
-    communities = names.active_communities([request.user.pk, *users])
-    seen_as = names.names_seen_by(request.user, users.values(), communities)
+    seen_as = privacy.names_seen_by(request.user, users.values())
     others = defaultdict(list)
     for seat in everyone:
         if seat.user_id != request.user.pk:
@@ -81,7 +80,7 @@ def conversation(request, conversation_id: int):
     older = batch[MESSAGES_PER_PAGE - 1].pk if len(batch) > MESSAGES_PER_PAGE else None
     batch = batch[:MESSAGES_PER_PAGE][::-1]  # oldest first
     seats = list(conversation.participants.select_related("user").order_by("joined_at", "pk"))
-    seen_as = names.names_seen_by(request.user, [item.user for item in seats])
+    seen_as = privacy.names_seen_by(request.user, [item.user for item in seats])
     for message in batch:
         message.sender_name = seen_as.get(message.sender_id, "")
         message.is_mine = message.sender_id == request.user.pk
@@ -104,12 +103,12 @@ def conversation(request, conversation_id: int):
 # --- writing to people chosen one by one --------------------------------------------------
 
 
-def _person(item, own_community_id: int) -> dict:
-    twinned = item.community_id != own_community_id
-    relation = privacy.Relation.OTHER if twinned else privacy.Relation.COMMUNITY
+def _person(item, viewpoint: privacy.Viewpoint) -> dict:
+    """One of recipients_open_to()'s memberships, as the sender sees them."""
+    twinned = item.community_id != viewpoint.community_id
     return {
         "user_id": item.user_id,
-        "name": names.name_for(item.user, relation),
+        "name": viewpoint.name_of(item.user, privacy.Ties(item.community_id)),
         "community": item.community.name if twinned else "",
     }
 
@@ -118,23 +117,25 @@ def _people_page(request, membership, chosen_ids, query: str, page_number):
     people = services.recipients_open_to(request.user, membership).exclude(user_id__in=chosen_ids)
     people = services.search_recipients(people, membership.community_id, query)
     page = Paginator(people, PEOPLE_PER_PAGE).get_page(page_number)
-    return page, [_person(item, membership.community_id) for item in page]
+    viewpoint = privacy.Viewpoint.of(request.user, membership)
+    return page, [_person(item, viewpoint) for item in page]
 
 
 def _picker_context(request, membership, raw_ids, *, query="", page_number=None, adding=None):
     chosen, problems = services.choose_recipients(request.user, raw_ids, membership)
     chosen_ids = [item.user_id for item in chosen]
+    viewpoint = privacy.Viewpoint.of(request.user, membership)
     added = next((item for item in chosen if str(item.user_id) == (adding or "").strip()), None)
     announcement = ""
     if added is not None:
         announcement = _("Ajouté aux destinataires : %(name)s") % {
-            "name": _person(added, membership.community_id)["name"]
+            "name": _person(added, viewpoint)["name"]
         }
         # Ready for the next name.
         query, page_number = "", None
     page, people = _people_page(request, membership, chosen_ids, query, page_number)
     return {
-        "chosen": [_person(item, membership.community_id) for item in chosen],
+        "chosen": [_person(item, viewpoint) for item in chosen],
         "recipient_errors": [message for problem in problems for message in problem.messages],
         "max_recipients": services.MAX_RECIPIENTS,
         "is_full": len(chosen) >= services.MAX_RECIPIENTS,

@@ -70,6 +70,20 @@ def _texts() -> dict[str, tuple[str, str]]:
             _("Jumelage avec « %(other)s » refusé"),
             _("« %(other)s » n'a pas accepté la proposition de jumelage."),
         ),
+        "twinning_ended": (
+            _("Fin du jumelage avec « %(other)s »"),
+            _(
+                "« %(other)s » a mis fin au jumelage. Vos membres ne reçoivent plus ses alertes, et ses membres ne reçoivent plus les vôtres."
+            ),
+        ),
+        "twinning_withdrawn": (
+            _("« %(other)s » retire sa demande de jumelage"),
+            _("« %(other)s » ne propose plus de jumeler vos deux communautés."),
+        ),
+        "new_message": (
+            _("Message de %(sender)s"),
+            _("%(sender)s vous a écrit : « %(excerpt)s »"),
+        ),
         "excluded": (
             _("Vous ne faites plus partie de « %(community)s »"),
             _("Après examen, l'équipe MonQuartier vous a retiré de la communauté."),

@@ -8,7 +8,7 @@ HELP = {
     NotificationKind.GAZETTE: _("Les nouvelles annonces de la gazette du quartier."),
     NotificationKind.MESSAGE: _("Les messages privés que vos voisins vous écrivent."),
     NotificationKind.JOIN_REQUEST: _(
-        "Pour les référents : les demandes d'adhésion, et un rappel chaque jour tant qu'elles attendent."
+        "Pour les référents : les demandes d'adhésion et de jumelage, et un rappel chaque jour tant que des demandes d'adhésion attendent."
     ),
     NotificationKind.MOVEMENT: _("Les arrivées et départs de voisins, et la vie de la communauté."),
     NotificationKind.BIRTHDAY: _(

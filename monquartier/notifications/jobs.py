@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from monquartier.accounts.models import User
+from monquartier.communities import privacy
 from monquartier.communities.models import Community, Membership, MembershipStatus, ValidationMode
 from monquartier.notifications import digests, sender
 from monquartier.notifications.models import DevOutboxMessage, NotificationKind, ScheduledRun
@@ -70,14 +71,15 @@ def birthdays(period: str) -> str:
             memberships__community=community, memberships__status=MembershipStatus.ACTIVE
         ).exclude(pk=person.pk)
         told += len(
-            notify(
+            privacy.notify_about(
+                person,
                 neighbours,
+                name_key="member",
                 kind=NotificationKind.BIRTHDAY,
                 event="birthday",
                 community=community,
                 actor=person,
                 url=f"/c/{community.pk}/membres/{person.pk}/",
-                member=person.full_name,
             )
         )
     return f"{told} birthday notifications"
@@ -126,13 +128,14 @@ def escalate_join_requests(period: str) -> str:
     )
     staff = list(User.objects.filter(is_staff=True, is_active=True))
     for membership in late:
-        notify(
+        privacy.notify_about(
+            membership.user,
             staff,
+            name_key="applicant",
             kind=NotificationKind.JOIN_REQUEST,
             event="join_escalated",
             community=membership.community,
             url="/admin/communities/pendingrequest/?attente=escalated",
-            applicant=membership.user.full_name,
         )
     Membership.objects.filter(pk__in=[membership.pk for membership in late]).update(
         escalated_at=timezone.now()

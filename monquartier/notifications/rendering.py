@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from monquartier.communities.privacy import alert_sender_name
 from monquartier.core.paths import path_prefix
 from monquartier.notifications import events
 from monquartier.notifications.links import absolute_link
@@ -79,7 +80,7 @@ def _rendered_alert(alert, language: str, audience: str) -> Rendered:
             "alert",
             {
                 "alert": alert,
-                "sender_name": alert.sender.full_name,
+                "sender_name": alert_sender_name(alert.sender),
                 "audience": audience,
                 "original_withdrawn": withdrawn,
                 "link": LINK,
@@ -118,7 +119,7 @@ def alert_sms_text(alert) -> str:
             "category": alert.get_category_display(),
             "community": alert.community.name,
         }
-    suffix = f" ({alert.sender.full_name}) {settings.SITE_URL}/a/{alert.pk}"
+    suffix = f" ({alert_sender_name(alert.sender)}) {settings.SITE_URL}/a/{alert.pk}"
     return fit_sms(prefix, alert.text, suffix)
 
 
@@ -129,7 +130,7 @@ def alert_push_payload(alert, language: str) -> dict:
         ) % {"category": alert.get_category_display()}
     return {
         "title": title,
-        "body": f"{alert.community.name} : {alert.text} — {alert.sender.full_name}",
+        "body": f"{alert.community.name} : {alert.text} — {alert_sender_name(alert.sender)}",
         "url": alert_path(alert.pk),
         "tag": f"alert-{alert.pk}",
     }

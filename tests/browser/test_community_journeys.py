@@ -89,7 +89,7 @@ def test_create_a_community_then_a_neighbour_joins_and_both_see_each_other(
     # The référent makes Yao référent too.
     page.goto(f"/c/{community.pk}/referents/")
     axe(page)
-    page.get_by_role("button", name="Nommer Yao référent").click()
+    page.get_by_role("button", name="Nommer Yao Kouassi référent").click()
     page.get_by_text("Yao Kouassi est maintenant référent.").wait_for()
     assert Membership.objects.get(user=yao).is_referent
 

@@ -320,6 +320,52 @@ def test_twinning_asked_accepted_and_ended(riviera, riviera3, awa, koffi):
         ]
 
 
+def test_a_twinning_request_reaches_the_other_referents_at_once(riviera, riviera3, awa, koffi):
+    from monquartier.notifications.models import Delivery, Mode, NotificationKind
+    from monquartier.notifications.preferences import save_preferences
+
+    services.request_twinning(awa, riviera, riviera3)
+    told = Notification.objects.get(recipient=koffi, event="twinning_requested")
+    # The référents' setting for requests decides (instant by default), not the digest.
+    assert told.kind == NotificationKind.JOIN_REQUEST and not told.for_digest
+    assert Delivery.objects.filter(notification=told, channel="email").exists()
+    assert told.url == f"/c/{riviera3.pk}/jumelages/"
+    save_preferences(koffi, {NotificationKind.JOIN_REQUEST: Mode.DIGEST}, alert_sms=True)
+    services.decline_twinning(koffi, told.community.twinnings_received.get())
+    services.request_twinning(awa, riviera, riviera3)
+    latest = Notification.objects.filter(recipient=koffi, event="twinning_requested").latest("pk")
+    assert latest.for_digest
+
+
+def test_ending_a_twinning_asks_first_then_tells_the_other_side(
+    client, riviera, riviera3, awa, koffi, aya, twinned
+):
+    url = reverse("communities:twinning_action", args=[riviera.pk, twinned.pk, "terminer"])
+    client.force_login(awa)
+    # The button on the twinnings page leads to a page that asks; posting without the
+    # confirmation (an old form, a double click) only shows that page again.
+    for response in (client.get(url), client.post(url)):
+        page = response.content.decode()
+        assert response.status_code == 200 and "Riviera 3" in page and 'name="confirm"' in page
+    twinned.refresh_from_db()
+    assert twinned.status == TwinningStatus.ACTIVE
+    assert not Notification.objects.filter(event="twinning_ended").exists()
+    response = client.post(url, {"confirm": "1"})
+    assert response.status_code == 302
+    twinned.refresh_from_db()
+    assert twinned.status == TwinningStatus.ENDED
+    (told,) = Notification.objects.filter(event="twinning_ended")
+    assert told.recipient == koffi and told.data == {"other": "Riviera 2"}
+    assert not told.for_digest
+
+
+def test_withdrawing_a_twinning_request_tells_the_other_side(riviera, riviera3, awa, koffi):
+    twinning = services.request_twinning(awa, riviera, riviera3)
+    services.end_twinning(awa, twinning)
+    (told,) = Notification.objects.filter(event="twinning_withdrawn")
+    assert told.recipient == koffi and told.community == riviera3
+
+
 def test_twinning_is_between_neighbours_only(riviera, awa):
     far_referent = factories.make_user("Issa", "Koné")
     far = factories.make_community(

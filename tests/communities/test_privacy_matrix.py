@@ -1,9 +1,13 @@
 """The privacy table of PRODUCT.md, row by row and column by column.
 
-Columns: M's community, twinned members, town hall, public/others, staff (and M). Rows:
-real name, pseudonym, postal address, mobile/landline (hidden or not), e-mail, housing
-details, birth date. Each cell is checked on the member card that privacy.py builds;
-the pages that show members use nothing else (checked at the end on real pages).
+Columns: M's community, twinned members, town hall, public/others, staff (and M), and
+the référents of a community M asks to join. Rows: real name, pseudonym, postal
+address, mobile/landline (hidden or not), e-mail, housing details, birth date,
+description and interests. Each cell is checked on the member card that privacy.py
+builds; then every page and message that shows a person is read as every role (self,
+neighbour, référent, twinned member, outsider, visitor, pending member, staff), to check
+that it names people as privacy.py says. Town-hall agents have no accounts yet: their
+column is checked on the card (privacy.is_town_hall_agent is the hook for the pages).
 """
 
 import datetime
@@ -231,3 +235,253 @@ def test_the_pages_show_what_the_card_allows(client, riviera, member, viewers):
     member.save()
     client.force_login(viewers[Relation.COMMUNITY])
     assert member.mobile_display not in client.get(directory).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("rel", "visible"),
+    [
+        (Relation.SELF, True),
+        (Relation.COMMUNITY, True),
+        (Relation.APPLICANT, False),
+        (Relation.TWINNED, False),
+        (Relation.TOWN_HALL, False),
+        (Relation.OTHER, False),
+        (Relation.STAFF, True),
+    ],
+)
+def test_description_and_interests_row(member, rel, visible):
+    Profile.objects.filter(user=member).update(
+        description="Retraité, je connais tout le monde.", interests="jardinage, football"
+    )
+    member.refresh_from_db()
+    shown = card(member, rel)
+    assert (shown.description == "Retraité, je connais tout le monde.") is visible
+    assert (shown.interests == "jardinage, football") is visible
+    if not visible:
+        assert shown.description is None and shown.interests is None
+
+
+def test_the_referents_of_the_community_see_a_pending_applicant(member, awa, yao, salif):
+    """Awa (référente of Riviera 2) checks Salif's request; Yao, a plain member, does not."""
+    assert privacy.relation(awa, salif) is Relation.APPLICANT
+    assert privacy.relation(yao, salif) is Relation.OTHER
+    salif.hide_mobile = True
+    salif.landline = "+2252722445566"
+    shown = card(salif, Relation.APPLICANT)
+    assert shown.name == "Salif Touré"
+    assert shown.address and shown.landmark == "près de la pharmacie"
+    assert shown.pin == (salif.home.latitude, salif.home.longitude)
+    # The mobile is hidden from the directory, not from the référents who must call.
+    assert shown.mobile == salif.mobile_display
+    assert shown.email is None and shown.landline is None
+    assert shown.birthday is None and shown.housing is None and shown.photo_url is None
+
+
+def test_a_refused_or_cancelled_applicant_is_an_outsider_again(awa, salif, riviera):
+    from monquartier.communities import services
+    from monquartier.communities.models import Membership
+
+    services.refuse_join_request(awa, Membership.objects.get(user=salif), "Hors du périmètre")
+    assert privacy.relation(awa, salif) is Relation.OTHER
+    assert privacy.names_seen_by(awa, [salif]) == {salif.pk: "Salif T."}
+
+
+# --- every page and message that shows a person, as every role ----------------------------
+
+REAL = "real"
+PUBLIC = "public"
+NOTHING = "nothing"  # no access: the page names nobody
+
+NAMES = {
+    "awa": ("Awa Koné", "Awa K."),
+    "yao": ("Yao Kouassi", "Yao de la Riviera"),
+    "koffi": ("Koffi Brou", "Koffi B."),
+    "aya": ("Aya Kacou", "Aya la couturière"),
+    "salif": ("Salif Touré", "Salif T."),
+}
+
+
+@pytest.fixture
+def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam):
+    """Riviera 2 (Awa référente, Yao) twinned with Riviera 3 (Koffi référent, Aya): Awa
+    asked, Koffi accepted. Salif waits to join Riviera 2. Yao posts in the gazette, Koffi
+    sends an alert (Riviera 2 receives it), Awa writes to Yao and Aya."""
+    from monquartier.alerts.models import Alert
+    from monquartier.messaging import services as messaging
+    from tests import factories
+
+    riviera.public_page = True
+    riviera.save()
+    post = factories.make_post(yao)
+    alert = Alert.objects.create(
+        community=riviera3, sender=koffi, category="other", text="Coupure d'eau rue 12"
+    )
+    message = messaging.start_conversation(awa, [yao.pk, aya.pk], "Réunion samedi à 10 h.")
+    people = {
+        "awa": awa,
+        "yao": yao,
+        "koffi": koffi,
+        "aya": aya,
+        "salif": salif,
+        "issa": issa,
+        "mariam": mariam,
+        "visitor": None,
+    }
+    urls = {
+        "history": reverse("communities:history", args=[riviera.pk]),
+        "history3": reverse("communities:history", args=[riviera3.pk]),
+        "requests": reverse("communities:requests", args=[riviera.pk]),
+        "referents": reverse("communities:referents", args=[riviera.pk]),
+        "info": reverse("communities:info", args=[riviera.pk]),
+        "directory": reverse("communities:directory", args=[riviera.pk]),
+        "member": reverse("communities:member", args=[riviera.pk, yao.pk]),
+        "twinnings": reverse("communities:twinnings", args=[riviera.pk]),
+        "alerts": reverse("alerts:list"),
+        "alert": reverse("alerts:detail", args=[alert.pk]),
+        "gazette": reverse("gazette:list"),
+        "post": reverse("gazette:detail", args=[post.pk]),
+        "home": reverse("home"),
+        "messages": reverse("messaging:list"),
+        "conversation": reverse("messaging:conversation", args=[message.conversation_id]),
+        "public": reverse("public:community", args=["cocody", riviera.pk]),
+    }
+    return people, urls
+
+
+# (page, person shown, {viewer: what the viewer sees of that person's name})
+PAGES = [
+    # The other community's référent who accepted the twinning (the reported bug).
+    (
+        "history",
+        "koffi",
+        {
+            "awa": PUBLIC,
+            "yao": PUBLIC,
+            "mariam": REAL,
+            "aya": NOTHING,
+            "issa": NOTHING,
+            "salif": NOTHING,
+            "visitor": NOTHING,
+        },
+    ),
+    ("history", "salif", {"awa": REAL, "yao": PUBLIC, "mariam": REAL}),
+    ("history3", "awa", {"koffi": PUBLIC, "aya": PUBLIC, "mariam": REAL, "yao": NOTHING}),
+    ("history3", "koffi", {"koffi": REAL, "aya": REAL}),
+    ("requests", "salif", {"awa": REAL, "yao": NOTHING, "salif": NOTHING, "koffi": NOTHING}),
+    ("referents", "yao", {"awa": REAL, "yao": NOTHING, "aya": NOTHING}),
+    ("info", "awa", {"yao": REAL, "mariam": REAL, "aya": NOTHING, "salif": NOTHING}),
+    ("directory", "yao", {"awa": REAL, "mariam": REAL, "aya": NOTHING, "issa": NOTHING}),
+    ("member", "yao", {"yao": REAL, "awa": REAL, "mariam": REAL, "koffi": NOTHING}),
+    ("twinnings", "koffi", {"awa": NOTHING, "yao": NOTHING}),
+    # Alerts show the sender's real name to everyone who receives them.
+    ("alerts", "koffi", {"awa": REAL, "aya": REAL, "salif": NOTHING, "issa": NOTHING}),
+    ("alert", "koffi", {"yao": REAL, "aya": REAL, "mariam": REAL, "issa": NOTHING}),
+    ("gazette", "yao", {"awa": REAL, "aya": NOTHING, "salif": NOTHING}),
+    ("post", "yao", {"awa": REAL, "mariam": REAL, "aya": NOTHING, "issa": NOTHING}),
+    ("home", "yao", {"awa": REAL, "aya": NOTHING, "salif": NOTHING}),
+    ("messages", "awa", {"yao": REAL, "aya": PUBLIC, "koffi": NOTHING}),
+    ("conversation", "awa", {"yao": REAL, "aya": PUBLIC, "issa": NOTHING}),
+    ("conversation", "aya", {"awa": PUBLIC, "yao": PUBLIC}),
+    ("conversation", "yao", {"aya": PUBLIC, "awa": REAL}),
+    # The public page is the same for everyone (and cached as such).
+    ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "person", "viewer", "expected"),
+    [
+        (page, person, viewer, expected)
+        for page, person, views in PAGES
+        for viewer, expected in views.items()
+    ],
+)
+def test_every_page_names_people_as_the_privacy_module_says(
+    client, world, page, person, viewer, expected
+):
+    import html
+
+    people, urls = world
+    if people[viewer] is not None:
+        client.force_login(people[viewer])
+    shown = html.unescape(client.get(urls[page]).content.decode())
+    real, public = NAMES[person]
+    if expected == REAL:
+        assert real in shown
+    elif expected == PUBLIC:
+        assert public in shown and real not in shown
+    else:
+        assert real not in shown and public not in shown
+
+
+def test_join_applicants_are_shown_to_the_referents_with_what_they_need(client, world):
+    people, urls = world
+    salif = people["salif"]
+    client.force_login(people["awa"])
+    page = client.get(urls["requests"]).content.decode()
+    assert "Salif Touré" in page and salif.mobile_display in page and "Lot 12" in page
+    assert f"{salif.home.latitude:.5f}" in page  # the pin, on the page and its map
+    assert "salif.toure@exemple.ci" not in page
+
+
+def test_the_member_card_shows_description_and_interests_to_the_community_only(client, world):
+    people, urls = world
+    Profile.objects.filter(user=people["yao"]).update(
+        description="Retraité, ancien instituteur.", interests="pétanque"
+    )
+    for viewer, visible in (("awa", True), ("mariam", True)):
+        client.force_login(people[viewer])
+        page = client.get(urls["member"]).content.decode()
+        assert ("Retraité, ancien instituteur." in page and "pétanque" in page) is visible
+    client.force_login(people["koffi"])
+    assert "pétanque" not in client.get(urls["member"]).content.decode()
+
+
+def test_a_member_who_left_is_named_as_an_outsider(client, world):
+    """Yao leaves: his neighbours' history and gazette now show his public name."""
+    from monquartier.communities import services
+
+    people, urls = world
+    services.leave_community(people["yao"])
+    client.force_login(people["awa"])
+    for page in ("history", "gazette", "post"):
+        shown = client.get(urls[page]).content.decode()
+        assert "Yao de la Riviera" in shown and "Kouassi" not in shown
+
+
+# --- names written into notifications: the recipient's view ---------------------------------
+
+
+@pytest.mark.usefixtures("world")
+def test_notifications_store_the_name_each_recipient_may_see():
+    from monquartier.notifications.models import Notification
+
+    stored = {
+        (item.recipient.first_name, item.event): item.data
+        for item in Notification.objects.filter(event__in=["new_message", "join_requested"])
+    }
+    assert stored[("Yao", "new_message")]["sender"] == "Awa Koné"
+    assert stored[("Aya", "new_message")]["sender"] == "Awa K."
+    # The référents see a pending applicant's real name.
+    assert stored[("Awa", "join_requested")]["applicant"] == "Salif Touré"
+
+
+def test_notification_emails_name_people_as_the_recipient_may_see(world, run_tasks):
+    from django.core import mail
+
+    from monquartier.messaging import services as messaging
+    from monquartier.messaging.models import Conversation
+
+    people, _urls = world
+    mail.outbox.clear()
+    messaging.reply(people["yao"], Conversation.objects.get(), "Je serai là.\nÀ samedi.")
+    run_tasks()
+    sent = {message.to[0]: message for message in mail.outbox}
+    to_aya = sent["aya.kacou@exemple.ci"]
+    to_awa = sent["awa.kone@exemple.ci"]
+    assert "Yao de la Riviera" in to_aya.subject and "Kouassi" not in to_aya.body
+    assert "Yao Kouassi" in to_awa.subject
+    for message in (to_aya, to_awa):
+        assert "« Je serai là. À samedi. »" in message.body
+        assert "/l/" in message.body  # the link that logs in to the conversation
+        assert "Il y a du nouveau" not in message.body

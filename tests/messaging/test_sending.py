@@ -46,8 +46,9 @@ def test_a_member_writes_to_a_neighbour_and_a_twinned_member(
     # community, her public name (no pseudonym: first name and initial) in the twinned one.
     told = {item.recipient: item for item in Notification.objects.filter(event="new_message")}
     assert set(told) == {yao, aya}
-    assert told[yao].data == {"sender": "Awa Koné"}
-    assert told[aya].data == {"sender": "Awa K."}
+    excerpt = "Qui a vu le chat roux du lot 12 ? Il a disparu hier."
+    assert told[yao].data == {"sender": "Awa Koné", "excerpt": excerpt}
+    assert told[aya].data == {"sender": "Awa K.", "excerpt": excerpt}
     for notification in told.values():
         assert (notification.kind, notification.url, notification.actor) == (
             NotificationKind.MESSAGE,
@@ -243,7 +244,8 @@ def test_replies_continue_after_the_twinning_ended(riviera, awa, aya, koffi, twi
     # …but both may still answer in the one they share.
     reply = services.reply(aya, message.conversation, "Avec plaisir !")
     assert Notification.objects.filter(recipient=awa, event="new_message").get().data == {
-        "sender": "Aya la couturière"
+        "sender": "Aya la couturière",
+        "excerpt": "Avec plaisir !",
     }
     assert reply.conversation == message.conversation
 
