@@ -27,6 +27,7 @@ from monquartier.communities.models import (
     TwinningStatus,
     ValidationMode,
 )
+from monquartier.core import flood
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
@@ -196,6 +197,15 @@ def request_to_join(user: User, community: Community) -> Membership:
             _("Vous faites déjà partie d'une communauté (ou votre demande est en attente)."),
             code="already_member",
         )
+    # A cancellation is never refused (the applicant may change their mind), but it counts:
+    # rounds of request and cancel would notify the référents each time.
+    flood.check_flood(
+        Movement.objects.filter(
+            actor=user, kind__in=[MovementKind.JOIN_REQUESTED, MovementKind.JOIN_CANCELLED]
+        ),
+        "join_request",
+        _("Vous avez fait trop de demandes d'adhésion en 24 heures : réessayez plus tard."),
+    )
     point = _home_point(user)
     if not geometry.covers(community.area, point.x, point.y):
         raise ValidationError(

@@ -13,7 +13,6 @@ cannot open the messaging pages until they are members again.
 """
 
 from collections import defaultdict
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from monquartier.accounts.models import User
 from monquartier.communities.models import Community, Membership
 from monquartier.communities.services import twinned_community_ids
+from monquartier.core import flood
 from monquartier.messaging import names
 from monquartier.messaging.models import Conversation, Message, Participant
 from monquartier.notifications.models import NotificationKind
@@ -34,9 +34,6 @@ from monquartier.notifications.services import notify
 TEXT_MAX = 2000
 MAX_RECIPIENTS = 20
 SEARCH_MAX_WORDS = 4
-# A spam guard, generous for a real conversation.
-FLOOD_WINDOW = timedelta(minutes=10)
-FLOOD_LIMIT = 30
 
 
 def conversation_url(conversation_id: int) -> str:
@@ -211,14 +208,12 @@ def resolve_recipients(
 
 
 def _check_flood(sender: User) -> None:
-    recent = Message.objects.filter(
-        sender=sender, created_at__gte=timezone.now() - FLOOD_WINDOW
-    ).count()
-    if recent >= FLOOD_LIMIT:
-        raise ValidationError(
-            _("Vous avez envoyé beaucoup de messages en peu de temps : attendez quelques minutes."),
-            code="flood",
-        )
+    # A spam guard, generous for a real conversation.
+    flood.check_flood(
+        Message.objects.filter(sender=sender),
+        "message",
+        _("Vous avez envoyé beaucoup de messages en peu de temps : attendez quelques minutes."),
+    )
 
 
 def _conversation_between(sender: User, user_ids: set[int]) -> Conversation | None:

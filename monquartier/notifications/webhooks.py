@@ -50,8 +50,7 @@ def inbound(request, provider: str, secret: str):
         messages = backend.parse_inbound(request)
     except WebhookError as error:
         return JsonResponse({"error": str(error)}, status=400)
-    for message in messages:
-        handle_inbound(provider, message)
+    handle_inbound(provider, messages)
     return JsonResponse({"received": len(messages)})
 
 

@@ -258,3 +258,67 @@ def test_a_member_sharing_a_number_between_two_active_accounts_is_asked_to_use_t
     at_sms(client, str(yao.mobile), "ALERTE bruit suspect")
     assert not Alert.objects.exists()
     assert "plusieurs comptes" in sms_outbox[-1].text
+
+
+def orange_body(*messages):
+    """An Orange notification carrying several SMS: (sender, text, message id) each."""
+    return json.dumps(
+        {
+            "inboundSMSMessageNotification": {
+                "inboundSMSMessage": [
+                    {
+                        "senderAddress": f"tel:{sender}",
+                        "destinationAddress": "tel:+2250000",
+                        "message": text,
+                        "messageId": message_id,
+                    }
+                    for sender, text, message_id in messages
+                ]
+            }
+        }
+    )
+
+
+def orange_post(client, *messages):
+    return client.post(
+        inbound_url("orange"), orange_body(*messages), content_type="application/json"
+    )
+
+
+def test_a_stranger_gets_at_most_one_reply_a_day(client, riviera, sms_outbox, time_machine):
+    stranger = "+2250505999999"
+    time_machine.move_to("2026-11-23 10:00:00+00:00", tick=False)
+    at_sms(client, stranger, "Bonjour", message_id="u1")
+    at_sms(client, stranger, "Allo ?", message_id="u2")
+    assert [sms.to for sms in sms_outbox] == [stranger]
+    time_machine.shift(24 * 3600 + 1)
+    at_sms(client, stranger, "Allo ?", message_id="u3")
+    assert [sms.to for sms in sms_outbox] == [stranger, stranger]
+    assert InboundSMS.objects.count() == 3
+
+
+def test_a_foreign_stranger_never_gets_a_reply(client, riviera, sms_outbox):
+    at_sms(client, "+33612345678", "STOP", message_id="f1")
+    at_sms(client, "+33612345678", "ALERTE", message_id="f2")
+    assert sms_outbox == []
+    assert InboundSMS.objects.count() == 2
+
+
+def test_one_body_with_many_messages_gets_one_reply_per_number(
+    client, riviera, yao, yao_number, sms_outbox
+):
+    messages = [(yao_number, f"ALERTE message {index}", f"batch-{index}") for index in range(8)]
+    messages += [("+2250505999999", "Bonjour", f"stranger-{index}") for index in range(8)]
+    assert orange_post(client, *messages).status_code == 200
+    assert sorted(sms.to for sms in sms_outbox) == sorted([yao_number, "+2250505999999"])
+    assert InboundSMS.objects.count() == 16
+
+
+def test_every_reply_is_counted(client, riviera, yao, yao_number):
+    from monquartier.notifications.models import TextMessage
+
+    at_sms(client, yao_number, "ALERTE feu au marché", message_id="c1")
+    at_sms(client, "+2250505999999", "Bonjour", message_id="c2")
+    assert sorted(TextMessage.objects.values_list("to", "purpose")) == sorted(
+        [(yao_number, "reply"), ("+2250505999999", "reply")]
+    )

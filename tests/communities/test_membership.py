@@ -342,3 +342,18 @@ def test_renaming_is_logged(riviera, awa):
     assert Movement.objects.filter(kind=MovementKind.RENAMED).get().detail.startswith("Riviera 2 →")
     with pytest.raises(ValidationError):
         services.rename_community(awa, riviera, "R")
+
+
+def test_rounds_of_join_requests_and_cancellations_are_flood_limited(riviera, awa, salif):
+    from monquartier.notifications.models import Notification
+
+    services.cancel_join_request(salif)
+    for _round in range(2):
+        services.request_to_join(salif, riviera)
+        services.cancel_join_request(salif)
+    notified = Notification.objects.filter(recipient=awa, event="join_requested").count()
+    with pytest.raises(ValidationError) as caught:
+        services.request_to_join(salif, riviera)
+    assert caught.value.code == "flood"
+    assert not Membership.objects.pending().filter(user=salif).exists()
+    assert Notification.objects.filter(recipient=awa, event="join_requested").count() == notified
