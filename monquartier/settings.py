@@ -300,6 +300,9 @@ FLOOD_LIMITS = {
     "neighbour_by_referent": (5, 24 * 3600),
     "neighbour_by_community": (10, 24 * 3600),
 }
+# A community registers neighbours without internet only once it has existed this long:
+# a community made in a minute must not become an SMS cannon (docs/decisions.md).
+NEIGHBOUR_REGISTRATION_AFTER_DAYS = env_int("NEIGHBOUR_REGISTRATION_AFTER_DAYS", 7, minimum=0)
 
 # --- Maps ---------------------------------------------------------------------------------
 

@@ -568,11 +568,13 @@ def register_neighbour(request, community_id: int):
         try:
             neighbour = services.register_neighbour(request.user, community, **data)
         except ValidationError as error:
-            form.add_error("email" if error.code == "email_taken" else "latitude", error)
+            form.add_error(None, error)
         else:
             messages.success(
                 request,
-                _("%(name)s est inscrit ; un SMS vient de le prévenir.")
+                _(
+                    "%(name)s est inscrit. Un SMS lui demande son accord : il recevra les alertes après avoir répondu OUI."
+                )
                 % {"name": neighbour.full_name},
             )
             return redirect("communities:directory", community.pk)

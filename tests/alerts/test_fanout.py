@@ -92,16 +92,7 @@ def test_twinned_members_get_email_only(alert_setup, riviera, awa, yao, aya, twi
 
 
 def test_phone_only_members_get_the_sms_at_once(alert_setup, riviera, awa, sms_outbox):
-    neighbour = community_services.register_neighbour(
-        awa,
-        riviera,
-        first_name="Amenan",
-        last_name="Yao",
-        mobile="+2250707998877",
-        quartier="Riviera 2",
-        latitude=5.3592,
-        longitude=-3.9612,
-    )
+    neighbour = factories.register_neighbour(awa, riviera, consented=True)
     alert = send(awa)
     fanout.fan_out_alert(alert)
     delivery = Delivery.objects.get(alert=alert, user=neighbour)

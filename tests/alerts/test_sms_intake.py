@@ -322,3 +322,41 @@ def test_every_reply_is_counted(client, riviera, yao, yao_number):
     assert sorted(TextMessage.objects.values_list("to", "purpose")) == sorted(
         [(yao_number, "reply"), ("+2250505999999", "reply")]
     )
+
+
+@pytest.fixture
+def amenan(riviera, awa):
+    """A neighbour Awa registered without internet, who has not answered yet."""
+    return factories.register_neighbour(awa, riviera)
+
+
+def sms_deliveries_to(user):
+    return Delivery.objects.filter(user=user, channel="sms")
+
+
+def test_a_registered_neighbour_gets_alert_sms_only_after_answering_oui(
+    client, riviera, awa, amenan, sms_outbox
+):
+    from monquartier.alerts import services
+
+    services.send_alert(awa, category="other", text="Coupure d'eau annoncée")
+    assert not sms_deliveries_to(amenan).exists()
+    at_sms(client, "+2250707998877", "Oui.", message_id="consent-1")
+    amenan.refresh_from_db()
+    assert amenan.mobile_verified and amenan.alert_sms
+    assert "merci" in sms_outbox[-1].text.lower()
+    assert not Alert.objects.filter(sender=amenan).exists()  # OUI is not an alert
+    services.send_alert(awa, category="other", text="Coupure d'électricité ce soir")
+    assert sms_deliveries_to(amenan).count() == 1
+
+
+def test_a_registered_neighbour_who_answers_stop_gets_no_alert(
+    client, riviera, awa, amenan, sms_outbox
+):
+    from monquartier.alerts import services
+
+    at_sms(client, "+2250707998877", "STOP", message_id="refuse-1")
+    amenan.refresh_from_db()
+    assert not amenan.mobile_verified and not amenan.alert_sms
+    services.send_alert(awa, category="other", text="Coupure d'eau annoncée")
+    assert not sms_deliveries_to(amenan).exists()
