@@ -360,3 +360,85 @@ def test_a_registered_neighbour_who_answers_stop_gets_no_alert(
     assert not amenan.mobile_verified and not amenan.alert_sms
     services.send_alert(awa, category="other", text="Coupure d'eau annoncée")
     assert not sms_deliveries_to(amenan).exists()
+
+
+# The webhooks never lose an alert to a byte the database refuses (run these on
+# PostgreSQL too: DATABASE_URL=postgres://… — NUL is what PostgreSQL refuses).
+
+
+ODD_TEXTS = [
+    ("ALERTE feu\x00 au marché", "feu au marché"),
+    ("ALERTE feu\x07\x1b au\r\nmarché", "feu au marché"),
+]
+
+
+@pytest.mark.parametrize(
+    ("provider", "sent", "kept"),
+    [
+        *[("orange", sent, kept) for sent, kept in ODD_TEXTS],
+        *[("africastalking", sent, kept) for sent, kept in ODD_TEXTS],
+        # JSON can carry a lone surrogate; a form body is UTF-8 and cannot.
+        ("orange", "ALERTE feu \ud800au marché", "feu au marché"),
+    ],
+)
+def test_an_sms_with_bytes_the_database_refuses_still_makes_its_alert(
+    client, riviera, yao, yao_number, provider, sent, kept
+):
+    if provider == "orange":
+        response = orange_post(client, (yao_number, sent, "odd-1"))
+    else:
+        response = at_sms(client, yao_number, sent, message_id="odd-1")
+    assert response.status_code == 200
+    assert Alert.objects.get().text == kept
+    assert "\x00" not in InboundSMS.objects.get().text
+
+
+@pytest.mark.parametrize(
+    "message_id",
+    ["ATXid_" + "7" * 500, "ATXid_7\x00", "ATXid_\ud8007"],
+    ids=["long", "nul", "surrogate"],
+)
+def test_an_odd_provider_id_is_kept_bounded_and_still_deduplicates(
+    client, riviera, yao, yao_number, message_id
+):
+    for _copy in range(2):
+        response = orange_post(client, (yao_number, "ALERTE feu au marché", message_id))
+        assert response.status_code == 200
+    record = InboundSMS.objects.get()
+    assert len(record.provider_message_id) <= 128
+    assert Alert.objects.count() == 1
+
+
+def test_the_same_id_with_spaces_around_it_is_the_same_message(client, riviera, yao, yao_number):
+    at_sms(client, yao_number, "ALERTE feu au marché", message_id="ATXid_8")
+    at_sms(client, yao_number, "ALERTE feu au marché", message_id=" ATXid_8 \n")
+    assert Alert.objects.count() == 1 and InboundSMS.objects.count() == 1
+
+
+def test_the_providers_ids_are_independent(client, riviera, yao, yao_number):
+    """The same id from two providers is two messages: each provider numbers its own,
+    and a member's SMS reaches us through one provider only (docs/decisions.md)."""
+    at_sms(client, yao_number, "ALERTE feu au marché", message_id="42")
+    orange_post(client, (yao_number, "ALERTE voleur au marché", "42"))
+    assert InboundSMS.objects.count() == 2 and Alert.objects.count() == 2
+
+
+def test_a_delivery_report_with_odd_bytes_is_read(client, riviera, awa, yao):
+    from monquartier.alerts import services
+
+    alert = services.send_alert(awa, category="other", text="Coupure d'eau annoncée")
+    delivery = Delivery.objects.get(alert=alert, channel="sms")
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, provider_id="AT9")
+    response = form_post(
+        client,
+        reverse("sms_reports", args=["africastalking", SECRET]),
+        {
+            "id": "AT9\x00 ",
+            "status": "Failed",
+            "failureReason": "Rejected\x00\x1b",
+            "phoneNumber": str(yao.mobile),
+        },
+    )
+    assert response.status_code == 200 and response.json()["updated"] == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and "\x00" not in delivery.last_error
