@@ -26,6 +26,7 @@ from monquartier.accounts.models import User
 from monquartier.communities.models import Community, Membership
 from monquartier.communities.services import twinned_community_ids
 from monquartier.core import flood
+from monquartier.core.parsing import parse_id
 from monquartier.messaging import names
 from monquartier.messaging.models import Conversation, Message, Participant
 from monquartier.notifications.models import NotificationKind
@@ -164,11 +165,8 @@ def choose_recipients(
     problems: list[ValidationError] = []
     ids: list[int] = []
     for raw in raw_ids:
-        try:
-            value = int(str(raw).strip())
-        except (TypeError, ValueError):
-            value = 0
-        if value <= 0:
+        value = parse_id(str(raw))
+        if value is None:
             problems.append(_unknown())
         elif value == sender.pk:
             problems.append(_self())

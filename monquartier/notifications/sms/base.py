@@ -20,6 +20,8 @@ from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from monquartier.core.parsing import parse_positive_int
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -160,9 +162,10 @@ class ProviderSettings:
 
     def integer(self, option: str, setting: str, default: int) -> int:
         value = self.get(option, setting, str(default))
-        if not value.strip().isdigit() or int(value) < 1:
+        number = parse_positive_int(value)
+        if number is None:
             raise ImproperlyConfigured(f"{setting}={value!r} is not a positive whole number.")
-        return int(value)
+        return number
 
 
 _PHONE_LIKE = re.compile(r"(?:tel:)?\+?\d[\d ]{6,}(\d{4})")
