@@ -294,7 +294,9 @@ FLOOD_LIMITS = {
     "join_request": (5, 24 * 3600),
     # SMS received from one number; past it, the messages are recorded and ignored.
     "sms_inbound": (6, 10 * 60),
-    # Our replies to a number that belongs to no member: they cost us and help nobody twice.
+    # Our replies to one number (each costs an SMS); to a number that belongs to no member,
+    # fewer: a second reply helps nobody.
+    "sms_reply": (20, 24 * 3600),
     "sms_reply_unknown": (1, 24 * 3600),
     # Neighbours registered without internet: each costs an SMS to a number we never saw.
     "neighbour_by_referent": (5, 24 * 3600),

@@ -7,8 +7,8 @@ does nothing. Replies are plain GSM-7 so that each costs one SMS, and each is co
 (notifications.TextMessage).
 
 Replies cost us, so they are rationed: one webhook body gets at most one reply per
-number (the last one), a number that belongs to nobody gets at most one reply a day
-(flood limit "sms_reply_unknown"), and never if it is not Ivorian.
+number (the last one), a number gets a few a day ("sms_reply"), a number that belongs
+to nobody at most one a day ("sms_reply_unknown"), and none if it is not Ivorian.
 """
 
 import logging
@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from monquartier.accounts.models import User
+from monquartier.accounts.phones import is_ivorian
 from monquartier.alerts import services
 from monquartier.alerts.models import AlertCategory, AlertSource, InboundSMS, InboundStatus
 from monquartier.communities.models import Membership, MembershipStatus
@@ -28,7 +29,6 @@ from monquartier.notifications.sms.gsm7 import to_gsm7
 
 logger = logging.getLogger(__name__)
 
-IVORIAN_PREFIX = "+225"
 COMMANDS = {"STOP": "stop", "START": "start", "OUI": "consent"}
 
 KEYWORDS = {
@@ -68,6 +68,9 @@ class _Replies:
         self.texts: dict[str, str] = {}
 
     def add(self, to: str, text: str) -> None:
+        replies = TextMessage.objects.filter(to=to, purpose=TextPurpose.REPLY)
+        if flood.is_flooded(replies, "sms_reply"):
+            return  # the message is still handled, only the reply is saved
         if _is_stranger(to) and not _may_answer_stranger(to):
             return
         self.texts[to] = text
@@ -85,7 +88,7 @@ def _is_stranger(number: str) -> bool:
 def _may_answer_stranger(number: str) -> bool:
     # Anyone can make a number text us; a reply to a foreign number costs the most and
     # would make us an SMS relay towards any country.
-    if not number.startswith(IVORIAN_PREFIX):
+    if not is_ivorian(number):
         return False
     replies = TextMessage.objects.filter(to=number, purpose=TextPurpose.REPLY)
     return not flood.is_flooded(replies, "sms_reply_unknown")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
 from monquartier.accounts.models import Home, User
+from monquartier.accounts.phones import is_ivorian
 from monquartier.accounts.validators import clean_person_name
 from monquartier.communities import geometry, lookups
 from monquartier.communities.models import (
@@ -885,6 +886,11 @@ def _register_neighbour(
                     code="home_outside",
                 )
             }
+        )
+    if not is_ivorian(mobile):
+        raise ValidationError(
+            {"mobile": _("Un voisin inscrit par un référent a un numéro ivoirien (+225).")},
+            code="mobile_foreign",
         )
     if Membership.objects.filter(community=community, user__mobile=mobile).filter(
         Q(status__in=[MembershipStatus.PENDING, MembershipStatus.ACTIVE])

@@ -314,6 +314,16 @@ def test_one_body_with_many_messages_gets_one_reply_per_number(
     assert InboundSMS.objects.count() == 16
 
 
+def test_a_member_gets_a_few_replies_a_day_whatever_they_send(
+    client, riviera, yao, yao_number, sms_outbox, settings
+):
+    settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "sms_reply": (2, 24 * 3600)}
+    for index in range(4):
+        at_sms(client, yao_number, "ALERTE", message_id=f"vide-{index}")
+    assert len(sms_outbox) == 2
+    assert InboundSMS.objects.count() == 4
+
+
 def test_every_reply_is_counted(client, riviera, yao, yao_number):
     from monquartier.notifications.models import TextMessage
 

@@ -284,6 +284,13 @@ def test_a_number_is_registered_once_per_community(established, awa, yao, sms_ou
     assert len(sms_outbox) == 1
 
 
+def test_only_an_ivorian_number_can_be_registered(established, awa, sms_outbox):
+    with pytest.raises(ValidationError) as caught:
+        register(awa, established, mobile="+33612345678")
+    assert "mobile" in caught.value.message_dict
+    assert User.objects.count() == 2 and sms_outbox == []
+
+
 def test_a_new_community_cannot_register_neighbours_yet(riviera, awa, sms_outbox):
     factories.age_community(riviera, days=6)
     with pytest.raises(ValidationError) as caught:
