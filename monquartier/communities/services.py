@@ -7,8 +7,6 @@ else. A refused action raises ValidationError with a message for the person acti
 changes nothing.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -869,8 +867,7 @@ def _register_neighbour(
     # One registration at a time per community: the caps and the "once per number" rule
     # are counted against what the previous registration wrote.
     community = Community.objects.select_for_update().get(pk=community.pk)
-    age = timezone.now() - community.created_at
-    if age < timedelta(days=settings.NEIGHBOUR_REGISTRATION_AFTER_DAYS):
+    if timezone.now() < community.registers_neighbours_from:
         raise ValidationError(
             _(
                 "Une nouvelle communauté peut inscrire des voisins sans internet après %(days)s jours d'existence."

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from shapely.geometry import Point
@@ -585,6 +586,9 @@ def register_neighbour(request, community_id: int):
             community,
             membership,
             form=form,
+            opens_at=community.registers_neighbours_from
+            if community.registers_neighbours_from > timezone.now()
+            else None,
             map_context=_area_context(
                 [_area_entry(community, highlight=True)],
                 centre=[community.centre_latitude, community.centre_longitude],

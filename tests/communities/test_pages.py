@@ -220,3 +220,16 @@ def test_registering_a_neighbour_with_bad_input_shows_why_and_saves_nothing(
     assert response.status_code == 200
     assert shown in response.content.decode()
     assert User.objects.count() == 2 and sms_outbox == []
+
+
+def test_a_new_community_is_told_when_it_may_register_neighbours(client, riviera, awa):
+    from tests import factories
+
+    factories.age_community(riviera, days=2)
+    client.force_login(awa)
+    page = client.get(reverse("communities:register_neighbour", args=[riviera.pk]))
+    opens = riviera.registers_neighbours_from
+    assert f"à partir du {opens.day} " in page.content.decode()
+    factories.age_community(riviera, days=8)
+    page = client.get(reverse("communities:register_neighbour", args=[riviera.pk]))
+    assert "à partir du" not in page.content.decode()
