@@ -70,7 +70,7 @@ class _Replies:
     def add(self, to: str, text: str) -> None:
         replies = TextMessage.objects.filter(to=to, purpose=TextPurpose.REPLY)
         if flood.is_flooded(replies, "sms_reply"):
-            return  # the message is still handled, only the reply is saved
+            return  # the message is still handled; only the reply (its cost) is spared
         if _is_stranger(to) and not _may_answer_stranger(to):
             return
         self.texts[to] = text
