@@ -279,6 +279,34 @@ GAZETTE_MAX_ATTACHMENTS = 6
 GAZETTE_PDF_MAX_BYTES = env_int("GAZETTE_PDF_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# --- Flood limits -------------------------------------------------------------------------
+
+# Everything a person can make others receive, or make us pay for (SMS), is limited here
+# and only here (monquartier/core/flood.py): name -> (how many, in how many seconds).
+FLOOD_LIMITS = {
+    # A real emergency rarely needs more; the same on every channel.
+    "alert": (5, 10 * 60),
+    # Each alert may cost an SMS per member: a community's alerts are capped too.
+    "community_alert": (20, 60 * 60),
+    "message": (30, 10 * 60),
+    "gazette_post": (10, 24 * 3600),
+    # One person's join requests and cancellations together: each request notifies the
+    # référents, and request-cancel rounds would notify them again and again.
+    "join_request": (5, 24 * 3600),
+    # SMS received from one number; past it, the messages are recorded and ignored.
+    "sms_inbound": (6, 10 * 60),
+    # Our replies to one number (each costs an SMS); to a number that belongs to no member,
+    # fewer: a second reply helps nobody.
+    "sms_reply": (20, 24 * 3600),
+    "sms_reply_unknown": (1, 24 * 3600),
+    # Neighbours registered without internet: each costs an SMS to a number we never saw.
+    "neighbour_by_referent": (5, 24 * 3600),
+    "neighbour_by_community": (10, 24 * 3600),
+}
+# A community registers neighbours without internet only once it has existed this long:
+# a community made in a minute must not become an SMS cannon (docs/decisions.md).
+NEIGHBOUR_REGISTRATION_AFTER_DAYS = env_int("NEIGHBOUR_REGISTRATION_AFTER_DAYS", 7, minimum=0)
+
 # --- Maps ---------------------------------------------------------------------------------
 
 MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -38,7 +38,7 @@ urlpatterns = [
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("dev/boite-d-envoi/", notification_views.dev_outbox, name="dev_outbox"),
     path(
-        "dev/boite-d-envoi/<int:message_id>/html/",
+        "dev/boite-d-envoi/<id:message_id>/html/",
         notification_views.dev_outbox_html,
         name="dev_outbox_html",
     ),

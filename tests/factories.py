@@ -2,10 +2,12 @@
 fields. Tests say only what matters to them."""
 
 import itertools
+from datetime import timedelta
 from io import BytesIO
 
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from monquartier.accounts.models import Home, User
@@ -127,6 +129,38 @@ def make_community(
             setattr(community, key, value)
         community.save()
     return community
+
+
+def age_community(community, *, days: int):
+    """Make the community as old as if it had been created `days` ago."""
+    community.created_at = timezone.now() - timedelta(days=days)
+    community.save(update_fields=["created_at"])
+    return community
+
+
+def register_neighbour(
+    referent: User, community, *, aged: bool = True, consented: bool = False, **fields
+) -> User:
+    """A neighbour without internet, registered by the référent (aged: the community is
+    made old enough first); consented: as if they had answered OUI by SMS."""
+    from monquartier.communities import services
+
+    if aged and (timezone.now() - community.created_at).days < 7:
+        age_community(community, days=30)
+    values = {
+        "first_name": "Amenan",
+        "last_name": "Yao",
+        "mobile": "+2250707998877",
+        "quartier": "Riviera 2",
+        "latitude": 5.3592,
+        "longitude": -3.9612,
+        **fields,
+    }
+    neighbour = services.register_neighbour(referent, community, **values)
+    if consented:
+        User.objects.filter(pk=neighbour.pk).update(mobile_verified=True)
+        neighbour.refresh_from_db()
+    return neighbour
 
 
 def add_member(community, user: User | None = None, *, referent: bool = False, **user_fields):

@@ -11,20 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.accounts.phones import PhoneFormField
+from monquartier.accounts.validators import clean_person_name
 from monquartier.communities.models import Commune
 
 format_html_lazy = lazy(format_html, str)
 
 NAME_HELP = _("Votre vrai nom : vos voisins doivent pouvoir vous reconnaître.")
-
-
-def _clean_person_name(value: str) -> str:
-    value = " ".join(value.split())
-    if not value:
-        raise ValidationError(_("Ce champ est obligatoire."), code="required")
-    if any(char.isdigit() for char in value) or "@" in value:
-        raise ValidationError(_("Un nom ne contient ni chiffres ni « @ »."), code="invalid_name")
-    return value
 
 
 class SignupForm(AllauthSignupForm):
@@ -69,10 +61,10 @@ class SignupForm(AllauthSignupForm):
         )
 
     def clean_first_name(self):
-        return _clean_person_name(self.cleaned_data["first_name"])
+        return clean_person_name(self.cleaned_data["first_name"])
 
     def clean_last_name(self):
-        return _clean_person_name(self.cleaned_data["last_name"])
+        return clean_person_name(self.cleaned_data["last_name"])
 
 
 class LoginForm(AllauthLoginForm):
@@ -101,10 +93,10 @@ class IdentityForm(forms.ModelForm):
         help_texts = {"first_name": NAME_HELP}
 
     def clean_first_name(self):
-        return _clean_person_name(self.cleaned_data["first_name"])
+        return clean_person_name(self.cleaned_data["first_name"])
 
     def clean_last_name(self):
-        return _clean_person_name(self.cleaned_data["last_name"])
+        return clean_person_name(self.cleaned_data["last_name"])
 
     def clean_pseudonym(self):
         pseudonym = " ".join(self.cleaned_data["pseudonym"].split())

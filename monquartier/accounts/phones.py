@@ -78,6 +78,12 @@ def parse_phone(raw: str, *, mobile: bool) -> phonenumbers.PhoneNumber:
     return number
 
 
+def is_ivorian(e164: object) -> bool:
+    """A number of Côte d'Ivoire, the only country we pay SMS to on our own initiative
+    (replies to strangers, a neighbour's registration)."""
+    return str(e164 or "").startswith("+225")
+
+
 def to_e164(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

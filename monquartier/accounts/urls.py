@@ -13,5 +13,5 @@ urlpatterns = [
     path("parametres/profil/photo/supprimer/", views.delete_photo, name="delete_photo"),
     path("parametres/adresse/", views.edit_home, name="home"),
     path("parametres/fermer-mon-compte/", views.close_account, name="close"),
-    path("membres/<int:user_id>/photo/<str:size>/", views.member_photo, name="photo"),
+    path("membres/<id:user_id>/photo/<str:size>/", views.member_photo, name="photo"),
 ]

@@ -1,7 +1,5 @@
 """Sending, reading and hiding alerts. The website, the API and SMS all call send_alert."""
 
-from datetime import timedelta
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,13 +7,11 @@ from django.utils.translation import gettext as _
 
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertSource
 from monquartier.communities.models import Membership
+from monquartier.core import flood
 from monquartier.notifications.models import Channel, Delivery, DeliveryStatus
 
 TEXT_MIN, TEXT_MAX = 3, 500
 _READ = "read"  # not a channel: the reads' row in progress()
-# A flood guard, the same on every channel: a real emergency rarely needs more.
-FLOOD_WINDOW = timedelta(minutes=10)
-FLOOD_LIMIT = 5
 
 
 def clean_text(text: str) -> str:
@@ -31,18 +27,23 @@ def clean_text(text: str) -> str:
     return text
 
 
-def check_flood(user) -> None:
-    recent = Alert.objects.filter(
-        sender=user, created_at__gte=timezone.now() - FLOOD_WINDOW
-    ).count()
-    if recent >= FLOOD_LIMIT:
-        raise ValidationError(
-            _(
-                "Vous avez déjà envoyé %(count)s alertes en 10 minutes : attendez un peu avant la suivante."
-            )
-            % {"count": recent},
-            code="flood",
-        )
+def check_flood(user, community) -> None:
+    """The same guard on every channel (web, app, SMS): per sender, and per community
+    because each alert may cost one SMS per member."""
+    flood.check_flood(
+        Alert.objects.filter(sender=user),
+        "alert",
+        _(
+            "Vous avez déjà envoyé %(count)s alertes en peu de temps : attendez un peu avant la suivante."
+        ),
+    )
+    flood.check_flood(
+        Alert.objects.filter(community=community),
+        "community_alert",
+        _(
+            "Votre communauté a déjà reçu %(count)s alertes dans l'heure : attendez un peu. En cas d'urgence, appelez le 110, le 111 ou le 170."
+        ),
+    )
 
 
 @transaction.atomic
@@ -73,7 +74,7 @@ def send_alert(
         corrects.community_id != membership.community_id or corrects.sender_id != sender.pk
     ):
         raise PermissionDenied(_("On ne corrige que ses propres alertes."))
-    check_flood(sender)
+    check_flood(sender, membership.community)
     alert = Alert.objects.create(
         community=membership.community,
         sender=sender,

@@ -3,26 +3,33 @@
 The verified mobile number identifies the member and their community; the text becomes
 an alert. Every refusal gets a short reply saying why and creates nothing. A provider
 may deliver one message twice: the provider's message id is unique, the second delivery
-does nothing. Replies are plain GSM-7 so that each costs one SMS.
+does nothing. Replies are plain GSM-7 so that each costs one SMS, and each is counted
+(notifications.TextMessage).
+
+Replies cost us, so they are rationed: one webhook body gets at most one reply per
+number (the last one), a number gets a few a day ("sms_reply"), a number that belongs
+to nobody at most one a day ("sms_reply_unknown"), and none if it is not Ivorian.
 """
 
 import logging
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from monquartier.accounts.models import User
+from monquartier.accounts.phones import is_ivorian
 from monquartier.alerts import services
 from monquartier.alerts.models import AlertCategory, AlertSource, InboundSMS, InboundStatus
 from monquartier.communities.models import Membership, MembershipStatus
+from monquartier.core import flood
+from monquartier.notifications.models import TextMessage, TextPurpose
+from monquartier.notifications.services import send_text
 from monquartier.notifications.sms.gsm7 import to_gsm7
 
 logger = logging.getLogger(__name__)
 
-FLOOD_WINDOW = timedelta(minutes=10)
-FLOOD_LIMIT = 6  # messages from one number in the window; the next ones are dropped
+COMMANDS = {"STOP": "stop", "START": "start", "OUI": "consent"}
 
 KEYWORDS = {
     "ALERTE": AlertCategory.OTHER,
@@ -49,13 +56,42 @@ REPLIES = {
     "flood": "MonQuartier: trop de messages en peu de temps, les suivants sont ignores pendant 10 minutes. Urgence: 110, 111, 170.",
     "stop": "MonQuartier: vous ne recevrez plus les alertes par SMS. Envoyez START pour les recevoir a nouveau.",
     "start": "MonQuartier: vous recevez de nouveau les alertes par SMS.",
+    "consent": "MonQuartier: merci. Vous recevrez les alertes de votre quartier par SMS. Pour arreter, envoyez STOP.",
 }
 
 
-def _reply(to: str, text: str) -> None:
-    from monquartier.notifications.tasks import send_text_message
+class _Replies:
+    """The replies a webhook body asks for, sent together at the end: at most one per
+    number, whatever the number of messages in the body."""
 
-    send_text_message.enqueue(to=to, text=to_gsm7(text))
+    def __init__(self):
+        self.texts: dict[str, str] = {}
+
+    def add(self, to: str, text: str) -> None:
+        replies = TextMessage.objects.filter(to=to, purpose=TextPurpose.REPLY)
+        if flood.is_flooded(replies, "sms_reply"):
+            return  # the message is still handled; only the reply (its cost) is spared
+        if _is_stranger(to) and not _may_answer_stranger(to):
+            return
+        self.texts[to] = text
+
+    def send(self) -> None:
+        with transaction.atomic():
+            for to, text in self.texts.items():
+                send_text(to, text, purpose=TextPurpose.REPLY)
+
+
+def _is_stranger(number: str) -> bool:
+    return not User.objects.filter(mobile=number, is_active=True).exists()
+
+
+def _may_answer_stranger(number: str) -> bool:
+    # Anyone can make a number text us; a reply to a foreign number costs the most and
+    # would make us an SMS relay towards any country.
+    if not is_ivorian(number):
+        return False
+    replies = TextMessage.objects.filter(to=number, purpose=TextPurpose.REPLY)
+    return not flood.is_flooded(replies, "sms_reply_unknown")
 
 
 def _parse(text: str) -> tuple[str, str]:
@@ -82,8 +118,15 @@ def _identify(sender: str) -> tuple[User | None, str | None]:
     return None, "no_community"
 
 
-def handle_inbound(provider: str, message) -> InboundSMS | None:
-    """Record and act on one inbound SMS; None when it was already handled."""
+def handle_inbound(provider: str, messages) -> list[InboundSMS]:
+    """Record and act on the SMS of one webhook body; those already handled are skipped."""
+    replies = _Replies()
+    records = [_handle_one(provider, message, replies) for message in messages]
+    replies.send()
+    return [record for record in records if record is not None]
+
+
+def _handle_one(provider: str, message, replies: _Replies) -> InboundSMS | None:
     try:
         with transaction.atomic():
             record = InboundSMS.objects.create(
@@ -99,41 +142,62 @@ def handle_inbound(provider: str, message) -> InboundSMS | None:
         logger.info("Inbound SMS %s/%s already handled", provider, message.provider_message_id)
         return None
     with transaction.atomic():
-        outcome, alert = _act(record)
+        outcome, alert = _act(record, replies.add)
         record.detail = outcome
         record.alert = alert
         record.status = (
             InboundStatus.ALERT
             if alert
-            else (InboundStatus.COMMAND if outcome in ("stop", "start") else InboundStatus.REFUSED)
+            else (InboundStatus.COMMAND if outcome in COMMANDS.values() else InboundStatus.REFUSED)
         )
         record.save(update_fields=["detail", "alert", "status"])
     return record
 
 
-def _act(record: InboundSMS):
+def _pending_consent(sender: str):
+    """Neighbours a référent registered with this number who have not said yes yet."""
+    return User.objects.filter(
+        mobile=sender,
+        mobile_verified=False,
+        is_active=True,
+        memberships__status=MembershipStatus.ACTIVE,
+        memberships__registered_by__isnull=False,
+    )
+
+
+def _act(record: InboundSMS, reply) -> tuple[str, object]:
     sender = record.sender
-    recent = InboundSMS.objects.filter(
-        sender=sender, received_at__gte=timezone.now() - FLOOD_WINDOW
-    ).exclude(pk=record.pk)
-    if recent.count() >= FLOOD_LIMIT:
+    recent = InboundSMS.objects.filter(sender=sender).exclude(pk=record.pk)
+    if flood.is_flooded(recent, "sms_inbound", field="received_at"):
         # Answer the first dropped message only: a flood must not cost one reply each.
-        if not recent.filter(detail="sms_flood").exists():
-            _reply(sender, REPLIES["flood"])
+        if (
+            not flood.recent(recent, "sms_inbound", field="received_at")
+            .filter(detail="sms_flood")
+            .exists()
+        ):
+            reply(sender, REPLIES["flood"])
         return "sms_flood", None
     text = " ".join(record.text.split())
-    command = to_gsm7(text).upper()
-    if command in ("STOP", "START"):
-        User.objects.filter(mobile=sender).update(alert_sms=command == "START")
-        _reply(sender, REPLIES[command.lower()])
-        return command.lower(), None
+    command = COMMANDS.get(to_gsm7(text).upper().strip(" .!"))
+    if command in ("stop", "start"):
+        User.objects.filter(mobile=sender).update(alert_sms=command == "start")
+        reply(sender, REPLIES[command])
+        return command, None
+    if command == "consent" and _pending_consent(sender).exists():
+        # The neighbour's yes is what verifies the number the référent gave us: from now
+        # on it receives the alerts by SMS.
+        User.objects.filter(pk__in=_pending_consent(sender).values("pk")).update(
+            mobile_verified=True, alert_sms=True
+        )
+        reply(sender, REPLIES["consent"])
+        return command, None
     user, problem = _identify(sender)
     if problem:
-        _reply(sender, REPLIES[problem])
+        reply(sender, REPLIES[problem])
         return problem, None
     category, description = _parse(text)
     if not description.strip():
-        _reply(sender, REPLIES["empty"])
+        reply(sender, REPLIES["empty"])
         return "empty", None
     try:
         alert = services.send_alert(
@@ -141,9 +205,9 @@ def _act(record: InboundSMS):
         )
     except (ValidationError, PermissionDenied) as error:
         reason = " ".join(getattr(error, "messages", [str(error)]))
-        _reply(sender, f"MonQuartier: alerte non envoyee. {reason}")
+        reply(sender, f"MonQuartier: alerte non envoyee. {reason}")
         return getattr(error, "code", "refused") or "refused", None
-    _reply(
+    reply(
         sender,
         f"MonQuartier: alerte envoyee a la communaute {alert.community.name}. N'intervenez pas. Urgence: 110, 111, 170.",
     )

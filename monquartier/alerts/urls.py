@@ -7,9 +7,9 @@ app_name = "alerts"
 urlpatterns = [
     path("alertes/", views.alert_list, name="list"),
     path("alertes/lancer/", views.launch, name="launch"),
-    path("alertes/<int:alert_id>/", views.detail, name="detail"),
-    path("alertes/<int:alert_id>/corriger/", views.launch, name="correct"),
-    path("alertes/<int:alert_id>/envois/", views.progress, name="progress"),
-    path("alertes/<int:alert_id>/masquer/", views.hide, name="hide"),
-    path("a/<int:alert_id>/", views.short_link, name="short"),
+    path("alertes/<id:alert_id>/", views.detail, name="detail"),
+    path("alertes/<id:alert_id>/corriger/", views.launch, name="correct"),
+    path("alertes/<id:alert_id>/envois/", views.progress, name="progress"),
+    path("alertes/<id:alert_id>/masquer/", views.hide, name="hide"),
+    path("a/<id:alert_id>/", views.short_link, name="short"),
 ]

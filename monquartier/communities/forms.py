@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from monquartier.accounts.phones import PhoneFormField
+from monquartier.accounts.validators import clean_person_name
 from monquartier.communities import geometry
 from monquartier.communities.models import Commune, ValidationMode
 
@@ -157,3 +158,9 @@ class NeighbourForm(forms.Form):
         label=_("Ce voisin est d'accord pour être inscrit et recevoir les alertes par SMS."),
         error_messages={"required": _("Inscrivez un voisin seulement avec son accord.")},
     )
+
+    def clean_first_name(self):
+        return clean_person_name(self.cleaned_data["first_name"])
+
+    def clean_last_name(self):
+        return clean_person_name(self.cleaned_data["last_name"])

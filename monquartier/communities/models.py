@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -102,6 +104,12 @@ class Community(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def registers_neighbours_from(self):
+        """When its référents may register neighbours without internet: a community made
+        in a minute must not become an SMS cannon (docs/decisions.md)."""
+        return self.created_at + timedelta(days=settings.NEIGHBOUR_REGISTRATION_AFTER_DAYS)
 
 
 class CommunityCell(models.Model):

@@ -8,6 +8,6 @@ urlpatterns = [
     path("communautes/", public_views.communes, name="communes"),
     path("communautes/<slug:slug>/", public_views.commune, name="commune"),
     path(
-        "communautes/<slug:slug>/<int:community_id>/", public_views.community_page, name="community"
+        "communautes/<slug:slug>/<id:community_id>/", public_views.community_page, name="community"
     ),
 ]

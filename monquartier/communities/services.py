@@ -13,12 +13,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from shapely.geometry import Point
 
 from monquartier.accounts.models import Home, User
+from monquartier.accounts.phones import is_ivorian
+from monquartier.accounts.validators import clean_person_name
 from monquartier.communities import geometry, lookups, privacy
 from monquartier.communities.models import (
     Commune,
@@ -31,10 +33,16 @@ from monquartier.communities.models import (
     TwinningStatus,
     ValidationMode,
 )
+from monquartier.core import flood
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
-from monquartier.notifications.models import NotificationKind
+from monquartier.notifications.models import (
+    Notification,
+    NotificationKind,
+    TextMessage,
+    TextPurpose,
+)
 from monquartier.notifications.rendering import render_email
-from monquartier.notifications.services import notify
+from monquartier.notifications.services import notify, send_text
 from monquartier.notifications.tasks import send_email
 from monquartier.townhalls.models import TownHallContact
 
@@ -206,6 +214,15 @@ def request_to_join(user: User, community: Community) -> Membership:
             _("Vous faites déjà partie d'une communauté (ou votre demande est en attente)."),
             code="already_member",
         )
+    # A cancellation is never refused (the applicant may change their mind), but it counts:
+    # rounds of request and cancel would notify the référents each time.
+    flood.check_flood(
+        Movement.objects.filter(
+            actor=user, kind__in=[MovementKind.JOIN_REQUESTED, MovementKind.JOIN_CANCELLED]
+        ),
+        "join_request",
+        _("Vous avez fait trop de demandes d'adhésion en 24 heures : réessayez plus tard."),
+    )
     point = _home_point(user)
     if not geometry.covers(community.area, point.x, point.y):
         raise ValidationError(
@@ -888,8 +905,39 @@ def twinned_community_ids(community_id: int) -> list[int]:
 # --- neighbours without internet ----------------------------------------------------------
 
 
-@transaction.atomic
-def register_neighbour(
+class _CapReached(Exception):
+    def __init__(self, limit: str):
+        super().__init__(limit)
+        self.limit = limit
+
+
+def register_neighbour(actor: User, community: Community, **fields) -> User:
+    """A référent registers a neighbour who has only a basic phone: the neighbour becomes
+    an active, phone-only member, and an SMS of ours asks them to answer OUI. Until they
+    do, the number is not verified and receives no alert (alerts/sms_intake.py).
+
+    Each registration costs us an SMS to a number we never saw: a community registers
+    only after NEIGHBOUR_REGISTRATION_AFTER_DAYS, a number once, and a référent and a
+    community only a few a day (settings.FLOOD_LIMITS). Staff hear of a cap reached."""
+    try:
+        with transaction.atomic():
+            return _register_neighbour(actor, community, **fields)
+    except _CapReached as cap:
+        # Outside the refused transaction, so that the notice is kept.
+        _tell_staff_of_cap(actor, community, cap.limit)
+        raise ValidationError(
+            _(
+                "Vous avez inscrit beaucoup de voisins en 24 heures : les suivants devront attendre. L'équipe MonQuartier est prévenue."
+            )
+            if cap.limit == "neighbour_by_referent"
+            else _(
+                "Votre communauté a inscrit beaucoup de voisins en 24 heures : les suivants devront attendre. L'équipe MonQuartier est prévenue."
+            ),
+            code="flood",
+        ) from None
+
+
+def _register_neighbour(
     actor: User,
     community: Community,
     *,
@@ -903,32 +951,64 @@ def register_neighbour(
     latitude: float,
     longitude: float,
 ) -> User:
-    """A référent registers a neighbour who has only a basic phone: the neighbour becomes
-    an active, phone-only member at once and is told so by SMS."""
-    from monquartier.notifications.tasks import send_text_message
-
     _require_referent(actor, community)
+    first_name = _person_name("first_name", first_name)
+    last_name = _person_name("last_name", last_name)
+    # One registration at a time per community: the caps and the "once per number" rule
+    # are counted against what the previous registration wrote.
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    if timezone.now() < community.registers_neighbours_from:
+        raise ValidationError(
+            _(
+                "Une nouvelle communauté peut inscrire des voisins sans internet après %(days)s jours d'existence."
+            )
+            % {"days": settings.NEIGHBOUR_REGISTRATION_AFTER_DAYS},
+            code="too_new",
+        )
     if not geometry.covers(community.area, longitude, latitude):
         raise ValidationError(
-            _("Le domicile de ce voisin doit être dans le périmètre de la communauté."),
-            code="home_outside",
+            {
+                "latitude": ValidationError(
+                    _("Le domicile de ce voisin doit être dans le périmètre de la communauté."),
+                    code="home_outside",
+                )
+            }
+        )
+    if not is_ivorian(mobile):
+        raise ValidationError(
+            {"mobile": _("Un voisin inscrit par un référent a un numéro ivoirien (+225).")},
+            code="mobile_foreign",
+        )
+    if Membership.objects.filter(community=community, user__mobile=mobile).filter(
+        Q(status__in=[MembershipStatus.PENDING, MembershipStatus.ACTIVE])
+        | Q(registered_by__isnull=False)
+    ):
+        raise ValidationError(
+            {"mobile": _("Ce numéro est déjà inscrit dans cette communauté.")}, code="mobile_taken"
         )
     email = (email or "").strip().lower()
     if email and User.objects.filter(email=email).exists():
         raise ValidationError(
-            _(
-                "Un compte existe déjà avec cette adresse e-mail : ce voisin peut demander à rejoindre la communauté lui-même."
-            ),
+            {
+                "email": _(
+                    "Un compte existe déjà avec cette adresse e-mail : ce voisin peut demander à rejoindre la communauté lui-même."
+                )
+            },
             code="email_taken",
         )
+    consents = TextMessage.objects.filter(purpose=TextPurpose.CONSENT)
+    if flood.is_flooded(consents.filter(account=actor), "neighbour_by_referent"):
+        raise _CapReached("neighbour_by_referent")
+    if flood.is_flooded(consents.filter(community=community), "neighbour_by_community"):
+        raise _CapReached("neighbour_by_community")
     neighbour = User.objects.create_user(
         email=email or None,
         first_name=first_name,
         last_name=last_name,
         mobile=mobile,
-        # The référent met the neighbour and vouches for the number; the SMS below tells
-        # the number's owner, who can answer STOP.
-        mobile_verified=True,
+        # Only the neighbour's own OUI by SMS verifies the number: the référent's word
+        # is not consent.
+        mobile_verified=False,
     )
     Home.objects.create(
         user=neighbour,
@@ -951,12 +1031,47 @@ def register_neighbour(
     )
     _log(community, MovementKind.PROXY_REGISTRATION, actor=actor, member=neighbour)
     _tell_neighbours(community, neighbour, "arrival")
-    text = _(
-        "MonQuartier: %(referent)s vous a inscrit dans la communaute %(community)s. Vous recevrez les alertes "
-        "du quartier par SMS. Pour arreter, repondez STOP."
-    ) % {"referent": actor.short_name, "community": community.name}
-    send_text_message.enqueue(to=str(neighbour.mobile), text=text)
+    # Our words only: nothing the référent typed goes out under our sender name, except
+    # the community's name (made GSM-7 by send_text).
+    with translation.override(neighbour.language):
+        text = _(
+            "MonQuartier: vous etes inscrit dans la communaute %(community)s. Pour recevoir ses alertes par SMS, "
+            "repondez OUI. Pour refuser, repondez STOP."
+        ) % {"community": community.name}
+    send_text(
+        str(neighbour.mobile),
+        text,
+        purpose=TextPurpose.CONSENT,
+        account=actor,
+        community=community,
+    )
     return neighbour
+
+
+def _person_name(field: str, value: str) -> str:
+    try:
+        return clean_person_name(value)
+    except ValidationError as error:
+        raise ValidationError({field: error}) from None
+
+
+@transaction.atomic
+def _tell_staff_of_cap(actor: User, community: Community, limit: str) -> None:
+    """Once per cap and community in the cap's window: a référent who keeps trying does
+    not flood staff either."""
+    told = Notification.objects.filter(event="sms_cap_reached", community=community)
+    if flood.recent(told, limit).filter(data__limit=limit).exists():
+        return
+    notify(
+        User.objects.filter(is_staff=True, is_active=True),
+        kind=NotificationKind.PLATFORM,
+        event="sms_cap_reached",
+        community=community,
+        actor=actor,
+        url=f"/c/{community.pk}/historique/",
+        limit=limit,
+        referent=actor.full_name,
+    )
 
 
 # --- homes --------------------------------------------------------------------------------

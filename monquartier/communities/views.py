@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from shapely.geometry import Point
@@ -623,11 +624,13 @@ def register_neighbour(request, community_id: int):
         try:
             neighbour = services.register_neighbour(request.user, community, **data)
         except ValidationError as error:
-            form.add_error("email" if error.code == "email_taken" else "latitude", error)
+            form.add_error(None, error)
         else:
             messages.success(
                 request,
-                _("%(name)s est inscrit ; un SMS vient de le prévenir.")
+                _(
+                    "%(name)s est inscrit. Un SMS lui demande son accord : il recevra les alertes après avoir répondu OUI."
+                )
                 % {"name": privacy.name_seen_by(request.user, neighbour)},
             )
             return redirect("communities:directory", community.pk)
@@ -638,6 +641,9 @@ def register_neighbour(request, community_id: int):
             community,
             membership,
             form=form,
+            opens_at=community.registers_neighbours_from
+            if community.registers_neighbours_from > timezone.now()
+            else None,
             map_context=_area_context(
                 [_area_entry(community, highlight=True)],
                 centre=[community.centre_latitude, community.centre_longitude],

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.urls import register_converter
+
+from monquartier.core.parsing import IdConverter
 
 
 class CoreConfig(AppConfig):
     name = "monquartier.core"
     label = "core"
+
+    def ready(self) -> None:
+        # Before any URLconf is read: every id in a URL is `<id:…>` (tests/core/test_urls.py).
+        register_converter(IdConverter, "id")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from monquartier.accounts.models import User
 from monquartier.communities import privacy
 from monquartier.communities.models import Membership, MembershipStatus
+from monquartier.core import flood
 from monquartier.core.documents import check_pdf, looks_like_pdf
 from monquartier.core.images import reencode_image
 from monquartier.gazette.models import Attachment, AttachmentKind, Post, PostCategory
@@ -98,6 +99,17 @@ def _check_count(existing: int, adding: int) -> None:
         )
 
 
+def _check_flood(author: User) -> None:
+    # Each post is announced to the whole community.
+    flood.check_flood(
+        Post.objects.filter(author=author),
+        "gazette_post",
+        _(
+            "Vous avez déjà publié %(count)s annonces en 24 heures : attendez un peu avant la suivante."
+        ),
+    )
+
+
 def _attach(post: Post, prepared: list[PreparedFile]) -> None:
     start = (post.attachments.aggregate(last=Max("position"))["last"] or 0) + 1
     for offset, item in enumerate(prepared):
@@ -135,8 +147,12 @@ def create_post(author: User, *, title: str, text: str, category: str, files=())
     title, text = _clean(title, text, category)
     files = list(files)
     _check_count(0, len(files))
+    _check_flood(author)
     prepared = [prepare_file(upload) for upload in files]  # slow work before the transaction
     with transaction.atomic():
+        # One author at a time: two posts sent at once are counted one after the other.
+        User.objects.select_for_update().filter(pk=author.pk).first()
+        _check_flood(author)
         post = Post.objects.create(
             community=membership.community, author=author, category=category, title=title, text=text
         )

@@ -17,7 +17,9 @@ POSTS_PER_PAGE = 15
 
 
 def _form_error(form, error: ValidationError) -> None:
-    field = {"title": "title", "text": "text", "category": "category"}.get(error.code, "files")
+    field = {"title": "title", "text": "text", "category": "category", "flood": None}.get(
+        error.code, "files"
+    )
     form.add_error(field if field in form.fields else None, error)
 
 

@@ -12,7 +12,6 @@ Participants who are not active members when a message arrives are not told: the
 cannot open the messaging pages until they are members again.
 """
 
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,6 +25,8 @@ from monquartier.accounts.models import User
 from monquartier.communities import privacy
 from monquartier.communities.models import Community, Membership, MembershipStatus
 from monquartier.communities.services import twinned_community_ids
+from monquartier.core import flood
+from monquartier.core.parsing import parse_id
 from monquartier.messaging.models import Conversation, Message, Participant
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
@@ -33,9 +34,6 @@ from monquartier.notifications.services import notify
 TEXT_MAX = 2000
 MAX_RECIPIENTS = 20
 SEARCH_MAX_WORDS = 4
-# A spam guard, generous for a real conversation.
-FLOOD_WINDOW = timedelta(minutes=10)
-FLOOD_LIMIT = 30
 EXCERPT_LENGTH = 160
 
 
@@ -153,11 +151,8 @@ def choose_recipients(
     problems: list[ValidationError] = []
     ids: list[int] = []
     for raw in raw_ids:
-        try:
-            value = int(str(raw).strip())
-        except (TypeError, ValueError):
-            value = 0
-        if value <= 0:
+        value = parse_id(str(raw))
+        if value is None:
             problems.append(_unknown())
         elif value == sender.pk:
             problems.append(_self())
@@ -197,14 +192,12 @@ def resolve_recipients(
 
 
 def _check_flood(sender: User) -> None:
-    recent = Message.objects.filter(
-        sender=sender, created_at__gte=timezone.now() - FLOOD_WINDOW
-    ).count()
-    if recent >= FLOOD_LIMIT:
-        raise ValidationError(
-            _("Vous avez envoyé beaucoup de messages en peu de temps : attendez quelques minutes."),
-            code="flood",
-        )
+    # A spam guard, generous for a real conversation.
+    flood.check_flood(
+        Message.objects.filter(sender=sender),
+        "message",
+        _("Vous avez envoyé beaucoup de messages en peu de temps : attendez quelques minutes."),
+    )
 
 
 def _conversation_between(sender: User, user_ids: set[int]) -> Conversation | None:

@@ -8,5 +8,5 @@ urlpatterns = [
     path("messages/", views.conversation_list, name="list"),
     path("messages/nouveau/", views.compose, name="compose"),
     path("messages/nouveau/personnes/", views.people, name="people"),
-    path("messages/<int:conversation_id>/", views.conversation, name="conversation"),
+    path("messages/<id:conversation_id>/", views.conversation, name="conversation"),
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from monquartier.communities import privacy
 from monquartier.communities.access import open_membership
+from monquartier.core.parsing import parse_id
 from monquartier.messaging import access, services
 from monquartier.messaging.forms import MessageForm
 from monquartier.messaging.models import Participant
@@ -73,9 +74,9 @@ def conversation(request, conversation_id: int):
             messages.success(request, _("Message envoyé."))
             return redirect(f"{services.conversation_url(conversation.pk)}#m{message.pk}")
     thread = conversation.messages.order_by("-id")
-    before = request.GET.get("avant", "")
-    if before.isdigit():
-        thread = thread.filter(pk__lt=int(before))
+    before = parse_id(request.GET.get("avant"))
+    if before is not None:
+        thread = thread.filter(pk__lt=before)
     batch = list(thread[: MESSAGES_PER_PAGE + 1])
     older = batch[MESSAGES_PER_PAGE - 1].pk if len(batch) > MESSAGES_PER_PAGE else None
     batch = batch[:MESSAGES_PER_PAGE][::-1]  # oldest first
@@ -92,7 +93,7 @@ def conversation(request, conversation_id: int):
             "conversation": conversation,
             "thread": batch,
             "older": older,
-            "is_older_page": before.isdigit(),
+            "is_older_page": before is not None,
             "others": [seen_as[item.user_id] for item in seats if item.user_id != request.user.pk],
             "form": form,
         },
@@ -199,7 +200,9 @@ def people(request):
     membership = services.writer_membership(request.user)
     if membership is None:
         return _not_a_member(request)
-    chosen_ids = [value for value in request.GET.getlist("to") if value.isdigit()][:100]
+    chosen_ids = [
+        number for number in map(parse_id, request.GET.getlist("to")[:100]) if number is not None
+    ]
     query = request.GET.get("q", "")[:100]
     if not request.htmx:
         params = [("a", value) for value in chosen_ids] + [("q", query)]

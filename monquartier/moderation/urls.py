@@ -5,5 +5,5 @@ from monquartier.moderation import views
 app_name = "moderation"
 
 urlpatterns = [
-    path("signaler/<str:kind>/<int:object_id>/", views.report, name="report"),
+    path("signaler/<str:kind>/<id:object_id>/", views.report, name="report"),
 ]

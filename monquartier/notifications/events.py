@@ -124,6 +124,14 @@ def _texts() -> dict[str, tuple[str, str]]:
                 "Aujourd'hui, %(member)s fête son anniversaire. Un petit mot fait toujours plaisir !"
             ),
         ),
+        # To staff: someone reached a cap on what costs us SMS (notably the neighbours
+        # registered without internet).
+        "sms_cap_reached": (
+            _("Plafond de SMS atteint par « %(community)s »"),
+            _(
+                "%(referent)s a atteint le plafond d'inscriptions de voisins sans internet pour « %(community)s ». Vérifiez que ces inscriptions sont sincères."
+            ),
+        ),
     }
 
 

@@ -298,3 +298,41 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.period}"
+
+
+class TextPurpose(models.TextChoices):
+    REPLY = "reply", _("réponse à un SMS reçu")
+    CONSENT = "consent", _("demande d'accord d'un voisin inscrit")
+
+
+class TextMessage(models.Model):
+    """One SMS sent outside the alert outbox, counted: what it cost us, on whose behalf and
+    for which community. The flood limits count these rows (a référent's registrations,
+    the replies to a number), so that every SMS we pay for is capped and accounted."""
+
+    purpose = models.CharField(max_length=12, choices=TextPurpose.choices)
+    to = models.CharField(max_length=20)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Le compte qui a fait partir ce SMS."),
+    )
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SMS envoyé hors alerte")
+        verbose_name_plural = _("SMS envoyés hors alerte")
+        indexes = [
+            models.Index(fields=["to", "created_at"], name="text_message_by_number"),
+            models.Index(fields=["account", "created_at"], name="text_message_by_account"),
+            models.Index(fields=["community", "created_at"], name="text_message_by_community"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} → …{self.to[-4:]}"

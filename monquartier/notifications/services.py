@@ -15,7 +15,10 @@ from monquartier.notifications.models import (
     Mode,
     Notification,
     PushSubscription,
+    TextMessage,
 )
+from monquartier.notifications.sms.gsm7 import to_gsm7
+from monquartier.notifications.tasks import send_text_message
 
 _SEND_ORDER = (Channel.PUSH, Channel.EMAIL, Channel.SMS)
 
@@ -33,6 +36,17 @@ def wake_senders(channels: Iterable[str], *, at: datetime | None = None, copies:
     for channel in sorted(set(channels), key=_SEND_ORDER.index):
         for _copy in range(copies):
             task.enqueue(channel=channel)
+
+
+def send_text(to: str, text: str, *, purpose: str, account=None, community=None) -> TextMessage:
+    """One SMS outside the alert outbox (a reply, a request for consent), counted in the
+    same transaction as the task that sends it: the flood limits count these rows."""
+    record = TextMessage.objects.create(
+        purpose=purpose, to=to, account=account, community=community
+    )
+    # Plain GSM-7: one SMS, never the costlier UCS-2.
+    send_text_message.enqueue(to=to, text=to_gsm7(text))
+    return record
 
 
 def deliveries_for_notifications(notifications: list[Notification]) -> list[Delivery]:

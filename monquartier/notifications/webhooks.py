@@ -15,6 +15,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from monquartier.core.parsing import parse_id
 from monquartier.notifications.models import Channel, Delivery, DeliveryStatus
 from monquartier.notifications.sms.base import WebhookError
 from monquartier.notifications.sms.webhooks import PROVIDERS
@@ -50,8 +51,7 @@ def inbound(request, provider: str, secret: str):
         messages = backend.parse_inbound(request)
     except WebhookError as error:
         return JsonResponse({"error": str(error)}, status=400)
-    for message in messages:
-        handle_inbound(provider, message)
+    handle_inbound(provider, messages)
     return JsonResponse({"received": len(messages)})
 
 
@@ -68,8 +68,8 @@ def record_delivery_reports(reports) -> int:
         )
         if report.provider_id:
             rows = rows.filter(provider_id=report.provider_id)
-        elif report.reference.isdigit():
-            rows = rows.filter(pk=int(report.reference))
+        elif (delivery_id := parse_id(report.reference)) is not None:
+            rows = rows.filter(pk=delivery_id)
         else:
             continue
         if report.status == "delivered":

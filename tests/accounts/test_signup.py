@@ -121,6 +121,8 @@ def test_an_expired_code_is_refused(client, sms_outbox):
         ("email", "pas-une-adresse", "adresse de courriel valide"),
         ("first_name", "", "obligatoire"),
         ("last_name", "K0né", "chiffres"),
+        ("last_name", "Koné www.gagnez", "lien"),
+        ("first_name", "gagnez.com", "lien"),
         ("accept_charter", "", "charte"),
     ],
 )

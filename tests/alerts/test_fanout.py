@@ -92,16 +92,7 @@ def test_twinned_members_get_email_only(alert_setup, riviera, awa, yao, aya, twi
 
 
 def test_phone_only_members_get_the_sms_at_once(alert_setup, riviera, awa, sms_outbox):
-    neighbour = community_services.register_neighbour(
-        awa,
-        riviera,
-        first_name="Amenan",
-        last_name="Yao",
-        mobile="+2250707998877",
-        quartier="Riviera 2",
-        latitude=5.3592,
-        longitude=-3.9612,
-    )
+    neighbour = factories.register_neighbour(awa, riviera, consented=True)
     alert = send(awa)
     fanout.fan_out_alert(alert)
     delivery = Delivery.objects.get(alert=alert, user=neighbour)
@@ -173,3 +164,19 @@ def test_saving_an_alert_writes_its_fan_out_task_in_the_same_transaction(
     assert Delivery.objects.filter(alert=alert).exists()
     alert.refresh_from_db()
     assert alert.fanned_out_at is not None
+
+
+def test_a_community_cannot_be_flooded_with_alerts_by_many_senders(riviera, awa, yao, settings):
+    """Each alert may cost one SMS per member: the community's alerts are capped too,
+    whoever sends them."""
+    from django.core.exceptions import ValidationError
+
+    from monquartier.alerts.models import Alert
+
+    settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "community_alert": (3, 3600)}
+    for sender in (awa, awa, yao):
+        services.send_alert(sender, category="other", text="Deux hommes rôdent")
+    with pytest.raises(ValidationError) as caught:
+        services.send_alert(yao, category="other", text="Encore eux")
+    assert caught.value.code == "flood"
+    assert Alert.objects.count() == 3

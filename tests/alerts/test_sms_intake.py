@@ -258,3 +258,197 @@ def test_a_member_sharing_a_number_between_two_active_accounts_is_asked_to_use_t
     at_sms(client, str(yao.mobile), "ALERTE bruit suspect")
     assert not Alert.objects.exists()
     assert "plusieurs comptes" in sms_outbox[-1].text
+
+
+def orange_body(*messages):
+    """An Orange notification carrying several SMS: (sender, text, message id) each."""
+    return json.dumps(
+        {
+            "inboundSMSMessageNotification": {
+                "inboundSMSMessage": [
+                    {
+                        "senderAddress": f"tel:{sender}",
+                        "destinationAddress": "tel:+2250000",
+                        "message": text,
+                        "messageId": message_id,
+                    }
+                    for sender, text, message_id in messages
+                ]
+            }
+        }
+    )
+
+
+def orange_post(client, *messages):
+    return client.post(
+        inbound_url("orange"), orange_body(*messages), content_type="application/json"
+    )
+
+
+def test_a_stranger_gets_at_most_one_reply_a_day(client, riviera, sms_outbox, time_machine):
+    stranger = "+2250505999999"
+    time_machine.move_to("2026-11-23 10:00:00+00:00", tick=False)
+    at_sms(client, stranger, "Bonjour", message_id="u1")
+    at_sms(client, stranger, "Allo ?", message_id="u2")
+    assert [sms.to for sms in sms_outbox] == [stranger]
+    time_machine.shift(24 * 3600 + 1)
+    at_sms(client, stranger, "Allo ?", message_id="u3")
+    assert [sms.to for sms in sms_outbox] == [stranger, stranger]
+    assert InboundSMS.objects.count() == 3
+
+
+def test_a_foreign_stranger_never_gets_a_reply(client, riviera, sms_outbox):
+    at_sms(client, "+33612345678", "STOP", message_id="f1")
+    at_sms(client, "+33612345678", "ALERTE", message_id="f2")
+    assert sms_outbox == []
+    assert InboundSMS.objects.count() == 2
+
+
+def test_one_body_with_many_messages_gets_one_reply_per_number(
+    client, riviera, yao, yao_number, sms_outbox
+):
+    messages = [(yao_number, f"ALERTE message {index}", f"batch-{index}") for index in range(8)]
+    messages += [("+2250505999999", "Bonjour", f"stranger-{index}") for index in range(8)]
+    assert orange_post(client, *messages).status_code == 200
+    assert sorted(sms.to for sms in sms_outbox) == sorted([yao_number, "+2250505999999"])
+    assert InboundSMS.objects.count() == 16
+
+
+def test_a_member_gets_a_few_replies_a_day_whatever_they_send(
+    client, riviera, yao, yao_number, sms_outbox, settings
+):
+    settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "sms_reply": (2, 24 * 3600)}
+    for index in range(4):
+        at_sms(client, yao_number, "ALERTE", message_id=f"vide-{index}")
+    assert len(sms_outbox) == 2
+    assert InboundSMS.objects.count() == 4
+
+
+def test_every_reply_is_counted(client, riviera, yao, yao_number):
+    from monquartier.notifications.models import TextMessage
+
+    at_sms(client, yao_number, "ALERTE feu au marché", message_id="c1")
+    at_sms(client, "+2250505999999", "Bonjour", message_id="c2")
+    assert sorted(TextMessage.objects.values_list("to", "purpose")) == sorted(
+        [(yao_number, "reply"), ("+2250505999999", "reply")]
+    )
+
+
+@pytest.fixture
+def amenan(riviera, awa):
+    """A neighbour Awa registered without internet, who has not answered yet."""
+    return factories.register_neighbour(awa, riviera)
+
+
+def sms_deliveries_to(user):
+    return Delivery.objects.filter(user=user, channel="sms")
+
+
+def test_a_registered_neighbour_gets_alert_sms_only_after_answering_oui(
+    client, riviera, awa, amenan, sms_outbox
+):
+    from monquartier.alerts import services
+
+    services.send_alert(awa, category="other", text="Coupure d'eau annoncée")
+    assert not sms_deliveries_to(amenan).exists()
+    at_sms(client, "+2250707998877", "Oui.", message_id="consent-1")
+    amenan.refresh_from_db()
+    assert amenan.mobile_verified and amenan.alert_sms
+    assert "merci" in sms_outbox[-1].text.lower()
+    assert not Alert.objects.filter(sender=amenan).exists()  # OUI is not an alert
+    services.send_alert(awa, category="other", text="Coupure d'électricité ce soir")
+    assert sms_deliveries_to(amenan).count() == 1
+
+
+def test_a_registered_neighbour_who_answers_stop_gets_no_alert(
+    client, riviera, awa, amenan, sms_outbox
+):
+    from monquartier.alerts import services
+
+    at_sms(client, "+2250707998877", "STOP", message_id="refuse-1")
+    amenan.refresh_from_db()
+    assert not amenan.mobile_verified and not amenan.alert_sms
+    services.send_alert(awa, category="other", text="Coupure d'eau annoncée")
+    assert not sms_deliveries_to(amenan).exists()
+
+
+# The webhooks never lose an alert to a byte the database refuses (run these on
+# PostgreSQL too: DATABASE_URL=postgres://… — NUL is what PostgreSQL refuses).
+
+
+ODD_TEXTS = [
+    ("ALERTE feu\x00 au marché", "feu au marché"),
+    ("ALERTE feu\x07\x1b au\r\nmarché", "feu au marché"),
+]
+
+
+@pytest.mark.parametrize(
+    ("provider", "sent", "kept"),
+    [
+        *[("orange", sent, kept) for sent, kept in ODD_TEXTS],
+        *[("africastalking", sent, kept) for sent, kept in ODD_TEXTS],
+        # JSON can carry a lone surrogate; a form body is UTF-8 and cannot.
+        ("orange", "ALERTE feu \ud800au marché", "feu au marché"),
+    ],
+)
+def test_an_sms_with_bytes_the_database_refuses_still_makes_its_alert(
+    client, riviera, yao, yao_number, provider, sent, kept
+):
+    if provider == "orange":
+        response = orange_post(client, (yao_number, sent, "odd-1"))
+    else:
+        response = at_sms(client, yao_number, sent, message_id="odd-1")
+    assert response.status_code == 200
+    assert Alert.objects.get().text == kept
+    assert "\x00" not in InboundSMS.objects.get().text
+
+
+@pytest.mark.parametrize(
+    "message_id",
+    ["ATXid_" + "7" * 500, "ATXid_7\x00", "ATXid_\ud8007"],
+    ids=["long", "nul", "surrogate"],
+)
+def test_an_odd_provider_id_is_kept_bounded_and_still_deduplicates(
+    client, riviera, yao, yao_number, message_id
+):
+    for _copy in range(2):
+        response = orange_post(client, (yao_number, "ALERTE feu au marché", message_id))
+        assert response.status_code == 200
+    record = InboundSMS.objects.get()
+    assert len(record.provider_message_id) <= 128
+    assert Alert.objects.count() == 1
+
+
+def test_the_same_id_with_spaces_around_it_is_the_same_message(client, riviera, yao, yao_number):
+    at_sms(client, yao_number, "ALERTE feu au marché", message_id="ATXid_8")
+    at_sms(client, yao_number, "ALERTE feu au marché", message_id=" ATXid_8 \n")
+    assert Alert.objects.count() == 1 and InboundSMS.objects.count() == 1
+
+
+def test_the_providers_ids_are_independent(client, riviera, yao, yao_number):
+    """The same id from two providers is two messages: each provider numbers its own,
+    and a member's SMS reaches us through one provider only (docs/decisions.md)."""
+    at_sms(client, yao_number, "ALERTE feu au marché", message_id="42")
+    orange_post(client, (yao_number, "ALERTE voleur au marché", "42"))
+    assert InboundSMS.objects.count() == 2 and Alert.objects.count() == 2
+
+
+def test_a_delivery_report_with_odd_bytes_is_read(client, riviera, awa, yao):
+    from monquartier.alerts import services
+
+    alert = services.send_alert(awa, category="other", text="Coupure d'eau annoncée")
+    delivery = Delivery.objects.get(alert=alert, channel="sms")
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, provider_id="AT9")
+    response = form_post(
+        client,
+        reverse("sms_reports", args=["africastalking", SECRET]),
+        {
+            "id": "AT9\x00 ",
+            "status": "Failed",
+            "failureReason": "Rejected\x00\x1b",
+            "phoneNumber": str(yao.mobile),
+        },
+    )
+    assert response.status_code == 200 and response.json()["updated"] == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and "\x00" not in delivery.last_error

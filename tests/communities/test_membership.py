@@ -18,6 +18,7 @@ from monquartier.communities.models import (
 )
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
 from monquartier.notifications.models import Notification
+from monquartier.notifications.sms import is_gsm7
 from tests import factories
 
 
@@ -253,50 +254,115 @@ def test_an_applicant_whose_pin_left_the_area_is_not_accepted(riviera, awa, sali
     assert Membership.objects.get(user=salif).status == MembershipStatus.PENDING
 
 
-def test_proxy_registration_makes_a_phone_only_member_told_by_sms(riviera, awa, sms_outbox):
-    neighbour = services.register_neighbour(
-        awa,
-        riviera,
-        first_name="Amenan",
-        last_name="Yao",
-        mobile="+2250707998877",
-        quartier="Riviera 2",
-        latitude=5.3592,
-        longitude=-3.9612,
-    )
+@pytest.fixture
+def established(riviera):
+    """Riviera 2, old enough to register neighbours without internet."""
+    return factories.age_community(riviera, days=30)
+
+
+def register(referent, community, mobile="+2250707998877", **fields):
+    return factories.register_neighbour(referent, community, mobile=mobile, **fields)
+
+
+def test_proxy_registration_makes_a_phone_only_member_asked_for_consent(
+    established, awa, sms_outbox
+):
+    neighbour = register(awa, established)
     assert neighbour.email is None and not neighbour.has_usable_password()
     membership = Membership.objects.get(user=neighbour)
     assert (membership.status, membership.registered_by) == ("active", awa)
+    # Not verified until the neighbour answers OUI: no alert SMS before that.
+    assert neighbour.mobile_verified is False
     assert sms_outbox[-1].to == "+2250707998877"
-    assert "Awa K." in sms_outbox[-1].text and "Riviera 2" in sms_outbox[-1].text
+    assert "Riviera 2" in sms_outbox[-1].text and "OUI" in sms_outbox[-1].text
     assert sms_outbox[-1].text.isascii()
-    assert kinds(riviera)[-1] == MovementKind.PROXY_REGISTRATION
+    assert kinds(established)[-1] == MovementKind.PROXY_REGISTRATION
 
 
-def test_proxy_registration_refuses_a_home_outside_and_a_taken_email(riviera, awa, yao):
+def test_the_consent_sms_is_our_text_with_only_the_community_name_in_gsm7(
+    established, awa, sms_outbox
+):
+    Community.objects.filter(pk=established.pk).update(name="Côte des Fêtes")
+    established.refresh_from_db()
+    register(awa, established)
+    text = sms_outbox[-1].text
+    assert "Cote des Fetes" in text and is_gsm7(text)
+    assert "Awa" not in text and "Amenan" not in text and "Koné" not in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Gagnez 500000F appelez le", "Gagnez²", "www.gagnez", "bit.ly/gagnez", "awa@exemple.ci"],
+)
+def test_proxy_registration_follows_the_sign_up_name_rules(established, awa, sms_outbox, name):
+    with pytest.raises(ValidationError) as caught:
+        register(awa, established, first_name=name)
+    assert "first_name" in caught.value.message_dict
+    assert User.objects.count() == 2 and sms_outbox == []
+
+
+def test_a_number_is_registered_once_per_community(established, awa, yao, sms_outbox):
+    register(awa, established)
+    with pytest.raises(ValidationError) as caught:
+        register(awa, established, first_name="Autre")
+    assert "mobile" in caught.value.message_dict
     with pytest.raises(ValidationError):
-        services.register_neighbour(
-            awa,
-            riviera,
-            first_name="A",
-            last_name="B",
-            mobile="+2250707998877",
-            quartier="X",
-            latitude=5.40,
-            longitude=-3.90,
-        )
+        register(awa, established, mobile=str(yao.mobile))  # already a member
+    assert len(sms_outbox) == 1
+
+
+def test_only_an_ivorian_number_can_be_registered(established, awa, sms_outbox):
+    with pytest.raises(ValidationError) as caught:
+        register(awa, established, mobile="+33612345678")
+    assert "mobile" in caught.value.message_dict
+    assert User.objects.count() == 2 and sms_outbox == []
+
+
+def test_a_new_community_cannot_register_neighbours_yet(riviera, awa, sms_outbox):
+    factories.age_community(riviera, days=6)
+    with pytest.raises(ValidationError) as caught:
+        factories.register_neighbour(awa, riviera, aged=False)
+    assert caught.value.code == "too_new"
+    assert User.objects.count() == 2 and sms_outbox == []
+
+
+@pytest.mark.parametrize(
+    ("limit", "other_referent"),
+    [("neighbour_by_referent", False), ("neighbour_by_community", True)],
+)
+def test_registrations_are_capped_and_staff_are_told_once(
+    established, awa, mariam, sms_outbox, settings, limit, other_referent
+):
+    from monquartier.notifications.models import TextMessage
+
+    settings.FLOOD_LIMITS = {
+        **settings.FLOOD_LIMITS,
+        "neighbour_by_referent": (2, 24 * 3600),
+        "neighbour_by_community": (2 if other_referent else 10, 24 * 3600),
+    }
+    register(awa, established, mobile="+2250707000001")
+    register(awa, established, mobile="+2250707000002")
+    second = factories.add_member(established, referent=True, first_name="Kone", last_name="Ali")
+    actor = second if other_referent else awa
+    for attempt in range(2):
+        with pytest.raises(ValidationError) as caught:
+            register(actor, established, mobile=f"+225070700001{attempt}")
+        assert caught.value.code == "flood"
+    assert len(sms_outbox) == 2
+    assert TextMessage.objects.filter(purpose="consent", community=established).count() == 2
+    notice = Notification.objects.get(event="sms_cap_reached")
+    assert (notice.recipient, notice.community, notice.data["limit"]) == (
+        mariam,
+        established,
+        limit,
+    )
+
+
+def test_proxy_registration_refuses_a_home_outside_and_a_taken_email(established, awa, yao):
     with pytest.raises(ValidationError):
-        services.register_neighbour(
-            awa,
-            riviera,
-            first_name="A",
-            last_name="B",
-            mobile="+2250707998877",
-            email=yao.email,
-            quartier="X",
-            latitude=5.3592,
-            longitude=-3.9612,
-        )
+        register(awa, established, first_name="Ama", last_name="Bi", latitude=5.40, longitude=-3.90)
+    with pytest.raises(ValidationError):
+        register(awa, established, first_name="Ama", last_name="Bi", email=yao.email)
     assert User.objects.count() == 2
 
 
@@ -456,3 +522,18 @@ def test_the_boundary_page_names_the_members_left_outside(client, riviera, awa, 
     assert 'name="leave_outside"' in response.content.decode()
     response = client.post(url, {"name": "Riviera 2", "area": smaller, "leave_outside": "on"})
     assert response.status_code == 302
+
+
+def test_rounds_of_join_requests_and_cancellations_are_flood_limited(riviera, awa, salif):
+    from monquartier.notifications.models import Notification
+
+    services.cancel_join_request(salif)
+    for _round in range(2):
+        services.request_to_join(salif, riviera)
+        services.cancel_join_request(salif)
+    notified = Notification.objects.filter(recipient=awa, event="join_requested").count()
+    with pytest.raises(ValidationError) as caught:
+        services.request_to_join(salif, riviera)
+    assert caught.value.code == "flood"
+    assert not Membership.objects.pending().filter(user=salif).exists()
+    assert Notification.objects.filter(recipient=awa, event="join_requested").count() == notified

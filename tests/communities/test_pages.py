@@ -186,3 +186,50 @@ def test_the_information_page_costs_the_same_queries_whatever_the_community(
     client.get(url)
     with django_assert_num_queries(8):
         client.get(url)
+
+
+@pytest.mark.parametrize(
+    ("fields", "shown"),
+    [
+        ({"first_name": "Gagnez 500000F"}, "ni chiffres"),
+        ({"last_name": "promo.com"}, "pas de lien"),
+        ({"mobile": "²"}, "numéro"),
+        ({"latitude": "5.40", "longitude": "-3.90"}, "périmètre"),
+        ({"age": 0}, "après 7 jours"),
+    ],
+)
+def test_registering_a_neighbour_with_bad_input_shows_why_and_saves_nothing(
+    client, riviera, awa, sms_outbox, fields, shown
+):
+    from monquartier.accounts.models import User
+    from tests import factories
+
+    factories.age_community(riviera, days=fields.pop("age", 30))
+    form = {
+        "first_name": "Amenan",
+        "last_name": "Yao",
+        "mobile": "0707998877",
+        "quartier": "Riviera 2",
+        "latitude": "5.3592",
+        "longitude": "-3.9612",
+        "confirm": "on",
+        **fields,
+    }
+    client.force_login(awa)
+    response = client.post(reverse("communities:register_neighbour", args=[riviera.pk]), form)
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+    assert User.objects.count() == 2 and sms_outbox == []
+
+
+def test_a_new_community_is_told_when_it_may_register_neighbours(client, riviera, awa):
+    from tests import factories
+
+    factories.age_community(riviera, days=2)
+    client.force_login(awa)
+    page = client.get(reverse("communities:register_neighbour", args=[riviera.pk]))
+    opens = riviera.registers_neighbours_from
+    assert f"à partir du {opens.day} " in page.content.decode()
+    factories.age_community(riviera, days=8)
+    page = client.get(reverse("communities:register_neighbour", args=[riviera.pk]))
+    assert "à partir du" not in page.content.decode()

@@ -260,8 +260,9 @@ def test_files_are_private_and_pdfs_sandboxed(client, post_with_files, yao):
 
 
 def test_the_gazette_list_costs_the_same_queries_whatever_its_length(
-    client, riviera, awa, yao, django_assert_num_queries
+    client, riviera, awa, yao, django_assert_num_queries, settings
 ):
+    settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "gazette_post": (100, 24 * 3600)}
     factories.make_post(awa, files=[factories.uploaded_image()])
     client.force_login(yao)
     url = reverse("gazette:list")
@@ -317,3 +318,18 @@ def test_the_members_home_costs_the_same_queries_whatever_there_is_to_show(
     with django_assert_num_queries(8):
         response = client.get(url)
     assert response.context["pending_requests"] == 1
+
+
+def test_a_member_cannot_flood_the_gazette(client, riviera, awa, yao):
+    from monquartier.core.flood import flood_limit
+
+    for index in range(flood_limit("gazette_post").count):
+        factories.make_post(awa, title=f"Annonce {index}")
+    client.force_login(awa)
+    response = client.post(
+        reverse("gazette:create"),
+        {"category": "event", "title": "Encore une", "text": "Et encore une annonce."},
+    )
+    assert response.status_code == 400
+    assert "attendez un peu" in response.content.decode()
+    assert Post.objects.count() == flood_limit("gazette_post").count

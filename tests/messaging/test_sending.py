@@ -9,6 +9,7 @@ from django.urls import reverse
 from monquartier.accounts.services import close_account
 from monquartier.communities import services as community_services
 from monquartier.communities.models import Twinning
+from monquartier.core.flood import flood_limit
 from monquartier.messaging import services
 from monquartier.messaging.models import Conversation, Message, Participant
 from monquartier.notifications.models import Delivery, Notification, NotificationKind
@@ -270,7 +271,7 @@ def test_the_flood_guard_stops_a_spammer(riviera, awa, yao):
     from django.core.exceptions import ValidationError
 
     message = write(awa, [yao])
-    for _index in range(services.FLOOD_LIMIT - 1):
+    for _index in range(flood_limit("message").count - 1):
         services.reply(awa, message.conversation, "Encore moi")
     with pytest.raises(ValidationError, match="attendez quelques minutes"):
         services.reply(awa, message.conversation, "Et encore")

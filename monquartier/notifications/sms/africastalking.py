@@ -27,10 +27,12 @@ from monquartier.notifications.sms.base import (
     SMSSent,
     log_batch,
     normalise_phone,
+    optional_str,
     parse_timestamp,
     read_form_body,
     required_str,
     scrub_numbers,
+    webhook_id,
     webhook_phone,
 )
 from monquartier.notifications.sms.gsm7 import to_gsm7
@@ -158,7 +160,7 @@ class AfricasTalkingSMSBackend(BaseSMSBackend):
         fields = read_form_body(request)
         return [
             InboundMessage(
-                provider_message_id=required_str(fields, "id"),
+                provider_message_id=webhook_id(fields, "id"),
                 sender=webhook_phone(required_str(fields, "from"), "from"),
                 text=required_str(fields, "text", allow_empty=True),
                 received_at=parse_timestamp(fields.get("date")),
@@ -170,10 +172,10 @@ class AfricasTalkingSMSBackend(BaseSMSBackend):
         fields = read_form_body(request)
         webhook_phone(required_str(fields, "phoneNumber"), "phoneNumber")  # a sanity check
         status = required_str(fields, "status")
-        reason = fields.get("failureReason", "").strip()
+        reason = optional_str(fields, "failureReason")
         return [
             DeliveryReport(
-                provider_id=required_str(fields, "id"),
+                provider_id=webhook_id(fields, "id"),
                 reference="",  # Africa's Talking does not echo anything of ours
                 status=DELIVERY_STATUSES.get(status, DeliveryReport.PENDING),
                 detail=f"{status} ({reason})" if reason else status,

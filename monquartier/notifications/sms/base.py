@@ -2,9 +2,11 @@
 the e-mail backend. A backend sends a batch and reports, message by message, either the
 provider's id or an SMSError that says whether trying again could help."""
 
+import hashlib
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +20,8 @@ from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from monquartier.core.parsing import parse_positive_int
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -25,6 +29,8 @@ if TYPE_CHECKING:
 DEFAULT_REGION = "CI"
 # A provider's notification is a few hundred bytes; anything much larger is not one.
 MAX_WEBHOOK_BYTES = 64 * 1024
+# The columns that keep providers' ids (InboundSMS.provider_message_id, Delivery.provider_id).
+PROVIDER_ID_MAX_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -156,9 +162,10 @@ class ProviderSettings:
 
     def integer(self, option: str, setting: str, default: int) -> int:
         value = self.get(option, setting, str(default))
-        if not value.strip().isdigit() or int(value) < 1:
+        number = parse_positive_int(value)
+        if number is None:
             raise ImproperlyConfigured(f"{setting}={value!r} is not a positive whole number.")
-        return int(value)
+        return number
 
 
 _PHONE_LIKE = re.compile(r"(?:tel:)?\+?\d[\d ]{6,}(\d{4})")
@@ -267,12 +274,43 @@ def read_form_body(request: "HttpRequest") -> dict[str, str]:
     return fields
 
 
+# Control characters (NUL among them: PostgreSQL refuses it in text) and lone surrogates
+# (JSON can write "\ud800", UTF-8 cannot encode it): a column cannot keep them.
+_UNSTORABLE = {"Cc", "Cs"}
+
+
+def storable_text(value: str) -> str:
+    """The text without what a database refuses, line breaks kept (as \n): a member's
+    alert must never be lost because their phone added a stray byte."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        char for char in value if char == "\n" or unicodedata.category(char) not in _UNSTORABLE
+    )
+
+
 def required_str(data: dict[str, Any], name: str, *, allow_empty: bool = False) -> str:
+    """A string field of a provider's body, storable (see storable_text)."""
     value = data.get(name)
     if not isinstance(value, str):
         raise WebhookError(f"missing or invalid field {name!r}")
+    value = storable_text(value)
     if not allow_empty and not value.strip():
         raise WebhookError(f"empty field {name!r}")
+    return value
+
+
+def optional_str(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    return storable_text(value).strip() if isinstance(value, str) else ""
+
+
+def webhook_id(data: dict[str, Any], name: str) -> str:
+    """A provider's message id, as the key that makes a second delivery of the same
+    message do nothing: without whitespace (" abc" is "abc"), and bounded: a longer id is
+    replaced by its hash, so that the same long id still finds its first copy."""
+    value = "".join(required_str(data, name).split())
+    if len(value) > PROVIDER_ID_MAX_LENGTH:
+        value = "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
     return value
 
 

@@ -41,6 +41,7 @@ from monquartier.notifications.sms.base import (
     read_json_body,
     required_str,
     scrub_numbers,
+    webhook_id,
     webhook_phone,
 )
 from monquartier.notifications.sms.gsm7 import to_gsm7
@@ -240,7 +241,7 @@ class OrangeSMSBackend(BaseSMSBackend):
         notification = _object(read_json_body(request), "inboundSMSMessageNotification")
         return [
             InboundMessage(
-                provider_message_id=required_str(item, "messageId"),
+                provider_message_id=webhook_id(item, "messageId"),
                 sender=webhook_phone(required_str(item, "senderAddress"), "senderAddress"),
                 text=required_str(item, "message", allow_empty=True),
                 received_at=parse_timestamp(item.get("dateTime")),
@@ -251,7 +252,7 @@ class OrangeSMSBackend(BaseSMSBackend):
     @classmethod
     def parse_delivery_reports(cls, request: HttpRequest) -> list[DeliveryReport]:
         notification = _object(read_json_body(request), "deliveryInfoNotification")
-        reference = required_str(notification, "callbackData")
+        reference = webhook_id(notification, "callbackData")
         reports = []
         for info in _objects(notification, "deliveryInfo"):
             webhook_phone(required_str(info, "address"), "address")  # a sanity check

@@ -267,5 +267,6 @@ def test_settings_configure_the_backend(settings, api):
 def test_missing_credentials_are_a_configuration_error():
     with pytest.raises(ImproperlyConfigured, match="ORANGE_SMS_CLIENT_SECRET"):
         OrangeSMSBackend(client_id="client", sender_address="tel:+2250000")
-    with pytest.raises(ImproperlyConfigured, match="ORANGE_SMS_THREADS"):
-        backend(threads="zero")
+    for threads in ("zero", "²", "9" * 5000):
+        with pytest.raises(ImproperlyConfigured, match="ORANGE_SMS_THREADS"):
+            backend(threads=threads)
