@@ -77,12 +77,38 @@
   var home = context.home;
   points = readPolygon(input.value);
   if (points.length < 3 && home) { points = square(home, 250); }
+  /* Room to leave at each edge so that no control covers a fitted point: a control in a
+     corner (+/- at the top left, attribution at the bottom right) pushes the area past
+     it sideways or vertically, whichever costs less room. */
+  function clearOfControls(gap) {
+    var frame = map.getContainer().getBoundingClientRect();
+    var room = { left: gap, top: gap, right: gap, bottom: gap };
+    Array.prototype.forEach.call(map.getContainer().querySelectorAll(".leaflet-control"), function (control) {
+      var box = control.getBoundingClientRect();
+      if (!box.width || !box.height) { return; }
+      var onLeft = box.left + box.right < frame.left + frame.right;
+      var onTop = box.top + box.bottom < frame.top + frame.bottom;
+      var across = (onLeft ? box.right - frame.left : frame.right - box.left) + gap;
+      var down = (onTop ? box.bottom - frame.top : frame.bottom - box.top) + gap;
+      var side = across <= down ? (onLeft ? "left" : "right") : (onTop ? "top" : "bottom");
+      room[side] = Math.max(room[side], Math.min(across, down));
+    });
+    return room;
+  }
+  function fitArea() {
+    var room = clearOfControls(24);
+    map.fitBounds(L.latLngBounds(points), {
+      paddingTopLeft: [room.left, room.top], paddingBottomRight: [room.right, room.bottom], maxZoom: 18
+    });
+  }
   if (points.length) {
-    map.fitBounds(L.latLngBounds(points), { padding: [24, 24], maxZoom: 18 });
+    fitArea();
   } else {
     map.setView(home || context.centre || ABIDJAN, 16);
   }
   tiles.addTo(map);
+  // The tiles' attribution shows once the map has a view; fit again in case it wraps.
+  if (points.length) { fitArea(); }
 
   (context.neighbours || []).forEach(function (neighbour) {
     if (!neighbour.area || !neighbour.area.coordinates) { return; }

@@ -18,6 +18,26 @@
   var given = (el.dataset.centre || "").split(",").map(parseFloat);
   var fallback = given.length === 2 && isFinite(given[0]) && isFinite(given[1]) ? given : ABIDJAN;
 
+  // The status line is as tall as the longest thing it can say, whatever it says now:
+  // a message written when a field loses the focus (at the finger's pointerdown on the
+  // save button) must not move the button before the pointerup, or the tap misses.
+  function reserveRoom(line, messages) {
+    var room = document.createElement("div");
+    room.className = "status-room";
+    line.parentNode.insertBefore(room, line);
+    room.appendChild(line);
+    messages.forEach(function (text) {
+      if (!text) { return; }
+      var ghost = document.createElement("p");
+      ghost.className = line.className + " status-room-ghost";
+      ghost.setAttribute("aria-hidden", "true");
+      ghost.textContent = text;
+      room.appendChild(ghost);
+    });
+  }
+  if (status) {
+    reserveRoom(status, [el.dataset.msgOffline, el.dataset.msgPlaced, el.dataset.msgLocating, el.dataset.msgGeoError]);
+  }
   function say(text) { if (status) { status.textContent = text || ""; } }
   function read(input) {
     var value = parseFloat(String(input.value).replace(",", "."));

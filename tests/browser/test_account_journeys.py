@@ -120,6 +120,27 @@ def test_address_with_a_pin_when_tiles_do_not_load(page, axe):
     )
 
 
+def test_the_first_tap_on_save_after_typing_coordinates_saves_the_address(page):
+    """Leaving the field writes a message under the map: the button must not move meanwhile."""
+    factories.make_user("Yao", "Kouassi", email="yao.kouassi@exemple.ci")
+    log_in(page, "yao.kouassi@exemple.ci")
+    page.goto("/parametres/adresse/")
+    page.get_by_label("Commune").select_option(label="Cocody")
+    page.get_by_label("Quartier").fill("Riviera 2")
+    page.locator("#pin-map.map--offline").wait_for()
+    page.get_by_text("Saisir les coordonnées à la main").click()
+    page.get_by_label("Latitude").fill("5.3601")
+    page.get_by_label("Longitude").fill("-3.9598")
+    save = page.get_by_role("button", name="Enregistrer mon adresse")
+    save.scroll_into_view_if_needed()
+    # A finger lands where the button is while the field still has the focus.
+    box = save.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("Votre adresse est enregistrée.").wait_for()
+    home = User.objects.get(email="yao.kouassi@exemple.ci").home
+    assert (round(home.latitude, 4), round(home.longitude, 4)) == (5.3601, -3.9598)
+
+
 def test_edit_the_profile_with_a_photo(page, axe, tmp_path):
     factories.make_user("Awa", "Koné", email="awa.kone@exemple.ci")
     log_in(page, "awa.kone@exemple.ci")

@@ -152,3 +152,23 @@ def test_a_community_name_is_shown_as_text_in_the_map_tooltip(page, awa):
     expect(tooltip).to_have_text(hostile)
     assert page.locator("[data-area-map] img[src=x]").count() == 0
     assert dialogs == []
+
+
+def test_no_map_control_covers_a_point_of_the_area(page, awa):
+    """The area's north-west corner is the top-left of its bounds, where the +/- sits."""
+    # Wide enough to nearly fill the phone's map once fitted: the corner lands at the edge.
+    community = factories.make_community(awa, side_m=950)
+    log_in(page, "awa.kone@exemple.ci")
+    page.goto(f"/c/{community.pk}/delimitation/")
+    vertices = page.locator(".area-vertex")
+    expect(vertices).to_have_count(4)
+    controls = page.locator("#area-editor .leaflet-control")
+    expect(controls.locator(".leaflet-control-zoom-in")).to_have_count(1)
+    for control in (controls.nth(i).bounding_box() for i in range(controls.count())):
+        for box in (vertices.nth(i).bounding_box() for i in range(4)):
+            assert (
+                box["x"] >= control["x"] + control["width"]
+                or box["y"] >= control["y"] + control["height"]
+                or box["x"] + box["width"] <= control["x"]
+                or box["y"] + box["height"] <= control["y"]
+            ), (box, control)
