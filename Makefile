@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 # The demo always runs on its own SQLite file, whatever DATABASE_URL says.
 DEMO_ENV := DJANGO_ENV=development DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: install demo run worker scheduler test check lint format security browser messages makemessages lock bench clean
+.PHONY: install demo run worker scheduler test check lint format security browser gettext messages makemessages lock bench clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,6 +40,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Install Chromium first: sudo apt-get install -y chromium"; exit 1; fi; }
 
+# GNU gettext: `make makemessages` and the test that every string has its English translation.
+gettext:
+	@command -v xgettext >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	  else echo "Install gettext first: sudo apt-get install -y gettext"; exit 1; fi; }
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -58,10 +64,10 @@ security: $(VENV)/.installed
 	$(VENV)/bin/bandit -c pyproject.toml -r monquartier --severity-level high
 	$(PY) -m security.audit_dependencies
 
-test: install browser lint check security
+test: install browser gettext lint check security
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-makemessages: $(VENV)/.installed
+makemessages: $(VENV)/.installed gettext
 	$(PY) manage.py makemessages --all --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests
 
 # Benchmarks run on PostgreSQL (BENCH_DATABASE_URL, default: the local server); the page-weight one drives Chromium.
