@@ -33,7 +33,7 @@ def parse_id(value: object) -> int | None:
 
 
 class IdConverter:
-    """`<id:name>` in URLs: like `<id:name>`, but an id beyond 64 bits does not match
+    """`<id:name>` in URLs: like `<int:name>`, but an id beyond 64 bits does not match
     (a 404), rather than reaching the database."""
 
     regex = "[0-9]{1,19}"
