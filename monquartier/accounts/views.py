@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
@@ -35,7 +36,17 @@ def edit_identity(request):
         messages.success(request, _("Vos informations sont enregistrées."))
         response = redirect("accounts:settings")
         # Apply the chosen language at once, not only at the next log-in.
-        response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
+        # With the flags of settings.py, like the language switcher's cookie.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            form.cleaned_data["language"],
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
         return response
     return render(request, "accounts/edit_identity.html", {"form": form})
 
