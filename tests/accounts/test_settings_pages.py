@@ -23,9 +23,7 @@ def test_identity_change_sets_pseudonym_and_language(awa_client, awa):
     assert awa.public_name == "Maman Awa"
 
 
-def test_the_language_cookie_of_the_identity_page_has_the_production_flags(
-    awa_client, settings
-):
+def test_the_language_cookie_of_the_identity_page_has_the_production_flags(awa_client, settings):
     # As in production (settings.py); the switcher's cookie is probed in tests/security.
     settings.LANGUAGE_COOKIE_SECURE = True
     data = {"first_name": "Awa", "last_name": "Koné", "pseudonym": "", "language": "en"}
