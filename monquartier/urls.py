@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from monquartier.accounts.urls import reauthenticated_allauth_urls
 from monquartier.core import views as core_views
 from monquartier.notifications import links, webhooks
 from monquartier.notifications import views as notification_views
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("charte/", core_views.charter, name="charter"),
     path("sante/", core_views.health, name="health"),
+    path("compte/", include(reauthenticated_allauth_urls)),
     path("compte/", include("allauth.urls")),
     path("", include("monquartier.accounts.urls")),
     path("", include("monquartier.communities.urls")),

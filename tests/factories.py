@@ -2,8 +2,14 @@
 fields. Tests say only what matters to them."""
 
 import itertools
+import time
 from io import BytesIO
 
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
+from allauth.account.internal.userkit import user_id_to_str
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -48,6 +54,23 @@ def make_user(
             user=user, email=user.email, primary=True, verified=verified_email
         )
     return user
+
+
+def log_in(client, user: User) -> None:
+    """Log the test client in as if the member had just typed their password, and staff
+    their TOTP code too: Django's session, plus what allauth records of it, which the
+    pages that could hand the account over (accounts/reauthentication.py) and the staff
+    pages (core/middleware.py) read. client.force_login alone is a session with nothing
+    typed, like one opened by a link in an e-mail."""
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    records = [{"method": "password", "at": now, "email": user.email}]
+    if user.is_staff:
+        records.append({"method": "mfa", "at": now, "type": "totp"})
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+    session.save()
 
 
 def commune(slug: str = "cocody") -> Commune:

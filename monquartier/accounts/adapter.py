@@ -9,6 +9,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.utils.translation import gettext, override
 
 from monquartier.accounts.phones import PhoneFormField
+from monquartier.accounts.reauthentication import password_entered_recently
 from monquartier.notifications.tasks import send_email, send_text_message
 
 
@@ -63,6 +64,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # serve two accounts (a second residence), and log-in is by e-mail. Returning
         # None tells allauth that no number is "taken".
         return None
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # For every app (e-mail, phone, second factor): the password again, unless it
+        # was typed in this session a few minutes ago (accounts/reauthentication.py).
+        return not password_entered_recently(self.request)
 
     def get_login_stages(self) -> list[str]:
         # E-mail first: a sign-up with an address that already has an account must stop

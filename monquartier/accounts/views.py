@@ -18,6 +18,7 @@ from monquartier.accounts.forms import (
     ProfileForm,
 )
 from monquartier.accounts.models import Home, User
+from monquartier.accounts.reauthentication import recent_password_required
 from monquartier.communities import privacy
 from monquartier.communities.models import Commune
 from monquartier.core.protected_media import serve_protected_file
@@ -51,6 +52,7 @@ def edit_identity(request):
     return render(request, "accounts/edit_identity.html", {"form": form})
 
 
+@recent_password_required
 def edit_phones(request):
     form = PhonesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():

@@ -100,7 +100,7 @@ def test_no_more_than_three_new_codes_per_verification(client, sms_outbox):
 
 def test_a_second_tap_on_send_me_a_code_gets_the_too_many_requests_page(client, sms_outbox):
     member = factories.make_user(mobile_verified=False)
-    client.force_login(member)
+    factories.log_in(client, member)
     assert client.post(reverse("account_change_phone"), {"action": "verify"}).status_code == 302
     response = client.post(reverse("account_change_phone"), {"action": "verify"})
     assert response.status_code == 429
