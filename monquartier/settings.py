@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_htmx",
     "phonenumber_field",
     "django_tasks",
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "monquartier.core.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "monquartier.accounts.middleware.StaffSecondFactorMiddleware",
     "monquartier.core.middleware.RateLimitedMiddleware",
 ]
 
@@ -232,6 +234,11 @@ ACCOUNT_RATE_LIMITS = {
     "verify_phone": "1/30s/key,3/m/ip",
     "change_phone": "3/m/user",
 }
+
+# Staff see members' personal data: a second factor (an authenticator app's code, or a
+# recovery code) at every log-in, and no page before it is set up (accounts/middleware.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "MonQuartier"
 
 # --- Internationalisation -----------------------------------------------------------------
 

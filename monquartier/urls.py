@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -8,6 +9,9 @@ from monquartier.core import views as core_views
 from monquartier.notifications import links, webhooks
 from monquartier.notifications import views as notification_views
 
+# One log-in for everyone, with its rate limits and the staff's second factor: the
+# admin's own form only sends to it.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "MonQuartier — administration"
 admin.site.site_title = "MonQuartier"
 

@@ -11,14 +11,18 @@ from allauth.account.internal.flows.login import (
 )
 from allauth.account.internal.userkit import user_id_to_str
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from monquartier.accounts.demo import current_totp_code
 from monquartier.accounts.models import Home, User
 from monquartier.communities.communes import load_communes
 from monquartier.communities.models import Commune
 
 PASSWORD = "Lagune-Ebrie-2026"
+# Every staff account from make_user has this authenticator app (settings: MFA).
+STAFF_TOTP_SECRET = "MQTESTSTAFFSECRETMQTESTSTAFFSECR"  # nosec B105 # tests only
 
 _sequence = itertools.count(1)
 
@@ -36,6 +40,7 @@ def make_user(
     verified_email: bool = True,
     mobile: str | None = None,
     mobile_verified: bool = True,
+    with_second_factor: bool = True,
     **fields,
 ) -> User:
     number = next(_sequence)
@@ -53,7 +58,14 @@ def make_user(
         EmailAddress.objects.create(
             user=user, email=user.email, primary=True, verified=verified_email
         )
+    if user.is_staff and with_second_factor:
+        TOTP.activate(user, STAFF_TOTP_SECRET)
     return user
+
+
+def totp_code(secret: str = STAFF_TOTP_SECRET) -> str:
+    """What the authenticator app shows now."""
+    return current_totp_code(secret)
 
 
 def log_in(client, user: User) -> None:

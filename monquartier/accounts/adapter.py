@@ -78,4 +78,6 @@ class AccountAdapter(DefaultAccountAdapter):
             "allauth.account.stages.LoginByCodeStage",
             "allauth.account.stages.EmailVerificationStage",
             "monquartier.accounts.stages.SignupPhoneVerificationStage",
+            # The code of the authenticator app, for accounts that set one up (staff).
+            "allauth.mfa.stages.AuthenticateStage",
         ]

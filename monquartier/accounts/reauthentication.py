@@ -33,6 +33,14 @@ def password_entered_recently(request) -> bool:
     )
 
 
+def second_factor_entered(request) -> bool:
+    """A code of the authenticator app (or a recovery code) was typed in this session."""
+    return any(
+        record.get("method") == "mfa"
+        for record in get_authentication_records(request, request.user)
+    )
+
+
 def recent_password_required(view):
     """Send the member to "confirm your password" first, unless they typed it recently.
 

@@ -44,7 +44,7 @@ def test_closing_erases_personal_data_and_keeps_a_former_member_row(
 
 
 def test_a_closed_account_cannot_log_in(client, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(CLOSE, {"password": factories.PASSWORD, "confirm": "on"})
     response = client.post(
         reverse("account_login"), {"login": "awa.kone@exemple.ci", "password": factories.PASSWORD}

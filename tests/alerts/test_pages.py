@@ -17,7 +17,7 @@ def alert(riviera, awa, yao):
 
 
 def test_the_launch_page_reminds_not_to_intervene_and_the_numbers(client, riviera, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     page = client.get(reverse("alerts:launch")).content.decode()
     for number in ("110", "111", "170", "180", "185"):
         assert f'href="tel:{number}"' in page
@@ -26,7 +26,7 @@ def test_the_launch_page_reminds_not_to_intervene_and_the_numbers(client, rivier
 
 
 def test_launching_an_alert_from_the_website(client, riviera, awa, yao):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     response = client.post(
         reverse("alerts:launch"),
         {
@@ -54,7 +54,7 @@ def test_launching_an_alert_from_the_website(client, riviera, awa, yao):
     ],
 )
 def test_bad_alerts_are_refused_and_nothing_is_sent(client, riviera, awa, data, field):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     response = client.post(reverse("alerts:launch"), data)
     assert response.status_code == 200
     assert response.context["form"].errors[field]
@@ -63,7 +63,7 @@ def test_bad_alerts_are_refused_and_nothing_is_sent(client, riviera, awa, data, 
 
 def test_only_members_launch_alerts(client, riviera, salif, issa):
     for person in (salif, issa):
-        client.force_login(person)
+        factories.log_in(client, person)
         assert client.get(reverse("alerts:launch")).status_code == 403
         assert (
             client.post(reverse("alerts:launch"), {"category": "fire", "text": "Feu !"}).status_code
@@ -76,7 +76,7 @@ def test_opening_the_alert_marks_it_read_and_cancels_the_waiting_sms(client, ale
     assert (
         Delivery.objects.get(alert=alert, user=yao, channel="sms").status == DeliveryStatus.QUEUED
     )
-    client.force_login(yao)
+    factories.log_in(client, yao)
     response = client.get(reverse("alerts:detail", args=[alert.pk]))
     assert response["X-Offline-Cacheable"] == "1"
     assert AlertRead.objects.filter(alert=alert, user=yao).exists()
@@ -89,7 +89,7 @@ def test_opening_the_alert_marks_it_read_and_cancels_the_waiting_sms(client, ale
 def test_who_reads_an_alert(client, alert, awa, yao, aya, twinned, salif, issa, mariam):
     url = reverse("alerts:detail", args=[alert.pk])
     for person, status in ((yao, 200), (aya, 200), (mariam, 200), (salif, 404), (issa, 404)):
-        client.force_login(person)
+        factories.log_in(client, person)
         assert client.get(url).status_code == status, person
     client.logout()
     assert client.get(url).status_code == 302
@@ -99,11 +99,11 @@ def test_who_reads_an_alert(client, alert, awa, yao, aya, twinned, salif, issa, 
 
 def test_the_sender_and_referents_see_the_progress_others_do_not(client, alert, awa, yao):
     factories.add_member(alert.community, first_name="Ange", last_name="Ehui")
-    client.force_login(awa)
+    factories.log_in(client, awa)
     page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
     assert "alert-progress" in page
     assert client.get(reverse("alerts:progress", args=[alert.pk])).status_code == 200
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert (
         "alert-progress"
         not in client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
@@ -127,7 +127,7 @@ def test_the_list_shows_unread_alerts_first_class_and_paginates(
         Alert.objects.create(
             community=riviera, sender=awa, category="other", text=f"Alerte numéro {index}"
         )
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("alerts:list")
     client.get(url)
     with django_assert_num_queries(7):
@@ -138,14 +138,14 @@ def test_the_list_shows_unread_alerts_first_class_and_paginates(
 
 
 def test_a_correction_is_a_new_alert_linked_to_the_first(client, alert, awa, yao):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(
         reverse("alerts:correct", args=[alert.pk]),
         {"category": "suspicious", "text": "Fausse alerte : c'était le livreur."},
     )
     correction = Alert.objects.exclude(pk=alert.pk).get()
     assert correction.corrects == alert
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert (
         "c&#x27;était le livreur"
         in client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
@@ -155,11 +155,11 @@ def test_a_correction_is_a_new_alert_linked_to_the_first(client, alert, awa, yao
 
 
 def test_staff_hide_an_abusive_alert(client, alert, mariam, yao):
-    client.force_login(mariam)
+    factories.log_in(client, mariam)
     client.post(reverse("alerts:hide", args=[alert.pk]), {"reason": "Insultes"})
     alert.refresh_from_db()
     assert alert.is_hidden
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert client.get(reverse("alerts:detail", args=[alert.pk])).status_code == 404
     assert alert.pk not in [item.pk for item in client.get(reverse("alerts:list")).context["page"]]
     assert (
@@ -169,14 +169,14 @@ def test_staff_hide_an_abusive_alert(client, alert, mariam, yao):
 
 
 def test_nobody_else_hides_an_alert(client, alert, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(reverse("alerts:hide", args=[alert.pk]), {"reason": "Je regrette"})
     alert.refresh_from_db()
     assert not alert.is_hidden
 
 
 def test_the_short_sms_link(client, alert, yao):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert client.get(f"/a/{alert.pk}/")["Location"] == reverse("alerts:detail", args=[alert.pk])
 
 
@@ -197,18 +197,18 @@ def test_the_alert_page_runs_a_fixed_number_of_queries(
             corrects=alert,
         )
     url = reverse("alerts:detail", args=[alert.pk])
-    client.force_login(yao)
+    factories.log_in(client, yao)
     with django_assert_num_queries(7):
         assert client.get(url).status_code == 200
     with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
-    client.force_login(awa)  # the sender follows the delivery, and does not read it
+    factories.log_in(client, awa)  # the sender follows the delivery, and does not read it
     with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
     assert not AlertRead.objects.filter(alert=alert, user=awa).exists()
     referent = factories.add_member(
         alert.community, referent=True, first_name="Ange", last_name="Ehui"
     )
-    client.force_login(referent)  # reads it for the first time and follows the delivery
+    factories.log_in(client, referent)  # reads it for the first time and follows the delivery
     with django_assert_num_queries(8):
         assert client.get(url).status_code == 200

@@ -92,7 +92,7 @@ def test_a_refusal_needs_a_reason_shown_to_the_applicant(client, riviera, awa, s
     with pytest.raises(ValidationError):
         services.refuse_join_request(awa, pending, "   ")
     services.refuse_join_request(awa, pending, "Votre maison est hors du périmètre.")
-    client.force_login(salif)
+    factories.log_in(client, salif)
     page = client.get(reverse("communities:mine")).content.decode()
     assert "Votre maison est hors du périmètre." in page
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from monquartier.accounts.models import Profile
 from monquartier.communities import privacy
 from monquartier.communities.privacy import Relation
+from tests import factories
 
 
 @pytest.fixture
@@ -204,7 +205,7 @@ def test_birth_date_row(member, rel, birthday):
 def test_photo_follows_the_address_rule(client, member, rel, visible):
     from tests import factories
 
-    client.force_login(member)
+    factories.log_in(client, member)
     client.post(reverse("accounts:upload_photo"), {"photo": factories.uploaded_image()})
     member.profile.refresh_from_db()
     assert (card(member, rel).photo_url is not None) is visible
@@ -214,7 +215,7 @@ def test_the_pages_show_what_the_card_allows(client, riviera, member, viewers):
     """The directory and the member card, as Awa (community) and Mariam (staff)."""
     directory = reverse("communities:directory", args=[riviera.pk])
     member_card = reverse("communities:member", args=[riviera.pk, member.pk])
-    client.force_login(viewers[Relation.COMMUNITY])
+    factories.log_in(client, viewers[Relation.COMMUNITY])
     for url in (directory, member_card):
         page = client.get(url).content.decode()
         assert "Yao Kouassi" in page and member.mobile_display in page and "27 22 44 55 66" in page
@@ -224,10 +225,10 @@ def test_the_pages_show_what_the_card_allows(client, riviera, member, viewers):
             and "1985" not in page
         )
     assert "14 mars" in client.get(member_card).content.decode()
-    client.force_login(viewers[Relation.STAFF])
+    factories.log_in(client, viewers[Relation.STAFF])
     page = client.get(member_card).content.decode()
     assert "yao.kouassi@exemple.ci" in page and "Portail bleu" in page and "14 mars 1985" in page
     member.hide_mobile = True
     member.save()
-    client.force_login(viewers[Relation.COMMUNITY])
+    factories.log_in(client, viewers[Relation.COMMUNITY])
     assert member.mobile_display not in client.get(directory).content.decode()

@@ -127,7 +127,7 @@ def test_every_main_page_fits_in_one_round_trip_gzipped(client, awa, full_pages)
     sizes = {}
     for url in visitor_urls(full_pages):
         sizes[f"visitor {url}"] = client.get(url)
-    client.force_login(awa)
+    factories.log_in(client, awa)
     for url in member_urls(full_pages):
         sizes[f"member {url}"] = client.get(url)
 

@@ -49,7 +49,7 @@ def test_staff_never_log_in_by_link(client, mariam):
 
 
 def test_a_link_does_not_switch_accounts_on_a_shared_phone(client, awa, yao):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     response = client.get(signed_path(awa, "/parametres/"), follow=True)
     assert response.redirect_chain == [("/parametres/", 302)]
     assert response.context["user"] == yao
@@ -105,7 +105,7 @@ def test_alert_sms_can_be_turned_off_only_with_push(awa):
 
 
 def test_the_settings_page_saves_choices_and_explains_refusals(client, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     data = {kind: Mode.DIGEST for kind, _label in NotificationKind.choices if kind != "alert"}
     response = client.post(reverse("notification_settings"), data)  # alert_sms unticked, no push
     assert response.status_code == 200

@@ -18,6 +18,7 @@ from PIL import Image
 from monquartier import urls as site_urls
 from monquartier.notifications.models import PushSubscription
 from monquartier.notifications.push import vapid_keys
+from tests import factories
 
 # Until the site's urls.py includes pwa_urls, these tests add it themselves.
 urlpatterns = list(site_urls.urlpatterns)
@@ -187,7 +188,7 @@ def test_subscribing_again_updates_the_keys_and_a_shared_phone_moves_to_who_is_l
     client, awa, yao
 ):
     PushSubscription.objects.create(user=yao, endpoint=ENDPOINT, p256dh="old", auth="old")
-    client.force_login(awa)
+    factories.log_in(client, awa)
     data = subscription_json()
 
     response = post_json(client, "pwa:subscribe", data)
@@ -277,7 +278,7 @@ def test_the_push_service_list_can_be_changed_in_settings(awa_client, settings):
 
 def test_subscribing_needs_the_csrf_token_the_page_carries(awa):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(awa)
+    factories.log_in(client, awa)
 
     assert post_json(client, "pwa:subscribe", subscription_json()).status_code == 403
     assert not PushSubscription.objects.exists()
