@@ -15,6 +15,12 @@ urlpatterns = [
     path("parametres/profil/photo/supprimer/", views.delete_photo, name="delete_photo"),
     path("parametres/adresse/", views.edit_home, name="home"),
     path("parametres/fermer-mon-compte/", views.close_account, name="close"),
+    path("parametres/e-mail-a-confirmer/", views.waiting_email, name="waiting_email"),
+    path(
+        "parametres/e-mail-a-confirmer/corriger/",
+        views.correct_waiting_email,
+        name="correct_waiting_email",
+    ),
     path("membres/<int:user_id>/photo/<str:size>/", views.member_photo, name="photo"),
 ]
 

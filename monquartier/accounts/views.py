@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monquartier.accounts import services
+from monquartier.accounts import services, signup_email
 from monquartier.accounts.forms import (
     CloseAccountForm,
     HomeForm,
@@ -16,6 +16,7 @@ from monquartier.accounts.forms import (
     PhonesForm,
     PhotoForm,
     ProfileForm,
+    WaitingEmailForm,
 )
 from monquartier.accounts.models import Home, User
 from monquartier.accounts.reauthentication import recent_password_required
@@ -137,6 +138,48 @@ def close_account(request):
         )
         return redirect("home")
     return render(request, "accounts/close_account.html", {"form": form})
+
+
+def waiting_email(request):
+    """The address typed at sign-up, not confirmed yet: send the link again."""
+    email = signup_email.waiting_address(request)
+    if email is None:
+        return redirect("account_email")
+    if request.method == "POST":
+        _send_link(request, email)
+        return redirect("accounts:waiting_email")
+    return _render_waiting_email(request, email, WaitingEmailForm())
+
+
+@require_POST
+@recent_password_required
+def correct_waiting_email(request):
+    """A mistyped address: send the link to the right one instead."""
+    email = signup_email.waiting_address(request)
+    if email is None:
+        return redirect("account_email")
+    form = WaitingEmailForm(request.POST)
+    if not form.is_valid():
+        return _render_waiting_email(request, email, form, status=400)
+    _send_link(request, form.cleaned_data["email"])
+    return redirect("accounts:waiting_email")
+
+
+def _send_link(request, email: str) -> None:
+    # The same words whether or not the address has an account (signup_email.py).
+    if signup_email.send_link(request, request.user, email):
+        messages.success(request, _("C'est envoyé. Ouvrez l'e-mail et touchez le lien."))
+    else:
+        messages.warning(
+            request,
+            _("Un e-mail est parti il y a moins de 3 minutes. Attendez-le un peu, puis réessayez."),
+        )
+
+
+def _render_waiting_email(request, email: str, form, status: int = 200):
+    return render(
+        request, "accounts/waiting_email.html", {"email": email, "form": form}, status=status
+    )
 
 
 @login_not_required  # a référent's photo may be on a public page; privacy decides
