@@ -33,6 +33,14 @@ def password_entered_recently(request) -> bool:
     )
 
 
+def typed_a_secret_in_this_session(request) -> bool:
+    """False for a session opened by a link in an e-mail, however old."""
+    return any(
+        record.get("method") in _SECRET_METHODS
+        for record in get_authentication_records(request, request.user)
+    )
+
+
 def second_factor_entered(request) -> bool:
     """A code of the authenticator app (or a recovery code) was typed in this session."""
     return any(

@@ -16,6 +16,7 @@ from django.urls import include, path, reverse
 from PIL import Image
 
 from monquartier import urls as site_urls
+from monquartier.notifications.links import signed_path
 from monquartier.notifications.models import PushSubscription
 from monquartier.notifications.push import vapid_keys
 from tests import factories
@@ -182,6 +183,21 @@ def test_subscribing_stores_this_phone_for_the_member(awa_client, awa):
     assert subscription.auth == data["keys"]["auth"]
     assert subscription.user_agent.startswith("Mozilla/5.0 ")
     assert len(subscription.user_agent) == 200
+
+
+def test_a_browser_opened_by_a_link_cannot_add_itself_to_the_members_devices(client, awa):
+    # A forwarded alert e-mail: its reader would get every alert of the member by push.
+    client.get(signed_path(awa, "/"))
+    response = post_json(client, "pwa:subscribe", subscription_json())
+    assert response.status_code == 403
+    assert "mot de passe" in response.json()["error"]
+    assert not PushSubscription.objects.exists()
+
+
+def test_a_device_already_the_members_keeps_its_subscription_up_to_date_after_a_link(client, awa):
+    PushSubscription.objects.create(user=awa, endpoint=ENDPOINT, p256dh="old", auth="old")
+    client.get(signed_path(awa, "/"))
+    assert post_json(client, "pwa:subscribe", subscription_json()).status_code == 200
 
 
 def test_subscribing_again_updates_the_keys_and_a_shared_phone_moves_to_who_is_logged_in(
