@@ -88,3 +88,10 @@ def test_the_admin_log_in_form_leads_to_the_one_log_in_and_its_limits(client, ma
     response = log_in_with_password(client)
     assert "Trop de tentatives" in response.content.decode()
     assert client.get("/admin/")["Location"].startswith(reverse("admin:login"))
+
+
+def test_staff_find_their_second_factor_and_recovery_codes_in_the_settings(client, mariam):
+    factories.log_in(client, mariam)
+    page = client.get(reverse("accounts:settings")).content.decode()
+    assert reverse("mfa_index") in page
+    assert client.get(reverse("mfa_index")).status_code == 200
