@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_htmx",
     "phonenumber_field",
     "django_tasks",
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "monquartier.core.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "monquartier.accounts.middleware.StaffSecondFactorMiddleware",
     "monquartier.core.middleware.RateLimitedMiddleware",
 ]
 
@@ -212,6 +214,9 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[MonQuartier] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+# Pages that could hand the account over (e-mail, phones, password, second factor) ask
+# for the password again unless it was typed this long ago or less in the session.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 15 * 60
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 10 * 60
@@ -230,6 +235,11 @@ ACCOUNT_RATE_LIMITS = {
     "verify_phone": "1/30s/key,3/m/ip",
     "change_phone": "3/m/user",
 }
+
+# Staff see members' personal data: a second factor (an authenticator app's code, or a
+# recovery code) at every log-in, and no page before it is set up (accounts/middleware.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "MonQuartier"
 
 # --- Internationalisation -----------------------------------------------------------------
 

@@ -1,12 +1,17 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from monquartier.accounts import views as account_views
+from monquartier.accounts.urls import reauthenticated_allauth_urls
 from monquartier.core import views as core_views
 from monquartier.notifications import links, webhooks
 from monquartier.notifications import views as notification_views
 
+# One log-in for everyone, with its rate limits and the staff's second factor: the
+# admin's own form only sends to it.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("MonQuartier — administration")
 admin.site.site_title = "MonQuartier"
 
@@ -14,6 +19,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("charte/", core_views.charter, name="charter"),
     path("sante/", core_views.health, name="health"),
+    path("compte/", include(reauthenticated_allauth_urls)),
     path("compte/", include("allauth.urls")),
     path("", include("monquartier.accounts.urls")),
     path("", include("monquartier.communities.urls")),

@@ -87,7 +87,7 @@ def issa(db):
 
 @pytest.fixture
 def awa_client(client, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     return client
 
 

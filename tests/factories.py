@@ -2,19 +2,29 @@
 fields. Tests say only what matters to them."""
 
 import itertools
+import time
 from datetime import timedelta
 from io import BytesIO
 
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
+from allauth.account.internal.userkit import user_id_to_str
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from monquartier.accounts.demo import current_totp_code
 from monquartier.accounts.models import Home, User
 from monquartier.communities.communes import load_communes
 from monquartier.communities.models import Commune
 
 PASSWORD = "Lagune-Ebrie-2026"
+# Every staff account from make_user has this authenticator app (settings: MFA).
+STAFF_TOTP_SECRET = "MQTESTSTAFFSECRETMQTESTSTAFFSECR"  # nosec B105 # tests only
 
 _sequence = itertools.count(1)
 
@@ -32,6 +42,7 @@ def make_user(
     verified_email: bool = True,
     mobile: str | None = None,
     mobile_verified: bool = True,
+    with_second_factor: bool = True,
     **fields,
 ) -> User:
     number = next(_sequence)
@@ -49,7 +60,31 @@ def make_user(
         EmailAddress.objects.create(
             user=user, email=user.email, primary=True, verified=verified_email
         )
+    if user.is_staff and with_second_factor:
+        TOTP.activate(user, STAFF_TOTP_SECRET)
     return user
+
+
+def totp_code(secret: str = STAFF_TOTP_SECRET) -> str:
+    """What the authenticator app shows now."""
+    return current_totp_code(secret)
+
+
+def log_in(client, user: User) -> None:
+    """Log the test client in as if the member had just typed their password, and staff
+    their TOTP code too: Django's session, plus what allauth records of it, which the
+    pages that could hand the account over (accounts/reauthentication.py) and the staff
+    pages (core/middleware.py) read. client.force_login alone is a session with nothing
+    typed, like one opened by a link in an e-mail."""
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    records = [{"method": "password", "at": now, "email": user.email}]
+    if user.is_staff:
+        records.append({"method": "mfa", "at": now, "type": "totp"})
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+    session.save()
 
 
 def commune(slug: str = "cocody") -> Commune:

@@ -7,9 +7,12 @@ holds a sign-up page, and nothing is lost if the web process dies after answerin
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.utils.translation import get_language, gettext, override
 
-from monquartier.accounts.phones import PhoneFormField
+from monquartier.accounts.models import User
+from monquartier.accounts.phones import PhoneFormField, is_ivorian
+from monquartier.accounts.reauthentication import password_entered_recently
 from monquartier.notifications.tasks import send_email, send_text_message
 
 
@@ -52,6 +55,16 @@ class AccountAdapter(DefaultAccountAdapter):
                 "MonQuartier : votre code de verification est %(code)s. Il expire dans 10 minutes."
             ) % {"code": code}
         send_text_message.enqueue(to=phone, text=text)
+        if self.request is not None and not is_ivorian(phone):
+            # The SMS providers we use are Ivorian: abroad, SMS may come late or not at all.
+            messages.warning(
+                self.request,
+                gettext(
+                    "C'est un numéro étranger. Nous y envoyons les SMS, mais ils peuvent "
+                    "arriver en retard, ou pas du tout selon le pays. Avec un numéro ivoirien, "
+                    "vous recevrez les alertes plus sûrement."
+                ),
+            )
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         user.mobile = phone
@@ -69,6 +82,17 @@ class AccountAdapter(DefaultAccountAdapter):
         user.mobile = phone
         user.mobile_verified = True
         user.save(update_fields=["mobile", "mobile_verified"])
+        shared = User.objects.open().filter(mobile=phone).exclude(pk=user.pk).exists()
+        if shared and self.request is not None:
+            # Said only now: the code proved that this person holds the phone.
+            messages.info(
+                self.request,
+                gettext(
+                    "Ce numéro sert aussi à un autre compte MonQuartier. C'est permis pour "
+                    "une personne qui a deux logements, avec un compte pour chacun : les SMS "
+                    "des deux comptes arrivent sur ce téléphone."
+                ),
+            )
 
     def get_user_by_phone(self, phone: str):
         # A mobile number is not an account's identity here: the spec lets one number
@@ -76,12 +100,20 @@ class AccountAdapter(DefaultAccountAdapter):
         # None tells allauth that no number is "taken".
         return None
 
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # For every app (e-mail, phone, second factor): the password again, unless it
+        # was typed in this session a few minutes ago (accounts/reauthentication.py).
+        return not password_entered_recently(self.request)
+
     def get_login_stages(self) -> list[str]:
-        # E-mail first: a sign-up with an address that already has an account must stop
-        # at "check your e-mail" exactly like a new one (no account enumeration), and the
-        # owner of the address gets the e-mail. The SMS code comes next, at sign-up only.
+        # At sign-up the e-mail link goes out first and the SMS code is asked at once,
+        # without waiting for the link (accounts/signup_email.py): the screens are the
+        # same whether or not the address already has an account. At a later log-in, an
+        # address still not confirmed stops at "check your e-mail".
         return [
             "allauth.account.stages.LoginByCodeStage",
-            "allauth.account.stages.EmailVerificationStage",
+            "monquartier.accounts.stages.SignupEmailVerificationStage",
             "monquartier.accounts.stages.SignupPhoneVerificationStage",
+            # The code of the authenticator app, for accounts that set one up (staff).
+            "allauth.mfa.stages.AuthenticateStage",
         ]

@@ -6,9 +6,12 @@ e-mail, so running the loader twice changes nothing.
 
 import datetime
 import random
+import time
 import unicodedata
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.db import transaction
 
 from monquartier.accounts.models import Home, HousingType, User
@@ -16,6 +19,9 @@ from monquartier.communities.models import Commune
 
 DEMO_PASSWORD = "voisins-demo-2026"  # noqa: S105 - printed by make demo on purpose
 DEMO_DOMAIN = "demo.monquartier.ci"
+# Staff log in with a second factor: the demo's staff account has this authenticator app
+# secret, printed by make demo (manage.py demo_totp_code shows the current code).
+DEMO_STAFF_TOTP_SECRET = "MQDEMOSTAFFTOTPSECRETMQDEMOSTAFF"  # noqa: S105 # nosec B105 # printed
 
 FIRST_NAMES = [
     "Awa",
@@ -168,6 +174,20 @@ def named_logins() -> list[tuple[str, str, str]]:
     return [(role, email_for(first, last), DEMO_PASSWORD) for role, first, last, _q, _s in NAMED]
 
 
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app with this secret shows now."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def demo_staff_totp_code() -> str:
+    return current_totp_code(DEMO_STAFF_TOTP_SECRET)
+
+
+def _give_demo_second_factor(user: User) -> None:
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_STAFF_TOTP_SECRET)
+
+
 def _mobile(rng: random.Random) -> str:
     return f"+225{rng.choice(['01', '05', '07'])}{rng.randint(0, 99_999_999):08d}"
 
@@ -177,6 +197,8 @@ def _person(first: str, last: str, quartier_index: int, staff: bool, communes):
     email = email_for(first, last)
     user = User.objects.filter(email=email).first()
     if user:
+        if staff:
+            _give_demo_second_factor(user)  # a demo database from before staff needed one
         return user, False
     # One generator per person: the same person gets the same details whatever the order.
     rng = random.Random(email)  # noqa: S311 # nosec B311 # demo data, not secrets
@@ -191,6 +213,8 @@ def _person(first: str, last: str, quartier_index: int, staff: bool, communes):
         is_superuser=staff,
     )
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    if staff:
+        _give_demo_second_factor(user)
     Home.objects.create(
         user=user,
         commune=communes[slug],

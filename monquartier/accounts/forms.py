@@ -1,6 +1,8 @@
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.internal.flows.login import record_authentication
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
@@ -9,6 +11,7 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from monquartier.accounts import signup_email
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.accounts.phones import PhoneFormField
 from monquartier.accounts.validators import clean_person_name
@@ -65,6 +68,28 @@ class SignupForm(AllauthSignupForm):
 
     def clean_last_name(self):
         return clean_person_name(self.cleaned_data["last_name"])
+
+    def try_save(self, request):
+        # Always an account, even when the address has one already: the sign-up then
+        # looks the same, and only the e-mail tells the owner (accounts/signup_email.py).
+        return self.save(request), None
+
+    def save(self, request):
+        """The account, without the e-mail address: it is added once confirmed."""
+        email = self.cleaned_data.get("email")
+        adapter = get_adapter()
+        user = adapter.new_user(request)
+        self.cleaned_data["email"] = None  # what adapter.save_user copies onto the user
+        try:
+            adapter.save_user(request, user, self)
+        finally:
+            self.cleaned_data["email"] = email
+        self.custom_signup(request, user)
+        signup_email.remember_address(request, email)
+        # The password was just typed: the pages that ask for it again do not, for a
+        # few minutes (accounts/reauthentication.py), e.g. to correct the address.
+        record_authentication(request, user, method="password", signup=True)
+        return user
 
 
 class LoginForm(AllauthLoginForm):
@@ -191,6 +216,13 @@ class HomeForm(forms.ModelForm):
         fields = ["commune", "quartier", "address_details", "landmark", "latitude", "longitude"]
 
 
+class WaitingEmailForm(forms.Form):
+    email = forms.EmailField(
+        label=_("La bonne adresse e-mail"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
 class CloseAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Votre mot de passe"),
@@ -224,4 +256,5 @@ __all__ = [
     "ProfileForm",
     "ResetPasswordForm",
     "SignupForm",
+    "WaitingEmailForm",
 ]

@@ -21,6 +21,22 @@ _SEPARATORS = re.compile(r"[\s.\-/()]")
 EXAMPLE_MOBILE = "07 07 12 34 56"
 
 
+def _too_short() -> ValidationError:
+    return ValidationError(
+        _("Ce numéro est trop court : un numéro ivoirien a 10 chiffres, par exemple %(example)s.")
+        % {"example": EXAMPLE_MOBILE},
+        code="too_short",
+    )
+
+
+def _too_long() -> ValidationError:
+    return ValidationError(
+        _("Ce numéro est trop long : un numéro ivoirien a 10 chiffres, par exemple %(example)s.")
+        % {"example": EXAMPLE_MOBILE},
+        code="too_long",
+    )
+
+
 def parse_phone(raw: str, *, mobile: bool) -> phonenumbers.PhoneNumber:
     """Parse what a person typed into a number, or raise ValidationError saying why not.
 
@@ -31,12 +47,16 @@ def parse_phone(raw: str, *, mobile: bool) -> phonenumbers.PhoneNumber:
         cleaned = "+" + cleaned[2:]
     if not cleaned:
         raise ValidationError(_("Indiquez un numéro de téléphone."), code="required")
-    if not re.fullmatch(r"\+?\d{6,16}", cleaned):
+    if not re.fullmatch(r"\+?\d+", cleaned):
         raise ValidationError(
             _("Un numéro de téléphone ne contient que des chiffres, par exemple %(example)s.")
             % {"example": EXAMPLE_MOBILE},
             code="invalid_characters",
         )
+    if len(cleaned.lstrip("+")) < 6:
+        raise _too_short()
+    if len(cleaned.lstrip("+")) > 15:  # the most E.164 allows, country code included
+        raise _too_long()
     try:
         number = phonenumbers.parse(cleaned, IVORY_COAST)
     except phonenumbers.NumberParseException:
@@ -55,6 +75,10 @@ def parse_phone(raw: str, *, mobile: bool) -> phonenumbers.PhoneNumber:
             ),
             code="old_format",
         )
+    if ivorian and len(national) < 10:
+        raise _too_short()
+    if ivorian and len(national) > 10:
+        raise _too_long()
     if not phonenumbers.is_valid_number(number):
         if ivorian:
             message = _(

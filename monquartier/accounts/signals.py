@@ -1,3 +1,6 @@
+from allauth.account.internal.flows.login import record_authentication
+from allauth.account.signals import email_confirmed
+from allauth.mfa.signals import authenticator_added
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -9,3 +12,18 @@ def create_profile_for_new_user(sender, instance: User, created: bool, raw: bool
     # Every user has a profile row, so pages can read user.profile without checking.
     if created and not raw:
         Profile.objects.get_or_create(user=instance)
+
+
+@receiver(authenticator_added, dispatch_uid="second_factor_typed_at_set_up")
+def second_factor_typed_at_set_up(sender, request, user, authenticator, **kwargs):
+    # Setting up the app means typing one of its codes: this session has the second
+    # factor (accounts/middleware.py), as if it had been typed at log-in.
+    record_authentication(request, user, method="mfa", type=authenticator.type, id=authenticator.pk)
+
+
+@receiver(email_confirmed, dispatch_uid="confirmed_address_becomes_the_accounts")
+def confirmed_address_becomes_the_accounts(sender, request, email_address, **kwargs):
+    # The address typed at sign-up is the account's only from now on
+    # (accounts/signup_email.py): e-mails go to User.email.
+    if not email_address.user.email:
+        email_address.set_as_primary()

@@ -1,6 +1,8 @@
+from allauth.account import views as allauth_views
 from django.urls import path
 
 from monquartier.accounts import views
+from monquartier.accounts.reauthentication import recent_password_required
 
 app_name = "accounts"
 
@@ -13,5 +15,28 @@ urlpatterns = [
     path("parametres/profil/photo/supprimer/", views.delete_photo, name="delete_photo"),
     path("parametres/adresse/", views.edit_home, name="home"),
     path("parametres/fermer-mon-compte/", views.close_account, name="close"),
+    path("parametres/e-mail-a-confirmer/", views.waiting_email, name="waiting_email"),
+    path(
+        "parametres/e-mail-a-confirmer/corriger/",
+        views.correct_waiting_email,
+        name="correct_waiting_email",
+    ),
     path("membres/<id:user_id>/photo/<str:size>/", views.member_photo, name="photo"),
+]
+
+# allauth's pages that change what identifies the account, behind the same check as
+# ours; included under compte/ before allauth's own URLs. (The password change asks
+# for the old password itself.)
+reauthenticated_allauth_urls = [
+    path("email/", recent_password_required(allauth_views.email), name="account_email"),
+    path(
+        "password/set/",
+        recent_password_required(allauth_views.password_set),
+        name="account_set_password",
+    ),
+    path(
+        "phone/change/",
+        recent_password_required(allauth_views.change_phone),
+        name="account_change_phone",
+    ),
 ]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
-from monquartier.accounts import services
+from monquartier.accounts import services, signup_email
 from monquartier.accounts.forms import (
     CloseAccountForm,
     HomeForm,
@@ -18,8 +18,10 @@ from monquartier.accounts.forms import (
     PhonesForm,
     PhotoForm,
     ProfileForm,
+    WaitingEmailForm,
 )
 from monquartier.accounts.models import Home, User
+from monquartier.accounts.reauthentication import recent_password_required
 from monquartier.communities import privacy
 from monquartier.communities.models import Commune, Membership
 from monquartier.core.protected_media import serve_protected_file
@@ -39,7 +41,17 @@ def edit_identity(request):
         messages.success(request, _("Vos informations sont enregistrées."))
         response = redirect("accounts:settings")
         # Apply the chosen language at once, not only at the next log-in.
-        response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
+        # With the flags of settings.py, like the language switcher's cookie.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            form.cleaned_data["language"],
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
         return response
     return render(request, "accounts/edit_identity.html", {"form": form})
 
@@ -56,6 +68,7 @@ def set_language(request):
     return response
 
 
+@recent_password_required
 def edit_phones(request):
     form = PhonesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -144,6 +157,48 @@ def close_account(request):
         "accounts/close_account.html",
         # Said before the member confirms: their departure deletes the community.
         {"form": form, "emptied": Membership.objects.community_left_empty_by(request.user)},
+    )
+
+
+def waiting_email(request):
+    """The address typed at sign-up, not confirmed yet: send the link again."""
+    email = signup_email.waiting_address(request)
+    if email is None:
+        return redirect("account_email")
+    if request.method == "POST":
+        _send_link(request, email)
+        return redirect("accounts:waiting_email")
+    return _render_waiting_email(request, email, WaitingEmailForm())
+
+
+@require_POST
+@recent_password_required
+def correct_waiting_email(request):
+    """A mistyped address: send the link to the right one instead."""
+    email = signup_email.waiting_address(request)
+    if email is None:
+        return redirect("account_email")
+    form = WaitingEmailForm(request.POST)
+    if not form.is_valid():
+        return _render_waiting_email(request, email, form, status=400)
+    _send_link(request, form.cleaned_data["email"])
+    return redirect("accounts:waiting_email")
+
+
+def _send_link(request, email: str) -> None:
+    # The same words whether or not the address has an account (signup_email.py).
+    if signup_email.send_link(request, request.user, email):
+        messages.success(request, _("C'est envoyé. Ouvrez l'e-mail et touchez le lien."))
+    else:
+        messages.warning(
+            request,
+            _("Un e-mail est parti il y a moins de 3 minutes. Attendez-le un peu, puis réessayez."),
+        )
+
+
+def _render_waiting_email(request, email: str, form, status: int = 200):
+    return render(
+        request, "accounts/waiting_email.html", {"email": email, "form": form}, status=status
     )
 
 

@@ -1,6 +1,6 @@
 """The demo data, app by app. Each loader is idempotent; later features add theirs here."""
 
-from monquartier.accounts.demo import create_demo_people, named_logins
+from monquartier.accounts.demo import DEMO_STAFF_TOTP_SECRET, create_demo_people, named_logins
 from monquartier.alerts.demo import create_demo_alerts
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
@@ -21,6 +21,9 @@ def load_demo_data() -> list[str]:
         f"Gazette posts: {posts} new; conversations: {conversations} new; "
         f"reports in the moderation queue: {reports} new.",
     ]
+
+
+__all__ = ["DEMO_STAFF_TOTP_SECRET", "demo_logins", "load_demo_data"]
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

@@ -12,7 +12,6 @@ Participants who are not active members when a message arrives are not told: the
 cannot open the messaging pages until they are members again.
 """
 
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When

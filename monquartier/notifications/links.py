@@ -1,14 +1,19 @@
 """Links in e-mails that log the member straight into the item.
 
-A link carries the member's id and the page, signed with the site's secret; it works for
-7 days. After that it still leads to the page, through the log-in form. The signature
-includes a hash of the member's password and e-mail, so changing either (or closing the
-account) voids every link already sent. Staff accounts never log in by link.
+A link carries the member's id and the page, signed with the site's secret; it logs in
+for 7 days, once. The signature includes a hash of the member's password, e-mail, status
+and last log-in, so any log-in (this link's, another link's, the password's) voids the
+links sent before it, as does changing the password or the e-mail or closing the
+account. A void or expired link still leads to the page, through the log-in form. A
+browser logged in already stays with its account. Staff accounts never log in by link.
+A session opened by a link has typed no password: the pages that could hand the account
+over ask for it (accounts/reauthentication.py).
 """
 
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
@@ -16,6 +21,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from monquartier.core.paths import path_prefix
@@ -25,7 +31,9 @@ _SALT = "monquartier.notifications.links"
 
 
 def _user_state(user) -> str:
-    return salted_hmac(_SALT, f"{user.password}{user.email}{user.is_active}").hexdigest()[:12]
+    # last_login: the log-in a link makes changes it, so a link logs in only once.
+    state = f"{user.password}{user.email}{user.is_active}{user.last_login}"
+    return salted_hmac(_SALT, state).hexdigest()[:12]
 
 
 def signed_path(user, path: str) -> str:
@@ -58,17 +66,28 @@ def follow_link(request, token: str):
     except signing.SignatureExpired:
         # Expired: still take the member to the item, after they log in.
         data = signing.loads(token, salt=_SALT)
-        return redirect(
-            f"{reverse('account_login')}?{urlencode({'next': _safe_path(data.get('p'))})}"
-        )
+        return redirect(_login_then(_safe_path(data.get("p"))))
     except signing.BadSignature:
         return redirect("account_login")
     path = _safe_path(data.get("p"))
+    if request.user.is_authenticated:
+        if request.user.pk != data.get("u"):
+            # A shared phone: the link never switches accounts behind anyone's back.
+            messages.info(
+                request,
+                _(
+                    "Ce lien vient d'un e-mail envoyé à un autre compte. Vous restez "
+                    "connecté avec le vôtre. Pour ouvrir l'autre compte, déconnectez-vous "
+                    "d'abord."
+                ),
+            )
+        return redirect(path)
     user = get_user_model().objects.filter(pk=data.get("u"), is_active=True).first()
     if user is None or user.is_staff or data.get("s") != _user_state(user):
-        return redirect(f"{reverse('account_login')}?{urlencode({'next': path})}")
-    if request.user.is_authenticated and request.user.pk != user.pk:
-        return redirect(f"{reverse('account_login')}?{urlencode({'next': path})}")
-    if not request.user.is_authenticated:
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(_login_then(path))
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect(path)
+
+
+def _login_then(path: str) -> str:
+    return f"{reverse('account_login')}?{urlencode({'next': path})}"

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from monquartier.accounts.reauthentication import typed_a_secret_in_this_session
 from monquartier.notifications.models import PushSubscription
 from monquartier.notifications.push import b64url_decode, vapid_keys
 
@@ -249,6 +250,21 @@ def subscribe(request: HttpRequest) -> JsonResponse:
         auth = _clean_key(keys, "auth", 16)
     except InvalidSubscription as error:
         return JsonResponse({"error": str(error)}, status=400)
+    if not (
+        typed_a_secret_in_this_session(request)
+        or PushSubscription.objects.filter(endpoint=endpoint, user=request.user).exists()
+    ):
+        # A browser opened by a link in a forwarded e-mail would receive the member's
+        # alerts from now on: a new device needs the password (reauthentication.py).
+        return JsonResponse(
+            {
+                "error": _(
+                    "Pour recevoir les notifications sur cet appareil, connectez-vous "
+                    "d'abord avec votre mot de passe."
+                )
+            },
+            status=403,
+        )
     user_agent = request.headers.get("User-Agent", "")[:MAX_USER_AGENT_LENGTH]
     with transaction.atomic():
         subscription, created = PushSubscription.objects.update_or_create(

@@ -49,7 +49,7 @@ def test_closing_erases_personal_data_and_keeps_a_former_member_row(
 
 
 def test_a_closed_account_cannot_log_in(client, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(CLOSE, {"password": factories.PASSWORD, "confirm": "on"})
     response = client.post(
         reverse("account_login"), {"login": "awa.kone@exemple.ci", "password": factories.PASSWORD}
@@ -71,7 +71,7 @@ def test_the_last_member_is_told_before_closing_that_the_community_will_be_delet
     client, awa, yao
 ):
     alone = factories.make_community(awa, name="Riviera 2")
-    client.force_login(awa)
+    factories.log_in(client, awa)
     assert "cette communauté est supprimée" in client.get(CLOSE).content.decode()
     factories.add_member(alone, yao)
     assert "cette communauté est supprimée" not in client.get(CLOSE).content.decode()

@@ -47,6 +47,10 @@ def test_a_foreign_mobile_is_accepted_in_international_form():
         ("", "required", "Indiquez"),
         ("+99 123456789", "unparseable", "pas reconnu"),
         ("+1 555 0100", "invalid", "n'existe pas"),
+        ("0707", "too_short", "trop court"),
+        ("07 07 12 34 5", "too_short", "trop court"),
+        ("+225 07 07 12 34 56 7", "too_long", "trop long"),
+        ("07071234567890123", "too_long", "trop long"),
     ],
 )
 def test_a_wrong_mobile_gets_a_message_that_says_what_to_change(typed, code, words):

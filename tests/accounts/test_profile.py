@@ -129,7 +129,7 @@ def test_deleting_the_photo(awa_client, awa):
 
 
 def test_the_photo_is_served_to_its_owner_and_staff_only(client, awa, yao, mariam, issa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(UPLOAD, {"photo": factories.uploaded_image()})
     url = reverse("accounts:photo", args=[awa.pk, "thumbnail"])
     response = client.get(url)
@@ -137,10 +137,10 @@ def test_the_photo_is_served_to_its_owner_and_staff_only(client, awa, yao, maria
     assert response["Content-Type"] == "image/jpeg"
     assert "private" in response["Cache-Control"]
     for viewer in (mariam,):
-        client.force_login(viewer)
+        factories.log_in(client, viewer)
         assert client.get(url).status_code == 200
     for viewer in (issa,):
-        client.force_login(viewer)
+        factories.log_in(client, viewer)
         assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 404

@@ -23,6 +23,14 @@ def test_identity_change_sets_pseudonym_and_language(awa_client, awa):
     assert awa.public_name == "Maman Awa"
 
 
+def test_the_language_cookie_of_the_identity_page_has_the_production_flags(awa_client, settings):
+    # As in production (settings.py); the switcher's cookie is probed in tests/security.
+    settings.LANGUAGE_COOKIE_SECURE = True
+    data = {"first_name": "Awa", "last_name": "Koné", "pseudonym": "", "language": "en"}
+    cookie = awa_client.post(reverse("accounts:identity"), data).cookies["django_language"]
+    assert (cookie["secure"], cookie["httponly"], cookie["samesite"]) == (True, True, "Lax")
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -87,7 +95,7 @@ def test_changing_the_mobile_sends_a_code_and_marks_it_verified_only_after(
 
 def test_an_unverified_mobile_is_flagged_and_can_get_a_new_code(client, db, sms_outbox):
     user = factories.make_user("Koffi", "Yao", mobile="+2250707000001", mobile_verified=False)
-    client.force_login(user)
+    factories.log_in(client, user)
     home = client.get(reverse("home")).content.decode()
     assert "pas vérifié" in home
     settings_page = client.get(reverse("accounts:phones")).content.decode()
@@ -148,6 +156,6 @@ def test_the_address_page_works_without_tiles(awa_client):
 
 def test_a_new_member_without_a_home_is_asked_for_it(client, db):
     user = factories.make_user("Fatou", "Touré")
-    client.force_login(user)
+    factories.log_in(client, user)
     page = client.get(reverse("home")).content.decode()
     assert reverse("accounts:home") in page

@@ -19,7 +19,7 @@ def alert(riviera, awa, yao):
 
 
 def test_the_launch_page_reminds_not_to_intervene_and_the_numbers(client, riviera, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     page = client.get(reverse("alerts:launch")).content.decode()
     for number in ("110", "111", "170", "180", "185"):
         assert f'href="tel:{number}"' in page
@@ -28,7 +28,7 @@ def test_the_launch_page_reminds_not_to_intervene_and_the_numbers(client, rivier
 
 
 def test_the_launch_page_promises_the_town_hall_only_where_there_is_one(client, riviera, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     launch = reverse("alerts:launch")
     assert "mairie" not in client.get(launch).content.decode()
 
@@ -49,13 +49,13 @@ def test_the_launch_page_promises_the_town_hall_only_where_there_is_one(client, 
 def test_the_launch_page_names_the_twinned_communities_when_there_are_some(
     client, riviera, awa, twinned
 ):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     page = client.get(reverse("alerts:launch")).content.decode()
     assert "Les communautés jumelées la reçoivent aussi." in page
 
 
 def test_launching_an_alert_from_the_website(client, riviera, awa, yao):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     response = client.post(
         reverse("alerts:launch"),
         {
@@ -83,7 +83,7 @@ def test_launching_an_alert_from_the_website(client, riviera, awa, yao):
     ],
 )
 def test_bad_alerts_are_refused_and_nothing_is_sent(client, riviera, awa, data, field):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     response = client.post(reverse("alerts:launch"), data)
     assert response.status_code == 200
     assert response.context["form"].errors[field]
@@ -92,7 +92,7 @@ def test_bad_alerts_are_refused_and_nothing_is_sent(client, riviera, awa, data, 
 
 def test_only_members_launch_alerts(client, riviera, salif, issa):
     for person in (salif, issa):
-        client.force_login(person)
+        factories.log_in(client, person)
         assert client.get(reverse("alerts:launch")).status_code == 403
         assert (
             client.post(reverse("alerts:launch"), {"category": "fire", "text": "Feu !"}).status_code
@@ -105,7 +105,7 @@ def test_opening_the_alert_marks_it_read_and_cancels_the_waiting_sms(client, ale
     assert (
         Delivery.objects.get(alert=alert, user=yao, channel="sms").status == DeliveryStatus.QUEUED
     )
-    client.force_login(yao)
+    factories.log_in(client, yao)
     response = client.get(reverse("alerts:detail", args=[alert.pk]))
     assert response["X-Offline-Cacheable"] == "1"
     assert AlertRead.objects.filter(alert=alert, user=yao).exists()
@@ -118,7 +118,7 @@ def test_opening_the_alert_marks_it_read_and_cancels_the_waiting_sms(client, ale
 def test_who_reads_an_alert(client, alert, awa, yao, aya, twinned, salif, issa, mariam):
     url = reverse("alerts:detail", args=[alert.pk])
     for person, status in ((yao, 200), (aya, 200), (mariam, 200), (salif, 404), (issa, 404)):
-        client.force_login(person)
+        factories.log_in(client, person)
         assert client.get(url).status_code == status, person
     client.logout()
     assert client.get(url).status_code == 302
@@ -128,11 +128,11 @@ def test_who_reads_an_alert(client, alert, awa, yao, aya, twinned, salif, issa, 
 
 def test_the_sender_and_referents_see_the_progress_others_do_not(client, alert, awa, yao):
     factories.add_member(alert.community, first_name="Ange", last_name="Ehui")
-    client.force_login(awa)
+    factories.log_in(client, awa)
     page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
     assert "alert-progress" in page
     assert client.get(reverse("alerts:progress", args=[alert.pk])).status_code == 200
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert (
         "alert-progress"
         not in client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
@@ -153,7 +153,7 @@ def test_an_alert_not_yet_fanned_out_counts_as_pending_and_its_progress_keeps_re
     client, riviera, awa, yao, run_tasks
 ):
     alert = services.send_alert(awa, category="fire", text="Fumée noire derrière le lot 40")
-    client.force_login(awa)
+    factories.log_in(client, awa)
 
     assert not services.progress(alert)["settled"]
     page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
@@ -168,7 +168,7 @@ def test_an_alert_not_yet_fanned_out_counts_as_pending_and_its_progress_keeps_re
 
 def test_the_progress_stops_refreshing_once_every_delivery_is_settled(client, alert, awa, yao):
     services.mark_read(alert, yao)  # the waiting SMS is cancelled, the e-mail went out
-    client.force_login(awa)
+    factories.log_in(client, awa)
 
     partial = client.get(reverse("alerts:progress", args=[alert.pk])).content.decode()
 
@@ -185,7 +185,7 @@ def test_the_list_shows_unread_alerts_first_class_and_paginates(
         Alert.objects.create(
             community=riviera, sender=awa, category="other", text=f"Alerte numéro {index}"
         )
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("alerts:list")
     client.get(url)
     with django_assert_num_queries(7):
@@ -196,14 +196,14 @@ def test_the_list_shows_unread_alerts_first_class_and_paginates(
 
 
 def test_a_correction_is_a_new_alert_linked_to_the_first(client, alert, awa, yao):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(
         reverse("alerts:correct", args=[alert.pk]),
         {"category": "suspicious", "text": "Fausse alerte : c'était le livreur."},
     )
     correction = Alert.objects.exclude(pk=alert.pk).get()
     assert correction.corrects == alert
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert (
         "c&#x27;était le livreur"
         in client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
@@ -222,7 +222,7 @@ def correction(alert, awa):
 def test_a_correction_is_shown_as_a_correction_in_the_list_and_on_its_page(
     client, alert, correction, yao
 ):
-    client.force_login(yao)
+    factories.log_in(client, yao)
 
     listed = client.get(reverse("alerts:list")).content.decode()
     page = client.get(reverse("alerts:detail", args=[correction.pk])).content.decode()
@@ -239,7 +239,7 @@ def test_when_staff_hide_an_alert_its_corrections_stay_readable_and_say_it_was_w
     client, alert, correction, mariam, yao
 ):
     services.hide_alert(mariam, alert, "Accusation sans fondement")
-    client.force_login(yao)
+    factories.log_in(client, yao)
 
     page = client.get(reverse("alerts:detail", args=[correction.pk]))
     listed = client.get(reverse("alerts:list")).content.decode()
@@ -252,7 +252,7 @@ def test_when_staff_hide_an_alert_its_corrections_stay_readable_and_say_it_was_w
     assert f'href="{reverse("alerts:detail", args=[alert.pk])}"' not in content
     assert "retirée par l'équipe" in listed and "voiture grise" not in listed
     assert client.get(reverse("alerts:detail", args=[alert.pk])).status_code == 404
-    client.force_login(alert.sender)  # a withdrawn alert is not corrected again
+    factories.log_in(client, alert.sender)  # a withdrawn alert is not corrected again
     assert client.get(reverse("alerts:correct", args=[alert.pk])).status_code == 404
 
 
@@ -261,9 +261,9 @@ def test_members_report_an_alert_from_its_button_once_the_sender_has_no_button(
 ):
     url = reverse("alerts:detail", args=[alert.pk])
     report_url = reverse("moderation:report", args=["alert", alert.pk])
-    client.force_login(awa)
+    factories.log_in(client, awa)
     assert f'href="{report_url}"' not in client.get(url).content.decode()
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert f'href="{report_url}"' in client.get(url).content.decode()
 
     first = client.post(report_url, {"reason": "false_alert"})
@@ -276,11 +276,11 @@ def test_members_report_an_alert_from_its_button_once_the_sender_has_no_button(
 
 
 def test_staff_hide_an_abusive_alert(client, alert, mariam, yao):
-    client.force_login(mariam)
+    factories.log_in(client, mariam)
     client.post(reverse("alerts:hide", args=[alert.pk]), {"reason": "Insultes"})
     alert.refresh_from_db()
     assert alert.is_hidden
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert client.get(reverse("alerts:detail", args=[alert.pk])).status_code == 404
     assert alert.pk not in [item.pk for item in client.get(reverse("alerts:list")).context["page"]]
     assert (
@@ -290,14 +290,14 @@ def test_staff_hide_an_abusive_alert(client, alert, mariam, yao):
 
 
 def test_nobody_else_hides_an_alert(client, alert, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(reverse("alerts:hide", args=[alert.pk]), {"reason": "Je regrette"})
     alert.refresh_from_db()
     assert not alert.is_hidden
 
 
 def test_the_short_sms_link(client, alert, yao):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert client.get(f"/a/{alert.pk}/")["Location"] == reverse("alerts:detail", args=[alert.pk])
 
 
@@ -318,18 +318,18 @@ def test_the_alert_page_runs_a_fixed_number_of_queries(
             corrects=alert,
         )
     url = reverse("alerts:detail", args=[alert.pk])
-    client.force_login(yao)
+    factories.log_in(client, yao)
     with django_assert_num_queries(7):
         assert client.get(url).status_code == 200
     with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
-    client.force_login(awa)  # the sender follows the delivery, and does not read it
+    factories.log_in(client, awa)  # the sender follows the delivery, and does not read it
     with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
     assert not AlertRead.objects.filter(alert=alert, user=awa).exists()
     referent = factories.add_member(
         alert.community, referent=True, first_name="Ange", last_name="Ehui"
     )
-    client.force_login(referent)  # reads it for the first time and follows the delivery
+    factories.log_in(client, referent)  # reads it for the first time and follows the delivery
     with django_assert_num_queries(8):
         assert client.get(url).status_code == 200

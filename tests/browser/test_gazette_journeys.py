@@ -48,6 +48,10 @@ def test_post_with_a_photo_a_neighbour_sees_it_reports_it_and_staff_hide_it(
     staff.get_by_label("Adresse e-mail").fill("mariam.bamba@monquartier.ci")
     staff.get_by_label("Mot de passe").fill(factories.PASSWORD)
     staff.get_by_role("button", name="Se connecter").click()
+    # Staff type the code of their authenticator app too.
+    staff.get_by_label("Code").fill(factories.totp_code())
+    staff.get_by_role("button", name="Connexion").click()
+    staff.get_by_role("button", name="Déconnexion").wait_for()
     staff.goto("/admin/moderation/report/")
     staff.locator("input[name=_selected_action]").first.check()
     staff.locator("select[name=action]").select_option("hide_item")

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from monquartier.communities.models import Membership, Twinning
+from tests import factories
 
 MEMBER_PAGES = [
     "communities:info",
@@ -47,7 +48,7 @@ def people(awa, yao, salif, aya, issa, mariam, twinned):
 @pytest.mark.parametrize("role", EXPECTED)
 def test_community_pages_per_role(client, riviera, people, role):
     if people[role]:
-        client.force_login(people[role])
+        factories.log_in(client, people[role])
     member_status, referent_status = EXPECTED[role]
     for name in MEMBER_PAGES:
         assert client.get(reverse(name, args=[riviera.pk])).status_code == member_status, name
@@ -58,7 +59,7 @@ def test_community_pages_per_role(client, riviera, people, role):
 
 
 def test_a_pending_member_is_told_the_request_is_waiting(client, riviera, salif):
-    client.force_login(salif)
+    factories.log_in(client, salif)
     response = client.get(reverse("communities:directory", args=[riviera.pk]))
     assert response.status_code == 403
     assert "attend encore" in response.content.decode()
@@ -67,7 +68,7 @@ def test_a_pending_member_is_told_the_request_is_waiting(client, riviera, salif)
 def test_guessing_ids_across_communities_finds_nothing(
     client, riviera, riviera3, awa, koffi, aya, salif, twinned
 ):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     # A member of the twinned community, through Riviera 2's pages.
     assert client.get(reverse("communities:member", args=[riviera.pk, aya.pk])).status_code == 404
     assert (
@@ -78,7 +79,7 @@ def test_guessing_ids_across_communities_finds_nothing(
         assert client.get(reverse(name, args=[riviera3.pk])).status_code == 404
     # Koffi cannot decide Riviera 2's join requests, even with the right ids.
     pending = Membership.objects.get(user=salif)
-    client.force_login(koffi)
+    factories.log_in(client, koffi)
     for action in ("accept", "refuse"):
         response = client.post(
             reverse(f"communities:{action}", args=[riviera.pk, pending.pk]), {"reason": "non"}
@@ -98,7 +99,7 @@ def test_a_twinning_of_other_communities_cannot_be_touched(
 
     third_referent = factories.make_user("Moussa", "Cissé")
     third = factories.make_community(third_referent, name="Riviera 4", centre=(5.3660, -3.9610))
-    client.force_login(third_referent)
+    factories.log_in(client, third_referent)
     response = client.post(
         reverse("communities:twinning_action", args=[third.pk, twinned.pk, "terminer"])
     )
@@ -107,7 +108,7 @@ def test_a_twinning_of_other_communities_cannot_be_touched(
 
 
 def test_a_member_cannot_post_to_referent_actions(client, riviera, yao, awa, salif):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     pending = Membership.objects.get(user=salif)
     assert (
         client.post(reverse("communities:accept", args=[riviera.pk, pending.pk])).status_code == 403
@@ -157,7 +158,7 @@ def test_the_referent_photo_is_public_only_if_ticked(client, riviera, awa):
     from monquartier.accounts.models import Profile
     from tests import factories
 
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(reverse("accounts:upload_photo"), {"photo": factories.uploaded_image()})
     client.logout()
     riviera.public_page = True

@@ -366,7 +366,7 @@ def test_the_largest_rural_area_is_checked_saved_and_shown_quickly(client, issa)
     services.change_boundary(issa, village, widest)
     assert time.perf_counter() - started < 1.0
     assert CommunityCell.objects.filter(community=village).count() <= 20 * 20
-    client.force_login(issa)
+    factories.log_in(client, issa)
     url = reverse("communities:boundary", args=[village.pk])
     client.get(reverse("communities:mine"))  # a running server has its code and templates loaded
     started = time.perf_counter()
@@ -385,7 +385,7 @@ HTTP_CASES = [name for name in HOSTILE_AREAS if not isinstance(HOSTILE_AREAS[nam
 def test_hostile_areas_on_the_create_page_are_refused_quickly(client, issa, name):
     from monquartier.communities.models import Community
 
-    client.force_login(issa)
+    factories.log_in(client, issa)
     client.get(reverse("communities:create"))  # a running server has its templates loaded
     started = time.perf_counter()
     response = client.post(
@@ -406,7 +406,7 @@ def test_hostile_areas_on_the_create_page_are_refused_quickly(client, issa, name
 @pytest.mark.parametrize("name", HTTP_CASES)
 def test_hostile_areas_on_the_boundary_page_are_refused_quickly(client, riviera, awa, name):
     before = riviera.area
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.get(reverse("communities:boundary", args=[riviera.pk]))  # templates loaded
     started = time.perf_counter()
     response = client.post(

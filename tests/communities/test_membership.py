@@ -95,7 +95,7 @@ def test_a_refusal_needs_a_reason_shown_to_the_applicant(client, riviera, awa, s
     with pytest.raises(ValidationError):
         services.refuse_join_request(awa, pending, "   ")
     services.refuse_join_request(awa, pending, "Votre maison est hors du périmètre.")
-    client.force_login(salif)
+    factories.log_in(client, salif)
     page = client.get(reverse("communities:mine")).content.decode()
     assert "Votre maison est hors du périmètre." in page
 
@@ -407,7 +407,7 @@ def test_ending_a_twinning_asks_first_then_tells_the_other_side(
     client, riviera, riviera3, awa, koffi, aya, twinned
 ):
     url = reverse("communities:twinning_action", args=[riviera.pk, twinned.pk, "terminer"])
-    client.force_login(awa)
+    factories.log_in(client, awa)
     # The button on the twinnings page leads to a page that asks; posting without the
     # confirmation (an old form, a double click) only shows that page again.
     for response in (client.get(url), client.post(url)):
@@ -498,7 +498,7 @@ def test_a_refused_name_saves_no_area(riviera, awa):
 
 
 def test_the_boundary_page_saves_area_and_name_together_or_not_at_all(client, riviera, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     url = reverse("communities:boundary", args=[riviera.pk])
     smaller = json.dumps(factories.square(5.3590, -3.9610, side_m=500))
     response = client.post(url, {"name": "  ", "area": smaller})
@@ -514,7 +514,7 @@ def test_the_boundary_page_saves_area_and_name_together_or_not_at_all(client, ri
 
 
 def test_the_boundary_page_names_the_members_left_outside(client, riviera, awa, yao):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     url = reverse("communities:boundary", args=[riviera.pk])
     smaller = json.dumps(factories.square(5.3588, -3.9612, side_m=60))  # Awa's home only
     response = client.post(url, {"name": "Riviera 2", "area": smaller})

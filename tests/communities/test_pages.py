@@ -12,7 +12,7 @@ from tests import factories
 def test_the_directory_costs_the_same_queries_whatever_its_length(
     client, riviera, awa, django_assert_num_queries
 ):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     url = reverse("communities:directory", args=[riviera.pk])
     client.get(url)  # warm the session
     with django_assert_num_queries(5) as small:
@@ -31,7 +31,7 @@ def test_the_directory_is_in_name_order_and_follows_renamed_members(client, rivi
     zadi = factories.add_member(riviera, first_name="Aimé", last_name="Zadi")
     factories.add_member(riviera, first_name="Bintou", last_name="Bamba")
     factories.add_member(riviera, first_name="Ali", last_name="Bamba")
-    client.force_login(awa)
+    factories.log_in(client, awa)
     url = reverse("communities:directory", args=[riviera.pk])
 
     def order():
@@ -52,7 +52,7 @@ def test_the_directory_is_in_name_order_and_follows_renamed_members(client, rivi
 
 
 def test_the_directory_never_shows_emails_and_marks_referents(client, riviera, awa, yao):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     page = client.get(reverse("communities:directory", args=[riviera.pk])).content.decode()
     assert "awa.kone@exemple.ci" not in page and "yao.kouassi@exemple.ci" not in page
     assert 'title="Référent">R</abbr>' in page
@@ -62,7 +62,7 @@ def test_the_history_is_paginated(client, riviera, awa):
     Movement.objects.bulk_create(
         Movement(community=riviera, kind="arrival", member=awa) for _ in range(45)
     )
-    client.force_login(awa)
+    factories.log_in(client, awa)
     url = reverse("communities:history", args=[riviera.pk])
     first = client.get(url)
     assert len(first.context["page"]) == 30
@@ -85,14 +85,14 @@ def test_the_history_is_paginated(client, riviera, awa):
     ],
 )
 def test_community_pages_are_small(client, riviera, awa, name):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     response = client.get(reverse(name, args=[riviera.pk]))
     assert response.status_code == 200
     assert len(gzip.compress(response.content)) < 14 * 1024
 
 
 def test_join_and_create_pages(client, awa, issa):
-    client.force_login(issa)
+    factories.log_in(client, issa)
     page = client.get(reverse("communities:mine")).content.decode()
     assert "Créer la communauté" in page
     assert client.get(reverse("communities:create")).status_code == 200
@@ -104,7 +104,7 @@ def test_the_join_page_offers_the_containing_community(client, riviera, issa):
     Home.objects.filter(user=issa).update(
         latitude=5.3591, longitude=-3.9611, commune=factories.commune("cocody")
     )
-    client.force_login(issa)
+    factories.log_in(client, issa)
     page = client.get(reverse("communities:mine")).content.decode()
     assert "Demander à rejoindre" in page and "Riviera 2" in page
     response = client.post(reverse("communities:join"), {"community": riviera.pk})
@@ -119,13 +119,13 @@ def test_a_forged_join_to_another_community_is_refused(client, riviera, riviera3
     Home.objects.filter(user=issa).update(
         latitude=5.3591, longitude=-3.9611, commune=factories.commune("cocody")
     )
-    client.force_login(issa)
+    factories.log_in(client, issa)
     client.post(reverse("communities:join"), {"community": riviera3.pk})
     assert not Membership.objects.filter(user=issa).exists()
 
 
 def test_creating_through_the_page(client, issa):
-    client.force_login(issa)
+    factories.log_in(client, issa)
     response = client.post(
         reverse("communities:create"),
         {
@@ -155,7 +155,7 @@ def test_creating_through_the_page(client, issa):
 def test_a_bad_area_is_explained_and_creates_nothing(client, issa, area, message):
     from monquartier.communities.models import Community
 
-    client.force_login(issa)
+    factories.log_in(client, issa)
     response = client.post(
         reverse("communities:create"),
         {"name": "Niangon Nord", "commune": factories.commune("yopougon").pk, "area": area},
@@ -170,7 +170,7 @@ def test_the_information_page_costs_the_same_queries_whatever_the_community(
 ):
     """Session, user, membership, member count, twinned communities (ids, then rows),
     référents; and the waiting requests for a référent."""
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("communities:info", args=[riviera.pk])
     client.get(url)
     with django_assert_num_queries(7):
@@ -182,7 +182,7 @@ def test_the_information_page_costs_the_same_queries_whatever_the_community(
     with django_assert_num_queries(7):
         response = client.get(url)
     assert response.context["member_count"] == 12
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.get(url)
     with django_assert_num_queries(8):
         client.get(url)
@@ -215,7 +215,7 @@ def test_registering_a_neighbour_with_bad_input_shows_why_and_saves_nothing(
         "confirm": "on",
         **fields,
     }
-    client.force_login(awa)
+    factories.log_in(client, awa)
     response = client.post(reverse("communities:register_neighbour", args=[riviera.pk]), form)
     assert response.status_code == 200
     assert shown in response.content.decode()
@@ -226,7 +226,7 @@ def test_a_new_community_is_told_when_it_may_register_neighbours(client, riviera
     from tests import factories
 
     factories.age_community(riviera, days=2)
-    client.force_login(awa)
+    factories.log_in(client, awa)
     page = client.get(reverse("communities:register_neighbour", args=[riviera.pk]))
     opens = riviera.registers_neighbours_from
     assert f"à partir du {opens.day} " in page.content.decode()

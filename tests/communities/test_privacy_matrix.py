@@ -19,6 +19,7 @@ from django.urls import reverse
 from monquartier.accounts.models import Profile
 from monquartier.communities import privacy
 from monquartier.communities.privacy import Relation
+from tests import factories
 
 
 @pytest.fixture
@@ -208,7 +209,7 @@ def test_birth_date_row(member, rel, birthday):
 def test_photo_follows_the_address_rule(client, member, rel, visible):
     from tests import factories
 
-    client.force_login(member)
+    factories.log_in(client, member)
     client.post(reverse("accounts:upload_photo"), {"photo": factories.uploaded_image()})
     member.profile.refresh_from_db()
     assert (card(member, rel).photo_url is not None) is visible
@@ -218,7 +219,7 @@ def test_the_pages_show_what_the_card_allows(client, riviera, member, viewers):
     """The directory and the member card, as Awa (community) and Mariam (staff)."""
     directory = reverse("communities:directory", args=[riviera.pk])
     member_card = reverse("communities:member", args=[riviera.pk, member.pk])
-    client.force_login(viewers[Relation.COMMUNITY])
+    factories.log_in(client, viewers[Relation.COMMUNITY])
     for url in (directory, member_card):
         page = client.get(url).content.decode()
         assert "Yao Kouassi" in page and member.mobile_display in page and "27 22 44 55 66" in page
@@ -228,12 +229,12 @@ def test_the_pages_show_what_the_card_allows(client, riviera, member, viewers):
             and "1985" not in page
         )
     assert "14 mars" in client.get(member_card).content.decode()
-    client.force_login(viewers[Relation.STAFF])
+    factories.log_in(client, viewers[Relation.STAFF])
     page = client.get(member_card).content.decode()
     assert "yao.kouassi@exemple.ci" in page and "Portail bleu" in page and "14 mars 1985" in page
     member.hide_mobile = True
     member.save()
-    client.force_login(viewers[Relation.COMMUNITY])
+    factories.log_in(client, viewers[Relation.COMMUNITY])
     assert member.mobile_display not in client.get(directory).content.decode()
 
 
@@ -403,7 +404,7 @@ def test_every_page_names_people_as_the_privacy_module_says(
 
     people, urls = world
     if people[viewer] is not None:
-        client.force_login(people[viewer])
+        factories.log_in(client, people[viewer])
     shown = html.unescape(client.get(urls[page]).content.decode())
     real, public = NAMES[person]
     if expected == REAL:
@@ -417,7 +418,7 @@ def test_every_page_names_people_as_the_privacy_module_says(
 def test_join_applicants_are_shown_to_the_referents_with_what_they_need(client, world):
     people, urls = world
     salif = people["salif"]
-    client.force_login(people["awa"])
+    factories.log_in(client, people["awa"])
     page = client.get(urls["requests"]).content.decode()
     assert "Salif Touré" in page and salif.mobile_display in page and "Lot 12" in page
     assert f"{salif.home.latitude:.5f}" in page  # the pin, on the page and its map
@@ -430,10 +431,10 @@ def test_the_member_card_shows_description_and_interests_to_the_community_only(c
         description="Retraité, ancien instituteur.", interests="pétanque"
     )
     for viewer, visible in (("awa", True), ("mariam", True)):
-        client.force_login(people[viewer])
+        factories.log_in(client, people[viewer])
         page = client.get(urls["member"]).content.decode()
         assert ("Retraité, ancien instituteur." in page and "pétanque" in page) is visible
-    client.force_login(people["koffi"])
+    factories.log_in(client, people["koffi"])
     assert "pétanque" not in client.get(urls["member"]).content.decode()
 
 
@@ -443,7 +444,7 @@ def test_a_member_who_left_is_named_as_an_outsider(client, world):
 
     people, urls = world
     services.leave_community(people["yao"])
-    client.force_login(people["awa"])
+    factories.log_in(client, people["awa"])
     for page in ("history", "gazette", "post"):
         shown = client.get(urls[page]).content.decode()
         assert "Yao de la Riviera" in shown and "Kouassi" not in shown

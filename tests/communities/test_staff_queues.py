@@ -11,7 +11,7 @@ from tests import factories
 
 def staff_client(client):
     staff = factories.make_user("Mariam", "Bamba", is_staff=True, is_superuser=True)
-    client.force_login(staff)
+    factories.log_in(client, staff)
     return client
 
 

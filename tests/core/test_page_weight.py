@@ -127,7 +127,7 @@ def test_every_main_page_fits_in_one_round_trip_gzipped(client, awa, full_pages)
     sizes = {}
     for url in visitor_urls(full_pages):
         sizes[f"visitor {url}"] = client.get(url)
-    client.force_login(awa)
+    factories.log_in(client, awa)
     for url in member_urls(full_pages):
         sizes[f"member {url}"] = client.get(url)
 
@@ -161,7 +161,7 @@ def collected(settings, tmp_path):
 
 def test_pages_name_only_hashed_static_files_kept_for_a_year(collected, awa, full_pages):
     visitor, member = Client(), Client()
-    member.force_login(awa)
+    factories.log_in(member, awa)
     community = full_pages["community"]
     pages = [
         visitor.get(reverse("home")),

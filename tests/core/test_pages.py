@@ -82,6 +82,6 @@ def test_forms_tie_errors_and_help_to_their_fields(awa_client):
 
 def test_the_staff_can_reach_the_admin(client, db):
     staff = factories.make_user("Mariam", "Bamba", is_staff=True, is_superuser=True)
-    client.force_login(staff)
+    factories.log_in(client, staff)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/accounts/user/").status_code == 200

@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.functional import Promise
 
+from tests import factories
+
 # What `make makemessages` leaves out (see the Makefile); locale/ is the catalogues.
 NOT_SOURCES = {".git", ".venv", "bench", "locale", "staticfiles", "tests"}
 
@@ -95,8 +97,10 @@ def test_the_admin_labels_everything_it_shows_through_gettext():
     assert _untranslated_admin_labels() == []
 
 
-def test_the_french_admin_has_french_column_headers(admin_client, riviera):
-    page = admin_client.get(
+def test_the_french_admin_has_french_column_headers(client, riviera):
+    staff = factories.make_user("Mariam", "Bamba", is_staff=True, is_superuser=True)
+    factories.log_in(client, staff)
+    page = client.get(
         reverse("admin:communities_movement_changelist"), HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
 

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 
 from monquartier.core.parsing import MAX_ID, IdConverter, parse_id, parse_positive_int
+from tests import factories
 from tests.messaging.conftest import write
 
 BEYOND_64_BITS = str(MAX_ID + 1)
@@ -82,7 +83,7 @@ def _fill(route: str, number: str) -> str:
 @pytest.mark.parametrize("route", _id_routes())
 @pytest.mark.parametrize("number", [BEYOND_64_BITS, "9" * 5000])
 def test_an_id_beyond_64_bits_is_not_found_on_every_url(client, riviera, awa, route, number):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     assert client.get(_fill(route, number)).status_code == 404
     assert client.post(_fill(route, number)).status_code == 404
 
@@ -109,7 +110,7 @@ def list_pages(riviera, awa, yao):
 
 @pytest.mark.parametrize("value", BAD_NUMBERS)
 def test_list_pages_answer_any_number_in_their_query_without_a_500(client, awa, list_pages, value):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     for url, parameter, headers in list_pages:
         response = client.get(url, {parameter: value}, **headers)
         assert response.status_code in (200, 302, 404), (url, parameter, response.status_code)
@@ -144,6 +145,6 @@ def _admin_object_routes():
 
 @pytest.mark.parametrize("route", _admin_object_routes())
 def test_the_admin_answers_an_id_beyond_64_bits_without_a_500(client, mariam, route):
-    client.force_login(mariam)
+    factories.log_in(client, mariam)
     url = "/" + route.replace("<path:object_id>", BEYOND_64_BITS)
     assert client.get(url).status_code < 500

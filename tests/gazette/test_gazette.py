@@ -16,7 +16,7 @@ def upload_pdf(name="programme.pdf", **options):
 
 
 def test_a_member_posts_with_photos_and_a_pdf(client, riviera, awa, yao):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     response = client.post(
         reverse("gazette:create"),
         {
@@ -41,7 +41,7 @@ def test_a_member_posts_with_photos_and_a_pdf(client, riviera, awa, yao):
 def test_photos_are_reencoded_without_exif(client, riviera, awa):
     from tests.accounts.test_profile import jpeg_with_gps_and_rotation
 
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(
         reverse("gazette:create"),
         {
@@ -59,7 +59,7 @@ def test_photos_are_reencoded_without_exif(client, riviera, awa):
 
 
 def test_a_pdf_named_jpg_is_taken_as_a_pdf_and_an_image_named_pdf_as_a_photo(client, riviera, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(
         reverse("gazette:create"),
         {
@@ -111,7 +111,7 @@ def test_a_pdf_named_jpg_is_taken_as_a_pdf_and_an_image_named_pdf_as_a_photo(cli
 def test_bad_posts_are_refused_with_a_message_and_create_nothing(
     client, riviera, awa, data, files, message
 ):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     form = {"category": "info", "title": "Titre", "text": "Du texte", **data, "files": files}
     response = client.post(reverse("gazette:create"), form)
     assert response.status_code == 400
@@ -121,7 +121,7 @@ def test_bad_posts_are_refused_with_a_message_and_create_nothing(
 
 def test_an_oversized_pdf_is_refused_with_the_limit(client, riviera, awa, settings):
     settings.GAZETTE_PDF_MAX_BYTES = 2000
-    client.force_login(awa)
+    factories.log_in(client, awa)
     response = client.post(
         reverse("gazette:create"),
         {"category": "info", "title": "T", "text": "x", "files": [upload_pdf(pages=30)]},
@@ -134,7 +134,7 @@ def test_script_in_titles_and_texts_is_shown_as_text(client, riviera, awa, yao):
     post = factories.make_post(
         awa, title="<script>alert('x')</script>", text="<img src=x onerror=alert(1)>"
     )
-    client.force_login(yao)
+    factories.log_in(client, yao)
     for url in (
         reverse("gazette:list"),
         reverse("gazette:detail", args=[post.pk]),
@@ -147,7 +147,7 @@ def test_script_in_titles_and_texts_is_shown_as_text(client, riviera, awa, yao):
 
 def test_the_author_edits_and_an_edited_mark_shows(client, riviera, awa, yao):
     post = factories.make_post(awa, files=[factories.uploaded_image()])
-    client.force_login(awa)
+    factories.log_in(client, awa)
     attachment = post.attachments.get()
     response = client.post(
         reverse("gazette:edit", args=[post.pk]),
@@ -166,24 +166,24 @@ def test_the_author_edits_and_an_edited_mark_shows(client, riviera, awa, yao):
         0,
     )
     assert "modifiée le" in client.get(reverse("gazette:detail", args=[post.pk])).content.decode()
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert client.get(reverse("gazette:edit", args=[post.pk])).status_code == 404
 
 
 def test_nobody_deletes_a_post_and_staff_hide_it(client, riviera, awa, yao, mariam):
     post = factories.make_post(awa)
-    client.force_login(mariam)
+    factories.log_in(client, mariam)
     client.post(reverse("gazette:hide", args=[post.pk]), {"reason": "Arnaque"})
     post.refresh_from_db()
     assert post.is_hidden and Post.objects.filter(pk=post.pk).exists()
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert client.get(reverse("gazette:detail", args=[post.pk])).status_code == 404
     assert post not in client.get(reverse("gazette:list")).context["page"]
 
 
 def test_a_member_cannot_hide(client, riviera, awa, yao):
     post = factories.make_post(awa)
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert (
         client.post(
             reverse("gazette:hide", args=[post.pk]), {"reason": "Je n'aime pas"}
@@ -229,7 +229,7 @@ def test_post_pages_and_files_per_role(
         "author": awa,
     }
     if role in people:
-        client.force_login(people[role])
+        factories.log_in(client, people[role])
     expected = ROLES[role]
     urls = [reverse("gazette:detail", args=[post_with_files.pk])]
     urls += [
@@ -245,7 +245,7 @@ def test_post_pages_and_files_per_role(
 
 
 def test_files_are_private_and_pdfs_sandboxed(client, post_with_files, yao):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     pdf = post_with_files.attachments.get(kind="pdf")
     response = client.get(reverse("gazette:file", args=[pdf.pk, "document"]))
     assert response["Content-Type"] == "application/pdf"
@@ -264,7 +264,7 @@ def test_the_gazette_list_costs_the_same_queries_whatever_its_length(
 ):
     settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "gazette_post": (100, 24 * 3600)}
     factories.make_post(awa, files=[factories.uploaded_image()])
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("gazette:list")
     client.get(url)
     with django_assert_num_queries(6):
@@ -282,7 +282,7 @@ def test_a_post_costs_the_same_queries_whatever_its_attachments(
     client, riviera, awa, yao, django_assert_num_queries
 ):
     post = factories.make_post(awa, files=[factories.uploaded_image()])
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("gazette:detail", args=[post.pk])
     client.get(url)
     with django_assert_num_queries(5):
@@ -300,7 +300,7 @@ def test_the_members_home_costs_the_same_queries_whatever_there_is_to_show(
 ):
     """Session, user, membership, twinned communities, alerts, posts, unread messages;
     and the waiting requests for a référent."""
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("home")
     client.get(url)
     with django_assert_num_queries(7):
@@ -313,7 +313,7 @@ def test_the_members_home_costs_the_same_queries_whatever_there_is_to_show(
     with django_assert_num_queries(7):
         response = client.get(url)
     assert len(response.context["alerts"]) == 5 and len(response.context["posts"]) == 5
-    client.force_login(awa)  # référente: one more, for the waiting requests
+    factories.log_in(client, awa)  # référente: one more, for the waiting requests
     client.get(url)
     with django_assert_num_queries(8):
         response = client.get(url)
@@ -325,7 +325,7 @@ def test_a_member_cannot_flood_the_gazette(client, riviera, awa, yao):
 
     for index in range(flood_limit("gazette_post").count):
         factories.make_post(awa, title=f"Annonce {index}")
-    client.force_login(awa)
+    factories.log_in(client, awa)
     response = client.post(
         reverse("gazette:create"),
         {"category": "event", "title": "Encore une", "text": "Et encore une annonce."},

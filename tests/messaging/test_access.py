@@ -31,7 +31,7 @@ def log_in_as(client, people, role):
     if role == "visitor":
         client.logout()
     else:
-        client.force_login(people[role])
+        factories.log_in(client, people[role])
 
 
 @pytest.mark.parametrize("role", ["participant", "writer", *OUTSIDERS])
@@ -88,9 +88,9 @@ def test_the_list_and_the_compose_page_are_for_active_members(client, people, ro
 
 
 def test_the_list_shows_only_ones_own_conversations(client, people, conversation, bintou, aya):
-    client.force_login(bintou)
+    factories.log_in(client, bintou)
     assert client.get(reverse("messaging:list")).context["rows"] == []
-    client.force_login(aya)
+    factories.log_in(client, aya)
     assert client.get(reverse("messaging:list")).context["rows"] == []
 
 
@@ -110,7 +110,7 @@ def test_a_participant_who_left_the_community_loses_access_until_they_join_again
     from monquartier.communities import services as community_services
 
     community_services.leave_community(yao)
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("messaging:conversation", args=[conversation.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"text": "Je suis parti"}).status_code == 404
@@ -139,7 +139,7 @@ def test_staff_read_a_message_only_once_it_is_reported(conversation, awa, yao, m
 
 def test_a_member_reports_a_message_and_staff_hide_it(client, conversation, yao, ange, mariam):
     message = conversation.messages.get()
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("moderation:report", args=["message", message.pk])
     assert "Réunion de quartier" in client.get(url).content.decode()
     client.post(url, {"reason": "insult"})
@@ -149,7 +149,7 @@ def test_a_member_reports_a_message_and_staff_hide_it(client, conversation, yao,
     moderation.hide_reported_item(mariam, report)
     message.refresh_from_db()
     assert message.is_hidden and message.hidden_by == mariam
-    client.force_login(ange)
+    factories.log_in(client, ange)
     page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
     assert "Message masqué par l'équipe" in page and "Réunion de quartier" not in page
     assert client.get(url).status_code == 404  # nothing left to report
@@ -161,7 +161,7 @@ def test_the_admin_lists_reported_messages_only(client, riviera, awa, yao, ange,
     moderation.report(yao, "message", reported.pk, reason="spam")
     mariam.is_superuser = True
     mariam.save()
-    client.force_login(mariam)
+    factories.log_in(client, mariam)
     page = client.get(reverse("admin:messaging_message_changelist")).content.decode()
     assert f">{reported.pk}<" in page
     private = Message.objects.exclude(pk=reported.pk).get()
@@ -181,7 +181,7 @@ def test_a_closed_account_is_never_a_participant_who_reads(conversation, yao):
 
 def test_a_twinned_member_reads_what_was_written_to_them(client, riviera, awa, aya, twinned):
     message = write(awa, [aya], "Bonjour la voisine d'à côté")
-    client.force_login(aya)
+    factories.log_in(client, aya)
     response = client.get(reverse("messaging:conversation", args=[message.conversation_id]))
     assert response.status_code == 200 and "Bonjour la voisine" in response.content.decode()
 

@@ -28,7 +28,7 @@ def check_light(response):
 
 def test_a_twinned_member_sees_public_names_only(client, riviera, awa, yao, aya, twinned):
     message = write(awa, [yao, aya], "Qui vient au match samedi ?")
-    client.force_login(aya)
+    factories.log_in(client, aya)
     for url in (
         reverse("messaging:list"),
         reverse("messaging:conversation", args=[message.conversation_id]),
@@ -44,7 +44,7 @@ def test_a_name_ending_with_its_initial_gets_no_second_dot(
 ):
     added = awa_client.post(reverse("messaging:compose"), {"to": [yao.pk], "add": koffi.pk})
     message = write(awa, [aya], "Bonjour la voisine")
-    awa_client.force_login(aya)
+    factories.log_in(awa_client, aya)
     page = awa_client.get(reverse("messaging:conversation", args=[message.conversation_id]))
 
     assert "Ajouté aux destinataires : Koffi B.<" in added.content.decode()
@@ -53,7 +53,7 @@ def test_a_name_ending_with_its_initial_gets_no_second_dot(
 
 def test_own_community_members_see_real_names(client, riviera, awa, yao, aya, twinned):
     message = write(awa, [yao, aya], "Qui vient au match samedi ?")
-    client.force_login(yao)
+    factories.log_in(client, yao)
     page = client.get(
         reverse("messaging:conversation", args=[message.conversation_id])
     ).content.decode()
@@ -171,7 +171,7 @@ def test_unread_counts_per_conversation_and_in_total(client, conversation, awa, 
     services.reply(ange, conversation, "Je serai là.")
     other = write(awa, [yao], "Et toi, tu viens ?")
     assert services.unread_count(yao) == 3 and services.unread_count(awa) == 1
-    client.force_login(yao)
+    factories.log_in(client, yao)
     rows = client.get(reverse("messaging:list")).context["rows"]
     assert [(row["seat"].conversation_id, row["seat"].unread) for row in rows] == [
         (other.conversation_id, 1),
@@ -202,7 +202,7 @@ def test_a_message_arriving_while_reading_stays_unread(conversation, awa, yao):
 
 
 def test_the_home_page_shows_unread_messages(client, conversation, yao):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     page = client.get(reverse("home")).content.decode()
     assert reverse("messaging:list") in page
     assert '<span class="badge badge--alert">1</span>' in page
@@ -212,7 +212,7 @@ def test_the_list_is_sorted_by_last_message(client, riviera, awa, yao, ange):
     old = write(awa, [yao], "Ancien")
     new = write(awa, [ange], "Récent")
     services.reply(yao, old.conversation, "Je relance")
-    client.force_login(awa)
+    factories.log_in(client, awa)
     rows = client.get(reverse("messaging:list")).context["rows"]
     assert [row["seat"].conversation_id for row in rows] == [
         old.conversation_id,
@@ -230,7 +230,7 @@ def test_the_list_costs_the_same_queries_whatever_its_length(
     ]
     for index in range(2):
         write(neighbours[index], [awa, neighbours[index + 1]], f"Conversation {index}")
-    client.force_login(awa)
+    factories.log_in(client, awa)
     url = reverse("messaging:list")
     client.get(url)
     with django_assert_num_queries(7):
@@ -249,7 +249,7 @@ def test_a_long_conversation_shows_the_latest_thirty_then_older_ones(
 ):
     for index in range(34):
         services.reply(awa if index % 2 else yao, conversation, f"Message numéro {index + 1}")
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("messaging:conversation", args=[conversation.pk])
     response = client.get(url)
     check_light(response)
@@ -266,7 +266,7 @@ def test_a_long_conversation_shows_the_latest_thirty_then_older_ones(
 
 def test_report_links_on_others_messages_only(client, conversation, awa, yao):
     services.reply(yao, conversation, "Réponse de Yao")
-    client.force_login(yao)
+    factories.log_in(client, yao)
     page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
     first, mine = conversation.messages.order_by("id")
     assert reverse("moderation:report", args=["message", first.pk]) in page
@@ -274,7 +274,7 @@ def test_report_links_on_others_messages_only(client, conversation, awa, yao):
 
 
 def test_pages_are_light_and_script_free(client, conversation, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     for url in (
         reverse("messaging:list"),
         reverse("messaging:compose"),
@@ -294,7 +294,7 @@ def test_nothing_to_edit_or_delete(client, conversation, awa):
 def test_a_conversation_costs_the_same_queries_whatever_its_length(
     client, conversation, awa, yao, ange, django_assert_num_queries
 ):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("messaging:conversation", args=[conversation.pk])
     client.get(url)
     with django_assert_num_queries(8):

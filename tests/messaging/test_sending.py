@@ -81,7 +81,7 @@ def test_notification_emails_escape_names(riviera, awa, aya, twinned, new_messag
 
 def test_script_in_a_message_shows_as_text(client, riviera, awa, yao):
     message = write(awa, [yao], "<script>alert('x')</script> <img src=x onerror=alert(1)>")
-    client.force_login(yao)
+    factories.log_in(client, yao)
     for url in (
         reverse("messaging:list"),
         reverse("messaging:conversation", args=[message.conversation_id]),
@@ -213,7 +213,7 @@ def test_writing_again_to_the_same_people_continues_the_conversation(riviera, aw
 
 
 def test_a_reply_goes_to_everyone_in_the_conversation(client, conversation, awa, yao, ange):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("messaging:conversation", args=[conversation.pk])
     response = client.post(url, {"text": "J'apporte les chaises."})
     reply = Message.objects.latest("id")
@@ -224,7 +224,7 @@ def test_a_reply_goes_to_everyone_in_the_conversation(client, conversation, awa,
 
 
 def test_a_bad_reply_is_refused_next_to_the_field(client, conversation, yao):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     response = client.post(
         reverse("messaging:conversation", args=[conversation.pk]), {"text": "x" * 2001}
     )
@@ -261,7 +261,7 @@ def test_a_participant_who_left_gets_no_notification(conversation, awa, yao, ang
 def test_a_closed_account_stays_in_the_history_as_a_former_member(client, conversation, awa, yao):
     services.reply(yao, conversation, "Je déménage à Bouaké, au revoir !")
     close_account(yao)
-    client.force_login(awa)
+    factories.log_in(client, awa)
     page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
     assert "Ancien membre" in page and "Je déménage à Bouaké" in page
     assert "Kouassi" not in page

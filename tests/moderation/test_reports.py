@@ -17,7 +17,7 @@ def post(riviera, awa):
 
 
 def test_a_member_reports_a_post_once(client, post, yao):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     url = reverse("moderation:report", args=["post", post.pk])
     page = client.get(url).content.decode()
     assert "Vends téléphone volé" in page
@@ -36,7 +36,7 @@ def test_a_member_reports_a_post_once(client, post, yao):
 
 
 def test_reporting_needs_a_reason(client, post, yao):
-    client.force_login(yao)
+    factories.log_in(client, yao)
     response = client.post(
         reverse("moderation:report", args=["post", post.pk]), {"reason": "dunno"}
     )
@@ -48,7 +48,7 @@ def test_one_cannot_report_what_one_cannot_read_or_wrote(
     client, post, awa, issa, salif, aya, twinned
 ):
     for person in (issa, salif, aya):
-        client.force_login(person)
+        factories.log_in(client, person)
         assert client.get(reverse("moderation:report", args=["post", post.pk])).status_code == 404
         assert (
             client.post(
@@ -56,7 +56,7 @@ def test_one_cannot_report_what_one_cannot_read_or_wrote(
             ).status_code
             == 404
         )
-    client.force_login(awa)
+    factories.log_in(client, awa)
     client.post(reverse("moderation:report", args=["post", post.pk]), {"reason": "spam"})
     assert not Report.objects.exists()
     assert client.get(reverse("moderation:report", args=["nothing", 1])).status_code == 404
@@ -66,7 +66,7 @@ def test_twinned_members_may_report_an_alert_they_received(client, riviera, awa,
     alert = alert_services.send_alert(
         awa, category="other", text="Les Burkinabè du lot 3 sont suspects"
     )
-    client.force_login(aya)
+    factories.log_in(client, aya)
     client.post(
         reverse("moderation:report", args=["alert", alert.pk]), {"reason": "discrimination"}
     )
@@ -114,7 +114,7 @@ def test_the_staff_queue_in_the_admin(client, post, yao, mariam):
     report = services.report(yao, "post", post.pk, reason="spam")
     mariam.is_superuser = True
     mariam.save()
-    client.force_login(mariam)
+    factories.log_in(client, mariam)
     page = client.get(reverse("admin:moderation_report_changelist")).content.decode()
     assert "Vends téléphone volé" in page
     client.post(
@@ -128,5 +128,5 @@ def test_the_staff_queue_in_the_admin(client, post, yao, mariam):
 def test_a_hidden_post_disappears_for_members(client, post, yao, mariam):
     report = services.report(yao, "post", post.pk, reason="spam")
     services.hide_reported_item(mariam, report)
-    client.force_login(yao)
+    factories.log_in(client, yao)
     assert client.get(reverse("gazette:detail", args=[post.pk])).status_code == 404

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,6 +11,7 @@ from monquartier.notifications import preferences
 from monquartier.notifications.links import signed_path
 from monquartier.notifications.models import Mode, NotificationKind, PushSubscription
 from monquartier.notifications.services import notify
+from tests import factories
 
 
 def test_a_link_logs_the_member_into_the_item(client, awa):
@@ -47,10 +49,28 @@ def test_staff_never_log_in_by_link(client, mariam):
 
 
 def test_a_link_does_not_switch_accounts_on_a_shared_phone(client, awa, yao):
-    client.force_login(yao)
-    response = client.get(signed_path(awa, "/parametres/"))
-    assert response["Location"].startswith(reverse("account_login"))
-    assert client.get("/parametres/").context["user"] == yao
+    factories.log_in(client, yao)
+    response = client.get(signed_path(awa, "/parametres/"), follow=True)
+    assert response.redirect_chain == [("/parametres/", 302)]
+    assert response.context["user"] == yao
+    assert "envoyé à un autre compte" in response.content.decode()
+
+
+def test_a_link_logs_in_only_once(client, awa):
+    path = signed_path(awa, "/alertes/12/")
+    client.get(path)
+    # Someone else opens the same link later: a forwarded e-mail, another phone.
+    response = Client().get(path)
+    assert response["Location"] == reverse("account_login") + "?next=%2Falertes%2F12%2F"
+    assert not response.wsgi_request.user.is_authenticated
+    # In the browser that used it, it still opens the item.
+    assert client.get(path)["Location"] == "/alertes/12/"
+
+
+def test_a_log_in_with_the_password_voids_the_links_sent_before(client, awa):
+    path = signed_path(awa, "/parametres/")
+    factories.log_in(Client(), awa)
+    assert client.get(path)["Location"].startswith(reverse("account_login"))
 
 
 def test_a_link_only_goes_to_this_site(client, awa):
@@ -85,7 +105,7 @@ def test_alert_sms_can_be_turned_off_only_with_push(awa):
 
 
 def test_the_settings_page_saves_choices_and_explains_refusals(client, awa):
-    client.force_login(awa)
+    factories.log_in(client, awa)
     data = {kind: Mode.DIGEST for kind, _label in NotificationKind.choices if kind != "alert"}
     response = client.post(reverse("notification_settings"), data)  # alert_sms unticked, no push
     assert response.status_code == 200

@@ -17,8 +17,10 @@ from django.urls import include, path, reverse
 from PIL import Image
 
 from monquartier import urls as site_urls
+from monquartier.notifications.links import signed_path
 from monquartier.notifications.models import PushSubscription
 from monquartier.notifications.push import vapid_keys
+from tests import factories
 
 # Until the site's urls.py includes pwa_urls, these tests add it themselves.
 urlpatterns = list(site_urls.urlpatterns)
@@ -219,11 +221,26 @@ def test_subscribing_stores_this_phone_for_the_member(awa_client, awa):
     assert len(subscription.user_agent) == 200
 
 
+def test_a_browser_opened_by_a_link_cannot_add_itself_to_the_members_devices(client, awa):
+    # A forwarded alert e-mail: its reader would get every alert of the member by push.
+    client.get(signed_path(awa, "/"))
+    response = post_json(client, "pwa:subscribe", subscription_json())
+    assert response.status_code == 403
+    assert "mot de passe" in response.json()["error"]
+    assert not PushSubscription.objects.exists()
+
+
+def test_a_device_already_the_members_keeps_its_subscription_up_to_date_after_a_link(client, awa):
+    PushSubscription.objects.create(user=awa, endpoint=ENDPOINT, p256dh="old", auth="old")
+    client.get(signed_path(awa, "/"))
+    assert post_json(client, "pwa:subscribe", subscription_json()).status_code == 200
+
+
 def test_subscribing_again_updates_the_keys_and_a_shared_phone_moves_to_who_is_logged_in(
     client, awa, yao
 ):
     PushSubscription.objects.create(user=yao, endpoint=ENDPOINT, p256dh="old", auth="old")
-    client.force_login(awa)
+    factories.log_in(client, awa)
     data = subscription_json()
 
     response = post_json(client, "pwa:subscribe", data)
@@ -313,7 +330,7 @@ def test_the_push_service_list_can_be_changed_in_settings(awa_client, settings):
 
 def test_subscribing_needs_the_csrf_token_the_page_carries(awa):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(awa)
+    factories.log_in(client, awa)
 
     assert post_json(client, "pwa:subscribe", subscription_json()).status_code == 403
     assert not PushSubscription.objects.exists()

@@ -13,6 +13,7 @@ from monquartier.notifications.sms import (
     SMSMessage,
     send_sms,
 )
+from tests import factories
 
 
 def test_send_sms_goes_through_the_configured_backend(sms_outbox):
@@ -58,9 +59,9 @@ def test_the_dev_outbox_is_for_staff_unless_debug(client, settings, awa, mariam)
     url = reverse("dev_outbox")
     settings.DEBUG = False
     assert client.get(url).status_code == 404
-    client.force_login(awa)
+    factories.log_in(client, awa)
     assert client.get(url).status_code == 404
-    client.force_login(mariam)
+    factories.log_in(client, mariam)
     page = client.get(url).content.decode()
     assert "Code 654321" in page
     client.logout()
@@ -73,6 +74,6 @@ def test_the_html_part_is_shown_sandboxed(client, mariam):
     row = DevOutboxMessage.objects.create(
         channel="email", recipient="b@exemple.ci", body="t", html="<script>x()</script>"
     )
-    client.force_login(mariam)
+    factories.log_in(client, mariam)
     response = client.get(reverse("dev_outbox_html", args=[row.pk]))
     assert response["Content-Security-Policy"].startswith("sandbox")

@@ -136,7 +136,7 @@ def test_the_pages_a_member_sees_have_no_inline_script(client, riviera, awa, yao
     alert = alerts.send_alert(awa, category="suspicious", text="Un inconnu essaie les portails")
     post = factories.make_post(awa)
     conversation = messaging.start_conversation(awa, [yao.pk], "Bonsoir Yao").conversation
-    client.force_login(awa)
+    factories.log_in(client, awa)
     community = [riviera.pk]
     assert_pages_are_script_free(
         client,
@@ -176,7 +176,7 @@ def test_the_pages_a_member_sees_have_no_inline_script(client, riviera, awa, yao
 
 
 def test_the_pages_an_outsider_sees_have_no_inline_script(client, issa):
-    client.force_login(issa)
+    factories.log_in(client, issa)
     assert_pages_are_script_free(
         client,
         [reverse("communities:mine"), reverse("communities:create"), reverse("accounts:home")],

@@ -9,7 +9,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from monquartier.core.demo import demo_logins
+from monquartier.core.demo import DEMO_STAFF_TOTP_SECRET, demo_logins
 
 # Only compared with --host, to print a link that opens in a browser.
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 # nosec B104
@@ -82,5 +82,9 @@ class Command(BaseCommand):
             f"Log-ins (password for all: {demo_logins()[0][2]})",
         ]
         lines += [f"  {role:<28} {email}" for role, email, _password in demo_logins()]
+        lines += [
+            "Staff also type a code (second factor): .venv/bin/python manage.py demo_totp_code",
+            f"  or add the secret {DEMO_STAFF_TOTP_SECRET} to an authenticator app.",
+        ]
         lines += ["Stop with Ctrl-C.", "=" * 72, ""]
         return "\n".join(lines)
