@@ -312,6 +312,9 @@ FLOOD_LIMITS = {
     # Neighbours registered without internet: each costs an SMS to a number we never saw.
     "neighbour_by_referent": (5, 24 * 3600),
     "neighbour_by_community": (10, 24 * 3600),
+    # Verification codes by SMS (allauth spaces them out; these cap a day's).
+    "sms_code_account": (5, 24 * 3600),
+    "sms_code_number": (5, 24 * 3600),
 }
 # A community registers neighbours without internet only once it has existed this long:
 # a community made in a minute must not become an SMS cannon (docs/decisions.md).

@@ -5,6 +5,8 @@ transaction as whatever caused the message, so a slow SMTP server or SMS gateway
 holds a sign-up page, and nothing is lost if the web process dies after answering.
 """
 
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +15,12 @@ from django.utils.translation import get_language, gettext, override
 from monquartier.accounts.models import User
 from monquartier.accounts.phones import PhoneFormField, is_ivorian
 from monquartier.accounts.reauthentication import password_entered_recently
-from monquartier.notifications.tasks import send_email, send_text_message
+from monquartier.core import flood
+from monquartier.notifications.models import TextMessage, TextPurpose
+from monquartier.notifications.services import send_text
+from monquartier.notifications.tasks import send_email
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -49,12 +56,29 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        # allauth's limits space the codes out (one per 30 s); these cap a day's, per account
+        # and per number, so that nobody can make us pay for SMS without end (to numbers
+        # abroad, the costliest, included).
+        codes = TextMessage.objects.filter(purpose=TextPurpose.CODE)
+        if flood.is_flooded(
+            codes.filter(account=user) if user.pk else codes.none(), "sms_code_account"
+        ) or flood.is_flooded(codes.filter(to=phone), "sms_code_number"):
+            logger.warning("Verification code not sent: the day's cap is reached")
+            if self.request is not None:
+                messages.error(
+                    self.request,
+                    gettext(
+                        "Trop de codes ont été envoyés aujourd'hui à ce compte ou à ce "
+                        "numéro. Réessayez demain."
+                    ),
+                )
+            return
         with override(getattr(user, "language", None) or "fr"):
             # Plain ASCII keeps the SMS in one GSM-7 segment.
             text = gettext(
                 "MonQuartier : votre code de verification est %(code)s. Il expire dans 10 minutes."
             ) % {"code": code}
-        send_text_message.enqueue(to=phone, text=text)
+        send_text(phone, text, purpose=TextPurpose.CODE, account=user if user.pk else None)
         if self.request is not None and not is_ivorian(phone):
             # The SMS providers we use are Ivorian: abroad, SMS may come late or not at all.
             messages.warning(

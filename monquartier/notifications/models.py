@@ -303,6 +303,7 @@ class ScheduledRun(models.Model):
 class TextPurpose(models.TextChoices):
     REPLY = "reply", _("réponse à un SMS reçu")
     CONSENT = "consent", _("demande d'accord d'un voisin inscrit")
+    CODE = "code", _("code de vérification d'un numéro")
 
 
 class TextMessage(models.Model):

@@ -4,13 +4,17 @@
 resets in test_login.py, five wrong SMS codes in test_signup.py.)
 """
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from monquartier.accounts.adapter import AccountAdapter
 from monquartier.accounts.models import User
+from monquartier.notifications.models import TextMessage, TextPurpose
 from tests import factories
 from tests.accounts.test_signup import (
     SIGNUP,
@@ -124,3 +128,20 @@ def test_sign_up_codes_from_one_address_are_limited_and_the_account_still_logs_i
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=2)):
         assert log_in(Client(), "voisin3@exemple.ci", "Maquis-Sous-Les-Manguiers")[0]
     assert User.objects.get(email="voisin3@exemple.ci").mobile_verified is False
+
+
+def test_verification_codes_are_counted_and_capped_per_account_and_per_number(awa, yao, sms_outbox):
+    adapter = AccountAdapter()
+    number = "+2250707000001"
+    for _attempt in range(6):
+        adapter.send_verification_code_sms(awa, number, "123456")
+    # Five a day for one account: the sixth is not sent.
+    assert len(sms_outbox) == 5
+    assert TextMessage.objects.filter(purpose=TextPurpose.CODE, account=awa).count() == 5
+    # Another account cannot go on sending to the same number either.
+    adapter.send_verification_code_sms(yao, number, "123456")
+    assert len(sms_outbox) == 5
+    # A day later the member can have a code again.
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
+        adapter.send_verification_code_sms(awa, number, "123456")
+    assert len(sms_outbox) == 6
