@@ -6,6 +6,7 @@ a reason); the sentence is written when the message is made, in the recipient's 
 
 from django.utils.translation import gettext as _
 
+from monquartier.core.french import de
 from monquartier.notifications.models import Notification
 
 
@@ -13,7 +14,7 @@ def _texts() -> dict[str, tuple[str, str]]:
     # Built on each call: gettext must run in the recipient's language, not at import.
     return {
         "join_requested": (
-            _("Demande d'adhésion de %(applicant)s"),
+            _("Demande d'adhésion %(de_applicant)s"),
             _(
                 "%(applicant)s demande à rejoindre « %(community)s ». Vérifiez que cette personne habite le quartier, puis acceptez ou refusez sa demande."
             ),
@@ -27,7 +28,7 @@ def _texts() -> dict[str, tuple[str, str]]:
         "join_escalated": (
             _("Demande d'adhésion sans réponse depuis 15 jours"),
             _(
-                "La demande de %(applicant)s pour « %(community)s » attend depuis plus de 15 jours : elle passe à l'équipe."
+                "La demande %(de_applicant)s pour « %(community)s » attend depuis plus de 15 jours : elle passe à l'équipe."
             ),
         ),
         "join_accepted": (
@@ -63,7 +64,7 @@ def _texts() -> dict[str, tuple[str, str]]:
         "twinning_accepted": (
             _("Jumelage avec « %(other)s » accepté"),
             _(
-                "« %(other)s » a accepté le jumelage : vos membres recevront leurs alertes par e-mail, et inversement."
+                "« %(other)s » a accepté le jumelage. Vos membres recevront ses alertes par e-mail, et ses membres recevront les vôtres."
             ),
         ),
         "twinning_declined": (
@@ -81,7 +82,7 @@ def _texts() -> dict[str, tuple[str, str]]:
             _("« %(other)s » ne propose plus de jumeler vos deux communautés."),
         ),
         "new_message": (
-            _("Message de %(sender)s"),
+            _("Message %(de_sender)s"),
             _("%(sender)s vous a écrit : « %(excerpt)s »"),
         ),
         "excluded": (
@@ -91,7 +92,7 @@ def _texts() -> dict[str, tuple[str, str]]:
         "exclusion_rejected": (
             _("Demande d'exclusion non retenue"),
             _(
-                "Après examen, l'équipe MonQuartier n'a pas retenu votre demande d'exclusion de %(member)s."
+                "Après examen, l'équipe MonQuartier n'a pas retenu votre demande d'exclusion %(de_member)s."
             ),
         ),
         "arrival": (
@@ -119,7 +120,7 @@ def _texts() -> dict[str, tuple[str, str]]:
             ),
         ),
         "birthday": (
-            _("C'est l'anniversaire de %(member)s"),
+            _("C'est l'anniversaire %(de_member)s"),
             _(
                 "Aujourd'hui, %(member)s fête son anniversaire. Un petit mot fait toujours plaisir !"
             ),
@@ -143,6 +144,8 @@ def describe(notification: Notification) -> tuple[str, str]:
         else notification.data.get("community_name", "")
     )
     values = {**notification.data, "community": community}
+    # « Demande d'adhésion d'Awa », « de Yao »: each name also comes with its « de ».
+    values |= {f"de_{key}": de(value) for key, value in values.items() if isinstance(value, str)}
     subject, line = _texts().get(
         notification.event, (_("Nouvelle notification"), _("Il y a du nouveau sur MonQuartier."))
     )
