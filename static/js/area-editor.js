@@ -11,6 +11,7 @@
   var removeButton = document.getElementById("area-remove-point");
   var restartButton = document.getElementById("area-restart");
   var contextNode = document.getElementById("area-context");
+  var pageLanguage = document.documentElement.lang || "fr";
   var context = {};
   try { context = JSON.parse(contextNode.textContent) || {}; } catch (e) { context = {}; }
   var msg = el.dataset;
@@ -149,8 +150,10 @@
       input.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
     }
     if (sizeOut) {
-      sizeOut.textContent = n < 3 ? "" : (area / 1e6).toFixed(2).replace(".", ",") + " km\u00b2 (" +
-        Math.round(area).toLocaleString("fr-FR") + " m\u00b2)";
+      // Numbers written the page's way: « 0,45 km² » in French, "0.45 km²" in English.
+      sizeOut.textContent = n < 3 ? "" : (area / 1e6).toLocaleString(pageLanguage, {
+        minimumFractionDigits: 2, maximumFractionDigits: 2
+      }) + " km\u00b2 (" + Math.round(area).toLocaleString(pageLanguage) + " m\u00b2)";
       sizeOut.classList.toggle("is-too-large", tooLarge);
     }
     notes.status = n < 3 ? msg.msgNeedPoints : (tooLarge ? msg.msgTooLarge : msg.msgOk);

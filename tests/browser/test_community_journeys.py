@@ -48,7 +48,8 @@ def test_create_a_community_then_a_neighbour_joins_and_both_see_each_other(
     # The editor starts with a square around the home; the person drags a corner.
     vertices = page.locator(".area-vertex")
     expect(vertices).to_have_count(4)
-    expect(page.locator("#area-size")).to_contain_text("km²")
+    # Numbers the French way on a French page: « 0,36 km² ».
+    expect(page.locator("#area-size")).to_contain_text(re.compile(r"\d,\d\d km²"))
     box = vertices.first.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
