@@ -1,6 +1,7 @@
 import json
 import math
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.urls import reverse
@@ -325,14 +326,24 @@ def _check_like_the_services(raw, *, rural_exemption=False):
     return services._check_area(polygon, rural_exemption=rural_exemption)
 
 
+@contextmanager
+def answered_quickly():
+    """Well under a second of work, whatever the input: under 1 s of this process's CPU
+    (the server's share; the test client runs in it), and under 5 s on the clock, which
+    also counts the database server and a busy machine's waiting (the defects this
+    guards against took 10 to 153 s)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    assert time.process_time() - cpu < 1.0
+    assert time.perf_counter() - wall < 5.0
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", HOSTILE_AREAS)
 def test_hostile_areas_are_refused_quickly_with_a_reason(name, riviera):
     raw, code = HOSTILE_AREAS[name]
-    started = time.perf_counter()
-    with pytest.raises(AreaError) as caught:
+    with answered_quickly(), pytest.raises(AreaError) as caught:
         _check_like_the_services(raw)
-    assert time.perf_counter() - started < 1.0
     assert caught.value.code == code
     assert caught.value.messages[0]
 
@@ -362,16 +373,14 @@ def test_the_largest_rural_area_is_checked_saved_and_shown_quickly(client, issa)
     village.rural_exemption = True
     village.save()
     widest = _text(_circle(*FAR, 9_900, 250))
-    started = time.perf_counter()
-    services.change_boundary(issa, village, widest)
-    assert time.perf_counter() - started < 1.0
+    with answered_quickly():
+        services.change_boundary(issa, village, widest)
     assert CommunityCell.objects.filter(community=village).count() <= 20 * 20
     factories.log_in(client, issa)
     url = reverse("communities:boundary", args=[village.pk])
     client.get(reverse("communities:mine"))  # a running server has its code and templates loaded
-    started = time.perf_counter()
-    assert client.get(url).status_code == 200
-    assert time.perf_counter() - started < 1.0
+    with answered_quickly():
+        assert client.get(url).status_code == 200
     with pytest.raises(AreaError) as caught:
         _check_like_the_services(_text(_circle(*FAR, 10_500, 250)), rural_exemption=True)
     assert caught.value.code == "too_wide"
@@ -387,16 +396,15 @@ def test_hostile_areas_on_the_create_page_are_refused_quickly(client, issa, name
 
     factories.log_in(client, issa)
     client.get(reverse("communities:create"))  # a running server has its templates loaded
-    started = time.perf_counter()
-    response = client.post(
-        reverse("communities:create"),
-        {
-            "name": "Niangon Nord",
-            "commune": factories.commune("yopougon").pk,
-            "area": HOSTILE_AREAS[name][0],
-        },
-    )
-    assert time.perf_counter() - started < 1.0
+    with answered_quickly():
+        response = client.post(
+            reverse("communities:create"),
+            {
+                "name": "Niangon Nord",
+                "commune": factories.commune("yopougon").pk,
+                "area": HOSTILE_AREAS[name][0],
+            },
+        )
     assert response.status_code == 200
     assert response.context["form"].errors["area"]
     assert not Community.objects.exists()
@@ -408,12 +416,11 @@ def test_hostile_areas_on_the_boundary_page_are_refused_quickly(client, riviera,
     before = riviera.area
     factories.log_in(client, awa)
     client.get(reverse("communities:boundary", args=[riviera.pk]))  # templates loaded
-    started = time.perf_counter()
-    response = client.post(
-        reverse("communities:boundary", args=[riviera.pk]),
-        {"name": "Riviera 2", "area": HOSTILE_AREAS[name][0]},
-    )
-    assert time.perf_counter() - started < 1.0
+    with answered_quickly():
+        response = client.post(
+            reverse("communities:boundary", args=[riviera.pk]),
+            {"name": "Riviera 2", "area": HOSTILE_AREAS[name][0]},
+        )
     assert response.status_code == 200
     assert response.context["form"].errors["area"]
     riviera.refresh_from_db()
