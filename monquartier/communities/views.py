@@ -195,7 +195,11 @@ def leave(request):
     return render(
         request,
         "communities/leave.html",
-        {"community": membership.community, "membership": membership},
+        {
+            "community": membership.community,
+            "membership": membership,
+            "emptied": Membership.objects.community_left_empty_by(request.user),
+        },
     )
 
 

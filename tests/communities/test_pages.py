@@ -233,3 +233,14 @@ def test_a_new_community_is_told_when_it_may_register_neighbours(client, riviera
     factories.age_community(riviera, days=8)
     page = client.get(reverse("communities:register_neighbour", args=[riviera.pk]))
     assert "à partir du" not in page.content.decode()
+
+
+def test_the_last_member_is_told_before_leaving_that_the_community_will_be_deleted(
+    client, awa, yao
+):
+    alone = factories.make_community(awa, name="Riviera 2")
+    factories.log_in(client, awa)
+    leave = reverse("communities:leave")
+    assert "la communauté est supprimée" in client.get(leave).content.decode()
+    factories.add_member(alone, yao)
+    assert "la communauté est supprimée" not in client.get(leave).content.decode()
