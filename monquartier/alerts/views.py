@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -127,9 +129,25 @@ def detail(request, alert_id: int):
     return _offline_cacheable(render(request, "alerts/detail.html", context))
 
 
+# htmx stops polling on this status (and swaps in what comes with it).
+HTMX_STOP_POLLING = 286
+
+
 def progress(request, alert_id: int):
     """The delivery counts alone, refreshed by htmx while the alert goes out."""
-    alert, _own = get_alert_for_reader(request.user, alert_id)
+    try:
+        alert, _own = get_alert_for_reader(request.user, alert_id)
+    except Http404:
+        if not request.htmx:
+            raise
+        # Hidden by staff while its sender watched: say so once, instead of a 404 every 5 s.
+        return HttpResponse(
+            format_html(
+                '<div id="alert-progress" class="progress"><p class="progress-status">{}</p></div>',
+                _("Cette alerte a été retirée par l'équipe MonQuartier."),
+            ),
+            status=HTMX_STOP_POLLING,
+        )
     if not follows_delivery(request.user, alert):
         raise PermissionDenied
     return render(

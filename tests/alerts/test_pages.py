@@ -178,6 +178,19 @@ def test_the_progress_stops_refreshing_once_every_delivery_is_settled(client, al
     assert "Envoi terminé" in partial
 
 
+def test_the_progress_stops_refreshing_when_staff_hide_the_alert(client, alert, awa, mariam):
+    services.hide_alert(mariam, alert, "Fausse alerte")
+    factories.log_in(client, awa)
+    url = reverse("alerts:progress", args=[alert.pk])
+
+    response = client.get(url, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 286  # htmx's "stop polling"
+    assert "Cette alerte a été retirée" in response.content.decode()
+    assert "hx-trigger" not in response.content.decode()
+    assert client.get(url).status_code == 404  # outside htmx, the alert is simply gone
+
+
 def test_the_list_shows_unread_alerts_first_class_and_paginates(
     client, riviera, awa, yao, django_assert_num_queries
 ):
