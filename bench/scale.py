@@ -43,8 +43,9 @@ from django.db.models import AutoField, Model
 from django.utils import timezone
 
 from bench import geometry as bench_geometry
-from bench.fanout import _b64url, browser_keys
-from bench.run import figure
+from bench.lib.database import truncate, vacuum_analyze
+from bench.lib.figures import figure
+from bench.lib.push_keys import b64url, browser_keys
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertSource
 from monquartier.communities import geometry
@@ -259,11 +260,7 @@ def wiped_tables() -> list[str]:
 
 def wipe() -> None:
     """Every row of the app but the communes, ids restarted."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"TRUNCATE {', '.join(quote(table) for table in wiped_tables())} RESTART IDENTITY CASCADE"
-        )
+    truncate(wiped_tables(), restart_identity=True)
 
 
 def _is_superuser(cursor) -> bool:
@@ -334,19 +331,6 @@ def reset_sequences(loaded: Iterable[type[Model]]) -> None:
                 f"COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)",
                 [table, column],
             )
-
-
-def vacuum_analyze(loaded: Iterable[type[Model]]) -> None:
-    """Autovacuum is off on the shared server: statistics are ours to make (see
-    bench/geometry.py). Not inside a transaction (a test's): VACUUM cannot run there."""
-    if connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            for model in loaded:
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
-        return
-    with connection.cursor() as cursor:
-        for model in loaded:
-            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
 # --- meta: what is loaded -------------------------------------------------------------------
@@ -1314,7 +1298,7 @@ def load(members: int, communities: int, seed: int = 1, *, verbose: bool = True)
     generator = Generator(members, communities, seed, timezone.now())
     # Hashed once (Argon2 in production settings: ~50 ms), shared by every member.
     password = make_password(PASSWORD)
-    keys = [(key.p256dh, _b64url(key.auth)) for key in browser_keys(KEY_POOL)]
+    keys = [(key.p256dh, b64url(key.auth)) for key in browser_keys(KEY_POOL)]
 
     stamp = time.perf_counter()
     say(f"placing {communities} communities …")
