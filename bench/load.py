@@ -83,7 +83,7 @@ def alert_senders(count: int, seed: int) -> list[User]:
 
 def point_push_at(push_url: str, community_ids: list[int]) -> int:
     """The push subscriptions of these communities' members go to the push sink instead
-    of nowhere (bench/scale.py's placeholder)."""
+    of nowhere (bench/scale/'s placeholder)."""
     members = Membership.objects.active().filter(community_id__in=community_ids).values("user_id")
     subscriptions = PushSubscription.objects.filter(user_id__in=members)
     with connection.cursor() as cursor:

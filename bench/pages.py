@@ -1,7 +1,7 @@
 """Page speed: the member pages served by gunicorn as in production, logged in, on the scale
 data (TARGETS.md, "member pages" and "scale").
 
-1. The scale data of bench/scale.py (loaded if the database does not hold it yet).
+1. The scale data of bench/scale/ (loaded if the database does not hold it yet).
 2. gunicorn as docs/deployment.md runs it (bench/lib/gunicorn.py reads the guide's command
    line: `--workers 2×cores`, sync workers, `--max-requests 2000 --max-requests-jitter
    200 --preload --timeout 30`, access log on), with DJANGO_ENV=production:
