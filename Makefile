@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 # The demo always runs on its own SQLite file, whatever DATABASE_URL says.
 DEMO_ENV := DJANGO_ENV=development DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: install demo run worker scheduler test check lint format security browser gettext messages makemessages lock bench clean
+.PHONY: install demo run worker scheduler test check lint format security browser gettext nginx messages makemessages lock bench clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -70,8 +70,14 @@ test: install browser gettext lint check security
 makemessages: $(VENV)/.installed gettext
 	$(PY) manage.py makemessages --all --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests
 
-# Benchmarks run on PostgreSQL (BENCH_DATABASE_URL, default: the local server); the page-weight one drives Chromium.
-bench: install browser
+# Debian's nginx, with docs/deployment.md's configuration, in front of the benchmarks' gunicorn.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	  else echo "Install nginx first: sudo apt-get install -y nginx"; exit 1; fi; }
+
+# Benchmarks run on PostgreSQL (BENCH_DATABASE_URL, default: the local server); the page-weight one drives Chromium through nginx.
+bench: install browser nginx
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 lock: $(VENV)/.installed

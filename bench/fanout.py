@@ -27,13 +27,11 @@ geometry benchmark never puts any.
 """
 
 import argparse
-import base64
 import contextlib
 import json
 import math
 import multiprocessing
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -48,17 +46,18 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bench import fakes_push
-from bench.run import figure
+from bench.lib.database import delete_strictly, table_name, vacuum_analyze
+from bench.lib.figures import figure
+from bench.lib.processes import cpu_of, die_with_parent
+from bench.lib.push_keys import BrowserKey, b64url, browser_keys, vapid_key_pair
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.alerts import services as alert_services
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead
@@ -145,13 +144,9 @@ def _join(*parts: str) -> str:
     return "; ".join(part for part in parts if part)
 
 
-def _table(model) -> str:
-    return model._meta.db_table
-
-
 def _index_count(model) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s", [_table(model)])
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s", [table_name(model)])
         return cursor.fetchone()[0]
 
 
@@ -159,44 +154,12 @@ def _foreign_key_count(model) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
-            [_table(model)],
+            [table_name(model)],
         )
         return cursor.fetchone()[0]
 
 
 # --- push keys ------------------------------------------------------------------------------
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-@dataclass(frozen=True)
-class BrowserKey:
-    """What a browser's PushSubscription holds: its P-256 key pair and auth secret."""
-
-    private: ec.EllipticCurvePrivateKey
-    auth: bytes
-
-    @property
-    def p256dh(self) -> str:
-        public = self.private.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-        return _b64url(public)
-
-
-def browser_keys(count: int) -> list[BrowserKey]:
-    return [
-        BrowserKey(ec.generate_private_key(ec.SECP256R1()), secrets.token_bytes(16))
-        for _ in range(count)
-    ]
-
-
-def vapid_private_key() -> str:
-    """A fresh VAPID key, base64url of the raw 32 bytes (what VAPID_PRIVATE_KEY takes)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    return _b64url(key.private_numbers().private_value.to_bytes(32, "big"))
 
 
 def decrypt_samples(bodies: Sequence[tuple[str, bytes]], keys: Sequence[BrowserKey]) -> str:
@@ -274,15 +237,6 @@ class Sinks:
 # --- CPU accounting -------------------------------------------------------------------------
 
 
-def _cpu_of(pid: int, tick: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            after_name = stat.read().rsplit(")", 1)[1].split()
-        return (int(after_name[11]) + int(after_name[12])) / tick
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def _postgres_pids() -> list[int]:
     pids = []
     for entry in os.listdir("/proc"):
@@ -321,7 +275,7 @@ class CpuMeter:
         busy = (sum(fields[:8]) - fields[3] - fields[4]) / self.tick
         processes = {}
         for pid in {pid for pids in self.groups.values() for pid in pids()}:
-            cpu = _cpu_of(pid, self.tick)
+            cpu = cpu_of(pid, self.tick)
             if cpu is not None:
                 processes[pid] = cpu
         return CpuSnapshot(time.perf_counter(), busy, processes)
@@ -351,17 +305,6 @@ class CpuMeter:
 
 
 # --- workers --------------------------------------------------------------------------------
-
-
-def _die_with_parent() -> None:
-    """In the worker, before exec: SIGTERM when the benchmark dies (Linux), so that an
-    interrupted benchmark leaves no worker behind to empty the next run's queue."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 class Workers:
@@ -394,7 +337,7 @@ class Workers:
                     stdout=output,
                     stderr=subprocess.STDOUT,
                     cwd=settings.BASE_DIR,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=die_with_parent,
                 )
             self.processes.append(process)
             self.logs.append(log)
@@ -593,7 +536,7 @@ def load(peak_alerts: int, push_url: str) -> Loaded:
                     user=user,
                     endpoint=f"{push_url}/push/{user.pk}/{user.pk % KEY_POOL}",
                     p256dh=keys[user.pk % KEY_POOL].p256dh,
-                    auth=_b64url(keys[user.pk % KEY_POOL].auth),
+                    auth=b64url(keys[user.pk % KEY_POOL].auth),
                     user_agent="Mozilla/5.0 (Linux; Android 13) bench",
                     created_at=now,
                 )
@@ -629,7 +572,7 @@ def load(peak_alerts: int, push_url: str) -> Loaded:
             # database: two contacts on one phone would look like one SMS sent twice.
             mobile="+2250599999001",
         )
-    vacuum_analyze()
+    vacuum_analyze(LOADED_MODELS)
     loaded = Loaded(alert, twins, warmup, peak, contact, keys)
     loaded.seconds = time.perf_counter() - began
     loaded.counts = {
@@ -656,66 +599,56 @@ LOADED_MODELS = (
 )
 
 
-def vacuum_analyze(models: Sequence[Any] = LOADED_MODELS) -> None:
-    """Autovacuum is off on this shared server: statistics and dead rows are ours to
-    handle, or the planner works from an empty table's statistics (see geometry.py)."""
-    with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"VACUUM ANALYZE {_table(model)}")
-
-
 def wipe() -> None:
     """Delete this benchmark's rows (and the task queue), in plain DELETEs.
 
     Foreign keys are checked at each statement: if something else points at our rows,
     the ORM's cascading delete does it instead (slow, but it leaves nothing behind)."""
-    users = f"SELECT id FROM {_table(User)} WHERE email LIKE %s"  # noqa: S608
-    communities = f"SELECT id FROM {_table(Community)} WHERE name LIKE %s"  # noqa: S608
-    alerts = f"SELECT id FROM {_table(Alert)} WHERE community_id IN ({communities})"  # noqa: S608
-    contacts = f"SELECT id FROM {_table(TownHallContact)} WHERE name LIKE %s"  # noqa: S608
+    users = f"SELECT id FROM {table_name(User)} WHERE email LIKE %s"  # noqa: S608
+    communities = f"SELECT id FROM {table_name(Community)} WHERE name LIKE %s"  # noqa: S608
+    alerts = f"SELECT id FROM {table_name(Alert)} WHERE community_id IN ({communities})"  # noqa: S608
+    contacts = f"SELECT id FROM {table_name(TownHallContact)} WHERE name LIKE %s"  # noqa: S608
     user_like, name_like = f"%@{EMAIL_DOMAIN}", f"{NAME_PREFIX} %"
     statements = [
         (
-            f"DELETE FROM {_table(Delivery)} WHERE alert_id IN ({alerts}) "  # noqa: S608
+            f"DELETE FROM {table_name(Delivery)} WHERE alert_id IN ({alerts}) "  # noqa: S608
             f"OR user_id IN ({users}) OR contact_id IN ({contacts})",
             [name_like, user_like, name_like],
         ),
         (
-            f"DELETE FROM {_table(AlertRead)} WHERE alert_id IN ({alerts}) OR user_id IN ({users})",  # noqa: S608
+            f"DELETE FROM {table_name(AlertRead)} WHERE alert_id IN ({alerts}) OR user_id IN ({users})",  # noqa: S608
             [name_like, user_like],
         ),
-        (f"DELETE FROM {_table(Alert)} WHERE community_id IN ({communities})", [name_like]),  # noqa: S608
-        (f"DELETE FROM {_table(PushSubscription)} WHERE user_id IN ({users})", [user_like]),  # noqa: S608
+        (f"DELETE FROM {table_name(Alert)} WHERE community_id IN ({communities})", [name_like]),  # noqa: S608
+        (f"DELETE FROM {table_name(PushSubscription)} WHERE user_id IN ({users})", [user_like]),  # noqa: S608
         (
-            f"DELETE FROM {_table(Membership)} WHERE user_id IN ({users}) OR community_id IN ({communities})",  # noqa: S608
+            f"DELETE FROM {table_name(Membership)} WHERE user_id IN ({users}) OR community_id IN ({communities})",  # noqa: S608
             [user_like, name_like],
         ),
-        (f"DELETE FROM {_table(Home)} WHERE user_id IN ({users})", [user_like]),  # noqa: S608
-        (f"DELETE FROM {_table(Profile)} WHERE user_id IN ({users})", [user_like]),  # noqa: S608
+        (f"DELETE FROM {table_name(Home)} WHERE user_id IN ({users})", [user_like]),  # noqa: S608
+        (f"DELETE FROM {table_name(Profile)} WHERE user_id IN ({users})", [user_like]),  # noqa: S608
         (
-            f"DELETE FROM {_table(Movement)} WHERE community_id IN ({communities}) OR other_community_id IN ({communities})",  # noqa: S608
+            f"DELETE FROM {table_name(Movement)} WHERE community_id IN ({communities}) OR other_community_id IN ({communities})",  # noqa: S608
             [name_like, name_like],
         ),
         (
-            f"DELETE FROM {_table(Twinning)} WHERE requester_id IN ({communities}) OR partner_id IN ({communities})",  # noqa: S608
+            f"DELETE FROM {table_name(Twinning)} WHERE requester_id IN ({communities}) OR partner_id IN ({communities})",  # noqa: S608
             [name_like, name_like],
         ),
-        (f"DELETE FROM {_table(CommunityCell)} WHERE community_id IN ({communities})", [name_like]),  # noqa: S608
-        (f"DELETE FROM {_table(Community)} WHERE name LIKE %s", [name_like]),  # noqa: S608
-        (f"DELETE FROM {_table(TownHallContact)} WHERE name LIKE %s", [name_like]),  # noqa: S608
-        (f"DELETE FROM {_table(User)} WHERE email LIKE %s", [user_like]),  # noqa: S608
+        (
+            f"DELETE FROM {table_name(CommunityCell)} WHERE community_id IN ({communities})",  # noqa: S608
+            [name_like],
+        ),
+        (f"DELETE FROM {table_name(Community)} WHERE name LIKE %s", [name_like]),  # noqa: S608
+        (f"DELETE FROM {table_name(TownHallContact)} WHERE name LIKE %s", [name_like]),  # noqa: S608
+        (f"DELETE FROM {table_name(User)} WHERE email LIKE %s", [user_like]),  # noqa: S608
         # The task queue: in the benchmark database only this benchmark enqueues tasks,
         # and a task left by an interrupted run would be picked up by the next workers.
-        (f"DELETE FROM {_table(DBTaskResult)}", []),  # noqa: S608
+        (f"DELETE FROM {table_name(DBTaskResult)}", []),  # noqa: S608
         ("DROP TABLE IF EXISTS bench_fanout_floor", []),
         ("DROP TABLE IF EXISTS bench_fanout_floor_indexed", []),
     ]
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for sql, params in statements:
-                cursor.execute(sql, params)
-    except IntegrityError:
+    if not delete_strictly(statements):
         Community.objects.filter(name__startswith=f"{NAME_PREFIX} ").delete()
         User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").delete()
         TownHallContact.objects.filter(name__startswith=f"{NAME_PREFIX} ").delete()
@@ -723,7 +656,7 @@ def wipe() -> None:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS bench_fanout_floor")
             cursor.execute("DROP TABLE IF EXISTS bench_fanout_floor_indexed")
-    vacuum_analyze()
+    vacuum_analyze(LOADED_MODELS)
 
 
 # --- watching the outbox --------------------------------------------------------------------
@@ -735,7 +668,7 @@ def _open_rows_sql(channels: str) -> str:
     # keeps the planner off the index of every alert's rows, which would walk all the rows
     # of the alerts in range to find the few still open (65 ms a poll on the peak day, and
     # a core of PostgreSQL taken from the workers).
-    delivery = _table(Delivery)
+    delivery = table_name(Delivery)
     sql = (
         "(EXISTS (SELECT 1 FROM {table} WHERE status = 'queued' AND channel IN ({channels}) "
         "AND alert_id + 0 BETWEEN %(lo)s AND %(hi)s) OR EXISTS (SELECT 1 FROM {table} "
@@ -766,7 +699,7 @@ def watch(lo: int, hi: int, deadline: float, workers: Workers) -> Watch:
     A time recorded is that of the end of the first poll that saw it done: an upper bound,
     at most one poll interval plus one query late."""
     sql = (
-        f"SELECT (SELECT count(*) FROM {_table(Alert)} WHERE id BETWEEN %(lo)s AND %(hi)s "  # noqa: S608
+        f"SELECT (SELECT count(*) FROM {table_name(Alert)} WHERE id BETWEEN %(lo)s AND %(hi)s "  # noqa: S608
         f"AND fanned_out_at IS NULL), "
         f"{_open_rows_sql(repr(Channel.EMAIL.value) + ', ' + repr(Channel.PUSH.value))}, "
         f"{_open_rows_sql(repr(Channel.SMS.value))}"
@@ -825,7 +758,7 @@ def outcome(lo: int, hi: int, sms_delay_s: int) -> Outcome:
     last_sent: dict[str, datetime | None] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT channel, status, count(*), max(sent_at) FROM {_table(Delivery)} "  # noqa: S608
+            f"SELECT channel, status, count(*), max(sent_at) FROM {table_name(Delivery)} "  # noqa: S608
             "WHERE alert_id BETWEEN %s AND %s GROUP BY channel, status",
             [lo, hi],
         )
@@ -837,7 +770,7 @@ def outcome(lo: int, hi: int, sms_delay_s: int) -> Outcome:
         # max(created_at + delay, the fan-out's now); fanned_out_at is a hair later.
         cursor.execute(
             f"SELECT max(greatest(created_at + %s * interval '1 second', fanned_out_at)), "  # noqa: S608
-            f"max(fanned_out_at), min(fanned_out_at) FROM {_table(Alert)} WHERE id BETWEEN %s AND %s",
+            f"max(fanned_out_at), min(fanned_out_at) FROM {table_name(Alert)} WHERE id BETWEEN %s AND %s",
             [sms_delay_s, lo, hi],
         )
         sms_due, fanned_out_last, fanned_out_first = cursor.fetchone()
@@ -963,7 +896,7 @@ def measure_overhead(loaded: Loaded, repeats: int) -> list[dict[str, Any]]:
     after one warm-up round."""
     place = loaded.alert
     sender = place.users[1]  # not the alert's sender: the flood guard counts per sender
-    delivery = _table(Delivery)
+    delivery = table_name(Delivery)
     columns = [field.column for field in Delivery._meta.concrete_fields if field.column != "id"]
     column_list = ", ".join(columns)
     with connection.cursor() as cursor:
@@ -1021,7 +954,7 @@ def measure_overhead(loaded: Loaded, repeats: int) -> list[dict[str, Any]]:
         # Leave the outbox as it was: no row, no task for the workers to come.
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {delivery} WHERE alert_id = %s", [alert.pk])  # noqa: S608
-            cursor.execute(f"DELETE FROM {_table(DBTaskResult)}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {table_name(DBTaskResult)}")  # noqa: S608
             cursor.execute(f"VACUUM {delivery}")
         if round_ == 0:
             continue  # warm-up round
@@ -1286,7 +1219,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
     log_dir = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
     smtp_kind = getattr(options, "smtp_sink", None) or "fast"
     sinks = Sinks(smtp_kind)
-    env = Environment(sinks, vapid_private_key(), worker_count, log_dir)
+    env = Environment(sinks, vapid_key_pair()[0], worker_count, log_dir)
     rows: list[dict[str, Any]] = []
     keep_logs = False
     try:
@@ -1339,9 +1272,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         with override_settings(
             ALERT_SMS_DELAY_SECONDS=PEAK_SMS_DELAY_S, ALERT_SENDER_TASKS=worker_count
         ):
-            with connection.cursor() as cursor:
-                for model in (Delivery, DBTaskResult, Alert):
-                    cursor.execute(f"VACUUM ANALYZE {_table(model)}")
+            vacuum_analyze((Delivery, DBTaskResult, Alert))
             print(f"   peak day: {peak_alerts} alerts in a burst …", flush=True)
             rows.extend(peak_day(env, loaded, quick))
     except Exception:

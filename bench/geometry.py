@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from shapely.geometry import Point, Polygon
 
-from bench.run import figure
+from bench.lib.database import delete_strictly, table_name, truncate, vacuum_analyze
+from bench.lib.figures import figure
 from monquartier.communities import geometry, lookups, services
 from monquartier.communities.models import Commune, Community, CommunityCell
 
@@ -294,27 +295,22 @@ def wipe() -> None:
     """Delete every community and its grid cells.
 
     Plain DELETEs when no other row (membership, alert …) points at a community, which is
-    the case with this benchmark's own data. Otherwise (the scale data of bench/scale.py,
-    a million members) TRUNCATE … CASCADE on PostgreSQL, which empties every table that
+    the case with this benchmark's own data. Otherwise (the scale data of bench/scale/, a
+    million members) TRUNCATE … CASCADE on PostgreSQL, which empties every table that
     points at communities (memberships, alerts and their deliveries, posts …) and leaves
     the users; elsewhere the ORM's delete, whose cascades take those rows along, but which
     collects every row in Python (15 s for 70,000 communities alone)."""
-    if connection.vendor == "postgresql":
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                # Django's foreign keys are checked at commit: check them at each
-                # statement instead, so that a reference from elsewhere fails right here.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute(f"DELETE FROM {CommunityCell._meta.db_table}")  # noqa: S608
-                cursor.execute(f"DELETE FROM {Community._meta.db_table}")  # noqa: S608
-            return
-        except IntegrityError:
-            print("   other rows point at the communities: TRUNCATE … CASCADE", flush=True)
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {Community._meta.db_table} CASCADE")
+    if connection.vendor != "postgresql":
+        CommunityCell.objects.all().delete()
+        Community.objects.all().delete()
         return
-    CommunityCell.objects.all().delete()
-    Community.objects.all().delete()
+    deletes = [
+        (f"DELETE FROM {table_name(CommunityCell)}", []),  # noqa: S608
+        (f"DELETE FROM {table_name(Community)}", []),  # noqa: S608
+    ]
+    if not delete_strictly(deletes):
+        print("   other rows point at the communities: TRUNCATE … CASCADE", flush=True)
+        truncate([table_name(Community)])
 
 
 def load(total: int, rng: random.Random) -> LoadReport:
@@ -342,7 +338,7 @@ def load(total: int, rng: random.Random) -> LoadReport:
             CommunityCell.objects.bulk_create(rows, batch_size=5_000)
             insert_seconds += time.perf_counter() - started
             cells += len(rows)
-    vacuum_analyze()
+    vacuum_analyze((Community, CommunityCell))
     return LoadReport(
         reused=False,
         seconds=time.perf_counter() - began,
@@ -352,22 +348,6 @@ def load(total: int, rng: random.Random) -> LoadReport:
         insert_seconds=insert_seconds,
         cells=cells,
     )
-
-
-def vacuum_analyze() -> None:
-    """Put the tables in the state autovacuum keeps a live database in.
-
-    ANALYZE: without statistics the planner guesses table sizes and may pick another plan
-    than production's. VACUUM: the wipe leaves every previous row dead in the indexes
-    until vacuumed, and the planner, probing the indexes for their actual extreme values,
-    wades through them: planning the one-row lookup took 2 ms instead of 0.15 ms, which
-    alone broke the 5 ms target. Autovacuum may be off (it is on this project's shared
-    PostgreSQL), and would not run in time anyway: vacuum here."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:  # VACUUM cannot run in a transaction: autocommit
-        for model in (Community, CommunityCell):
-            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
 def autovacuum_setting() -> str:
@@ -604,7 +584,9 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
     if options.keep and existing == total:
         report = LoadReport(reused=True, cells=CommunityCell.objects.count())
         print(f"   reusing {existing} communities (--keep)", flush=True)
-        vacuum_analyze()  # a previous run may have been interrupted before its own
+        vacuum_analyze(
+            (Community, CommunityCell)
+        )  # a previous run may have been interrupted before its own
     else:
         print(f"   loading {total} communities …", flush=True)
         report = load(total, rng)

@@ -29,7 +29,8 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from bench import fanout as fanout_bench
-from bench import pages, scale
+from bench import scale
+from bench.lib.figures import figure
 from bench.pages import (
     PhaseResult,
     Site,
@@ -40,7 +41,6 @@ from bench.pages import (
     start_site,
     warm_up,
 )
-from bench.run import figure
 from monquartier.accounts.models import User
 from monquartier.alerts import services as alert_services
 from monquartier.alerts.models import AlertCategory
@@ -83,7 +83,7 @@ def alert_senders(count: int, seed: int) -> list[User]:
 
 def point_push_at(push_url: str, community_ids: list[int]) -> int:
     """The push subscriptions of these communities' members go to the push sink instead
-    of nowhere (bench/scale.py's placeholder)."""
+    of nowhere (bench/scale/'s placeholder)."""
     members = Membership.objects.active().filter(community_id__in=community_ids).values("user_id")
     subscriptions = PushSubscription.objects.filter(user_id__in=members)
     with connection.cursor() as cursor:
@@ -270,7 +270,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
                 if result.other_statuses
                 else "",
                 f"server time p95 {ms(p95)}, client p95 {ms(c95)} (50 clients on "
-                f"{site.server.workers} gunicorn workers × {pages.THREADS} thread(s): the "
+                f"{site.server.workers} gunicorn workers × {site.server.threads} thread(s): the "
                 f"client's queue)",
                 f"per page: {_by_page(result)}",
             ),

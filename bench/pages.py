@@ -1,9 +1,10 @@
 """Page speed: the member pages served by gunicorn as in production, logged in, on the scale
 data (TARGETS.md, "member pages" and "scale").
 
-1. The scale data of bench/scale.py (loaded if the database does not hold it yet).
-2. gunicorn as docs/deployment.md runs it (`--workers 2×cores --threads 1 --max-requests
-   2000 --max-requests-jitter 200 --timeout 30`, access log on), with DJANGO_ENV=production:
+1. The scale data of bench/scale/ (loaded if the database does not hold it yet).
+2. gunicorn as docs/deployment.md runs it (bench/lib/gunicorn.py reads the guide's command
+   line: `--workers 2×cores`, sync workers, `--max-requests 2000 --max-requests-jitter
+   200 --preload --timeout 30`, access log on), with DJANGO_ENV=production:
    DEBUG off, WhiteNoise serving the collected, hashed static files, the Redis cache,
    Argon2, secure cookies behind a proxy that says X-Forwarded-Proto: https. The settings
    are the project's plus bench/pages_site.py: a Server-Timing middleware (Django's time,
@@ -29,8 +30,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,8 +42,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -52,9 +49,11 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from bench import http_client, scale
-from bench.fanout import _b64url, _cpu_of
+from bench.lib.figures import figure
+from bench.lib.gunicorn import Gunicorn
+from bench.lib.processes import cpu_of
+from bench.lib.push_keys import vapid_key_pair
 from bench.pages_site import BARE_URL
-from bench.run import figure
 from monquartier.accounts.models import User
 
 CONNECTIONS = 16
@@ -63,9 +62,6 @@ QUICK_PAGE_SECONDS = 3.0
 WARMUP_SECONDS = 1.5
 MEMBERS_SAMPLED = 200
 QUICK_MEMBERS_SAMPLED = 40
-# docs/deployment.md: sync workers; BENCH_THREADS=2 compares with gthread workers.
-THREADS = int(os.environ.get("BENCH_THREADS", "1"))
-MAX_REQUESTS, MAX_REQUESTS_JITTER = 2_000, 200
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11")
 
 TARGET_PER_CORE = 300.0
@@ -89,18 +85,6 @@ def join_notes(*parts: str) -> str:
 
 
 # --- the production-like environment --------------------------------------------------------
-
-
-def vapid_key_pair() -> tuple[str, str]:
-    """(private, public) in the base64url forms VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY take."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = _b64url(key.private_numbers().private_value.to_bytes(32, "big"))
-    public = _b64url(
-        key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    )
-    return private, public
 
 
 @dataclass
@@ -163,152 +147,6 @@ def collect_static(environ: dict[str, str]) -> float | None:
         stdout=subprocess.DEVNULL,
     )
     return time.perf_counter() - started
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-class Gunicorn:
-    """gunicorn as docs/deployment.md runs it (--preload included), on a free port of
-    127.0.0.1. Its access log gives each request's time in the worker (%(D)s, µs)."""
-
-    def __init__(self, environ: dict[str, str], log_dir: Path, workers: int) -> None:
-        self.environ = environ
-        self.workers = workers
-        self.port = _free_port()
-        self.access_log = log_dir / "gunicorn-access.log"
-        self.error_log = log_dir / "gunicorn-error.log"
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "monquartier.wsgi",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--threads",
-            str(THREADS),
-            "--max-requests",
-            str(MAX_REQUESTS),
-            "--max-requests-jitter",
-            str(MAX_REQUESTS_JITTER),
-            "--preload",
-            "--timeout",
-            "30",
-            "--access-logfile",
-            str(self.access_log),
-            "--access-logformat",
-            "%(U)s %(s)s %(D)s",
-            "--error-logfile",
-            str(self.error_log),
-        ]
-
-    def start(self, timeout: float = 60.0) -> "Gunicorn":
-        self.process = subprocess.Popen(
-            self.command,
-            env=self.environ,
-            cwd=settings.BASE_DIR,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.errors()}")
-            with contextlib.suppress(OSError):
-                if self.get("/sante/")[0] == 200:
-                    return self
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer in {timeout:.0f} s: {self.errors()}")
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-        client = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            client.request("GET", path, headers={**PROXY_HEADERS, **(headers or {})})
-            response = client.getresponse()
-            return response.status, response.read()
-        finally:
-            client.close()
-
-    def errors(self) -> str:
-        if not self.error_log.exists():
-            return ""
-        text = self.error_log.read_text(errors="replace")
-        found = text.find("Traceback")
-        return text[found : found + 1500] if found >= 0 else text[-800:]
-
-    def worker_pids(self) -> list[int]:
-        if self.process is None:
-            return []
-        try:
-            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as children:
-                return [int(pid) for pid in children.read().split()]
-        except OSError:
-            return []
-
-    def cpu_seconds(self) -> float:
-        """The master, its live workers, and (through the master's cutime and cstime) the
-        workers it has reaped since it started: max-requests replaces them as it goes."""
-        if self.process is None:
-            return 0.0
-        tick = os.sysconf("SC_CLK_TCK")
-        try:
-            with open(f"/proc/{self.process.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        own = sum(int(value) for value in fields[11:15]) / tick  # utime stime cutime cstime
-        return own + sum(_cpu_of(pid, tick) or 0.0 for pid in self.worker_pids())
-
-    def log_offset(self) -> int:
-        return self.access_log.stat().st_size if self.access_log.exists() else 0
-
-    def server_times(self, offset: int) -> tuple[list[float], dict[str, int]]:
-        """Request times (ms) of the 200 answers logged since `offset`, and the count of
-        every other status."""
-        times: list[float] = []
-        others: dict[str, int] = {}
-        with open(self.access_log, "rb") as log:
-            log.seek(offset)
-            for line in log.read().decode(errors="replace").splitlines():
-                parts = line.split()
-                if len(parts) != 3:
-                    continue
-                if parts[1] == "200":
-                    times.append(int(parts[2]) / 1000)
-                else:
-                    others[parts[1]] = others.get(parts[1], 0) + 1
-        return times, others
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)  # graceful: workers finish their request
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
 
 
 # --- logging members in ---------------------------------------------------------------------
@@ -482,7 +320,7 @@ class DatabaseCpu(threading.Thread):
                 self._mine[pid] = _backend_database(pid) == self.database
             if not self._mine[pid]:
                 continue
-            cpu = _cpu_of(pid, self._tick)
+            cpu = cpu_of(pid, self._tick)
             if cpu is None:
                 continue
             self.first.setdefault(pid, cpu if self._first_poll else 0.0)
@@ -705,9 +543,11 @@ def start_site(options: argparse.Namespace, sampled: int, label: str) -> Site:
         production.environ(DJANGO_SETTINGS_MODULE="monquartier.settings")
     )
     cookies = open_sessions(members, production.secret_key)
-    workers = 2 * (os.cpu_count() or 1)
-    server = Gunicorn(production.environ(), log_dir, workers)
-    print(f"   gunicorn: {workers} workers × {THREADS} threads on port {server.port} …", flush=True)
+    server = Gunicorn(production.environ(), log_dir)  # the guide's 2 × cores workers
+    print(
+        f"   gunicorn: {server.workers} workers × {server.threads} threads on port {server.port} …",
+        flush=True,
+    )
     server.start()
     try:
         login = log_in_through_the_form(server, members[0].email, scale.PASSWORD)
@@ -901,7 +741,7 @@ def info_rows(site: Site, connections: int, seconds: float) -> list[dict[str, An
         _row(
             "setup",
             "pages: server",
-            f"gunicorn {site.server.workers}×{THREADS}",
+            f"gunicorn {site.server.workers}×{site.server.threads}",
             note=(
                 f"{' '.join(site.server.command[2:])}; DJANGO_ENV=production (DEBUG off, "
                 f"WhiteNoise with collected hashed files — "

@@ -4,15 +4,8 @@ Runs every benchmark module (or those named by --only) against PostgreSQL, print
 table of figures against the targets of TARGETS.md, and writes the same rows as JSON to
 bench/results/<timestamp>.json and bench/results/latest.json.
 
-A benchmark module exposes `run(options) -> list[dict]`, one dict per figure:
-
-    id      stable key for comparing runs ("geometry.containing.p99")
-    name    what the figure is, for people
-    value   the measurement (number, or text such as the database version; None if not measured)
-    unit    "ms", "s", "" …
-    target  the target as text ("≤ 5 ms"), or None for a figure reported for information
-    passed  whether the target is met (True for information rows)
-    note    anything needed to read the figure (query plan, sample sizes …)
+A benchmark module exposes `run(options) -> list[dict]`, one dict per figure, made by
+bench/lib/figures.py's `figure` (its docstring lists the keys).
 
 Options are shared by every module and declared here (build_parser). Missing a target is a
 result, not an error: the exit code is 0 unless something crashed.
@@ -21,7 +14,6 @@ result, not an error: the exit code is 0 unless something crashed.
 import argparse
 import datetime as dt
 import importlib
-import json
 import os
 import platform
 import sys
@@ -45,38 +37,16 @@ BENCHMARKS: dict[str, str] = {
     "weight": "bench.weight",
 }
 
-ROW_KEYS = ("id", "name", "value", "unit", "target", "passed", "note")
-
-
-def figure(
-    benchmark: str,
-    key: str,
-    name: str,
-    value: Any,
-    unit: str = "",
-    *,
-    target: str | None = None,
-    passed: bool = True,
-    note: str = "",
-) -> dict[str, Any]:
-    """One row of results (see the module docstring); `passed` matters only with a target."""
-    return {
-        "id": f"{benchmark}.{key}",
-        "name": name,
-        "value": value,
-        "unit": unit,
-        "target": target,
-        "passed": passed,
-        "note": note,
-    }
-
-
 # Run as `python bench/run.py`, Python puts bench/ first on the path, where a module could
 # shadow a library one; the project root is what the imports below need.
 if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path[0] = str(ROOT)
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Only importable once the path is right (above).
+from bench.lib.database import ensure_database  # noqa: E402
+from bench.lib.figures import check_rows, crash_row, print_table, write_results  # noqa: E402
 
 
 def configure_environment(database_url: str) -> None:
@@ -85,43 +55,6 @@ def configure_environment(database_url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "monquartier.settings"
     # DEBUG keeps every query in memory and adds checks: not what a server runs.
     os.environ["DEBUG"] = "0"
-
-
-def admin_connection(database_url: str):
-    """A connection to the server's `postgres` database, where databases are created and
-    dropped (autocommit: CREATE DATABASE cannot run inside a transaction)."""
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(database_url)
-    return psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    )
-
-
-def database_exists(connection, name: str) -> bool:
-    found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-    return found.fetchone() is not None
-
-
-def ensure_database(database_url: str) -> None:
-    """Create the benchmark database if it does not exist yet (PostgreSQL only)."""
-    import dj_database_url
-    from psycopg import sql
-
-    config = dj_database_url.parse(database_url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        return
-    name = config["NAME"]
-    with admin_connection(database_url) as connection:
-        if not database_exists(connection, name):
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"Created database {name}.", flush=True)
 
 
 def setup_django() -> None:
@@ -241,79 +174,6 @@ def resolve_options(options: argparse.Namespace) -> argparse.Namespace:
     return options
 
 
-def check_rows(benchmark: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for row in rows:
-        missing = [key for key in ROW_KEYS if key not in row]
-        if missing:
-            raise ValueError(f"{benchmark}: row {row.get('name')!r} lacks {missing}")
-    return rows
-
-
-def crash_row(benchmark: str, error: BaseException) -> dict[str, Any]:
-    return {
-        "id": f"{benchmark}.crash",
-        "name": f"{benchmark}: crashed",
-        "value": None,
-        "unit": "",
-        "target": "runs",
-        "passed": False,
-        "note": f"{type(error).__name__}: {error}",
-    }
-
-
-def format_value(value: Any, unit: str) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        text = "yes" if value else "no"
-    elif isinstance(value, int):
-        text = f"{value:,}".replace(",", " ")
-    elif isinstance(value, float):
-        text = f"{value:,.2f}".replace(",", " ") if abs(value) < 1e6 else f"{value:.3g}"
-    else:
-        text = str(value)
-    return f"{text} {unit}".strip()
-
-
-def print_table(rows: list[dict[str, Any]]) -> None:
-    header = ("figure", "value", "target", "result")
-    lines = [
-        (
-            row["name"],
-            format_value(row["value"], row["unit"]),
-            row["target"] or "",
-            ("pass" if row["passed"] else "FAIL") if row["target"] else "",
-        )
-        for row in rows
-    ]
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-
-    def render(cells: tuple[str, ...]) -> str:
-        return " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
-
-    print()
-    print(render(header))
-    print("-+-".join("-" * width for width in widths))
-    for line in lines:
-        print(render(line))
-    notes = [(row["name"], row["note"]) for row in rows if row.get("note")]
-    if notes:
-        print("\nNotes:")
-        for name, note in notes:
-            print(f"  {name}: {note}")
-    missed = [row for row in rows if row["target"] and not row["passed"]]
-    print(f"\n{len(missed)} target(s) missed." if missed else "\nEvery target met.")
-
-
-def write_results(payload: dict[str, Any], started: dt.datetime) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n"
-    path = RESULTS / f"{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(text, encoding="utf-8")
-    (RESULTS / "latest.json").write_text(text, encoding="utf-8")
-    return path
-
-
 def safe_url(database_url: str) -> str:
     """The URL without its password, fit for a results file."""
     from urllib.parse import urlsplit, urlunsplit
@@ -365,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "rows": rows,
     }
-    path = write_results(payload, started)
+    path = write_results(payload, started, RESULTS)
     print(f"Results: {path.relative_to(ROOT)} (and bench/results/latest.json)")
     return 1 if crashed else 0
 

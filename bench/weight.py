@@ -8,18 +8,17 @@ HTML target only.
 
 The site is served as in production (docs/deployment.md): DJANGO_ENV=production, static
 files collected with WhiteNoise's compressed manifest storage into a temporary
-STATIC_ROOT, gunicorn, and in front of it bench/proxy.py, which compresses as the
-guide's nginx does and records every byte it sends, the service worker's requests
-included. Headless Chromium, set up as a low-end Android phone, visits each page twice
+STATIC_ROOT, gunicorn, and in front of it Debian's nginx with the guide's own server block
+(bench/lib/nginx.py), whose access log records every byte it sends, the service
+worker's requests included. Headless Chromium, set up as a low-end Android phone, visits each page twice
 in one fresh browser profile: first with an empty cache (a first visit), then in a new
 tab with the cache and the service worker in place (a repeat visit). Member pages are
 visited logged in as a référente.
 
 The figures the targets use are the bytes on the wire. HTML: its compressed body as
-Chromium counts it (encodedBodySize), gzipped at level 6 by the proxy as the guide's
-nginx does, since gunicorn compresses nothing. A visit: every response, headers and
-body, as the proxy sent it; static files are WhiteNoise's .gz files, as nginx's
-gzip_static sends them. Headers are HTTP/1.1 text here; HTTP/2 compresses them in
+Chromium counts it (encodedBodySize), gzipped at level 6 by nginx (gunicorn compresses
+nothing). A visit: every response, headers and body, as nginx sent it; static files are
+WhiteNoise's .gz files, which nginx's gzip_static sends. Headers are HTTP/1.1 text here; HTTP/2 compresses them in
 production, so visits weigh a little less there. The notes add Python's gzip-6 and
 brotli-6 sizes of each HTML, which do not depend on any server, and what a proxy with
 brotli would send.
@@ -39,24 +38,29 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import brotli
 from django.conf import settings
-from psycopg import sql
 
-from bench.fanout import _die_with_parent
-from bench.proxy import TILES_PREFIX, Exchange, MeasuringProxy, gzip_bytes
-from bench.run import admin_connection, database_exists, figure
+from bench.lib.database import (
+    admin_connection,
+    create_database,
+    database_exists,
+    drop_database,
+    url_with_name,
+)
+from bench.lib.figures import figure
+from bench.lib.gunicorn import Gunicorn
+from bench.lib.nginx import TILES_PREFIX, Exchange, Nginx, readable_by_nginx
+from bench.lib.processes import free_port
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.conftest import PHONE as TEST_PHONE
 
@@ -67,7 +71,6 @@ FIRST_VISIT_TARGET = 100 * KB
 # with brotli would send.
 BROTLI_QUALITY = 6
 DATABASE_SUFFIX = "_pageweight"
-GUNICORN_WORKERS = 2
 # After the load event, a visit is over when nothing was requested for this long. Chromium
 # checks for a new service worker about 1.5 s after a navigation, and that request counts.
 SETTLE_S = 3.0
@@ -107,6 +110,7 @@ class Visit:
     exchanges: list[Exchange]
     navigation: dict[str, Any]
     quiet: bool
+    html: bytes  # the document as the browser decoded it
 
     def document(self, path: str) -> Exchange | None:
         return next((e for e in self.exchanges if e.method == "GET" and e.path == path), None)
@@ -249,29 +253,6 @@ def pages_for(data: dict[str, Any]) -> list[Page]:
 # --- the server -------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database_url(base_url: str, name: str) -> str:
-    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
-
-
-def _drop_database(name: str) -> None:
-    with admin_connection(os.environ["DATABASE_URL"]) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
-def _create_database(name: str) -> None:
-    _drop_database(name)
-    with admin_connection(os.environ["DATABASE_URL"]) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def production_environment(
     database_url: str, static_root: Path, media_root: Path, proxy_port: int
 ) -> dict[str, str]:
@@ -293,6 +274,9 @@ def production_environment(
             "SECRET_KEY": secrets.token_urlsafe(64),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SITE_URL": f"http://127.0.0.1:{proxy_port}",
+            # nginx hands gunicorn `Host: $host`, without the port the browser's Origin has.
+            "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{proxy_port}",
+            "PROTECTED_MEDIA_ACCEL_PREFIX": "/protected-media",  # the guide's nginx location
             "DATABASE_URL": database_url,
             "CACHE_URL": "db://",
             "STATIC_ROOT": str(static_root),
@@ -301,7 +285,7 @@ def production_environment(
             "SMS_BACKEND": "monquartier.notifications.sms.DevOutboxSMSBackend",
             "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(24),
             **vapid,
-            # Plain http on 127.0.0.1: no redirect to https (the proxy speaks http).
+            # Plain http on 127.0.0.1: no redirect to https (nginx listens without TLS here).
             "SECURE_SSL_REDIRECT": "0",
             "MAP_TILES_URL": f"http://127.0.0.1:{proxy_port}{TILES_PREFIX}{{z}}/{{x}}/{{y}}.png",
         }
@@ -327,51 +311,6 @@ def manage(env: dict[str, str], *arguments: str) -> str:
     return result.stdout
 
 
-class Gunicorn:
-    """`gunicorn monquartier.wsgi` as the deployment guide runs it, fewer workers."""
-
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.env, self.port, self.log = env, port, log
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> "Gunicorn":
-        with open(self.log, "wb") as output:
-            self.process = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "gunicorn", "monquartier.wsgi"),
-                    *("--bind", f"127.0.0.1:{self.port}"),
-                    *("--workers", str(GUNICORN_WORKERS), "--threads", "2", "--timeout", "30"),
-                ],
-                env=self.env,
-                cwd=settings.BASE_DIR,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-1500:]}")
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{self.port}/sante/", timeout=2
-                ) as answer:
-                    if answer.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer /sante/ within 60 s")
-
-    def __exit__(self, *exc_info) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
 # --- the browser ------------------------------------------------------------------------
 
 TIMING_SCRIPT = """() => {
@@ -391,11 +330,12 @@ WORKER_READY_SCRIPT = """() => new Promise((resolve) => {
 })"""
 
 
-def visit(context, url: str, proxy: MeasuringProxy) -> Visit:
+def visit(context, url: str, proxy: Nginx) -> Visit:
     """Open url in a new tab of this browser profile; everything it downloaded."""
     page = context.new_page()
     mark = proxy.mark()
-    page.goto(url, wait_until="load")
+    response = page.goto(url, wait_until="load")
+    html = response.body() if response is not None else b""
     # The worker registers itself on the load event: give it a moment to start.
     page.wait_for_timeout(300)
     page.evaluate(WORKER_READY_SCRIPT)
@@ -403,7 +343,7 @@ def visit(context, url: str, proxy: MeasuringProxy) -> Visit:
     navigation = page.evaluate(TIMING_SCRIPT)
     exchanges = proxy.since(mark)
     page.close()
-    return Visit(exchanges, navigation, quiet)
+    return Visit(exchanges, navigation, quiet, html)
 
 
 def log_in(browser, base_url: str, email: str, password: str) -> dict:
@@ -479,21 +419,23 @@ def page_rows(page: Page, first: Visit, repeat: Visit, static_root: Path) -> lis
                 note=f"{page.path}: {status}",
             )
         ]
-    html = document.raw_body
+    html = first.html
+    # Chromium's count of the compressed body; nginx's also counts the chunks' sizes.
     browser_bytes = first.navigation.get("encodedBodySize")
-    agree = "" if browser_bytes == document.body_bytes else f" (proxy sent {document.body_bytes})"
+    html_bytes = browser_bytes if isinstance(browser_bytes, int) else document.body_bytes
     rows.append(
         _row(
             f"{page.key}.html",
             f"{label}: HTML compressed",
-            _kb(document.body_bytes),
+            _kb(html_bytes),
             "KB",
             target=f"≤ {HTML_TARGET // KB} KB",
-            passed=document.body_bytes <= HTML_TARGET,
+            passed=html_bytes <= HTML_TARGET,
             note=(
                 f"{page.path}: {browser_bytes} B on the wire as Chromium counts it "
-                f"(encodedBodySize{agree}), {document.header_bytes} B of headers; "
-                f"{document.content_encoding or 'not compressed'} by the proxy as nginx does "
+                f"(encodedBodySize; nginx sent {document.body_bytes} B with the chunk "
+                f"framing), {document.header_bytes} B of headers; "
+                f"{document.content_encoding or 'not compressed'} by nginx "
                 f"(Chromium sent Accept-Encoding: {document.accept_encoding}); "
                 f"Python: gzip-6 {len(gzip_bytes(html))} B, brotli-{BROTLI_QUALITY} "
                 f"{len(brotli.compress(html, quality=BROTLI_QUALITY))} B, "
@@ -529,7 +471,7 @@ def page_rows(page: Page, first: Visit, repeat: Visit, static_root: Path) -> lis
                 ("a Leaflet map: exempt from the 100 KB target; " if page.has_map else "")
                 + f"{len(counted)} requests, headers included: HTML {document.wire_bytes}, "
                 f"{files or 'nothing else'} (B); left out: {left_out}; "
-                f"{_kb(with_brotli)} KB if the proxy also sent brotli (HTML at level "
+                f"{_kb(with_brotli)} KB if nginx also sent brotli (HTML at level "
                 f"{BROTLI_QUALITY}, WhiteNoise's .br files)"
                 + ("" if first.quiet else "; the network never went quiet within 15 s")
             ),
@@ -556,6 +498,12 @@ def page_rows(page: Page, first: Visit, repeat: Visit, static_root: Path) -> lis
         )
     )
     return rows
+
+
+def gzip_bytes(data: bytes, level: int = 6) -> bytes:
+    """What gzip_comp_level 6 (the guide's) makes of the bytes, with a gzip header."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
+    return compressor.compress(data) + compressor.flush()
 
 
 def summary_rows(rows: list[dict], pages: list[Page]) -> list[dict]:
@@ -627,7 +575,7 @@ def prepare(env: dict[str, str], database: str, media_root: Path, keep: bool) ->
         print(f"   reusing database {database} (--keep)", flush=True)
         return json.loads(data_file.read_text())
     print(f"   database {database}: migrating and loading the demo data …", flush=True)
-    _create_database(database)
+    create_database(os.environ["DATABASE_URL"], database)
     shutil.rmtree(media_root, ignore_errors=True)
     media_root.mkdir(parents=True)
     manage(env, "migrate", "--noinput")
@@ -642,68 +590,70 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
     database = f"{settings.DATABASES['default']['NAME']}{DATABASE_SUFFIX}"
-    database_url = _database_url(os.environ["DATABASE_URL"], database)
+    database_url = url_with_name(os.environ["DATABASE_URL"], database)
     # Uploads live as long as the database: --keep reuses both.
     media_root = Path(tempfile.gettempdir()) / f"bench-{database}-media"
     workdir = Path(tempfile.mkdtemp(prefix="bench-weight-"))
     static_root = workdir / "static"
-    upstream_port = _free_port()
+    nginx_port = free_port()
     crashed = True
     try:
-        with MeasuringProxy(upstream_port) as proxy:
-            env = production_environment(database_url, static_root, media_root, proxy.port)
-            began = time.perf_counter()
-            data = prepare(env, database, media_root, options.keep)
-            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-            setup_s = time.perf_counter() - began
-            pages = pages_for(data)
-            rows: list[dict[str, Any]] = []
-            with (
-                Gunicorn(env, upstream_port, workdir / "gunicorn.log"),
-                sync_playwright() as playwright,
-            ):
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        env = production_environment(database_url, static_root, media_root, nginx_port)
+        began = time.perf_counter()
+        data = prepare(env, database, media_root, options.keep)
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        readable_by_nginx(static_root, media_root)
+        setup_s = time.perf_counter() - began
+        pages = pages_for(data)
+        rows: list[dict[str, Any]] = []
+        server = Gunicorn(env, workdir)
+        with (
+            server,
+            Nginx(server.port, static_root, media_root, port=nginx_port) as proxy,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            member_state = log_in(browser, proxy.url, data["email"], data["password"])
+            for page in pages:
+                print(f"   {page.key} {page.path}", flush=True)
+                context = browser.new_context(
+                    base_url=proxy.url,
+                    storage_state=member_state if page.member else None,
+                    **PHONE,
                 )
-                member_state = log_in(browser, proxy.url, data["email"], data["password"])
-                for page in pages:
-                    print(f"   {page.key} {page.path}", flush=True)
-                    context = browser.new_context(
-                        base_url=proxy.url,
-                        storage_state=member_state if page.member else None,
-                        **PHONE,
-                    )
-                    first = visit(context, page.path, proxy)
-                    repeat = visit(context, page.path, proxy)
-                    context.close()
-                    rows.extend(page_rows(page, first, repeat, static_root))
-                browser.close()
-            crashed = False
-            return [
-                *summary_rows(rows, pages),
-                *rows,
-                _row(
-                    "setup",
-                    "page weight: setup",
-                    round(setup_s, 1),
-                    "s",
-                    note=(
-                        f"own database {database} ({'kept' if options.keep else 'dropped afterwards'}): "
-                        "migrate, demo data with "
-                        f"{data['members']} members in the measured community, collectstatic "
-                        "(CompressedManifestStaticFilesStorage); gunicorn "
-                        f"({GUNICORN_WORKERS} workers, DJANGO_ENV=production) behind "
-                        "bench/proxy.py (gzip 6 as nginx, gzip_static); Chromium "
-                        f"{PHONE['viewport']['width']}×{PHONE['viewport']['height']}, "
-                        f"logged in as {data['email']} (référente) for member pages"
-                    ),
+                first = visit(context, page.path, proxy)
+                repeat = visit(context, page.path, proxy)
+                context.close()
+                rows.extend(page_rows(page, first, repeat, static_root))
+            browser.close()
+        crashed = False
+        return [
+            *summary_rows(rows, pages),
+            *rows,
+            _row(
+                "setup",
+                "page weight: setup",
+                round(setup_s, 1),
+                "s",
+                note=(
+                    f"own database {database} ({'kept' if options.keep else 'dropped afterwards'}): "
+                    "migrate, demo data with "
+                    f"{data['members']} members in the measured community, collectstatic "
+                    "(CompressedManifestStaticFilesStorage); gunicorn as docs/deployment.md "
+                    f"runs it ({server.workers} workers, DJANGO_ENV=production) behind "
+                    "Debian's nginx with the guide's server block; Chromium "
+                    f"{PHONE['viewport']['width']}×{PHONE['viewport']['height']}, "
+                    f"logged in as {data['email']} (référente) for member pages"
                 ),
-            ]
+            ),
+        ]
     finally:
         if not options.keep:
-            _drop_database(database)
+            drop_database(os.environ["DATABASE_URL"], database)
             shutil.rmtree(media_root, ignore_errors=True)
         if crashed:
-            print(f"   kept {workdir} (gunicorn.log) for a look", flush=True)
+            print(f"   kept {workdir} (gunicorn's logs) for a look", flush=True)
         else:
             shutil.rmtree(workdir, ignore_errors=True)

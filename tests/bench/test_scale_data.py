@@ -1,4 +1,4 @@
-"""The scale generator (bench/scale.py) at a tiny size: the data it loads is what the app
+"""The scale generator (bench/scale/) at a tiny size: the data it loads is what the app
 itself would have written — every foreign key resolves, the constraints hold, homes lie
 inside their community — and a loaded member logs in through the form and opens every
 member page. PostgreSQL only (COPY)."""
