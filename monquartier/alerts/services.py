@@ -60,7 +60,7 @@ def send_alert(
     """Save the alert and, in the same transaction, the task that fans it out."""
     from monquartier.notifications.tasks import fan_out_alert
 
-    membership = Membership.objects.active().select_related("community").filter(user=sender).first()
+    membership = Membership.objects.active_for(sender)
     if membership is None:
         raise PermissionDenied(_("Seuls les membres d'une communauté peuvent lancer une alerte."))
     if category not in AlertCategory.values:

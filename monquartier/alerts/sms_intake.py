@@ -108,7 +108,7 @@ def _identify(sender: str) -> tuple[User | None, str | None]:
     users = list(User.objects.filter(mobile=sender, mobile_verified=True, is_active=True))
     if not users:
         return None, "unknown"
-    active = [user for user in users if Membership.objects.active().filter(user=user).exists()]
+    active = [user for user in users if Membership.objects.active_of(user).exists()]
     if len(active) > 1:
         return None, "ambiguous"
     if active:

@@ -50,6 +50,10 @@ class ValidationMode(models.TextChoices):
 
 
 class CommunityQuerySet(models.QuerySet):
+    def twinned_with(self, community_id: int) -> "CommunityQuerySet":
+        """The communities actively twinned with this one."""
+        return self.filter(pk__in=Twinning.objects.partner_ids(community_id))
+
     def with_member_count(self) -> "CommunityQuerySet":
         return self.annotate(
             member_count=models.Count(
@@ -156,10 +160,23 @@ class MembershipQuerySet(models.QuerySet):
     def referents(self) -> "MembershipQuerySet":
         return self.active().filter(is_referent=True)
 
+    def active_of(self, user) -> "MembershipQuerySet":
+        """The user's active membership, as a queryset (at most one row)."""
+        return self.active().filter(user=user)
+
+    def active_for(self, user) -> "Membership | None":
+        """The user's active membership with its community, or None: "the member's
+        active community" is `Membership.objects.active_for(user).community`."""
+        return self.active_of(user).select_related("community").first()
+
+    def active_community_id(self, user) -> int | None:
+        """The id of the user's community (active membership), or None, in one query."""
+        return self.active_of(user).values_list("community_id", flat=True).first()
+
     def community_left_empty_by(self, user) -> "Community | None":
         """The community whose last active member is `user`: their departure (or the
         closing of their account) deletes it. None if others remain."""
-        membership = self.active().select_related("community").filter(user=user).first()
+        membership = self.active_for(user)
         if membership is None:
             return None
         others = self.active().filter(community=membership.community_id).exclude(user=user)
@@ -343,6 +360,17 @@ class TwinningQuerySet(models.QuerySet):
 
     def involving(self, community: Community) -> "TwinningQuerySet":
         return self.filter(Q(requester=community) | Q(partner=community))
+
+    def partner_ids(self, community_id: int) -> list[int]:
+        """The communities actively twinned with this one, sorted, in one query."""
+        pairs = (
+            self.active()
+            .filter(Q(requester_id=community_id) | Q(partner_id=community_id))
+            .values_list("requester_id", "partner_id")
+        )
+        return sorted(
+            partner if requester == community_id else requester for requester, partner in pairs
+        )
 
 
 class Twinning(models.Model):

@@ -890,18 +890,6 @@ def end_twinning(actor: User, twinning: Twinning) -> Twinning:
     return twinning
 
 
-def twinned_community_ids(community_id: int) -> list[int]:
-    """The communities actively twinned with this one, in one query."""
-    pairs = (
-        Twinning.objects.active()
-        .filter(Q(requester_id=community_id) | Q(partner_id=community_id))
-        .values_list("requester_id", "partner_id")
-    )
-    return sorted(
-        partner if requester == community_id else requester for requester, partner in pairs
-    )
-
-
 # --- neighbours without internet ----------------------------------------------------------
 
 

@@ -221,7 +221,7 @@ def info(request, community_id: int):
         .order_by("user__first_name"),
     )
     member_count = Membership.objects.active().filter(community=community).count()
-    twinned = Community.objects.filter(pk__in=services.twinned_community_ids(community.pk))
+    twinned = Community.objects.twinned_with(community.pk)
     areas = [_area_entry(community, highlight=True)] + [_area_entry(other) for other in twinned]
     return render(
         request,

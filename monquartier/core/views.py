@@ -8,8 +8,7 @@ from django.views.decorators.cache import never_cache
 from monquartier.accounts.models import Home
 from monquartier.communities import privacy
 from monquartier.communities.access import open_membership
-from monquartier.communities.models import Membership, MembershipStatus
-from monquartier.communities.services import twinned_community_ids
+from monquartier.communities.models import Membership, MembershipStatus, Twinning
 
 HOME_ALERTS = 5
 HOME_POSTS = 5
@@ -34,7 +33,7 @@ def _community_home(user, membership) -> dict:
     from monquartier.messaging.services import unread_count
 
     community = membership.community
-    readable = [community.pk, *twinned_community_ids(community.pk)]
+    readable = [community.pk, *Twinning.objects.partner_ids(community.pk)]
     alerts = list(
         Alert.objects.visible()
         .filter(community_id__in=readable)

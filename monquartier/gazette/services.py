@@ -141,7 +141,7 @@ def _delete_files_after_commit(names: list[str]) -> None:
 
 
 def create_post(author: User, *, title: str, text: str, category: str, files=()) -> Post:
-    membership = Membership.objects.active().select_related("community").filter(user=author).first()
+    membership = Membership.objects.active_for(author)
     if membership is None:
         raise PermissionDenied(_("Seuls les membres d'une communauté écrivent dans sa gazette."))
     title, text = _clean(title, text, category)

@@ -51,7 +51,7 @@ def target_for_reporter(user, kind: str, object_id: int) -> Target:
 def _community_of(user):
     from monquartier.communities.models import Membership
 
-    membership = Membership.objects.active().select_related("community").filter(user=user).first()
+    membership = Membership.objects.active_for(user)
     return membership.community if membership else None
 
 
