@@ -1,5 +1,5 @@
 """Writes to accounts: each function is one transaction and the only way views change
-these rows, so the website, the API and the back office behave the same."""
+these rows, so the website and the back office behave the same."""
 
 import logging
 

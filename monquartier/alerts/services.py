@@ -1,4 +1,4 @@
-"""Sending, reading and hiding alerts. The website, the API and SMS all call send_alert."""
+"""Sending, reading and hiding alerts. The website and SMS both call send_alert."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
