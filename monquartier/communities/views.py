@@ -50,9 +50,6 @@ def _home(user) -> Home | None:
     return Home.objects.select_related("commune").filter(user=user).first()
 
 
-# --- joining ------------------------------------------------------------------------------
-
-
 def my_community(request):
     """Where "Mon quartier" leads: the community, the waiting request, or how to join."""
     membership = access.open_membership(request.user)
@@ -199,9 +196,6 @@ def leave(request):
     )
 
 
-# --- member pages -------------------------------------------------------------------------
-
-
 def _page_context(community, membership, **extra) -> dict:
     return {
         "community": community,
@@ -297,9 +291,6 @@ def history(request, community_id: int):
     return render(
         request, "communities/history.html", _page_context(community, membership, page=page)
     )
-
-
-# --- référent tools -----------------------------------------------------------------------
 
 
 def requests(request, community_id: int):

@@ -69,9 +69,6 @@ def _require_writer(user) -> Membership:
     return membership
 
 
-# --- who may receive a new message --------------------------------------------------------
-
-
 def recipients_open_to(sender: User, membership: Membership | None = None):
     """The active memberships of everyone the sender may start a conversation with, own
     community first, each group by the name the sender sees. Empty if the sender is not
@@ -186,9 +183,6 @@ def resolve_recipients(
     return chosen
 
 
-# --- writing ------------------------------------------------------------------------------
-
-
 def _check_flood(sender: User) -> None:
     # A spam guard, generous for a real conversation.
     flood.check_flood(
@@ -295,9 +289,6 @@ def _tell_participants(
         )
 
 
-# --- reading ------------------------------------------------------------------------------
-
-
 def unread_count(user) -> int:
     """Unread messages of all the user's conversations, in one query."""
     if not getattr(user, "is_authenticated", False):
@@ -313,9 +304,6 @@ def mark_read(participant: Participant, up_to) -> None:
     Participant.objects.filter(pk=participant.pk).filter(
         Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to)
     ).update(last_read_at=up_to)
-
-
-# --- moderation ---------------------------------------------------------------------------
 
 
 @transaction.atomic

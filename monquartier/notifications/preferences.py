@@ -45,10 +45,6 @@ def modes_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     return {user_id: chosen.get(user_id, default) for user_id in user_ids}
 
 
-def mode_for(user, kind: str) -> str:
-    return modes_for([user.pk], kind)[user.pk]
-
-
 def all_modes(user) -> dict[str, str]:
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "mode"))
     return {kind: FIXED.get(kind, chosen.get(kind, default)) for kind, default in DEFAULTS.items()}

@@ -60,9 +60,6 @@ def post_json(client, url_name: str, data, **extra):
     return client.post(reverse(url_name), body, content_type="application/json", **extra)
 
 
-# --- manifest and service worker ----------------------------------------------------------
-
-
 def test_the_manifest_describes_the_installable_app_to_anyone(client):
     response = client.get("/manifest.webmanifest")
 
@@ -172,9 +169,6 @@ def test_the_service_worker_answers_only_get(client):
     assert client.post("/manifest.webmanifest").status_code == 405
 
 
-# --- the VAPID public key -----------------------------------------------------------------
-
-
 def test_members_get_the_public_key_for_subscribing(awa_client):
     response = awa_client.get(reverse("pwa:push_key"))
 
@@ -198,9 +192,6 @@ def test_visitors_are_sent_to_log_in_by_the_push_endpoints(client, db, method, u
     assert response.status_code == 302
     assert "/compte/login/" in response["Location"]
     assert not PushSubscription.objects.exists()
-
-
-# --- subscribing --------------------------------------------------------------------------
 
 
 def test_subscribing_stores_this_phone_for_the_member(awa_client, awa):
@@ -347,9 +338,6 @@ def test_subscribing_answers_only_post(awa_client):
     assert awa_client.get(reverse("pwa:unsubscribe")).status_code == 405
 
 
-# --- unsubscribing ------------------------------------------------------------------------
-
-
 def test_unsubscribing_forgets_only_the_members_own_phone_and_can_be_repeated(awa_client, awa, yao):
     PushSubscription.objects.create(user=awa, endpoint=ENDPOINT + "-awa", p256dh="k", auth="a")
     PushSubscription.objects.create(user=yao, endpoint=ENDPOINT + "-yao", p256dh="k", auth="a")
@@ -373,9 +361,6 @@ def test_a_bad_unsubscribe_request_is_a_400_not_a_500(awa_client, body):
     response = post_json(awa_client, "pwa:unsubscribe", body)
     assert response.status_code == 400
     assert response.json()["error"]
-
-
-# --- the settings snippet -----------------------------------------------------------------
 
 
 def test_the_settings_snippet_carries_buttons_urls_and_translated_messages(rf, awa):
