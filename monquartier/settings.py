@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "monquartier.townhalls",
     "monquartier.messaging",
     "monquartier.gazette",
+    "monquartier.web",
 ]
 
 MIDDLEWARE = [
