@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from monquartier.accounts.models import Home, Profile, User
-from monquartier.communities.services import check_home_move, end_membership_for_closed_account
+from monquartier.accounts.signals import account_closing, home_moving
 from monquartier.core.images import reencode_image
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,9 @@ def set_language(user: User, language: str) -> None:
 def set_home(user: User, **fields) -> Home:
     """Create or move the member's home (commune, quartier, address, landmark, pin).
     Raises ValidationError if a member moves the pin out of their community."""
-    check_home_move(user, fields["latitude"], fields["longitude"])
+    home_moving.send(
+        sender=User, user=user, latitude=fields["latitude"], longitude=fields["longitude"]
+    )
     home, _created = Home.objects.update_or_create(user=user, defaults=fields)
     return home
 
@@ -75,7 +77,7 @@ def close_account(user: User) -> None:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_closed:
         return
-    end_membership_for_closed_account(user)
+    account_closing.send(sender=User, user=user)
     profile = Profile.objects.select_for_update().get(user=user)
     _delete_files_after_commit([profile.photo.name, profile.photo_thumbnail.name])
     Profile.objects.filter(user=user).delete()

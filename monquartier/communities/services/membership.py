@@ -270,7 +270,8 @@ def leave_community(user: User) -> None:
 
 
 def end_membership_for_closed_account(user: User) -> None:
-    """Part of closing an account (accounts.services.close_account, same transaction)."""
+    """Part of closing an account (accounts.services.close_account sends account_closing,
+    same transaction)."""
     membership = (
         Membership.objects.select_for_update()
         .select_related("community")
