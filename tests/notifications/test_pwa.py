@@ -103,7 +103,10 @@ def test_the_service_worker_is_served_from_the_root_with_its_headers(client):
     # The same script, with what it keeps at install filled in.
     precache = re.search(rb"var PRECACHE = (\{.+?\});\n", response.content)
     assert json.loads(precache.group(1))["urls"][0] == "/hors-ligne/"
-    assert response.content.replace(precache.group(0), b"var PRECACHE = {};\n") == script
+    paths = re.search(rb"var SITE = (\{.+?\});\n", response.content)
+    assert json.loads(paths.group(1))["alerts"] == "/alertes/"
+    served = response.content.replace(precache.group(0), b"var PRECACHE = {};\n")
+    assert served.replace(paths.group(0), b"var SITE = {};\n") == script
 
 
 def test_the_service_worker_check_costs_no_download_when_it_did_not_change(client):
@@ -363,7 +366,18 @@ def test_a_bad_unsubscribe_request_is_a_400_not_a_500(awa_client, body):
     assert response.json()["error"]
 
 
-def test_the_settings_snippet_carries_buttons_urls_and_translated_messages(rf, awa):
+def test_pages_hand_the_push_script_its_urls(client, awa):
+    factories.log_in(client, awa)
+
+    html = client.get(reverse("home")).content.decode()
+
+    assert 'data-worker-url="/sw.js"' in html
+    for name in ("key", "subscribe", "unsubscribe"):
+        assert f'data-{name}-url="/notifications/push/' in html
+    assert 'data-logout-url="/compte/logout/"' in html
+
+
+def test_the_settings_snippet_carries_buttons_and_translated_messages(rf, awa):
     request = rf.get("/")
     request.user = awa
 
@@ -373,8 +387,6 @@ def test_the_settings_snippet_carries_buttons_urls_and_translated_messages(rf, a
     assert "Activer les notifications sur ce téléphone" in html
     assert 'id="push-disable"' in html and "Désactiver" in html
     assert 'id="push-status"' in html and 'role="status"' in html
-    for name in ("key", "subscribe", "unsubscribe"):
-        assert f'data-{name}-url="/notifications/push/' in html
     for message in (
         "working",
         "enabled",
