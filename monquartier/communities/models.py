@@ -145,6 +145,8 @@ class MembershipStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (MembershipStatus.PENDING, MembershipStatus.ACTIVE)
+# A join request unanswered this long goes to staff (communities/jobs.py, the admin).
+ESCALATION_AFTER = timedelta(days=15)
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -221,7 +223,7 @@ class Membership(models.Model):
     )
     refusal_reason = models.TextField(_("motif du refus"), max_length=500, blank=True)
     ended_at = models.DateTimeField(_("fin"), null=True, blank=True)
-    # Set when a request unanswered for 15 days was passed on to staff.
+    # Set when a request unanswered for ESCALATION_AFTER was passed on to staff.
     escalated_at = models.DateTimeField(_("transmise à l'équipe le"), null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -432,7 +434,7 @@ class Twinning(models.Model):
             # service locks both communities and checks the reverse direction.
             models.UniqueConstraint(
                 fields=["requester", "partner"],
-                condition=Q(status__in=["requested", "active"]),
+                condition=Q(status__in=[TwinningStatus.REQUESTED, TwinningStatus.ACTIVE]),
                 name="one_open_twinning_per_direction",
             ),
         ]

@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
-from monquartier.accounts.signals import account_closing, home_moving
 from monquartier.communities.models import Membership, directory_name_for
-from monquartier.communities.services import check_home_move, end_membership_for_closed_account
+
+# Sent inside the transaction, just before a community whose last member left is deleted,
+# with `community` and `facts` (its name and commune, for the texts): town halls tell
+# their contacts (townhalls/receivers.py).
+community_deleted = Signal()
 
 _NAME_FIELDS = frozenset({"first_name", "last_name"})
 
@@ -19,13 +22,3 @@ def keep_directory_name(sender, instance, created, raw=False, update_fields=None
     Membership.objects.filter(user=instance).exclude(directory_name=name).update(
         directory_name=name
     )
-
-
-@receiver(home_moving, dispatch_uid="home_stays_in_the_community")
-def home_stays_in_the_community(sender, user, latitude, longitude, **kwargs):
-    check_home_move(user, latitude, longitude)
-
-
-@receiver(account_closing, dispatch_uid="closed_account_leaves_its_community")
-def closed_account_leaves_its_community(sender, user, **kwargs):
-    end_membership_for_closed_account(user)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,7 +169,7 @@ def create_post(author: User, *, title: str, text: str, category: str, files=())
             event="new_post",
             community=membership.community,
             actor=author,
-            url=f"/gazette/{post.pk}/",
+            url=reverse("gazette:detail", args=[post.pk]),
             title=title,
         )
     return post

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from shapely.geometry import Point
 
@@ -56,7 +57,7 @@ def _tell_neighbours(community: Community, member: User, event: str) -> None:
         kind=NotificationKind.MOVEMENT,
         event=event,
         community=community,
-        url=f"/c/{community.pk}/historique/",
+        url=reverse("communities:history", args=[community.pk]),
     )
 
 

@@ -2,9 +2,9 @@
 
 import logging
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,12 +32,10 @@ from monquartier.communities.services._common import (
     _tell_neighbours,
 )
 from monquartier.communities.services.referents import _ensure_a_referent
+from monquartier.communities.signals import community_deleted
 from monquartier.core import flood
 from monquartier.notifications.models import NotificationKind
-from monquartier.notifications.rendering import render_email
 from monquartier.notifications.services import notify
-from monquartier.notifications.tasks import send_email
-from monquartier.townhalls.models import TownHallContact
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +113,7 @@ def request_to_join(user: User, community: Community) -> Membership:
             event="join_requested",
             community=community,
             actor=user,
-            url=f"/c/{community.pk}/demandes/",
+            url=reverse("communities:requests", args=[community.pk]),
         )
     return membership
 
@@ -177,7 +175,7 @@ def accept_join_request(actor: User, membership: Membership) -> Membership:
         event="join_accepted",
         community=community,
         actor=actor,
-        url=f"/c/{community.pk}/",
+        url=reverse("communities:info", args=[community.pk]),
         community_name=community.name,
     )
     return membership
@@ -244,13 +242,7 @@ def _delete_emptied_community(community: Community) -> None:
         event="community_deleted",
         **facts,
     )
-    contacts = TownHallContact.objects.active().filter(commune=community.commune_id)
-    # The contacts have no account: one e-mail each, in the site's language.
-    rendered = render_email("community_deleted", facts, settings.LANGUAGE_CODE)
-    for email in contacts.exclude(email="").values_list("email", flat=True):
-        send_email.enqueue(
-            to=[email], subject=rendered.subject, body=rendered.text, html=rendered.html
-        )
+    community_deleted.send(sender=Community, community=community, facts=facts)
     logger.info("Community %s (%s) deleted: its last member left", community.pk, community.name)
     community.delete()
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -191,7 +192,7 @@ def _tell_staff_of_cap(actor: User, community: Community, limit: str) -> None:
         event="sms_cap_reached",
         community=community,
         actor=actor,
-        url=f"/c/{community.pk}/historique/",
+        url=reverse("communities:history", args=[community.pk]),
         limit=limit,
         referent=actor.full_name,
     )

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,7 +62,7 @@ def request_twinning(actor: User, community: Community, partner: Community) -> T
         kind=NotificationKind.JOIN_REQUEST,
         event="twinning_requested",
         community=partner,
-        url=f"/c/{partner.pk}/jumelages/",
+        url=reverse("communities:twinnings", args=[partner.pk]),
         other=community.name,
     )
     return twinning
@@ -93,7 +94,7 @@ def accept_twinning(actor: User, twinning: Twinning) -> Twinning:
         kind=NotificationKind.JOIN_REQUEST,
         event="twinning_accepted",
         community=twinning.requester,
-        url=f"/c/{twinning.requester_id}/jumelages/",
+        url=reverse("communities:twinnings", args=[twinning.requester_id]),
         other=twinning.partner.name,
     )
     return twinning
@@ -114,7 +115,7 @@ def decline_twinning(actor: User, twinning: Twinning) -> Twinning:
         kind=NotificationKind.JOIN_REQUEST,
         event="twinning_declined",
         community=twinning.requester,
-        url=f"/c/{twinning.requester_id}/jumelages/",
+        url=reverse("communities:twinnings", args=[twinning.requester_id]),
         other=twinning.partner.name,
     )
     return twinning
@@ -161,7 +162,7 @@ def end_twinning(actor: User, twinning: Twinning) -> Twinning:
         kind=NotificationKind.JOIN_REQUEST,
         event="twinning_withdrawn" if was_requested else "twinning_ended",
         community=other,
-        url=f"/c/{other.pk}/jumelages/",
+        url=reverse("communities:twinnings", args=[other.pk]),
         other=side.name,
     )
     return twinning
