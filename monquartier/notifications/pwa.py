@@ -135,10 +135,15 @@ def worker_paths() -> dict[str, Any]:
 def offline_precache() -> dict[str, Any]:
     """What the worker keeps at install for pages never seen (the offline page and its
     files), and a version drawn from their content: a changed page, translation or
-    static file (hashed names in production) makes a new worker, whose install keeps
-    the new copy. Nobody bumps it by hand."""
-    urls = [reverse("pwa:offline"), static("css/app.css"), static("js/offline.js")]
+    static file makes a new worker, whose install keeps the new copy. Nobody bumps it by
+    hand."""
+    files = ["css/app.css", "js/offline.js"]
+    urls = [reverse("pwa:offline"), *(static(name) for name in files)]
     digest = hashlib.sha256("\n".join(urls).encode())
+    # The hashed names cover the files in production; their content covers development,
+    # where the names are plain.
+    for name in files:
+        digest.update(hashlib.sha256(_static_source(name)).digest())
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             digest.update(render_to_string(OFFLINE_PAGE).encode())

@@ -11,9 +11,11 @@
    No other page and no POST goes through the cache. */
 (function () {
   "use strict";
-  var VERSION = "v1";
-  var STATIC_CACHE = "mq-static-" + VERSION;
-  var PAGES_CACHE = "mq-pages-" + VERSION;
+  // No version to bump by hand: static files have hashed names (a changed file is a new
+  // name), kept pages are dropped at every log-in and log-out, and the offline cache is
+  // named after its content's hash (PRECACHE.version).
+  var STATIC_CACHE = "mq-static";
+  var PAGES_CACHE = "mq-pages";
   var PRECACHE = {};
   // The paths this worker needs, filled in by pwa.py from reverse() and static().
   var SITE = {};
