@@ -48,6 +48,23 @@ def remove_profile_photo(user: User) -> None:
         profile.save(update_fields=["photo", "photo_thumbnail", "updated_at"])
 
 
+def update_user(user: User, **fields) -> User:
+    """Save the account's fields a settings form validated (identity, phones shown)."""
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(fields))
+    return user
+
+
+def update_profile(user: User, **fields) -> Profile:
+    """Save the profile's fields the profile form validated."""
+    profile = user.profile
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=[*fields, "updated_at"])
+    return profile
+
+
 def set_language(user: User, language: str) -> None:
     """The member's language: the site's (MemberLanguageMiddleware), their e-mails' and
     their SMS'. `language` is one of settings.LANGUAGES."""

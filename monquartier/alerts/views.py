@@ -74,9 +74,7 @@ def launch(request, alert_id: int | None = None):
         try:
             alert = services.send_alert(request.user, **form.cleaned_data, corrects=corrects)
         except ValidationError as error:
-            form.add_error(
-                "text" if error.code.startswith("text") or error.code == "flood" else None, error
-            )
+            form.add_error(None, error)
         else:
             messages.success(
                 request,

@@ -17,13 +17,6 @@ from monquartier.gazette.models import Attachment, AttachmentKind, Post
 POSTS_PER_PAGE = 15
 
 
-def _form_error(form, error: ValidationError) -> None:
-    field = {"title": "title", "text": "text", "category": "category", "flood": None}.get(
-        error.code, "files"
-    )
-    form.add_error(field if field in form.fields else None, error)
-
-
 def post_list(request):
     community_id = Membership.objects.active_community_id(request.user)
     if community_id is None:
@@ -62,7 +55,7 @@ def create(request):
                 files=data["files"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form.add_error(None, error)
         else:
             messages.success(request, _("Votre annonce est publiée."))
             return redirect("gazette:detail", post.pk)
@@ -105,7 +98,7 @@ def edit(request, post_id: int):
                 remove=data.get("remove", []),
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form.add_error(None, error)
         else:
             messages.success(request, _("Votre annonce est modifiée."))
             return redirect("gazette:detail", post.pk)

@@ -95,7 +95,7 @@ def test_alert_emails_cannot_be_turned_off(awa):
 def test_alert_sms_can_be_turned_off_only_with_push(awa):
     with pytest.raises(ValidationError) as caught:
         preferences.save_preferences(awa, {}, alert_sms=False)
-    assert caught.value.code == "sms_needs_push"
+    assert caught.value.error_dict["alert_sms"][0].code == "sms_needs_push"
     PushSubscription.objects.create(
         user=awa, endpoint="https://push.example/1", p256dh="k", auth="a"
     )
