@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "monquartier.townhalls",
     "monquartier.messaging",
     "monquartier.gazette",
+    "monquartier.web",
 ]
 
 MIDDLEWARE = [
@@ -116,7 +117,6 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -----------------------------------------------------------------------------
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -171,7 +171,6 @@ SESSION_ENGINE = (
     else "django.contrib.sessions.backends.db"
 )
 
-# --- Accounts -----------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -241,7 +240,6 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "MonQuartier"
 
-# --- Internationalisation -----------------------------------------------------------------
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
@@ -252,7 +250,6 @@ USE_TZ = True
 PHONENUMBER_DEFAULT_REGION = "CI"
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 
-# --- Static files and uploads -------------------------------------------------------------
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -289,7 +286,6 @@ GAZETTE_MAX_ATTACHMENTS = 6
 GAZETTE_PDF_MAX_BYTES = env_int("GAZETTE_PDF_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# --- Flood limits -------------------------------------------------------------------------
 
 # Everything a person can make others receive, or make us pay for (SMS), is limited here
 # and only here (monquartier/core/flood.py): name -> (how many, in how many seconds).
@@ -320,7 +316,6 @@ FLOOD_LIMITS = {
 # a community made in a minute must not become an SMS cannon (docs/decisions.md).
 NEIGHBOUR_REGISTRATION_AFTER_DAYS = env_int("NEIGHBOUR_REGISTRATION_AFTER_DAYS", 7, minimum=0)
 
-# --- Maps ---------------------------------------------------------------------------------
 
 MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "© OpenStreetMap")
@@ -330,7 +325,6 @@ MAP_TILES_ORIGIN = f"{_tiles.scheme}://{'*.' if '{s}' in MAP_TILES_URL else ''}{
 # half a degree around it. Points outside are refused before any other work.
 SERVICE_AREA_BOUNDS = env_bounds("SERVICE_AREA_BOUNDS", (-9.1, 3.85, -2.0, 11.25))
 
-# --- E-mail, SMS and background work ------------------------------------------------------
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -399,7 +393,6 @@ TASKS = {
     }
 }
 
-# --- Security -----------------------------------------------------------------------------
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -8,6 +8,7 @@ from monquartier.accounts.urls import reauthenticated_allauth_urls
 from monquartier.core import views as core_views
 from monquartier.notifications import links, webhooks
 from monquartier.notifications import views as notification_views
+from monquartier.web import views as web_views
 
 # One log-in for everyone, with its rate limits and the staff's second factor: the
 # admin's own form only sends to it.
@@ -16,7 +17,7 @@ admin.site.site_header = _("MonQuartier — administration")
 admin.site.site_title = "MonQuartier"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", web_views.home, name="home"),
     path("charte/", core_views.charter, name="charter"),
     path("sante/", core_views.health, name="health"),
     path("compte/", include(reauthenticated_allauth_urls)),

@@ -120,8 +120,6 @@ def uploaded_image(name: str = "photo.jpg", fmt: str = "JPEG", **options) -> Sim
     return SimpleUploadedFile(name, image_bytes(fmt, **options), content_type=content_type)
 
 
-# --- communities --------------------------------------------------------------------------
-
 # Riviera 2 (Cocody), where Awa and Yao live in the personas.
 RIVIERA = (5.3590, -3.9610)
 

@@ -1,5 +1,5 @@
 """Writes to accounts: each function is one transaction and the only way views change
-these rows, so the website, the API and the back office behave the same."""
+these rows, so the website and the back office behave the same."""
 
 import logging
 
@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from monquartier.accounts.models import Home, Profile, User
-from monquartier.communities.services import check_home_move, end_membership_for_closed_account
+from monquartier.accounts.signals import account_closing, home_moving
 from monquartier.core.images import reencode_image
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,23 @@ def remove_profile_photo(user: User) -> None:
         profile.save(update_fields=["photo", "photo_thumbnail", "updated_at"])
 
 
+def update_user(user: User, **fields) -> User:
+    """Save the account's fields a settings form validated (identity, phones shown)."""
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(fields))
+    return user
+
+
+def update_profile(user: User, **fields) -> Profile:
+    """Save the profile's fields the profile form validated."""
+    profile = user.profile
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=[*fields, "updated_at"])
+    return profile
+
+
 def set_language(user: User, language: str) -> None:
     """The member's language: the site's (MemberLanguageMiddleware), their e-mails' and
     their SMS'. `language` is one of settings.LANGUAGES."""
@@ -59,7 +76,9 @@ def set_language(user: User, language: str) -> None:
 def set_home(user: User, **fields) -> Home:
     """Create or move the member's home (commune, quartier, address, landmark, pin).
     Raises ValidationError if a member moves the pin out of their community."""
-    check_home_move(user, fields["latitude"], fields["longitude"])
+    home_moving.send(
+        sender=User, user=user, latitude=fields["latitude"], longitude=fields["longitude"]
+    )
     home, _created = Home.objects.update_or_create(user=user, defaults=fields)
     return home
 
@@ -75,7 +94,7 @@ def close_account(user: User) -> None:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_closed:
         return
-    end_membership_for_closed_account(user)
+    account_closing.send(sender=User, user=user)
     profile = Profile.objects.select_for_update().get(user=user)
     _delete_files_after_commit([profile.photo.name, profile.photo_thumbnail.name])
     Profile.objects.filter(user=user).delete()

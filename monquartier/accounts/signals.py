@@ -2,9 +2,17 @@ from allauth.account.internal.flows.login import record_authentication
 from allauth.account.signals import email_confirmed
 from allauth.mfa.signals import authenticator_added
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from monquartier.accounts.models import Profile, User
+
+# Sent inside set_home's transaction before the pin moves, with `user`, `latitude` and
+# `longitude`: a receiver refuses the move by raising ValidationError. Communities hold
+# members to their area this way, without accounts importing them.
+home_moving = Signal()
+# Sent inside close_account's transaction before the personal data goes, with `user`:
+# communities end the membership.
+account_closing = Signal()
 
 
 @receiver(post_save, sender=User, dispatch_uid="create_profile_for_new_user")

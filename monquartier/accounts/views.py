@@ -36,7 +36,7 @@ def settings_index(request):
 def edit_identity(request):
     form = IdentityForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.update_user(request.user, **form.cleaned_data)
         translation.activate(request.user.language)  # the message in the chosen language
         messages.success(request, _("Vos informations sont enregistrées."))
         response = redirect("accounts:settings")
@@ -72,7 +72,7 @@ def set_language(request):
 def edit_phones(request):
     form = PhonesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.update_user(request.user, **form.cleaned_data)
         messages.success(request, _("Vos numéros sont enregistrés."))
         return redirect("accounts:phones")
     return render(request, "accounts/edit_phones.html", {"form": form})
@@ -82,7 +82,7 @@ def edit_profile(request):
     profile = request.user.profile
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.update_profile(request.user, **form.cleaned_data)
         messages.success(request, _("Votre profil est enregistré."))
         return redirect("accounts:profile")
     return render(

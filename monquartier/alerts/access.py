@@ -5,18 +5,15 @@ from django.db.models import Subquery
 from django.http import Http404
 
 from monquartier.alerts.models import Alert
-from monquartier.communities.models import Membership
-from monquartier.communities.services import twinned_community_ids
+from monquartier.communities.models import Membership, Twinning
 
 
 def readable_community_ids(user) -> tuple[int | None, list[int]]:
     """(the user's own community, the communities whose alerts they may read)."""
-    own = (
-        Membership.objects.active().filter(user=user).values_list("community_id", flat=True).first()
-    )
+    own = Membership.objects.active_community_id(user)
     if own is None:
         return None, []
-    return own, [own, *twinned_community_ids(own)]
+    return own, [own, *Twinning.objects.partner_ids(own)]
 
 
 def get_alert_for_reader(user, alert_id: int) -> tuple[Alert, bool]:
@@ -33,7 +30,7 @@ def get_alert_for_reader(user, alert_id: int) -> tuple[Alert, bool]:
             raise Http404
         alert.reader_is_referent = False
         return alert, False
-    membership = Membership.objects.active().filter(user=user)
+    membership = Membership.objects.active_of(user)
     alert = alerts.annotate(
         reader_community_id=Subquery(membership.values("community_id")[:1]),
         reader_is_referent=Subquery(membership.values("is_referent")[:1]),
@@ -42,7 +39,7 @@ def get_alert_for_reader(user, alert_id: int) -> tuple[Alert, bool]:
         raise Http404
     own = alert.community_id == alert.reader_community_id
     if not own:
-        if alert.community_id not in twinned_community_ids(alert.reader_community_id):
+        if alert.community_id not in Twinning.objects.partner_ids(alert.reader_community_id):
             raise Http404
         alert.reader_is_referent = False  # a référent of another community
     return alert, own

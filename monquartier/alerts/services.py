@@ -1,4 +1,4 @@
-"""Sending, reading and hiding alerts. The website, the API and SMS all call send_alert."""
+"""Sending, reading and hiding alerts. The website and SMS both call send_alert."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -60,12 +60,15 @@ def send_alert(
     """Save the alert and, in the same transaction, the task that fans it out."""
     from monquartier.notifications.tasks import fan_out_alert
 
-    membership = Membership.objects.active().select_related("community").filter(user=sender).first()
+    membership = Membership.objects.active_for(sender)
     if membership is None:
         raise PermissionDenied(_("Seuls les membres d'une communauté peuvent lancer une alerte."))
     if category not in AlertCategory.values:
         raise ValidationError(_("Choisissez le type d'alerte."), code="category")
-    text = clean_text(text)
+    try:
+        text = clean_text(text)
+    except ValidationError as error:
+        raise ValidationError({"text": error}) from None
     if (latitude is None) != (longitude is None):
         raise ValidationError(_("Le lieu de l'alerte est incomplet."), code="place")
     if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
@@ -74,7 +77,10 @@ def send_alert(
         corrects.community_id != membership.community_id or corrects.sender_id != sender.pk
     ):
         raise PermissionDenied(_("On ne corrige que ses propres alertes."))
-    check_flood(sender, membership.community)
+    try:
+        check_flood(sender, membership.community)
+    except ValidationError as error:
+        raise ValidationError({"text": error}) from None  # shown where the alert is typed
     alert = Alert.objects.create(
         community=membership.community,
         sender=sender,

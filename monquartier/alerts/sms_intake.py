@@ -108,7 +108,7 @@ def _identify(sender: str) -> tuple[User | None, str | None]:
     users = list(User.objects.filter(mobile=sender, mobile_verified=True, is_active=True))
     if not users:
         return None, "unknown"
-    active = [user for user in users if Membership.objects.active().filter(user=user).exists()]
+    active = [user for user in users if Membership.objects.active_of(user).exists()]
     if len(active) > 1:
         return None, "ambiguous"
     if active:
@@ -206,9 +206,21 @@ def _act(record: InboundSMS, reply) -> tuple[str, object]:
     except (ValidationError, PermissionDenied) as error:
         reason = " ".join(getattr(error, "messages", [str(error)]))
         reply(sender, f"MonQuartier: alerte non envoyee. {reason}")
-        return getattr(error, "code", "refused") or "refused", None
+        return _refusal_code(error), None
     reply(
         sender,
         f"MonQuartier: alerte envoyee a la communaute {alert.community.name}. N'intervenez pas. Urgence: 110, 111, 170.",
     )
     return "alert", alert
+
+
+def _refusal_code(error: ValidationError | PermissionDenied) -> str:
+    """What the inbound SMS row records: the code of the first problem, whether
+    send_alert tied it to a field (the text, the flood limit) or to the whole alert."""
+    if not isinstance(error, ValidationError):
+        return "refused"
+    if hasattr(error, "error_dict"):
+        problems = [problem for field in error.error_dict.values() for problem in field]
+    else:
+        problems = error.error_list
+    return (problems[0].code if problems else None) or "refused"

@@ -16,8 +16,7 @@ from monquartier.alerts.access import (
 from monquartier.alerts.forms import AlertForm, HideAlertForm
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.access import open_membership
-from monquartier.communities.models import Membership
-from monquartier.communities.services import twinned_community_ids
+from monquartier.communities.models import Membership, Twinning
 from monquartier.townhalls.models import TownHallContact
 
 ALERTS_PER_PAGE = 20
@@ -57,9 +56,7 @@ def alert_list(request):
 
 
 def launch(request, alert_id: int | None = None):
-    membership = (
-        Membership.objects.active().select_related("community").filter(user=request.user).first()
-    )
+    membership = Membership.objects.active_for(request.user)
     if membership is None:
         raise PermissionDenied(
             _("Rejoignez d'abord la communauté de votre quartier pour lancer une alerte.")
@@ -79,9 +76,7 @@ def launch(request, alert_id: int | None = None):
         try:
             alert = services.send_alert(request.user, **form.cleaned_data, corrects=corrects)
         except ValidationError as error:
-            form.add_error(
-                "text" if error.code.startswith("text") or error.code == "flood" else None, error
-            )
+            form.add_error(None, error)
         else:
             messages.success(
                 request,
@@ -92,7 +87,7 @@ def launch(request, alert_id: int | None = None):
     community = membership.community
     # The page says who receives the alert: the same rule as the fan-out (fanout.py).
     audience = {
-        "has_twins": bool(twinned_community_ids(community.pk)),
+        "has_twins": bool(Twinning.objects.partner_ids(community.pk)),
         "has_town_hall": TownHallContact.objects.active()
         .filter(commune_id=community.commune_id)
         .exists(),

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -10,6 +8,7 @@ from django.utils.translation import ngettext_lazy
 
 from monquartier.communities import services
 from monquartier.communities.models import (
+    ESCALATION_AFTER,
     Commune,
     Community,
     Membership,
@@ -17,8 +16,6 @@ from monquartier.communities.models import (
     Movement,
     Twinning,
 )
-
-ESCALATION_DAYS = 15
 
 
 @admin.register(Commune)
@@ -109,9 +106,7 @@ class WaitingSinceFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "escalated":
-            return queryset.filter(
-                requested_at__lte=timezone.now() - timedelta(days=ESCALATION_DAYS)
-            )
+            return queryset.filter(requested_at__lte=timezone.now() - ESCALATION_AFTER)
         if self.value() == "staff":
             return queryset.filter(community__validation_mode="staff")
         return queryset

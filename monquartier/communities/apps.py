@@ -8,4 +8,6 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communautés")
 
     def ready(self):
-        from monquartier.communities import signals  # noqa: F401
+        from monquartier.communities import jobs, receivers, signals  # noqa: F401
+
+        jobs.register()

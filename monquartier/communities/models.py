@@ -50,6 +50,10 @@ class ValidationMode(models.TextChoices):
 
 
 class CommunityQuerySet(models.QuerySet):
+    def twinned_with(self, community_id: int) -> "CommunityQuerySet":
+        """The communities actively twinned with this one."""
+        return self.filter(pk__in=Twinning.objects.partner_ids(community_id))
+
     def with_member_count(self) -> "CommunityQuerySet":
         return self.annotate(
             member_count=models.Count(
@@ -141,6 +145,8 @@ class MembershipStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (MembershipStatus.PENDING, MembershipStatus.ACTIVE)
+# A join request unanswered this long goes to staff (communities/jobs.py, the admin).
+ESCALATION_AFTER = timedelta(days=15)
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -156,10 +162,23 @@ class MembershipQuerySet(models.QuerySet):
     def referents(self) -> "MembershipQuerySet":
         return self.active().filter(is_referent=True)
 
+    def active_of(self, user) -> "MembershipQuerySet":
+        """The user's active membership, as a queryset (at most one row)."""
+        return self.active().filter(user=user)
+
+    def active_for(self, user) -> "Membership | None":
+        """The user's active membership with its community, or None: "the member's
+        active community" is `Membership.objects.active_for(user).community`."""
+        return self.active_of(user).select_related("community").first()
+
+    def active_community_id(self, user) -> int | None:
+        """The id of the user's community (active membership), or None, in one query."""
+        return self.active_of(user).values_list("community_id", flat=True).first()
+
     def community_left_empty_by(self, user) -> "Community | None":
         """The community whose last active member is `user`: their departure (or the
         closing of their account) deletes it. None if others remain."""
-        membership = self.active().select_related("community").filter(user=user).first()
+        membership = self.active_for(user)
         if membership is None:
             return None
         others = self.active().filter(community=membership.community_id).exclude(user=user)
@@ -204,7 +223,7 @@ class Membership(models.Model):
     )
     refusal_reason = models.TextField(_("motif du refus"), max_length=500, blank=True)
     ended_at = models.DateTimeField(_("fin"), null=True, blank=True)
-    # Set when a request unanswered for 15 days was passed on to staff.
+    # Set when a request unanswered for ESCALATION_AFTER was passed on to staff.
     escalated_at = models.DateTimeField(_("transmise à l'équipe le"), null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -344,6 +363,17 @@ class TwinningQuerySet(models.QuerySet):
     def involving(self, community: Community) -> "TwinningQuerySet":
         return self.filter(Q(requester=community) | Q(partner=community))
 
+    def partner_ids(self, community_id: int) -> list[int]:
+        """The communities actively twinned with this one, sorted, in one query."""
+        pairs = (
+            self.active()
+            .filter(Q(requester_id=community_id) | Q(partner_id=community_id))
+            .values_list("requester_id", "partner_id")
+        )
+        return sorted(
+            partner if requester == community_id else requester for requester, partner in pairs
+        )
+
 
 class Twinning(models.Model):
     """A link between two nearby communities, asked by a référent of the requester and
@@ -404,7 +434,7 @@ class Twinning(models.Model):
             # service locks both communities and checks the reverse direction.
             models.UniqueConstraint(
                 fields=["requester", "partner"],
-                condition=Q(status__in=["requested", "active"]),
+                condition=Q(status__in=[TwinningStatus.REQUESTED, TwinningStatus.ACTIVE]),
                 name="one_open_twinning_per_direction",
             ),
         ]

@@ -151,18 +151,11 @@ class Viewpoint:
         if user.is_staff:
             return cls(user_id=user.pk, is_staff=True)
         if membership is None:
-            membership = Membership.objects.active().filter(user=user).first() or False
+            membership = Membership.objects.active_of(user).first() or False
         community_id = membership.community_id if membership else None
         twinned = None
         if twinnings and community_id is not None:
-            pairs = (
-                Twinning.objects.active()
-                .filter(Q(requester_id=community_id) | Q(partner_id=community_id))
-                .values_list("requester_id", "partner_id")
-            )
-            twinned = frozenset(
-                partner if requester == community_id else requester for requester, partner in pairs
-            )
+            twinned = frozenset(Twinning.objects.partner_ids(community_id))
         return cls(
             user_id=user.pk,
             is_staff=user.is_staff,

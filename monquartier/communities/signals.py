@@ -1,8 +1,13 @@
 from django.conf import settings
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from monquartier.communities.models import Membership, directory_name_for
+
+# Sent inside the transaction, just before a community whose last member left is deleted,
+# with `community` and `facts` (its name and commune, for the texts): town halls tell
+# their contacts (townhalls/receivers.py).
+community_deleted = Signal()
 
 _NAME_FIELDS = frozenset({"first_name", "last_name"})
 

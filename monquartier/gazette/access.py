@@ -8,12 +8,6 @@ from monquartier.communities.models import Membership
 from monquartier.gazette.models import Attachment, Post
 
 
-def member_community_id(user) -> int | None:
-    return (
-        Membership.objects.active().filter(user=user).values_list("community_id", flat=True).first()
-    )
-
-
 def get_post_for_reader(user, post_id: int) -> tuple[Post, int | None]:
     """The post and the reader's community id (None for staff)."""
     # The author's ties come with the post: privacy decides their name with no query.
@@ -26,7 +20,7 @@ def get_post_for_reader(user, post_id: int) -> tuple[Post, int | None]:
         raise Http404
     if user.is_staff:
         return post, None
-    community_id = member_community_id(user)
+    community_id = Membership.objects.active_community_id(user)
     if community_id is None or post.community_id != community_id or post.is_hidden:
         raise Http404
     return post, community_id

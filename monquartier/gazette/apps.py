@@ -6,3 +6,10 @@ class GazetteConfig(AppConfig):
     name = "monquartier.gazette"
     label = "gazette"
     verbose_name = _("Gazette")
+
+    def ready(self) -> None:
+        # Django's place for wiring an app into the apps below it: moderation learns here
+        # how to reach this app's content (moderation/content.py).
+        from monquartier.gazette import reporting
+
+        reporting.register()

@@ -13,6 +13,8 @@ from PIL import Image, ImageDraw
 from monquartier.communities.models import Community, Membership
 from monquartier.gazette.models import Post
 from monquartier.gazette.services import create_post
+from monquartier.moderation.models import Report
+from monquartier.moderation.services import report
 
 POSTS = [
     (
@@ -97,9 +99,6 @@ def create_demo_posts(per_community: int = 3) -> int:
 
 def create_demo_report() -> int:
     """One report waiting for the moderation queue, if none exists."""
-    from monquartier.moderation.models import Report
-    from monquartier.moderation.services import report
-
     if Report.objects.exists():
         return 0
     post = Post.objects.order_by("pk").first()

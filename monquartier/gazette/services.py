@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,9 +57,8 @@ def prepare_file(upload) -> PreparedFile:
             )
         image = reencode_image(upload)
     except ValidationError as error:
-        raise ValidationError(
-            f"{_name(upload)} : {' '.join(error.messages)}", code=error.code
-        ) from None
+        message = f"{_name(upload)} : {' '.join(error.messages)}"
+        raise ValidationError({"files": ValidationError(message, code=error.code)}) from None
     return PreparedFile(
         AttachmentKind.PHOTO,
         image.full,
@@ -70,30 +70,36 @@ def prepare_file(upload) -> PreparedFile:
     )
 
 
+def _field_error(field: str, message: str, code: str | None = None) -> ValidationError:
+    """An error on one field of the post form (views hand it to the form as is)."""
+    return ValidationError({field: ValidationError(message, code=code or field)})
+
+
 def _clean(title: str, text: str, category: str) -> tuple[str, str]:
     title = " ".join((title or "").split())
     text = (text or "").strip()
     if not title:
-        raise ValidationError(_("Donnez un titre à votre annonce."), code="title")
+        raise _field_error("title", _("Donnez un titre à votre annonce."))
     if len(title) > TITLE_MAX:
-        raise ValidationError(
-            _("Le titre fait %(max)s caractères au plus.") % {"max": TITLE_MAX}, code="title"
+        raise _field_error(
+            "title", _("Le titre fait %(max)s caractères au plus.") % {"max": TITLE_MAX}
         )
     if not text:
-        raise ValidationError(_("Écrivez le texte de votre annonce."), code="text")
+        raise _field_error("text", _("Écrivez le texte de votre annonce."))
     if len(text) > TEXT_MAX:
-        raise ValidationError(
-            _("Le texte fait %(max)s caractères au plus.") % {"max": TEXT_MAX}, code="text"
+        raise _field_error(
+            "text", _("Le texte fait %(max)s caractères au plus.") % {"max": TEXT_MAX}
         )
     if category not in PostCategory.values:
-        raise ValidationError(_("Choisissez une rubrique."), code="category")
+        raise _field_error("category", _("Choisissez une rubrique."))
     return title, text
 
 
 def _check_count(existing: int, adding: int) -> None:
     limit = settings.GAZETTE_MAX_ATTACHMENTS
     if existing + adding > limit:
-        raise ValidationError(
+        raise _field_error(
+            "files",
             _("Une annonce a %(max)s pièces jointes au plus.") % {"max": limit},
             code="too_many_files",
         )
@@ -141,7 +147,7 @@ def _delete_files_after_commit(names: list[str]) -> None:
 
 
 def create_post(author: User, *, title: str, text: str, category: str, files=()) -> Post:
-    membership = Membership.objects.active().select_related("community").filter(user=author).first()
+    membership = Membership.objects.active_for(author)
     if membership is None:
         raise PermissionDenied(_("Seuls les membres d'une communauté écrivent dans sa gazette."))
     title, text = _clean(title, text, category)
@@ -168,7 +174,7 @@ def create_post(author: User, *, title: str, text: str, category: str, files=())
             event="new_post",
             community=membership.community,
             actor=author,
-            url=f"/gazette/{post.pk}/",
+            url=reverse("gazette:detail", args=[post.pk]),
             title=title,
         )
     return post

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from monquartier.communities import privacy
 from monquartier.communities.access import open_membership
+from monquartier.communities.models import Membership
 from monquartier.core.protected_media import serve_protected_file
 from monquartier.gazette import access, services
 from monquartier.gazette.forms import EditPostForm, HidePostForm, PostForm
@@ -16,15 +17,8 @@ from monquartier.gazette.models import Attachment, AttachmentKind, Post
 POSTS_PER_PAGE = 15
 
 
-def _form_error(form, error: ValidationError) -> None:
-    field = {"title": "title", "text": "text", "category": "category", "flood": None}.get(
-        error.code, "files"
-    )
-    form.add_error(field if field in form.fields else None, error)
-
-
 def post_list(request):
-    community_id = access.member_community_id(request.user)
+    community_id = Membership.objects.active_community_id(request.user)
     if community_id is None:
         membership = open_membership(request.user)
         raise PermissionDenied(
@@ -47,7 +41,7 @@ def post_list(request):
 
 
 def create(request):
-    if access.member_community_id(request.user) is None:
+    if Membership.objects.active_community_id(request.user) is None:
         raise PermissionDenied(_("Seuls les membres d'une communauté écrivent dans sa gazette."))
     form = PostForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -61,7 +55,7 @@ def create(request):
                 files=data["files"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form.add_error(None, error)
         else:
             messages.success(request, _("Votre annonce est publiée."))
             return redirect("gazette:detail", post.pk)
@@ -104,7 +98,7 @@ def edit(request, post_id: int):
                 remove=data.get("remove", []),
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form.add_error(None, error)
         else:
             messages.success(request, _("Votre annonce est modifiée."))
             return redirect("gazette:detail", post.pk)

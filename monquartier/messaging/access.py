@@ -36,21 +36,3 @@ def get_message_for_reporter(user, message_id: int) -> Message:
         raise Http404
     get_conversation_for_participant(user, message.conversation_id)
     return message
-
-
-def get_message_for_staff_review(staff_user, message_id: int) -> Message:
-    """For the moderation queue: the message, only for staff and only if it was reported."""
-    from monquartier.moderation.models import Report
-
-    if not getattr(staff_user, "is_staff", False):
-        raise Http404
-    if not Report.objects.filter(kind="message", object_id=message_id).exists():
-        raise Http404
-    message = (
-        Message.objects.select_related("sender", "conversation", "hidden_by")
-        .filter(pk=message_id)
-        .first()
-    )
-    if message is None:
-        raise Http404
-    return message

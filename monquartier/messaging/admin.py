@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef
 
 from monquartier.messaging.models import Message
+from monquartier.moderation.models import Report, ReportKind
 
 
 @admin.register(Message)
@@ -24,9 +25,7 @@ class ReportedMessageAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        from monquartier.moderation.models import Report
-
-        reported = Report.objects.filter(kind="message", object_id=OuterRef("pk"))
+        reported = Report.objects.filter(kind=ReportKind.MESSAGE, object_id=OuterRef("pk"))
         return super().get_queryset(request).filter(Exists(reported))
 
     def has_add_permission(self, request):

@@ -6,3 +6,10 @@ class MessagingConfig(AppConfig):
     name = "monquartier.messaging"
     label = "messaging"
     verbose_name = _("Messagerie")
+
+    def ready(self) -> None:
+        # Django's place for wiring an app into the apps below it: moderation learns here
+        # how to reach this app's content (moderation/content.py).
+        from monquartier.messaging import reporting
+
+        reporting.register()

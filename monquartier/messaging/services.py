@@ -22,8 +22,7 @@ from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
 from monquartier.communities import privacy
-from monquartier.communities.models import Community, Membership, MembershipStatus
-from monquartier.communities.services import twinned_community_ids
+from monquartier.communities.models import Community, Membership, MembershipStatus, Twinning
 from monquartier.core import flood
 from monquartier.core.parsing import parse_id
 from monquartier.messaging.models import Conversation, Message, Participant
@@ -58,7 +57,7 @@ def writer_membership(user) -> Membership | None:
     """The active membership that lets the user write, or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Membership.objects.active().select_related("community").filter(user=user).first()
+    return Membership.objects.active_for(user)
 
 
 def _require_writer(user) -> Membership:
@@ -68,9 +67,6 @@ def _require_writer(user) -> Membership:
             _("Seuls les membres d'une communauté peuvent envoyer des messages.")
         )
     return membership
-
-
-# --- who may receive a new message --------------------------------------------------------
 
 
 def recipients_open_to(sender: User, membership: Membership | None = None):
@@ -84,7 +80,7 @@ def recipients_open_to(sender: User, membership: Membership | None = None):
     return (
         Membership.objects.active()
         .filter(
-            community_id__in=[own, *twinned_community_ids(own)],
+            community_id__in=[own, *Twinning.objects.partner_ids(own)],
             user__is_active=True,
             user__closed_at__isnull=True,
             user__email__isnull=False,
@@ -185,9 +181,6 @@ def resolve_recipients(
     if not chosen:
         raise ValidationError(_("Choisissez au moins un destinataire."), code="no_recipient")
     return chosen
-
-
-# --- writing ------------------------------------------------------------------------------
 
 
 def _check_flood(sender: User) -> None:
@@ -296,9 +289,6 @@ def _tell_participants(
         )
 
 
-# --- reading ------------------------------------------------------------------------------
-
-
 def unread_count(user) -> int:
     """Unread messages of all the user's conversations, in one query."""
     if not getattr(user, "is_authenticated", False):
@@ -314,9 +304,6 @@ def mark_read(participant: Participant, up_to) -> None:
     Participant.objects.filter(pk=participant.pk).filter(
         Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to)
     ).update(last_read_at=up_to)
-
-
-# --- moderation ---------------------------------------------------------------------------
 
 
 @transaction.atomic

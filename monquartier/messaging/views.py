@@ -101,9 +101,6 @@ def conversation(request, conversation_id: int):
     )
 
 
-# --- writing to people chosen one by one --------------------------------------------------
-
-
 def _person(item, viewpoint: privacy.Viewpoint) -> dict:
     """One of recipients_open_to()'s memberships, as the sender sees them."""
     twinned = item.community_id != viewpoint.community_id

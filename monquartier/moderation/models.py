@@ -56,7 +56,7 @@ class ExclusionRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["community", "member"],
-                condition=Q(status="pending"),
+                condition=Q(status=ExclusionStatus.PENDING),
                 name="one_pending_exclusion_per_member",
             )
         ]

@@ -6,3 +6,8 @@ class NotificationsConfig(AppConfig):
     name = "monquartier.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from monquartier.notifications import jobs
+
+        jobs.register()

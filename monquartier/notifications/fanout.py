@@ -21,8 +21,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from monquartier.accounts.models import User
-from monquartier.communities.models import Membership, MembershipStatus
-from monquartier.communities.services import twinned_community_ids
+from monquartier.communities.models import Membership, MembershipStatus, Twinning
 from monquartier.notifications.models import Channel, Delivery, DeliveryStatus, PushSubscription
 from monquartier.notifications.services import wake_senders
 from monquartier.townhalls.models import TownHallContact
@@ -135,7 +134,7 @@ def fan_out_alert(alert) -> int:
     number of rows written (none on a second run)."""
     now = timezone.now()
     sms_due = max(alert.created_at + sms_delay(), now)
-    twinned = twinned_community_ids(alert.community_id)
+    twinned = Twinning.objects.partner_ids(alert.community_id)
     with connection.cursor() as cursor:
         cursor.execute(_statement(twinned), _parameters(alert, twinned, now, sms_due))
         written = cursor.rowcount

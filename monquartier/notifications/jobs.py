@@ -1,29 +1,26 @@
-"""The periodic jobs the scheduler enqueues. Each takes its period ("2026-11-23" or
-"2026-11-23T07:01") and is safe to run twice for the same period."""
+"""The outbox's periodic jobs (the scheduler enqueues them; communities register theirs
+in communities/jobs.py). Each takes its period ("2026-11-23" or "2026-11-23T07:01") and
+is safe to run twice for the same period."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
-from django.db.models import Count, Min, Q
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from monquartier.accounts.models import User
-from monquartier.communities import privacy
-from monquartier.communities.models import Community, Membership, MembershipStatus, ValidationMode
-from monquartier.notifications import digests, sender
-from monquartier.notifications.models import DevOutboxMessage, NotificationKind, ScheduledRun
-from monquartier.notifications.services import notify
+from monquartier.notifications import digests, scheduler, sender
+from monquartier.notifications.models import DevOutboxMessage, ScheduledRun
+from monquartier.notifications.scheduler import Job
 
 # A task RUNNING this long belongs to a dead worker: ours all finish within a minute.
 TASK_LEASE = timedelta(minutes=15)
-ESCALATION_AFTER = timedelta(days=15)
 
 
 def requeue_dead_tasks(older_than: timedelta = TASK_LEASE) -> int:
     cutoff = timezone.now() - older_than
-    return DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(
-        status="READY", started_at=None
-    )
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+    ).update(status=TaskResultStatus.READY, started_at=None)
 
 
 def sweep(period: str) -> str:
@@ -37,117 +34,20 @@ def daily_digest(period: str) -> str:
     return f"{digests.make_digests(date.fromisoformat(period))} digests"
 
 
-def _birthday_filter(day: date) -> Q:
-    condition = Q(profile__birth_date__month=day.month, profile__birth_date__day=day.day)
-    if day.month == 2 and day.day == 28 and not _is_leap(day.year):
-        # Born on 29 February: celebrated on the 28th in common years.
-        condition |= Q(profile__birth_date__month=2, profile__birth_date__day=29)
-    return condition
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
-def birthdays(period: str) -> str:
-    day = date.fromisoformat(period)
-    people = (
-        User.objects.filter(
-            _birthday_filter(day),
-            memberships__status=MembershipStatus.ACTIVE,
-            closed_at__isnull=True,
-        )
-        .select_related("profile")
-        .annotate(
-            community_id=Min(
-                "memberships__community_id", filter=Q(memberships__status=MembershipStatus.ACTIVE)
-            )
-        )
-    )
-    told = 0
-    for person in people:
-        community = Community.objects.get(pk=person.community_id)
-        neighbours = User.objects.filter(
-            memberships__community=community, memberships__status=MembershipStatus.ACTIVE
-        ).exclude(pk=person.pk)
-        told += len(
-            privacy.notify_about(
-                person,
-                neighbours,
-                name_key="member",
-                kind=NotificationKind.BIRTHDAY,
-                event="birthday",
-                community=community,
-                actor=person,
-                url=f"/c/{community.pk}/membres/{person.pk}/",
-            )
-        )
-    return f"{told} birthday notifications"
-
-
-def join_reminders(period: str) -> str:
-    """A daily reminder to the référents while requests are waiting (not those sent today)."""
-    today_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    waiting = (
-        Membership.objects.pending()
-        .filter(
-            requested_at__lt=today_start,
-            community__validation_mode=ValidationMode.REFERENTS,
-            escalated_at__isnull=True,
-        )
-        .values("community_id")
-        .annotate(count=Count("pk"))
-    )
-    reminded = 0
-    for row in waiting:
-        community = Community.objects.get(pk=row["community_id"])
-        referents = User.objects.filter(
-            memberships__community=community,
-            memberships__status=MembershipStatus.ACTIVE,
-            memberships__is_referent=True,
-        )
-        notify(
-            referents,
-            kind=NotificationKind.JOIN_REQUEST,
-            event="join_reminder",
-            community=community,
-            url=f"/c/{community.pk}/demandes/",
-            count=row["count"],
-        )
-        reminded += 1
-    return f"{reminded} communities reminded"
-
-
-def escalate_join_requests(period: str) -> str:
-    """Requests unanswered for 15 days go to staff (the admin queue lists them too)."""
-    cutoff = timezone.now() - ESCALATION_AFTER
-    late = list(
-        Membership.objects.pending()
-        .filter(requested_at__lte=cutoff, escalated_at__isnull=True)
-        .select_related("user", "community")
-    )
-    staff = list(User.objects.filter(is_staff=True, is_active=True))
-    for membership in late:
-        privacy.notify_about(
-            membership.user,
-            staff,
-            name_key="applicant",
-            kind=NotificationKind.JOIN_REQUEST,
-            event="join_escalated",
-            community=membership.community,
-            url="/admin/communities/pendingrequest/?attente=escalated",
-        )
-    Membership.objects.filter(pk__in=[membership.pk for membership in late]).update(
-        escalated_at=timezone.now()
-    )
-    return f"{len(late)} requests escalated"
-
-
 def prune(period: str) -> str:
     now = timezone.now()
     tasks, _ = DBTaskResult.objects.filter(
-        status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=now - timedelta(days=14)
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+        finished_at__lt=now - timedelta(days=14),
     ).delete()
     runs, _ = ScheduledRun.objects.filter(enqueued_at__lt=now - timedelta(days=30)).delete()
     outbox, _ = DevOutboxMessage.objects.filter(created_at__lt=now - timedelta(days=30)).delete()
     return f"pruned {tasks} task results, {runs} scheduler rows, {outbox} dev outbox messages"
+
+
+def register() -> None:
+    scheduler.register(
+        Job("sweep", sweep, every_minute=True),
+        Job("daily_digest", daily_digest, daily_at=time(7, 0)),
+        Job("prune", prune, daily_at=time(3, 0)),
+    )

@@ -45,10 +45,6 @@ def modes_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     return {user_id: chosen.get(user_id, default) for user_id in user_ids}
 
 
-def mode_for(user, kind: str) -> str:
-    return modes_for([user.pk], kind)[user.pk]
-
-
 def all_modes(user) -> dict[str, str]:
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "mode"))
     return {kind: FIXED.get(kind, chosen.get(kind, default)) for kind, default in DEFAULTS.items()}
@@ -68,13 +64,11 @@ def save_preferences(user, modes: dict[str, str], *, alert_sms: bool) -> None:
                 _("Les alertes arrivent toujours par e-mail, tout de suite."), code="fixed"
             )
     if not alert_sms and not has_push(user):
-        raise ValidationError(
-            _(
-                "Pour ne plus recevoir les alertes par SMS, activez d'abord les notifications sur votre téléphone : "
-                "sinon une alerte pourrait ne pas vous atteindre."
-            ),
-            code="sms_needs_push",
+        message = _(
+            "Pour ne plus recevoir les alertes par SMS, activez d'abord les notifications sur votre téléphone : "
+            "sinon une alerte pourrait ne pas vous atteindre."
         )
+        raise ValidationError({"alert_sms": ValidationError(message, code="sms_needs_push")})
     for kind, mode in modes.items():
         if kind in FIXED:
             continue

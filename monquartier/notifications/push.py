@@ -76,9 +76,6 @@ def b64url_decode(text: str) -> bytes:
         raise ValueError("not base64url") from error
 
 
-# --- VAPID keys ---------------------------------------------------------------------------
-
-
 @lru_cache(maxsize=8)
 def _load_vapid(private_key: str) -> Vapid:
     """Parse a private key once: PEM, base64url DER, or base64url raw 32 bytes."""
@@ -175,9 +172,6 @@ def vapid_subject() -> str:
     if not re.match(r"^(mailto:[^@\s]+@[^@\s]+|https://\S+)$", subject):
         raise ImproperlyConfigured("VAPID_SUBJECT must be mailto:address or an https:// URL.")
     return subject
-
-
-# --- messages and results -----------------------------------------------------------------
 
 
 @dataclass

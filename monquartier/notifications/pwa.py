@@ -42,6 +42,7 @@ SERVICE_WORKER = "js/sw.js"
 OFFLINE_PAGE = "offline.html"
 # The line of js/sw.js that service_worker() fills with what the worker keeps at install.
 PRECACHE_PLACEHOLDER = b"var PRECACHE = {};"
+SITE_PLACEHOLDER = b"var SITE = {};"
 # Browsers ask for the worker script again after a day whatever its headers say.
 SERVICE_WORKER_MAX_AGE = 24 * 3600
 MAX_BODY_BYTES = 4096
@@ -118,13 +119,31 @@ def _static_source(name: str) -> bytes:
     raise Http404
 
 
+def worker_paths() -> dict[str, Any]:
+    """The paths the worker needs, from the URLconf and the static files' storage: the
+    script itself names none."""
+    return {
+        "icon": static("img/icon-192.png"),
+        "alerts": reverse("alerts:list"),
+        "staticPath": urlsplit(settings.STATIC_URL).path,
+        "accountPaths": [
+            reverse(name) for name in ("account_login", "account_logout", "account_signup")
+        ],
+    }
+
+
 def offline_precache() -> dict[str, Any]:
     """What the worker keeps at install for pages never seen (the offline page and its
     files), and a version drawn from their content: a changed page, translation or
-    static file (hashed names in production) makes a new worker, whose install keeps
-    the new copy. Nobody bumps it by hand."""
-    urls = [reverse("pwa:offline"), static("css/app.css"), static("js/offline.js")]
+    static file makes a new worker, whose install keeps the new copy. Nobody bumps it by
+    hand."""
+    files = ["css/app.css", "js/offline.js"]
+    urls = [reverse("pwa:offline"), *(static(name) for name in files)]
     digest = hashlib.sha256("\n".join(urls).encode())
+    # The hashed names cover the files in production; their content covers development,
+    # where the names are plain.
+    for name in files:
+        digest.update(hashlib.sha256(_static_source(name)).digest())
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             digest.update(render_to_string(OFFLINE_PAGE).encode())
@@ -148,8 +167,11 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     SERVICE_WORKER_MAX_AGE; after that, the ETag turns it into a bodiless 304 unless the
     worker changed. A new worker thus reaches every phone within a day."""
     precache = json.dumps(offline_precache(), separators=(",", ":")).encode()
-    content = _static_source(SERVICE_WORKER).replace(
-        PRECACHE_PLACEHOLDER, b"var PRECACHE = " + precache + b";"
+    paths = json.dumps(worker_paths(), separators=(",", ":")).encode()
+    content = (
+        _static_source(SERVICE_WORKER)
+        .replace(PRECACHE_PLACEHOLDER, b"var PRECACHE = " + precache + b";")
+        .replace(SITE_PLACEHOLDER, b"var SITE = " + paths + b";")
     )
     response = HttpResponse(content, content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"

@@ -60,9 +60,6 @@ def alert_path(alert_id: int) -> str:
     return f"{path_prefix('alerts:detail')}{int(alert_id)}/"
 
 
-# --- alerts -------------------------------------------------------------------------------
-
-
 # Alerts are never edited: what one renders to stays true. The cache outlives a batch
 # (an alert's e-mails go out in many batches) and is bounded (a worker lives for days).
 # (The key has the creation time too: a test database may give a rolled-back id again.)
@@ -134,9 +131,6 @@ def alert_push_payload(alert, language: str) -> dict:
         "url": alert_path(alert.pk),
         "tag": f"alert-{alert.pk}",
     }
-
-
-# --- other notifications and the digest ---------------------------------------------------
 
 
 def notification_email(delivery) -> Email:

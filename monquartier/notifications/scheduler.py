@@ -36,20 +36,18 @@ class Job:
         return None
 
 
-def _jobs() -> dict[str, Job]:
-    from monquartier.notifications import jobs
+# Each app registers its jobs from its AppConfig.ready() (notifications/jobs.py,
+# communities/jobs.py): the scheduler knows no app above it.
+_JOBS: dict[str, Job] = {}
 
-    return {
-        job.name: job
-        for job in (
-            Job("sweep", jobs.sweep, every_minute=True),
-            Job("daily_digest", jobs.daily_digest, daily_at=time(7, 0)),
-            Job("birthdays", jobs.birthdays, daily_at=time(8, 0)),
-            Job("join_reminders", jobs.join_reminders, daily_at=time(9, 0)),
-            Job("escalate_join_requests", jobs.escalate_join_requests, daily_at=time(9, 30)),
-            Job("prune", jobs.prune, daily_at=time(3, 0)),
-        )
-    }
+
+def register(*jobs: Job) -> None:
+    for job in jobs:
+        _JOBS[job.name] = job
+
+
+def _jobs() -> dict[str, Job]:
+    return _JOBS
 
 
 def tick(now: datetime | None = None) -> list[str]:

@@ -56,7 +56,7 @@ def notification_settings(request):
                 user, form.modes(), alert_sms=form.cleaned_data["alert_sms"]
             )
         except ValidationError as error:
-            form.add_error("alert_sms" if error.code == "sms_needs_push" else None, error)
+            form.add_error(None, error)
         else:
             flash.success(request, _("Vos choix de notification sont enregistrés."))
             return redirect("notification_settings")

@@ -6,3 +6,6 @@ class TownhallsConfig(AppConfig):
     name = "monquartier.townhalls"
     label = "townhalls"
     verbose_name = _("Mairies partenaires")
+
+    def ready(self) -> None:
+        from monquartier.townhalls import receivers  # noqa: F401

@@ -1,5 +1,5 @@
 /* The offline page (templates/offline.html): lists the pages the service worker kept
-   (static/js/sw.js, the mq-pages-* cache), newest first, each named by its heading. */
+   (static/js/sw.js, the mq-pages cache), newest first, each named by its heading. */
 (function () {
   "use strict";
   var list = document.getElementById("saved-pages");
@@ -27,7 +27,7 @@
 
   caches.keys().then(function (names) {
     return Promise.all(names.filter(function (name) {
-      return name.indexOf("mq-pages-") === 0;
+      return name === "mq-pages";  // PAGES_CACHE of sw.js
     }).map(keptPages));
   }).then(function (lists) {
     var pages = [].concat.apply([], lists).reverse();

@@ -5,18 +5,16 @@
    (#push-enable, #push-disable, #push-status; messages in data-msg-* of #push-settings). */
 (function () {
   "use strict";
-  var SW_URL = "/sw.js";
+  // The paths come from base.html (data-*-url of this script's tag, from {% url %}).
+  var paths = document.currentScript.dataset;
+  var SW_URL = paths.workerUrl;
   var SYNC_KEY = "mq-push-synced";
   var SYNC_EVERY = 24 * 3600 * 1000;
   var box = document.getElementById("push-settings");
   var enable = document.getElementById("push-enable");
   var disable = document.getElementById("push-disable");
   var status = document.getElementById("push-status");
-  var urls = {
-    key: (box && box.dataset.keyUrl) || "/notifications/push/cle/",
-    subscribe: (box && box.dataset.subscribeUrl) || "/notifications/push/abonnement/",
-    unsubscribe: (box && box.dataset.unsubscribeUrl) || "/notifications/push/desabonnement/"
-  };
+  var urls = { key: paths.keyUrl, subscribe: paths.subscribeUrl, unsubscribe: paths.unsubscribeUrl };
   var canPush = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 
   function say(key) { if (status && box) { status.textContent = box.dataset[key] || ""; } }
@@ -42,7 +40,7 @@
     return;
   }
 
-  // --- the service worker, after the page itself has loaded (2G: the page comes first).
+  // The service worker, after the page itself has loaded (2G: the page comes first).
   // updateViaCache "all": the browser's check for a new worker after each page may be
   // answered by its cache, as /sw.js allows for a day (monquartier/notifications/pwa.py).
 
@@ -55,7 +53,7 @@
   var ready = registered.then(function () { return navigator.serviceWorker.ready; });
   ready.catch(function () { /* no worker: nothing offline, no push; the site still works */ });
 
-  // --- log-out: kept alert pages must not be shown to the next person on this phone
+  // Log-out: kept alert pages must not be shown to the next person on this phone
 
   function forgetSync() {
     try { localStorage.removeItem(SYNC_KEY); } catch (error) { /* private mode */ }
@@ -63,7 +61,7 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form || String(form.method).toLowerCase() !== "post") { return; }
-    if (!/\/compte\/logout\/$/.test(new URL(form.action, location.href).pathname)) { return; }
+    if (new URL(form.action, location.href).pathname !== paths.logoutUrl) { return; }
     forgetSync();
     var worker = navigator.serviceWorker.controller;
     if (worker) { worker.postMessage({ type: "logout" }); }
@@ -76,7 +74,7 @@
     return;
   }
 
-  // --- talking to the server
+  // Talking to the server
 
   function csrfToken() {
     try {

@@ -11,10 +11,14 @@
    No other page and no POST goes through the cache. */
 (function () {
   "use strict";
-  var VERSION = "v1";
-  var STATIC_CACHE = "mq-static-" + VERSION;
-  var PAGES_CACHE = "mq-pages-" + VERSION;
+  // No version to bump by hand: static files have hashed names (a changed file is a new
+  // name), kept pages are dropped at every log-in and log-out, and the offline cache is
+  // named after its content's hash (PRECACHE.version).
+  var STATIC_CACHE = "mq-static";
+  var PAGES_CACHE = "mq-pages";
   var PRECACHE = {};
+  // The paths this worker needs, filled in by pwa.py from reverse() and static().
+  var SITE = {};
   var OFFLINE_CACHE = "mq-offline-" + (PRECACHE.version || "none");
   var OFFLINE_PAGE = (PRECACHE.urls || [])[0];
   var STATIC_LIMIT = 80;
@@ -22,17 +26,22 @@
   // On a weak 2G signal, show the kept copy after this long (the fresh one still lands
   // in the cache when it arrives).
   var NETWORK_TIMEOUT = 10000;
-  var ICON = "/static/img/icon-192.png";
+  var ICON = SITE.icon;
   // The house, white on transparent: Android draws the badge as a silhouette.
   var BADGE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAEgAAABICAQAAAD/5HvMAAAC5UlEQVR42u2YvY7cVBxHz9/2kAakDN3SUaSBhiCWJpRAg5QyD4A0SssbAE9AQROtxAOEClEh0W7DSqxSk4IuEkU2JEIpdmbuofCdzX5558Pj2Qn4N53v2D6+H8f/a+jz/4xhsU04BYDltuCU4Dt+CFbbgnPLR7708y1AsgJ3faomdXTNA2cF3vFInZicqPfB0ri+wRo5VqeqGenBtaw5wxK8r6aMU2ei7lnNVt7Glrkl+CAP1dmM1X2HG5xN2Tp7uT8uZqwe+PaGkCzBob/kG1+eifqHu+BgMzgHV+LMkI7c7dhMDsDbHs7FeYV0r8NeyhI8apw751OvvlFHZrIC7y2BUyNN1a/BYq0ayNYZnXruRVPLcu/V6lxbreNX6mRJnDrH6g++tSYNWBgn1kmultpM65ClBVi5l59z9RyrB+60RMrW2V9omS+igSetzGQJ7iwgwWWQjryzIpIDcNcnSy3zRcw0drSCLK3Aj5e0zmJIaQVZOgC/9MXacTypn74Dy4XM1EKCXciyVrzfnGi/q4zVh3PNdKb0Snab+bLM1nnYWoLLyPLQ2w0asABv+pt6bMq/rjK7/lh96keX9JIBvudh3vBtNi/8oiYAiNw78j4/scNLKgQCGfBmR7XeP4yJfJ9ESTCKHy0izYAi9CYVx5RIAAWJT/iZxLr3V4mCu+xTkAAJEsGN+KturgBCiL8vzKrnnRXnz+NZU1N1ehadSsmU7vYLlUHJ9PSh8BzQ7EDGM9Qud+Ial15/mz7E9UA90H8TqI1rJDU+ZlwHUFBuTw9J8IxHDa0fMMzvxI0BJUp+j88aaH/lU9Jq/ddmyCqL/M4+O39Sm6u2mtSRJNKFsUxt3oK9h3qgHqgH6oF6oB5ogwWaTBo/Nkzx7Fb4XOuEKTZ+bHA1oDeuaK2AYWPrkGrOlZcGEnjMt42FaKLgz/y/i2d+z7uNfSvB40vP3M7EVQXhnKrYaJhFlnMK/Gm8Lv3T5zXMv+xoaxzTpQIkAAAAAElFTkSuQmCC";
-  var ALERT_PAGE = /^\/alertes\/(\d+\/)?$/;
-  var ACCOUNT_CHANGE = /^\/compte\/(login|logout|signup)\//;
+  // The alert list and an alert's page: the list's path, then an id or nothing.
+  var ALERT_PAGE = new RegExp("^" + SITE.alerts.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "(\\d+/)?$");
   // ManifestStaticFilesStorage names: name.0123456789ab.ext never change.
   var HASHED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
 
   function noop() {}
 
   function forgetPages() { return caches.delete(PAGES_CACHE); }
+
+  // Logging in, out or signing up: the kept pages were someone else's.
+  function changesAccount(path) {
+    return SITE.accountPaths.some(function (prefix) { return path.indexOf(prefix) === 0; });
+  }
 
   function trim(cache, limit) {
     return cache.keys().then(function (keys) {
@@ -93,7 +102,6 @@
     if (event.data && event.data.type === "logout") { event.waitUntil(forgetPages()); }
   });
 
-  // --- offline -------------------------------------------------------------------------
 
   function fetchAlertPage(url, request) {
     return fetch(request || url).then(function (response) {
@@ -115,7 +123,7 @@
   function cachedAlertPage(url) {
     return caches.open(PAGES_CACHE).then(function (cache) {
       return cache.match(url).then(function (page) {
-        return page || cache.match(self.location.origin + "/alertes/");
+        return page || cache.match(self.location.origin + SITE.alerts);
       });
     });
   }
@@ -170,7 +178,7 @@
     var request = event.request;
     var url = new URL(request.url);
     if (url.origin !== self.location.origin) { return; }
-    if (request.mode === "navigate" && ACCOUNT_CHANGE.test(url.pathname)) {
+    if (request.mode === "navigate" && changesAccount(url.pathname)) {
       event.waitUntil(forgetPages());
     }
     if (request.method !== "GET" || request.headers.has("range")) { return; }
@@ -178,10 +186,9 @@
       event.respondWith(ALERT_PAGE.test(url.pathname) ? alertPage(event) : page(event));
       return;
     }
-    if (url.pathname.indexOf("/static/") === 0) { event.respondWith(staticFile(event)); }
+    if (url.pathname.indexOf(SITE.staticPath) === 0) { event.respondWith(staticFile(event)); }
   });
 
-  // --- push ----------------------------------------------------------------------------
 
   self.addEventListener("push", function (event) {
     var data = {};

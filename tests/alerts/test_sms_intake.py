@@ -452,3 +452,9 @@ def test_a_delivery_report_with_odd_bytes_is_read(client, riviera, awa, yao):
     assert response.status_code == 200 and response.json()["updated"] == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED and "\x00" not in delivery.last_error
+
+
+def test_a_refused_sms_alert_records_why(client, riviera, yao, yao_number):
+    at_sms(client, yao_number, "VOL x", message_id="ATXid_short")
+
+    assert InboundSMS.objects.get().detail == "text_short"

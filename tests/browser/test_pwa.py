@@ -61,13 +61,13 @@ WAIT_FOR_CONTROL = """async () => {
 }"""
 CACHES = "async () => (await caches.keys()).sort()"
 WAIT_FOR_PAGES_FORGOTTEN = """async () => {
-    for (let i = 0; i < 100 && await caches.has('mq-pages-v1'); i++) {
+    for (let i = 0; i < 100 && await caches.has('mq-pages'); i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return await caches.has('mq-pages-v1');
+    return await caches.has('mq-pages');
 }"""
 KEEP_A_PAGE = """async () => {
-    const cache = await caches.open('mq-pages-v1');
+    const cache = await caches.open('mq-pages');
     await cache.put(location.origin + '/alertes/7/', new Response('<h1>Alerte 7</h1>',
         {headers: {'Content-Type': 'text/html', 'X-Offline-Cacheable': '1'}}));
     return (await cache.keys()).length;
@@ -129,7 +129,7 @@ def test_the_service_worker_registers_activates_and_controls_the_site(
     caches = page.evaluate(CACHES)
     # The offline page kept at install, and the page's CSS that went through it.
     assert len(caches) == 2 and caches[0].startswith("mq-offline-")
-    assert caches[1] == "mq-static-v1"
+    assert caches[1] == "mq-static"
     assert not csp_errors
 
 
@@ -301,7 +301,7 @@ NOTIFICATIONS = """async () => {
 }"""
 WAIT_FOR_KEPT_ALERT = """async () => {
     for (let i = 0; i < 100; i++) {
-        const cache = await caches.open('mq-pages-v1');
+        const cache = await caches.open('mq-pages');
         if (await cache.match(location.origin + '/alertes/7/')) return true;
         await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -181,8 +181,6 @@ def test_distances_between_areas(riviera, riviera3):
     assert [community for community, _distance in near] == [riviera3]
 
 
-# --- measuring right anywhere, and no input making a check slow ------------------------------
-
 # A square's sides run along parallels and meridians: the reference is the surface between
 # two parallels (exact on the sphere of the same area, within 0.5 % of the ellipsoid's).
 EARTH_RADIUS_M = 6_371_007.2

@@ -13,6 +13,7 @@ from monquartier.communities.models import (
     MembershipStatus,
     Movement,
     MovementKind,
+    Twinning,
     TwinningStatus,
     ValidationMode,
 )
@@ -372,8 +373,8 @@ def test_twinning_asked_accepted_and_ended(riviera, riviera3, awa, koffi):
     with pytest.raises(PermissionDenied):
         services.accept_twinning(awa, twinning)  # the other side decides
     services.accept_twinning(koffi, twinning)
-    assert services.twinned_community_ids(riviera.pk) == [riviera3.pk]
-    assert services.twinned_community_ids(riviera3.pk) == [riviera.pk]
+    assert Twinning.objects.partner_ids(riviera.pk) == [riviera3.pk]
+    assert Twinning.objects.partner_ids(riviera3.pk) == [riviera.pk]
     with pytest.raises(ValidationError):
         services.request_twinning(koffi, riviera3, riviera)  # already twinned, either way
     services.end_twinning(awa, twinning)

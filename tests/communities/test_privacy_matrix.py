@@ -287,8 +287,6 @@ def test_a_refused_or_cancelled_applicant_is_an_outsider_again(awa, salif, rivie
     assert privacy.names_seen_by(awa, [salif]) == {salif.pk: "Salif T."}
 
 
-# --- every page and message that shows a person, as every role ----------------------------
-
 REAL = "real"
 PUBLIC = "public"
 NOTHING = "nothing"  # no access: the page names nobody
@@ -448,9 +446,6 @@ def test_a_member_who_left_is_named_as_an_outsider(client, world):
     for page in ("history", "gazette", "post"):
         shown = client.get(urls[page]).content.decode()
         assert "Yao de la Riviera" in shown and "Kouassi" not in shown
-
-
-# --- names written into notifications: the recipient's view ---------------------------------
 
 
 @pytest.mark.usefixtures("world")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from monquartier.accounts.demo import DEMO_PASSWORD, named_logins
 from monquartier.accounts.models import Home, User
 from monquartier.communities.models import Commune
-from monquartier.core.management.commands import run_demo
+from monquartier.web.management.commands import run_demo
 
 ABIDJAN = {
     "Abobo",

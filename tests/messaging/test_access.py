@@ -126,17 +126,6 @@ def test_the_reporter_fetcher_gives_a_received_message_only(conversation, awa, y
         access.get_message_for_reporter(yao, message.pk + 1000)
 
 
-def test_staff_read_a_message_only_once_it_is_reported(conversation, awa, yao, mariam):
-    message = conversation.messages.get()
-    with pytest.raises(Http404):
-        access.get_message_for_staff_review(mariam, message.pk)
-    moderation.report(yao, "message", message.pk, reason="insult")
-    assert access.get_message_for_staff_review(mariam, message.pk) == message
-    for person in (awa, yao):  # not staff
-        with pytest.raises(Http404):
-            access.get_message_for_staff_review(person, message.pk)
-
-
 def test_a_member_reports_a_message_and_staff_hide_it(client, conversation, yao, ange, mariam):
     message = conversation.messages.get()
     factories.log_in(client, yao)

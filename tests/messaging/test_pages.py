@@ -23,9 +23,6 @@ def check_light(response):
     assert ' style="' not in html.decode(), "inline style attribute (blocked by the CSP)"
 
 
-# --- names ------------------------------------------------------------------------------
-
-
 def test_a_twinned_member_sees_public_names_only(client, riviera, awa, yao, aya, twinned):
     message = write(awa, [yao, aya], "Qui vient au match samedi ?")
     factories.log_in(client, aya)
@@ -161,9 +158,6 @@ def test_the_picker_is_paginated(awa_client, riviera):
     assert len(first.context["people"]) == 20
     second = awa_client.post(reverse("messaging:compose"), {"page": "2"})
     assert len(second.context["people"]) == 6  # Yao and the last five
-
-
-# --- unread counts and reading ------------------------------------------------------------
 
 
 def test_unread_counts_per_conversation_and_in_total(client, conversation, awa, yao, ange):

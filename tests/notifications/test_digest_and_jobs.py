@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.core import mail
 from django.utils import timezone
 
+from monquartier.communities import jobs as community_jobs
 from monquartier.communities.models import Membership
 from monquartier.notifications import jobs, scheduler
 from monquartier.notifications.models import Digest, Notification, NotificationKind, ScheduledRun
@@ -73,23 +74,23 @@ def test_referents_are_reminded_daily_and_staff_get_requests_after_15_days(
     riviera, awa, salif, mariam
 ):
     Membership.objects.filter(user=salif).update(requested_at=timezone.now() - timedelta(days=2))
-    assert jobs.join_reminders("2026-11-23") == "1 communities reminded"
+    assert community_jobs.join_reminders("2026-11-23") == "1 communities reminded"
     assert Notification.objects.filter(recipient=awa, event="join_reminder", data__count=1).exists()
-    assert jobs.escalate_join_requests("2026-11-23") == "0 requests escalated"
+    assert community_jobs.escalate_join_requests("2026-11-23") == "0 requests escalated"
     Membership.objects.filter(user=salif).update(requested_at=timezone.now() - timedelta(days=16))
-    assert jobs.escalate_join_requests("2026-11-23") == "1 requests escalated"
+    assert community_jobs.escalate_join_requests("2026-11-23") == "1 requests escalated"
     assert Notification.objects.filter(recipient=mariam, event="join_escalated").exists()
-    assert jobs.escalate_join_requests("2026-11-24") == "0 requests escalated"
+    assert community_jobs.escalate_join_requests("2026-11-24") == "0 requests escalated"
     # Escalated requests are the team's now: no more daily reminders about them.
-    assert jobs.join_reminders("2026-11-24") == "0 communities reminded"
+    assert community_jobs.join_reminders("2026-11-24") == "0 communities reminded"
 
 
 def test_birthdays_are_told_to_the_community_on_the_day(riviera, awa, yao, issa):
     from monquartier.accounts.models import Profile
 
     Profile.objects.filter(user=yao).update(birth_date=datetime.date(1985, 3, 14))
-    assert jobs.birthdays("2026-03-13") == "0 birthday notifications"
-    assert jobs.birthdays("2026-03-14") == "1 birthday notifications"
+    assert community_jobs.birthdays("2026-03-13") == "0 birthday notifications"
+    assert community_jobs.birthdays("2026-03-14") == "1 birthday notifications"
     notification = Notification.objects.get(event="birthday")
     assert (notification.recipient, notification.data["member"]) == (awa, "Yao Kouassi")
 
@@ -98,7 +99,7 @@ def test_a_29_february_birthday_is_told_on_the_28th_in_common_years(riviera, awa
     from monquartier.accounts.models import Profile
 
     Profile.objects.filter(user=yao).update(birth_date=datetime.date(1988, 2, 29))
-    assert jobs.birthdays("2027-02-28") == "1 birthday notifications"
+    assert community_jobs.birthdays("2027-02-28") == "1 birthday notifications"
 
 
 def test_birthdays_can_be_turned_off(riviera, awa, yao):
@@ -108,7 +109,7 @@ def test_birthdays_can_be_turned_off(riviera, awa, yao):
 
     preferences.save_preferences(awa, {NotificationKind.BIRTHDAY: Mode.OFF}, alert_sms=True)
     Profile.objects.filter(user=yao).update(birth_date=datetime.date(1985, 3, 14))
-    assert jobs.birthdays("2026-03-14") == "0 birthday notifications"
+    assert community_jobs.birthdays("2026-03-14") == "0 birthday notifications"
 
 
 def test_the_sweep_requeues_dead_tasks(db):

@@ -83,19 +83,19 @@ def test_defaults_and_choices(awa):
     assert modes[NotificationKind.ALERT] == Mode.INSTANT
     assert modes[NotificationKind.GAZETTE] == Mode.DIGEST
     preferences.save_preferences(awa, {NotificationKind.BIRTHDAY: Mode.OFF}, alert_sms=True)
-    assert preferences.mode_for(awa, NotificationKind.BIRTHDAY) == Mode.OFF
+    assert preferences.modes_for([awa.pk], NotificationKind.BIRTHDAY)[awa.pk] == Mode.OFF
 
 
 def test_alert_emails_cannot_be_turned_off(awa):
     with pytest.raises(ValidationError):
         preferences.save_preferences(awa, {NotificationKind.ALERT: Mode.OFF}, alert_sms=True)
-    assert preferences.mode_for(awa, NotificationKind.ALERT) == Mode.INSTANT
+    assert preferences.modes_for([awa.pk], NotificationKind.ALERT)[awa.pk] == Mode.INSTANT
 
 
 def test_alert_sms_can_be_turned_off_only_with_push(awa):
     with pytest.raises(ValidationError) as caught:
         preferences.save_preferences(awa, {}, alert_sms=False)
-    assert caught.value.code == "sms_needs_push"
+    assert caught.value.error_dict["alert_sms"][0].code == "sms_needs_push"
     PushSubscription.objects.create(
         user=awa, endpoint="https://push.example/1", p256dh="k", auth="a"
     )
@@ -116,7 +116,7 @@ def test_the_settings_page_saves_choices_and_explains_refusals(client, awa):
     data["alert_sms"] = "on"
     data[NotificationKind.BIRTHDAY] = Mode.OFF
     assert client.post(reverse("notification_settings"), data).status_code == 302
-    assert preferences.mode_for(awa, NotificationKind.BIRTHDAY) == Mode.OFF
+    assert preferences.modes_for([awa.pk], NotificationKind.BIRTHDAY)[awa.pk] == Mode.OFF
     data[NotificationKind.GAZETTE] = "sometimes"
     assert client.post(reverse("notification_settings"), data).status_code == 200
 

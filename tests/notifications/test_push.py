@@ -282,9 +282,6 @@ def test_payload_encoding_keeps_short_payloads_as_they_are_and_refuses_the_impos
         encode_payload(alert_payload(url="/" + "x" * 600), limit=500)
 
 
-# --- VAPID keys ---------------------------------------------------------------------------
-
-
 def test_without_settings_a_development_key_pair_is_made_once_and_kept(settings, tmp_path):
     settings.VAPID_PRIVATE_KEY = ""
     settings.VAPID_PUBLIC_KEY = ""

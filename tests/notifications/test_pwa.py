@@ -60,9 +60,6 @@ def post_json(client, url_name: str, data, **extra):
     return client.post(reverse(url_name), body, content_type="application/json", **extra)
 
 
-# --- manifest and service worker ----------------------------------------------------------
-
-
 def test_the_manifest_describes_the_installable_app_to_anyone(client):
     response = client.get("/manifest.webmanifest")
 
@@ -106,7 +103,10 @@ def test_the_service_worker_is_served_from_the_root_with_its_headers(client):
     # The same script, with what it keeps at install filled in.
     precache = re.search(rb"var PRECACHE = (\{.+?\});\n", response.content)
     assert json.loads(precache.group(1))["urls"][0] == "/hors-ligne/"
-    assert response.content.replace(precache.group(0), b"var PRECACHE = {};\n") == script
+    paths = re.search(rb"var SITE = (\{.+?\});\n", response.content)
+    assert json.loads(paths.group(1))["alerts"] == "/alertes/"
+    served = response.content.replace(precache.group(0), b"var PRECACHE = {};\n")
+    assert served.replace(paths.group(0), b"var SITE = {};\n") == script
 
 
 def test_the_service_worker_check_costs_no_download_when_it_did_not_change(client):
@@ -172,9 +172,6 @@ def test_the_service_worker_answers_only_get(client):
     assert client.post("/manifest.webmanifest").status_code == 405
 
 
-# --- the VAPID public key -----------------------------------------------------------------
-
-
 def test_members_get_the_public_key_for_subscribing(awa_client):
     response = awa_client.get(reverse("pwa:push_key"))
 
@@ -198,9 +195,6 @@ def test_visitors_are_sent_to_log_in_by_the_push_endpoints(client, db, method, u
     assert response.status_code == 302
     assert "/compte/login/" in response["Location"]
     assert not PushSubscription.objects.exists()
-
-
-# --- subscribing --------------------------------------------------------------------------
 
 
 def test_subscribing_stores_this_phone_for_the_member(awa_client, awa):
@@ -347,9 +341,6 @@ def test_subscribing_answers_only_post(awa_client):
     assert awa_client.get(reverse("pwa:unsubscribe")).status_code == 405
 
 
-# --- unsubscribing ------------------------------------------------------------------------
-
-
 def test_unsubscribing_forgets_only_the_members_own_phone_and_can_be_repeated(awa_client, awa, yao):
     PushSubscription.objects.create(user=awa, endpoint=ENDPOINT + "-awa", p256dh="k", auth="a")
     PushSubscription.objects.create(user=yao, endpoint=ENDPOINT + "-yao", p256dh="k", auth="a")
@@ -375,10 +366,18 @@ def test_a_bad_unsubscribe_request_is_a_400_not_a_500(awa_client, body):
     assert response.json()["error"]
 
 
-# --- the settings snippet -----------------------------------------------------------------
+def test_pages_hand_the_push_script_its_urls(client, awa):
+    factories.log_in(client, awa)
+
+    html = client.get(reverse("home")).content.decode()
+
+    assert 'data-worker-url="/sw.js"' in html
+    for name in ("key", "subscribe", "unsubscribe"):
+        assert f'data-{name}-url="/notifications/push/' in html
+    assert 'data-logout-url="/compte/logout/"' in html
 
 
-def test_the_settings_snippet_carries_buttons_urls_and_translated_messages(rf, awa):
+def test_the_settings_snippet_carries_buttons_and_translated_messages(rf, awa):
     request = rf.get("/")
     request.user = awa
 
@@ -388,8 +387,6 @@ def test_the_settings_snippet_carries_buttons_urls_and_translated_messages(rf, a
     assert "Activer les notifications sur ce téléphone" in html
     assert 'id="push-disable"' in html and "Désactiver" in html
     assert 'id="push-status"' in html and 'role="status"' in html
-    for name in ("key", "subscribe", "unsubscribe"):
-        assert f'data-{name}-url="/notifications/push/' in html
     for message in (
         "working",
         "enabled",

@@ -17,7 +17,7 @@ from monquartier.notifications.sms.dev import (
 )
 from monquartier.notifications.sms.gsm7 import fit_sms, gsm7_length, is_gsm7, segments, to_gsm7
 from monquartier.notifications.sms.orange import OrangeSMSBackend
-from monquartier.notifications.sms.webhooks import PROVIDERS, UnknownProvider, provider_backend
+from monquartier.notifications.sms.webhooks import PROVIDERS
 
 __all__ = [
     "PROVIDERS",
@@ -32,13 +32,11 @@ __all__ = [
     "SMSError",
     "SMSMessage",
     "SMSSent",
-    "UnknownProvider",
     "WebhookError",
     "fit_sms",
     "get_sms_backend",
     "gsm7_length",
     "is_gsm7",
-    "provider_backend",
     "segments",
     "send_sms",
     "to_gsm7",

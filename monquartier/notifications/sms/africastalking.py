@@ -153,8 +153,6 @@ class AfricasTalkingSMSBackend(BaseSMSBackend):
                 outcomes[index] = _outcome(entry, message)
         return outcomes
 
-    # --- webhooks (Africa's Talking posts forms) ----------------------------------------
-
     @classmethod
     def parse_inbound(cls, request: HttpRequest) -> list[InboundMessage]:
         fields = read_form_body(request)

@@ -124,9 +124,6 @@ def send_sms(to: str, text: str, *, reference: str = "") -> SMSSent:
     return outcome
 
 
-# --- Helpers shared by the provider backends -------------------------------------------
-
-
 class ProviderFailure(Exception):
     """A failure that sinks a whole request (bad credentials, gateway down): each message
     of the request gets the same SMSError."""

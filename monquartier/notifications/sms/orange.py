@@ -101,8 +101,6 @@ class OrangeSMSBackend(BaseSMSBackend):
     def close(self) -> None:
         self.session.close()
 
-    # --- sending ---------------------------------------------------------------------
-
     def send_messages(self, messages: Sequence[SMSMessage]) -> list[SMSSent | SMSError]:
         if not messages:
             return []
@@ -179,8 +177,6 @@ class OrangeSMSBackend(BaseSMSBackend):
             timeout=self.timeout,
         )
 
-    # --- the OAuth token ---------------------------------------------------------------
-
     def _current_token(self) -> str:
         with self._token_lock:
             if self._token is None:
@@ -233,8 +229,6 @@ class OrangeSMSBackend(BaseSMSBackend):
             except Exception:
                 logger.warning("Orange: cannot write the token cache", exc_info=True)
         return token
-
-    # --- webhooks --------------------------------------------------------------------
 
     @classmethod
     def parse_inbound(cls, request: HttpRequest) -> list[InboundMessage]:

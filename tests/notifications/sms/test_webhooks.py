@@ -14,7 +14,6 @@ from monquartier.notifications.sms import (
     LocmemSMSBackend,
     OrangeSMSBackend,
     WebhookError,
-    provider_backend,
 )
 from monquartier.notifications.sms.webhooks import PROVIDERS
 
@@ -72,9 +71,6 @@ def at_report(status="Success", **changes):
         **changes,
     }
     return {key: value for key, value in fields.items() if value is not None}
-
-
-# --- Orange --------------------------------------------------------------------------------
 
 
 def test_an_orange_inbound_sms_is_read():
@@ -183,9 +179,6 @@ def test_a_body_that_is_not_utf8_is_refused():
         OrangeSMSBackend.parse_inbound(json_request(body))
 
 
-# --- Africa's Talking ------------------------------------------------------------------------
-
-
 def test_an_africas_talking_inbound_sms_is_read():
     (message,) = AfricasTalkingSMSBackend.parse_inbound(form_request(at_inbound()))
     assert message == InboundMessage(
@@ -280,19 +273,9 @@ def test_a_huge_form_is_refused():
         AfricasTalkingSMSBackend.parse_inbound(form_request(at_inbound(text="x" * 70_000)))
 
 
-# --- the registry, and bodies of every kind ------------------------------------------------
-
-
 def test_provider_names_give_their_backend():
-    assert provider_backend("orange") is OrangeSMSBackend
-    assert provider_backend("africastalking") is AfricasTalkingSMSBackend
-
-
-def test_an_unknown_provider_is_both_a_key_error_and_a_webhook_error():
-    with pytest.raises(KeyError):
-        provider_backend("twilio")
-    with pytest.raises(WebhookError, match="unknown SMS provider 'twilio'"):
-        provider_backend("twilio")
+    assert PROVIDERS["orange"] is OrangeSMSBackend
+    assert PROVIDERS["africastalking"] is AfricasTalkingSMSBackend
 
 
 def test_backends_without_webhooks_say_so():
@@ -318,7 +301,7 @@ def _garbage_bodies():
 @pytest.mark.parametrize("parser", ["parse_inbound", "parse_delivery_reports"])
 @pytest.mark.parametrize("content_type", ["application/json", FORM, "text/plain", ""])
 def test_garbage_of_any_kind_raises_only_webhook_errors(name, parser, content_type):
-    parse = getattr(provider_backend(name), parser)
+    parse = getattr(PROVIDERS[name], parser)
     for body in _garbage_bodies():
         request = rf.post("/sms/webhook/", data=body, content_type=content_type)
         with pytest.raises(WebhookError):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from monquartier.core.demo import demo_logins, load_demo_data
+from monquartier.web.demo import demo_logins, load_demo_data
 
 
 class Command(BaseCommand):

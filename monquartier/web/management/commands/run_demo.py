@@ -9,7 +9,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from monquartier.core.demo import DEMO_STAFF_TOTP_SECRET, demo_logins
+from monquartier.web.demo import DEMO_STAFF_TOTP_SECRET, demo_logins
 
 # Only compared with --host, to print a link that opens in a browser.
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 # nosec B104

@@ -1,0 +1,168 @@
+"""Twinning two nearby communities: asked, accepted or declined, ended."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monquartier.accounts.models import User
+from monquartier.communities import geometry
+from monquartier.communities.models import (
+    Community,
+    Membership,
+    MovementKind,
+    Twinning,
+    TwinningStatus,
+)
+from monquartier.communities.services._common import _log, _referent_users, _require_referent
+from monquartier.notifications.models import NotificationKind
+from monquartier.notifications.services import notify
+
+
+def _open_twinning_between(a: Community, b: Community):
+    return Twinning.objects.filter(
+        status__in=[TwinningStatus.REQUESTED, TwinningStatus.ACTIVE],
+        requester__in=[a, b],
+        partner__in=[a, b],
+    ).first()
+
+
+@transaction.atomic
+def request_twinning(actor: User, community: Community, partner: Community) -> Twinning:
+    _require_referent(actor, community)
+    if partner.pk == community.pk:
+        raise ValidationError(_("Une communauté ne se jumelle pas avec elle-même."), code="self")
+    # Lock both, in id order, so that two opposite requests at once cannot both pass.
+    list(
+        Community.objects.select_for_update()
+        .filter(pk__in=[community.pk, partner.pk])
+        .order_by("pk")
+    )
+    if _open_twinning_between(community, partner):
+        raise ValidationError(
+            _("Un jumelage avec cette communauté existe déjà ou est en attente."), code="duplicate"
+        )
+    distance = geometry.distance_m(
+        geometry.polygon_from_geojson(community.area), geometry.polygon_from_geojson(partner.area)
+    )
+    if distance > geometry.TWINNING_MAX_DISTANCE_M:
+        raise ValidationError(
+            _("« %(name)s » est à %(km)s km : on ne se jumelle qu'entre voisins, à 3 km au plus.")
+            % {"name": partner.name, "km": f"{distance / 1000:.1f}".replace(".", ",")},
+            code="too_far",
+        )
+    twinning = Twinning.objects.create(requester=community, partner=partner, requested_by=actor)
+    _log(community, MovementKind.TWINNING_REQUESTED, actor=actor, other=partner)
+    _log(partner, MovementKind.TWINNING_REQUESTED, actor=actor, other=community)
+    # Twinning requests and answers are the référents' business, like join requests:
+    # their kind's setting (instant by default) decides, not the movements' digest.
+    notify(
+        _referent_users(partner),
+        kind=NotificationKind.JOIN_REQUEST,
+        event="twinning_requested",
+        community=partner,
+        url=reverse("communities:twinnings", args=[partner.pk]),
+        other=community.name,
+    )
+    return twinning
+
+
+def _twinning_for_update(twinning: Twinning, *status: str) -> Twinning:
+    locked = (
+        Twinning.objects.select_for_update()
+        .select_related("requester", "partner")
+        .get(pk=twinning.pk)
+    )
+    if locked.status not in status:
+        raise ValidationError(_("Ce jumelage a déjà changé d'état."), code="stale")
+    return locked
+
+
+@transaction.atomic
+def accept_twinning(actor: User, twinning: Twinning) -> Twinning:
+    twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED)
+    _require_referent(actor, twinning.partner)
+    twinning.status = TwinningStatus.ACTIVE
+    twinning.decided_by = actor
+    twinning.decided_at = timezone.now()
+    twinning.save(update_fields=["status", "decided_by", "decided_at"])
+    _log(twinning.partner, MovementKind.TWINNING_STARTED, actor=actor, other=twinning.requester)
+    _log(twinning.requester, MovementKind.TWINNING_STARTED, actor=actor, other=twinning.partner)
+    notify(
+        _referent_users(twinning.requester),
+        kind=NotificationKind.JOIN_REQUEST,
+        event="twinning_accepted",
+        community=twinning.requester,
+        url=reverse("communities:twinnings", args=[twinning.requester_id]),
+        other=twinning.partner.name,
+    )
+    return twinning
+
+
+@transaction.atomic
+def decline_twinning(actor: User, twinning: Twinning) -> Twinning:
+    twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED)
+    _require_referent(actor, twinning.partner)
+    twinning.status = TwinningStatus.DECLINED
+    twinning.decided_by = actor
+    twinning.decided_at = timezone.now()
+    twinning.save(update_fields=["status", "decided_by", "decided_at"])
+    _log(twinning.partner, MovementKind.TWINNING_DECLINED, actor=actor, other=twinning.requester)
+    _log(twinning.requester, MovementKind.TWINNING_DECLINED, actor=actor, other=twinning.partner)
+    notify(
+        _referent_users(twinning.requester),
+        kind=NotificationKind.JOIN_REQUEST,
+        event="twinning_declined",
+        community=twinning.requester,
+        url=reverse("communities:twinnings", args=[twinning.requester_id]),
+        other=twinning.partner.name,
+    )
+    return twinning
+
+
+@transaction.atomic
+def end_twinning(actor: User, twinning: Twinning) -> Twinning:
+    """Either side ends an active twinning; the requester may also withdraw its request.
+    The other side's référents are told."""
+    twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED, TwinningStatus.ACTIVE)
+    was_requested = twinning.status == TwinningStatus.REQUESTED
+    if was_requested:
+        _require_referent(actor, twinning.requester)
+        side = twinning.requester
+    else:
+        membership = (
+            Membership.objects.referents()
+            .filter(user=actor, community__in=[twinning.requester, twinning.partner])
+            .first()
+        )
+        if membership is None:
+            raise PermissionDenied(
+                _("Seuls les référents des deux communautés peuvent mettre fin au jumelage.")
+            )
+        side = (
+            twinning.requester
+            if membership.community_id == twinning.requester_id
+            else twinning.partner
+        )
+    other = twinning.other_side(side)
+    twinning.status = TwinningStatus.ENDED
+    twinning.ended_by = actor
+    twinning.ended_at = timezone.now()
+    twinning.save(update_fields=["status", "ended_by", "ended_at"])
+    for community in (twinning.requester, twinning.partner):
+        _log(
+            community,
+            MovementKind.TWINNING_ENDED,
+            actor=actor,
+            other=twinning.other_side(community),
+        )
+    notify(
+        _referent_users(other),
+        kind=NotificationKind.JOIN_REQUEST,
+        event="twinning_withdrawn" if was_requested else "twinning_ended",
+        community=other,
+        url=reverse("communities:twinnings", args=[other.pk]),
+        other=side.name,
+    )
+    return twinning

@@ -1,0 +1,20 @@
+"""How town halls react to communities (communities/signals.py)."""
+
+from django.conf import settings
+from django.dispatch import receiver
+
+from monquartier.communities.signals import community_deleted
+from monquartier.notifications.rendering import render_email
+from monquartier.notifications.tasks import send_email
+from monquartier.townhalls.models import TownHallContact
+
+
+@receiver(community_deleted, dispatch_uid="town_hall_told_of_a_deleted_community")
+def tell_contacts_of_a_deleted_community(sender, community, facts, **kwargs):
+    contacts = TownHallContact.objects.active().filter(commune=community.commune_id)
+    # The contacts have no account: one e-mail each, in the site's language.
+    rendered = render_email("community_deleted", facts, settings.LANGUAGE_CODE)
+    for email in contacts.exclude(email="").values_list("email", flat=True):
+        send_email.enqueue(
+            to=[email], subject=rendered.subject, body=rendered.text, html=rendered.html
+        )
