@@ -10,6 +10,9 @@ from django.core.cache import cache
 from monquartier.notifications.sms import dev as sms_dev
 from tests import factories
 
+# Every connection outside the loopback is refused (see tests/network_guard.py).
+pytest_plugins = ["tests.network_guard"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
