@@ -1,7 +1,7 @@
 """No test reaches outside the machine: a pytest plugin (loaded by tests/conftest.py) that
 refuses, with an error naming the address, every connection from the test process to
 anything but the loopback (127.0.0.0/8, ::1, localhost) or a Unix socket, and every
-name lookup other than localhost's. A forgotten fake fails loudly instead of calling a
+name lookup (getaddrinfo, gethostbyname) other than localhost's. A forgotten fake fails loudly instead of calling a
 real SMS gateway, SMTP server or tile server.
 
 Installed at start-up, so collection, fixtures and tests of every xdist worker are covered.
@@ -19,6 +19,8 @@ _connect = socket.socket.connect
 _connect_ex = socket.socket.connect_ex
 _create_connection = socket.create_connection
 _getaddrinfo = socket.getaddrinfo
+_gethostbyname = socket.gethostbyname
+_gethostbyname_ex = socket.gethostbyname_ex
 
 
 class NetworkAccessRefused(OSError):
@@ -82,12 +84,26 @@ def _guarded_create_connection(address, *args, **kwargs):
     return _create_connection(address, *args, **kwargs)
 
 
-def _guarded_getaddrinfo(host, *args, **kwargs):
+def _check_lookup(host: object) -> None:
     # None is the wildcard of servers binding; a numeric address needs no lookup (connect
     # decides); any other name than the loopback's would ask a DNS server.
     if host is not None and not _is_numeric(host) and not is_local_host(host):
         raise _refuse("look up", _host_text(host))
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    _check_lookup(host)
     return _getaddrinfo(host, *args, **kwargs)
+
+
+def _guarded_gethostbyname(host):
+    _check_lookup(host)
+    return _gethostbyname(host)
+
+
+def _guarded_gethostbyname_ex(host):
+    _check_lookup(host)
+    return _gethostbyname_ex(host)
 
 
 def install() -> None:
@@ -95,6 +111,8 @@ def install() -> None:
     socket.socket.connect_ex = _guarded_connect_ex
     socket.create_connection = _guarded_create_connection
     socket.getaddrinfo = _guarded_getaddrinfo
+    socket.gethostbyname = _guarded_gethostbyname
+    socket.gethostbyname_ex = _guarded_gethostbyname_ex
 
 
 def uninstall() -> None:
@@ -102,6 +120,8 @@ def uninstall() -> None:
     socket.socket.connect_ex = _connect_ex
     socket.create_connection = _create_connection
     socket.getaddrinfo = _getaddrinfo
+    socket.gethostbyname = _gethostbyname
+    socket.gethostbyname_ex = _gethostbyname_ex
 
 
 def pytest_configure(config) -> None:

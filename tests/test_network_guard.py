@@ -27,6 +27,8 @@ def test_a_connection_outside_the_loopback_fails_loudly_naming_the_address():
 def test_a_name_other_than_localhost_is_not_looked_up():
     with pytest.raises(NetworkAccessRefused, match=re.escape("api.orange.com")):
         socket.getaddrinfo("api.orange.com", 443)
+    with pytest.raises(NetworkAccessRefused, match=re.escape("fcm.googleapis.com")):
+        socket.gethostbyname("fcm.googleapis.com")
     with pytest.raises(NetworkAccessRefused, match=re.escape("smtp.exemple.ci")):
         socket.create_connection(("smtp.exemple.ci", 25), timeout=1)
 
@@ -61,6 +63,11 @@ def test_the_ipv6_loopback_still_works():
     except OSError:
         pytest.skip("::1 is not configured on this machine")
     _connect_through_the_guard("::1", "::1")
+
+
+def test_localhost_is_still_looked_up():
+    assert socket.gethostbyname("localhost").startswith("127.")
+    assert socket.getaddrinfo("localhost", 80)
 
 
 def test_unix_sockets_still_work(tmp_path):
