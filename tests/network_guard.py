@@ -1,8 +1,8 @@
 """No test reaches outside the machine: a pytest plugin (loaded by tests/conftest.py) that
 refuses, with an error naming the address, every connection from the test process to
 anything but the loopback (127.0.0.0/8, ::1, localhost) or a Unix socket, and every
-name lookup (getaddrinfo, gethostbyname) other than localhost's. A forgotten fake fails loudly instead of calling a
-real SMS gateway, SMTP server or tile server.
+name lookup (getaddrinfo, gethostbyname) other than localhost's. A forgotten fake fails
+loudly instead of calling a real SMS gateway, SMTP server or tile server.
 
 Installed at start-up, so collection, fixtures and tests of every xdist worker are covered.
 The processes the tests start (manage.py workers, Chromium) are outside it: the browser is
