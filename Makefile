@@ -65,8 +65,12 @@ security: $(VENV)/.installed
 	$(VENV)/bin/bandit -c pyproject.toml -r monquartier --severity-level high
 	$(PY) -m security.audit_dependencies
 
+# The suite runs on every core with pytest-xdist (each worker has its own test database,
+# live server and Chromium); PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= auto
+
 test: install browser gettext lint check security
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 makemessages: $(VENV)/.installed gettext
 	$(PY) manage.py makemessages --all --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests

@@ -5,10 +5,28 @@ for the MonQuartier team (staff), Issa is an outsider with no tie to anyone.
 """
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
+from django.db.models.signals import post_migrate
 
+from monquartier.communities.communes import load_communes
 from monquartier.notifications.sms import dev as sms_dev
 from tests import factories
+
+# Every connection outside the loopback is refused (see tests/network_guard.py).
+pytest_plugins = ["tests.network_guard"]
+
+
+def _reload_communes(sender, using, **kwargs):
+    # A transactional test ends with a flush, which empties the communes a data migration
+    # loaded; the flush then sends post_migrate. Put them back for the tests that follow:
+    # under xdist a worker runs them in any order, not transactional tests last.
+    load_communes(apps.get_model("communities", "Commune"))
+
+
+post_migrate.connect(
+    _reload_communes, sender=apps.get_app_config("communities"), dispatch_uid="tests-communes"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +58,6 @@ def _fresh_state():
 @pytest.fixture
 def communes(db):
     """Reference data that a transactional test's flush removes: put it back."""
-    from monquartier.communities.communes import load_communes
     from monquartier.communities.models import Commune
 
     load_communes(Commune)

@@ -24,7 +24,7 @@ from monquartier.notifications import jobs
 from monquartier.notifications.models import Delivery, DeliveryStatus
 from tests import factories
 from tests.fakes.sms_providers import FakeAfricasTalking
-from tests.fakes.smtp import SMTPSink, free_port
+from tests.fakes.smtp import SMTPSink
 
 postgres_only = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -187,16 +187,16 @@ def test_a_worker_killed_in_the_middle_of_a_fan_out_loses_and_repeats_nothing(da
 
 @pytest.mark.django_db
 def test_an_smtp_server_down_then_back(settings, riviera, awa, yao, run_tasks):
-    port = free_port()
+    sink = SMTPSink()  # not started yet: its port refuses connections
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 2
     alert = services.send_alert(awa, category="theft", text="Vol de moto devant la pharmacie")
     run_tasks()
     delivery = Delivery.objects.get(alert=alert, channel="email")
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.QUEUED, 1)
     assert "SMTP" in delivery.last_error
     with (
-        SMTPSink(port) as sink,
+        sink,
         time_machine.travel(timezone.now() + timedelta(seconds=30), tick=True),
     ):
         jobs.sweep("test")
