@@ -7,6 +7,7 @@ required, DEBUG must stay off, cookies are secure and HSTS is sent. See docs/dep
 import importlib.util
 import os
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -404,7 +405,7 @@ LANGUAGE_COOKIE_HTTPONLY = True  # no script reads the language choice
 # from another site and must find their session.
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Literal["Lax", "Strict", "None"] = "Lax"  # set_cookie's type
 SESSION_COOKIE_AGE = 60 * 24 * 3600  # members on shared phones can untick "remember me"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -12,7 +12,7 @@ from monquartier.web import views as web_views
 
 # One log-in for everyone, with its rate limits and the staff's second factor: the
 # admin's own form only sends to it.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # on purpose
 admin.site.site_header = _("MonQuartier — administration")
 admin.site.site_title = "MonQuartier"
 

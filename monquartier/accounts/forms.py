@@ -33,7 +33,8 @@ class SignupForm(AllauthSignupForm):
         label=_("Nom"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
     )
     accept_charter = forms.BooleanField(
-        label=format_html_lazy(
+        # lazy() hands the lazy strings to format_html, which formats them when rendered.
+        label=format_html_lazy(  # type: ignore[call-overload]
             _(
                 "J'ai lu la <a href=\"{}\">charte du voisin vigilant</a> : je préviens, je n'interviens jamais."
             ),

@@ -18,8 +18,14 @@ class UserQuerySet(models.QuerySet):
         return self.filter(closed_at__isnull=True)
 
 
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+    def open(self) -> UserQuerySet:
+        return self.get_queryset().open()
 
     def create_user(self, email=None, password=None, **extra_fields):
         email = self.normalize_email(email).lower() if email else None

@@ -67,6 +67,8 @@ class Alert(models.Model):
     hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)
 
     objects = AlertQuerySet.as_manager()
+    # Set on the alert a reader opens (alerts.access.readable_alert), not a column.
+    reader_is_referent: bool
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -71,7 +71,11 @@ def send_alert(
         raise ValidationError({"text": error}) from None
     if (latitude is None) != (longitude is None):
         raise ValidationError(_("Le lieu de l'alerte est incomplet."), code="place")
-    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    if (
+        latitude is not None
+        and longitude is not None
+        and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
+    ):
         raise ValidationError(_("Le lieu de l'alerte est hors de la carte."), code="place")
     if corrects is not None and (
         corrects.community_id != membership.community_id or corrects.sender_id != sender.pk
@@ -154,7 +158,7 @@ def progress(alert: Alert) -> dict:
         .annotate(count=Count("pk"))
         .order_by()
     )
-    summary = {
+    by_channel = {
         channel: {"reached": 0, "waiting": 0, "failed": 0, "cancelled": 0}
         for channel in Channel.values
     }
@@ -167,14 +171,12 @@ def progress(alert: Alert) -> dict:
         DeliveryStatus.CANCELLED: "cancelled",
         DeliveryStatus.SKIPPED: "cancelled",
     }
-    summary["read"] = 0
+    read = 0
     for channel, status, count in deliveries.union(reads, all=True):
         if channel == _READ:
-            summary["read"] = count
+            read = count
         else:
-            summary[channel][buckets[status]] += count
-    summary["fanned_out"] = alert.fanned_out_at is not None
-    summary["settled"] = summary["fanned_out"] and not any(
-        summary[channel]["waiting"] for channel in Channel.values
-    )
-    return summary
+            by_channel[channel][buckets[status]] += count
+    fanned_out = alert.fanned_out_at is not None
+    settled = fanned_out and not any(by_channel[channel]["waiting"] for channel in Channel.values)
+    return {**by_channel, "read": read, "fanned_out": fanned_out, "settled": settled}

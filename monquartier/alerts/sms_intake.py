@@ -20,7 +20,13 @@ from django.utils import timezone
 from monquartier.accounts.models import User
 from monquartier.accounts.phones import is_ivorian
 from monquartier.alerts import services
-from monquartier.alerts.models import AlertCategory, AlertSource, InboundSMS, InboundStatus
+from monquartier.alerts.models import (
+    Alert,
+    AlertCategory,
+    AlertSource,
+    InboundSMS,
+    InboundStatus,
+)
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.core import flood
 from monquartier.notifications.models import TextMessage, TextPurpose
@@ -165,7 +171,7 @@ def _pending_consent(sender: str):
     )
 
 
-def _act(record: InboundSMS, reply) -> tuple[str, object]:
+def _act(record: InboundSMS, reply) -> tuple[str, Alert | None]:
     sender = record.sender
     recent = InboundSMS.objects.filter(sender=sender).exclude(pk=record.pk)
     if flood.is_flooded(recent, "sms_inbound", field="received_at"):

@@ -58,6 +58,13 @@ def _residents(quartier: str) -> list[User]:
 
 
 @transaction.atomic
+def _first_referent(community: Community) -> User:
+    membership = Membership.objects.referents().filter(community=community).first()
+    if membership is None:
+        raise ValueError(f"The demo community {community.name} has no référent")
+    return membership.user
+
+
 def create_demo_communities() -> tuple[int, int]:
     """Return (communities created, twinnings created)."""
     named_referents: dict[str, str] = {}
@@ -99,8 +106,7 @@ def create_demo_communities() -> tuple[int, int]:
             .exists()
         ):
             continue
-        asker_referent = Membership.objects.referents().filter(community=asker).first().user
-        partner_referent = Membership.objects.referents().filter(community=partner).first().user
+        asker_referent, partner_referent = _first_referent(asker), _first_referent(partner)
         services.accept_twinning(
             partner_referent, services.request_twinning(asker_referent, asker, partner)
         )

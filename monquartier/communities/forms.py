@@ -1,4 +1,5 @@
 import json
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -111,7 +112,7 @@ class TwinningRequestForm(forms.Form):
     def __init__(self, *args, nearby, **kwargs):
         super().__init__(*args, **kwargs)
         self.nearby = {community.pk: community for community, _distance in nearby}
-        self.fields["partner"].choices = [
+        cast(forms.TypedChoiceField, self.fields["partner"]).choices = [
             (community.pk, f"{community.name} ({distance / 1000:.1f} km)".replace(".", ","))
             for community, distance in nearby
         ]

@@ -243,6 +243,8 @@ class Membership(models.Model):
     )
 
     objects = MembershipQuerySet.as_manager()
+    # The member's name as one viewer sees it (privacy.name_memberships), not a column.
+    name: str
 
     class Meta:
         verbose_name = _("adhésion")

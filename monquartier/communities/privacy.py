@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, OuterRef, Q, Subquery, Value, When
@@ -360,7 +361,7 @@ def member_card(member: User, rel: Relation, *, is_referent: bool = False) -> Me
     applicant = rel is Relation.APPLICANT
     profile = member.profile
     home = getattr(member, "home", None)
-    card = {
+    card: dict[str, Any] = {
         "id": member.pk,
         "name": name_seen(member, rel),
         "shows_real_name": rel in _REAL_NAME,

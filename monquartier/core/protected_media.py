@@ -11,15 +11,16 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 
-def serve_protected_file(name: str, *, max_age: int = 3600) -> HttpResponse:
+def serve_protected_file(name: str | None, *, max_age: int = 3600) -> HttpResponseBase:
     if not name or not default_storage.exists(name):
         raise Http404
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     prefix = settings.PROTECTED_MEDIA_ACCEL_PREFIX
+    response: HttpResponseBase
     if prefix:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{quote(name)}"

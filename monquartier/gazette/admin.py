@@ -6,8 +6,8 @@ from monquartier.gazette.models import Attachment, Post
 class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
-    fields = ["kind", "original_name", "size"]
-    readonly_fields = fields
+    readonly_fields = ("kind", "original_name", "size")
+    fields = readonly_fields
     can_delete = False
 
 

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +32,8 @@ class PostForm(forms.Form):
     text = forms.CharField(
         label=_("Texte"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
     )
-    files = MultipleFileField(
+    # The metaclass moves declared fields to base_fields: form.files stays the uploads.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Photos ou documents PDF (facultatif)"),
         required=False,
         help_text=_("6 fichiers au plus. Photos de 10 Mo au plus, PDF de 5 Mo au plus."),
@@ -47,7 +50,7 @@ class EditPostForm(PostForm):
 
     def __init__(self, *args, attachments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["remove"].choices = [
+        cast(forms.TypedMultipleChoiceField, self.fields["remove"]).choices = [
             (attachment.pk, attachment.original_name) for attachment in attachments
         ]
         if not attachments:

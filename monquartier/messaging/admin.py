@@ -13,7 +13,7 @@ from monquartier.moderation.models import Report, ReportKind
 class ReportedMessageAdmin(admin.ModelAdmin):
     list_display = ["id", "sender", "created_at", "hidden_at"]
     list_select_related = ["sender"]
-    fields = [
+    readonly_fields = (
         "conversation",
         "sender",
         "text",
@@ -21,8 +21,8 @@ class ReportedMessageAdmin(admin.ModelAdmin):
         "hidden_at",
         "hidden_by",
         "hidden_reason",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
 
     def get_queryset(self, request):
         reported = Report.objects.filter(kind=ReportKind.MESSAGE, object_id=OuterRef("pk"))

@@ -75,6 +75,8 @@ def _play(people: list, script: list) -> int:
         Participant.objects.filter(conversation=first.conversation, user=people[writer]).update(
             last_read_at=when
         )
+    if first is None:  # an empty script
+        return 0
     Conversation.objects.filter(pk=first.conversation_id).update(
         created_at=now - timedelta(hours=script[0][0]), last_message_at=when
     )

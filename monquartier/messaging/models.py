@@ -156,6 +156,9 @@ class Message(models.Model):
     hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)
 
     objects = MessageQuerySet.as_manager()
+    # Set for the reader of a conversation (messaging.views.conversation), not columns.
+    sender_name: str
+    is_mine: bool
 
     class Meta:
         ordering = ["id"]

@@ -140,7 +140,7 @@ def describe(notification: Notification) -> tuple[str, str]:
     """(subject, sentence) in the active language."""
     community = (
         notification.community.name
-        if notification.community_id
+        if notification.community is not None
         else notification.data.get("community_name", "")
     )
     values = {**notification.data, "community": community}

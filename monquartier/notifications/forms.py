@@ -37,7 +37,7 @@ class PreferencesForm(forms.Form):
                 choices=Mode.choices,
                 initial=modes[kind],
                 widget=forms.RadioSelect,
-                help_text=HELP.get(kind, ""),
+                help_text=HELP.get(NotificationKind(kind), ""),
             )
 
     def modes(self) -> dict[str, str]:

@@ -116,16 +116,20 @@ class NotificationPreference(models.Model):
         return f"{self.user_id} {self.kind}={self.mode}"
 
 
+ENDPOINT_MAX_LENGTH = 1000
+USER_AGENT_MAX_LENGTH = 200
+
+
 class PushSubscription(models.Model):
     """One browser or installed app that accepted push notifications."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
     )
-    endpoint = models.URLField(max_length=1000, unique=True)
+    endpoint = models.URLField(max_length=ENDPOINT_MAX_LENGTH, unique=True)
     p256dh = models.CharField(max_length=200)
     auth = models.CharField(max_length=100)
-    user_agent = models.CharField(max_length=200, blank=True)
+    user_agent = models.CharField(max_length=USER_AGENT_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_success_at = models.DateTimeField(null=True, blank=True)
 

@@ -18,7 +18,7 @@ from monquartier.notifications.models import (
     PushSubscription,
 )
 
-DEFAULTS = {
+DEFAULTS: dict[str, str] = {
     NotificationKind.ALERT: Mode.INSTANT,
     NotificationKind.GAZETTE: Mode.DIGEST,
     NotificationKind.MESSAGE: Mode.INSTANT,
@@ -28,7 +28,7 @@ DEFAULTS = {
     NotificationKind.PLATFORM: Mode.DIGEST,
 }
 # Alerts are always instant: their e-mail cannot be turned off (the SMS can, see below).
-FIXED = {NotificationKind.ALERT: Mode.INSTANT}
+FIXED: dict[str, str] = {NotificationKind.ALERT: Mode.INSTANT}
 
 
 def modes_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:

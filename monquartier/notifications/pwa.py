@@ -33,7 +33,12 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from monquartier.accounts.reauthentication import typed_a_secret_in_this_session
-from monquartier.notifications.models import PushSubscription
+from monquartier.accounts.requests import AuthenticatedRequest
+from monquartier.notifications.models import (
+    ENDPOINT_MAX_LENGTH,
+    USER_AGENT_MAX_LENGTH,
+    PushSubscription,
+)
 from monquartier.notifications.push import b64url_decode, vapid_keys
 
 logger = logging.getLogger(__name__)
@@ -46,8 +51,6 @@ SITE_PLACEHOLDER = b"var SITE = {};"
 # Browsers ask for the worker script again after a day whatever its headers say.
 SERVICE_WORKER_MAX_AGE = 24 * 3600
 MAX_BODY_BYTES = 4096
-MAX_ENDPOINT_LENGTH = PushSubscription._meta.get_field("endpoint").max_length
-MAX_USER_AGENT_LENGTH = PushSubscription._meta.get_field("user_agent").max_length
 MAX_SUBSCRIPTIONS_PER_USER = 10
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 # The push services of the browsers members use; PUSH_SERVICE_HOSTS replaces the list.
@@ -177,7 +180,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = f"max-age={SERVICE_WORKER_MAX_AGE}"
     response["ETag"] = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
-    return get_conditional_response(request, etag=response["ETag"], response=response)
+    # Given a response, get_conditional_response returns one (the stubs say None is possible).
+    return get_conditional_response(request, etag=response["ETag"], response=response)  # type: ignore[return-value]
 
 
 @require_GET
@@ -216,7 +220,7 @@ def _clean_endpoint(value: Any) -> str:
     invalid = _("L'adresse de l'abonnement n'est pas valide.")
     if not isinstance(value, str) or not value:
         raise InvalidSubscription(_("L'adresse de l'abonnement manque."))
-    if len(value) > MAX_ENDPOINT_LENGTH:
+    if len(value) > ENDPOINT_MAX_LENGTH:
         raise InvalidSubscription(_("L'adresse de l'abonnement est trop longue."))
     if re.search(r"[\s\x00-\x1f\x7f]", value):
         raise InvalidSubscription(invalid)
@@ -256,7 +260,7 @@ def _clean_key(keys: dict[str, Any], name: str, size: int) -> str:
 
 
 @require_POST
-def subscribe(request: HttpRequest) -> JsonResponse:
+def subscribe(request: AuthenticatedRequest) -> JsonResponse:
     """Store this browser's push subscription (PushSubscription.toJSON()) for the member.
 
     The endpoint identifies the browser: the same browser subscribing for another member
@@ -287,7 +291,7 @@ def subscribe(request: HttpRequest) -> JsonResponse:
             },
             status=403,
         )
-    user_agent = request.headers.get("User-Agent", "")[:MAX_USER_AGENT_LENGTH]
+    user_agent = request.headers.get("User-Agent", "")[:USER_AGENT_MAX_LENGTH]
     with transaction.atomic():
         subscription, created = PushSubscription.objects.update_or_create(
             endpoint=endpoint,
@@ -309,14 +313,14 @@ def subscribe(request: HttpRequest) -> JsonResponse:
 
 
 @require_POST
-def unsubscribe(request: HttpRequest) -> JsonResponse:
+def unsubscribe(request: AuthenticatedRequest) -> JsonResponse:
     """Forget this browser's subscription, if it is the member's; the same answer when
     there was nothing to forget, so a repeated click or a lost reply does no harm."""
     try:
         endpoint = _json_body(request).get("endpoint")
     except InvalidSubscription as error:
         return JsonResponse({"error": str(error)}, status=400)
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT_LENGTH:
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_MAX_LENGTH:
         return JsonResponse({"error": _("L'adresse de l'abonnement manque.")}, status=400)
     deleted, _details = PushSubscription.objects.filter(
         endpoint=endpoint, user=request.user

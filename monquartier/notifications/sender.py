@@ -12,6 +12,7 @@ the Orange SMS API removes even that duplicate through our clientCorrelator.
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 # Rows a sender claims at once. Each batch costs a few queries and, for e-mail, its SMTP
 # connections (transports.EmailTransport): 100 e-mails over 4 connections spend a fifth
 # less CPU per message than 50. A worker killed mid-batch repeats at most one batch.
-BATCH_SIZE = {Channel.EMAIL: 100, Channel.SMS: 500, Channel.PUSH: 100}
+BATCH_SIZE: dict[str, int] = {Channel.EMAIL: 100, Channel.SMS: 500, Channel.PUSH: 100}
 # Seconds before the next attempt, after the 1st, 2nd… failure; then the row fails.
 # (Settings may shorten it, for tests of a gateway that comes back.)
 BACKOFF = (20, 60, 300, 900, 1800, 3600)
@@ -109,7 +110,9 @@ def _obsolete(deliveries: list[Delivery]) -> set[int]:
     from monquartier.alerts.models import AlertRead
 
     obsolete = {
-        delivery.pk for delivery in deliveries if delivery.alert_id and delivery.alert.is_hidden
+        delivery.pk
+        for delivery in deliveries
+        if delivery.alert is not None and delivery.alert.is_hidden
     }
     sms = [
         delivery
@@ -141,9 +144,12 @@ def _send_email(deliveries: list[Delivery]) -> list[Outcome]:
 
 
 def _sms_text(delivery: Delivery, texts: dict[int, str]) -> str:
-    if delivery.alert_id not in texts:
-        texts[delivery.alert_id] = rendering.alert_sms_text(delivery.alert)
-    return texts[delivery.alert_id]
+    alert = delivery.alert
+    if alert is None:
+        raise ValueError(f"SMS delivery {delivery.pk} has no alert: only alerts go by SMS")
+    if alert.pk not in texts:
+        texts[alert.pk] = rendering.alert_sms_text(alert)
+    return texts[alert.pk]
 
 
 def _send_sms(deliveries: list[Delivery]) -> list[Outcome]:
@@ -167,7 +173,10 @@ def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
     messages, owners = [], []
     payloads: dict[tuple[int, str], dict] = {}  # an alert's members share its payload
     for delivery in deliveries:
-        language = delivery.user.language
+        user = delivery.user
+        if user is None:
+            raise ValueError(f"Push delivery {delivery.pk} has no member: pushes go to members")
+        language = user.language
         if delivery.alert_id:
             key = (delivery.alert_id, language)
             if key not in payloads:
@@ -175,7 +184,7 @@ def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
             payload = payloads[key]
         else:
             payload = rendering.notification_push_payload(delivery.notification, language)
-        for subscription in subscriptions[delivery.user_id]:
+        for subscription in subscriptions[user.pk]:
             messages.append(push.PushMessage(subscription=subscription, payload=payload))
             owners.append(delivery.pk)
     results = push.send_push(messages) if messages else []
@@ -206,7 +215,11 @@ def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
     return outcomes
 
 
-SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms, Channel.PUSH: _send_push}
+SENDERS: dict[str, Callable[[list[Delivery]], Sequence[Outcome | None]]] = {
+    Channel.EMAIL: _send_email,
+    Channel.SMS: _send_sms,
+    Channel.PUSH: _send_push,
+}
 
 
 _OUTCOME_FIELDS = ("status", "claimed_at", "sent_at", "provider_id", "last_error", "due_at")
@@ -245,7 +258,7 @@ def _save_outcomes(deliveries: list[Delivery]) -> None:
         cursor.execute(sql, parameters)
 
 
-def _record(deliveries: list[Delivery], outcomes: list[Outcome | None]) -> None:
+def _record(deliveries: list[Delivery], outcomes: Sequence[Outcome | None]) -> None:
     now = timezone.now()
     pauses = backoff()
     for delivery, outcome in zip(deliveries, outcomes, strict=True):

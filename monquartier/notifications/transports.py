@@ -181,9 +181,11 @@ class EmailTransport:
             for index, email in enumerate(emails):
                 try:
                     skeleton = (
-                        skeletons.get((email.subject, email.text, email.html)) if raw_smtp else None
+                        skeletons.get((email.subject, email.text, email.html))
+                        if raw_smtp is not None and skeletons is not None
+                        else None
                     )
-                    if skeleton is not None and skeleton.fits(email):
+                    if raw_smtp is not None and skeleton is not None and skeleton.fits(email):
                         raw_smtp.sendmail(sender, [email.to], skeleton.copy(email))
                     else:
                         _django_message(email, connection).send()

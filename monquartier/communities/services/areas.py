@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from shapely.geometry import Point
+from shapely.geometry import Point, Polygon
 
 from monquartier.accounts.models import Home, User
 from monquartier.communities import geometry, lookups, privacy
@@ -32,7 +32,7 @@ def members_outside(community: Community, polygon) -> list[User]:
     return [home.user for home in homes if not polygon.covers(Point(home.longitude, home.latitude))]
 
 
-def preview_boundary(community: Community, area) -> tuple[object, float, list[User]]:
+def preview_boundary(community: Community, area) -> tuple[Polygon, float, list[User]]:
     """Check a new area without saving it: (polygon, m², members left outside)."""
     polygon = geometry.parse_area(area)
     area_m2 = _check_area(polygon, rural_exemption=community.rural_exemption, exclude=community)

@@ -110,8 +110,8 @@ class AfricasTalkingSMSBackend(BaseSMSBackend):
                 except Exception:
                     # A bug of ours must not lose the batch: log it, try again later.
                     logger.exception("Unexpected error sending SMS through Africa's Talking")
-                    failure = ProviderFailure("unexpected error", permanent=False)
-                    outcomes.update((i, failure.for_message(messages[i])) for i, _ in batch)
+                    unexpected = ProviderFailure("unexpected error", permanent=False)
+                    outcomes.update((i, unexpected.for_message(messages[i])) for i, _ in batch)
         ordered = [outcomes[index] for index in range(len(messages))]
         log_batch(logger, "Africa's Talking", ordered)
         return ordered
@@ -220,16 +220,16 @@ def _recipients(response: requests.Response) -> dict[str, dict[str, Any]]:
         if not isinstance(entry, dict):
             continue
         try:
-            by_number.setdefault(normalise_phone(entry.get("number")), entry)
-        except ValueError:
+            by_number.setdefault(normalise_phone(entry["number"]), entry)
+        except (KeyError, TypeError, ValueError):
             continue
     return by_number
 
 
 def _outcome(entry: dict[str, Any], message: SMSMessage) -> SMSSent | SMSError:
     try:
-        code = int(entry.get("statusCode"))
-    except (TypeError, ValueError):
+        code = int(entry["statusCode"])
+    except (KeyError, TypeError, ValueError):
         code = None
     if code in SENT_CODES:
         message_id = entry.get("messageId")

@@ -4,6 +4,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Sequence
+from typing import TextIO
 
 from monquartier.notifications.sms.base import BaseSMSBackend, SMSError, SMSMessage, SMSSent
 
@@ -21,7 +22,7 @@ class LocmemSMSBackend(BaseSMSBackend):
 
 class ConsoleSMSBackend(BaseSMSBackend):
     def send_messages(self, messages: Sequence[SMSMessage]) -> list[SMSSent | SMSError]:
-        stream = self.options.get("stream", sys.stdout)
+        stream: TextIO = self.options.get("stream") or sys.stdout
         for message in messages:
             stream.write(f"SMS to {message.to}:\n{message.text}\n{'-' * 40}\n")
         stream.flush()
