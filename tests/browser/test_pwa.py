@@ -54,14 +54,14 @@ REGISTER = """async () => {
             state: registration.active.state};
 }"""
 WAIT_FOR_CONTROL = """async () => {
-    for (let i = 0; i < 100 && !navigator.serviceWorker.controller; i++) {
+    for (let i = 0; i < 400 && !navigator.serviceWorker.controller; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return navigator.serviceWorker.controller !== null;
 }"""
 CACHES = "async () => (await caches.keys()).sort()"
 WAIT_FOR_PAGES_FORGOTTEN = """async () => {
-    for (let i = 0; i < 100 && await caches.has('mq-pages'); i++) {
+    for (let i = 0; i < 400 && await caches.has('mq-pages'); i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return await caches.has('mq-pages');
@@ -287,9 +287,11 @@ def test_notifications_blocked_in_the_browser_are_explained(page, live_server, a
 
 
 # The notifications the worker showed, once there are some (5 s at most).
+# The waits below give up after 20 s: a loaded CI machine can take seconds to start a
+# service worker or show a notification; they return as soon as the thing is there.
 NOTIFICATIONS = """async () => {
     const registration = await navigator.serviceWorker.ready;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 400; i++) {
         const shown = await registration.getNotifications();
         if (shown.length) {
             return shown.map((n) => ({title: n.title, body: n.body, tag: n.tag, data: n.data,
@@ -300,7 +302,7 @@ NOTIFICATIONS = """async () => {
     return [];
 }"""
 WAIT_FOR_KEPT_ALERT = """async () => {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 400; i++) {
         const cache = await caches.open('mq-pages');
         if (await cache.match(location.origin + '/alertes/7/')) return true;
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -318,7 +320,7 @@ def deliver_push(page, live_server, payload: dict) -> None:
         lambda event: registrations.extend(r["registrationId"] for r in event["registrations"]),
     )
     devtools.send("ServiceWorker.enable")
-    for _ in range(100):
+    for _ in range(400):
         if registrations:
             break
         page.wait_for_timeout(50)
