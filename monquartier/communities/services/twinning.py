@@ -28,6 +28,18 @@ def _open_twinning_between(a: Community, b: Community):
     ).first()
 
 
+def _tell_referents(community: Community, event: str, other: Community) -> None:
+    """A twinning's news reaches the référents at once, as join requests do."""
+    notify(
+        _referent_users(community),
+        kind=NotificationKind.JOIN_REQUEST,
+        event=event,
+        community=community,
+        url=reverse("communities:twinnings", args=[community.pk]),
+        other=other.name,
+    )
+
+
 @transaction.atomic
 def request_twinning(actor: User, community: Community, partner: Community) -> Twinning:
     _require_referent(actor, community)
@@ -57,14 +69,7 @@ def request_twinning(actor: User, community: Community, partner: Community) -> T
     _log(partner, MovementKind.TWINNING_REQUESTED, actor=actor, other=community)
     # Twinning requests and answers are the référents' business, like join requests:
     # their kind's setting (instant by default) decides, not the movements' digest.
-    notify(
-        _referent_users(partner),
-        kind=NotificationKind.JOIN_REQUEST,
-        event="twinning_requested",
-        community=partner,
-        url=reverse("communities:twinnings", args=[partner.pk]),
-        other=community.name,
-    )
+    _tell_referents(partner, "twinning_requested", community)
     return twinning
 
 
@@ -79,46 +84,37 @@ def _twinning_for_update(twinning: Twinning, *status: str) -> Twinning:
     return locked
 
 
-@transaction.atomic
-def accept_twinning(actor: User, twinning: Twinning) -> Twinning:
+def _answer_twinning(
+    actor: User, twinning: Twinning, status: str, kind: str, event: str
+) -> Twinning:
     twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED)
     _require_referent(actor, twinning.partner)
-    twinning.status = TwinningStatus.ACTIVE
+    twinning.status = status
     twinning.decided_by = actor
     twinning.decided_at = timezone.now()
     twinning.save(update_fields=["status", "decided_by", "decided_at"])
-    _log(twinning.partner, MovementKind.TWINNING_STARTED, actor=actor, other=twinning.requester)
-    _log(twinning.requester, MovementKind.TWINNING_STARTED, actor=actor, other=twinning.partner)
-    notify(
-        _referent_users(twinning.requester),
-        kind=NotificationKind.JOIN_REQUEST,
-        event="twinning_accepted",
-        community=twinning.requester,
-        url=reverse("communities:twinnings", args=[twinning.requester_id]),
-        other=twinning.partner.name,
-    )
+    _log(twinning.partner, kind, actor=actor, other=twinning.requester)
+    _log(twinning.requester, kind, actor=actor, other=twinning.partner)
+    _tell_referents(twinning.requester, event, twinning.partner)
     return twinning
+
+
+@transaction.atomic
+def accept_twinning(actor: User, twinning: Twinning) -> Twinning:
+    return _answer_twinning(
+        actor, twinning, TwinningStatus.ACTIVE, MovementKind.TWINNING_STARTED, "twinning_accepted"
+    )
 
 
 @transaction.atomic
 def decline_twinning(actor: User, twinning: Twinning) -> Twinning:
-    twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED)
-    _require_referent(actor, twinning.partner)
-    twinning.status = TwinningStatus.DECLINED
-    twinning.decided_by = actor
-    twinning.decided_at = timezone.now()
-    twinning.save(update_fields=["status", "decided_by", "decided_at"])
-    _log(twinning.partner, MovementKind.TWINNING_DECLINED, actor=actor, other=twinning.requester)
-    _log(twinning.requester, MovementKind.TWINNING_DECLINED, actor=actor, other=twinning.partner)
-    notify(
-        _referent_users(twinning.requester),
-        kind=NotificationKind.JOIN_REQUEST,
-        event="twinning_declined",
-        community=twinning.requester,
-        url=reverse("communities:twinnings", args=[twinning.requester_id]),
-        other=twinning.partner.name,
+    return _answer_twinning(
+        actor,
+        twinning,
+        TwinningStatus.DECLINED,
+        MovementKind.TWINNING_DECLINED,
+        "twinning_declined",
     )
-    return twinning
 
 
 @transaction.atomic
@@ -157,12 +153,5 @@ def end_twinning(actor: User, twinning: Twinning) -> Twinning:
             actor=actor,
             other=twinning.other_side(community),
         )
-    notify(
-        _referent_users(other),
-        kind=NotificationKind.JOIN_REQUEST,
-        event="twinning_withdrawn" if was_requested else "twinning_ended",
-        community=other,
-        url=reverse("communities:twinnings", args=[other.pk]),
-        other=side.name,
-    )
+    _tell_referents(other, "twinning_withdrawn" if was_requested else "twinning_ended", side)
     return twinning
