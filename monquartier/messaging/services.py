@@ -213,8 +213,15 @@ def start_conversation(sender: User, recipient_ids, text: str) -> Message:
     """Write to people chosen one by one. Writing again to exactly the same people
     continues the conversation already open with them."""
     membership = _require_writer(sender)
-    text = clean_text(text)
-    recipients = resolve_recipients(sender, recipient_ids, membership)
+    # Each problem is named after what the compose page shows it beside.
+    try:
+        text = clean_text(text)
+    except ValidationError as error:
+        raise ValidationError({"text": error.error_list}) from error
+    try:
+        recipients = resolve_recipients(sender, recipient_ids, membership)
+    except ValidationError as error:
+        raise ValidationError({"to": error.error_list}) from error
     # One sender at a time: two clicks on "Envoyer" make one conversation, not two.
     User.objects.select_for_update().filter(pk=sender.pk).first()
     _check_flood(sender)

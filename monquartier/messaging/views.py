@@ -181,11 +181,12 @@ def _send(request, membership, raw_ids, query: str):
         except PermissionDenied:
             return _not_a_member(request)
         except ValidationError as error:
-            for problem in error.error_list:
-                if problem.code and problem.code.startswith("text"):
-                    form.add_error("text", problem)
+            # The recipients are not a form field: their errors are listed in the picker.
+            for field, problems in error.update_error_dict({}).items():
+                if field == "to":
+                    context["recipient_errors"].extend(m for p in problems for m in p.messages)
                 else:
-                    context["recipient_errors"].extend(problem.messages)
+                    form.add_error(field if field in form.fields else None, problems)
         else:
             messages.success(request, _("Message envoyé."))
             return redirect(f"{services.conversation_url(message.conversation_id)}#m{message.pk}")

@@ -267,6 +267,17 @@ def test_a_closed_account_stays_in_the_history_as_a_former_member(client, conver
     assert "Kouassi" not in page
 
 
+def test_the_service_names_each_problem_after_what_it_concerns(riviera, awa, yao, issa):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        services.start_conversation(awa, [yao.pk], "   ")
+    assert set(caught.value.error_dict) == {"text"}
+    with pytest.raises(ValidationError) as caught:
+        services.start_conversation(awa, [issa.pk], "Bonjour")
+    assert set(caught.value.error_dict) == {"to"}
+
+
 def test_the_flood_guard_stops_a_spammer(riviera, awa, yao):
     from django.core.exceptions import ValidationError
 
