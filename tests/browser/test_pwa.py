@@ -301,6 +301,7 @@ NOTIFICATIONS = """async () => {
     }
     return [];
 }"""
+NOTIFICATIONS_SOON = NOTIFICATIONS.replace("i < 400", "i < 100")
 WAIT_FOR_KEPT_ALERT = """async () => {
     for (let i = 0; i < 400; i++) {
         const cache = await caches.open('mq-pages');
@@ -368,11 +369,13 @@ def test_a_push_cannot_send_the_member_to_another_site(context, page, live_serve
     page.goto("/")
     registered(page)
 
-    deliver_push(
-        page,
-        live_server,
-        {"title": "Gazette", "body": "Nouveau", "url": "https://exemple.com/piege", "tag": "g-3"},
-    )
+    payload = {"title": "Gazette", "body": "Nouveau", "url": "https://exemple.com/piege"}
+    # DevTools' push delivery was lost now and then in CI (no notification after 20 s;
+    # cause not found): deliver again if nothing shows. One tag: at most one is shown.
+    for _attempt in range(3):
+        deliver_push(page, live_server, {**payload, "tag": "g-3"})
+        if page.evaluate(NOTIFICATIONS_SOON):
+            break
 
     [shown] = page.evaluate(NOTIFICATIONS)
     assert shown["data"] == {"url": live_server.url + "/"}
