@@ -62,14 +62,19 @@ def _pending_exclusion(exclusion: ExclusionRequest, staff: User) -> ExclusionReq
     return locked
 
 
-@transaction.atomic
-def accept_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -> ExclusionRequest:
+def _decide(exclusion: ExclusionRequest, staff: User, status: str, note: str) -> ExclusionRequest:
     exclusion = _pending_exclusion(exclusion, staff)
-    exclusion.status = ExclusionStatus.ACCEPTED
+    exclusion.status = status
     exclusion.decided_by = staff
     exclusion.decided_at = timezone.now()
     exclusion.staff_note = note
     exclusion.save(update_fields=["status", "decided_by", "decided_at", "staff_note"])
+    return exclusion
+
+
+@transaction.atomic
+def accept_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -> ExclusionRequest:
+    exclusion = _decide(exclusion, staff, ExclusionStatus.ACCEPTED, note)
     membership = (
         Membership.objects.active()
         .select_for_update()
@@ -91,12 +96,7 @@ def accept_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -
 
 @transaction.atomic
 def reject_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -> ExclusionRequest:
-    exclusion = _pending_exclusion(exclusion, staff)
-    exclusion.status = ExclusionStatus.REJECTED
-    exclusion.decided_by = staff
-    exclusion.decided_at = timezone.now()
-    exclusion.staff_note = note
-    exclusion.save(update_fields=["status", "decided_by", "decided_at", "staff_note"])
+    exclusion = _decide(exclusion, staff, ExclusionStatus.REJECTED, note)
     if exclusion.requested_by:
         privacy.notify_about(
             exclusion.member,
