@@ -59,6 +59,7 @@ from bench.lib.figures import figure
 from bench.lib.processes import cpu_of, die_with_parent
 from bench.lib.push_keys import BrowserKey, b64url, browser_keys, vapid_key_pair
 from monquartier.accounts.models import Home, Profile, User
+from monquartier.alerts import fanout
 from monquartier.alerts import services as alert_services
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead
 from monquartier.communities import geometry, lookups
@@ -73,8 +74,7 @@ from monquartier.communities.models import (
     TwinningStatus,
     directory_name_for,
 )
-from monquartier.notifications import fanout
-from monquartier.notifications.models import Channel, Delivery, DeliveryStatus, PushSubscription
+from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, PushSubscription
 from monquartier.townhalls.models import TownHallContact
 
 # --- sizes and settings -----------------------------------------------------------------
@@ -848,7 +848,7 @@ class Environment:
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             EMAIL_HOST="127.0.0.1",
             EMAIL_PORT=str(self.sinks.info["smtp_port"]),
-            SMS_BACKEND="monquartier.notifications.sms.AfricasTalkingSMSBackend",
+            SMS_BACKEND="monquartier.outbox.sms.AfricasTalkingSMSBackend",
             AFRICASTALKING_API_URL=self.sinks.info["sms_api_url"],
             AFRICASTALKING_USERNAME=credentials["username"],
             AFRICASTALKING_API_KEY=credentials["api_key"],

@@ -45,7 +45,7 @@ from monquartier.accounts.models import User
 from monquartier.alerts import services as alert_services
 from monquartier.alerts.models import AlertCategory
 from monquartier.communities.models import Community, Membership
-from monquartier.notifications.models import Channel, PushSubscription
+from monquartier.outbox.models import Channel, PushSubscription
 
 LOAD_SECONDS = 60.0
 QUICK_LOAD_SECONDS = 20.0

@@ -112,7 +112,7 @@ class Production:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             DATABASE_URL=os.environ["DATABASE_URL"],
             CACHE_URL=self.cache_url,
-            SMS_BACKEND="monquartier.notifications.sms.AfricasTalkingSMSBackend",
+            SMS_BACKEND="monquartier.outbox.sms.AfricasTalkingSMSBackend",
             SMS_WEBHOOK_SECRET=self.webhook_secret,
             VAPID_PRIVATE_KEY=self.vapid[0],
             VAPID_PUBLIC_KEY=self.vapid[1],

@@ -282,7 +282,7 @@ def production_environment(
             "STATIC_ROOT": str(static_root),
             "MEDIA_ROOT": str(media_root),
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "SMS_BACKEND": "monquartier.notifications.sms.DevOutboxSMSBackend",
+            "SMS_BACKEND": "monquartier.outbox.sms.DevOutboxSMSBackend",
             "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(24),
             **vapid,
             # Plain http on 127.0.0.1: no redirect to https (nginx listens without TLS here).

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "monquartier.core",
+    "monquartier.outbox",
     "monquartier.accounts",
     "monquartier.communities",
     "monquartier.notifications",
@@ -331,7 +332,7 @@ EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
-    else "monquartier.notifications.email.DevOutboxEmailBackend",
+    else "monquartier.outbox.email.DevOutboxEmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
@@ -339,14 +340,14 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
-# SMTP connections one sender task opens at once for a batch (notifications/transports.py).
+# SMTP connections one sender task opens at once for a batch (outbox/transports.py).
 EMAIL_SMTP_CONNECTIONS = env_int("EMAIL_SMTP_CONNECTIONS", 4, minimum=1, maximum=32)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MonQuartier <ne-pas-repondre@monquartier.ci>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 SMS_BACKEND = env_str(
     "SMS_BACKEND",
-    "" if PRODUCTION else "monquartier.notifications.sms.DevOutboxSMSBackend",
+    "" if PRODUCTION else "monquartier.outbox.sms.DevOutboxSMSBackend",
 )
 if PRODUCTION and not SMS_BACKEND:
     raise ImproperlyConfigured("SMS_BACKEND is required when DJANGO_ENV=production.")

@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from monquartier.accounts import views as account_views
 from monquartier.accounts.urls import reauthenticated_allauth_urls
 from monquartier.core import views as core_views
-from monquartier.notifications import links, webhooks
+from monquartier.notifications import links
 from monquartier.notifications import views as notification_views
+from monquartier.outbox import views as outbox_views
+from monquartier.outbox import webhooks
 from monquartier.web import views as web_views
 
 # One log-in for everyone, with its rate limits and the staff's second factor: the
@@ -29,7 +31,7 @@ urlpatterns = [
     path("", include("monquartier.messaging.urls")),
     path("", include("monquartier.moderation.urls")),
     path("", include("monquartier.gazette.urls")),
-    path("", include("monquartier.notifications.pwa_urls")),
+    path("", include("monquartier.web.pwa_urls")),
     path(
         "parametres/notifications/",
         notification_views.notification_settings,
@@ -43,10 +45,10 @@ urlpatterns = [
         name="sms_reports",
     ),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
-    path("dev/boite-d-envoi/", notification_views.dev_outbox, name="dev_outbox"),
+    path("dev/boite-d-envoi/", outbox_views.dev_outbox, name="dev_outbox"),
     path(
         "dev/boite-d-envoi/<id:message_id>/html/",
-        notification_views.dev_outbox_html,
+        outbox_views.dev_outbox_html,
         name="dev_outbox_html",
     ),
     path("admin/", admin.site.urls),

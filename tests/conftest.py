@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_migrate
 
 from monquartier.communities.communes import load_communes
-from monquartier.notifications.sms import dev as sms_dev
+from monquartier.outbox.sms import dev as sms_dev
 from tests import factories
 
 # Every connection outside the loopback is refused (see tests/network_guard.py).
@@ -32,10 +32,10 @@ post_migrate.connect(
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.SMS_BACKEND = "monquartier.notifications.sms.LocmemSMSBackend"
+    settings.SMS_BACKEND = "monquartier.outbox.sms.LocmemSMSBackend"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Tasks run as they are enqueued; tests of the worker itself switch back to the
-    # database backend (see tests/notifications/test_tasks.py).
+    # database backend (see tests/outbox/test_tasks.py).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Argon2 is the production hasher (checked in test_settings.py); a fast one here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

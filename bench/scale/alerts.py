@@ -14,13 +14,11 @@ from bench.scale.shape import (
     ALERT_WEIGHTS,
     EMAIL_DOMAIN,
 )
+from monquartier.alerts.audiences import TOWN_HALL
+from monquartier.alerts.fanout import COMMUNITY, TWINNED
 from monquartier.alerts.models import AlertSource
 from monquartier.communities import geometry
-from monquartier.notifications.fanout import COMMUNITY, TOWN_HALL, TWINNED
-from monquartier.notifications.models import (
-    Channel,
-    DeliveryStatus,
-)
+from monquartier.outbox.models import Channel, DeliveryStatus
 
 
 class AlertRows(Plan):
@@ -130,7 +128,7 @@ class AlertRows(Plan):
                 yield (number, alert_id, user_id, at(when + 30 + user_id % 170))
 
     def delivery_rows(self) -> Iterator[tuple]:
-        """The outbox as the fan-out and the senders left it (notifications/fanout.py's
+        """The outbox as the fan-out and the senders left it (alerts/fanout.py's
         rules): every row handed over, none left to send."""
         at = self.clock.at
         has_email, has_push, sms_alerts = self.has_email, self.has_push, self.sms_alerts

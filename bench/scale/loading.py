@@ -33,11 +33,8 @@ from monquartier.communities.models import (
 )
 from monquartier.gazette.models import Attachment, Post
 from monquartier.messaging.models import Conversation, Message, Participant
-from monquartier.notifications.models import (
-    Delivery,
-    NotificationPreference,
-    PushSubscription,
-)
+from monquartier.notifications.models import NotificationPreference
+from monquartier.outbox.models import Delivery, PushSubscription
 from monquartier.townhalls.models import TownHallContact
 
 # The models the generator fills, in loading order (sequences, VACUUM ANALYZE, the test).

@@ -16,10 +16,7 @@ from bench.scale.shape import (
     STAFF_EMAIL,
 )
 from monquartier.communities import geometry
-from monquartier.notifications.models import (
-    Mode,
-    NotificationKind,
-)
+from monquartier.notifications.models import Mode, NotificationKind
 
 
 class MemberRows(Plan):

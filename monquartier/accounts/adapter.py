@@ -16,9 +16,9 @@ from monquartier.accounts.models import User
 from monquartier.accounts.phones import PhoneFormField, is_ivorian
 from monquartier.accounts.reauthentication import password_entered_recently
 from monquartier.core import flood
-from monquartier.notifications.models import TextMessage, TextPurpose
-from monquartier.notifications.services import send_text
-from monquartier.notifications.tasks import send_email
+from monquartier.outbox.models import TextMessage, TextPurpose
+from monquartier.outbox.services import send_text
+from monquartier.outbox.tasks import send_email
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,12 @@ class AlertsConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's place for wiring an app into the apps below it: moderation learns here
-        # how to reach this app's content (moderation/content.py).
-        from monquartier.alerts import reporting
+        # how to reach this app's content (moderation/content.py), the outbox how to send
+        # an alert (outbox/sources.py) and where SMS received go (outbox/signals.py).
+        from monquartier.alerts import outbox, reporting, sms_intake
+        from monquartier.outbox import sources
+        from monquartier.outbox.signals import sms_received
 
         reporting.register()
+        sources.register(outbox.SOURCE)
+        sms_received.connect(sms_intake.on_sms_received, dispatch_uid="alerts_sms_intake")

@@ -2,13 +2,15 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import CharField, Count, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertSource
+from monquartier.alerts.tasks import fan_out_alert
 from monquartier.communities.models import Membership
 from monquartier.core import flood
-from monquartier.notifications.models import Channel, Delivery, DeliveryStatus
+from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
 
 TEXT_MIN, TEXT_MAX = 3, 500
 _READ = "read"  # not a channel: the reads' row in progress()
@@ -58,8 +60,6 @@ def send_alert(
     source: str = AlertSource.WEB,
 ) -> Alert:
     """Save the alert and, in the same transaction, the task that fans it out."""
-    from monquartier.notifications.tasks import fan_out_alert
-
     membership = Membership.objects.active_for(sender)
     if membership is None:
         raise PermissionDenied(_("Seuls les membres d'une communauté peuvent lancer une alerte."))
@@ -105,7 +105,7 @@ def mark_read(alert: Alert, user) -> bool:
 
     Every visit of the alert's page calls it: a visit after the first costs one read-only
     query. No transaction: the read is what matters (the sender skips the SMS of a member
-    who has read, notifications/sender.py); cancelling the row at once only makes the
+    who has read, alerts/outbox.py); cancelling the row at once only makes the
     alert's progress exact without waiting for the sender."""
     if AlertRead.objects.filter(alert=alert, user=user).exists():
         return False
@@ -138,8 +138,6 @@ def progress(alert: Alert) -> dict:
     """Deliveries per channel: how many reached (handed over or confirmed), waiting, failed;
     and whether all is settled. An alert not yet fanned out has no rows: its recipients
     are all still to come, so it is not settled (the page keeps refreshing)."""
-    from django.db.models import CharField, Count, Value
-
     # One query: the deliveries by channel and status, and the reads under a channel of
     # their own.
     deliveries = (

@@ -29,9 +29,9 @@ from monquartier.alerts.models import (
 )
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.core import flood
-from monquartier.notifications.models import TextMessage, TextPurpose
-from monquartier.notifications.services import send_text
-from monquartier.notifications.sms.gsm7 import to_gsm7
+from monquartier.outbox.models import TextMessage, TextPurpose
+from monquartier.outbox.services import send_text
+from monquartier.outbox.sms.gsm7 import to_gsm7
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +130,11 @@ def handle_inbound(provider: str, messages) -> list[InboundSMS]:
     records = [_handle_one(provider, message, replies) for message in messages]
     replies.send()
     return [record for record in records if record is not None]
+
+
+def on_sms_received(sender, *, provider: str, messages, **kwargs) -> None:
+    """The outbox's webhook received SMS (outbox/signals.py)."""
+    handle_inbound(provider, messages)
 
 
 def _handle_one(provider: str, message, replies: _Replies) -> InboundSMS | None:

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monquartier.alerts import services
+from monquartier.alerts import audiences, services
 from monquartier.alerts.access import (
     follows_delivery,
     get_alert_for_reader,
@@ -17,7 +17,6 @@ from monquartier.alerts.forms import AlertForm, HideAlertForm
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, Twinning
-from monquartier.townhalls.models import TownHallContact
 
 ALERTS_PER_PAGE = 20
 
@@ -88,9 +87,7 @@ def launch(request, alert_id: int | None = None):
     # The page says who receives the alert: the same rule as the fan-out (fanout.py).
     audience = {
         "has_twins": bool(Twinning.objects.partner_ids(community.pk)),
-        "has_town_hall": TownHallContact.objects.active()
-        .filter(commune_id=community.commune_id)
-        .exists(),
+        "has_town_hall": audiences.TOWN_HALL in audiences.reaching(community),
     }
     return render(
         request,

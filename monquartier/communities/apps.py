@@ -8,6 +8,8 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communautés")
 
     def ready(self):
-        from monquartier.communities import jobs, receivers, signals  # noqa: F401
+        from monquartier.communities import events, jobs, receivers, signals  # noqa: F401
+        from monquartier.notifications.events import register
 
         jobs.register()
+        register(events.texts)

@@ -1,5 +1,5 @@
 """The communities' periodic jobs: birthdays, reminders of waiting join requests, and
-their escalation to staff. The scheduler (notifications/scheduler.py) runs them; each
+their escalation to staff. The scheduler (outbox/scheduler.py) runs them; each
 takes its period ("2026-11-23") and is safe to run twice for the same period."""
 
 from datetime import date, time
@@ -17,10 +17,10 @@ from monquartier.communities.models import (
     MembershipStatus,
     ValidationMode,
 )
-from monquartier.notifications import scheduler
 from monquartier.notifications.models import NotificationKind
-from monquartier.notifications.scheduler import Job
 from monquartier.notifications.services import notify
+from monquartier.outbox import scheduler
+from monquartier.outbox.scheduler import Job
 
 
 def _birthday_filter(day: date) -> Q:

@@ -9,7 +9,10 @@ class GazetteConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's place for wiring an app into the apps below it: moderation learns here
-        # how to reach this app's content (moderation/content.py).
-        from monquartier.gazette import reporting
+        # how to reach this app's content (moderation/content.py) and notifications what
+        # its events say (notifications/events.py).
+        from monquartier.gazette import events, reporting
+        from monquartier.notifications.events import register
 
         reporting.register()
+        register(events.texts)

@@ -6,3 +6,11 @@ class ModerationConfig(AppConfig):
     name = "monquartier.moderation"
     label = "moderation"
     verbose_name = _("Modération")
+
+    def ready(self) -> None:
+        # Django's place for wiring an app into the apps below it: notifications learn
+        # here what its events say (notifications/events.py).
+        from monquartier.moderation import events
+        from monquartier.notifications.events import register
+
+        register(events.texts)

@@ -8,6 +8,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from monquartier.notifications import jobs
+        from monquartier.notifications import jobs, outbox
+        from monquartier.outbox import sources
 
         jobs.register()
+        sources.register(outbox.NOTIFICATION)
+        sources.register(outbox.DIGEST)

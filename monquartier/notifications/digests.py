@@ -8,8 +8,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from monquartier.accounts.models import User
-from monquartier.notifications.models import Channel, Delivery, Digest, Notification
-from monquartier.notifications.services import wake_senders
+from monquartier.notifications.models import Digest, Notification
+from monquartier.outbox.models import Channel, Delivery
+from monquartier.outbox.services import wake_senders
 
 
 def make_digest(user: User, day: date) -> Digest | None:

@@ -4,136 +4,25 @@ A notification stores the event name and a few values captured when it happened 
 a reason); the sentence is written when the message is made, in the recipient's language.
 """
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
 from monquartier.core.french import de
 from monquartier.notifications.models import Notification
 
+_TEXTS: list[Callable[[], dict[str, tuple[str, str]]]] = []
+
+
+def register(texts: Callable[[], dict[str, tuple[str, str]]]) -> None:
+    """Each app that notifies registers its events' texts (<app>/events.py), as a
+    function: gettext must run in the recipient's language when the message is made."""
+    if texts not in _TEXTS:
+        _TEXTS.append(texts)
+
 
 def _texts() -> dict[str, tuple[str, str]]:
-    # Built on each call: gettext must run in the recipient's language, not at import.
-    return {
-        "join_requested": (
-            _("Demande d'adhésion %(de_applicant)s"),
-            _(
-                "%(applicant)s demande à rejoindre « %(community)s ». Vérifiez que cette personne habite le quartier, puis acceptez ou refusez sa demande."
-            ),
-        ),
-        "join_reminder": (
-            _("Des demandes d'adhésion attendent votre réponse"),
-            _(
-                "%(count)s demande(s) d'adhésion à « %(community)s » attendent toujours une réponse."
-            ),
-        ),
-        "join_escalated": (
-            _("Demande d'adhésion sans réponse depuis 15 jours"),
-            _(
-                "La demande %(de_applicant)s pour « %(community)s » attend depuis plus de 15 jours : elle passe à l'équipe."
-            ),
-        ),
-        "join_accepted": (
-            _("Bienvenue dans « %(community)s »"),
-            _(
-                "Votre demande est acceptée : vous recevez maintenant les alertes du quartier et vous voyez l'annuaire et la gazette."
-            ),
-        ),
-        "join_refused": (
-            _("Votre demande pour « %(community)s »"),
-            _("Votre demande d'adhésion n'a pas été acceptée. Motif : %(reason)s"),
-        ),
-        "referent_granted": (
-            _("Vous êtes référent de « %(community)s »"),
-            _("Vous pouvez maintenant valider les demandes d'adhésion et animer la communauté."),
-        ),
-        "referent_removed": (
-            _("Vous n'êtes plus référent de « %(community)s »"),
-            _("Un autre référent vous a retiré ce rôle. Vous restez membre de la communauté."),
-        ),
-        "referent_succession": (
-            _("Vous devenez référent de « %(community)s »"),
-            _(
-                "Le dernier référent est parti : en tant que membre le plus ancien, vous prenez le relais. L'équipe MonQuartier peut vous aider."
-            ),
-        ),
-        "twinning_requested": (
-            _("« %(other)s » propose un jumelage"),
-            _(
-                "La communauté voisine « %(other)s » propose de jumeler vos deux communautés. Acceptez ou refusez depuis la page des jumelages."
-            ),
-        ),
-        "twinning_accepted": (
-            _("Jumelage avec « %(other)s » accepté"),
-            _(
-                "« %(other)s » a accepté le jumelage. Vos membres recevront ses alertes par e-mail, et ses membres recevront les vôtres."
-            ),
-        ),
-        "twinning_declined": (
-            _("Jumelage avec « %(other)s » refusé"),
-            _("« %(other)s » n'a pas accepté la proposition de jumelage."),
-        ),
-        "twinning_ended": (
-            _("Fin du jumelage avec « %(other)s »"),
-            _(
-                "« %(other)s » a mis fin au jumelage. Vos membres ne reçoivent plus ses alertes, et ses membres ne reçoivent plus les vôtres."
-            ),
-        ),
-        "twinning_withdrawn": (
-            _("« %(other)s » retire sa demande de jumelage"),
-            _("« %(other)s » ne propose plus de jumeler vos deux communautés."),
-        ),
-        "new_message": (
-            _("Message %(de_sender)s"),
-            _("%(sender)s vous a écrit : « %(excerpt)s »"),
-        ),
-        "excluded": (
-            _("Vous ne faites plus partie de « %(community)s »"),
-            _("Après examen, l'équipe MonQuartier vous a retiré de la communauté."),
-        ),
-        "exclusion_rejected": (
-            _("Demande d'exclusion non retenue"),
-            _(
-                "Après examen, l'équipe MonQuartier n'a pas retenu votre demande d'exclusion %(de_member)s."
-            ),
-        ),
-        "arrival": (
-            _("%(member)s rejoint « %(community)s »"),
-            _("Souhaitez la bienvenue à %(member)s, nouveau membre de la communauté."),
-        ),
-        "departure": (
-            _("%(member)s quitte « %(community)s »"),
-            _("%(member)s ne fait plus partie de la communauté."),
-        ),
-        "new_post": (
-            _("Gazette : %(title)s"),
-            _("%(author)s a publié « %(title)s » dans la gazette de « %(community)s »."),
-        ),
-        "community_deleted": (
-            _("Communauté supprimée : « %(community_name)s »"),
-            _(
-                "La communauté « %(community_name)s » (%(commune)s) n'a plus de membre : le dernier est parti ou a fermé son compte. Elle est supprimée, et sa zone est libre."
-            ),
-        ),
-        "report_decided": (
-            _("Votre signalement a été examiné"),
-            _(
-                "L'équipe MonQuartier a examiné votre signalement (%(item)s) : %(outcome)s. Merci de votre vigilance."
-            ),
-        ),
-        "birthday": (
-            _("C'est l'anniversaire %(de_member)s"),
-            _(
-                "Aujourd'hui, %(member)s fête son anniversaire. Un petit mot fait toujours plaisir !"
-            ),
-        ),
-        # To staff: someone reached a cap on what costs us SMS (notably the neighbours
-        # registered without internet).
-        "sms_cap_reached": (
-            _("Plafond de SMS atteint par « %(community)s »"),
-            _(
-                "%(referent)s a atteint le plafond d'inscriptions de voisins sans internet pour « %(community)s ». Vérifiez que ces inscriptions sont sincères."
-            ),
-        ),
-    }
+    return {event: pair for texts in _TEXTS for event, pair in texts().items()}
 
 
 def describe(notification: Notification) -> tuple[str, str]:

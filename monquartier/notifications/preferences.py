@@ -11,12 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from monquartier.notifications.models import (
-    Mode,
-    NotificationKind,
-    NotificationPreference,
-    PushSubscription,
-)
+from monquartier.notifications.models import Mode, NotificationKind, NotificationPreference
+from monquartier.outbox.models import PushSubscription
 
 DEFAULTS: dict[str, str] = {
     NotificationKind.ALERT: Mode.INSTANT,

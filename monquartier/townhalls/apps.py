@@ -8,4 +8,9 @@ class TownhallsConfig(AppConfig):
     verbose_name = _("Mairies partenaires")
 
     def ready(self) -> None:
-        from monquartier.townhalls import receivers  # noqa: F401
+        # Django's place for wiring an app into the apps below it: the alert fan-out
+        # learns here who at the town hall receives alerts.
+        from monquartier.alerts import audiences
+        from monquartier.townhalls import audience, receivers  # noqa: F401
+
+        audiences.register(audience.TOWN_HALL_CONTACTS)

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.dispatch import receiver
 
 from monquartier.communities.signals import community_deleted
-from monquartier.notifications.rendering import render_email
-from monquartier.notifications.tasks import send_email
+from monquartier.outbox.rendering import render_email
+from monquartier.outbox.tasks import send_email
 from monquartier.townhalls.models import TownHallContact
 
 
@@ -13,7 +13,7 @@ from monquartier.townhalls.models import TownHallContact
 def tell_contacts_of_a_deleted_community(sender, community, facts, **kwargs):
     contacts = TownHallContact.objects.active().filter(commune=community.commune_id)
     # The contacts have no account: one e-mail each, in the site's language.
-    rendered = render_email("community_deleted", facts, settings.LANGUAGE_CODE)
+    rendered = render_email("townhalls/email/community_deleted", facts, settings.LANGUAGE_CODE)
     for email in contacts.exclude(email="").values_list("email", flat=True):
         send_email.enqueue(
             to=[email], subject=rendered.subject, body=rendered.text, html=rendered.html

@@ -42,7 +42,7 @@
 
   // The service worker, after the page itself has loaded (2G: the page comes first).
   // updateViaCache "all": the browser's check for a new worker after each page may be
-  // answered by its cache, as /sw.js allows for a day (monquartier/notifications/pwa.py).
+  // answered by its cache, as /sw.js allows for a day (monquartier/web/pwa.py).
 
   var registered = new Promise(function (resolve, reject) {
     function go() {

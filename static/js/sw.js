@@ -1,4 +1,4 @@
-/* MonQuartier's service worker, served at /sw.js (monquartier/notifications/pwa.py) so
+/* MonQuartier's service worker, served at /sw.js (monquartier/web/pwa.py) so
    that it covers the whole site.
    - Push: shows the notification (alerts stay on screen) and opens its page on a tap.
    - Offline: the alert list and alert pages are fetched from the network first and the

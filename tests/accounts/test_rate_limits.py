@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from monquartier.accounts.adapter import AccountAdapter
 from monquartier.accounts.models import User
-from monquartier.notifications.models import TextMessage, TextPurpose
+from monquartier.outbox.models import TextMessage, TextPurpose
 from tests import factories
 from tests.accounts.test_signup import (
     SIGNUP,

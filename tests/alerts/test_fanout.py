@@ -5,11 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from monquartier.alerts import services
+from monquartier.alerts import fanout, services
 from monquartier.communities import services as community_services
 from monquartier.communities.models import Membership
-from monquartier.notifications import fanout
-from monquartier.notifications.models import Delivery, PushSubscription
+from monquartier.outbox.models import Delivery, PushSubscription
 from monquartier.townhalls.models import TownHallContact
 from tests import factories
 
@@ -154,10 +153,7 @@ def test_saving_an_alert_writes_its_fan_out_task_in_the_same_transaction(
 
     alert = send(awa)
     assert (
-        DBTaskResult.objects.filter(
-            task_path="monquartier.notifications.tasks.fan_out_alert"
-        ).count()
-        == 1
+        DBTaskResult.objects.filter(task_path="monquartier.alerts.tasks.fan_out_alert").count() == 1
     )
     assert not Delivery.objects.exists()
     run_tasks()

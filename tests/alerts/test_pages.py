@@ -6,7 +6,7 @@ from django.urls import reverse
 from monquartier.alerts import services
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.moderation.models import Report
-from monquartier.notifications.models import Delivery, DeliveryStatus
+from monquartier.outbox.models import Delivery, DeliveryStatus
 from monquartier.townhalls.models import TownHallContact
 from tests import factories
 

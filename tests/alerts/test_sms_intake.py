@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from monquartier.alerts.models import Alert, InboundSMS
-from monquartier.notifications.models import Delivery, DeliveryStatus
+from monquartier.outbox.models import Delivery, DeliveryStatus
 from tests import factories
 
 SECRET = "dev-webhook-secret"
@@ -325,7 +325,7 @@ def test_a_member_gets_a_few_replies_a_day_whatever_they_send(
 
 
 def test_every_reply_is_counted(client, riviera, yao, yao_number):
-    from monquartier.notifications.models import TextMessage
+    from monquartier.outbox.models import TextMessage
 
     at_sms(client, yao_number, "ALERTE feu au marché", message_id="c1")
     at_sms(client, "+2250505999999", "Bonjour", message_id="c2")

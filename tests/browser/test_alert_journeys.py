@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from monquartier.alerts import services
 from monquartier.alerts.models import Alert
 from monquartier.moderation.models import Report
-from monquartier.notifications.models import Delivery, DeliveryStatus
+from monquartier.outbox.models import Delivery, DeliveryStatus
 from tests.browser.test_account_journeys import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

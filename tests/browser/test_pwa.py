@@ -2,7 +2,7 @@
 forgetting them at log-out, and the push settings buttons.
 
 Real push subscription needs a push service that headless Chromium does not reach: the
-subscription endpoints are tested through the Django client (tests/notifications/test_pwa.py).
+subscription endpoints are tested through the Django client (tests/web/test_pwa.py).
 page.evaluate() goes through the DevTools protocol, which the page's CSP (no eval) allows.
 """
 
@@ -38,7 +38,7 @@ def push_settings_page(request):
 
 urlpatterns = list(site_urls.urlpatterns)
 if not any(getattr(pattern, "namespace", None) == "pwa" for pattern in urlpatterns):
-    urlpatterns.insert(0, path("", include("monquartier.notifications.pwa_urls")))
+    urlpatterns.insert(0, path("", include("monquartier.web.pwa_urls")))
 urlpatterns.insert(0, path("test-pwa/reglages/", push_settings_page))
 
 REGISTER = """async () => {

@@ -19,7 +19,7 @@ from monquartier.communities.models import (
 )
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
 from monquartier.notifications.models import Notification
-from monquartier.notifications.sms import is_gsm7
+from monquartier.outbox.sms import is_gsm7
 from tests import factories
 
 
@@ -334,7 +334,7 @@ def test_a_new_community_cannot_register_neighbours_yet(riviera, awa, sms_outbox
 def test_registrations_are_capped_and_staff_are_told_once(
     established, awa, mariam, sms_outbox, settings, limit, other_referent
 ):
-    from monquartier.notifications.models import TextMessage
+    from monquartier.outbox.models import TextMessage
 
     settings.FLOOD_LIMITS = {
         **settings.FLOOD_LIMITS,
@@ -388,8 +388,9 @@ def test_twinning_asked_accepted_and_ended(riviera, riviera3, awa, koffi):
 
 
 def test_a_twinning_request_reaches_the_other_referents_at_once(riviera, riviera3, awa, koffi):
-    from monquartier.notifications.models import Delivery, Mode, NotificationKind
+    from monquartier.notifications.models import Mode, NotificationKind
     from monquartier.notifications.preferences import save_preferences
+    from monquartier.outbox.models import Delivery
 
     services.request_twinning(awa, riviera, riviera3)
     told = Notification.objects.get(recipient=koffi, event="twinning_requested")

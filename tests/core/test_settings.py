@@ -14,7 +14,7 @@ PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": secrets.token_urlsafe(60),
     "ALLOWED_HOSTS": "monquartier.ci",
-    "SMS_BACKEND": "monquartier.notifications.sms.ConsoleSMSBackend",
+    "SMS_BACKEND": "monquartier.outbox.sms.ConsoleSMSBackend",
     "CACHE_URL": "redis://127.0.0.1:6379/0",
     "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
     **dict(

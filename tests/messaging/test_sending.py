@@ -12,7 +12,8 @@ from monquartier.communities.models import Twinning
 from monquartier.core.flood import flood_limit
 from monquartier.messaging import services
 from monquartier.messaging.models import Conversation, Message, Participant
-from monquartier.notifications.models import Delivery, Notification, NotificationKind
+from monquartier.notifications.models import Notification, NotificationKind
+from monquartier.outbox.models import Delivery
 from tests import factories
 from tests.messaging.conftest import write
 
@@ -67,7 +68,7 @@ def test_a_twinned_member_is_named_by_pseudonym_to_the_other_community(riviera, 
     assert told.data["sender"] == "Aya la couturière"
 
 
-def test_notification_emails_escape_names(riviera, awa, aya, twinned, new_message_text):
+def test_notification_emails_escape_names(riviera, awa, aya, twinned):
     awa.pseudonym = "<b>Awa</b><script>alert(1)</script>"
     awa.save()
     write(awa, [aya], "<script>alert('x')</script>")
@@ -75,8 +76,10 @@ def test_notification_emails_escape_names(riviera, awa, aya, twinned, new_messag
     body = email.alternatives[0][0]
     assert "<script>alert(1)" not in body and "&lt;b&gt;Awa&lt;/b&gt;&lt;script&gt;" in body
     assert "<b>Awa</b>" in email.body  # the text part is plain text
-    assert email.subject.endswith("vous a écrit")
-    assert "alert('x')" not in email.body and "alert('x')" not in body  # no message text
+    assert email.subject.startswith("Message de <b>Awa</b>")  # a subject is plain text
+    # The excerpt of the message too: escaped in the HTML part, as written in the text.
+    assert "<script>alert('x')" not in body and "&lt;script&gt;alert(" in body
+    assert "« <script>alert('x')</script> »" in email.body
 
 
 def test_script_in_a_message_shows_as_text(client, riviera, awa, yao):

@@ -6,9 +6,12 @@ from django.utils import timezone
 
 from monquartier.communities import jobs as community_jobs
 from monquartier.communities.models import Membership
-from monquartier.notifications import jobs, scheduler
-from monquartier.notifications.models import Digest, Notification, NotificationKind, ScheduledRun
+from monquartier.notifications import jobs
+from monquartier.notifications.models import Digest, Notification, NotificationKind
 from monquartier.notifications.services import notify
+from monquartier.outbox import jobs as outbox_jobs
+from monquartier.outbox import scheduler
+from monquartier.outbox.models import ScheduledRun
 
 
 def test_the_digest_groups_everything_since_the_last_one(awa, run_tasks):
@@ -117,7 +120,7 @@ def test_the_sweep_requeues_dead_tasks(db):
 
     row = DBTaskResult.objects.create(
         args_kwargs={"args": [], "kwargs": {"channel": "email"}},
-        task_path="monquartier.notifications.tasks.deliver",
+        task_path="monquartier.outbox.tasks.deliver",
         backend_name="default",
         run_after=timezone.now(),
         status="RUNNING",
@@ -125,13 +128,13 @@ def test_the_sweep_requeues_dead_tasks(db):
     )
     fresh = DBTaskResult.objects.create(
         args_kwargs={"args": [], "kwargs": {"channel": "sms"}},
-        task_path="monquartier.notifications.tasks.deliver",
+        task_path="monquartier.outbox.tasks.deliver",
         backend_name="default",
         run_after=timezone.now(),
         status="RUNNING",
         started_at=timezone.now() - timedelta(minutes=1),
     )
-    assert jobs.requeue_dead_tasks() == 1
+    assert outbox_jobs.requeue_dead_tasks() == 1
     row.refresh_from_db()
     fresh.refresh_from_db()
     assert (row.status, fresh.status) == ("READY", "RUNNING")

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from monquartier.alerts import services
-from monquartier.notifications import jobs
-from monquartier.notifications.models import Delivery, DeliveryStatus
+from monquartier.outbox import jobs
+from monquartier.outbox.models import Delivery, DeliveryStatus
 from tests import factories
 from tests.fakes.sms_providers import FakeAfricasTalking
 from tests.fakes.smtp import SMTPSink
@@ -57,7 +57,7 @@ def worker_environment(sink: SMTPSink, sms: FakeAfricasTalking) -> dict:
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(sink.port),
-        SMS_BACKEND="monquartier.notifications.sms.AfricasTalkingSMSBackend",
+        SMS_BACKEND="monquartier.outbox.sms.AfricasTalkingSMSBackend",
         AFRICASTALKING_API_URL=sms.api_url,
         AFRICASTALKING_USERNAME=sms.credentials["username"],
         AFRICASTALKING_API_KEY=sms.credentials["api_key"],
@@ -211,7 +211,7 @@ def test_the_sms_gateway_answering_500_then_timing_out_then_working(
     settings, riviera, awa, yao, run_tasks
 ):
     with FakeAfricasTalking() as sms:
-        settings.SMS_BACKEND = "monquartier.notifications.sms.AfricasTalkingSMSBackend"
+        settings.SMS_BACKEND = "monquartier.outbox.sms.AfricasTalkingSMSBackend"
         settings.AFRICASTALKING_API_URL = sms.api_url
         settings.AFRICASTALKING_USERNAME = sms.credentials["username"]
         settings.AFRICASTALKING_API_KEY = sms.credentials["api_key"]
@@ -238,7 +238,7 @@ def test_the_sms_gateway_answering_500_then_timing_out_then_working(
 @pytest.mark.django_db
 def test_an_invalid_number_is_marked_permanent(settings, riviera, awa, yao, run_tasks):
     with FakeAfricasTalking() as sms:
-        settings.SMS_BACKEND = "monquartier.notifications.sms.AfricasTalkingSMSBackend"
+        settings.SMS_BACKEND = "monquartier.outbox.sms.AfricasTalkingSMSBackend"
         settings.AFRICASTALKING_API_URL = sms.api_url
         settings.AFRICASTALKING_USERNAME = sms.credentials["username"]
         settings.AFRICASTALKING_API_KEY = sms.credentials["api_key"]

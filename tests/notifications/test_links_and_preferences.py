@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from monquartier.notifications import preferences
 from monquartier.notifications.links import signed_path
-from monquartier.notifications.models import Mode, NotificationKind, PushSubscription
+from monquartier.notifications.models import Mode, NotificationKind
 from monquartier.notifications.services import notify
+from monquartier.outbox.models import PushSubscription
 from tests import factories
 
 

@@ -20,13 +20,10 @@ from monquartier.communities.models import (
 )
 from monquartier.communities.services._common import _log, _require_referent, _tell_neighbours
 from monquartier.core import flood
-from monquartier.notifications.models import (
-    Notification,
-    NotificationKind,
-    TextMessage,
-    TextPurpose,
-)
-from monquartier.notifications.services import notify, send_text
+from monquartier.notifications.models import Notification, NotificationKind
+from monquartier.notifications.services import notify
+from monquartier.outbox.models import TextMessage, TextPurpose
+from monquartier.outbox.services import send_text
 
 
 class _CapReached(Exception):

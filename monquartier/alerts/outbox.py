@@ -1,0 +1,138 @@
+"""How the outbox sends an alert (outbox/sources.py): its e-mail, SMS text and push, and
+which rows must not go any more. Registered from AlertsConfig.ready()."""
+
+from collections import OrderedDict
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from monquartier.alerts.models import Alert, AlertRead
+from monquartier.communities.privacy import alert_sender_name
+from monquartier.core.paths import path_prefix
+from monquartier.notifications.links import absolute_link
+from monquartier.outbox.models import Channel, Delivery
+from monquartier.outbox.rendering import Rendered, personalise, render_email
+from monquartier.outbox.sms.gsm7 import fit_sms
+from monquartier.outbox.sources import Source
+from monquartier.outbox.transports import LINK, Email
+
+
+def alert_path(alert_id: int) -> str:
+    return f"{path_prefix('alerts:detail')}{int(alert_id)}/"
+
+
+# Alerts are never edited: what one renders to stays true. The cache outlives a batch
+# (an alert's e-mails go out in many batches) and is bounded (a worker lives for days).
+# (The key has the creation time too: a test database may give a rolled-back id again.)
+_RENDERED_ALERTS: OrderedDict[tuple, Rendered] = OrderedDict()
+RENDERED_ALERTS_KEPT = 256
+
+
+def _rendered_alert(alert: Alert, language: str, audience: str) -> Rendered:
+    # A correction tells whether its original was withdrawn: staff may hide it meanwhile.
+    withdrawn = alert.corrects is not None and alert.corrects.is_hidden
+    key = (alert.pk, alert.created_at, language, audience, withdrawn)
+    rendered = _RENDERED_ALERTS.get(key)
+    if rendered is None:
+        rendered = render_email(
+            "alerts/email/alert",
+            {
+                "alert": alert,
+                "sender_name": alert_sender_name(alert.sender),
+                "audience": audience,
+                "original_withdrawn": withdrawn,
+                "link": LINK,
+            },
+            language,
+        )
+        _RENDERED_ALERTS[key] = rendered
+        if len(_RENDERED_ALERTS) > RENDERED_ALERTS_KEPT:
+            _RENDERED_ALERTS.popitem(last=False)
+    else:
+        _RENDERED_ALERTS.move_to_end(key)
+    return rendered
+
+
+def alert_email(delivery: Delivery) -> Email:
+    alert = delivery.alert
+    if alert is None:
+        raise ValueError(f"Delivery {delivery.pk} carries no alert")
+    language = delivery.user.language if delivery.user is not None else settings.LANGUAGE_CODE
+    rendered = _rendered_alert(alert, language, delivery.audience)
+    if delivery.user is not None:
+        link = absolute_link(delivery.user, alert_path(alert.pk))
+    else:  # a town-hall contact has no account: the e-mail carries the whole alert
+        link = settings.SITE_URL + alert_path(alert.pk)
+    return personalise(rendered, link, to=delivery.address, delivery_id=delivery.pk)
+
+
+def alert_sms_text(alert: Alert) -> str:
+    """One GSM-7 segment where possible: the text is trimmed, never the sender or the link.
+    A correction says CORRECTION where an alert says ALERTE."""
+    with translation.override(settings.LANGUAGE_CODE):
+        heading = (
+            _("CORRECTION %(category)s - %(community)s: ")
+            if alert.is_correction
+            else _("ALERTE %(category)s - %(community)s: ")
+        )
+        prefix = heading % {
+            "category": alert.get_category_display(),
+            "community": alert.community.name,
+        }
+    suffix = f" ({alert_sender_name(alert.sender)}) {settings.SITE_URL}/a/{alert.pk}"
+    return fit_sms(prefix, alert.text, suffix)
+
+
+def alert_push_payload(alert: Alert, language: str) -> dict:
+    with translation.override(language):
+        title = (
+            _("Correction · %(category)s") if alert.is_correction else _("Alerte · %(category)s")
+        ) % {"category": alert.get_category_display()}
+    return {
+        "title": title,
+        "body": f"{alert.community.name} : {alert.text} — {alert_sender_name(alert.sender)}",
+        "url": alert_path(alert.pk),
+        "tag": f"alert-{alert.pk}",
+    }
+
+
+def obsolete(deliveries: list[Delivery]) -> set[int]:
+    """Rows that must not go any more: their alert was hidden, or (SMS) already read."""
+    obsolete = {
+        delivery.pk
+        for delivery in deliveries
+        if delivery.alert is not None and delivery.alert.is_hidden
+    }
+    sms = [
+        delivery
+        for delivery in deliveries
+        if delivery.channel == Channel.SMS and delivery.alert_id and delivery.user_id
+    ]
+    if sms:
+        read = set(
+            AlertRead.objects.filter(
+                alert_id__in={d.alert_id for d in sms}, user_id__in={d.user_id for d in sms}
+            ).values_list("alert_id", "user_id")
+        )
+        obsolete |= {
+            delivery.pk for delivery in sms if (delivery.alert_id, delivery.user_id) in read
+        }
+    return obsolete
+
+
+def _batch_queryset():
+    # Phone numbers are left out: parsing them costs, and nothing here shows them.
+    return Alert.objects.select_related("community", "sender", "corrects").defer(
+        "sender__mobile", "sender__landline"
+    )
+
+
+SOURCE = Source(
+    field="alert",
+    queryset=_batch_queryset,
+    email=alert_email,
+    sms=alert_sms_text,
+    push=alert_push_payload,
+    obsolete=obsolete,
+)

@@ -1,0 +1,16 @@
+"""What the notifications about private messages say (notifications/events.py).
+
+Registered from the AppConfig.ready(); the values come from the notification's data.
+"""
+
+from django.utils.translation import gettext as _
+
+
+def texts() -> dict[str, tuple[str, str]]:
+    # Built on each call: gettext must run in the recipient's language, not at import.
+    return {
+        "new_message": (
+            _("Message %(de_sender)s"),
+            _("%(sender)s vous a écrit : « %(excerpt)s »"),
+        ),
+    }

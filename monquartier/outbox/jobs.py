@@ -1,0 +1,53 @@
+"""The outbox's periodic jobs (the scheduler enqueues them; each app registers its own
+from its AppConfig.ready()). Each takes its period ("2026-11-23" or "2026-11-23T07:01")
+and is safe to run twice for the same period."""
+
+from datetime import time, timedelta
+
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from monquartier.outbox import scheduler, sender
+from monquartier.outbox.models import DevOutboxMessage, ScheduledRun
+from monquartier.outbox.scheduler import Job
+from monquartier.outbox.services import wake_senders
+
+# A task RUNNING this long belongs to a dead worker: ours all finish within a minute.
+TASK_LEASE = timedelta(minutes=15)
+
+
+def requeue_dead_tasks(older_than: timedelta = TASK_LEASE) -> int:
+    cutoff = timezone.now() - older_than
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+    ).update(status=TaskResultStatus.READY, started_at=None)
+
+
+def sweep(period: str) -> str:
+    """Rows and tasks of dead workers back in the queue, and a sender for each channel
+    with rows due (e.g. the task that should have sent them was lost with its database)."""
+    deliveries = sender.requeue_abandoned()
+    tasks = requeue_dead_tasks()
+    channels = sender.channels_due()
+    if channels:
+        wake_senders(channels)
+    return f"{deliveries} deliveries and {tasks} tasks re-queued"
+
+
+def prune(period: str) -> str:
+    now = timezone.now()
+    tasks, _ = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+        finished_at__lt=now - timedelta(days=14),
+    ).delete()
+    runs, _ = ScheduledRun.objects.filter(enqueued_at__lt=now - timedelta(days=30)).delete()
+    outbox, _ = DevOutboxMessage.objects.filter(created_at__lt=now - timedelta(days=30)).delete()
+    return f"pruned {tasks} task results, {runs} scheduler rows, {outbox} dev outbox messages"
+
+
+def register() -> None:
+    scheduler.register(
+        Job("sweep", sweep, every_minute=True),
+        Job("prune", prune, daily_at=time(3, 0)),
+    )

@@ -1,0 +1,253 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    PUSH = "push", _("Notification push")
+
+
+class DevOutboxMessage(models.Model):
+    """A copy of an e-mail or SMS that the development backends "sent".
+
+    Only the development backends write here, so that the demo shows every message the
+    platform produced without any outside service. Production never fills this table.
+    """
+
+    channel = models.CharField(_("canal"), max_length=8, choices=Channel.choices)
+    recipient = models.CharField(_("destinataire"), max_length=320)
+    subject = models.CharField(_("objet"), max_length=255, blank=True)
+    body = models.TextField(_("texte"))
+    html = models.TextField(_("version HTML"), blank=True)
+    created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "notifications_devoutboxmessage"
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("message de la boîte d'envoi de développement")
+        verbose_name_plural = _("boîte d'envoi de développement")
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient}"
+
+
+ENDPOINT_MAX_LENGTH = 1000
+USER_AGENT_MAX_LENGTH = 200
+
+
+class PushSubscription(models.Model):
+    """One browser or installed app that accepted push notifications."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=ENDPOINT_MAX_LENGTH, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=USER_AGENT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "notifications_pushsubscription"
+        verbose_name = _("abonnement aux notifications push")
+        verbose_name_plural = _("abonnements aux notifications push")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.endpoint[:50]}"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("en attente")
+    SENDING = "sending", _("en cours d'envoi")
+    SENT = "sent", _("remis au transport")
+    DELIVERED = "delivered", _("reçu")
+    FAILED = "failed", _("échec")
+    CANCELLED = "cancelled", _("annulé")
+    SKIPPED = "skipped", _("sans objet")
+
+
+class Delivery(models.Model):
+    """The outbox: one message to send, to one recipient, on one channel.
+
+    Rows are written in bulk by the fan-out with unique constraints, so that writing them
+    twice writes nothing new; senders claim due rows, hand them to the transport and mark
+    the outcome. `due_at` holds the next attempt (the alert SMS is due after the delay).
+
+    What a row carries (an alert, a notification, a digest) is a foreign key to the app
+    that owns it, named by its label only: the database keeps the cascades and the
+    unique keys that make a fan-out idempotent, and this app never imports those apps.
+    Each of them registers how its rows are loaded and rendered (outbox/sources.py).
+    """
+
+    # Every row of an alert fan-out pays for each index of this table: the foreign keys
+    # that are mostly NULL are indexed by the partial constraints and indexes below
+    # instead (a lookup `alert_id = X` implies `alert_id IS NOT NULL`, so PostgreSQL uses
+    # them), which halves the indexes a fan-out writes.
+    alert = models.ForeignKey(
+        "alerts.Alert",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
+    )
+    notification = models.ForeignKey(
+        "notifications.Notification",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
+    )
+    digest = models.ForeignKey(
+        "notifications.Digest",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    contact = models.ForeignKey(
+        "townhalls.TownHallContact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # The e-mail address or E.164 number when the row was written (push looks up the
+    # member's devices when it sends).
+    address = models.CharField(max_length=320, blank=True)
+    # Who receives it, for the alert's progress: the community, a twinned one, the town hall.
+    audience = models.CharField(max_length=12, blank=True)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    due_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=128, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "notifications_delivery"
+        verbose_name = _("envoi")
+        verbose_name_plural = _("envois")
+        constraints = [
+            # Also the index of every alert's rows (town-hall rows have no user: NULLs
+            # never conflict).
+            models.UniqueConstraint(
+                fields=["alert", "user", "channel"],
+                condition=models.Q(alert__isnull=False),
+                name="delivery_alert_recipient_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "contact", "channel"],
+                condition=models.Q(alert__isnull=False, contact__isnull=False),
+                name="delivery_alert_contact_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["notification", "channel"],
+                condition=models.Q(notification__isnull=False),
+                name="delivery_notification_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["digest", "channel"],
+                condition=models.Q(digest__isnull=False),
+                name="delivery_digest_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["contact"],
+                name="delivery_contact",
+                condition=models.Q(contact__isnull=False),
+            ),
+            models.Index(
+                fields=["channel", "due_at"],
+                name="delivery_due",
+                condition=models.Q(status="queued"),
+            ),
+            models.Index(
+                fields=["claimed_at"], name="delivery_claimed", condition=models.Q(status="sending")
+            ),
+            models.Index(
+                fields=["provider_id"],
+                name="delivery_provider_id",
+                condition=~models.Q(provider_id=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.address or self.user_id} ({self.status})"
+
+
+class ScheduledRun(models.Model):
+    """A periodic job enqueued for one period. The unique key makes a second scheduler, or
+    a restarted one, enqueue nothing twice; a period with no row is caught up."""
+
+    job = models.CharField(max_length=64)
+    period = models.CharField(max_length=32)
+    enqueued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "notifications_scheduledrun"
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="one_run_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.period}"
+
+
+class TextPurpose(models.TextChoices):
+    REPLY = "reply", _("réponse à un SMS reçu")
+    CONSENT = "consent", _("demande d'accord d'un voisin inscrit")
+    CODE = "code", _("code de vérification d'un numéro")
+
+
+class TextMessage(models.Model):
+    """One SMS sent outside the alert outbox, counted: what it cost us, on whose behalf and
+    for which community. The flood limits count these rows (a référent's registrations,
+    the replies to a number), so that every SMS we pay for is capped and accounted."""
+
+    purpose = models.CharField(max_length=12, choices=TextPurpose.choices)
+    to = models.CharField(max_length=20)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Le compte qui a fait partir ce SMS."),
+    )
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "notifications_textmessage"
+        verbose_name = _("SMS envoyé hors alerte")
+        verbose_name_plural = _("SMS envoyés hors alerte")
+        indexes = [
+            models.Index(fields=["to", "created_at"], name="text_message_by_number"),
+            models.Index(fields=["account", "created_at"], name="text_message_by_account"),
+            models.Index(fields=["community", "created_at"], name="text_message_by_community"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} → …{self.to[-4:]}"

@@ -1,0 +1,288 @@
+"""The senders: claim due outbox rows, hand them to the transport in batches, record what
+happened. Any number of workers may run this at once: a claim takes rows with
+SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite runs one writer at a time), so two
+workers never take the same row.
+
+A claimed row is marked `sending` before the transport is called. If the worker dies
+between the hand-over and the mark, the sweep puts the row back in the queue after the
+lease: delivery is at least once, never lost. The window is one batch of one worker;
+the Orange SMS API removes even that duplicate through our clientCorrelator.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from monquartier.outbox import push, sources
+from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, PushSubscription
+from monquartier.outbox.sms import SMSMessage
+from monquartier.outbox.transports import EmailTransport, Failed, Outcome, Sent, SMSTransport
+
+logger = logging.getLogger(__name__)
+
+# Rows a sender claims at once. Each batch costs a few queries and, for e-mail, its SMTP
+# connections (transports.EmailTransport): 100 e-mails over 4 connections spend a fifth
+# less CPU per message than 50. A worker killed mid-batch repeats at most one batch.
+BATCH_SIZE: dict[str, int] = {Channel.EMAIL: 100, Channel.SMS: 500, Channel.PUSH: 100}
+# Seconds before the next attempt, after the 1st, 2nd… failure; then the row fails.
+# (Settings may shorten it, for tests of a gateway that comes back.)
+BACKOFF = (20, 60, 300, 900, 1800, 3600)
+
+
+def backoff() -> tuple[int, ...]:
+    return tuple(getattr(settings, "DELIVERY_BACKOFF_SECONDS", None) or BACKOFF)
+
+
+LEASE = timedelta(minutes=3)
+
+
+# On PostgreSQL a claim is one statement: the due rows no other worker holds, locked,
+# marked and returned (the same as the two ORM queries below, one round trip less).
+_CLAIM = (
+    "UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "
+    "WHERE id IN (SELECT id FROM {table} WHERE status = %s AND channel = %s AND due_at <= %s "
+    "ORDER BY due_at, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id"
+)
+
+
+def claim(channel: str, limit: int) -> list[int]:
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        sql = _CLAIM.format(table=connection.ops.quote_name(Delivery._meta.db_table))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                sql, [DeliveryStatus.SENDING, now, DeliveryStatus.QUEUED, channel, now, limit]
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+    with transaction.atomic():
+        due = Delivery.objects.filter(
+            status=DeliveryStatus.QUEUED, channel=channel, due_at__lte=now
+        ).order_by("due_at", "id")
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if ids:
+            Delivery.objects.filter(id__in=ids).update(
+                status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            )
+    return ids
+
+
+def _load(ids: list[int]) -> list[Delivery]:
+    """The batch's rows, each with what rendering needs. The rows of a batch mostly share
+    one or two alerts: those are fetched once each (prefetch), not once per row. Phone
+    numbers are left out: parsing them costs, and the senders read the row's address."""
+    return list(
+        Delivery.objects.filter(id__in=ids)
+        .select_related("user")
+        .defer("user__mobile", "user__landline")
+        .prefetch_related(*sources.prefetches())
+        .order_by("id")
+    )
+
+
+def _obsolete(deliveries: list[Delivery]) -> set[int]:
+    """Rows that must not go any more, as each source decides (a hidden alert…)."""
+    obsolete: set[int] = set()
+    for source in sources.registered():
+        if source.obsolete is not None:
+            carrying = [d for d in deliveries if getattr(d, f"{source.field}_id") is not None]
+            if carrying:
+                obsolete |= source.obsolete(carrying)
+    return obsolete
+
+
+def _send_email(deliveries: list[Delivery]) -> list[Outcome]:
+    emails = []
+    for delivery in deliveries:
+        source, _carried = sources.of(delivery)
+        if source.email is None:
+            raise ValueError(f"Delivery {delivery.pk}: {source.field} rows go by no e-mail")
+        emails.append(source.email(delivery))
+    return EmailTransport().send(emails)
+
+
+def _send_sms(deliveries: list[Delivery]) -> list[Outcome]:
+    texts: dict[tuple[str, int], str] = {}  # an alert's members share its text
+    messages = []
+    for delivery in deliveries:
+        source, carried = sources.of(delivery)
+        if source.sms is None:
+            raise ValueError(f"Delivery {delivery.pk}: {source.field} rows go by no SMS")
+        key = (source.field, carried.pk)
+        if key not in texts:
+            texts[key] = source.sms(carried)
+        messages.append(
+            SMSMessage(to=delivery.address, text=texts[key], reference=str(delivery.pk))
+        )
+    return SMSTransport().send(messages)
+
+
+def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
+    """None for a member with no device left: the row is skipped, not failed."""
+    subscriptions = defaultdict(list)
+    for subscription in PushSubscription.objects.filter(
+        user_id__in={d.user_id for d in deliveries}
+    ):
+        subscriptions[subscription.user_id].append(subscription)
+    messages, owners = [], []
+    payloads: dict[tuple[str, int, str], dict] = {}  # an alert's members share its payload
+    for delivery in deliveries:
+        user = delivery.user
+        if user is None:
+            raise ValueError(f"Push delivery {delivery.pk} has no member: pushes go to members")
+        source, carried = sources.of(delivery)
+        if source.push is None:
+            raise ValueError(f"Delivery {delivery.pk}: {source.field} rows go by no push")
+        key = (source.field, carried.pk, user.language)
+        if key not in payloads:
+            payloads[key] = source.push(carried, user.language)
+        for subscription in subscriptions[user.pk]:
+            messages.append(push.PushMessage(subscription=subscription, payload=payloads[key]))
+            owners.append(delivery.pk)
+    results = push.send_push(messages) if messages else []
+    by_delivery: dict[int, list] = defaultdict(list)
+    gone, working = [], []
+    for owner, message, result in zip(owners, messages, results, strict=True):
+        by_delivery[owner].append(result)
+        if result.gone:
+            gone.append(message.subscription.pk)
+        elif result.ok:
+            working.append(message.subscription.pk)
+    if gone:
+        # The push service says the device unsubscribed: never try it again.
+        PushSubscription.objects.filter(pk__in=gone).delete()
+    if working:
+        PushSubscription.objects.filter(pk__in=working).update(last_success_at=timezone.now())
+    outcomes: list[Outcome | None] = []
+    for delivery in deliveries:
+        results_for = by_delivery.get(delivery.pk, [])
+        if any(result.ok for result in results_for):
+            outcomes.append(Sent())
+        elif not results_for or all(result.gone for result in results_for):
+            outcomes.append(None)
+        elif any(result.transient for result in results_for):
+            outcomes.append(Failed("; ".join(r.detail for r in results_for)[:500], permanent=False))
+        else:
+            outcomes.append(Failed("; ".join(r.detail for r in results_for)[:500], permanent=True))
+    return outcomes
+
+
+SENDERS: dict[str, Callable[[list[Delivery]], Sequence[Outcome | None]]] = {
+    Channel.EMAIL: _send_email,
+    Channel.SMS: _send_sms,
+    Channel.PUSH: _send_push,
+}
+
+
+_OUTCOME_FIELDS = ("status", "claimed_at", "sent_at", "provider_id", "last_error", "due_at")
+# One UPDATE … FROM (VALUES …) for a whole batch: Django's bulk_update builds a CASE per
+# field and row, which cost more than sending the e-mails themselves.
+_UPDATE_OUTCOMES = (
+    "UPDATE {table} AS d SET status = v.status, claimed_at = NULL, sent_at = v.sent_at, "
+    "provider_id = v.provider_id, last_error = v.last_error, due_at = v.due_at "
+    "FROM (VALUES {rows}) AS v(id, status, sent_at, provider_id, last_error, due_at) "
+    "WHERE d.id = v.id"
+)
+
+
+def _save_outcomes(deliveries: list[Delivery]) -> None:
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_update(deliveries, _OUTCOME_FIELDS, batch_size=500)
+        return
+    row = "(%s, %s, CAST(%s AS timestamptz), %s, %s, CAST(%s AS timestamptz))"
+    sql = _UPDATE_OUTCOMES.format(
+        table=connection.ops.quote_name(Delivery._meta.db_table),
+        rows=", ".join([row] * len(deliveries)),
+    )
+    parameters = [
+        value
+        for delivery in deliveries
+        for value in (
+            delivery.pk,
+            delivery.status,
+            delivery.sent_at,
+            delivery.provider_id,
+            delivery.last_error,
+            delivery.due_at,
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+
+
+def _record(deliveries: list[Delivery], outcomes: Sequence[Outcome | None]) -> None:
+    now = timezone.now()
+    pauses = backoff()
+    for delivery, outcome in zip(deliveries, outcomes, strict=True):
+        delivery.claimed_at = None
+        if outcome is None:
+            delivery.status = DeliveryStatus.SKIPPED
+        elif isinstance(outcome, Sent):
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = now
+            delivery.provider_id = outcome.provider_id[:128]
+            delivery.last_error = ""
+        elif outcome.permanent or delivery.attempts > len(pauses):
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = outcome.detail[:500]
+        else:
+            delivery.status = DeliveryStatus.QUEUED
+            delivery.due_at = now + timedelta(seconds=pauses[delivery.attempts - 1])
+            delivery.last_error = outcome.detail[:500]
+    _save_outcomes(deliveries)
+
+
+def send_claimed(channel: str, ids: list[int]) -> dict[str, int]:
+    deliveries = _load(ids)
+    obsolete = _obsolete(deliveries)
+    if obsolete:
+        Delivery.objects.filter(pk__in=obsolete).update(
+            status=DeliveryStatus.CANCELLED, claimed_at=None
+        )
+        deliveries = [delivery for delivery in deliveries if delivery.pk not in obsolete]
+    if not deliveries:
+        return {}
+    outcomes = SENDERS[channel](deliveries)
+    _record(deliveries, outcomes)
+    counts: dict[str, int] = defaultdict(int)
+    for delivery in deliveries:
+        counts[delivery.status] += 1
+    return dict(counts)
+
+
+def deliver(channel: str, *, max_seconds: float = 30.0) -> tuple[int, bool]:
+    """Send what is due on one channel, batch after batch, for at most max_seconds.
+    Returns the rows handled and whether rows may remain (the task then goes on)."""
+    started = time.monotonic()
+    handled = 0
+    while True:
+        ids = claim(channel, BATCH_SIZE[channel])
+        if not ids:
+            return handled, False
+        send_claimed(channel, ids)
+        handled += len(ids)
+        if time.monotonic() - started > max_seconds:
+            return handled, True
+
+
+def requeue_abandoned() -> int:
+    """Rows left `sending` by a worker that died go back to the queue, due now (the
+    sweep then wakes a sender for them, channels_due)."""
+    cutoff = timezone.now() - LEASE
+    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff)
+    count = stale.update(status=DeliveryStatus.QUEUED, claimed_at=None, due_at=timezone.now())
+    if count:
+        logger.warning("Re-queued %s deliveries abandoned by a worker", count)
+    return count
+
+
+def channels_due() -> set[str]:
+    """The channels with rows due now."""
+    due = Delivery.objects.filter(status=DeliveryStatus.QUEUED, due_at__lte=timezone.now())
+    return set(due.values_list("channel", flat=True).distinct())

@@ -1,0 +1,34 @@
+"""Waking the senders, and the counted SMS sent outside the alert outbox."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from monquartier.outbox.models import Channel, TextMessage
+from monquartier.outbox.sms.gsm7 import to_gsm7
+from monquartier.outbox.tasks import deliver, send_text_message
+
+_SEND_ORDER = (Channel.PUSH, Channel.EMAIL, Channel.SMS)
+
+
+def wake_senders(channels: Iterable[str], *, at: datetime | None = None, copies: int = 1) -> None:
+    """Enqueue sender tasks per channel, now or at a given time (the alert SMS). With
+    copies > 1, several workers share a big batch (each claims its own rows)."""
+    if at is not None and not deliver.get_backend().supports_defer:
+        return  # a backend that cannot wait (tests, immediate): the sweep sends them when due
+    task = deliver.using(run_after=at) if at is not None else deliver
+    # Workers take tasks in the order they were written: push first (a phone shows it in
+    # seconds), then e-mail, then SMS.
+    for channel in sorted(set(channels), key=_SEND_ORDER.index):
+        for _copy in range(copies):
+            task.enqueue(channel=channel)
+
+
+def send_text(to: str, text: str, *, purpose: str, account=None, community=None) -> TextMessage:
+    """One SMS outside the alert outbox (a reply, a request for consent), counted in the
+    same transaction as the task that sends it: the flood limits count these rows."""
+    record = TextMessage.objects.create(
+        purpose=purpose, to=to, account=account, community=community
+    )
+    # Plain GSM-7: one SMS, never the costlier UCS-2.
+    send_text_message.enqueue(to=to, text=to_gsm7(text))
+    return record

@@ -1,0 +1,57 @@
+"""What an outbox row carries, told by the app that owns it.
+
+A Delivery points at the row it carries through one of its foreign keys (`alert`,
+`notification`, `digest`). The app owning that row registers a Source from its
+AppConfig.ready(): how a batch loads it, and how it becomes an e-mail, an SMS text or a
+push. The senders know only this registry, never the apps above.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from monquartier.outbox.models import Delivery
+from monquartier.outbox.transports import Email
+
+
+@dataclass(frozen=True)
+class Source:
+    # The Delivery foreign key that names the row carried.
+    field: str
+    # How a batch fetches those rows (select_related, defer): once per batch, not per row.
+    queryset: Callable[[], QuerySet] | None = None
+    email: Callable[[Delivery], Email] | None = None
+    # The SMS text and push payload depend only on the row carried (and the language):
+    # the senders make each once per batch.
+    sms: Callable[[Any], str] | None = None
+    push: Callable[[Any, str], dict] | None = None
+    # The ids of the rows of a batch that must not go any more (hidden, already read).
+    obsolete: Callable[[list[Delivery]], set[int]] | None = None
+
+
+_SOURCES: dict[str, Source] = {}
+
+
+def register(source: Source) -> None:
+    _SOURCES[source.field] = source
+
+
+def registered() -> list[Source]:
+    return list(_SOURCES.values())
+
+
+def prefetches() -> list[Prefetch | str]:
+    return [
+        Prefetch(source.field, queryset=source.queryset()) if source.queryset else source.field
+        for source in _SOURCES.values()
+    ]
+
+
+def of(delivery: Delivery) -> tuple[Source, Any]:
+    """The source of a row and the row it carries."""
+    for source in _SOURCES.values():
+        if getattr(delivery, f"{source.field}_id") is not None:
+            return source, getattr(delivery, source.field)
+    raise ValueError(f"Delivery {delivery.pk} carries nothing a registered source knows")

@@ -1,0 +1,227 @@
+"""One transport per channel, each with one `send` taking a batch and returning one
+outcome per message: Sent, or Failed saying whether a retry could help.
+
+SMS goes through the SMS backend chosen in settings (sms/), push through push.py; this
+module adapts both, and sends e-mail over SMTP with Django's e-mail backend, one
+connection for the whole batch.
+"""
+
+import logging
+import re
+import smtplib
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
+from django.utils.html import escape
+
+from monquartier.outbox.sms import SMSError, SMSMessage, get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_id: str = ""
+
+
+@dataclass(frozen=True)
+class Failed:
+    detail: str
+    permanent: bool
+
+
+Outcome = Sent | Failed
+
+
+# Rendered e-mails carry this in place of the member's personal link; the transport puts
+# the link in as the message leaves. It survives templates and HTML escaping unchanged.
+LINK = "https://lien.invalid/placeholder"
+# Lines of a message must stay under 998 octets (RFC 5322).
+MAX_LINE = 998
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,185}")
+_PLAIN_TOKEN = re.compile(r"[!-~]+")  # printable ASCII, no space, no line break
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str  # may hold LINK, replaced by `link` …
+    html: str  # … and here by the link escaped for HTML
+    message_id: str  # ours, so that a sink or a log can tell two sends of one delivery
+    link: str = ""
+
+    def body(self) -> tuple[str, str]:
+        if not self.link:
+            return self.text, self.html
+        return self.text.replace(LINK, self.link), self.html.replace(LINK, escape(self.link))
+
+
+def _django_message(email: Email, connection=None) -> EmailMultiAlternatives:
+    text, html = email.body()
+    message = EmailMultiAlternatives(email.subject, text, to=[email.to], connection=connection)
+    message.extra_headers["Message-ID"] = email.message_id
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+class _Skeleton:
+    """One e-mail built as bytes once, for every recipient of the same text.
+
+    Building a MIME message with Python's email package costs about a millisecond; an
+    alert goes to thousands of members with the same words and their own link. The
+    skeleton is Django's own message for placeholder values (recipient, Message-ID,
+    link); each copy replaces them in the bytes. It is used only when that gives the very
+    bytes Django would have built: plain ASCII values that no header or body encoding
+    would touch (else `fits` says no and the message is built the usual way).
+    """
+
+    TO = "destinataire@exemple.invalid"
+    ID = "<message-id@exemple.invalid>"
+
+    def __init__(self, email: Email):
+        template = Email(
+            to=self.TO,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+            message_id=self.ID,
+            link="",
+        )
+        self.raw = _django_message(template).message().as_bytes(linesep="\r\n")
+        links = email.text.count(LINK) + email.html.count(LINK)
+        # Quoted-printable or base64 parts (long lines, say) would encode the link too.
+        encoded = re.search(rb"Content-Transfer-Encoding: (quoted-printable|base64)", self.raw)
+        self.usable = (
+            encoded is None
+            and self.raw.count(self.TO.encode()) == 1
+            and self.raw.count(self.ID.encode()) == 1
+            and self.raw.count(LINK.encode()) == links
+        )
+        self.link_line = max(
+            (len(line) for line in self.raw.split(b"\r\n") if LINK.encode() in line), default=0
+        )
+
+    def fits(self, email: Email) -> bool:
+        return (
+            self.usable
+            and _PLAIN_ADDRESS.fullmatch(email.to) is not None
+            and len(email.to) <= 70  # "To: " and the address on one header line
+            and _PLAIN_TOKEN.fullmatch(email.message_id) is not None
+            and (
+                not email.link
+                or (
+                    _PLAIN_TOKEN.fullmatch(email.link) is not None
+                    and escape(email.link) == email.link
+                    and self.link_line + len(email.link) - len(LINK) <= MAX_LINE
+                )
+            )
+        )
+
+    def copy(self, email: Email) -> bytes:
+        raw = self.raw.replace(self.TO.encode(), email.to.encode(), 1)
+        raw = raw.replace(self.ID.encode(), email.message_id.encode(), 1)
+        return raw.replace(LINK.encode(), (email.link or LINK).encode())
+
+
+# Below this many messages per connection, a connection's set-up (TCP, EHLO, TLS) costs
+# more than it saves.
+MIN_EMAILS_PER_CONNECTION = 25
+
+
+class EmailTransport:
+    """E-mail through Django's e-mail backend.
+
+    Over SMTP (production), a batch is shared between up to EMAIL_SMTP_CONNECTIONS
+    connections, each in its own thread: an SMTP exchange is four round trips a message,
+    spent waiting, and a relay a few milliseconds away would otherwise bound a worker to a
+    few dozen messages a second. Messages that share their text are built once (_Skeleton).
+    Other backends (the development outbox, tests) get the whole batch on one connection.
+    """
+
+    def send(self, emails: Sequence[Email]) -> list[Outcome]:
+        if not emails:
+            return []
+        over_smtp = isinstance(get_connection(fail_silently=False), SMTPBackend)
+        if not over_smtp:
+            return self._send_on_one_connection(emails, None)
+        skeletons: dict[tuple[str, str, str], _Skeleton] = {}
+        for email in emails:
+            key = (email.subject, email.text, email.html)
+            if key not in skeletons:
+                skeletons[key] = _Skeleton(email)
+        wanted = getattr(settings, "EMAIL_SMTP_CONNECTIONS", 1)
+        count = max(1, min(wanted, len(emails) // MIN_EMAILS_PER_CONNECTION))
+        if count == 1:
+            return self._send_on_one_connection(emails, skeletons)
+        size = -(-len(emails) // count)  # contiguous shares, in order
+        shares = [emails[start : start + size] for start in range(0, len(emails), size)]
+        with ThreadPoolExecutor(max_workers=len(shares), thread_name_prefix="smtp") as pool:
+            results = pool.map(self._send_on_one_connection, shares, [skeletons] * len(shares))
+            return [outcome for share in results for outcome in share]
+
+    def _send_on_one_connection(
+        self, emails: Sequence[Email], skeletons: dict[tuple[str, str, str], _Skeleton] | None
+    ) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        try:
+            connection = get_connection(fail_silently=False)
+            connection.open()
+        except (OSError, smtplib.SMTPException) as error:
+            return [Failed(f"SMTP: {error}", permanent=False)] * len(emails)
+        raw_smtp = getattr(connection, "connection", None) if skeletons is not None else None
+        sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
+        try:
+            for index, email in enumerate(emails):
+                try:
+                    skeleton = (
+                        skeletons.get((email.subject, email.text, email.html))
+                        if raw_smtp is not None and skeletons is not None
+                        else None
+                    )
+                    if raw_smtp is not None and skeleton is not None and skeleton.fits(email):
+                        raw_smtp.sendmail(sender, [email.to], skeleton.copy(email))
+                    else:
+                        _django_message(email, connection).send()
+                    outcomes.append(Sent(email.message_id))
+                except smtplib.SMTPRecipientsRefused as error:
+                    codes = [code for code, _text in error.recipients.values()]
+                    outcomes.append(
+                        Failed(f"refused: {codes}", permanent=all(code >= 500 for code in codes))
+                    )
+                except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+                    outcomes.append(
+                        Failed(f"SMTP {error.smtp_code}", permanent=error.smtp_code >= 500)
+                    )
+                except (TimeoutError, OSError, smtplib.SMTPException) as error:
+                    # The connection is gone: the rest of its share waits for the retry.
+                    remaining = len(emails) - index
+                    outcomes.extend([Failed(f"SMTP: {error}", permanent=False)] * remaining)
+                    break
+        finally:
+            try:
+                connection.close()
+            except (OSError, smtplib.SMTPException):
+                logger.warning("Could not close the SMTP connection cleanly")
+        return outcomes
+
+
+class SMSTransport:
+    def send(self, messages: Sequence[SMSMessage]) -> list[Outcome]:
+        try:
+            results = get_sms_backend(**settings.SMS_BACKEND_OPTIONS).send_messages(list(messages))
+        except Exception as error:  # a backend bug must not lose the batch: retry later
+            logger.exception("SMS backend failed on a batch of %s", len(messages))
+            return [Failed(f"backend: {error}", permanent=False)] * len(messages)
+        return [
+            Failed(result.detail, permanent=result.permanent)
+            if isinstance(result, SMSError)
+            else Sent(result.provider_id)
+            for result in results
+        ]

@@ -1,0 +1,219 @@
+"""The outbox senders: batches, retries with backoff, permanent failures, cancellations."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from monquartier.alerts import outbox as alert_outbox
+from monquartier.alerts import services
+from monquartier.outbox.models import Delivery, DeliveryStatus
+from monquartier.outbox.sms import BaseSMSBackend, SMSError, SMSSent
+from monquartier.outbox.sms import dev as sms_dev
+
+
+class ScriptedSMSBackend(BaseSMSBackend):
+    """Answers each batch with the next scripted outcome ("ok", "transient", "permanent")."""
+
+    script: list[str] = []
+    calls: list[list] = []
+
+    def send_messages(self, messages):
+        self.calls.append(list(messages))
+        outcome = self.script.pop(0) if self.script else "ok"
+        if outcome == "ok":
+            sms_dev.outbox.extend(messages)
+            return [
+                SMSSent(message=message, provider_id=f"p-{message.reference}")
+                for message in messages
+            ]
+        return [
+            SMSError(outcome, permanent=outcome == "permanent", message=message)
+            for message in messages
+        ]
+
+
+@pytest.fixture
+def scripted_sms(settings):
+    settings.SMS_BACKEND = "tests.outbox.test_sender.ScriptedSMSBackend"
+    ScriptedSMSBackend.script = []
+    ScriptedSMSBackend.calls = []
+    return ScriptedSMSBackend
+
+
+def launch(awa):
+    return services.send_alert(
+        awa, category="theft", text="On vient de voler une moto devant la pharmacie"
+    )
+
+
+def later(seconds):
+    return time_machine.travel(timezone.now() + timedelta(seconds=seconds), tick=True)
+
+
+def test_an_alert_email_reaches_each_member_with_a_personal_link(riviera, awa, yao, run_tasks):
+    alert = launch(awa)
+    run_tasks()
+    (message,) = mail.outbox
+    assert message.to == [yao.email]
+    assert "moto devant la pharmacie" in message.body and "Awa Koné" in message.body
+    assert "ALERTE Vol" in message.subject
+    assert re.search(r"http://localhost:8000/l/[^/\s]+/", message.body)
+    html = message.alternatives[0][0]
+    assert "/l/" in html and "lien.invalid" not in html and "lien.invalid" not in message.body
+    assert Delivery.objects.get(alert=alert, channel="email").status == DeliveryStatus.SENT
+
+
+def test_the_sms_goes_after_the_delay_to_those_who_did_not_read(
+    riviera, awa, yao, run_tasks, sms_outbox
+):
+    alert = launch(awa)
+    run_tasks()
+    assert sms_outbox == []
+    with later(181):
+        run_tasks()
+    (sms,) = sms_outbox
+    assert sms.to == str(yao.mobile)
+    assert sms.text.startswith("ALERTE Vol - Riviera 2: ")
+    # é is in the GSM-7 alphabet: the name stays as written.
+    assert sms.text.endswith(f"(Awa Koné) http://localhost:8000/a/{alert.pk}")
+    assert len(sms.text) <= 160
+    assert Delivery.objects.get(alert=alert, channel="sms").status == DeliveryStatus.SENT
+
+
+def test_reading_the_alert_within_the_delay_cancels_the_sms(
+    riviera, awa, yao, run_tasks, sms_outbox
+):
+    alert = launch(awa)
+    run_tasks()
+    with later(60):
+        services.mark_read(alert, yao)
+    with later(181):
+        run_tasks()
+    assert sms_outbox == []
+    assert Delivery.objects.get(alert=alert, channel="sms").status == DeliveryStatus.CANCELLED
+
+
+def test_a_transient_failure_is_retried_with_backoff_then_sent(
+    riviera, awa, yao, run_tasks, scripted_sms, sms_outbox
+):
+    scripted_sms.script = ["transient", "transient"]
+    alert = launch(awa)
+    with later(181):
+        run_tasks()
+        delivery = Delivery.objects.get(alert=alert, channel="sms")
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.QUEUED, 1)
+        first_retry = delivery.due_at
+    assert first_retry > timezone.now() + timedelta(seconds=181 + 10)
+    # The sweep (every minute) wakes a sender for rows that came due.
+    from monquartier.outbox import jobs
+
+    for seconds in (181 + 25, 181 + 25 + 65):
+        with later(seconds):
+            jobs.sweep("test")
+            run_tasks()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 3)
+    assert len(sms_outbox) == 1
+    assert delivery.provider_id == f"p-{delivery.pk}"
+
+
+def test_a_permanent_failure_is_never_retried(riviera, awa, yao, run_tasks, scripted_sms):
+    scripted_sms.script = ["permanent"]
+    alert = launch(awa)
+    with later(181):
+        run_tasks()
+    delivery = Delivery.objects.get(alert=alert, channel="sms")
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.FAILED, "permanent")
+    with later(7200):
+        from monquartier.outbox import jobs
+
+        jobs.sweep("test")
+        run_tasks()
+    assert len(scripted_sms.calls) == 1
+
+
+def test_retries_stop_after_the_last_backoff(riviera, awa, yao, run_tasks, scripted_sms):
+    from monquartier.outbox import jobs
+    from monquartier.outbox.sender import BACKOFF
+
+    scripted_sms.script = ["transient"] * 20
+    alert = launch(awa)
+    elapsed = 181
+    with later(elapsed):
+        run_tasks()
+    for pause in BACKOFF:
+        elapsed += pause + 1
+        with later(elapsed):
+            jobs.sweep("test")
+            run_tasks()
+    delivery = Delivery.objects.get(alert=alert, channel="sms")
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == len(BACKOFF) + 1
+
+
+def test_a_hidden_alert_stops_what_has_not_left(riviera, awa, yao, mariam, run_tasks, sms_outbox):
+    alert = launch(awa)
+    run_tasks()
+    services.hide_alert(mariam, alert, "Fausse alerte, signalée par les voisins.")
+    with later(181):
+        run_tasks()
+    assert sms_outbox == []
+    assert Delivery.objects.get(alert=alert, channel="sms").status == DeliveryStatus.CANCELLED
+
+
+def test_abandoned_rows_go_back_to_the_queue(riviera, awa, yao, run_tasks):
+    from monquartier.alerts import fanout
+    from monquartier.outbox import jobs
+
+    alert = launch(awa)
+    fanout.fan_out_alert(alert)
+    Delivery.objects.filter(alert=alert, channel="email").update(
+        status=DeliveryStatus.SENDING, claimed_at=timezone.now()
+    )
+    with later(200):
+        jobs.sweep("test")
+        run_tasks()
+    assert Delivery.objects.get(alert=alert, channel="email").status == DeliveryStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+@pytest.fixture
+def correction(riviera, awa, yao, settings):
+    settings.ALERT_SMS_DELAY_SECONDS = 0  # the SMS leaves with the e-mail
+    original = launch(awa)
+    mail.outbox.clear()
+    sms_dev.outbox.clear()
+    return services.send_alert(
+        awa, category="theft", text="Fausse alerte : la moto était à son voisin.", corrects=original
+    )
+
+
+def test_a_correction_goes_out_as_a_correction_by_email_sms_and_push(correction, sms_outbox):
+    (message,) = mail.outbox
+    assert message.subject == "CORRECTION Vol – Riviera 2"
+    assert "ALERTE" not in message.subject + message.body
+    assert message.body.startswith("CORRECTION Vol – Riviera 2\nElle corrige l'alerte envoyée le")
+    assert "CORRECTION Vol" in message.alternatives[0][0]
+    (sms,) = sms_outbox
+    assert sms.text.startswith("CORRECTION Vol - Riviera 2: Fausse alerte")
+    assert len(sms.text) <= 160
+    payload = alert_outbox.alert_push_payload(correction, "fr")
+    assert payload["title"] == "Correction · Vol"
+
+
+def test_a_correction_sent_after_its_original_was_hidden_says_the_original_was_withdrawn(
+    riviera, awa, yao, mariam
+):
+    original = launch(awa)
+    services.hide_alert(mariam, original, "Accusation sans fondement")
+    mail.outbox.clear()
+
+    services.send_alert(awa, category="theft", text="Je retire mon alerte.", corrects=original)
+
+    (message,) = mail.outbox
+    assert "L'alerte d'origine a été retirée par l'équipe MonQuartier." in message.body
+    assert "moto devant la pharmacie" not in message.body + message.alternatives[0][0]
