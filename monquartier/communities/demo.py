@@ -10,7 +10,7 @@ from django.db import transaction
 from monquartier.accounts.demo import NAMED, QUARTIERS, email_for
 from monquartier.accounts.models import User
 from monquartier.communities import services
-from monquartier.communities.models import Community, Membership, Twinning
+from monquartier.communities.models import Community, Membership, Twinning, TwinningStatus
 
 # (quartier name, name of the community)
 COMMUNITY_NAMES = {
@@ -101,7 +101,7 @@ def create_demo_communities() -> tuple[int, int]:
         asker, partner = by_quartier[first], by_quartier[second]
         if (
             Twinning.objects.involving(asker)
-            .filter(status="active")
+            .filter(status=TwinningStatus.ACTIVE)
             .filter(pk__in=Twinning.objects.involving(partner))
             .exists()
         ):

@@ -181,10 +181,12 @@ class Delivery(models.Model):
             models.Index(
                 fields=["channel", "due_at"],
                 name="delivery_due",
-                condition=models.Q(status="queued"),
+                condition=models.Q(status=DeliveryStatus.QUEUED),
             ),
             models.Index(
-                fields=["claimed_at"], name="delivery_claimed", condition=models.Q(status="sending")
+                fields=["claimed_at"],
+                name="delivery_claimed",
+                condition=models.Q(status=DeliveryStatus.SENDING),
             ),
             models.Index(
                 fields=["provider_id"],
