@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "monquartier.core",
+    "monquartier.places",
     "monquartier.accounts",
     "monquartier.communities",
     "monquartier.notifications",

@@ -23,8 +23,9 @@ from monquartier.accounts.forms import (
 from monquartier.accounts.models import Home, User
 from monquartier.accounts.reauthentication import recent_password_required
 from monquartier.communities import privacy
-from monquartier.communities.models import Commune, Membership
+from monquartier.communities.models import Membership
 from monquartier.core.protected_media import serve_protected_file
+from monquartier.places.models import Commune
 
 
 def settings_index(request):

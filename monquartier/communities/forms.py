@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from monquartier.accounts.phones import PhoneFormField
 from monquartier.accounts.validators import clean_person_name
 from monquartier.communities import geometry
-from monquartier.communities.models import Commune, ValidationMode
+from monquartier.communities.models import ValidationMode
+from monquartier.places.models import Commune
 
 
 class AreaField(forms.CharField):

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
 from monquartier.communities import privacy
-from monquartier.communities.models import Commune, Community, Membership
+from monquartier.communities.models import Community, Membership
+from monquartier.places.models import Commune
 
 COMMUNITIES_PER_PAGE = 40
 

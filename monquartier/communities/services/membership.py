@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from monquartier.accounts.models import Home, User
 from monquartier.communities import geometry, lookups, privacy
 from monquartier.communities.models import (
-    Commune,
     Community,
     Membership,
     MembershipStatus,
@@ -36,6 +35,7 @@ from monquartier.communities.signals import community_deleted
 from monquartier.core import flood
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
+from monquartier.places.models import Commune
 
 logger = logging.getLogger(__name__)
 
