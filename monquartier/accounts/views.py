@@ -22,8 +22,8 @@ from monquartier.accounts.forms import (
 )
 from monquartier.accounts.models import Home, User
 from monquartier.accounts.reauthentication import recent_password_required
+from monquartier.accounts.signals import account_closure_warnings
 from monquartier.communities import privacy
-from monquartier.communities.models import Membership
 from monquartier.core.protected_media import serve_protected_file
 from monquartier.places.models import Commune
 
@@ -153,11 +153,12 @@ def close_account(request):
             request, _("Votre compte est fermé et vos données personnelles sont effacées.")
         )
         return redirect("home")
+    # Said before the member confirms, by the apps whose data the closure also ends.
+    responses = account_closure_warnings.send(sender=User, user=request.user)
     return render(
         request,
         "accounts/close_account.html",
-        # Said before the member confirms: their departure deletes the community.
-        {"form": form, "emptied": Membership.objects.community_left_empty_by(request.user)},
+        {"form": form, "warnings": [warning for _receiver, warning in responses if warning]},
     )
 
 
