@@ -76,7 +76,7 @@ def community_page(request, slug: str, community_id: int):
     referents = [
         {
             "name": privacy.public_name(membership.user),
-            "photo_url": reverse("accounts:photo", args=[membership.user_id, "thumbnail"])
+            "photo_url": reverse("communities:photo", args=[membership.user_id, "thumbnail"])
             if membership.user.profile.show_photo_on_public_page
             and membership.user.profile.photo_thumbnail
             else None,

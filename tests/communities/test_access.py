@@ -163,7 +163,7 @@ def test_the_referent_photo_is_public_only_if_ticked(client, riviera, awa):
     client.logout()
     riviera.public_page = True
     riviera.save()
-    photo = reverse("accounts:photo", args=[awa.pk, "thumbnail"])
+    photo = reverse("communities:photo", args=[awa.pk, "thumbnail"])
     public = reverse("public:community", args=["cocody", riviera.pk])
     assert photo not in client.get(public).content.decode()
     assert client.get(photo).status_code == 404

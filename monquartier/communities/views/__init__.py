@@ -18,6 +18,7 @@ from monquartier.communities.views.pages import (
     info,
     member_card,
 )
+from monquartier.communities.views.photos import member_photo
 from monquartier.communities.views.referents import (
     change_referent,
     referents,
@@ -47,6 +48,7 @@ __all__ = [
     "join",
     "leave",
     "member_card",
+    "member_photo",
     "my_community",
     "referents",
     "refuse_request",
