@@ -73,18 +73,6 @@ class RefusalForm(forms.Form):
     )
 
 
-class ExclusionForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Motif de la demande"),
-        min_length=10,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "Des faits : ce qui s'est passé, quand. L'équipe MonQuartier examine chaque demande."
-        ),
-    )
-
-
 class CommunitySettingsForm(forms.Form):
     validation_mode = forms.ChoiceField(
         label=_("Qui valide les demandes d'adhésion ?"),

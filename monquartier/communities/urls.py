@@ -14,11 +14,6 @@ urlpatterns = [
     path("c/<id:community_id>/", views.info, name="info"),
     path("c/<id:community_id>/annuaire/", views.directory, name="directory"),
     path("c/<id:community_id>/membres/<id:user_id>/", views.member_card, name="member"),
-    path(
-        "c/<id:community_id>/membres/<id:user_id>/exclusion/",
-        views.request_exclusion,
-        name="exclusion",
-    ),
     path("c/<id:community_id>/historique/", views.history, name="history"),
     path("c/<id:community_id>/demandes/", views.requests, name="requests"),
     path(

@@ -71,9 +71,7 @@ def test_guessing_ids_across_communities_finds_nothing(
     factories.log_in(client, awa)
     # A member of the twinned community, through Riviera 2's pages.
     assert client.get(reverse("communities:member", args=[riviera.pk, aya.pk])).status_code == 404
-    assert (
-        client.get(reverse("communities:exclusion", args=[riviera.pk, aya.pk])).status_code == 404
-    )
+    assert client.get(reverse("moderation:exclusion", args=[riviera.pk, aya.pk])).status_code == 404
     # Riviera 3's pages by their id.
     for name in MEMBER_PAGES:
         assert client.get(reverse(name, args=[riviera3.pk])).status_code == 404

@@ -213,7 +213,7 @@ def refuse_join_request(actor: User, membership: Membership, reason: str) -> Mem
     return membership
 
 
-def _end_membership(membership: Membership, status: str, kind: str, *, actor=None) -> None:
+def end_membership(membership: Membership, status: str, kind: str, *, actor=None) -> None:
     """End an active membership, keep a référent, delete a community left empty."""
     community = membership.community
     membership.status = status
@@ -258,7 +258,7 @@ def leave_community(user: User) -> None:
     if membership is None:
         raise ValidationError(_("Vous n'êtes membre d'aucune communauté."), code="not_member")
     Community.objects.select_for_update().filter(pk=membership.community_id).get()
-    _end_membership(membership, MembershipStatus.LEFT, MovementKind.DEPARTURE, actor=user)
+    end_membership(membership, MembershipStatus.LEFT, MovementKind.DEPARTURE, actor=user)
 
 
 def end_membership_for_closed_account(user: User) -> None:
@@ -278,4 +278,4 @@ def end_membership_for_closed_account(user: User) -> None:
         membership.save(update_fields=["status", "ended_at"])
         return
     Community.objects.select_for_update().filter(pk=membership.community_id).get()
-    _end_membership(membership, MembershipStatus.LEFT, MovementKind.ACCOUNT_CLOSED)
+    end_membership(membership, MembershipStatus.LEFT, MovementKind.ACCOUNT_CLOSED)

@@ -23,7 +23,6 @@ from monquartier.communities.views.referents import (
     change_referent,
     referents,
     register_neighbour,
-    request_exclusion,
 )
 from monquartier.communities.views.requests import (
     accept_request,
@@ -53,7 +52,6 @@ __all__ = [
     "referents",
     "refuse_request",
     "register_neighbour",
-    "request_exclusion",
     "requests",
     "twinning_action",
     "twinnings",
