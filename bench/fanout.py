@@ -64,7 +64,6 @@ from monquartier.alerts import services as alert_services
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead
 from monquartier.communities import geometry, lookups
 from monquartier.communities.models import (
-    Commune,
     Community,
     CommunityCell,
     Membership,
@@ -75,6 +74,7 @@ from monquartier.communities.models import (
     directory_name_for,
 )
 from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, PushSubscription
+from monquartier.places.models import Commune
 from monquartier.townhalls.models import TownHallContact
 
 # --- sizes and settings -----------------------------------------------------------------

@@ -32,7 +32,8 @@ from shapely.geometry import Point, Polygon
 from bench.lib.database import delete_strictly, table_name, truncate, vacuum_analyze
 from bench.lib.figures import figure
 from monquartier.communities import geometry, lookups, services
-from monquartier.communities.models import Commune, Community, CommunityCell
+from monquartier.communities.models import Community, CommunityCell
+from monquartier.places.models import Commune
 
 CONTAINING_TARGET_MS = 5.0
 OVERLAP_TARGET_MS = 20.0

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "csp",
     "monquartier.core",
     "monquartier.outbox",
+    "monquartier.places",
     "monquartier.accounts",
     "monquartier.communities",
     "monquartier.notifications",

@@ -9,8 +9,8 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db.models.signals import post_migrate
 
-from monquartier.communities.communes import load_communes
 from monquartier.outbox.sms import dev as sms_dev
+from monquartier.places.communes import load_communes
 from tests import factories
 
 # Every connection outside the loopback is refused (see tests/network_guard.py).
@@ -21,11 +21,11 @@ def _reload_communes(sender, using, **kwargs):
     # A transactional test ends with a flush, which empties the communes a data migration
     # loaded; the flush then sends post_migrate. Put them back for the tests that follow:
     # under xdist a worker runs them in any order, not transactional tests last.
-    load_communes(apps.get_model("communities", "Commune"))
+    load_communes(apps.get_model("places", "Commune"))
 
 
 post_migrate.connect(
-    _reload_communes, sender=apps.get_app_config("communities"), dispatch_uid="tests-communes"
+    _reload_communes, sender=apps.get_app_config("places"), dispatch_uid="tests-communes"
 )
 
 
@@ -58,7 +58,7 @@ def _fresh_state():
 @pytest.fixture
 def communes(db):
     """Reference data that a transactional test's flush removes: put it back."""
-    from monquartier.communities.models import Commune
+    from monquartier.places.models import Commune
 
     load_communes(Commune)
 

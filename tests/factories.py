@@ -19,8 +19,8 @@ from PIL import Image
 
 from monquartier.accounts.demo import current_totp_code
 from monquartier.accounts.models import Home, User
-from monquartier.communities.communes import load_communes
-from monquartier.communities.models import Commune
+from monquartier.places.communes import load_communes
+from monquartier.places.models import Commune
 
 PASSWORD = "Lagune-Ebrie-2026"
 # Every staff account from make_user has this authenticator app (settings: MFA).

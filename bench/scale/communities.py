@@ -18,12 +18,12 @@ from bench.scale.shape import (
     TWINNED_SHARE,
 )
 from monquartier.communities.models import (
-    Commune,
     Community,
     MembershipStatus,
     MovementKind,
     TwinningStatus,
 )
+from monquartier.places.models import Commune
 
 
 class CommunityRows(Plan):

@@ -8,9 +8,6 @@ from django.db import connection
 from django.db.models import AutoField, Model
 
 from bench.lib.database import truncate
-from monquartier.communities.models import (
-    Commune,
-)
 
 
 class NotABenchmarkDatabase(RuntimeError):
@@ -30,7 +27,7 @@ def check_database() -> None:
         )
 
 
-# The apps whose tables the generator empties (communes stay: a migration loads them).
+# The apps whose tables the generator empties (not places: a migration loads the communes).
 WIPED_APPS = (
     "accounts",
     "account",
@@ -51,9 +48,8 @@ def wiped_tables() -> list[str]:
     tables = {
         model._meta.db_table
         for model in apps.get_models()
-        if model._meta.app_label in WIPED_APPS and model is not Commune and not model._meta.proxy
+        if model._meta.app_label in WIPED_APPS and not model._meta.proxy
     }
-    tables.discard(Commune._meta.db_table)
     return sorted(tables)
 
 

@@ -15,7 +15,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.db import transaction
 
 from monquartier.accounts.models import Home, HousingType, User
-from monquartier.communities.models import Commune
+from monquartier.places.models import Commune
 
 DEMO_PASSWORD = "voisins-demo-2026"  # noqa: S105 - printed by make demo on purpose
 DEMO_DOMAIN = "demo.monquartier.ci"

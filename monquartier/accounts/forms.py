@@ -15,7 +15,7 @@ from monquartier.accounts import signup_email
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.accounts.phones import PhoneFormField
 from monquartier.accounts.validators import clean_person_name
-from monquartier.communities.models import Commune
+from monquartier.places.models import Commune
 
 format_html_lazy = lazy(format_html, str)
 

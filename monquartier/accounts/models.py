@@ -197,7 +197,7 @@ class Home(models.Model):
         verbose_name=_("membre"),
     )
     commune = models.ForeignKey(
-        "communities.Commune",
+        "places.Commune",
         on_delete=models.PROTECT,
         related_name="homes",
         verbose_name=_("commune"),

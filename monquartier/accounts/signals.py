@@ -13,6 +13,10 @@ home_moving = Signal()
 # Sent inside close_account's transaction before the personal data goes, with `user`:
 # communities end the membership.
 account_closing = Signal()
+# Sent by the account-closure page before the member confirms, with `user`: a receiver
+# returns a sentence warning of what closing the account also ends, or None. Communities
+# tell the last member that the community is deleted with them.
+account_closure_warnings = Signal()
 
 
 @receiver(post_save, sender=User, dispatch_uid="create_profile_for_new_user")

@@ -21,7 +21,6 @@ urlpatterns = [
         views.correct_waiting_email,
         name="correct_waiting_email",
     ),
-    path("membres/<id:user_id>/photo/<str:size>/", views.member_photo, name="photo"),
 ]
 
 # allauth's pages that change what identifies the account, behind the same check as

@@ -3,8 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import i18n
@@ -22,9 +21,8 @@ from monquartier.accounts.forms import (
 )
 from monquartier.accounts.models import Home, User
 from monquartier.accounts.reauthentication import recent_password_required
-from monquartier.communities import privacy
-from monquartier.communities.models import Commune, Membership
-from monquartier.core.protected_media import serve_protected_file
+from monquartier.accounts.signals import account_closure_warnings
+from monquartier.places.models import Commune
 
 
 def settings_index(request):
@@ -152,11 +150,12 @@ def close_account(request):
             request, _("Votre compte est fermé et vos données personnelles sont effacées.")
         )
         return redirect("home")
+    # Said before the member confirms, by the apps whose data the closure also ends.
+    responses = account_closure_warnings.send(sender=User, user=request.user)
     return render(
         request,
         "accounts/close_account.html",
-        # Said before the member confirms: their departure deletes the community.
-        {"form": form, "emptied": Membership.objects.community_left_empty_by(request.user)},
+        {"form": form, "warnings": [warning for _receiver, warning in responses if warning]},
     )
 
 
@@ -199,17 +198,4 @@ def _send_link(request, email: str) -> None:
 def _render_waiting_email(request, email: str, form, status: int = 200):
     return render(
         request, "accounts/waiting_email.html", {"email": email, "form": form}, status=status
-    )
-
-
-@login_not_required  # a référent's photo may be on a public page; privacy decides
-def member_photo(request, user_id: int, size: str):
-    if size not in ("full", "thumbnail"):
-        raise Http404
-    member = get_object_or_404(User.objects.select_related("profile"), pk=user_id)
-    if not privacy.can_see_photo(request.user, member):
-        raise Http404
-    profile = member.profile
-    return serve_protected_file(
-        profile.photo.name if size == "full" else profile.photo_thumbnail.name
     )

@@ -9,21 +9,12 @@ from django.utils.translation import ngettext_lazy
 from monquartier.communities import services
 from monquartier.communities.models import (
     ESCALATION_AFTER,
-    Commune,
     Community,
     Membership,
     MembershipStatus,
     Movement,
     Twinning,
 )
-
-
-@admin.register(Commune)
-class CommuneAdmin(admin.ModelAdmin):
-    list_display = ["name", "district", "region", "latitude", "longitude"]
-    list_filter = ["district"]
-    search_fields = ["name", "region"]
-    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Community)

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from monquartier.accounts.phones import PhoneFormField
 from monquartier.accounts.validators import clean_person_name
 from monquartier.communities import geometry
-from monquartier.communities.models import Commune, ValidationMode
+from monquartier.communities.models import ValidationMode
+from monquartier.places.models import Commune
 
 
 class AreaField(forms.CharField):
@@ -69,18 +70,6 @@ class RefusalForm(forms.Form):
         error_messages={
             "required": _("Indiquez le motif du refus : il sera montré à la personne.")
         },
-    )
-
-
-class ExclusionForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Motif de la demande"),
-        min_length=10,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "Des faits : ce qui s'est passé, quand. L'équipe MonQuartier examine chaque demande."
-        ),
     )
 
 

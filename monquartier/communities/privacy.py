@@ -392,7 +392,7 @@ def member_card(member: User, rel: Relation, *, is_referent: bool = False) -> Me
         card["description"] = profile.description or None
         card["interests"] = profile.interests or None
     if (sees_everything or neighbour) and profile.photo_thumbnail:
-        card["photo_url"] = reverse("accounts:photo", args=[member.pk, "thumbnail"])
+        card["photo_url"] = reverse("communities:photo", args=[member.pk, "thumbnail"])
     return MemberCard(**card)
 
 

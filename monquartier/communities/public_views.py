@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
 from monquartier.communities import privacy
-from monquartier.communities.models import Commune, Community, Membership
+from monquartier.communities.models import Community, Membership
+from monquartier.places.models import Commune
 
 COMMUNITIES_PER_PAGE = 40
 
@@ -75,7 +76,7 @@ def community_page(request, slug: str, community_id: int):
     referents = [
         {
             "name": privacy.public_name(membership.user),
-            "photo_url": reverse("accounts:photo", args=[membership.user_id, "thumbnail"])
+            "photo_url": reverse("communities:photo", args=[membership.user_id, "thumbnail"])
             if membership.user.profile.show_photo_on_public_page
             and membership.user.profile.photo_thumbnail
             else None,

@@ -10,14 +10,10 @@ urlpatterns = [
     path("quartier/annuler-ma-demande/", views.cancel_request, name="cancel_request"),
     path("quartier/creer/", views.create, name="create"),
     path("quartier/quitter/", views.leave, name="leave"),
+    path("membres/<id:user_id>/photo/<str:size>/", views.member_photo, name="photo"),
     path("c/<id:community_id>/", views.info, name="info"),
     path("c/<id:community_id>/annuaire/", views.directory, name="directory"),
     path("c/<id:community_id>/membres/<id:user_id>/", views.member_card, name="member"),
-    path(
-        "c/<id:community_id>/membres/<id:user_id>/exclusion/",
-        views.request_exclusion,
-        name="exclusion",
-    ),
     path("c/<id:community_id>/historique/", views.history, name="history"),
     path("c/<id:community_id>/demandes/", views.requests, name="requests"),
     path(

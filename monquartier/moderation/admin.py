@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from monquartier.communities import services
+from monquartier.moderation import exclusions
 from monquartier.moderation import services as moderation_services
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus, Report, ReportStatus
 
@@ -49,7 +49,7 @@ class ExclusionRequestAdmin(admin.ModelAdmin):
         self._decide(
             request,
             queryset,
-            services.accept_exclusion,
+            exclusions.accept_exclusion,
             ngettext_lazy(
                 "%(count)s exclusion prononcée.", "%(count)s exclusions prononcées.", "count"
             ),
@@ -60,7 +60,7 @@ class ExclusionRequestAdmin(admin.ModelAdmin):
         self._decide(
             request,
             queryset,
-            services.reject_exclusion,
+            exclusions.reject_exclusion,
             ngettext_lazy("%(count)s demande rejetée.", "%(count)s demandes rejetées.", "count"),
         )
 

@@ -16,3 +16,15 @@ class ReportForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ExclusionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de la demande"),
+        min_length=10,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Des faits : ce qui s'est passé, quand. L'équipe MonQuartier examine chaque demande."
+        ),
+    )

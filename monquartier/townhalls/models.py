@@ -14,7 +14,7 @@ class TownHallContact(models.Model):
     what alerts need.)"""
 
     commune = models.ForeignKey(
-        "communities.Commune",
+        "places.Commune",
         on_delete=models.CASCADE,
         related_name="town_hall_contacts",
         verbose_name=_("commune"),

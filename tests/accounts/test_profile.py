@@ -131,7 +131,7 @@ def test_deleting_the_photo(awa_client, awa):
 def test_the_photo_is_served_to_its_owner_and_staff_only(client, awa, yao, mariam, issa):
     factories.log_in(client, awa)
     client.post(UPLOAD, {"photo": factories.uploaded_image()})
-    url = reverse("accounts:photo", args=[awa.pk, "thumbnail"])
+    url = reverse("communities:photo", args=[awa.pk, "thumbnail"])
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
@@ -155,9 +155,9 @@ def test_the_photo_url_is_not_the_stored_file_name(awa_client, awa):
 
 
 def test_an_unknown_photo_size_or_member_is_not_found(awa_client, awa):
-    assert awa_client.get(reverse("accounts:photo", args=[awa.pk, "huge"])).status_code == 404
-    assert awa_client.get(reverse("accounts:photo", args=[999999, "full"])).status_code == 404
-    assert awa_client.get(reverse("accounts:photo", args=[awa.pk, "full"])).status_code == 404
+    assert awa_client.get(reverse("communities:photo", args=[awa.pk, "huge"])).status_code == 404
+    assert awa_client.get(reverse("communities:photo", args=[999999, "full"])).status_code == 404
+    assert awa_client.get(reverse("communities:photo", args=[awa.pk, "full"])).status_code == 404
 
 
 def test_the_profile_form_saves_description_birth_date_and_housing(awa_client, awa):

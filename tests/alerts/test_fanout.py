@@ -8,6 +8,7 @@ from django.utils import timezone
 from monquartier.alerts import fanout, services
 from monquartier.communities import services as community_services
 from monquartier.communities.models import Membership
+from monquartier.moderation import exclusions
 from monquartier.outbox.models import Delivery, PushSubscription
 from monquartier.townhalls.models import TownHallContact
 from tests import factories
@@ -70,10 +71,10 @@ def test_pending_left_and_excluded_members_receive_nothing(
     left = factories.add_member(riviera, first_name="Drissa", last_name="Soro")
     community_services.leave_community(left)
     excluded = factories.add_member(riviera, first_name="Moussa", last_name="Fofana")
-    request = community_services.request_exclusion(
+    request = exclusions.request_exclusion(
         awa, Membership.objects.get(user=excluded), "Menaces répétées dans la gazette."
     )
-    community_services.accept_exclusion(mariam, request)
+    exclusions.accept_exclusion(mariam, request)
     alert = send(awa)
     fanout.fan_out_alert(alert)
     names = {name for name, _channel, _audience in rows(alert)}

@@ -71,9 +71,7 @@ def test_guessing_ids_across_communities_finds_nothing(
     factories.log_in(client, awa)
     # A member of the twinned community, through Riviera 2's pages.
     assert client.get(reverse("communities:member", args=[riviera.pk, aya.pk])).status_code == 404
-    assert (
-        client.get(reverse("communities:exclusion", args=[riviera.pk, aya.pk])).status_code == 404
-    )
+    assert client.get(reverse("moderation:exclusion", args=[riviera.pk, aya.pk])).status_code == 404
     # Riviera 3's pages by their id.
     for name in MEMBER_PAGES:
         assert client.get(reverse(name, args=[riviera3.pk])).status_code == 404
@@ -163,7 +161,7 @@ def test_the_referent_photo_is_public_only_if_ticked(client, riviera, awa):
     client.logout()
     riviera.public_page = True
     riviera.save()
-    photo = reverse("accounts:photo", args=[awa.pk, "thumbnail"])
+    photo = reverse("communities:photo", args=[awa.pk, "thumbnail"])
     public = reverse("public:community", args=["cocody", riviera.pk])
     assert photo not in client.get(public).content.decode()
     assert client.get(photo).status_code == 404

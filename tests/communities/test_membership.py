@@ -17,6 +17,7 @@ from monquartier.communities.models import (
     TwinningStatus,
     ValidationMode,
 )
+from monquartier.moderation import exclusions
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
 from monquartier.notifications.models import Notification
 from monquartier.outbox.sms import is_gsm7
@@ -154,27 +155,27 @@ def test_a_member_cannot_appoint_referents(riviera, yao, awa):
 
 def test_exclusion_goes_through_staff(riviera, awa, yao, mariam):
     with pytest.raises(ValidationError):
-        services.request_exclusion(awa, Membership.objects.get(user=yao), "court")
-    request = services.request_exclusion(
+        exclusions.request_exclusion(awa, Membership.objects.get(user=yao), "court")
+    request = exclusions.request_exclusion(
         awa, Membership.objects.get(user=yao), "Menaces répétées dans la gazette."
     )
     with pytest.raises(ValidationError):
-        services.request_exclusion(
+        exclusions.request_exclusion(
             awa, Membership.objects.get(user=yao), "Deuxième demande identique."
         )
     with pytest.raises(PermissionDenied):
-        services.accept_exclusion(awa, request)
-    services.accept_exclusion(mariam, request)
+        exclusions.accept_exclusion(awa, request)
+    exclusions.accept_exclusion(mariam, request)
     assert Membership.objects.get(user=yao).status == MembershipStatus.EXCLUDED
     assert ExclusionRequest.objects.get().status == ExclusionStatus.ACCEPTED
     assert kinds(riviera)[-1] == MovementKind.EXCLUSION
 
 
 def test_a_rejected_exclusion_changes_nothing(riviera, awa, yao, mariam):
-    request = services.request_exclusion(
+    request = exclusions.request_exclusion(
         awa, Membership.objects.get(user=yao), "Menaces répétées dans la gazette."
     )
-    services.reject_exclusion(mariam, request)
+    exclusions.reject_exclusion(mariam, request)
     assert Membership.objects.get(user=yao).status == MembershipStatus.ACTIVE
     assert Notification.objects.filter(recipient=awa, event="exclusion_rejected").exists()
 

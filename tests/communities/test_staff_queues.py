@@ -3,8 +3,8 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from monquartier.communities import services
 from monquartier.communities.models import Membership
+from monquartier.moderation import exclusions
 from monquartier.moderation.models import ExclusionRequest
 from tests import factories
 
@@ -56,7 +56,7 @@ def test_staff_refuse_with_a_reason(client, riviera, salif):
 
 
 def test_staff_decide_exclusions_from_the_queue(client, riviera, awa, yao):
-    request = services.request_exclusion(
+    request = exclusions.request_exclusion(
         awa, Membership.objects.get(user=yao), "Insultes répétées dans la gazette."
     )
     staff_client(client)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from monquartier.accounts.demo import DEMO_PASSWORD, named_logins
 from monquartier.accounts.models import Home, User
-from monquartier.communities.models import Commune
+from monquartier.places.models import Commune
 from monquartier.web.management.commands import run_demo
 
 ABIDJAN = {

@@ -13,4 +13,4 @@ def test_a_prefix_plus_the_last_argument_is_the_reversed_path():
 def test_a_pattern_whose_last_argument_is_not_last_is_refused():
     # …/membres/<user_id>/exclusion/: the user is not the end of the path.
     with pytest.raises(ImproperlyConfigured):
-        path_prefix("communities:exclusion", 1)
+        path_prefix("moderation:exclusion", 1)

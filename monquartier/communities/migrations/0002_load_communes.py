@@ -1,13 +1,11 @@
 from django.db import migrations
 
-from monquartier.communities.communes import load_communes
-
-
-def forwards(apps, schema_editor):
-    load_communes(apps.get_model("communities", "Commune"))
+# The communes were loaded here until they moved to places, whose 0002_load_communes loads
+# them now. The step stays, empty: the migrations after it depend on it, and databases
+# have it recorded.
 
 
 class Migration(migrations.Migration):
     dependencies = [("communities", "0001_initial")]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = []

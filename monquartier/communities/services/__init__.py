@@ -5,26 +5,27 @@ movement that the community's history shows, and records the notifications that 
 notification engine delivers. Views, the admin and SMS commands call these and nothing
 else. A refused action raises ValidationError with a message for the person acting, and
 changes nothing.
+
+Three steps are for the services of the apps above, which run them inside their own
+transaction (moderation's exclusions): require_referent checks who acts,
+active_for_update locks an active membership, end_membership ends it.
 """
 
-# The overlap check alone: tests/communities/test_geometry.py and bench/geometry.py time it.
-from monquartier.communities.services._common import _check_area
+# _check_area, the overlap check alone: tests/communities/test_geometry.py and
+# bench/geometry.py time it.
+from monquartier.communities.services._common import _check_area, require_referent
 from monquartier.communities.services.areas import (
     change_boundary,
     members_outside,
     preview_boundary,
     update_community_settings,
 )
-from monquartier.communities.services.exclusion import (
-    accept_exclusion,
-    reject_exclusion,
-    request_exclusion,
-)
 from monquartier.communities.services.homes import check_home_move
 from monquartier.communities.services.membership import (
     accept_join_request,
     cancel_join_request,
     create_community,
+    end_membership,
     end_membership_for_closed_account,
     leave_community,
     refuse_join_request,
@@ -32,6 +33,7 @@ from monquartier.communities.services.membership import (
 )
 from monquartier.communities.services.neighbours import register_neighbour
 from monquartier.communities.services.referents import (
+    active_for_update,
     make_referent,
     remove_referent,
     resign_referent,
@@ -45,14 +47,15 @@ from monquartier.communities.services.twinning import (
 
 __all__ = [
     "_check_area",
-    "accept_exclusion",
     "accept_join_request",
     "accept_twinning",
+    "active_for_update",
     "cancel_join_request",
     "change_boundary",
     "check_home_move",
     "create_community",
     "decline_twinning",
+    "end_membership",
     "end_membership_for_closed_account",
     "end_twinning",
     "leave_community",
@@ -61,11 +64,10 @@ __all__ = [
     "preview_boundary",
     "refuse_join_request",
     "register_neighbour",
-    "reject_exclusion",
     "remove_referent",
-    "request_exclusion",
     "request_to_join",
     "request_twinning",
+    "require_referent",
     "resign_referent",
     "update_community_settings",
 ]

@@ -79,7 +79,7 @@ def _open_membership(user: User) -> Membership | None:
     return Membership.objects.open().select_related("community").filter(user=user).first()
 
 
-def _require_referent(actor: User, community: Community) -> Membership:
+def require_referent(actor: User, community: Community) -> Membership:
     membership = Membership.objects.referents().filter(user=actor, community=community).first()
     if membership is None:
         raise PermissionDenied(_("Seuls les référents de la communauté peuvent faire cela."))
@@ -88,7 +88,7 @@ def _require_referent(actor: User, community: Community) -> Membership:
 
 def _require_referent_or_staff(actor: User, community: Community) -> None:
     if not actor.is_staff:
-        _require_referent(actor, community)
+        require_referent(actor, community)
 
 
 def _clean_name(name: str) -> str:

@@ -20,7 +20,7 @@ from monquartier.communities.services._common import (
     _clean_name,
     _lock_area_writes,
     _log,
-    _require_referent,
+    require_referent,
 )
 
 
@@ -47,7 +47,7 @@ def change_boundary(
     members left outside) and the name are all checked before anything is saved, so a
     refused name never leaves a new area behind. Raises ValidationError keyed by the
     form's fields (area, name, leave_outside)."""
-    _require_referent(actor, community)
+    require_referent(actor, community)
     community = Community.objects.select_for_update().get(pk=community.pk)
     _lock_area_writes()
     errors: dict[str, list[ValidationError]] = {}
@@ -99,7 +99,7 @@ def change_boundary(
 def update_community_settings(
     actor: User, community: Community, *, validation_mode: str, public_page: bool, presentation: str
 ) -> Community:
-    _require_referent(actor, community)
+    require_referent(actor, community)
     if validation_mode not in ValidationMode.values:
         raise ValidationError(_("Mode de validation inconnu."), code="mode")
     presentation = (presentation or "").strip()

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from monquartier.accounts.models import Home, User
 from monquartier.communities import geometry, lookups, privacy
 from monquartier.communities.models import (
-    Commune,
     Community,
     Membership,
     MembershipStatus,
@@ -36,6 +35,7 @@ from monquartier.communities.signals import community_deleted
 from monquartier.core import flood
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
+from monquartier.places.models import Commune
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ def refuse_join_request(actor: User, membership: Membership, reason: str) -> Mem
     return membership
 
 
-def _end_membership(membership: Membership, status: str, kind: str, *, actor=None) -> None:
+def end_membership(membership: Membership, status: str, kind: str, *, actor=None) -> None:
     """End an active membership, keep a référent, delete a community left empty."""
     community = membership.community
     membership.status = status
@@ -258,7 +258,7 @@ def leave_community(user: User) -> None:
     if membership is None:
         raise ValidationError(_("Vous n'êtes membre d'aucune communauté."), code="not_member")
     Community.objects.select_for_update().filter(pk=membership.community_id).get()
-    _end_membership(membership, MembershipStatus.LEFT, MovementKind.DEPARTURE, actor=user)
+    end_membership(membership, MembershipStatus.LEFT, MovementKind.DEPARTURE, actor=user)
 
 
 def end_membership_for_closed_account(user: User) -> None:
@@ -278,4 +278,4 @@ def end_membership_for_closed_account(user: User) -> None:
         membership.save(update_fields=["status", "ended_at"])
         return
     Community.objects.select_for_update().filter(pk=membership.community_id).get()
-    _end_membership(membership, MembershipStatus.LEFT, MovementKind.ACCOUNT_CLOSED)
+    end_membership(membership, MembershipStatus.LEFT, MovementKind.ACCOUNT_CLOSED)

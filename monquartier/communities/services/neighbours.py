@@ -18,7 +18,7 @@ from monquartier.communities.models import (
     MembershipStatus,
     MovementKind,
 )
-from monquartier.communities.services._common import _log, _require_referent, _tell_neighbours
+from monquartier.communities.services._common import _log, _tell_neighbours, require_referent
 from monquartier.core import flood
 from monquartier.notifications.models import Notification, NotificationKind
 from monquartier.notifications.services import notify
@@ -72,7 +72,7 @@ def _register_neighbour(
     latitude: float,
     longitude: float,
 ) -> User:
-    _require_referent(actor, community)
+    require_referent(actor, community)
     first_name = _person_name("first_name", first_name)
     last_name = _person_name("last_name", last_name)
     # One registration at a time per community: the caps and the "once per number" rule

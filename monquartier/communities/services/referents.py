@@ -11,12 +11,12 @@ from monquartier.communities.models import (
     MembershipStatus,
     MovementKind,
 )
-from monquartier.communities.services._common import _log, _require_referent
+from monquartier.communities.services._common import _log, require_referent
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
 
 
-def _active_for_update(membership: Membership, community: Community) -> Membership:
+def active_for_update(membership: Membership, community: Community) -> Membership:
     locked = (
         Membership.objects.select_for_update()
         .select_related("user")
@@ -37,8 +37,8 @@ def _active_for_update(membership: Membership, community: Community) -> Membersh
 @transaction.atomic
 def make_referent(actor: User, membership: Membership) -> Membership:
     community = membership.community
-    _require_referent(actor, community)
-    membership = _active_for_update(membership, community)
+    require_referent(actor, community)
+    membership = active_for_update(membership, community)
     if membership.is_referent:
         raise ValidationError(_("Cette personne est déjà référente."), code="already_referent")
     membership.is_referent = True
@@ -70,12 +70,12 @@ def _referent_count(community: Community) -> int:
 @transaction.atomic
 def remove_referent(actor: User, membership: Membership) -> Membership:
     community = membership.community
-    _require_referent(actor, community)
+    require_referent(actor, community)
     if membership.user_id == actor.pk:
         raise ValidationError(
             _("Pour quitter vous-même le rôle, utilisez « Ne plus être référent »."), code="self"
         )
-    membership = _active_for_update(membership, community)
+    membership = active_for_update(membership, community)
     if not membership.is_referent:
         raise ValidationError(_("Cette personne n'est pas référente."), code="not_referent")
     if _referent_count(community) <= 1:

@@ -15,7 +15,7 @@ from monquartier.communities.models import (
     Twinning,
     TwinningStatus,
 )
-from monquartier.communities.services._common import _log, _referent_users, _require_referent
+from monquartier.communities.services._common import _log, _referent_users, require_referent
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
 
@@ -42,7 +42,7 @@ def _tell_referents(community: Community, event: str, other: Community) -> None:
 
 @transaction.atomic
 def request_twinning(actor: User, community: Community, partner: Community) -> Twinning:
-    _require_referent(actor, community)
+    require_referent(actor, community)
     if partner.pk == community.pk:
         raise ValidationError(_("Une communauté ne se jumelle pas avec elle-même."), code="self")
     # Lock both, in id order, so that two opposite requests at once cannot both pass.
@@ -88,7 +88,7 @@ def _answer_twinning(
     actor: User, twinning: Twinning, status: str, kind: str, event: str
 ) -> Twinning:
     twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED)
-    _require_referent(actor, twinning.partner)
+    require_referent(actor, twinning.partner)
     twinning.status = status
     twinning.decided_by = actor
     twinning.decided_at = timezone.now()
@@ -124,7 +124,7 @@ def end_twinning(actor: User, twinning: Twinning) -> Twinning:
     twinning = _twinning_for_update(twinning, TwinningStatus.REQUESTED, TwinningStatus.ACTIVE)
     was_requested = twinning.status == TwinningStatus.REQUESTED
     if was_requested:
-        _require_referent(actor, twinning.requester)
+        require_referent(actor, twinning.requester)
         side = twinning.requester
     else:
         membership = (

@@ -18,11 +18,11 @@ from monquartier.communities.views.pages import (
     info,
     member_card,
 )
+from monquartier.communities.views.photos import member_photo
 from monquartier.communities.views.referents import (
     change_referent,
     referents,
     register_neighbour,
-    request_exclusion,
 )
 from monquartier.communities.views.requests import (
     accept_request,
@@ -47,11 +47,11 @@ __all__ = [
     "join",
     "leave",
     "member_card",
+    "member_photo",
     "my_community",
     "referents",
     "refuse_request",
     "register_neighbour",
-    "request_exclusion",
     "requests",
     "twinning_action",
     "twinnings",

@@ -1,4 +1,4 @@
-"""Référents: naming and removing them, asking an exclusion, registering neighbours."""
+"""Référents: naming and removing them, registering neighbours."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -8,10 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from monquartier.communities import access, privacy, services
-from monquartier.communities.forms import (
-    ExclusionForm,
-    NeighbourForm,
-)
+from monquartier.communities.forms import NeighbourForm
 from monquartier.communities.models import Membership
 from monquartier.communities.views._common import _area_context, _area_entry, _page_context
 
@@ -57,35 +54,6 @@ def change_referent(request, community_id: int, user_id: int, action: str):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("communities:referents", community.pk)
-
-
-def request_exclusion(request, community_id: int, user_id: int):
-    community, membership = access.get_community_for_referent(request.user, community_id)
-    member, target = access.get_member_of(community, user_id)
-    form = ExclusionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_exclusion(request.user, target, form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_error("reason", error)
-        else:
-            messages.success(
-                request, _("Votre demande est transmise à l'équipe MonQuartier, qui vous répondra.")
-            )
-            return redirect("communities:member", community.pk, member.pk)
-    return render(
-        request,
-        "communities/exclusion.html",
-        _page_context(
-            community,
-            membership,
-            member=member,
-            member_name=privacy.Viewpoint.of(request.user, membership).name_of(
-                member, privacy.Ties.of(target)
-            ),
-            form=form,
-        ),
-    )
 
 
 def register_neighbour(request, community_id: int):

@@ -1,4 +1,7 @@
-"""Excluding a member: a référent asks, staff decide."""
+"""Excluding a member: a référent asks, staff decide (in the moderation queue).
+
+The request is moderation's; ending the membership is the communities' own step, run
+inside this transaction."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,9 +16,7 @@ from monquartier.communities.models import (
     MembershipStatus,
     MovementKind,
 )
-from monquartier.communities.services._common import _require_referent
-from monquartier.communities.services.membership import _end_membership
-from monquartier.communities.services.referents import _active_for_update
+from monquartier.communities.services import active_for_update, end_membership, require_referent
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
@@ -24,8 +25,8 @@ from monquartier.notifications.services import notify
 @transaction.atomic
 def request_exclusion(actor: User, membership: Membership, reason: str) -> ExclusionRequest:
     community = membership.community
-    _require_referent(actor, community)
-    membership = _active_for_update(membership, community)
+    require_referent(actor, community)
+    membership = active_for_update(membership, community)
     if membership.user_id == actor.pk:
         raise ValidationError(
             _("Vous ne pouvez pas demander votre propre exclusion : quittez la communauté."),
@@ -84,7 +85,7 @@ def accept_exclusion(staff: User, exclusion: ExclusionRequest, note: str = "") -
     )
     if membership is not None:
         Community.objects.select_for_update().filter(pk=membership.community_id).get()
-        _end_membership(membership, MembershipStatus.EXCLUDED, MovementKind.EXCLUSION, actor=staff)
+        end_membership(membership, MembershipStatus.EXCLUDED, MovementKind.EXCLUSION, actor=staff)
     notify(
         [exclusion.member],
         kind=NotificationKind.PLATFORM,
