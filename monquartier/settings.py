@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "monquartier.core.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "monquartier.accounts.middleware.StaffSecondFactorMiddleware",
+    "monquartier.accounts.middleware.SecondFactorMiddleware",
     "monquartier.core.middleware.RateLimitedMiddleware",
 ]
 
@@ -314,6 +314,12 @@ FLOOD_LIMITS = {
     # Verification codes by SMS (allauth spaces them out; these cap a day's).
     "sms_code_account": (5, 24 * 3600),
     "sms_code_number": (5, 24 * 3600),
+    # Invitations of town-hall agents sent by one person, and town-hall announcements
+    # (each reaches every member of the chosen communities).
+    "agent_invitation": (10, 24 * 3600),
+    "town_hall_announcement": (10, 24 * 3600),
+    # Presentations of MonQuartier a member sends to their town hall.
+    "town_hall_presentation": (3, 7 * 24 * 3600),
 }
 # A community registers neighbours without internet only once it has existed this long:
 # a community made in a minute must not become an SMS cannon (docs/decisions.md).

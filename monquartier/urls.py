@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("monquartier.messaging.urls")),
     path("", include("monquartier.moderation.urls")),
     path("", include("monquartier.gazette.urls")),
+    path("", include("monquartier.townhalls.urls")),
     path("", include("monquartier.web.pwa_urls")),
     path(
         "parametres/notifications/",

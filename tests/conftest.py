@@ -191,3 +191,17 @@ def run_tasks(settings):
         return done
 
     return run
+
+
+@pytest.fixture
+def cocody_town_hall(db):
+    """Cocody's partner town hall (the commune of Riviera)."""
+    return factories.make_town_hall("cocody")
+
+
+@pytest.fixture
+def aicha(cocody_town_hall):
+    """A town-hall agent of Cocody, allowed to manage the other agents."""
+    return factories.make_agent(
+        cocody_town_hall, email="aicha.diomande@mairie-cocody.ci", can_manage_agents=True
+    )

@@ -21,6 +21,7 @@ from monquartier.accounts.demo import current_totp_code
 from monquartier.accounts.models import Home, User
 from monquartier.places.communes import load_communes
 from monquartier.places.models import Commune
+from monquartier.townhalls.models import Agent, TownHall
 
 PASSWORD = "Lagune-Ebrie-2026"
 # Every staff account from make_user has this authenticator app (settings: MFA).
@@ -60,7 +61,7 @@ def make_user(
         EmailAddress.objects.create(
             user=user, email=user.email, primary=True, verified=verified_email
         )
-    if user.is_staff and with_second_factor:
+    if user.needs_second_factor and with_second_factor:
         TOTP.activate(user, STAFF_TOTP_SECRET)
     return user
 
@@ -80,7 +81,7 @@ def log_in(client, user: User) -> None:
     session = client.session
     now = time.time()
     records = [{"method": "password", "at": now, "email": user.email}]
-    if user.is_staff:
+    if user.needs_second_factor:
         records.append({"method": "mfa", "at": now, "type": "totp"})
     session[AUTHENTICATION_METHODS_SESSION_KEY] = records
     session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
@@ -328,3 +329,27 @@ def raw_pdf(
 PDF_CATALOGUE = b"<< /Type /Catalog /Pages 2 0 R %s >>"
 PDF_PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
 PDF_PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] %s >>"
+
+
+def make_town_hall(commune_slug: str = "cocody", **fields):
+    """A partner town hall, partner since a year ago unless told otherwise."""
+    the_commune = commune(commune_slug)
+    defaults = {
+        "name": f"Mairie de {the_commune.name}",
+        "starts_on": timezone.localdate() - timedelta(days=365),
+    }
+    return TownHall.objects.create(commune=the_commune, **(defaults | fields))
+
+
+def make_agent(town_hall, first_name: str = "Aïcha", last_name: str = "Diomandé", **fields):
+    """An agent of the town hall, with a second factor (like staff)."""
+    can_manage_agents = fields.pop("can_manage_agents", False)
+    receives_alert_sms = fields.pop("receives_alert_sms", False)
+    user = make_user(first_name, last_name, is_town_hall_agent=True, **fields)
+    Agent.objects.create(
+        user=user,
+        town_hall=town_hall,
+        can_manage_agents=can_manage_agents,
+        receives_alert_sms=receives_alert_sms,
+    )
+    return user

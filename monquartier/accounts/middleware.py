@@ -48,8 +48,9 @@ _SETUP_PAGES = {
 }
 
 
-class StaffSecondFactorMiddleware:
-    """Staff sessions need a second factor: staff see members' personal data.
+class SecondFactorMiddleware:
+    """Staff and town-hall agents' sessions need a second factor: they see what members
+    do not (staff: personal data; agents: every alert of the commune, with names).
 
     A staff account without one opens only the page that sets it up. A staff session in
     which no code was typed (opened before the account had one, or by any way around the
@@ -65,7 +66,9 @@ class StaffSecondFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not (user.is_authenticated and user.is_staff) or second_factor_entered(request):
+        if not (user.is_authenticated and user.needs_second_factor) or second_factor_entered(
+            request
+        ):
             return None
         if is_mfa_enabled(user, types=[Authenticator.Type.TOTP]):
             logout(request)
@@ -79,7 +82,7 @@ class StaffSecondFactorMiddleware:
         messages.info(
             request,
             _(
-                "Votre compte de l'équipe a besoin d'une double authentification. "
+                "Votre compte a besoin d'une double authentification. "
                 "Installez une application d'authentification et scannez le code ci-dessous."
             ),
         )

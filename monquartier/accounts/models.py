@@ -72,11 +72,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     alert_sms = models.BooleanField(_("recevoir les alertes par SMS"), default=True)
     language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, default="fr")
     is_staff = models.BooleanField(_("équipe MonQuartier"), default=False)
+    # An account of a partner town hall's agent (townhalls.Agent says which): never a
+    # member of a community, and it logs in with a second factor, like staff.
+    is_town_hall_agent = models.BooleanField(_("agent de mairie partenaire"), default=False)
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
     closed_at = models.DateTimeField(_("compte fermé le"), null=True, blank=True)
 
     objects = UserManager()
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Staff and town-hall agents see what members do not: they type a code too."""
+        return self.is_staff or self.is_town_hall_agent
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -65,6 +65,11 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)
+    # "Vu par la mairie": an agent of the commune's partner town hall acknowledged it.
+    town_hall_seen_at = models.DateTimeField(_("vue par la mairie le"), null=True, blank=True)
+    town_hall_seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = AlertQuerySet.as_manager()
     # Set on the alert a reader opens (alerts.access.readable_alert), not a column.

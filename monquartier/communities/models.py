@@ -12,6 +12,8 @@ from monquartier.places.models import Commune
 class ValidationMode(models.TextChoices):
     REFERENTS = "referents", _("par les référents")
     STAFF = "staff", _("par l'équipe MonQuartier")
+    # Only where the commune's partner town hall chose to validate itself.
+    TOWN_HALL = "townhall", _("par la mairie partenaire")
 
 
 class CommunityQuerySet(models.QuerySet):

@@ -65,10 +65,10 @@ _REAL_NAME = {Relation.SELF, Relation.STAFF, Relation.COMMUNITY, Relation.APPLIC
 
 
 def is_town_hall_agent(user) -> bool:
-    """Hook for town-hall agents, who have no accounts yet. When the townhalls app gives
-    them one, answer here (an agent is never a community member) and every page, e-mail
-    and list below names people to them by the town-hall column (Relation.TOWN_HALL)."""
-    return False
+    """An agent of a partner town hall (never a community member): every page, e-mail
+    and list below names people to them by the town-hall column (Relation.TOWN_HALL).
+    Which commune they see is the townhalls app's to check (townhalls/access.py)."""
+    return bool(getattr(user, "is_town_hall_agent", False))
 
 
 @dataclass(frozen=True)
@@ -410,3 +410,9 @@ def can_see_photo(viewer: User | AnonymousUser, member: User) -> bool:
     if relation(viewer, member) in (Relation.SELF, Relation.STAFF, Relation.COMMUNITY):
         return True
     return shows_photo_publicly(member)
+
+
+def colleague_name(user) -> str:
+    """How a town hall's agents see each other, and staff see them: by their real name,
+    as people acting for an institution (they are never members of a community)."""
+    return user.full_name

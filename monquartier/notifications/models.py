@@ -14,6 +14,8 @@ class NotificationKind(models.TextChoices):
     MOVEMENT = "movement", _("Arrivées et départs")
     BIRTHDAY = "birthday", _("Anniversaires")
     PLATFORM = "platform", _("Nouvelles de MonQuartier")
+    # The partner town hall's announcements that are not urgent (urgent ones always go).
+    TOWN_HALL = "townhall", _("Annonces de la mairie")
 
 
 class Notification(models.Model):

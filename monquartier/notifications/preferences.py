@@ -22,6 +22,7 @@ DEFAULTS: dict[str, str] = {
     NotificationKind.MOVEMENT: Mode.DIGEST,
     NotificationKind.BIRTHDAY: Mode.DIGEST,
     NotificationKind.PLATFORM: Mode.DIGEST,
+    NotificationKind.TOWN_HALL: Mode.INSTANT,
 }
 # Alerts are always instant: their e-mail cannot be turned off (the SMS can, see below).
 FIXED: dict[str, str] = {NotificationKind.ALERT: Mode.INSTANT}

@@ -1,11 +1,90 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from monquartier.townhalls.models import TownHallContact
+from monquartier.townhalls import agents
+from monquartier.townhalls.models import (
+    Agent,
+    AgentInvitation,
+    Announcement,
+    PoliceContact,
+    SignageOrder,
+    TownHall,
+    TownHallContact,
+)
 
 
 @admin.register(TownHallContact)
 class TownHallContactAdmin(admin.ModelAdmin):
-    list_display = ["name", "role", "commune", "email", "mobile", "active"]
-    list_filter = ["active", "commune__district"]
-    search_fields = ["name", "email", "commune__name"]
-    autocomplete_fields = []
+    list_display = ["name", "commune", "role", "email", "mobile", "active"]
+    list_filter = ["active", "commune"]
+    search_fields = ["name", "email", "role"]
+
+
+class AgentInline(admin.TabularInline):
+    model = Agent
+    fields = ["user", "can_manage_agents", "receives_alert_sms", "created_at"]
+    readonly_fields = ["user", "created_at"]
+    extra = 0
+    can_delete = False
+
+
+@admin.register(TownHall)
+class TownHallAdmin(admin.ModelAdmin):
+    list_display = ["name", "commune", "starts_on", "ends_on", "validation", "sms_quota_per_month"]
+    list_filter = ["validation"]
+    search_fields = ["name", "commune__name"]
+    autocomplete_fields = ["commune"]
+    inlines = [AgentInline]
+
+
+@admin.register(AgentInvitation)
+class AgentInvitationAdmin(admin.ModelAdmin):
+    """Staff invite a town hall's agents here: saving sends the e-mail with its link."""
+
+    list_display = [
+        "email",
+        "town_hall",
+        "can_manage_agents",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+    ]
+    list_filter = ["town_hall"]
+    fields = ["town_hall", "email", "can_manage_agents"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            invitation = agents.invite_agent(
+                request.user, obj.town_hall, obj.email, can_manage_agents=obj.can_manage_agents
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        obj.pk = invitation.pk
+        self.message_user(request, _("Invitation envoyée."), messages.SUCCESS)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self.response_post_save_add(request, obj)
+
+
+@admin.register(PoliceContact)
+class PoliceContactAdmin(admin.ModelAdmin):
+    list_display = ["station", "town_hall", "email", "mobile", "active"]
+    list_filter = ["town_hall", "active"]
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["town_hall", "category", "urgent", "created_at", "sms_count"]
+    list_filter = ["town_hall", "urgent", "category"]
+    readonly_fields = ["created_at", "fanned_out_at", "sms_count"]
+
+
+@admin.register(SignageOrder)
+class SignageOrderAdmin(admin.ModelAdmin):
+    list_display = ["town_hall", "signs", "stickers", "status", "created_at"]
+    list_filter = ["status"]

@@ -5,6 +5,7 @@ from monquartier.alerts.demo import create_demo_alerts
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.messaging.demo import create_demo_conversations
+from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
 
 
 def load_demo_data() -> list[str]:
@@ -14,12 +15,14 @@ def load_demo_data() -> list[str]:
     posts = create_demo_posts()
     conversations = create_demo_conversations()
     reports = create_demo_report()
+    town_halls = create_demo_town_hall()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
         f"Alerts: {alerts} new (the worker sends their e-mails and SMS to the dev outbox).",
         f"Gazette posts: {posts} new; conversations: {conversations} new; "
         f"reports in the moderation queue: {reports} new.",
+        f"Partner town halls: {town_halls} new (Cocody).",
     ]
 
 
@@ -27,4 +30,4 @@ __all__ = ["DEMO_STAFF_TOTP_SECRET", "demo_logins", "load_demo_data"]
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
-    return named_logins()
+    return [*named_logins(), demo_agent_login()]

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Exists, OuterRef
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from monquartier.accounts.models import Home
 from monquartier.alerts.models import Alert, AlertRead
@@ -20,6 +20,8 @@ HOME_POSTS = 5
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "core/landing.html")
+    if request.user.is_town_hall_agent:
+        return redirect("townhalls:console")
     membership = open_membership(request.user)
     if membership is None or membership.status != MembershipStatus.ACTIVE:
         home = Home.objects.filter(user=request.user).select_related("commune").first()

@@ -7,9 +7,15 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from monquartier.accounts.demo import DEMO_PASSWORD, named_logins
+from monquartier.accounts.demo import (
+    DEMO_PASSWORD,
+    DEMO_STAFF_TOTP_SECRET,
+    current_totp_code,
+    named_logins,
+)
 from monquartier.accounts.models import Home, User
 from monquartier.places.models import Commune
+from monquartier.townhalls.demo import DEMO_AGENT_EMAIL
 from monquartier.web.management.commands import run_demo
 
 ABIDJAN = {
@@ -62,6 +68,11 @@ def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
     call_command("demo_totp_code", stdout=code)
     client.post(reverse("mfa_authenticate"), {"code": code.getvalue().strip()})
     assert client.get("/admin/").status_code == 200
+    # The town hall's agent too: password, then the same kind of code, then the console.
+    client.logout()
+    client.post("/compte/login/", {"login": DEMO_AGENT_EMAIL, "password": DEMO_PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": current_totp_code(DEMO_STAFF_TOTP_SECRET)})
+    assert client.get(reverse("townhalls:console")).status_code == 200
 
     from monquartier.communities.models import Community, Membership, Twinning
 

@@ -61,6 +61,18 @@ def _tell_neighbours(community: Community, member: User, event: str) -> None:
     )
 
 
+def refuse_town_hall_agent(user: User) -> None:
+    """A town hall's agent account never joins or founds a community: a resident who
+    works at the town hall uses a second account."""
+    if user.is_town_hall_agent:
+        raise PermissionDenied(
+            _(
+                "Un compte d'agent de mairie ne peut pas être membre d'une communauté : "
+                "utilisez votre compte personnel d'habitant."
+            )
+        )
+
+
 def _lock_user(user: User) -> User:
     # Serialises everything that could give one person two open memberships.
     return User.objects.select_for_update().get(pk=user.pk)

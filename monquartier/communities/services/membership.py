@@ -29,6 +29,7 @@ from monquartier.communities.services._common import (
     _referent_users,
     _require_referent_or_staff,
     _tell_neighbours,
+    refuse_town_hall_agent,
 )
 from monquartier.communities.services.referents import _ensure_a_referent
 from monquartier.communities.signals import community_deleted
@@ -46,6 +47,7 @@ def create_community(user: User, *, name: str, commune: Commune, area) -> Commun
     name = _clean_name(name)
     polygon = geometry.parse_area(area)
     user = _lock_user(user)
+    refuse_town_hall_agent(user)
     if _open_membership(user):
         raise ValidationError(
             _("Vous faites déjà partie d'une communauté (ou votre demande est en attente)."),
@@ -79,6 +81,7 @@ def create_community(user: User, *, name: str, commune: Commune, area) -> Commun
 def request_to_join(user: User, community: Community) -> Membership:
     """The user asks to join the community that contains their home."""
     user = _lock_user(user)
+    refuse_town_hall_agent(user)
     if _open_membership(user):
         raise ValidationError(
             _("Vous faites déjà partie d'une communauté (ou votre demande est en attente)."),

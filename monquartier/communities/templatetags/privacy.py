@@ -21,3 +21,9 @@ def alert_sender(sender) -> str:
 def name_seen_by(member, viewer) -> str:
     """{{ member|name_seen_by:user }}: one person's name for one viewer (a few queries)."""
     return privacy.name_seen_by(viewer, member)
+
+
+@register.filter
+def colleague_name(agent_user) -> str:
+    """{{ agent.user|colleague_name }}: a town hall's agent, as colleagues and staff see them."""
+    return privacy.colleague_name(agent_user)

@@ -83,7 +83,8 @@ class Command(BaseCommand):
         ]
         lines += [f"  {role:<28} {email}" for role, email, _password in demo_logins()]
         lines += [
-            "Staff also type a code (second factor): .venv/bin/python manage.py demo_totp_code",
+            "Staff and the town-hall agent also type a code (second factor):",
+            "  .venv/bin/python manage.py demo_totp_code",
             f"  or add the secret {DEMO_STAFF_TOTP_SECRET} to an authenticator app.",
         ]
         lines += ["Stop with Ctrl-C.", "=" * 72, ""]
