@@ -134,6 +134,14 @@ class Delivery(models.Model):
         related_name="deliveries",
         db_index=False,
     )
+    police = models.ForeignKey(
+        "townhalls.PoliceContact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # The e-mail address or E.164 number when the row was written (push looks up the
     # member's devices when it sends).
@@ -175,6 +183,11 @@ class Delivery(models.Model):
                 name="delivery_notification_channel",
             ),
             models.UniqueConstraint(
+                fields=["alert", "police", "channel"],
+                condition=models.Q(alert__isnull=False, police__isnull=False),
+                name="delivery_alert_police_channel",
+            ),
+            models.UniqueConstraint(
                 fields=["announcement", "user", "channel"],
                 condition=models.Q(announcement__isnull=False),
                 name="delivery_announcement_recipient_channel",
@@ -190,6 +203,11 @@ class Delivery(models.Model):
                 fields=["contact"],
                 name="delivery_contact",
                 condition=models.Q(contact__isnull=False),
+            ),
+            models.Index(
+                fields=["police"],
+                name="delivery_police",
+                condition=models.Q(police__isnull=False),
             ),
             models.Index(
                 fields=["channel", "due_at"],
