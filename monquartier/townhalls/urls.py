@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monquartier.townhalls import views
+from monquartier.townhalls import alert_views, views
 
 app_name = "townhalls"
 
@@ -14,4 +14,9 @@ urlpatterns = [
         name="cancel_invitation",
     ),
     path("mairie/invitation/<str:token>/", views.invitation, name="invitation"),
+    path("mairie/alertes/", alert_views.alert_list, name="alerts"),
+    path("mairie/alertes/liste/", alert_views.alert_list_fragment, name="alerts_fragment"),
+    path("mairie/alertes/<id:alert_id>/", alert_views.alert_detail, name="alert"),
+    path("mairie/alertes/<id:alert_id>/vue/", alert_views.acknowledge, name="acknowledge"),
+    path("mairie/reglages/", alert_views.agent_settings, name="settings"),
 ]
