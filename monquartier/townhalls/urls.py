@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monquartier.townhalls import alert_views, views
+from monquartier.townhalls import alert_views, police_views, views
 
 app_name = "townhalls"
 
@@ -19,4 +19,18 @@ urlpatterns = [
     path("mairie/alertes/<id:alert_id>/", alert_views.alert_detail, name="alert"),
     path("mairie/alertes/<id:alert_id>/vue/", alert_views.acknowledge, name="acknowledge"),
     path("mairie/reglages/", alert_views.agent_settings, name="settings"),
+    path("mairie/police/", police_views.police_list, name="police"),
+    path("mairie/police/<id:police_id>/", police_views.police_edit, name="police_edit"),
+    path(
+        "mairie/police/<id:police_id>/desactiver/",
+        police_views.police_set_active,
+        {"active": False},
+        name="police_deactivate",
+    ),
+    path(
+        "mairie/police/<id:police_id>/reactiver/",
+        police_views.police_set_active,
+        {"active": True},
+        name="police_reactivate",
+    ),
 ]
