@@ -219,3 +219,14 @@ def test_an_agent_chooses_alert_sms_only_with_a_verified_mobile(client, cocody_t
     assert Agent.objects.get(user=agent).receives_alert_sms
     assert client.post(target, {}).status_code == 302
     assert not Agent.objects.get(user=agent).receives_alert_sms
+
+
+def test_an_agent_following_an_alert_s_push_or_sms_link_lands_in_the_console(
+    agent_client, riviera, awa
+):
+    sent = alert(riviera, awa)
+    console = reverse("townhalls:alert", args=[sent.pk])
+    response = agent_client.get(reverse("alerts:detail", args=[sent.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == console and response.status_code == 200
+    response = agent_client.get(f"/a/{sent.pk}", follow=True)
+    assert response.redirect_chain[-1][0] == console
