@@ -7,6 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from monquartier.alerts import audiences, fanout, services
+from monquartier.alerts.outbox import alert_sms_text
 from monquartier.outbox.models import Delivery, PushSubscription
 from monquartier.townhalls.audience import console_alert_path
 from monquartier.townhalls.models import PoliceContact, TownHallContact
@@ -159,13 +160,17 @@ def test_an_agent_and_a_police_contact_receive_the_alert(
     body = to_aicha[0].body
     assert settings.SITE_URL + console_alert_path(alert.pk) in body
     assert "Awa Koné" in body
+    # The sender's real name, nothing else of any member.
+    for private in (awa.email, str(awa.mobile), yao.email, yao.full_name, str(yao.mobile)):
+        assert private not in body
     to_police = [message for message in mail.outbox if message.to == ["commissariat8@police.ci"]]
     assert len(to_police) == 1
     assert "a relié votre service à ce quartier" in to_police[0].body
     numbers = {message.to for message in sms_outbox}
     assert {"+2250707111111", "+2250102030405"} <= numbers
-    police_sms = next(message for message in sms_outbox if message.to == "+2250102030405")
-    assert police_sms.text.startswith("ALERTE")
+    text = alert_sms_text(alert)
+    assert {message.text for message in sms_outbox if message.to == "+2250102030405"} == {text}
+    assert {message.text for message in sms_outbox if message.to == "+2250707111111"} == {text}
 
 
 def test_an_ended_partnership_sends_nothing_to_agents_and_police(
