@@ -69,12 +69,14 @@ def test_with_a_partner_the_page_says_so_and_shows_its_announcements_to_the_comm
 
 
 def test_a_partner_s_coat_of_arms_is_shown(client, yao, riviera, cocody_town_hall):
+    factories.log_in(client, yao)
+    url = reverse("townhalls:coat_of_arms", args=[cocody_town_hall.pk])
+    assert "Armoiries" not in client.get(PAGE).content.decode()
+    assert client.get(url).status_code == 404
     cocody_town_hall.coat_of_arms.save(
         "armoiries.png", ContentFile(factories.image_bytes("PNG", size=(96, 96)))
     )
-    factories.log_in(client, yao)
     html = client.get(PAGE).content.decode()
-    url = reverse("townhalls:coat_of_arms", args=[cocody_town_hall.pk])
     assert f'src="{url}"' in html and "Armoiries de la Mairie de Cocody" in html
     image = client.get(url)
     assert image.status_code == 200 and image["Content-Type"] == "image/png"

@@ -125,6 +125,8 @@ def test_a_member_sends_the_presentation_by_a_link_recorded_and_flood_limited(
     assert "Cocody" in message.subject
     assert "Rejoignez-nous, voisins de Riviera !" in message.body
     assert not message.attachments
+    html, _mime = message.alternatives[0]
+    assert "/mairie-partenaire/monquartier-cocody.pdf" in html
     link = re.search(r"https?://\S+/mairie-partenaire/monquartier-cocody\.pdf", message.body)
     assert link is not None
     # The sender's name is not in it.
