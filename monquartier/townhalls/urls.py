@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monquartier.townhalls import residents, signage_views, views
+from monquartier.townhalls import alert_views, police_views, residents, signage_views, views
 
 app_name = "townhalls"
 
@@ -14,6 +14,25 @@ urlpatterns = [
         name="cancel_invitation",
     ),
     path("mairie/invitation/<str:token>/", views.invitation, name="invitation"),
+    path("mairie/alertes/", alert_views.alert_list, name="alerts"),
+    path("mairie/alertes/liste/", alert_views.alert_list_fragment, name="alerts_fragment"),
+    path("mairie/alertes/<id:alert_id>/", alert_views.alert_detail, name="alert"),
+    path("mairie/alertes/<id:alert_id>/vue/", alert_views.acknowledge, name="acknowledge"),
+    path("mairie/reglages/", alert_views.agent_settings, name="settings"),
+    path("mairie/police/", police_views.police_list, name="police"),
+    path("mairie/police/<id:police_id>/", police_views.police_edit, name="police_edit"),
+    path(
+        "mairie/police/<id:police_id>/desactiver/",
+        police_views.police_set_active,
+        {"active": False},
+        name="police_deactivate",
+    ),
+    path(
+        "mairie/police/<id:police_id>/reactiver/",
+        police_views.police_set_active,
+        {"active": True},
+        name="police_reactivate",
+    ),
     path("mairie/signaletique/", signage_views.signage, name="signage"),
     path("mairie-partenaire/", residents.partner_page, name="partner_page"),
     path(
