@@ -151,7 +151,9 @@ def columns(
 
 def _axis(top: float, left: float, bottom: float, span: float) -> list[str]:
     body = []
-    for fraction in (0, 0.5, 1):
+    # Counts are whole: no middle line at 2.5.
+    fractions = (0, 0.5, 1) if (top / 2).is_integer() else (0, 1)
+    for fraction in fractions:
         y = bottom - span * fraction
         body.append(_hline(y, left, WIDTH))
         body.append(_text(left - 4, y + 4, _number(top * fraction), anchor="end", colour=MUTED))
@@ -164,14 +166,17 @@ def line(
     description: str,
     points: Sequence[tuple[str, int]],
     headers: tuple[str, str],
+    *,
+    tick_labels: Sequence[str] = (),
 ) -> Chart:
-    """A line with a dot a point (one a month), every other month labelled."""
+    """A line with a dot a point (one a month), a label under every other point at most
+    (`tick_labels`, short, or the points' own labels)."""
     height, bottom, left = 200, 170, 40
     top = nice_ceiling(max((value for _label, value in points), default=0))
     body = _axis(top, left, bottom, 150)
-    step = (WIDTH - left - 16) / max(len(points) - 1, 1)
+    step = (WIDTH - left - 36) / max(len(points) - 1, 1)
     coordinates = [
-        (left + 8 + index * step, bottom - 150 * value / top)
+        (left + 14 + index * step, bottom - 150 * value / top)
         for index, (_label, value) in enumerate(points)
     ]
     if coordinates:
@@ -183,7 +188,8 @@ def line(
             )
         )
     label_every = max(1, math.ceil(len(points) / 6))
-    for index, ((x, y), (label, _value)) in enumerate(zip(coordinates, points, strict=True)):
+    ticks = list(tick_labels) or [label for label, _value in points]
+    for index, ((x, y), label) in enumerate(zip(coordinates, ticks, strict=True)):
         body.append(
             format_html('<circle cx="{}" cy="{}" r="3" fill="{}"/>', _number(x), _number(y), SECOND)
         )
@@ -201,10 +207,13 @@ def scatter(
     cells: Sequence[tuple[float, float, int]],
     box: tuple[float, float, float, float] | None,
     headers: tuple[str, str, str],
+    *,
+    outlines: Sequence[tuple[float, float, float, float]] = (),
 ) -> Chart:
     """Places as dots over the commune's bounding box (south, north, west, east), a dot's
-    area growing with the number of alerts at that place. Longitudes are shrunk by the
-    cosine of the latitude so that distances look right."""
+    area growing with the number of alerts at that place, over the communities' frames
+    (`outlines`, boxes too). Longitudes are shrunk by the cosine of the latitude so that
+    distances look right."""
     rows = list(cells)
     if box is None:
         return Chart(key, title, description, headers, rows, _svg(key, title, description, 40, []))
@@ -225,9 +234,28 @@ def scatter(
             LINE,
         )
     ]
+
+    def point(latitude: float, longitude: float) -> tuple[float, float]:
+        return (
+            offset + (longitude - west) * squeeze * scale,
+            height - margin - (latitude - south) * scale,
+        )
+
+    for low, high, left, right in outlines:
+        x1, y1 = point(high, left)
+        x2, y2 = point(low, right)
+        body.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="#f6f3ef" stroke="{}"/>',
+                _number(x1),
+                _number(y1),
+                _number(x2 - x1),
+                _number(y2 - y1),
+                MUTED,
+            )
+        )
     for latitude, longitude, count in rows:
-        x = offset + (longitude - west) * squeeze * scale
-        y = height - margin - (latitude - south) * scale
+        x, y = point(latitude, longitude)
         radius = 2 + 8 * math.sqrt(count / most)
         body.append(
             format_html(

@@ -22,6 +22,7 @@ TOP_COMMUNITIES = 10
 # Places are grouped on a grid of 0.001° (about 110 m): the map stays small and no
 # alert's exact spot is drawn.
 PLACE_DECIMALS = 3
+MAP_COMMUNITIES = 300
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,21 @@ def bounding_box(town_hall: TownHall, filters: Filters) -> tuple[float, float, f
     if box["south"] is None:
         return None
     return (box["south"], box["north"], box["west"], box["east"])
+
+
+def community_boxes(
+    town_hall: TownHall, filters: Filters
+) -> list[tuple[float, float, float, float]]:
+    """(south, north, west, east) of each community, drawn under the places; a commune
+    with very many communities gets the first ones only (the map would be a blur)."""
+    communities = communities_of(town_hall)
+    if filters.community is not None:
+        communities = communities.filter(pk=filters.community.pk)
+    return list(
+        communities.order_by("pk").values_list(
+            "min_latitude", "max_latitude", "min_longitude", "max_longitude"
+        )[:MAP_COMMUNITIES]
+    )
 
 
 def month_edges(filters: Filters) -> list[tuple[datetime.date, datetime.datetime]]:

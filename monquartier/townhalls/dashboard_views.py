@@ -125,17 +125,19 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
             "week": date_format(busiest[0], "SHORT_DATE_FORMAT"),
             "count": busiest[1],
         }
-    ticks = []
-    previous_month = None
-    for monday, _count in weeks:
-        ticks.append(date_format(monday, "M") if monday.month != previous_month else "")
-        previous_month = monday.month
-    # One label every other month at most, so that a year of labels fits a phone.
-    shown = 0
-    for index, tick in enumerate(ticks):
-        if tick:
-            ticks[index] = tick if shown % 2 == 0 or len(weeks) <= 20 else ""
-            shown += 1
+    # A week belongs to the month of its Thursday; a month is labelled under its first
+    # week, every other month when there are many.
+    months_of_weeks = [(monday + datetime.timedelta(days=3)).month for monday, _count in weeks]
+    firsts = [
+        index
+        for index, month in enumerate(months_of_weeks)
+        if index == 0 or month != months_of_weeks[index - 1]
+    ]
+    every = 2 if len(firsts) > 6 else 1
+    ticks = [""] * len(weeks)
+    for number, index in enumerate(firsts):
+        if number % every == 0:
+            ticks[index] = date_format(weeks[index][0] + datetime.timedelta(days=3), "M")
     result = [
         charts.columns(
             "chart-weeks",
@@ -180,16 +182,18 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
             _(
                 "%(located)s alertes sur %(total)s avaient un lieu, réparties en %(places)s "
                 "endroits (carrés d'environ 110 m) ; plus le point est grand, plus il y a "
-                "eu d'alertes. Le nord est en haut."
+                "eu d'alertes ; les cadres sont les communautés. Le nord est en haut."
             )
             % {"located": located, "total": total, "places": len(cells)},
             cells,
             dashboard.bounding_box(town_hall, filters),
             (_("Latitude"), _("Longitude"), _("Alertes")),
+            outlines=dashboard.community_boxes(town_hall, filters),
         )
     )
     months = dashboard.growth(town_hall, filters)
-    month_label = [date_format(month, "M Y") for month, _members, _communities in months]
+    month_label = [date_format(month, "F Y") for month, _members, _communities in months]
+    month_ticks = [date_format(month, "M") for month, _members, _communities in months]
     last = months[-1] if months else None
     result.append(
         charts.line(
@@ -203,6 +207,7 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
                 for label, (_m, members, _c) in zip(month_label, months, strict=True)
             ],
             (_("Mois"), _("Membres")),
+            tick_labels=month_ticks,
         )
     )
     if filters.community is None:
@@ -218,6 +223,7 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
                     for label, (_m, _members, created) in zip(month_label, months, strict=True)
                 ],
                 (_("Mois"), _("Communautés")),
+                tick_labels=month_ticks,
             )
         )
     return result
