@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from monquartier.townhalls import charts, dashboard
 from monquartier.townhalls.access import AgentRequest, agent_required, communities_of, community_for
@@ -41,6 +41,7 @@ class DashboardForm(forms.Form):
     )
     start = forms.DateField(
         label=gettext_lazy("Du"),
+        help_text=gettext_lazy("Avec « Entre deux dates » seulement."),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -119,7 +120,11 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
     weeks = dashboard.weekly(town_hall, filters)
     total = sum(count for _week, count in weeks)
     busiest = max(weeks, key=lambda week: week[1], default=None)
-    description = _("%(total)s alertes du %(start)s au %(end)s.") % {"total": total, **span}
+    description = ngettext(
+        "%(total)s alerte du %(start)s au %(end)s.",
+        "%(total)s alertes du %(start)s au %(end)s.",
+        total,
+    ) % {"total": total, **span}
     if busiest and busiest[1]:
         description += " " + _("Semaine la plus chargée : celle du %(week)s (%(count)s).") % {
             "week": date_format(busiest[0], "SHORT_DATE_FORMAT"),
@@ -179,10 +184,14 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
         charts.scatter(
             "chart-places",
             _("Où ont eu lieu les alertes"),
-            _(
+            ngettext(
+                "%(located)s alerte sur %(total)s avait un lieu, réparties en %(places)s "
+                "endroits (carrés d'environ 110 m) ; plus le point est grand, plus il y a "
+                "eu d'alertes ; les cadres sont les communautés. Le nord est en haut.",
                 "%(located)s alertes sur %(total)s avaient un lieu, réparties en %(places)s "
                 "endroits (carrés d'environ 110 m) ; plus le point est grand, plus il y a "
-                "eu d'alertes ; les cadres sont les communautés. Le nord est en haut."
+                "eu d'alertes ; les cadres sont les communautés. Le nord est en haut.",
+                located,
             )
             % {"located": located, "total": total, "places": len(cells)},
             cells,
