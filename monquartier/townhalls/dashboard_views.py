@@ -32,6 +32,7 @@ class DashboardForm(forms.Form):
     period = forms.ChoiceField(
         label=gettext_lazy("Période"),
         required=False,
+        initial=str(DEFAULT_MONTHS),
         choices=[
             ("3", gettext_lazy("Les 3 derniers mois")),
             ("6", gettext_lazy("Les 6 derniers mois")),

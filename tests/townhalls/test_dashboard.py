@@ -152,6 +152,7 @@ def test_the_page_draws_every_chart_with_its_text_alternative(client, known, aic
     assert "Vues par les référents : 40 % (2 sur 5)" in page
     assert "au moins un référent actuel de sa communauté" in page
     assert "<td>Riviera 2</td><td>4</td>" in page
+    assert '<option value="12" selected>' in page
     assert "Niangon" not in page
 
 
