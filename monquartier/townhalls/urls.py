@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monquartier.townhalls import dashboard_views, views
+from monquartier.townhalls import dashboard_views, residents, signage_views, views
 
 app_name = "townhalls"
 
@@ -20,4 +20,16 @@ urlpatterns = [
         name="cancel_invitation",
     ),
     path("mairie/invitation/<str:token>/", views.invitation, name="invitation"),
+    path("mairie/signaletique/", signage_views.signage, name="signage"),
+    path("mairie-partenaire/", residents.partner_page, name="partner_page"),
+    path(
+        "mairie-partenaire/monquartier-<slug:slug>.pdf",
+        residents.presentation,
+        name="presentation",
+    ),
+    path(
+        "mairie-partenaire/armoiries/<id:town_hall_id>/",
+        residents.coat_of_arms,
+        name="coat_of_arms",
+    ),
 ]
