@@ -195,6 +195,10 @@ def line(
         )
         if index % label_every == 0:
             body.append(_text(x, bottom + 16, label, anchor="middle", colour=MUTED))
+    if coordinates:
+        # The latest value, written: the axis alone gives no exact number.
+        (x, y), (_label, value) = coordinates[-1], points[-1]
+        body.append(_text(x, y - 8, str(value), anchor="middle"))
     return Chart(
         key, title, description, headers, list(points), _svg(key, title, description, height, body)
     )
@@ -256,7 +260,7 @@ def scatter(
         )
     for latitude, longitude, count in rows:
         x, y = point(latitude, longitude)
-        radius = 2 + 8 * math.sqrt(count / most)
+        radius = 1.5 + 4.5 * math.sqrt(count / most)
         body.append(
             format_html(
                 '<circle cx="{}" cy="{}" r="{}" fill="{}" fill-opacity="0.55" stroke="{}"/>',

@@ -20,7 +20,7 @@ from monquartier.accounts.demo import named_logins
 from monquartier.accounts.models import User
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.models import Community, Membership
-from monquartier.townhalls import dashboard, demo_history
+from monquartier.townhalls import charts, dashboard, demo_history
 from monquartier.townhalls.dashboard import Filters
 from monquartier.townhalls.dashboard_views import csv_cell
 from monquartier.townhalls.demo import DEMO_AGENT_EMAIL
@@ -355,3 +355,25 @@ def test_the_demo_history_is_a_year_of_past_alerts_that_floods_no_one(client):
     assert numbers["total"] / 2 < numbers["referents"] < numbers["total"]
     months = dashboard.growth(town_hall, _filters())
     assert months[0][1] < months[-1][1] and months[0][2] == 3
+
+
+def test_charts_escape_their_text_and_scale_to_whole_numbers():
+    chart = charts.bars(
+        "c", "Titre <b>", "Desc & co", [("<script>alert(1)</script>", 3), ("B", 0)], ("a", "b")
+    )
+    assert "<script>" not in chart.svg and "&lt;script&gt;" in chart.svg
+    assert '<title id="c-title">Titre &lt;b&gt;</title>' in chart.svg
+    assert "Desc &amp; co" in chart.svg
+    assert [charts.nice_ceiling(value) for value in (0, 1, 3, 7, 11, 49, 120)] == [
+        1,
+        1,
+        5,
+        10,
+        20,
+        50,
+        200,
+    ]
+    empty = charts.scatter("m", "Carte", "Rien", [], None, ("x", "y", "z"))
+    assert empty.rows == [] and 'role="img"' in empty.svg
+    line = charts.line("l", "Membres", "d", [("Jan", 4), ("Fév", 11)], ("m", "n"))
+    assert ">11</text>" in line.svg and "<polyline" in line.svg
