@@ -345,6 +345,13 @@ def test_the_demo_history_is_a_year_of_past_alerts_that_floods_no_one(client):
     factories.log_in(client, yao)
     home = client.get("/").content.decode()
     assert home.count("is-unread") <= 5
+    # Their référent opened all of the last two months' alerts.
+    awa = User.objects.get(email=named_logins()[0][1])
+    assert Membership.objects.get(user=awa).is_referent
+    recent_past = history.filter(
+        community=membership.community, created_at__gte=now - timedelta(days=59)
+    ).exclude(sender=awa)
+    assert recent_past.exists() and not recent_past.exclude(reads__user=awa).exists()
     # The agent's dashboard shows the year.
     agent = User.objects.get(email=DEMO_AGENT_EMAIL)
     factories.log_in(client, agent)
