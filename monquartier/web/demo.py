@@ -6,6 +6,7 @@ from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.messaging.demo import create_demo_conversations
 from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
+from monquartier.townhalls.demo_history import create_demo_history
 
 
 def load_demo_data() -> list[str]:
@@ -16,13 +17,15 @@ def load_demo_data() -> list[str]:
     conversations = create_demo_conversations()
     reports = create_demo_report()
     town_halls = create_demo_town_hall()
+    history = create_demo_history()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
         f"Alerts: {alerts} new (the worker sends their e-mails and SMS to the dev outbox).",
         f"Gazette posts: {posts} new; conversations: {conversations} new; "
         f"reports in the moderation queue: {reports} new.",
-        f"Partner town halls: {town_halls} new (Cocody).",
+        f"Partner town halls: {town_halls} new (Cocody); past alerts for its dashboard: "
+        f"{history} new.",
     ]
 
 

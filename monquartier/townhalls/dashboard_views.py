@@ -1,0 +1,294 @@
+"""The town hall's dashboard (/mairie/tableau-de-bord/) and its CSV export.
+
+Both read the same filters from the query string; a bad filter never fails the page:
+it falls back to the default period (the last 12 months, every community) and says so.
+A community outside the commune is 404, like everything of another commune.
+"""
+
+import csv
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from monquartier.townhalls import charts, dashboard
+from monquartier.townhalls.access import AgentRequest, agent_required, communities_of, community_for
+from monquartier.townhalls.dashboard import Filters
+from monquartier.townhalls.models import TownHall
+
+DEFAULT_MONTHS = 12
+# A longer period would make a year of weekly columns too thin to read.
+MAX_DAYS = 2 * 366
+DATES = "dates"
+
+
+class DashboardForm(forms.Form):
+    period = forms.ChoiceField(
+        label=gettext_lazy("Période"),
+        required=False,
+        initial=str(DEFAULT_MONTHS),
+        choices=[
+            ("3", gettext_lazy("Les 3 derniers mois")),
+            ("6", gettext_lazy("Les 6 derniers mois")),
+            ("12", gettext_lazy("Les 12 derniers mois")),
+            (DATES, gettext_lazy("Entre deux dates")),
+        ],
+    )
+    start = forms.DateField(
+        label=gettext_lazy("Du"),
+        help_text=gettext_lazy("Avec « Entre deux dates » seulement."),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    community = forms.IntegerField(
+        label=gettext_lazy("Communauté"), required=False, min_value=1, widget=forms.Select
+    )
+
+    def __init__(self, *args, community_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].widget.choices = [
+            ("", _("Toutes les communautés")),
+            *community_choices,
+        ]
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        if data.get("period") == DATES:
+            start, end = data.get("start"), data.get("end")
+            if start is None or end is None:
+                raise forms.ValidationError(_("Indiquez les deux dates de la période."))
+            end = data["end"] = min(end, timezone.localdate())
+            if start > end:
+                raise forms.ValidationError(_("La période doit finir après son début."))
+            if (end - start).days > MAX_DAYS:
+                raise forms.ValidationError(_("La période ne peut pas dépasser deux ans."))
+        return data
+
+
+@dataclass(frozen=True)
+class Choice:
+    filters: Filters
+    form: DashboardForm
+    notice: str
+
+
+def default_filters(today: datetime.date) -> Filters:
+    return Filters(start=dashboard.months_back(today, DEFAULT_MONTHS), end=today)
+
+
+def choose(request: AgentRequest) -> Choice:
+    """The filters of the query string, or the default ones with a notice saying why."""
+    town_hall = request.town_hall
+    today = timezone.localdate()
+    choices = list(communities_of(town_hall).order_by("name").values_list("pk", "name"))
+    form = DashboardForm(request.GET or None, community_choices=choices)
+    if not request.GET:
+        return Choice(default_filters(today), form, "")
+    if not form.is_valid():
+        notice = " ".join([*form.non_field_errors(), _("La période par défaut est affichée.")])
+        return Choice(default_filters(today), form, notice)
+    data = form.cleaned_data
+    community = community_for(town_hall, data["community"]) if data.get("community") else None
+    period = data.get("period") or str(DEFAULT_MONTHS)
+    if period == DATES:
+        start, end = data["start"], data["end"]
+    else:
+        start, end = dashboard.months_back(today, int(period)), today
+    return Choice(Filters(start=start, end=end, community=community), form, "")
+
+
+def _share(part: int, total: int) -> int | None:
+    return round(100 * part / total) if total else None
+
+
+def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
+    span = {
+        "start": date_format(filters.start, "SHORT_DATE_FORMAT"),
+        "end": date_format(filters.end, "SHORT_DATE_FORMAT"),
+    }
+    weeks = dashboard.weekly(town_hall, filters)
+    total = sum(count for _week, count in weeks)
+    busiest = max(weeks, key=lambda week: week[1], default=None)
+    description = ngettext(
+        "%(total)s alerte du %(start)s au %(end)s.",
+        "%(total)s alertes du %(start)s au %(end)s.",
+        total,
+    ) % {"total": total, **span}
+    if busiest and busiest[1]:
+        description += " " + _("Semaine la plus chargée : celle du %(week)s (%(count)s).") % {
+            "week": date_format(busiest[0], "SHORT_DATE_FORMAT"),
+            "count": busiest[1],
+        }
+    # A week belongs to the month of its Thursday; a month is labelled under its first
+    # week, every other month when there are many.
+    months_of_weeks = [(monday + datetime.timedelta(days=3)).month for monday, _count in weeks]
+    firsts = [
+        index
+        for index, month in enumerate(months_of_weeks)
+        if index == 0 or month != months_of_weeks[index - 1]
+    ]
+    every = 2 if len(firsts) > 6 else 1
+    ticks = [""] * len(weeks)
+    for number, index in enumerate(firsts):
+        if number % every == 0:
+            ticks[index] = date_format(weeks[index][0] + datetime.timedelta(days=3), "M")
+    result = [
+        charts.columns(
+            "chart-weeks",
+            _("Alertes par semaine"),
+            description,
+            [(date_format(monday, "SHORT_DATE_FORMAT"), count) for monday, count in weeks],
+            (_("Semaine du"), _("Alertes")),
+            tick_labels=ticks,
+        )
+    ]
+    categories = dashboard.by_category(town_hall, filters)
+    result.append(
+        charts.bars(
+            "chart-categories",
+            _("Alertes par catégorie"),
+            "; ".join(f"{label} : {count}" for _value, label, count in categories),
+            [(label, count) for _value, label, count in categories],
+            (_("Catégorie"), _("Alertes")),
+        )
+    )
+    if filters.community is None:
+        top, others = dashboard.by_community(town_hall, filters)
+        points = list(top)
+        if others:
+            points.append((_("Les autres communautés"), others))
+        result.append(
+            charts.bars(
+                "chart-communities",
+                _("Les communautés qui ont eu le plus d'alertes"),
+                "; ".join(f"{name} : {count}" for name, count in points)
+                or _("Aucune alerte sur la période."),
+                points,
+                (_("Communauté"), _("Alertes")),
+            )
+        )
+    cells = dashboard.places(town_hall, filters)
+    located = sum(count for _lat, _lng, count in cells)
+    result.append(
+        charts.scatter(
+            "chart-places",
+            _("Où ont eu lieu les alertes"),
+            ngettext(
+                "%(located)s alerte sur %(total)s avait un lieu, réparties en %(places)s "
+                "endroits (carrés d'environ 110 m) ; plus le point est grand, plus il y a "
+                "eu d'alertes ; les cadres sont les communautés. Le nord est en haut.",
+                "%(located)s alertes sur %(total)s avaient un lieu, réparties en %(places)s "
+                "endroits (carrés d'environ 110 m) ; plus le point est grand, plus il y a "
+                "eu d'alertes ; les cadres sont les communautés. Le nord est en haut.",
+                located,
+            )
+            % {"located": located, "total": total, "places": len(cells)},
+            cells,
+            dashboard.bounding_box(town_hall, filters),
+            (_("Latitude"), _("Longitude"), _("Alertes")),
+            outlines=dashboard.community_boxes(town_hall, filters),
+        )
+    )
+    months = dashboard.growth(town_hall, filters)
+    month_label = [date_format(month, "F Y") for month, _members, _communities in months]
+    month_ticks = [date_format(month, "M") for month, _members, _communities in months]
+    last = months[-1] if months else None
+    result.append(
+        charts.line(
+            "chart-members",
+            _("Membres à la fin de chaque mois"),
+            _("De %(first)s à %(last)s membres.") % {"first": months[0][1], "last": last[1]}
+            if last
+            else "",
+            [
+                (label, members)
+                for label, (_m, members, _c) in zip(month_label, months, strict=True)
+            ],
+            (_("Mois"), _("Membres")),
+            tick_labels=month_ticks,
+        )
+    )
+    if filters.community is None:
+        result.append(
+            charts.line(
+                "chart-communities-growth",
+                _("Communautés à la fin de chaque mois"),
+                _("De %(first)s à %(last)s communautés.") % {"first": months[0][2], "last": last[2]}
+                if last
+                else "",
+                [
+                    (label, created)
+                    for label, (_m, _members, created) in zip(month_label, months, strict=True)
+                ],
+                (_("Mois"), _("Communautés")),
+                tick_labels=month_ticks,
+            )
+        )
+    return result
+
+
+@agent_required
+def dashboard_page(request: AgentRequest):
+    town_hall = request.town_hall
+    choice = choose(request)
+    filters = choice.filters
+    response = dashboard.response(town_hall, filters)
+    context = {
+        "town_hall": town_hall,
+        "form": choice.form,
+        "notice": choice.notice,
+        "filters": filters,
+        "response": response,
+        "town_hall_share": _share(response["town_hall"], response["total"]),
+        "referents_share": _share(response["referents"], response["total"]),
+        "charts": _charts(town_hall, filters),
+        "query": request.GET.urlencode() if not choice.notice else "",
+    }
+    return render(request, "townhalls/dashboard.html", context)
+
+
+def csv_cell(value) -> str | int:
+    """A cell no spreadsheet runs as a formula: text starting with = + - @ (or a tab or
+    carriage return) gets a leading apostrophe."""
+    if isinstance(value, int):
+        return value
+    text = value.isoformat() if isinstance(value, datetime.date) else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@agent_required
+def dashboard_export(request: AgentRequest):
+    town_hall = request.town_hall
+    filters = choose(request).filters
+    name = f"tableau-de-bord-{town_hall.commune.slug}-{filters.start}-{filters.end}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")  # Excel reads the accents right with the byte order mark.
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("semaine du"),
+            _("communauté"),
+            _("catégorie"),
+            _("alertes"),
+            _("vues par la mairie"),
+            _("vues par un référent"),
+        ]
+    )
+    for row in dashboard.table_rows(town_hall, filters):
+        writer.writerow([csv_cell(value) for value in row])
+    return response
