@@ -1,0 +1,130 @@
+"""Twin all: the town hall twins every pair of its communities near enough to twin, in
+one action, or ends all their twinnings (a preview first, then the confirmation).
+
+"Near enough" is the communities' own rule (geometry.TWINNING_MAX_DISTANCE_M between
+areas), and each pair goes through the communities' services: a real active Twinning,
+its movements and the référents told. Only pairs of communities of the commune: a
+twinning with a community of another commune is not the town hall's to decide.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from monquartier.accounts.models import User
+from monquartier.communities import geometry, services
+from monquartier.communities.models import Community, Twinning, TwinningStatus
+from monquartier.townhalls.access import communities_of
+from monquartier.townhalls.models import TownHall
+
+
+@dataclass(frozen=True)
+class Pair:
+    first: Community
+    second: Community
+    distance_m: float
+
+    @property
+    def recipients(self) -> int:
+        """Members who would receive the other side's alerts by e-mail."""
+        return self.first.member_count + self.second.member_count  # type: ignore[attr-defined]
+
+
+def _communities(town_hall: TownHall) -> list[Community]:
+    return list(
+        communities_of(town_hall)
+        .with_member_count()
+        .only(
+            "id",
+            "name",
+            "area",
+            "commune_id",
+            "min_latitude",
+            "max_latitude",
+            "min_longitude",
+            "max_longitude",
+        )
+        .order_by("min_longitude", "pk")
+    )
+
+
+def _active_twinnings(town_hall: TownHall):
+    commune = town_hall.commune_id
+    return Twinning.objects.filter(
+        status=TwinningStatus.ACTIVE,
+        requester__commune_id=commune,
+        partner__commune_id=commune,
+    )
+
+
+def pairs_to_twin(town_hall: TownHall) -> list[Pair]:
+    """Every pair of the commune's communities within the twinning distance and not
+    actively twinned, nearest first. A sweep along longitudes: only pairs whose bounding
+    boxes come within the distance are measured."""
+    communities = _communities(town_hall)
+    twinned = {
+        frozenset(pair)
+        for pair in _active_twinnings(town_hall).values_list("requester_id", "partner_id")
+    }
+    found = []
+    for index, first in enumerate(communities):
+        margin = geometry.degrees_for_metres(geometry.TWINNING_MAX_DISTANCE_M, first.max_latitude)
+        polygon = None
+        for second in communities[index + 1 :]:
+            if second.min_longitude > first.max_longitude + margin:
+                break
+            if (
+                second.min_latitude > first.max_latitude + margin
+                or second.max_latitude < first.min_latitude - margin
+                or frozenset((first.pk, second.pk)) in twinned
+            ):
+                continue
+            polygon = polygon or geometry.polygon_from_geojson(first.area)
+            distance = geometry.distance_m(polygon, geometry.polygon_from_geojson(second.area))
+            if distance <= geometry.TWINNING_MAX_DISTANCE_M:
+                ordered = sorted((first, second), key=lambda community: community.name)
+                found.append(Pair(ordered[0], ordered[1], distance))
+    return sorted(found, key=lambda pair: (pair.distance_m, pair.first.name, pair.second.name))
+
+
+def twinnings_to_end(town_hall: TownHall) -> list[Twinning]:
+    counted = Community.objects.with_member_count()
+    twinnings = list(
+        _active_twinnings(town_hall)
+        .select_related("requester", "partner")
+        .order_by("requester__name", "partner__name")
+    )
+    counts = dict(
+        counted.filter(
+            Q(pk__in=[t.requester_id for t in twinnings])
+            | Q(pk__in=[t.partner_id for t in twinnings])
+        ).values_list("pk", "member_count")
+    )
+    for twinning in twinnings:
+        twinning.recipients = counts.get(twinning.requester_id, 0) + counts.get(  # type: ignore[attr-defined]
+            twinning.partner_id, 0
+        )
+    return twinnings
+
+
+def twin_all(actor: User, town_hall: TownHall) -> int:
+    """Twin every pair the preview shows; running it again twins nothing new. Returns
+    how many twinnings were made."""
+    made = 0
+    for pair in pairs_to_twin(town_hall):
+        try:
+            if services.twin_for_commune(actor, pair.first, pair.second, by=town_hall.name):
+                made += 1
+        except ValidationError:
+            # A boundary changed since the preview: that pair is no longer near enough.
+            continue
+    return made
+
+
+def end_all(actor: User, town_hall: TownHall) -> int:
+    ended = 0
+    for twinning in _active_twinnings(town_hall):
+        if services.end_twinning_for_commune(actor, twinning, by=town_hall.name):
+            ended += 1
+    return ended
