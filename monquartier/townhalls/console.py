@@ -141,7 +141,7 @@ def community(request: AgentRequest, community_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             count = write_to_referents(
-                request.user, town_hall, the_community, form.cleaned_data["text"]
+                request.agent.user, town_hall, the_community, form.cleaned_data["text"]
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -232,16 +232,17 @@ def _pending_or_404(request: AgentRequest, membership_id: int) -> Membership:
 @agent_required
 def accept_request(request: AgentRequest, membership_id: int):
     membership = _pending_or_404(request, membership_id)
-    name = privacy.member_card(membership.user, privacy.Relation.APPLICANT).name
     try:
-        services.accept_join_request(request.user, membership)
+        services.accept_join_request(request.agent.user, membership)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
         messages.success(
             request,
-            _("%(name)s fait maintenant partie de « %(community)s ».")
-            % {"name": name, "community": membership.community.name},
+            # No name: once accepted, the applicant is a member the town hall sees by
+            # pseudonym only.
+            _("La demande est acceptée : un nouveau membre rejoint « %(community)s ».")
+            % {"community": membership.community.name},
         )
     return redirect("townhalls:requests")
 
@@ -253,7 +254,9 @@ def refuse_request(request: AgentRequest, membership_id: int):
     form = RefusalForm(request.POST)
     if form.is_valid():
         try:
-            services.refuse_join_request(request.user, membership, form.cleaned_data["reason"])
+            services.refuse_join_request(
+                request.agent.user, membership, form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             form.add_error("reason", error)
         except PermissionDenied as error:
@@ -277,7 +280,7 @@ def twin_all(request: AgentRequest):
             "pairs": pairs,
             "pairs_recipients": sum(pair.recipients for pair in pairs),
             "to_end": to_end,
-            "to_end_recipients": sum(t.recipients for t in to_end),
+            "to_end_recipients": sum(ending.recipients for ending in to_end),
         },
     )
 
@@ -285,7 +288,7 @@ def twin_all(request: AgentRequest):
 @require_POST
 @agent_required
 def twin_all_confirm(request: AgentRequest):
-    made = twinning.twin_all(request.user, request.town_hall)
+    made = twinning.twin_all(request.agent.user, request.town_hall)
     messages.success(
         request,
         ngettext(
@@ -303,7 +306,7 @@ def twin_all_confirm(request: AgentRequest):
 @require_POST
 @agent_required
 def end_all_confirm(request: AgentRequest):
-    ended = twinning.end_all(request.user, request.town_hall)
+    ended = twinning.end_all(request.agent.user, request.town_hall)
     messages.success(
         request,
         ngettext(

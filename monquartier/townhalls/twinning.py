@@ -10,7 +10,6 @@ twinning with a community of another commune is not the town hall's to decide.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
 from monquartier.accounts.models import User
 from monquartier.communities import geometry, services
@@ -88,24 +87,25 @@ def pairs_to_twin(town_hall: TownHall) -> list[Pair]:
     return sorted(found, key=lambda pair: (pair.distance_m, pair.first.name, pair.second.name))
 
 
-def twinnings_to_end(town_hall: TownHall) -> list[Twinning]:
-    counted = Community.objects.with_member_count()
+@dataclass(frozen=True)
+class Ending:
+    twinning: Twinning
+    recipients: int  # members who would stop receiving the other side's alerts
+
+
+def twinnings_to_end(town_hall: TownHall) -> list[Ending]:
     twinnings = list(
         _active_twinnings(town_hall)
         .select_related("requester", "partner")
         .order_by("requester__name", "partner__name")
     )
+    sides = {t.requester_id for t in twinnings} | {t.partner_id for t in twinnings}
     counts = dict(
-        counted.filter(
-            Q(pk__in=[t.requester_id for t in twinnings])
-            | Q(pk__in=[t.partner_id for t in twinnings])
-        ).values_list("pk", "member_count")
+        Community.objects.with_member_count().filter(pk__in=sides).values_list("pk", "member_count")
     )
-    for twinning in twinnings:
-        twinning.recipients = counts.get(twinning.requester_id, 0) + counts.get(  # type: ignore[attr-defined]
-            twinning.partner_id, 0
-        )
-    return twinnings
+    return [
+        Ending(t, counts.get(t.requester_id, 0) + counts.get(t.partner_id, 0)) for t in twinnings
+    ]
 
 
 def twin_all(actor: User, town_hall: TownHall) -> int:

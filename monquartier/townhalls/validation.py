@@ -84,7 +84,7 @@ def pending_requests(town_hall: TownHall) -> list[Membership]:
         .order_by("requested_at", "pk")
     )
     for membership in pending:
-        membership.card = privacy.member_card(membership.user, privacy.Relation.APPLICANT)  # type: ignore[attr-defined]
+        membership.card = privacy.member_card(membership.user, privacy.Relation.APPLICANT)
     return pending
 
 
