@@ -55,6 +55,10 @@ class RefusalForm(forms.Form):
     )
 
 
+# A dense commune has thousands of pairs: the table shows the nearest, the totals count all.
+PAIRS_SHOWN = 200
+
+
 def _month_start():
     return timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
@@ -278,6 +282,7 @@ def twin_all(request: AgentRequest):
         {
             "town_hall": request.town_hall,
             "pairs": pairs,
+            "pairs_shown": pairs[:PAIRS_SHOWN],
             "pairs_recipients": sum(pair.recipients for pair in pairs),
             "to_end": to_end,
             "to_end_recipients": sum(ending.recipients for ending in to_end),

@@ -10,6 +10,7 @@ twinning with a community of another commune is not the town hall's to decide.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from shapely.geometry import Polygon
 
 from monquartier.accounts.models import User
 from monquartier.communities import geometry, services
@@ -66,10 +67,23 @@ def pairs_to_twin(town_hall: TownHall) -> list[Pair]:
         frozenset(pair)
         for pair in _active_twinnings(town_hall).values_list("requester_id", "partner_id")
     }
+    if not communities:
+        return []
+    # Every area projected once, into the UTM zone of one of them: the commune lies in
+    # one zone, and geometry.distance_m measures the same way pair by pair.
+    reference = geometry.polygon_from_geojson(communities[0].area)
+    projected: dict[int, Polygon] = {}
+
+    def in_metres(community: Community):
+        if community.pk not in projected:
+            projected[community.pk] = geometry.to_metres(
+                geometry.polygon_from_geojson(community.area), like=reference
+            )
+        return projected[community.pk]
+
     found = []
     for index, first in enumerate(communities):
         margin = geometry.degrees_for_metres(geometry.TWINNING_MAX_DISTANCE_M, first.max_latitude)
-        polygon = None
         for second in communities[index + 1 :]:
             if second.min_longitude > first.max_longitude + margin:
                 break
@@ -79,8 +93,7 @@ def pairs_to_twin(town_hall: TownHall) -> list[Pair]:
                 or frozenset((first.pk, second.pk)) in twinned
             ):
                 continue
-            polygon = polygon or geometry.polygon_from_geojson(first.area)
-            distance = geometry.distance_m(polygon, geometry.polygon_from_geojson(second.area))
+            distance = float(in_metres(first).distance(in_metres(second)))
             if distance <= geometry.TWINNING_MAX_DISTANCE_M:
                 ordered = sorted((first, second), key=lambda community: community.name)
                 found.append(Pair(ordered[0], ordered[1], distance))

@@ -8,7 +8,7 @@ from django.urls import reverse
 from monquartier.communities import services
 from monquartier.communities.models import Twinning, TwinningStatus
 from monquartier.notifications.models import Notification
-from monquartier.townhalls import twinning
+from monquartier.townhalls import console, twinning
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -104,8 +104,9 @@ def test_only_the_communes_town_hall_twins_its_communities(riviera, riviera3, aw
 
 
 def test_the_preview_costs_no_query_per_community(
-    agent_client, aicha, django_assert_max_num_queries
+    agent_client, aicha, django_assert_max_num_queries, monkeypatch
 ):
+    monkeypatch.setattr(console, "PAIRS_SHOWN", 10)
     for index in range(12):
         founder = factories.make_user(f"Ref{index}", "Test")
         factories.make_community(
@@ -118,3 +119,4 @@ def test_the_preview_costs_no_query_per_community(
         response = agent_client.get(reverse("townhalls:twin_all"))
     # Every pair of the 3 × 4 grid is within 3 km.
     assert len(response.context["pairs"]) == 66
+    assert "les 10 paires les plus proches sur 66" in response.content.decode()
