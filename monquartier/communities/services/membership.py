@@ -27,9 +27,9 @@ from monquartier.communities.services._common import (
     _log,
     _open_membership,
     _referent_users,
-    _require_referent_or_staff,
     _tell_neighbours,
     refuse_town_hall_agent,
+    require_referent,
 )
 from monquartier.communities.services.referents import _ensure_a_referent
 from monquartier.communities.signals import community_deleted
@@ -139,9 +139,11 @@ def cancel_join_request(user: User) -> None:
 
 
 def _require_validator(actor: User, community: Community) -> None:
-    mode = commune_rules.effective_mode(community)
+    """Staff always may; otherwise whoever the community's mode names: its référents, or
+    whoever acts for the commune when the commune validates itself."""
     if actor.is_staff:
         return
+    mode = commune_rules.effective_mode(community)
     if mode == ValidationMode.STAFF:
         raise PermissionDenied(
             _("Dans cette communauté, l'équipe MonQuartier valide les adhésions.")
@@ -150,7 +152,7 @@ def _require_validator(actor: User, community: Community) -> None:
         if commune_rules.may_decide_for_commune(actor, community):
             return
         raise PermissionDenied(_("Dans cette communauté, la mairie valide les adhésions."))
-    _require_referent_or_staff(actor, community)
+    require_referent(actor, community)
 
 
 def _pending_for_update(membership: Membership) -> Membership:
