@@ -322,6 +322,8 @@ FLOOD_LIMITS = {
     "town_hall_message": (20, 24 * 3600),
     # Presentations of MonQuartier a member sends to their town hall.
     "town_hall_presentation": (3, 7 * 24 * 3600),
+    # Signage orders of one town hall (staff handle each by hand).
+    "signage_order": (5, 24 * 3600),
 }
 # A community registers neighbours without internet only once it has existed this long:
 # a community made in a minute must not become an SMS cannon (docs/decisions.md).
@@ -353,6 +355,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 EMAIL_SMTP_CONNECTIONS = env_int("EMAIL_SMTP_CONNECTIONS", 4, minimum=1, maximum=32)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MonQuartier <ne-pas-repondre@monquartier.ci>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Where a town hall writes to subscribe (the presentation a member sends says so).
+PARTNERSHIP_EMAIL = env_str("PARTNERSHIP_EMAIL", "mairies@monquartier.ci")
 
 SMS_BACKEND = env_str(
     "SMS_BACKEND",

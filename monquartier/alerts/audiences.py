@@ -3,8 +3,10 @@
 An app above alerts (town halls) registers an Audience from its AppConfig.ready():
 `branches`, given the alert and the time of the fan-out (as the database takes it),
 returns SELECTs that the fan-out adds to its single INSERT (alerts/fanout.py), each with
-its parameters; each SELECT gives the columns user_id, contact_id, channel, address,
-audience, due_at. `reaches` tells the alert form whether a community's alerts reach it.
+its parameters; each SELECT gives the columns user_id, contact_id, police_id, channel,
+address, audience, due_at (the ids it does not fill as CAST(NULL AS BIGINT)). `reaches`
+tells the alert form whether a community's alerts reach it; `alert_path`, where its
+recipients with an account open an alert (the e-mail's link), if not the alert's page.
 """
 
 from collections.abc import Callable
@@ -17,6 +19,8 @@ from monquartier.communities.models import Community
 Branch = tuple[str, list[Any]]
 # The audience of the commune's partner town hall (its name in Delivery.audience too).
 TOWN_HALL = "townhall"
+# The police and gendarmerie contacts the town hall linked with its communities.
+POLICE = "police"
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Audience:
     name: str
     branches: Callable[[Alert, Any], list[Branch]]
     reaches: Callable[[Community], bool]
+    alert_path: Callable[[int], str] | None = None
 
 
 _AUDIENCES: dict[str, Audience] = {}
@@ -40,3 +45,12 @@ def registered() -> list[Audience]:
 def reaching(community: Community) -> set[str]:
     """The names of the audiences that receive this community's alerts."""
     return {audience.name for audience in _AUDIENCES.values() if audience.reaches(community)}
+
+
+def alert_path_for(name: str, alert_id: int) -> str | None:
+    """Where a recipient of that audience with an account opens the alert, if the
+    audience has its own page for it."""
+    audience = _AUDIENCES.get(name)
+    if audience is None or audience.alert_path is None:
+        return None
+    return audience.alert_path(alert_id)

@@ -5,7 +5,8 @@ Who gets what (PRODUCT.md, Alerts):
   they read the alert first — at once for phone-only members (no e-mail, no device);
 - the members of twinned communities: e-mail only, never SMS;
 - whoever an app above registers (alerts/audiences.py): the commune's partner town hall
-  contacts, by e-mail and SMS at once (townhalls/audience.py).
+  (its contacts and agents) and the police contacts it linked, at once
+  (townhalls/audience.py).
 The sender of the alert receives none of it.
 
 The rows are chosen and written by the database in one INSERT … SELECT: a community of
@@ -34,6 +35,7 @@ _COLUMNS = (
     "alert_id",
     "user_id",
     "contact_id",
+    "police_id",
     "channel",
     "address",
     "audience",
@@ -50,8 +52,8 @@ def sms_delay() -> timedelta:
     return timedelta(seconds=settings.ALERT_SMS_DELAY_SECONDS)
 
 
-# Chosen and written by the database. Each branch gives: user_id, contact_id, channel,
-# address, audience, due_at. {names} are quoted table names (never input); the
+# Chosen and written by the database. Each branch gives: user_id, contact_id, police_id,
+# channel, address, audience, due_at. {names} are quoted table names (never input); the
 # parameters come from _parameters, in the same order as the %s.
 _MEMBERS = (
     "FROM {membership} m JOIN {user} u ON u.id = m.user_id "
@@ -62,18 +64,19 @@ _HAS_PUSH = "EXISTS (SELECT 1 FROM {push} p WHERE p.user_id = u.id)"
 _HAS_EMAIL = "(u.email IS NOT NULL AND u.email <> '')"
 _BRANCHES = (
     # E-mail: the community and the twinned communities.
-    "SELECT u.id AS user_id, CAST(NULL AS BIGINT) AS contact_id, %s AS channel, "
+    "SELECT u.id AS user_id, CAST(NULL AS BIGINT) AS contact_id, "
+    "CAST(NULL AS BIGINT) AS police_id, %s AS channel, "
     "u.email AS address, CASE WHEN m.community_id = %s THEN %s ELSE %s END AS audience, "
     "%s AS due_at " + _MEMBERS.replace("{communities}", "{all_communities}") + " AND " + _HAS_EMAIL,
     # Push: the community's members with at least one device.
-    "SELECT u.id, CAST(NULL AS BIGINT), %s, '', %s, %s "
+    "SELECT u.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), %s, '', %s, %s "
     + _MEMBERS.replace("{communities}", "%s")
     + " AND "
     + _HAS_PUSH,
     # SMS: verified mobiles that did not turn alert SMS off (alert_sms is off only if the
     # member chose it with push, preferences.py, or answered STOP, always honoured).
     # Phone-only members (no e-mail, no device) get it at once, the others after the delay.
-    "SELECT u.id, CAST(NULL AS BIGINT), %s, u.mobile, %s, "
+    "SELECT u.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), %s, u.mobile, %s, "
     "CASE WHEN NOT "
     + _HAS_EMAIL
     + " AND NOT "

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from monquartier.alerts import audiences
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.privacy import alert_sender_name
 from monquartier.core.paths import path_prefix
@@ -60,7 +61,12 @@ def alert_email(delivery: Delivery) -> Email:
         raise ValueError(f"Delivery {delivery.pk} carries no alert")
     language = delivery.user.language if delivery.user is not None else settings.LANGUAGE_CODE
     rendered = _rendered_alert(alert, language, delivery.audience)
-    if delivery.user is not None:
+    own_page = audiences.alert_path_for(delivery.audience, alert.pk)
+    if own_page is not None and delivery.user is not None:
+        # An agent opens it in the console, after a log-in with the second factor: no
+        # link that logs in.
+        link = settings.SITE_URL + own_page
+    elif delivery.user is not None:
         link = absolute_link(delivery.user, alert_path(alert.pk))
     else:  # a town-hall contact has no account: the e-mail carries the whole alert
         link = settings.SITE_URL + alert_path(alert.pk)

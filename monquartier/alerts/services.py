@@ -134,6 +134,18 @@ def hide_alert(staff, alert: Alert, reason: str) -> Alert:
     return alert
 
 
+def mark_seen_by_town_hall(alert: Alert, user) -> bool:
+    """The town hall acknowledged the alert ("vu par la mairie"): the first agent and
+    time stay; a second click, or a colleague's, changes nothing. Who may acknowledge is
+    the caller's to check (the town hall's console). Returns True the first time."""
+    now = timezone.now()
+    updated = Alert.objects.filter(pk=alert.pk, town_hall_seen_at__isnull=True).update(
+        town_hall_seen_at=now, town_hall_seen_by=user
+    )
+    alert.refresh_from_db(fields=["town_hall_seen_at", "town_hall_seen_by"])
+    return bool(updated)
+
+
 def progress(alert: Alert) -> dict:
     """Deliveries per channel: how many reached (handed over or confirmed), waiting, failed;
     and whether all is settled. An alert not yet fanned out has no rows: its recipients

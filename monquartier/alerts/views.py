@@ -97,6 +97,11 @@ def launch(request, alert_id: int | None = None):
 
 
 def detail(request, alert_id: int):
+    # A town hall's agent (from an alert's push or SMS) reads it in the console.
+    if getattr(request.user, "is_town_hall_agent", False):
+        console = audiences.alert_path_for(audiences.TOWN_HALL, alert_id)
+        if console is not None:
+            return redirect(console)
     alert, own_community = get_alert_for_reader(request.user, alert_id)
     # The sender gets none of their alert's messages: their visit is not a read.
     if own_community and alert.sender_id != request.user.pk:

@@ -1,34 +1,157 @@
-"""The partner town hall's contacts receive every alert of their commune, by e-mail and
-SMS at once: two SELECTs the alert fan-out adds to its INSERT (alerts/audiences.py)."""
+"""Who at the town hall, and which police stations, receive the alerts of a commune: the
+SELECTs the alert fan-out adds to its single INSERT (alerts/audiences.py).
+
+- the old town-hall contacts (no account): e-mail and SMS at once, as before;
+- the agents of the commune's partner town hall, while the partnership covers the day:
+  e-mail, push if they have a device, SMS only if they chose it and their mobile is
+  verified; all at once;
+- the police contacts of that town hall that cover the alert's community (none chosen:
+  the whole commune) and did not have its category switched off: e-mail and SMS at once.
+
+The town hall and its police contacts are looked up first (a commune has one town hall
+and a handful of stations; the muted categories are a JSON list, filtered here rather
+than in SQL that differs between databases); the rows themselves are chosen by the
+database.
+"""
 
 from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
 
-from monquartier.alerts.audiences import TOWN_HALL, Audience, Branch
+from monquartier.accounts.models import User
+from monquartier.alerts.audiences import POLICE, TOWN_HALL, Audience, Branch
 from monquartier.alerts.models import Alert
 from monquartier.communities.models import Community
-from monquartier.outbox.models import Channel
-from monquartier.townhalls.models import TownHallContact
+from monquartier.core.paths import path_prefix
+from monquartier.outbox.models import Channel, PushSubscription
+from monquartier.townhalls.models import Agent, PoliceContact, TownHall, TownHallContact
 
-_BRANCH = (
-    "SELECT NULL, c.id, %s, c.{column}, %s, %s FROM {contact} c "  # nosec B608
+# The ids a branch does not fill are typed NULLs ({names} are our quoted table names).
+_CONTACT = (
+    "SELECT CAST(NULL AS BIGINT), c.id, CAST(NULL AS BIGINT), %s, c.{column}, %s, %s "
+    "FROM {contact} c "
     "WHERE c.commune_id = %s AND c.active = %s AND c.{column} <> ''"
+)
+_AGENTS = (
+    "SELECT u.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), %s, {address}, %s, %s "
+    "FROM {agent} a JOIN {user} u ON u.id = a.user_id "
+    "WHERE a.town_hall_id = %s AND u.is_active = %s"
+)
+# Per channel: the address column, what the agent needs, and its parameters.
+_AGENT_BRANCHES: tuple[tuple[str, str, str, list], ...] = (
+    (Channel.EMAIL, "u.email", " AND u.email IS NOT NULL AND u.email <> ''", []),
+    (Channel.PUSH, "''", " AND EXISTS (SELECT 1 FROM {push} p WHERE p.user_id = u.id)", []),
+    (
+        Channel.SMS,
+        "u.mobile",
+        " AND a.receives_alert_sms = %s AND u.mobile <> '' AND u.mobile_verified = %s",
+        [True, True],
+    ),
+)
+_POLICE = (
+    "SELECT CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), p.id, %s, p.{column}, %s, %s "
+    "FROM {police} p "
+    "WHERE p.id IN ({ids}) AND p.{column} <> ''"
 )
 
 
-def _branches(alert: Alert, now_db) -> list[Branch]:
+def partner_town_hall(commune_id: int) -> TownHall | None:
+    """The commune's town hall if its partnership covers today."""
+    return TownHall.objects.partners_on(timezone.localdate()).filter(commune_id=commune_id).first()
+
+
+def police_for(alert: Alert, town_hall: TownHall) -> list[int]:
+    """The police contacts that receive this alert."""
+    contacts = (
+        PoliceContact.objects.filter(town_hall=town_hall, active=True)
+        .filter(Q(communities=None) | Q(communities=alert.community_id))
+        .distinct()
+        .values_list("pk", "muted_categories")
+    )
+    return [pk for pk, muted in contacts if alert.category not in (muted or [])]
+
+
+def _contact_branches(alert: Alert, now_db) -> list[Branch]:
     contact = connection.ops.quote_name(TownHallContact._meta.db_table)
     commune = alert.community.commune_id
     return [
         (
-            _BRANCH.format(column=column, contact=contact),
+            _CONTACT.format(column=column, contact=contact),
             [channel, TOWN_HALL, now_db, commune, True],
         )
         for channel, column in ((Channel.EMAIL, "email"), (Channel.SMS, "mobile"))
     ]
 
 
-def _reaches(community: Community) -> bool:
-    return TownHallContact.objects.active().filter(commune_id=community.commune_id).exists()
+def _agent_branches(town_hall: TownHall, now_db) -> list[Branch]:
+    quote = connection.ops.quote_name
+    tables = {
+        "agent": quote(Agent._meta.db_table),
+        "user": quote(User._meta.db_table),
+        "push": quote(PushSubscription._meta.db_table),
+    }
+    return [
+        (
+            _AGENTS.format(address=address, **tables) + condition.format(**tables),
+            [channel, TOWN_HALL, now_db, town_hall.pk, True, *extra],
+        )
+        for channel, address, condition, extra in _AGENT_BRANCHES
+    ]
 
 
-TOWN_HALL_CONTACTS = Audience(name=TOWN_HALL, branches=_branches, reaches=_reaches)
+def _town_hall_branches(alert: Alert, now_db) -> list[Branch]:
+    branches = _contact_branches(alert, now_db)
+    town_hall = partner_town_hall(alert.community.commune_id)
+    if town_hall is not None:
+        branches += _agent_branches(town_hall, now_db)
+    return branches
+
+
+def _police_branches(alert: Alert, now_db) -> list[Branch]:
+    town_hall = partner_town_hall(alert.community.commune_id)
+    if town_hall is None:
+        return []
+    ids = police_for(alert, town_hall)
+    if not ids:
+        return []
+    police = connection.ops.quote_name(PoliceContact._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    return [
+        (
+            _POLICE.format(column=column, police=police, ids=placeholders),
+            [channel, POLICE, now_db, *ids],
+        )
+        for channel, column in ((Channel.EMAIL, "email"), (Channel.SMS, "mobile"))
+    ]
+
+
+def _town_hall_reaches(community: Community) -> bool:
+    return (
+        partner_town_hall(community.commune_id) is not None
+        or TownHallContact.objects.active().filter(commune_id=community.commune_id).exists()
+    )
+
+
+def _police_reaches(community: Community) -> bool:
+    return (
+        PoliceContact.objects.filter(
+            town_hall__in=TownHall.objects.partners_on(timezone.localdate()),
+            town_hall__commune_id=community.commune_id,
+            active=True,
+        )
+        .filter(Q(communities=None) | Q(communities=community))
+        .exists()
+    )
+
+
+def console_alert_path(alert_id: int) -> str:
+    return f"{path_prefix('townhalls:alert')}{int(alert_id)}/"
+
+
+TOWN_HALL_AUDIENCE = Audience(
+    name=TOWN_HALL,
+    branches=_town_hall_branches,
+    reaches=_town_hall_reaches,
+    alert_path=console_alert_path,
+)
+POLICE_AUDIENCE = Audience(name=POLICE, branches=_police_branches, reaches=_police_reaches)

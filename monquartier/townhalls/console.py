@@ -181,7 +181,7 @@ def community(request: AgentRequest, community_id: int):
 
 
 @agent_required
-def settings(request: AgentRequest):
+def validation_settings(request: AgentRequest):
     town_hall = request.town_hall
     form = ValidationForm(request.POST or None, initial={"validation": town_hall.validation})
     if request.method == "POST" and form.is_valid():
@@ -196,7 +196,7 @@ def settings(request: AgentRequest):
                     "Le mode de validation s'applique maintenant à toutes les communautés de la commune."
                 ),
             )
-            return redirect("townhalls:settings")
+            return redirect("townhalls:validation")
     return render(
         request,
         "townhalls/settings.html",

@@ -1,13 +1,20 @@
 from django.urls import path
 
-from monquartier.townhalls import console, views
+from monquartier.townhalls import (
+    alert_views,
+    console,
+    police_views,
+    residents,
+    signage_views,
+    views,
+)
 
 app_name = "townhalls"
 
 urlpatterns = [
     path("mairie/", console.console, name="console"),
     path("mairie/communautes/<id:community_id>/", console.community, name="community"),
-    path("mairie/reglages/", console.settings, name="settings"),
+    path("mairie/validation/", console.validation_settings, name="validation"),
     path("mairie/demandes/", console.join_requests, name="requests"),
     path(
         "mairie/demandes/<id:membership_id>/accepter/",
@@ -30,4 +37,35 @@ urlpatterns = [
         name="cancel_invitation",
     ),
     path("mairie/invitation/<str:token>/", views.invitation, name="invitation"),
+    path("mairie/alertes/", alert_views.alert_list, name="alerts"),
+    path("mairie/alertes/liste/", alert_views.alert_list_fragment, name="alerts_fragment"),
+    path("mairie/alertes/<id:alert_id>/", alert_views.alert_detail, name="alert"),
+    path("mairie/alertes/<id:alert_id>/vue/", alert_views.acknowledge, name="acknowledge"),
+    path("mairie/reglages/", alert_views.agent_settings, name="settings"),
+    path("mairie/police/", police_views.police_list, name="police"),
+    path("mairie/police/<id:police_id>/", police_views.police_edit, name="police_edit"),
+    path(
+        "mairie/police/<id:police_id>/desactiver/",
+        police_views.police_set_active,
+        {"active": False},
+        name="police_deactivate",
+    ),
+    path(
+        "mairie/police/<id:police_id>/reactiver/",
+        police_views.police_set_active,
+        {"active": True},
+        name="police_reactivate",
+    ),
+    path("mairie/signaletique/", signage_views.signage, name="signage"),
+    path("mairie-partenaire/", residents.partner_page, name="partner_page"),
+    path(
+        "mairie-partenaire/monquartier-<slug:slug>.pdf",
+        residents.presentation,
+        name="presentation",
+    ),
+    path(
+        "mairie-partenaire/armoiries/<id:town_hall_id>/",
+        residents.coat_of_arms,
+        name="coat_of_arms",
+    ),
 ]

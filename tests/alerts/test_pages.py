@@ -1,7 +1,9 @@
 import gzip
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from monquartier.alerts import services
 from monquartier.alerts.models import Alert, AlertRead
@@ -28,9 +30,11 @@ def test_the_launch_page_reminds_not_to_intervene_and_the_numbers(client, rivier
 
 
 def test_the_launch_page_promises_the_town_hall_only_where_there_is_one(client, riviera, awa):
+    # (The footer links every member to the "Mairie partenaire" page: look for the promise.)
+    promise = "La mairie partenaire la reçoit aussi."
     factories.log_in(client, awa)
     launch = reverse("alerts:launch")
-    assert "mairie" not in client.get(launch).content.decode()
+    assert promise not in client.get(launch).content.decode()
 
     TownHallContact.objects.create(
         commune=riviera.commune, name="Ancien agent", email="a@mairie.ci", active=False
@@ -38,12 +42,23 @@ def test_the_launch_page_promises_the_town_hall_only_where_there_is_one(client, 
     TownHallContact.objects.create(
         commune=factories.commune("yopougon"), name="Mairie de Yopougon", email="y@mairie.ci"
     )
-    assert "mairie" not in client.get(launch).content.decode()
+    assert promise not in client.get(launch).content.decode()
 
     TownHallContact.objects.create(
         commune=riviera.commune, name="Mairie de Cocody", email="c@mairie.ci"
     )
-    assert "La mairie partenaire la reçoit aussi." in client.get(launch).content.decode()
+    assert promise in client.get(launch).content.decode()
+
+
+def test_the_launch_page_promises_the_town_hall_while_the_partnership_lasts(client, riviera, awa):
+    promise = "La mairie partenaire la reçoit aussi."
+    town_hall = factories.make_town_hall("cocody")
+    factories.log_in(client, awa)
+    launch = reverse("alerts:launch")
+    assert promise in client.get(launch).content.decode()
+    town_hall.ends_on = timezone.localdate() - timedelta(days=1)
+    town_hall.save()
+    assert promise not in client.get(launch).content.decode()
 
 
 def test_the_launch_page_names_the_twinned_communities_when_there_are_some(

@@ -6,8 +6,9 @@ address, mobile/landline (hidden or not), e-mail, housing details, birth date,
 description and interests. Each cell is checked on the member card that privacy.py
 builds; then every page and message that shows a person is read as every role (self,
 neighbour, référent, twinned member, outsider, visitor, pending member, staff), to check
-that it names people as privacy.py says. Town-hall agents have no accounts yet: their
-column is checked on the card (privacy.is_town_hall_agent is the hook for the pages).
+that it names people as privacy.py says. Town-hall agents (Aïcha, of Cocody) are read on
+the members' pages here (they open none of them) and on the console's pages in
+tests/townhalls/.
 """
 
 import datetime
@@ -38,10 +39,11 @@ def member(yao):
 
 
 @pytest.fixture
-def viewers(awa, aya, issa, mariam, member, twinned):
+def viewers(awa, aya, issa, mariam, member, twinned, aicha):
     return {
         Relation.COMMUNITY: awa,
         Relation.TWINNED: aya,
+        Relation.TOWN_HALL: aicha,
         Relation.OTHER: issa,
         Relation.STAFF: mariam,
         Relation.SELF: member,
@@ -301,7 +303,7 @@ NAMES = {
 
 
 @pytest.fixture
-def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam):
+def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam, aicha):
     """Riviera 2 (Awa référente, Yao) twinned with Riviera 3 (Koffi référent, Aya): Awa
     asked, Koffi accepted. Salif waits to join Riviera 2. Yao posts in the gazette, Koffi
     sends an alert (Riviera 2 receives it), Awa writes to Yao and Aya."""
@@ -324,6 +326,7 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam)
         "salif": salif,
         "issa": issa,
         "mariam": mariam,
+        "aicha": aicha,
         "visitor": None,
     }
     urls = {
@@ -361,27 +364,56 @@ PAGES = [
             "issa": NOTHING,
             "salif": NOTHING,
             "visitor": NOTHING,
+            "aicha": NOTHING,
         },
     ),
-    ("history", "salif", {"awa": REAL, "yao": PUBLIC, "mariam": REAL}),
+    ("history", "salif", {"awa": REAL, "yao": PUBLIC, "mariam": REAL, "aicha": NOTHING}),
     ("history3", "awa", {"koffi": PUBLIC, "aya": PUBLIC, "mariam": REAL, "yao": NOTHING}),
     ("history3", "koffi", {"koffi": REAL, "aya": REAL}),
-    ("requests", "salif", {"awa": REAL, "yao": NOTHING, "salif": NOTHING, "koffi": NOTHING}),
-    ("referents", "yao", {"awa": REAL, "yao": NOTHING, "aya": NOTHING}),
-    ("info", "awa", {"yao": REAL, "mariam": REAL, "aya": NOTHING, "salif": NOTHING}),
-    ("directory", "yao", {"awa": REAL, "mariam": REAL, "aya": NOTHING, "issa": NOTHING}),
-    ("member", "yao", {"yao": REAL, "awa": REAL, "mariam": REAL, "koffi": NOTHING}),
-    ("twinnings", "koffi", {"awa": NOTHING, "yao": NOTHING}),
+    (
+        "requests",
+        "salif",
+        {"awa": REAL, "yao": NOTHING, "salif": NOTHING, "koffi": NOTHING, "aicha": NOTHING},
+    ),
+    ("referents", "yao", {"awa": REAL, "yao": NOTHING, "aya": NOTHING, "aicha": NOTHING}),
+    (
+        "info",
+        "awa",
+        {"yao": REAL, "mariam": REAL, "aya": NOTHING, "salif": NOTHING, "aicha": NOTHING},
+    ),
+    (
+        "directory",
+        "yao",
+        {"awa": REAL, "mariam": REAL, "aya": NOTHING, "issa": NOTHING, "aicha": NOTHING},
+    ),
+    (
+        "member",
+        "yao",
+        {"yao": REAL, "awa": REAL, "mariam": REAL, "koffi": NOTHING, "aicha": NOTHING},
+    ),
+    ("twinnings", "koffi", {"awa": NOTHING, "yao": NOTHING, "aicha": NOTHING}),
     # Alerts show the sender's real name to everyone who receives them.
-    ("alerts", "koffi", {"awa": REAL, "aya": REAL, "salif": NOTHING, "issa": NOTHING}),
-    ("alert", "koffi", {"yao": REAL, "aya": REAL, "mariam": REAL, "issa": NOTHING}),
-    ("gazette", "yao", {"awa": REAL, "aya": NOTHING, "salif": NOTHING}),
-    ("post", "yao", {"awa": REAL, "mariam": REAL, "aya": NOTHING, "issa": NOTHING}),
-    ("home", "yao", {"awa": REAL, "aya": NOTHING, "salif": NOTHING}),
-    ("messages", "awa", {"yao": REAL, "aya": PUBLIC, "koffi": NOTHING}),
-    ("conversation", "awa", {"yao": REAL, "aya": PUBLIC, "issa": NOTHING}),
-    ("conversation", "aya", {"awa": PUBLIC, "yao": PUBLIC}),
-    ("conversation", "yao", {"aya": PUBLIC, "awa": REAL}),
+    (
+        "alerts",
+        "koffi",
+        {"awa": REAL, "aya": REAL, "salif": NOTHING, "issa": NOTHING, "aicha": NOTHING},
+    ),
+    (
+        "alert",
+        "koffi",
+        {"yao": REAL, "aya": REAL, "mariam": REAL, "issa": NOTHING, "aicha": NOTHING},
+    ),
+    ("gazette", "yao", {"awa": REAL, "aya": NOTHING, "salif": NOTHING, "aicha": NOTHING}),
+    (
+        "post",
+        "yao",
+        {"awa": REAL, "mariam": REAL, "aya": NOTHING, "issa": NOTHING, "aicha": NOTHING},
+    ),
+    ("home", "yao", {"awa": REAL, "aya": NOTHING, "salif": NOTHING, "aicha": NOTHING}),
+    ("messages", "awa", {"yao": REAL, "aya": PUBLIC, "koffi": NOTHING, "aicha": NOTHING}),
+    ("conversation", "awa", {"yao": REAL, "aya": PUBLIC, "issa": NOTHING, "aicha": NOTHING}),
+    ("conversation", "aya", {"awa": PUBLIC, "yao": PUBLIC, "aicha": NOTHING}),
+    ("conversation", "yao", {"aya": PUBLIC, "awa": REAL, "aicha": NOTHING}),
     # The public page is the same for everyone (and cached as such).
     ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
 ]

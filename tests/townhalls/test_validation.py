@@ -36,7 +36,7 @@ def niangon(issa):
 def test_the_mode_applies_to_every_community_of_the_commune_present_and_future(
     agent_client, riviera, riviera3, niangon
 ):
-    response = agent_client.post(reverse("townhalls:settings"), {"validation": "staff"})
+    response = agent_client.post(reverse("townhalls:validation"), {"validation": "staff"})
     assert response.status_code == 302
     modes = dict(Community.objects.values_list("name", "validation_mode"))
     assert modes == {"Riviera 2": "staff", "Riviera 3": "staff", "Niangon Sud": "referents"}
@@ -46,7 +46,7 @@ def test_the_mode_applies_to_every_community_of_the_commune_present_and_future(
 
 
 def test_a_bad_mode_is_refused_with_a_message(agent_client, riviera, cocody_town_hall):
-    response = agent_client.post(reverse("townhalls:settings"), {"validation": "everyone"})
+    response = agent_client.post(reverse("townhalls:validation"), {"validation": "everyone"})
     assert response.status_code == 400 and "errorlist" in response.content.decode()
     cocody_town_hall.refresh_from_db()
     assert cocody_town_hall.validation == "referents"
@@ -55,7 +55,7 @@ def test_a_bad_mode_is_refused_with_a_message(agent_client, riviera, cocody_town
 def test_referents_see_the_mode_set_by_the_town_hall_and_cannot_change_it(
     client, agent_client, riviera, awa
 ):
-    agent_client.post(reverse("townhalls:settings"), {"validation": "townhall"})
+    agent_client.post(reverse("townhalls:validation"), {"validation": "townhall"})
     factories.log_in(client, awa)
     url = reverse("communities:settings", args=[riviera.pk])
     page = client.get(url)
@@ -89,7 +89,7 @@ def test_without_a_partner_town_hall_referents_choose_but_not_the_town_hall_mode
 def test_the_town_hall_validating_itself_sees_the_applicants_as_referents_do_and_accepts(
     agent_client, riviera, awa, aicha
 ):
-    agent_client.post(reverse("townhalls:settings"), {"validation": "townhall"})
+    agent_client.post(reverse("townhalls:validation"), {"validation": "townhall"})
     riviera.refresh_from_db()
     salif = factories.make_user("Salif", "Touré", email="salif.toure@exemple.ci")
     factories.add_pending(riviera, salif)
@@ -116,7 +116,7 @@ def test_the_town_hall_validating_itself_sees_the_applicants_as_referents_do_and
 
 
 def test_the_town_hall_refuses_with_a_reason_and_an_empty_one_is_refused(agent_client, riviera):
-    agent_client.post(reverse("townhalls:settings"), {"validation": "townhall"})
+    agent_client.post(reverse("townhalls:validation"), {"validation": "townhall"})
     membership = factories.add_pending(riviera, first_name="Salif", last_name="Touré")
     url = reverse("townhalls:refuse_request", args=[membership.pk])
     response = agent_client.post(url, {"reason": "  "})
@@ -132,7 +132,7 @@ def test_the_town_hall_refuses_with_a_reason_and_an_empty_one_is_refused(agent_c
 def test_requests_of_another_commune_or_of_other_modes_are_404(
     client, agent_client, riviera, niangon, issa
 ):
-    agent_client.post(reverse("townhalls:settings"), {"validation": "townhall"})
+    agent_client.post(reverse("townhalls:validation"), {"validation": "townhall"})
     yopougon = factories.make_town_hall("yopougon", validation="townhall")
     outsider = factories.make_user("Koné", "Bakary")
     factories.make_home(outsider, commune_slug="yopougon", latitude=5.3265, longitude=-4.1060)
