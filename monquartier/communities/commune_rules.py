@@ -15,6 +15,10 @@ _mode_sources: list[Callable[[int], str | None]] = []
 # (user, commune id) → True when the user acts for the commune (an agent of its town hall).
 _authorities: list[Callable[[object, int], bool]] = []
 
+# commune id → (who validates its join requests when it validates itself, the page where
+# they do).
+_deciders: list[Callable[[int], tuple[list, str]]] = []
+
 
 def register_mode_source(source: Callable[[int], str | None]) -> None:
     if source not in _mode_sources:
@@ -24,6 +28,21 @@ def register_mode_source(source: Callable[[int], str | None]) -> None:
 def register_authority(authority: Callable[[object, int], bool]) -> None:
     if authority not in _authorities:
         _authorities.append(authority)
+
+
+def register_deciders(source: Callable[[int], tuple[list, str]]) -> None:
+    if source not in _deciders:
+        _deciders.append(source)
+
+
+def deciders(commune_id: int) -> tuple[list, str]:
+    """The people told of a join request when the commune validates itself, and the
+    page where they answer it."""
+    for source in _deciders:
+        people, url = source(commune_id)
+        if people:
+            return people, url
+    return [], ""
 
 
 def commune_mode(commune_id: int) -> str | None:

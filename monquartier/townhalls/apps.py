@@ -21,4 +21,5 @@ class TownhallsConfig(AppConfig):
         audiences.register(audience.POLICE_AUDIENCE)
         commune_rules.register_mode_source(validation.commune_mode)
         commune_rules.register_authority(validation.acts_for_commune)
+        commune_rules.register_deciders(validation.deciders)
         notification_events.register(events.texts)

@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from monquartier.accounts.models import User
 from monquartier.communities import privacy
 from monquartier.communities.models import Community, Membership, ValidationMode
 from monquartier.townhalls.models import Agent, TownHall, TownHallValidation
@@ -36,6 +38,17 @@ def acts_for_commune(user, commune_id: int) -> bool:
         town_hall__commune_id=commune_id,
         town_hall__in=TownHall.objects.partners(),
     ).exists()
+
+
+def deciders(commune_id: int) -> tuple[list[User], str]:
+    """The agents of the commune's partner town hall, told of each join request when it
+    validates itself, and the console's page of requests."""
+    agents = User.objects.filter(
+        is_active=True,
+        town_hall_agent__town_hall__commune_id=commune_id,
+        town_hall_agent__town_hall__in=TownHall.objects.partners(),
+    )
+    return list(agents), reverse("townhalls:requests")
 
 
 def _apply(town_hall: TownHall) -> int:

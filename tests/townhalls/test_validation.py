@@ -93,8 +93,10 @@ def test_the_town_hall_validating_itself_sees_the_applicants_as_referents_do_and
     riviera.refresh_from_db()
     salif = factories.make_user("Salif", "Touré", email="salif.toure@exemple.ci")
     factories.add_pending(riviera, salif)
-    # The référents are not asked: the town hall validates.
-    assert not Notification.objects.filter(event="join_requested").exists()
+    # The référents are not asked: the town hall's agents are, named as they see them.
+    (asked,) = Notification.objects.filter(event="join_requested")
+    assert asked.recipient == aicha and asked.url == reverse("townhalls:requests")
+    assert asked.data["applicant"] == "Salif T."
     page = agent_client.get(reverse("townhalls:requests"))
     html = page.content.decode()
     home = salif.home

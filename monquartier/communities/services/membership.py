@@ -109,7 +109,8 @@ def request_to_join(user: User, community: Community) -> Membership:
         user=user, community=community, status=MembershipStatus.PENDING
     )
     _log(community, MovementKind.JOIN_REQUESTED, actor=user, member=user)
-    if commune_rules.effective_mode(community) == ValidationMode.REFERENTS:
+    mode = commune_rules.effective_mode(community)
+    if mode == ValidationMode.REFERENTS:
         privacy.notify_about(
             user,
             _referent_users(community),
@@ -119,6 +120,18 @@ def request_to_join(user: User, community: Community) -> Membership:
             community=community,
             actor=user,
             url=reverse("communities:requests", args=[community.pk]),
+        )
+    elif mode == ValidationMode.TOWN_HALL:
+        deciders, url = commune_rules.deciders(community.commune_id)
+        privacy.notify_about(
+            user,
+            deciders,
+            name_key="applicant",
+            kind=NotificationKind.JOIN_REQUEST,
+            event="join_requested",
+            community=community,
+            actor=user,
+            url=url,
         )
     return membership
 
