@@ -318,6 +318,8 @@ FLOOD_LIMITS = {
     # (each reaches every member of the chosen communities).
     "agent_invitation": (10, 24 * 3600),
     "town_hall_announcement": (10, 24 * 3600),
+    # Messages of one agent to communities' référents (a notification to each).
+    "town_hall_message": (20, 24 * 3600),
     # Presentations of MonQuartier a member sends to their town hall.
     "town_hall_presentation": (3, 7 * 24 * 3600),
     # Signage orders of one town hall (staff handle each by hand).

@@ -77,6 +77,18 @@ def texts() -> dict[str, tuple[str, str]]:
             _("« %(other)s » retire sa demande de jumelage"),
             _("« %(other)s » ne propose plus de jumeler vos deux communautés."),
         ),
+        "twinning_by_commune": (
+            _("Jumelage avec « %(other)s » décidé par %(by)s"),
+            _(
+                "%(by)s a jumelé « %(community)s » avec « %(other)s ». Vos membres recevront ses alertes par e-mail, et ses membres recevront les vôtres."
+            ),
+        ),
+        "twinning_ended_by_commune": (
+            _("Fin du jumelage avec « %(other)s », décidée par %(by)s"),
+            _(
+                "%(by)s a mis fin au jumelage avec « %(other)s ». Vos membres ne reçoivent plus ses alertes, et ses membres ne reçoivent plus les vôtres."
+            ),
+        ),
         "arrival": (
             _("%(member)s rejoint « %(community)s »"),
             _("Souhaitez la bienvenue à %(member)s, nouveau membre de la communauté."),

@@ -9,9 +9,17 @@ class TownhallsConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's place for wiring an app into the apps below it: the alert fan-out
-        # learns here who at the town hall, and which police stations, receive alerts.
+        # learns here who at the town hall, and which police stations, receive alerts;
+        # communities what the commune decides for them; notifications what the town
+        # hall's messages say.
         from monquartier.alerts import audiences
-        from monquartier.townhalls import audience, receivers  # noqa: F401
+        from monquartier.communities import commune_rules
+        from monquartier.notifications import events as notification_events
+        from monquartier.townhalls import audience, events, receivers, validation  # noqa: F401
 
         audiences.register(audience.TOWN_HALL_AUDIENCE)
         audiences.register(audience.POLICE_AUDIENCE)
+        commune_rules.register_mode_source(validation.commune_mode)
+        commune_rules.register_authority(validation.acts_for_commune)
+        commune_rules.register_deciders(validation.deciders)
+        notification_events.register(events.texts)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from monquartier.townhalls import (
     alert_views,
+    console,
     dashboard_views,
     police_views,
     residents,
@@ -12,7 +13,23 @@ from monquartier.townhalls import (
 app_name = "townhalls"
 
 urlpatterns = [
-    path("mairie/", views.console, name="console"),
+    path("mairie/", console.console, name="console"),
+    path("mairie/communautes/<id:community_id>/", console.community, name="community"),
+    path("mairie/validation/", console.validation_settings, name="validation"),
+    path("mairie/demandes/", console.join_requests, name="requests"),
+    path(
+        "mairie/demandes/<id:membership_id>/accepter/",
+        console.accept_request,
+        name="accept_request",
+    ),
+    path(
+        "mairie/demandes/<id:membership_id>/refuser/",
+        console.refuse_request,
+        name="refuse_request",
+    ),
+    path("mairie/jumelages/", console.twin_all, name="twin_all"),
+    path("mairie/jumelages/tout-jumeler/", console.twin_all_confirm, name="twin_all_confirm"),
+    path("mairie/jumelages/tout-terminer/", console.end_all_confirm, name="end_all_confirm"),
     path("mairie/agents/", views.agent_list, name="agents"),
     path("mairie/tableau-de-bord/", dashboard_views.dashboard_page, name="dashboard"),
     path(

@@ -1,43 +1,23 @@
-"""The partner town hall's console (/mairie/…): its home, its agents, invitations."""
+"""The partner town hall's console (/mairie/…): its agents, invitations (the home and the
+communities' pages: console.py)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from monquartier.communities import privacy
-from monquartier.communities.models import MembershipStatus
 from monquartier.townhalls import agents as agent_services
 from monquartier.townhalls.access import (
     AgentRequest,
     agent_for,
-    agent_required,
-    communities_of,
     manager_required,
 )
 from monquartier.townhalls.forms import AcceptInvitationForm, InviteAgentForm
 from monquartier.townhalls.models import Agent, AgentInvitation
-
-
-@agent_required
-def console(request: AgentRequest):
-    town_hall = request.town_hall
-    communities = (
-        communities_of(town_hall)
-        .annotate(
-            member_count=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE))
-        )
-        .order_by("name")
-    )
-    return render(
-        request,
-        "townhalls/console.html",
-        {"town_hall": town_hall, "communities": communities, "agent": request.agent},
-    )
 
 
 @manager_required

@@ -42,7 +42,9 @@ from monquartier.communities.services.twinning import (
     accept_twinning,
     decline_twinning,
     end_twinning,
+    end_twinning_for_commune,
     request_twinning,
+    twin_for_commune,
 )
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "end_membership",
     "end_membership_for_closed_account",
     "end_twinning",
+    "end_twinning_for_commune",
     "leave_community",
     "make_referent",
     "members_outside",
@@ -69,5 +72,6 @@ __all__ = [
     "request_twinning",
     "require_referent",
     "resign_referent",
+    "twin_for_commune",
     "update_community_settings",
 ]

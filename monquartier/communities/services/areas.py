@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 from shapely.geometry import Point, Polygon
 
 from monquartier.accounts.models import Home, User
-from monquartier.communities import geometry, lookups, privacy
+from monquartier.communities import commune_rules, geometry, lookups, privacy
 from monquartier.communities.models import (
     Community,
     MembershipStatus,
@@ -102,6 +102,28 @@ def update_community_settings(
     require_referent(actor, community)
     if validation_mode not in ValidationMode.values:
         raise ValidationError(_("Mode de validation inconnu."), code="mode")
+    imposed = commune_rules.commune_mode(community.commune_id)
+    if imposed is not None and validation_mode != imposed:
+        raise ValidationError(
+            {
+                "validation_mode": ValidationError(
+                    _(
+                        "La mairie partenaire de la commune décide de la validation des adhésions : "
+                        "vous ne pouvez pas la changer."
+                    ),
+                    code="mode_set_by_town_hall",
+                )
+            }
+        )
+    if imposed is None and validation_mode == ValidationMode.TOWN_HALL:
+        raise ValidationError(
+            {
+                "validation_mode": ValidationError(
+                    _("Seule une mairie partenaire peut valider elle-même les adhésions."),
+                    code="mode_town_hall",
+                )
+            }
+        )
     presentation = (presentation or "").strip()
     if len(presentation) > 1000:
         raise ValidationError(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import Home, User
-from monquartier.communities import geometry, lookups, privacy
+from monquartier.communities import commune_rules, geometry, lookups, privacy
 from monquartier.communities.models import (
     Community,
     Membership,
@@ -27,9 +27,9 @@ from monquartier.communities.services._common import (
     _log,
     _open_membership,
     _referent_users,
-    _require_referent_or_staff,
     _tell_neighbours,
     refuse_town_hall_agent,
+    require_referent,
 )
 from monquartier.communities.services.referents import _ensure_a_referent
 from monquartier.communities.signals import community_deleted
@@ -61,6 +61,8 @@ def create_community(user: User, *, name: str, commune: Commune, area) -> Commun
     _lock_area_writes()
     area_m2 = _check_area(polygon, rural_exemption=False)
     community = Community(name=name, commune=commune, area_m2=area_m2)
+    # A commune that decides the validation mode decides it for new communities too.
+    community.validation_mode = commune_rules.commune_mode(commune.pk) or ValidationMode.REFERENTS
     lookups.store_area(community, polygon)
     community.save()
     lookups.index_cells(community)
@@ -107,7 +109,8 @@ def request_to_join(user: User, community: Community) -> Membership:
         user=user, community=community, status=MembershipStatus.PENDING
     )
     _log(community, MovementKind.JOIN_REQUESTED, actor=user, member=user)
-    if community.validation_mode == ValidationMode.REFERENTS:
+    mode = commune_rules.effective_mode(community)
+    if mode == ValidationMode.REFERENTS:
         privacy.notify_about(
             user,
             _referent_users(community),
@@ -117,6 +120,18 @@ def request_to_join(user: User, community: Community) -> Membership:
             community=community,
             actor=user,
             url=reverse("communities:requests", args=[community.pk]),
+        )
+    elif mode == ValidationMode.TOWN_HALL:
+        deciders, url = commune_rules.deciders(community.commune_id)
+        privacy.notify_about(
+            user,
+            deciders,
+            name_key="applicant",
+            kind=NotificationKind.JOIN_REQUEST,
+            event="join_requested",
+            community=community,
+            actor=user,
+            url=url,
         )
     return membership
 
@@ -136,6 +151,23 @@ def cancel_join_request(user: User) -> None:
     _log(membership.community, MovementKind.JOIN_CANCELLED, actor=user, member=user)
 
 
+def _require_validator(actor: User, community: Community) -> None:
+    """Staff always may; otherwise whoever the community's mode names: its référents, or
+    whoever acts for the commune when the commune validates itself."""
+    if actor.is_staff:
+        return
+    mode = commune_rules.effective_mode(community)
+    if mode == ValidationMode.STAFF:
+        raise PermissionDenied(
+            _("Dans cette communauté, l'équipe MonQuartier valide les adhésions.")
+        )
+    if mode == ValidationMode.TOWN_HALL:
+        if commune_rules.may_decide_for_commune(actor, community):
+            return
+        raise PermissionDenied(_("Dans cette communauté, la mairie valide les adhésions."))
+    require_referent(actor, community)
+
+
 def _pending_for_update(membership: Membership) -> Membership:
     locked = (
         Membership.objects.select_for_update()
@@ -151,11 +183,7 @@ def _pending_for_update(membership: Membership) -> Membership:
 def accept_join_request(actor: User, membership: Membership) -> Membership:
     membership = _pending_for_update(membership)
     community = membership.community
-    if community.validation_mode == ValidationMode.STAFF and not actor.is_staff:
-        raise PermissionDenied(
-            _("Dans cette communauté, l'équipe MonQuartier valide les adhésions.")
-        )
-    _require_referent_or_staff(actor, community)
+    _require_validator(actor, community)
     # The pin may have moved since the request (or the boundary since the request).
     home = Home.objects.filter(user=membership.user).first()
     if home is None or not geometry.covers(community.area, home.longitude, home.latitude):
@@ -193,11 +221,7 @@ def refuse_join_request(actor: User, membership: Membership, reason: str) -> Mem
         )
     membership = _pending_for_update(membership)
     community = membership.community
-    if community.validation_mode == ValidationMode.STAFF and not actor.is_staff:
-        raise PermissionDenied(
-            _("Dans cette communauté, l'équipe MonQuartier valide les adhésions.")
-        )
-    _require_referent_or_staff(actor, community)
+    _require_validator(actor, community)
     membership.status = MembershipStatus.REFUSED
     membership.refusal_reason = reason[:500]
     membership.decided_by = actor

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
-from monquartier.communities import geometry
+from monquartier.communities import commune_rules, geometry
 from monquartier.communities.models import (
     Community,
     Membership,
@@ -40,6 +40,19 @@ def _tell_referents(community: Community, event: str, other: Community) -> None:
     )
 
 
+def _require_near(community: Community, partner: Community) -> None:
+    """Twinning is between neighbours: areas at most TWINNING_MAX_DISTANCE_M apart."""
+    distance = geometry.distance_m(
+        geometry.polygon_from_geojson(community.area), geometry.polygon_from_geojson(partner.area)
+    )
+    if distance > geometry.TWINNING_MAX_DISTANCE_M:
+        raise ValidationError(
+            _("« %(name)s » est à %(km)s km : on ne se jumelle qu'entre voisins, à 3 km au plus.")
+            % {"name": partner.name, "km": f"{distance / 1000:.1f}".replace(".", ",")},
+            code="too_far",
+        )
+
+
 @transaction.atomic
 def request_twinning(actor: User, community: Community, partner: Community) -> Twinning:
     require_referent(actor, community)
@@ -55,15 +68,7 @@ def request_twinning(actor: User, community: Community, partner: Community) -> T
         raise ValidationError(
             _("Un jumelage avec cette communauté existe déjà ou est en attente."), code="duplicate"
         )
-    distance = geometry.distance_m(
-        geometry.polygon_from_geojson(community.area), geometry.polygon_from_geojson(partner.area)
-    )
-    if distance > geometry.TWINNING_MAX_DISTANCE_M:
-        raise ValidationError(
-            _("« %(name)s » est à %(km)s km : on ne se jumelle qu'entre voisins, à 3 km au plus.")
-            % {"name": partner.name, "km": f"{distance / 1000:.1f}".replace(".", ",")},
-            code="too_far",
-        )
+    _require_near(community, partner)
     twinning = Twinning.objects.create(requester=community, partner=partner, requested_by=actor)
     _log(community, MovementKind.TWINNING_REQUESTED, actor=actor, other=partner)
     _log(partner, MovementKind.TWINNING_REQUESTED, actor=actor, other=community)
@@ -155,3 +160,86 @@ def end_twinning(actor: User, twinning: Twinning) -> Twinning:
         )
     _tell_referents(other, "twinning_withdrawn" if was_requested else "twinning_ended", side)
     return twinning
+
+
+def _require_commune_authority(actor: User, *communities: Community) -> None:
+    if not all(
+        commune_rules.acts_for_commune(actor, community.commune_id) for community in communities
+    ):
+        raise PermissionDenied(_("Seule la mairie de la commune peut faire cela."))
+
+
+@transaction.atomic
+def twin_for_commune(actor: User, community: Community, partner: Community, *, by: str):
+    """The commune (its town hall, named `by`) twins two of its communities at once,
+    without a request: an active twinning, the référents of both sides told. Returns
+    None when the two are already twinned (twinning all, twice, makes nothing new); a
+    pending request between them becomes the active twinning."""
+    _require_commune_authority(actor, community, partner)
+    if partner.pk == community.pk:
+        raise ValidationError(_("Une communauté ne se jumelle pas avec elle-même."), code="self")
+    list(
+        Community.objects.select_for_update()
+        .filter(pk__in=[community.pk, partner.pk])
+        .order_by("pk")
+    )
+    existing = _open_twinning_between(community, partner)
+    if existing is not None and existing.status == TwinningStatus.ACTIVE:
+        return None
+    _require_near(community, partner)
+    now = timezone.now()
+    if existing is None:
+        twinning = Twinning.objects.create(
+            requester=community,
+            partner=partner,
+            requested_by=actor,
+            status=TwinningStatus.ACTIVE,
+            decided_by=actor,
+            decided_at=now,
+        )
+    else:
+        twinning = existing
+        twinning.status = TwinningStatus.ACTIVE
+        twinning.decided_by = actor
+        twinning.decided_at = now
+        twinning.save(update_fields=["status", "decided_by", "decided_at"])
+    for side in (community, partner):
+        other = partner if side is community else community
+        _log(side, MovementKind.TWINNING_STARTED, actor=actor, other=other)
+        _tell_commune_decision(side, "twinning_by_commune", other, by)
+    return twinning
+
+
+@transaction.atomic
+def end_twinning_for_commune(actor: User, twinning: Twinning, *, by: str):
+    """The commune's town hall ends an active twinning of two of its communities; both
+    sides' référents are told. None when it had already ended."""
+    twinning = (
+        Twinning.objects.select_for_update()
+        .select_related("requester", "partner")
+        .get(pk=twinning.pk)
+    )
+    _require_commune_authority(actor, twinning.requester, twinning.partner)
+    if twinning.status != TwinningStatus.ACTIVE:
+        return None
+    twinning.status = TwinningStatus.ENDED
+    twinning.ended_by = actor
+    twinning.ended_at = timezone.now()
+    twinning.save(update_fields=["status", "ended_by", "ended_at"])
+    for side in (twinning.requester, twinning.partner):
+        other = twinning.other_side(side)
+        _log(side, MovementKind.TWINNING_ENDED, actor=actor, other=other)
+        _tell_commune_decision(side, "twinning_ended_by_commune", other, by)
+    return twinning
+
+
+def _tell_commune_decision(community: Community, event: str, other: Community, by: str) -> None:
+    notify(
+        _referent_users(community),
+        kind=NotificationKind.JOIN_REQUEST,
+        event=event,
+        community=community,
+        url=reverse("communities:twinnings", args=[community.pk]),
+        other=other.name,
+        by=by,
+    )

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import Home
-from monquartier.communities import access, geometry, lookups, services
+from monquartier.communities import access, commune_rules, geometry, lookups, services
 from monquartier.communities.forms import (
     BoundaryForm,
     CommunitySettingsForm,
@@ -80,5 +80,13 @@ def community_settings(request, community_id: int):
             messages.success(request, _("Les réglages sont enregistrés."))
             return redirect("communities:settings", community.pk)
     return render(
-        request, "communities/settings.html", _page_context(community, membership, form=form)
+        request,
+        "communities/settings.html",
+        _page_context(
+            community,
+            membership,
+            form=form,
+            mode_set_by_commune=commune_rules.commune_mode(community.commune_id) is not None,
+        ),
+        status=400 if form.errors else 200,
     )

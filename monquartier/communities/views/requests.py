@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monquartier.communities import access, privacy, services
+from monquartier.communities import access, commune_rules, privacy, services
 from monquartier.communities.forms import RefusalForm
 from monquartier.communities.models import Membership
 from monquartier.communities.views._common import _area_context, _area_entry, _page_context
@@ -24,6 +24,7 @@ def requests(request, community_id: int):
             pending=pending,
             refusal_form=RefusalForm(),
             map_context=_applicants_map(community, pending),
+            validation_mode=commune_rules.effective_mode(community),
         ),
     )
 
@@ -93,6 +94,7 @@ def refuse_request(request, community_id: int, membership_id: int):
                 refusal_form=form,
                 map_context=_applicants_map(community, applicants),
                 refused_id=pending.pk,
+                validation_mode=commune_rules.effective_mode(community),
             ),
             status=400,
         )

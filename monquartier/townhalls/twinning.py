@@ -1,0 +1,143 @@
+"""Twin all: the town hall twins every pair of its communities near enough to twin, in
+one action, or ends all their twinnings (a preview first, then the confirmation).
+
+"Near enough" is the communities' own rule (geometry.TWINNING_MAX_DISTANCE_M between
+areas), and each pair goes through the communities' services: a real active Twinning,
+its movements and the référents told. Only pairs of communities of the commune: a
+twinning with a community of another commune is not the town hall's to decide.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from shapely.geometry import Polygon
+
+from monquartier.accounts.models import User
+from monquartier.communities import geometry, services
+from monquartier.communities.models import Community, Twinning, TwinningStatus
+from monquartier.townhalls.access import communities_of
+from monquartier.townhalls.models import TownHall
+
+
+@dataclass(frozen=True)
+class Pair:
+    first: Community
+    second: Community
+    distance_m: float
+
+    @property
+    def recipients(self) -> int:
+        """Members who would receive the other side's alerts by e-mail."""
+        return self.first.member_count + self.second.member_count  # type: ignore[attr-defined]
+
+
+def _communities(town_hall: TownHall) -> list[Community]:
+    return list(
+        communities_of(town_hall)
+        .with_member_count()
+        .only(
+            "id",
+            "name",
+            "area",
+            "commune_id",
+            "min_latitude",
+            "max_latitude",
+            "min_longitude",
+            "max_longitude",
+        )
+        .order_by("min_longitude", "pk")
+    )
+
+
+def _active_twinnings(town_hall: TownHall):
+    commune = town_hall.commune_id
+    return Twinning.objects.filter(
+        status=TwinningStatus.ACTIVE,
+        requester__commune_id=commune,
+        partner__commune_id=commune,
+    )
+
+
+def pairs_to_twin(town_hall: TownHall) -> list[Pair]:
+    """Every pair of the commune's communities within the twinning distance and not
+    actively twinned, nearest first. A sweep along longitudes: only pairs whose bounding
+    boxes come within the distance are measured."""
+    communities = _communities(town_hall)
+    twinned = {
+        frozenset(pair)
+        for pair in _active_twinnings(town_hall).values_list("requester_id", "partner_id")
+    }
+    if not communities:
+        return []
+    # Every area projected once, into the UTM zone of one of them: the commune lies in
+    # one zone, and geometry.distance_m measures the same way pair by pair.
+    reference = geometry.polygon_from_geojson(communities[0].area)
+    projected: dict[int, Polygon] = {}
+
+    def in_metres(community: Community):
+        if community.pk not in projected:
+            projected[community.pk] = geometry.to_metres(
+                geometry.polygon_from_geojson(community.area), like=reference
+            )
+        return projected[community.pk]
+
+    found = []
+    for index, first in enumerate(communities):
+        margin = geometry.degrees_for_metres(geometry.TWINNING_MAX_DISTANCE_M, first.max_latitude)
+        for second in communities[index + 1 :]:
+            if second.min_longitude > first.max_longitude + margin:
+                break
+            if (
+                second.min_latitude > first.max_latitude + margin
+                or second.max_latitude < first.min_latitude - margin
+                or frozenset((first.pk, second.pk)) in twinned
+            ):
+                continue
+            distance = float(in_metres(first).distance(in_metres(second)))
+            if distance <= geometry.TWINNING_MAX_DISTANCE_M:
+                ordered = sorted((first, second), key=lambda community: community.name)
+                found.append(Pair(ordered[0], ordered[1], distance))
+    return sorted(found, key=lambda pair: (pair.distance_m, pair.first.name, pair.second.name))
+
+
+@dataclass(frozen=True)
+class Ending:
+    twinning: Twinning
+    recipients: int  # members who would stop receiving the other side's alerts
+
+
+def twinnings_to_end(town_hall: TownHall) -> list[Ending]:
+    twinnings = list(
+        _active_twinnings(town_hall)
+        .select_related("requester", "partner")
+        .order_by("requester__name", "partner__name")
+    )
+    sides = {t.requester_id for t in twinnings} | {t.partner_id for t in twinnings}
+    counts = dict(
+        Community.objects.with_member_count().filter(pk__in=sides).values_list("pk", "member_count")
+    )
+    return [
+        Ending(t, counts.get(t.requester_id, 0) + counts.get(t.partner_id, 0)) for t in twinnings
+    ]
+
+
+def twin_all(actor: User, town_hall: TownHall) -> int:
+    """Twin every pair the preview shows; running it again twins nothing new. Returns
+    how many twinnings were made."""
+    made = 0
+    for pair in pairs_to_twin(town_hall):
+        try:
+            if services.twin_for_commune(actor, pair.first, pair.second, by=town_hall.name):
+                made += 1
+        except ValidationError:
+            # A boundary changed since the preview: that pair is no longer near enough.
+            continue
+    return made
+
+
+def end_all(actor: User, town_hall: TownHall) -> int:
+    ended = 0
+    for twinning in _active_twinnings(town_hall):
+        if services.end_twinning_for_commune(actor, twinning, by=town_hall.name):
+            ended += 1
+    return ended
