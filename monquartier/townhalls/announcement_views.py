@@ -127,9 +127,20 @@ def new_announcement(request: AgentRequest):
     """GET: the form. POST: the preview (with its counts), or, with "confirm", the send.
     Any refusal brings the form back with its message, and sends nothing."""
     town_hall = request.town_hall
-    communities = list(communities_of(town_hall).only("id", "name").order_by("name"))
+    communities = list(communities_of(town_hall).only("id", "name", "area").order_by("name"))
     form = AnnouncementForm(request.POST or None, communities=communities)
-    context = {"town_hall": town_hall, "form": form}
+    context = {
+        "town_hall": town_hall,
+        "form": form,
+        # The map's areas: a tap ticks the community's box (static/js/announce-map.js).
+        "map_context": {
+            "areas": [
+                {"id": community.pk, "name": community.name, "area": community.area}
+                for community in communities
+            ],
+            "centre": [town_hall.commune.latitude, town_hall.commune.longitude],
+        },
+    }
     if request.method == "POST" and "edit" not in request.POST and form.is_valid():
         try:
             if "confirm" in request.POST:

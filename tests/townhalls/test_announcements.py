@@ -91,7 +91,16 @@ def test_the_preview_counts_push_email_and_sms_for_urgent_only(
 
     factories.log_in(client, aicha)
     url = reverse("townhalls:new_announcement")
-    assert client.get(url).status_code == 200
+    form_page = client.get(url)
+    assert form_page.status_code == 200
+    # A checkbox per community, and the same communities on the map that ticks them.
+    assert {area["id"] for area in form_page.context["map_context"]["areas"]} == {
+        riviera.pk,
+        riviera3.pk,
+    }
+    page = form_page.content.decode()
+    assert f'name="communities" value="{riviera.pk}"' in page
+    assert 'id="announce-map-context"' in page and "js/announce-map.js" in page
     response = client.post(url, form_data([riviera, riviera3], kind="urgent"))
     assert response.status_code == 200
     page = response.content.decode()
