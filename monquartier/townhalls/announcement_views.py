@@ -7,12 +7,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy, ngettext
 
 from monquartier.communities.models import Community
-from monquartier.outbox.models import Channel
+from monquartier.outbox.models import Channel, Delivery
 from monquartier.townhalls import announcements
 from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
 from monquartier.townhalls.models import Announcement, AnnouncementCategory
@@ -96,6 +96,8 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 
 @agent_required
 def announcement_list(request: AgentRequest):
+    """Newest first, with the rows each one queued per channel: counted for the page's
+    announcements only, in one grouped query on the outbox's unique key."""
     town_hall = request.town_hall
     rows = (
         Announcement.objects.filter(town_hall=town_hall)
@@ -103,19 +105,34 @@ def announcement_list(request: AgentRequest):
         .prefetch_related(
             Prefetch("communities", queryset=Community.objects.only("id", "name").order_by("name"))
         )
-        .annotate(
-            push_count=Count("deliveries", filter=Q(deliveries__channel=Channel.PUSH)),
-            email_count=Count("deliveries", filter=Q(deliveries__channel=Channel.EMAIL)),
-        )
         .order_by("-created_at", "-id")
     )
     page = Paginator(rows, ANNOUNCEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    reach: dict[tuple[int, str], int] = {
+        (announcement_id, channel): count
+        for announcement_id, channel, count in Delivery.objects.filter(
+            announcement__in=[announcement.pk for announcement in page]
+        )
+        .values("announcement_id", "channel")
+        .annotate(count=Count("id"))
+        .values_list("announcement_id", "channel", "count")
+        .order_by()
+    }
+    items = [
+        (
+            announcement,
+            reach.get((announcement.pk, Channel.PUSH), 0),
+            reach.get((announcement.pk, Channel.EMAIL), 0),
+        )
+        for announcement in page
+    ]
     return render(
         request,
         "townhalls/announce_list.html",
         {
             "town_hall": town_hall,
             "page": page,
+            "items": items,
             "commune_community_count": communities_of(town_hall).count(),
             "sms_remaining": announcements.sms_remaining(town_hall),
         },

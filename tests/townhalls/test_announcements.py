@@ -150,7 +150,7 @@ def test_confirming_sends_once_and_the_console_lists_it_with_its_reach(
             aicha, cocody_town_hall, [other, riviera], text=f"Travaux {index}", category="roadworks"
         )
     run_tasks()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(list_url)
     page = response.content.decode()
     assert page.index("Travaux 2") < page.index("Travaux 0") < page.index("Coupure d")
