@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monquartier.alerts import audiences, services
+from monquartier.alerts import audiences, feeds, services
 from monquartier.alerts.access import (
     follows_delivery,
     get_alert_for_reader,
@@ -48,9 +48,14 @@ def alert_list(request):
             "alert_id", flat=True
         )
     )
-    response = render(
-        request, "alerts/list.html", {"page": page, "read": read, "own_community_id": own}
-    )
+    context = {
+        "page": page,
+        "read": read,
+        "own_community_id": own,
+        # What the apps above add (the town hall's announcements), at the head of page 1.
+        "feeds": feeds.shown_to(own) if page.number == 1 else [],
+    }
+    response = render(request, "alerts/list.html", context)
     return _offline_cacheable(response)
 
 

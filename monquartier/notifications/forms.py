@@ -15,6 +15,9 @@ HELP = {
         "Le jour de l'anniversaire d'un voisin qui a donné sa date de naissance."
     ),
     NotificationKind.PLATFORM: _("Les nouvelles de l'équipe MonQuartier."),
+    NotificationKind.TOWN_HALL: _(
+        "Les annonces de la mairie partenaire (coupures, travaux, événements). Ses alertes urgentes arrivent toujours."
+    ),
 }
 
 

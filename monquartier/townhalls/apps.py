@@ -11,11 +11,20 @@ class TownhallsConfig(AppConfig):
         # Django's place for wiring an app into the apps below it: the alert fan-out
         # learns here who at the town hall, and which police stations, receive alerts;
         # communities what the commune decides for them; notifications what the town
-        # hall's messages say.
-        from monquartier.alerts import audiences
+        # hall's messages say; the outbox how to send an announcement; the alert list
+        # where to find the ones for a community.
+        from monquartier.alerts import audiences, feeds
         from monquartier.communities import commune_rules
         from monquartier.notifications import events as notification_events
-        from monquartier.townhalls import audience, events, receivers, validation  # noqa: F401
+        from monquartier.outbox import sources
+        from monquartier.townhalls import (  # noqa: F401
+            announcements,
+            audience,
+            events,
+            outbox,
+            receivers,
+            validation,
+        )
 
         audiences.register(audience.TOWN_HALL_AUDIENCE)
         audiences.register(audience.POLICE_AUDIENCE)
@@ -23,3 +32,5 @@ class TownhallsConfig(AppConfig):
         commune_rules.register_authority(validation.acts_for_commune)
         commune_rules.register_deciders(validation.deciders)
         notification_events.register(events.texts)
+        sources.register(outbox.SOURCE)
+        feeds.register(announcements.FEED)

@@ -1,5 +1,5 @@
-"""The demo's partner town hall: Cocody, with an agent who manages agents and a police
-station. Idempotent, like every demo loader."""
+"""The demo's partner town hall: Cocody, with an agent who manages agents, a police
+station and three messages to residents. Idempotent, like every demo loader."""
 
 import datetime
 
@@ -11,8 +11,15 @@ from django.utils import timezone
 
 from monquartier.accounts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET
 from monquartier.accounts.models import User
+from monquartier.communities.models import Community
 from monquartier.places.models import Commune
-from monquartier.townhalls.models import Agent, PoliceContact, TownHall
+from monquartier.townhalls.models import (
+    Agent,
+    Announcement,
+    AnnouncementCategory,
+    PoliceContact,
+    TownHall,
+)
 
 DEMO_AGENT_EMAIL = "agent.mairie-cocody@demo.monquartier.ci"
 
@@ -46,12 +53,84 @@ def create_demo_town_hall() -> int:
     Agent.objects.get_or_create(
         user=user, defaults={"town_hall": town_hall, "can_manage_agents": True}
     )
+    create_demo_announcements(town_hall, user)
     PoliceContact.objects.get_or_create(
         town_hall=town_hall,
         station="Commissariat du 8e arrondissement (Cocody)",
         defaults={"email": "commissariat8@demo.monquartier.ci", "mobile": "+2250700000808"},
     )
     return int(created)
+
+
+def create_demo_announcements(town_hall: TownHall, agent_user: User) -> int:
+    """A water cut, roadworks and an urgent storm warning to Cocody's communities, saved
+    as already sent: the demo spends no SMS and queues nothing. One per category, found
+    again by it. Returns how many were created now."""
+    now = timezone.now()
+    communities = list(Community.objects.filter(commune_id=town_hall.commune_id).order_by("name"))
+    if not communities:
+        return 0
+    by_name = {community.name: community for community in communities}
+    riviera = [by_name.get("Riviera 2 – Les Manguiers", communities[0])]
+    east = [
+        by_name[name]
+        for name in ("Angré 8e tranche – Château", "II Plateaux Vallon")
+        if name in by_name
+    ] or communities
+    cut_day = timezone.localtime(now + datetime.timedelta(days=3))
+    cut_starts = cut_day.replace(hour=8, minute=0, second=0, microsecond=0)
+    messages = [
+        (
+            AnnouncementCategory.WATER_CUT,
+            False,
+            "La SODECI coupe l'eau de 8 h à 18 h pour remplacer une conduite. "
+            "Pensez à faire des réserves.",
+            "Riviera 2, autour du carrefour de la pharmacie",
+            cut_starts,
+            cut_starts + datetime.timedelta(hours=10),
+            riviera,
+        ),
+        (
+            AnnouncementCategory.ROADWORKS,
+            False,
+            "Réfection de la chaussée du boulevard des Martyrs : circulation sur une seule "
+            "voie, prévoyez un détour.",
+            "Boulevard des Martyrs, entre Angré et les II Plateaux",
+            now,
+            now + datetime.timedelta(days=30),
+            east,
+        ),
+        (
+            AnnouncementCategory.WEATHER,
+            True,
+            "Alerte orage : fortes pluies et vents violents attendus cette nuit. Évitez les "
+            "bas-fonds et les abords des caniveaux.",
+            "",
+            None,
+            None,
+            communities,
+        ),
+    ]
+    created = 0
+    for category, urgent, text, place, starts_at, ends_at, chosen in messages:
+        announcement, new = Announcement.objects.get_or_create(
+            town_hall=town_hall,
+            category=category,
+            defaults={
+                "sent_by": agent_user,
+                "urgent": urgent,
+                "text": text,
+                "place": place,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "fanned_out_at": now,
+                "sms_count": 0,
+            },
+        )
+        if new:
+            announcement.communities.set(chosen)
+            created += 1
+    return created
 
 
 def demo_agent_login() -> tuple[str, str, str]:

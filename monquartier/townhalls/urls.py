@@ -2,6 +2,7 @@ from django.urls import path
 
 from monquartier.townhalls import (
     alert_views,
+    announcement_views,
     console,
     dashboard_views,
     police_views,
@@ -37,6 +38,8 @@ urlpatterns = [
         dashboard_views.dashboard_export,
         name="dashboard_export",
     ),
+    path("mairie/annonces/", announcement_views.announcement_list, name="announcements"),
+    path("mairie/annonces/nouvelle/", announcement_views.new_announcement, name="new_announcement"),
     path("mairie/agents/<id:agent_id>/retirer/", views.remove_agent, name="remove_agent"),
     path(
         "mairie/invitations/<id:invitation_id>/annuler/",

@@ -11,6 +11,7 @@ from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, MembershipStatus, Twinning
 from monquartier.gazette.models import Post
 from monquartier.messaging.services import unread_count
+from monquartier.townhalls import announcements
 
 HOME_ALERTS = 5
 HOME_POSTS = 5
@@ -57,6 +58,7 @@ def _community_home(user, membership) -> dict:
         "membership": membership,
         "community": community,
         "alerts": alerts,
+        "announcements": announcements.for_community(community.pk, limit=announcements.HOME_SHOWN),
         "posts": posts,
         "unread_messages": unread_count(user),
         "pending_requests": pending,

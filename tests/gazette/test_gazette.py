@@ -298,24 +298,24 @@ def test_a_post_costs_the_same_queries_whatever_its_attachments(
 def test_the_members_home_costs_the_same_queries_whatever_there_is_to_show(
     client, riviera, awa, yao, salif, django_assert_num_queries
 ):
-    """Session, user, membership, twinned communities, alerts, posts, unread messages;
-    and the waiting requests for a référent."""
+    """Session, user, membership, twinned communities, alerts, the town hall's
+    announcements, posts, unread messages; and the waiting requests for a référent."""
     factories.log_in(client, yao)
     url = reverse("home")
     client.get(url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(url)
     for index in range(8):
         factories.make_post(awa, title=f"Annonce {index}")
         Alert.objects.create(
             community=riviera, sender=awa, category="other", text=f"Alerte {index}"
         )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert len(response.context["alerts"]) == 5 and len(response.context["posts"]) == 5
     factories.log_in(client, awa)  # référente: one more, for the waiting requests
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert response.context["pending_requests"] == 1
 

@@ -1,0 +1,197 @@
+"""The console's announcements: the list with their reach, and the two steps of sending
+one (the form, then a preview of who receives it and what it costs, then confirm)."""
+
+from typing import cast
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy, ngettext
+
+from monquartier.communities.models import Community
+from monquartier.outbox.models import Channel, Delivery
+from monquartier.townhalls import announcements
+from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
+from monquartier.townhalls.models import Announcement, AnnouncementCategory
+
+ANNOUNCEMENTS_PER_PAGE = 20
+ANNOUNCEMENT, URGENT = "announcement", "urgent"
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class AnnouncementForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Type de message"),
+        choices=[
+            (ANNOUNCEMENT, gettext_lazy("Annonce (notification et e-mail)")),
+            (URGENT, gettext_lazy("Alerte urgente (notification, e-mail et SMS)")),
+        ],
+        initial=ANNOUNCEMENT,
+        widget=forms.RadioSelect,
+    )
+    category = forms.ChoiceField(
+        label=gettext_lazy("Catégorie"), choices=AnnouncementCategory.choices
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Texte"),
+        max_length=announcements.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    place = forms.CharField(
+        label=gettext_lazy("Lieu (facultatif)"),
+        max_length=announcements.PLACE_MAX_LENGTH,
+        required=False,
+    )
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("À partir du (facultatif)"), required=False, widget=_DATETIME
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("Jusqu'au (facultatif)"), required=False, widget=_DATETIME
+    )
+    everywhere = forms.BooleanField(
+        label=gettext_lazy("Toutes les communautés de la commune"), required=False
+    )
+    communities = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Ou seulement ces communautés"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, communities: list[Community], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commune_communities = communities
+        cast(forms.TypedMultipleChoiceField, self.fields["communities"]).choices = [
+            (community.pk, community.name) for community in communities
+        ]
+
+    def community_ids(self) -> list[int]:
+        if self.cleaned_data.get("everywhere"):
+            return [community.pk for community in self.commune_communities]
+        return self.cleaned_data.get("communities") or []
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "urgent": data["kind"] == URGENT,
+            "category": data["category"],
+            "text": data["text"],
+            "place": data.get("place", ""),
+            "starts_at": data.get("starts_at"),
+            "ends_at": data.get("ends_at"),
+            "community_ids": self.community_ids(),
+        }
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@agent_required
+def announcement_list(request: AgentRequest):
+    """Newest first, with the rows each one queued per channel: counted for the page's
+    announcements only, in one grouped query on the outbox's unique key."""
+    town_hall = request.town_hall
+    rows = (
+        Announcement.objects.filter(town_hall=town_hall)
+        .select_related("sent_by")
+        .prefetch_related(
+            Prefetch("communities", queryset=Community.objects.only("id", "name").order_by("name"))
+        )
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(rows, ANNOUNCEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    reach: dict[tuple[int, str], int] = {
+        (announcement_id, channel): count
+        for announcement_id, channel, count in Delivery.objects.filter(
+            announcement__in=[announcement.pk for announcement in page]
+        )
+        .values("announcement_id", "channel")
+        .annotate(count=Count("id"))
+        .values_list("announcement_id", "channel", "count")
+        .order_by()
+    }
+    items = [
+        (
+            announcement,
+            reach.get((announcement.pk, Channel.PUSH), 0),
+            reach.get((announcement.pk, Channel.EMAIL), 0),
+        )
+        for announcement in page
+    ]
+    return render(
+        request,
+        "townhalls/announce_list.html",
+        {
+            "town_hall": town_hall,
+            "page": page,
+            "items": items,
+            "commune_community_count": communities_of(town_hall).count(),
+            "sms_remaining": announcements.sms_remaining(town_hall),
+        },
+    )
+
+
+@agent_required
+def new_announcement(request: AgentRequest):
+    """GET: the form. POST: the preview (with its counts), or, with "confirm", the send.
+    Any refusal brings the form back with its message, and sends nothing."""
+    town_hall = request.town_hall
+    communities = list(communities_of(town_hall).only("id", "name", "area").order_by("name"))
+    form = AnnouncementForm(request.POST or None, communities=communities)
+    context = {
+        "town_hall": town_hall,
+        "form": form,
+        # The map's areas: a tap ticks the community's box (static/js/announce-map.js).
+        "map_context": {
+            "areas": [
+                {"id": community.pk, "name": community.name, "area": community.area}
+                for community in communities
+            ],
+            "centre": [town_hall.commune.latitude, town_hall.commune.longitude],
+        },
+    }
+    if request.method == "POST" and "edit" not in request.POST and form.is_valid():
+        try:
+            if "confirm" in request.POST:
+                announcements.send_announcement(
+                    request.agent.user, town_hall, **form.service_fields()
+                )
+            else:
+                draft = announcements.prepare(
+                    request.agent.user, town_hall, **form.service_fields()
+                )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if "confirm" in request.POST:
+                count = len(form.service_fields()["community_ids"])
+                messages.success(
+                    request,
+                    ngettext(
+                        "Message envoyé à %(count)s communauté.",
+                        "Message envoyé à %(count)s communautés.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+                return redirect("townhalls:announcements")
+            return render(
+                request,
+                "townhalls/announce_preview.html",
+                {
+                    **context,
+                    "draft": draft,
+                    "category": AnnouncementCategory(draft.category).label,
+                    "everywhere": form.cleaned_data.get("everywhere"),
+                },
+            )
+    status = 400 if form.errors else 200
+    return render(request, "townhalls/announce_form.html", context, status=status)
