@@ -57,7 +57,7 @@ class TownHall(models.Model):
     sms_quota_per_month = models.PositiveIntegerField(
         _("SMS par mois (annonces urgentes)"),
         default=2000,
-        help_text=_("Au-delà, une annonce urgente part sans SMS : la mairie est prévenue avant."),
+        help_text=_("Une alerte urgente qui dépasserait ce quota est refusée avant l'envoi."),
     )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 

@@ -346,6 +346,11 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         "messages": reverse("messaging:list"),
         "conversation": reverse("messaging:conversation", args=[message.conversation_id]),
         "public": reverse("public:community", args=["cocody", riviera.pk]),
+        "console": reverse("townhalls:console"),
+        "console_community": reverse("townhalls:community", args=[riviera.pk]),
+        "console_alerts": reverse("townhalls:alerts"),
+        "console_alert": reverse("townhalls:alert", args=[alert.pk]),
+        "dashboard": reverse("townhalls:dashboard"),
     }
     return people, urls
 
@@ -414,6 +419,14 @@ PAGES = [
     ("conversation", "awa", {"yao": REAL, "aya": PUBLIC, "issa": NOTHING, "aicha": NOTHING}),
     ("conversation", "aya", {"awa": PUBLIC, "yao": PUBLIC, "aicha": NOTHING}),
     ("conversation", "yao", {"aya": PUBLIC, "awa": REAL, "aicha": NOTHING}),
+    # The town hall's console: référents by their public name, an alert's sender by their
+    # real name, nothing for anyone else (the console does not exist for them).
+    ("console", "awa", {"aicha": PUBLIC, "awa": NOTHING, "mariam": NOTHING}),
+    ("console_community", "awa", {"aicha": PUBLIC, "yao": NOTHING, "koffi": NOTHING}),
+    ("console_community", "yao", {"aicha": NOTHING}),
+    ("console_alerts", "koffi", {"aicha": REAL, "koffi": NOTHING, "visitor": NOTHING}),
+    ("console_alert", "koffi", {"aicha": REAL, "awa": NOTHING, "issa": NOTHING}),
+    ("dashboard", "koffi", {"aicha": NOTHING, "mariam": NOTHING}),
     # The public page is the same for everyone (and cached as such).
     ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
 ]
