@@ -131,7 +131,7 @@ def _reads(alerts: list[Alert], memberships: list[Membership], rng, now) -> list
         for membership in memberships:
             if membership.user_id == alert.sender_id:
                 continue
-            if membership.is_referent and not recent and rng.random() >= 0.75:
+            if membership.is_referent and not recent and rng.random() >= 0.9:
                 continue
             # A member who arrived later scrolled through the older alerts on arrival.
             opened = max(alert.created_at, membership.joined_at or alert.created_at)
