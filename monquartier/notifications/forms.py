@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from monquartier.notifications.models import Mode, NotificationKind
-from monquartier.notifications.preferences import FIXED
+from monquartier.notifications.models import NotificationKind
+from monquartier.notifications.preferences import FIXED, modes_of
 
 HELP = {
     NotificationKind.GAZETTE: _("Les nouvelles annonces de la gazette du quartier."),
@@ -37,7 +37,7 @@ class PreferencesForm(forms.Form):
                 continue
             self.fields[kind] = forms.ChoiceField(
                 label=label,
-                choices=Mode.choices,
+                choices=modes_of(kind),
                 initial=modes[kind],
                 widget=forms.RadioSelect,
                 help_text=HELP.get(NotificationKind(kind), ""),

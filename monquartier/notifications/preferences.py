@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from monquartier.notifications.models import Mode, NotificationKind, NotificationPreference
@@ -26,6 +27,18 @@ DEFAULTS: dict[str, str] = {
 }
 # Alerts are always instant: their e-mail cannot be turned off (the SMS can, see below).
 FIXED: dict[str, str] = {NotificationKind.ALERT: Mode.INSTANT}
+# Kinds that go at once or not at all: a water cut announced for this morning is no news
+# in tomorrow's digest (the town hall's announcements are not gathered into digests).
+WITHOUT_DIGEST = frozenset({NotificationKind.TOWN_HALL})
+
+
+def modes_of(kind: str) -> list[tuple[str, str | Promise]]:
+    """The choices a member has for one kind."""
+    return [
+        (mode, label)
+        for mode, label in Mode.choices
+        if not (kind in WITHOUT_DIGEST and mode == Mode.DIGEST)
+    ]
 
 
 def modes_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:
@@ -56,6 +69,10 @@ def save_preferences(user, modes: dict[str, str], *, alert_sms: bool) -> None:
     for kind, mode in modes.items():
         if kind not in DEFAULTS or mode not in Mode.values:
             raise ValidationError(_("Choix de notification inconnu."), code="unknown")
+        if kind in WITHOUT_DIGEST and mode == Mode.DIGEST:
+            raise ValidationError(
+                {kind: _("Ces messages arrivent tout de suite ou pas du tout.")}, code="no_digest"
+            )
         if kind in FIXED and mode != FIXED[kind]:
             raise ValidationError(
                 _("Les alertes arrivent toujours par e-mail, tout de suite."), code="fixed"

@@ -87,6 +87,18 @@ def test_defaults_and_choices(awa):
     assert preferences.modes_for([awa.pk], NotificationKind.BIRTHDAY)[awa.pk] == Mode.OFF
 
 
+def test_the_town_halls_announcements_come_at_once_or_not_at_all(client, awa):
+    with pytest.raises(ValidationError) as caught:
+        preferences.save_preferences(awa, {NotificationKind.TOWN_HALL: Mode.DIGEST}, alert_sms=True)
+    assert NotificationKind.TOWN_HALL in caught.value.error_dict
+    preferences.save_preferences(awa, {NotificationKind.TOWN_HALL: Mode.OFF}, alert_sms=True)
+    assert preferences.modes_for([awa.pk], NotificationKind.TOWN_HALL)[awa.pk] == Mode.OFF
+    factories.log_in(client, awa)
+    page = client.get(reverse("notification_settings")).content.decode()
+    assert f'name="{NotificationKind.TOWN_HALL}" value="{Mode.DIGEST}"' not in page
+    assert f'name="{NotificationKind.TOWN_HALL}" value="{Mode.INSTANT}"' in page
+
+
 def test_alert_emails_cannot_be_turned_off(awa):
     with pytest.raises(ValidationError):
         preferences.save_preferences(awa, {NotificationKind.ALERT: Mode.OFF}, alert_sms=True)
@@ -108,6 +120,7 @@ def test_alert_sms_can_be_turned_off_only_with_push(awa):
 def test_the_settings_page_saves_choices_and_explains_refusals(client, awa):
     factories.log_in(client, awa)
     data = {kind: Mode.DIGEST for kind, _label in NotificationKind.choices if kind != "alert"}
+    data[NotificationKind.TOWN_HALL] = Mode.OFF  # at once or not at all
     response = client.post(reverse("notification_settings"), data)  # alert_sms unticked, no push
     assert response.status_code == 200
     assert "activez d'abord les notifications" in " ".join(
