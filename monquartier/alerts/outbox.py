@@ -1,8 +1,6 @@
 """How the outbox sends an alert (outbox/sources.py): its e-mail, SMS text and push, and
 which rows must not go any more. Registered from AlertsConfig.ready()."""
 
-from collections import OrderedDict
-
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -13,7 +11,7 @@ from monquartier.communities.privacy import alert_sender_name
 from monquartier.core.paths import path_prefix
 from monquartier.notifications.links import absolute_link
 from monquartier.outbox.models import Channel, Delivery
-from monquartier.outbox.rendering import Rendered, personalise, render_email
+from monquartier.outbox.rendering import Rendered, RenderedOnce, personalise, render_email
 from monquartier.outbox.sms.gsm7 import fit_sms
 from monquartier.outbox.sources import Source
 from monquartier.outbox.transports import LINK, Email
@@ -23,20 +21,17 @@ def alert_path(alert_id: int) -> str:
     return f"{path_prefix('alerts:detail')}{int(alert_id)}/"
 
 
-# Alerts are never edited: what one renders to stays true. The cache outlives a batch
-# (an alert's e-mails go out in many batches) and is bounded (a worker lives for days).
-# (The key has the creation time too: a test database may give a rolled-back id again.)
-_RENDERED_ALERTS: OrderedDict[tuple, Rendered] = OrderedDict()
-RENDERED_ALERTS_KEPT = 256
+# Alerts are never edited: what one renders to stays true (its e-mails go out in many
+# batches).
+_RENDERED_ALERTS = RenderedOnce(kept=256)
 
 
 def _rendered_alert(alert: Alert, language: str, audience: str) -> Rendered:
     # A correction tells whether its original was withdrawn: staff may hide it meanwhile.
     withdrawn = alert.corrects is not None and alert.corrects.is_hidden
-    key = (alert.pk, alert.created_at, language, audience, withdrawn)
-    rendered = _RENDERED_ALERTS.get(key)
-    if rendered is None:
-        rendered = render_email(
+    return _RENDERED_ALERTS.get(
+        (alert.pk, alert.created_at, language, audience, withdrawn),
+        lambda: render_email(
             "alerts/email/alert",
             {
                 "alert": alert,
@@ -46,13 +41,8 @@ def _rendered_alert(alert: Alert, language: str, audience: str) -> Rendered:
                 "link": LINK,
             },
             language,
-        )
-        _RENDERED_ALERTS[key] = rendered
-        if len(_RENDERED_ALERTS) > RENDERED_ALERTS_KEPT:
-            _RENDERED_ALERTS.popitem(last=False)
-    else:
-        _RENDERED_ALERTS.move_to_end(key)
-    return rendered
+        ),
+    )
 
 
 def alert_email(delivery: Delivery) -> Email:

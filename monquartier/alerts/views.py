@@ -14,6 +14,7 @@ from monquartier.alerts.access import (
     readable_community_ids,
 )
 from monquartier.alerts.forms import AlertForm, HideAlertForm
+from monquartier.alerts.maps import place_map
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, Twinning
@@ -118,15 +119,7 @@ def detail(request, alert_id: int):
         "progress": services.progress(alert) if can_follow else None,
         "is_sender": alert.sender_id == request.user.pk,
         "hide_form": HideAlertForm() if request.user.is_staff else None,
-        "alert_map": {
-            "areas": [],
-            "pins": [
-                {"lat": alert.latitude, "lng": alert.longitude, "label": _("Lieu de l'incident")}
-            ],
-            "centre": [alert.latitude, alert.longitude],
-        }
-        if alert.latitude is not None
-        else None,
+        "alert_map": place_map(alert),
     }
     return _offline_cacheable(render(request, "alerts/detail.html", context))
 

@@ -5,6 +5,8 @@ each member's personal link goes: a community of 1,000 costs two renderings, not
 and the transport builds the message once too (transports._Skeleton).
 """
 
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -49,3 +51,23 @@ def personalise(rendered: Rendered, link: str, *, to: str, delivery_id: int) -> 
         message_id=message_id(delivery_id),
         link=link,
     )
+
+
+class RenderedOnce:
+    """What never changes once sent (an alert, an announcement) rendered once per key and
+    kept for the next batches, up to `kept` entries (a worker lives for days). Callers put
+    the row's creation time in the key: a test database may give a rolled-back id again."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self._entries: OrderedDict[tuple, Rendered] = OrderedDict()
+
+    def get(self, key: tuple, render: Callable[[], Rendered]) -> Rendered:
+        rendered = self._entries.get(key)
+        if rendered is None:
+            rendered = self._entries[key] = render()
+            if len(self._entries) > self.kept:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        return rendered

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from monquartier.alerts import services as alert_services
+from monquartier.alerts.maps import place_map
 from monquartier.alerts.models import Alert
 from monquartier.communities import privacy
 from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
@@ -116,15 +117,7 @@ def alert_detail(request: AgentRequest, alert_id: int):
         "alert": alert,
         "seen_by": seen_by,
         "progress": alert_services.progress(alert),
-        "alert_map": {
-            "areas": [],
-            "pins": [
-                {"lat": alert.latitude, "lng": alert.longitude, "label": _("Lieu de l'incident")}
-            ],
-            "centre": [alert.latitude, alert.longitude],
-        }
-        if alert.latitude is not None
-        else None,
+        "alert_map": place_map(alert),
     }
     return render(request, "townhalls/alert_detail.html", context)
 

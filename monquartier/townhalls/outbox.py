@@ -2,8 +2,6 @@
 and push, all signed by the town hall ("Mairie de …"). Registered from
 TownhallsConfig.ready()."""
 
-from collections import OrderedDict
-
 from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -11,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from monquartier.notifications.links import absolute_link
 from monquartier.outbox.models import Delivery
-from monquartier.outbox.rendering import Rendered, personalise, render_email
+from monquartier.outbox.rendering import Rendered, RenderedOnce, personalise, render_email
 from monquartier.outbox.sms.gsm7 import fit_sms
 from monquartier.outbox.sources import Source
 from monquartier.outbox.transports import LINK, Email
@@ -39,34 +37,30 @@ def period_text(announcement: Announcement) -> str:
     return ""
 
 
-# Announcements are never edited: a rendering stays true. Bounded (a worker lives for
-# days); the key has the creation time (a test database may give a rolled-back id again).
-_RENDERED: OrderedDict[tuple, Rendered] = OrderedDict()
-RENDERED_KEPT = 64
+# Announcements are never edited: a rendering stays true.
+_RENDERED = RenderedOnce(kept=64)
+
+
+def _render(announcement: Announcement, language: str) -> Rendered:
+    with translation.override(language):
+        period = period_text(announcement)
+    return render_email(
+        "townhalls/email/announcement",
+        {
+            "announcement": announcement,
+            "town_hall": announcement.town_hall,
+            "period": period,
+            "link": LINK,
+        },
+        language,
+    )
 
 
 def _rendered(announcement: Announcement, language: str) -> Rendered:
-    key = (announcement.pk, announcement.created_at, language)
-    rendered = _RENDERED.get(key)
-    if rendered is None:
-        with translation.override(language):
-            period = period_text(announcement)
-        rendered = render_email(
-            "townhalls/email/announcement",
-            {
-                "announcement": announcement,
-                "town_hall": announcement.town_hall,
-                "period": period,
-                "link": LINK,
-            },
-            language,
-        )
-        _RENDERED[key] = rendered
-        if len(_RENDERED) > RENDERED_KEPT:
-            _RENDERED.popitem(last=False)
-    else:
-        _RENDERED.move_to_end(key)
-    return rendered
+    return _RENDERED.get(
+        (announcement.pk, announcement.created_at, language),
+        lambda: _render(announcement, language),
+    )
 
 
 def announcement_email(delivery: Delivery) -> Email:
