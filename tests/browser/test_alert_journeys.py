@@ -109,6 +109,8 @@ def test_a_neighbour_reads_a_correction_as_a_correction_and_reports_the_alert(
     expect(page.locator(".notice")).to_contain_text("le gardien du lot 12")
 
     page.get_by_role("link", name="Signaler", exact=True).click()
+    # The report form's page, loaded before axe reads it (a click only starts the visit).
+    page.get_by_label("Fausse alerte ou alerte abusive").wait_for()
     axe(page)
     page.get_by_label("Fausse alerte ou alerte abusive").check()
     page.get_by_role("button", name="Envoyer le signalement").click()
