@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "monquartier.core",
+    "monquartier.audit",
     "monquartier.outbox",
     "monquartier.places",
     "monquartier.accounts",
