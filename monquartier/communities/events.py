@@ -89,6 +89,18 @@ def texts() -> dict[str, tuple[str, str]]:
                 "%(by)s a mis fin au jumelage avec « %(other)s ». Vos membres ne reçoivent plus ses alertes, et ses membres ne reçoivent plus les vôtres."
             ),
         ),
+        "twinnings_by_commune": (
+            _("%(by)s jumelle « %(community)s » avec %(count)s communautés voisines"),
+            _(
+                "%(by)s a jumelé « %(community)s » avec %(count)s communautés voisines : %(others)s. Vos membres recevront leurs alertes par e-mail, et leurs membres recevront les vôtres."
+            ),
+        ),
+        "twinnings_ended_by_commune": (
+            _("%(by)s met fin à %(count)s jumelages de « %(community)s »"),
+            _(
+                "%(by)s a mis fin aux jumelages de « %(community)s » avec %(count)s communautés : %(others)s. Vos membres ne reçoivent plus leurs alertes, et leurs membres ne reçoivent plus les vôtres."
+            ),
+        ),
         "arrival": (
             _("%(member)s rejoint « %(community)s »"),
             _("Souhaitez la bienvenue à %(member)s, nouveau membre de la communauté."),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from monquartier.communities import privacy, services
 from monquartier.communities.models import Membership, MembershipStatus, ValidationMode
-from monquartier.townhalls import twinning, validation
+from monquartier.townhalls import bulk_twinning, twinning, validation
 from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
 from monquartier.townhalls.models import TownHallValidation
 from monquartier.townhalls.referent_messages import MESSAGE_MAX_LENGTH, write_to_referents
@@ -273,54 +273,59 @@ def refuse_request(request: AgentRequest, membership_id: int):
 
 @agent_required
 def twin_all(request: AgentRequest):
-    """The preview: what twinning all, or ending all, would do. The buttons post."""
+    """The preview: what twinning all, or ending all, would do. The buttons post; while
+    a task twins or unties them, the page says so and offers no button."""
     pairs = twinning.pairs_to_twin(request.town_hall)
     to_end = twinning.twinnings_to_end(request.town_hall)
+    pairs_members, pairs_communities = twinning.members_reached(pairs)
+    end_members, end_communities = twinning.members_reached(to_end)
     return render(
         request,
         "townhalls/twin_all.html",
         {
             "town_hall": request.town_hall,
+            "running_since": bulk_twinning.running_since(request.town_hall),
             "pairs": pairs,
             "pairs_shown": pairs[:PAIRS_SHOWN],
-            "pairs_recipients": sum(pair.recipients for pair in pairs),
+            "pairs_members": pairs_members,
+            "pairs_communities": pairs_communities,
             "to_end": to_end,
-            "to_end_recipients": sum(ending.recipients for ending in to_end),
+            "to_end_shown": to_end[:PAIRS_SHOWN],
+            "to_end_members": end_members,
+            "to_end_communities": end_communities,
         },
     )
+
+
+def _start_bulk(request: AgentRequest, *, end: bool):
+    if bulk_twinning.start(request.agent.user, request.town_hall, end=end):
+        messages.success(
+            request,
+            _(
+                "C'est parti : les jumelages se terminent un par un et les référents de chaque "
+                "communauté sont prévenus une fois. Revenez sur cette page pour voir où en est le travail."
+            )
+            if end
+            else _(
+                "C'est parti : les jumelages se créent un par un et les référents de chaque "
+                "communauté sont prévenus une fois. Revenez sur cette page pour voir où en est le travail."
+            ),
+        )
+    else:
+        messages.info(
+            request,
+            _("Un jumelage de toutes les communautés est déjà en cours : attendez qu'il finisse."),
+        )
+    return redirect("townhalls:twin_all")
 
 
 @require_POST
 @agent_required
 def twin_all_confirm(request: AgentRequest):
-    made = twinning.twin_all(request.agent.user, request.town_hall)
-    messages.success(
-        request,
-        ngettext(
-            "%(count)s jumelage est actif ; les référents sont prévenus.",
-            "%(count)s jumelages sont actifs ; les référents sont prévenus.",
-            made,
-        )
-        % {"count": made}
-        if made
-        else _("Aucun nouveau jumelage : les communautés voisines sont déjà jumelées."),
-    )
-    return redirect("townhalls:twin_all")
+    return _start_bulk(request, end=False)
 
 
 @require_POST
 @agent_required
 def end_all_confirm(request: AgentRequest):
-    ended = twinning.end_all(request.agent.user, request.town_hall)
-    messages.success(
-        request,
-        ngettext(
-            "%(count)s jumelage est terminé ; les référents sont prévenus.",
-            "%(count)s jumelages sont terminés ; les référents sont prévenus.",
-            ended,
-        )
-        % {"count": ended}
-        if ended
-        else _("Aucun jumelage à terminer."),
-    )
-    return redirect("townhalls:twin_all")
+    return _start_bulk(request, end=True)

@@ -59,6 +59,14 @@ class TownHall(models.Model):
         default=2000,
         help_text=_("Une alerte urgente qui dépasserait ce quota est refusée avant l'envoi."),
     )
+    # Set while a background task twins (or unties) all the commune's communities: one such
+    # task at a time (townhalls/bulk_twinning.py).
+    bulk_twinning_since = models.DateTimeField(
+        _("jumelage de toutes les communautés en cours depuis"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
     objects = TownHallQuerySet.as_manager()

@@ -2,11 +2,17 @@
 one action, or ends all their twinnings (a preview first, then the confirmation).
 
 "Near enough" is the communities' own rule (geometry.TWINNING_MAX_DISTANCE_M between
-areas), and each pair goes through the communities' services: a real active Twinning,
-its movements and the référents told. Only pairs of communities of the commune: a
-twinning with a community of another commune is not the town hall's to decide.
+areas), and each pair goes through the communities' services: a real active Twinning and
+its movements, each pair in its own transaction. Each community's référents are told
+once, with every neighbour it was twinned with. Only pairs of communities of the
+commune: a twinning with a community of another commune is not the town hall's to decide.
+
+In a commune of 2,000 communities a few hundred metres apart, that is tens of thousands
+of pairs: the confirmation runs as a background task (townhalls/tasks.py), one at a time
+per town hall (TownHall.bulk_twinning_since).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -104,6 +110,7 @@ def pairs_to_twin(town_hall: TownHall) -> list[Pair]:
 class Ending:
     twinning: Twinning
     recipients: int  # members who would stop receiving the other side's alerts
+    sides: dict[int, int]  # community id → its members
 
 
 def twinnings_to_end(town_hall: TownHall) -> list[Ending]:
@@ -117,27 +124,69 @@ def twinnings_to_end(town_hall: TownHall) -> list[Ending]:
         Community.objects.with_member_count().filter(pk__in=sides).values_list("pk", "member_count")
     )
     return [
-        Ending(t, counts.get(t.requester_id, 0) + counts.get(t.partner_id, 0)) for t in twinnings
+        Ending(
+            t,
+            counts.get(t.requester_id, 0) + counts.get(t.partner_id, 0),
+            {
+                t.requester_id: counts.get(t.requester_id, 0),
+                t.partner_id: counts.get(t.partner_id, 0),
+            },
+        )
+        for t in twinnings
     ]
+
+
+def members_reached(items) -> tuple[int, int]:
+    """(members, communities) on either side of the pairs or endings: each member once,
+    however many twins their community gains or loses."""
+    counts: dict[int, int] = {}
+    for item in items:
+        if isinstance(item, Pair):
+            for side in (item.first, item.second):
+                counts[side.pk] = side.member_count  # type: ignore[attr-defined]
+        else:
+            counts.update(item.sides)
+    return sum(counts.values()), len(counts)
+
+
+def _tell(news: dict[int, list[Community]], communities: dict[int, Community], **kwargs) -> None:
+    for community_id, others in news.items():
+        services.tell_commune_twinnings(communities[community_id], others, **kwargs)
 
 
 def twin_all(actor: User, town_hall: TownHall) -> int:
     """Twin every pair the preview shows; running it again twins nothing new. Returns
     how many twinnings were made."""
     made = 0
+    news: dict[int, list[Community]] = defaultdict(list)
+    communities: dict[int, Community] = {}
     for pair in pairs_to_twin(town_hall):
         try:
-            if services.twin_for_commune(actor, pair.first, pair.second, by=town_hall.name):
-                made += 1
+            twinned = services.twin_for_commune(
+                actor, pair.first, pair.second, by=town_hall.name, tell=False
+            )
         except ValidationError:
             # A boundary changed since the preview: that pair is no longer near enough.
             continue
+        if twinned:
+            made += 1
+            news[pair.first.pk].append(pair.second)
+            news[pair.second.pk].append(pair.first)
+            communities[pair.first.pk], communities[pair.second.pk] = pair.first, pair.second
+    _tell(news, communities, ended=False, by=town_hall.name)
     return made
 
 
 def end_all(actor: User, town_hall: TownHall) -> int:
     ended = 0
-    for twinning in _active_twinnings(town_hall):
-        if services.end_twinning_for_commune(actor, twinning, by=town_hall.name):
+    news: dict[int, list[Community]] = defaultdict(list)
+    communities: dict[int, Community] = {}
+    for twinning in _active_twinnings(town_hall).select_related("requester", "partner"):
+        if services.end_twinning_for_commune(actor, twinning, by=town_hall.name, tell=False):
             ended += 1
+            first, second = twinning.requester, twinning.partner
+            news[first.pk].append(second)
+            news[second.pk].append(first)
+            communities[first.pk], communities[second.pk] = first, second
+    _tell(news, communities, ended=True, by=town_hall.name)
     return ended

@@ -44,6 +44,7 @@ from monquartier.communities.services.twinning import (
     end_twinning,
     end_twinning_for_commune,
     request_twinning,
+    tell_commune_twinnings,
     twin_for_commune,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "request_twinning",
     "require_referent",
     "resign_referent",
+    "tell_commune_twinnings",
     "twin_for_commune",
     "update_community_settings",
 ]

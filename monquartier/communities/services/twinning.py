@@ -170,11 +170,14 @@ def _require_commune_authority(actor: User, *communities: Community) -> None:
 
 
 @transaction.atomic
-def twin_for_commune(actor: User, community: Community, partner: Community, *, by: str):
+def twin_for_commune(
+    actor: User, community: Community, partner: Community, *, by: str, tell: bool = True
+):
     """The commune (its town hall, named `by`) twins two of its communities at once,
-    without a request: an active twinning, the référents of both sides told. Returns
-    None when the two are already twinned (twinning all, twice, makes nothing new); a
-    pending request between them becomes the active twinning."""
+    without a request: an active twinning, the référents of both sides told (unless
+    `tell` is false: twinning all tells each community once, `tell_commune_twinnings`).
+    Returns None when the two are already twinned (twinning all, twice, makes nothing
+    new); a pending request between them becomes the active twinning."""
     _require_commune_authority(actor, community, partner)
     if partner.pk == community.pk:
         raise ValidationError(_("Une communauté ne se jumelle pas avec elle-même."), code="self")
@@ -206,14 +209,16 @@ def twin_for_commune(actor: User, community: Community, partner: Community, *, b
     for side in (community, partner):
         other = partner if side is community else community
         _log(side, MovementKind.TWINNING_STARTED, actor=actor, other=other)
-        _tell_commune_decision(side, "twinning_by_commune", other, by)
+        if tell:
+            _tell_commune_decision(side, "twinning_by_commune", other, by)
     return twinning
 
 
 @transaction.atomic
-def end_twinning_for_commune(actor: User, twinning: Twinning, *, by: str):
+def end_twinning_for_commune(actor: User, twinning: Twinning, *, by: str, tell: bool = True):
     """The commune's town hall ends an active twinning of two of its communities; both
-    sides' référents are told. None when it had already ended."""
+    sides' référents are told (unless `tell` is false, as for `twin_for_commune`). None
+    when it had already ended."""
     twinning = (
         Twinning.objects.select_for_update()
         .select_related("requester", "partner")
@@ -229,8 +234,34 @@ def end_twinning_for_commune(actor: User, twinning: Twinning, *, by: str):
     for side in (twinning.requester, twinning.partner):
         other = twinning.other_side(side)
         _log(side, MovementKind.TWINNING_ENDED, actor=actor, other=other)
-        _tell_commune_decision(side, "twinning_ended_by_commune", other, by)
+        if tell:
+            _tell_commune_decision(side, "twinning_ended_by_commune", other, by)
     return twinning
+
+
+def tell_commune_twinnings(
+    community: Community, others: list[Community], *, ended: bool, by: str
+) -> None:
+    """One notification to the référents for every twinning the commune made (or ended)
+    for their community in one action, instead of one per twinning: a town hall twinning
+    all its communities may give one of them thirty neighbours."""
+    if not others:
+        return
+    if len(others) == 1:
+        event = "twinning_ended_by_commune" if ended else "twinning_by_commune"
+        _tell_commune_decision(community, event, others[0], by)
+        return
+    names = sorted(other.name for other in others)
+    notify(
+        _referent_users(community),
+        kind=NotificationKind.JOIN_REQUEST,
+        event="twinnings_ended_by_commune" if ended else "twinnings_by_commune",
+        community=community,
+        url=reverse("communities:twinnings", args=[community.pk]),
+        count=len(names),
+        others=", ".join(f"« {name} »" for name in names),
+        by=by,
+    )
 
 
 def _tell_commune_decision(community: Community, event: str, other: Community, by: str) -> None:
