@@ -400,10 +400,10 @@ class Loaded:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _square(index: int) -> dict[str, Any]:
+def _square(index: int, origin: tuple[float, float] = ORIGIN) -> dict[str, Any]:
     column, row = index % LATTICE_COLUMNS, index // LATTICE_COLUMNS
-    longitude = ORIGIN[0] + (column + 0.5) * LATTICE[0]
-    latitude = ORIGIN[1] + (row + 0.5) * LATTICE[1]
+    longitude = origin[0] + (column + 0.5) * LATTICE[0]
+    latitude = origin[1] + (row + 0.5) * LATTICE[1]
     half_lat = SQUARE_SIDE_M / 2 / METRES_PER_DEGREE_LATITUDE
     half_lng = SQUARE_SIDE_M / 2 / (111_320 * math.cos(math.radians(latitude)))
     ring = [
@@ -416,12 +416,16 @@ def _square(index: int) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def _build_community(place: Place, index: int) -> Community:
+def build_community(
+    place: Place, index: int, *, origin: tuple[float, float] = ORIGIN, prefix: str = NAME_PREFIX
+) -> Community:
+    """A square community of the lattice at sea starting at `origin`, named `prefix` and
+    the place's label."""
     # What services.create_community does, minus the membership and the history, as in
     # bench/geometry.py: the app's parse, size check and stored columns.
-    polygon = geometry.parse_area(_square(index))
+    polygon = geometry.parse_area(_square(index, origin))
     community = Community(
-        name=f"{NAME_PREFIX} {place.label}",
+        name=f"{prefix} {place.label}",
         commune=place.commune,
         area_m2=geometry.check_size(polygon),
     )
@@ -429,7 +433,7 @@ def _build_community(place: Place, index: int) -> Community:
     return community
 
 
-def _cells(community: Community) -> list[CommunityCell]:
+def cells(community: Community) -> list[CommunityCell]:
     bounds = geometry.Bounds(
         community.min_longitude,
         community.min_latitude,
@@ -437,6 +441,93 @@ def _cells(community: Community) -> list[CommunityCell]:
         community.max_latitude,
     )
     return [CommunityCell(community=community, x=x, y=y) for x, y in geometry.cells_for(bounds)]
+
+
+def add_members(
+    places: Sequence[Place],
+    *,
+    email_domain: str,
+    push_url: str,
+    keys: Sequence[BrowserKey],
+    password: str,
+    now: datetime,
+    alert_sms: Callable[[Place], bool] = lambda place: True,
+    mobile_prefix: str = "+22507",
+) -> list[User]:
+    """`place.members` members in each place's community, in bulk: user (e-mail, verified
+    mobile, 1 in 10 reading English), profile, home, active membership (the first member
+    is référent), push subscription pointing at the push sink. Inside the caller's
+    transaction."""
+    users: list[User] = []
+    owners: list[Place] = []
+    number = 0
+    for place in places:
+        for _k in range(place.members):
+            number += 1
+            users.append(
+                User(
+                    email=f"m{number}@{email_domain}",
+                    password=password,
+                    first_name=FIRST_NAMES[number % len(FIRST_NAMES)],
+                    last_name=LAST_NAMES[number % len(LAST_NAMES)],
+                    mobile=f"{mobile_prefix}{number:08d}",
+                    mobile_verified=True,
+                    alert_sms=alert_sms(place),
+                    language="en" if number % 10 == 0 else "fr",
+                    date_joined=now,
+                )
+            )
+            owners.append(place)
+    User.objects.bulk_create(users, batch_size=INSERT_BATCH)  # PostgreSQL returns the ids
+    for user, place in zip(users, owners, strict=True):
+        place.users.append(user)
+    # bulk_create sends no post_save: the profile the signal would have made.
+    Profile.objects.bulk_create([Profile(user=user) for user in users], batch_size=INSERT_BATCH)
+    Home.objects.bulk_create(
+        [
+            Home(
+                user=user,
+                commune=place.commune,
+                quartier=place.community.name[:80],
+                address_details=f"Lot {user.pk % 400}",
+                landmark="près du château d'eau",
+                latitude=place.community.centre_latitude,
+                longitude=place.community.centre_longitude,
+            )
+            for user, place in zip(users, owners, strict=True)
+        ],
+        batch_size=INSERT_BATCH,
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                user=user,
+                community=place.community,
+                status=MembershipStatus.ACTIVE,
+                is_referent=user is place.users[0],
+                requested_at=now,
+                joined_at=now,
+                directory_name=directory_name_for(user),
+            )
+            for user, place in zip(users, owners, strict=True)
+        ],
+        batch_size=INSERT_BATCH,
+    )
+    PushSubscription.objects.bulk_create(
+        [
+            PushSubscription(
+                user=user,
+                endpoint=f"{push_url}/push/{user.pk}/{user.pk % KEY_POOL}",
+                p256dh=keys[user.pk % KEY_POOL].p256dh,
+                auth=b64url(keys[user.pk % KEY_POOL].auth),
+                user_agent="Mozilla/5.0 (Linux; Android 13) bench",
+                created_at=now,
+            )
+            for user in users
+        ],
+        batch_size=INSERT_BATCH,
+    )
+    return users
 
 
 def load(peak_alerts: int, push_url: str) -> Loaded:
@@ -466,83 +557,22 @@ def load(peak_alerts: int, push_url: str) -> Loaded:
     password = make_password(None)  # unusable, as for a neighbour registered by a référent
 
     with transaction.atomic():
-        communities = [_build_community(place, index) for index, place in enumerate(places)]
+        communities = [build_community(place, index) for index, place in enumerate(places)]
         Community.objects.bulk_create(communities, batch_size=INSERT_BATCH)
         for place, community in zip(places, communities, strict=True):
             place.community = community
-        cells = [cell for community in communities for cell in _cells(community)]
-        CommunityCell.objects.bulk_create(cells, batch_size=INSERT_BATCH)
-
-        users: list[User] = []
-        owners: list[Place] = []
-        number = 0
-        for place in places:
-            for _k in range(place.members):
-                number += 1
-                users.append(
-                    User(
-                        email=f"m{number}@{EMAIL_DOMAIN}",
-                        password=password,
-                        first_name=FIRST_NAMES[number % len(FIRST_NAMES)],
-                        last_name=LAST_NAMES[number % len(LAST_NAMES)],
-                        mobile=f"+22507{number:08d}",
-                        mobile_verified=True,
-                        # The warm-up community gets no delayed SMS: nothing of it may
-                        # still be waiting when the measurement starts.
-                        alert_sms=place is not warmup,
-                        language="en" if number % 10 == 0 else "fr",
-                        date_joined=now,
-                    )
-                )
-                owners.append(place)
-        User.objects.bulk_create(users, batch_size=INSERT_BATCH)  # PostgreSQL returns the ids
-        for user, place in zip(users, owners, strict=True):
-            place.users.append(user)
-        # bulk_create sends no post_save: the profile the signal would have made.
-        Profile.objects.bulk_create([Profile(user=user) for user in users], batch_size=INSERT_BATCH)
-        Home.objects.bulk_create(
-            [
-                Home(
-                    user=user,
-                    commune=place.commune,
-                    quartier=place.community.name[:80],
-                    address_details=f"Lot {user.pk % 400}",
-                    landmark="près du château d'eau",
-                    latitude=place.community.centre_latitude,
-                    longitude=place.community.centre_longitude,
-                )
-                for user, place in zip(users, owners, strict=True)
-            ],
-            batch_size=INSERT_BATCH,
-        )
-        Membership.objects.bulk_create(
-            [
-                Membership(
-                    user=user,
-                    community=place.community,
-                    status=MembershipStatus.ACTIVE,
-                    is_referent=user is place.users[0],
-                    requested_at=now,
-                    joined_at=now,
-                    directory_name=directory_name_for(user),
-                )
-                for user, place in zip(users, owners, strict=True)
-            ],
-            batch_size=INSERT_BATCH,
-        )
-        PushSubscription.objects.bulk_create(
-            [
-                PushSubscription(
-                    user=user,
-                    endpoint=f"{push_url}/push/{user.pk}/{user.pk % KEY_POOL}",
-                    p256dh=keys[user.pk % KEY_POOL].p256dh,
-                    auth=b64url(keys[user.pk % KEY_POOL].auth),
-                    user_agent="Mozilla/5.0 (Linux; Android 13) bench",
-                    created_at=now,
-                )
-                for user in users
-            ],
-            batch_size=INSERT_BATCH,
+        lattice = [cell for community in communities for cell in cells(community)]
+        CommunityCell.objects.bulk_create(lattice, batch_size=INSERT_BATCH)
+        # The warm-up community gets no delayed SMS: nothing of it may still be waiting
+        # when the measurement starts.
+        users = add_members(
+            places,
+            email_domain=EMAIL_DOMAIN,
+            push_url=push_url,
+            keys=keys,
+            password=password,
+            now=now,
+            alert_sms=lambda place: place is not warmup,
         )
         pairs = [(alert, twin) for twin in twins]
         pairs += [(peak[k], peak[k + 1]) for k in range(0, len(peak) - 1, 2)]

@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, str] = {
     "scale": "bench.scale",
     "pages": "bench.pages",
     "load": "bench.load",
+    "townhall": "bench.townhall",
     "weight": "bench.weight",
 }
 

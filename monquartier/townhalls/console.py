@@ -5,8 +5,9 @@ requests the town hall validates itself, twin all."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -57,6 +58,9 @@ class RefusalForm(forms.Form):
 
 # A dense commune has thousands of pairs: the table shows the nearest, the totals count all.
 PAIRS_SHOWN = 200
+# The console's list of communities, a page at a time; this month's news, the first few.
+COMMUNITIES_PER_PAGE = 50
+NEWS_SHOWN = 20
 
 
 def _month_start():
@@ -88,24 +92,46 @@ def _area_entry(community, *, highlight: bool = False) -> dict:
     }
 
 
+def _with_counts(communities, month_start):
+    active = Q(memberships__status=MembershipStatus.ACTIVE)
+    return communities.annotate(
+        member_count=Count("memberships", filter=active),
+        new_members=Count(
+            "memberships", filter=active & Q(memberships__joined_at__gte=month_start)
+        ),
+    )
+
+
 @agent_required
 def console(request: AgentRequest):
+    """The console's home: the map (its areas come from console_map), this month's news,
+    the communities a page at a time, searchable by name. The same queries whatever the
+    number of communities."""
     town_hall = request.town_hall
     month_start = _month_start()
-    active = Q(memberships__status=MembershipStatus.ACTIVE)
-    communities = list(
-        communities_of(town_hall)
-        .annotate(
-            member_count=Count("memberships", filter=active),
-            new_members=Count(
-                "memberships", filter=active & Q(memberships__joined_at__gte=month_start)
-            ),
-        )
-        .order_by("name", "pk")
-    )
-    referents = _referents_by_community(request, communities_of(town_hall))
+    search = request.GET.get("q", "").strip()[:80]
+    listed = communities_of(town_hall)
+    if search:
+        listed = listed.filter(name__icontains=search)
+    page = Paginator(
+        _with_counts(listed, month_start).order_by("name", "pk"), COMMUNITIES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    communities = list(page.object_list)
+    referents = _referents_by_community(request, [community.pk for community in communities])
     for community in communities:
         community.referents = referents.get(community.pk, [])
+    created = list(
+        communities_of(town_hall)
+        .filter(created_at__gte=month_start)
+        .order_by("-created_at", "pk")
+        .only("id", "name", "created_at")[: NEWS_SHOWN + 1]
+    )
+    grown = list(
+        _with_counts(communities_of(town_hall), month_start)
+        .filter(new_members__gt=0)
+        .order_by("-new_members", "name")
+        .only("id", "name")[: NEWS_SHOWN + 1]
+    )
     pending = (
         Membership.objects.pending()
         .filter(
@@ -122,17 +148,40 @@ def console(request: AgentRequest):
         {
             "town_hall": town_hall,
             "agent": request.agent,
+            "page": page,
             "communities": communities,
-            "created_this_month": [c for c in communities if c.created_at >= month_start],
-            "grown_this_month": [c for c in communities if c.new_members],
+            "community_total": communities_of(town_hall).count()
+            if search
+            else page.paginator.count,
+            "search": search,
+            "created_this_month": created[:NEWS_SHOWN],
+            "more_created": len(created) > NEWS_SHOWN,
+            "grown_this_month": grown[:NEWS_SHOWN],
+            "more_grown": len(grown) > NEWS_SHOWN,
             "pending_count": pending,
-            "map_context": {
-                "areas": [_area_entry(community) for community in communities],
-                "pins": [],
-                "centre": None,
-            },
         },
     )
+
+
+@agent_required
+def console_map(request: AgentRequest):
+    """Every area of the commune, as JSON, for the console's map: read by the page's
+    script, cached by the browser and answered 304 while no community has changed."""
+    communities = communities_of(request.town_hall)
+    latest = communities.aggregate(changed=Max("updated_at"), count=Count("pk"))
+    tag = f'"{request.town_hall.pk}-{latest["count"]}-{latest["changed"].timestamp() if latest["changed"] else 0}"'
+    response: HttpResponse
+    if request.headers.get("If-None-Match") == tag:
+        response = HttpResponseNotModified()
+    else:
+        areas = [
+            _area_entry(community)
+            for community in communities.only("id", "name", "area").order_by("name", "pk")
+        ]
+        response = JsonResponse({"areas": areas, "pins": [], "centre": None})
+    response["ETag"] = tag
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @agent_required

@@ -15,6 +15,7 @@ app_name = "townhalls"
 
 urlpatterns = [
     path("mairie/", console.console, name="console"),
+    path("mairie/carte.json", console.console_map, name="console_map"),
     path("mairie/communautes/<id:community_id>/", console.community, name="community"),
     path("mairie/validation/", console.validation_settings, name="validation"),
     path("mairie/demandes/", console.join_requests, name="requests"),

@@ -20,8 +20,17 @@
     return null;
   }
 
+  // A map of many areas reads them from a URL (data-context-url) rather than the page:
+  // the page stays light, and the browser keeps the areas in its cache (ETag).
   function setUp(el) {
-    var data = readContext(el.dataset.context);
+    var url = el.dataset.contextUrl;
+    if (!url) { draw(el, readContext(el.dataset.context)); return; }
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .then(function (data) { draw(el, data || {}); }, function () { draw(el, {}); });
+  }
+
+  function draw(el, data) {
     var map = L.map(el);
     var bounds = L.latLngBounds([]);
     var tiles = L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution });

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from monquartier.communities.models import Membership
 from monquartier.notifications.models import Notification
+from monquartier.townhalls import console
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +44,11 @@ def _grid_communities(count: int, *, start: int = 0) -> None:
         )
 
 
-def _map_context(response) -> dict:
-    html = response.content.decode()
-    start = html.index('id="console-map-context"')
-    body = html[html.index(">", start) + 1 : html.index("</script>", start)]
-    return json.loads(body)
+def _map_context(client) -> dict:
+    """The areas the console's map reads from its URL."""
+    response = client.get(reverse("townhalls:console_map"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    return json.loads(response.content)
 
 
 def test_the_home_shows_every_community_on_a_map_with_its_facts_and_referents_by_pseudonym(
@@ -63,12 +64,15 @@ def test_the_home_shows_every_community_on_a_map_with_its_facts_and_referents_by
     # Référents by pseudonym (or first name and initial), never the real name or e-mail.
     assert "Awa K." in html and "Koné" not in html and "awa.kone@" not in html
     assert "Koffi B." in html and "Brou" not in html
-    areas = _map_context(response)["areas"]
+    assert reverse("townhalls:console_map") in html
+    areas = _map_context(agent_client)["areas"]
     assert {area["name"] for area in areas} == {"Riviera 2", "Riviera 3"}
     assert all(area["url"].startswith("/mairie/communautes/") for area in areas)
     # This month: both were created now; Riviera 3 grew by Aya (and its founder).
     assert "Ce mois-ci" in html and "nouveaux membres" in html
-    assert response.context["created_this_month"] == response.context["communities"]
+    assert response.context["created_this_month"] == sorted(
+        response.context["communities"], key=lambda community: -community.created_at.timestamp()
+    )
     counts = {c.name: (c.member_count, c.new_members) for c in response.context["communities"]}
     assert counts == {"Riviera 2": (2, 1), "Riviera 3": (2, 2)}
 
@@ -83,6 +87,53 @@ def test_the_home_costs_the_same_queries_for_3_and_for_30_communities(agent_clie
         response = agent_client.get(reverse("townhalls:console"))
     assert len(response.context["communities"]) == 30
     assert len(many) == len(few) <= 12
+
+
+def test_the_list_comes_a_page_at_a_time_and_finds_a_community_by_name(
+    agent_client, aicha, monkeypatch
+):
+    monkeypatch.setattr(console, "COMMUNITIES_PER_PAGE", 10)
+    monkeypatch.setattr(console, "NEWS_SHOWN", 5)
+    _grid_communities(24)
+    first = agent_client.get(reverse("townhalls:console"))
+    assert [c.name for c in first.context["communities"]] == [
+        f"Quartier {i:02d}" for i in range(10)
+    ]
+    assert first.context["community_total"] == 24
+    assert "Page 1 sur 3" in first.content.decode()
+    assert len(first.context["created_this_month"]) == 5 and first.context["more_created"]
+    last = agent_client.get(reverse("townhalls:console"), {"page": 3})
+    assert [c.name for c in last.context["communities"]] == [
+        f"Quartier {i:02d}" for i in range(20, 24)
+    ]
+    # Its référents still come by pseudonym.
+    assert "Référent 23" in last.content.decode()
+    found = agent_client.get(reverse("townhalls:console"), {"q": "tier 1"})
+    assert {c.name for c in found.context["communities"]} == {
+        f"Quartier {i}" for i in range(10, 20)
+    }
+    none = agent_client.get(reverse("townhalls:console"), {"q": "Bingerville"})
+    assert none.context["communities"] == [] and "Bingerville" in none.content.decode()
+    # The map has every area, whatever the page.
+    assert len(_map_context(agent_client)["areas"]) == 24
+
+
+def test_the_map_areas_answer_304_until_a_community_changes(agent_client, riviera, aicha):
+    first = agent_client.get(reverse("townhalls:console_map"))
+    tag = first["ETag"]
+    again = agent_client.get(reverse("townhalls:console_map"), HTTP_IF_NONE_MATCH=tag)
+    assert again.status_code == 304
+    riviera.name = "Riviera 2 Nord"
+    riviera.save()
+    changed = agent_client.get(reverse("townhalls:console_map"), HTTP_IF_NONE_MATCH=tag)
+    assert changed.status_code == 200 and "Riviera 2 Nord" in changed.content.decode()
+
+
+def test_the_map_areas_are_the_agents_commune_only(client, riviera, niangon, issa):
+    bakary = factories.make_agent(factories.make_town_hall("yopougon"), "Bakary", "Sanogo")
+    factories.log_in(client, bakary)
+    names = {area["name"] for area in _map_context(client)["areas"]}
+    assert names == {"Niangon Sud"}
 
 
 def test_a_community_page_shows_its_facts_and_area(agent_client, riviera, aicha):
