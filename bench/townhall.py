@@ -279,6 +279,8 @@ def _pages(loaded: dict[str, Any]) -> dict[str, str]:
         "dashboard, 12 months": reverse("townhalls:dashboard"),
         "dashboard CSV": reverse("townhalls:dashboard_export"),
         "announcements": reverse("townhalls:announcements"),
+        "new announcement (form)": reverse("townhalls:new_announcement"),
+        "signage order (form)": reverse("townhalls:signage"),
         "twin all (preview)": reverse("townhalls:twin_all"),
         "join requests": reverse("townhalls:requests"),
     }

@@ -23,6 +23,8 @@ TOP_COMMUNITIES = 10
 # alert's exact spot is drawn.
 PLACE_DECIMALS = 3
 MAP_COMMUNITIES = 300
+# The map and its table show the places with the most alerts, up to this many.
+MAP_PLACES = 300
 
 
 @dataclass(frozen=True)

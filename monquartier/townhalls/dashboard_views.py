@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from monquartier.townhalls import charts, dashboard
-from monquartier.townhalls.access import AgentRequest, agent_required, communities_of, community_for
+from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
 from monquartier.townhalls.dashboard import Filters
+from monquartier.townhalls.forms import CommunityFilterField
 from monquartier.townhalls.models import TownHall
 
 DEFAULT_MONTHS = 12
@@ -51,16 +52,13 @@ class DashboardForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    community = forms.IntegerField(
-        label=gettext_lazy("Communauté"), required=False, min_value=1, widget=forms.Select
+    community = CommunityFilterField(
+        label=gettext_lazy("Communauté"), empty_label=gettext_lazy("Toutes les communautés")
     )
 
-    def __init__(self, *args, community_choices=(), **kwargs):
+    def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["community"].widget.choices = [
-            ("", _("Toutes les communautés")),
-            *community_choices,
-        ]
+        self.fields["community"].set_communities(communities)  # type: ignore[attr-defined]
 
     def clean(self):
         super().clean()
@@ -92,15 +90,16 @@ def choose(request: AgentRequest) -> Choice:
     """The filters of the query string, or the default ones with a notice saying why."""
     town_hall = request.town_hall
     today = timezone.localdate()
-    choices = list(communities_of(town_hall).order_by("name").values_list("pk", "name"))
-    form = DashboardForm(request.GET or None, community_choices=choices)
+    form = DashboardForm(request.GET or None, communities=communities_of(town_hall))
     if not request.GET:
         return Choice(default_filters(today), form, "")
+    if form.has_error("community", "outside"):
+        raise Http404("not a community of the commune")
     if not form.is_valid():
         notice = " ".join([*form.non_field_errors(), _("La période par défaut est affichée.")])
         return Choice(default_filters(today), form, notice)
     data = form.cleaned_data
-    community = community_for(town_hall, data["community"]) if data.get("community") else None
+    community = data.get("community")
     period = data.get("period") or str(DEFAULT_MONTHS)
     if period == DATES:
         start, end = data["start"], data["end"]
@@ -181,21 +180,26 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
         )
     cells = dashboard.places(town_hall, filters)
     located = sum(count for _lat, _lng, count in cells)
+    drawn = cells[: dashboard.MAP_PLACES]
+    description = ngettext(
+        "%(located)s alerte sur %(total)s avait un lieu, réparties en %(places)s "
+        "endroits (carrés d'environ 110 m) ; plus le point est grand, plus il y a "
+        "eu d'alertes ; les cadres sont les communautés. Le nord est en haut.",
+        "%(located)s alertes sur %(total)s avaient un lieu, réparties en %(places)s "
+        "endroits (carrés d'environ 110 m) ; plus le point est grand, plus il y a "
+        "eu d'alertes ; les cadres sont les communautés. Le nord est en haut.",
+        located,
+    ) % {"located": located, "total": total, "places": len(cells)}
+    if len(drawn) < len(cells):
+        description += " " + _(
+            "La carte et le tableau montrent les %(count)s endroits qui ont eu le plus d'alertes."
+        ) % {"count": len(drawn)}
     result.append(
         charts.scatter(
             "chart-places",
             _("Où ont eu lieu les alertes"),
-            ngettext(
-                "%(located)s alerte sur %(total)s avait un lieu, réparties en %(places)s "
-                "endroits (carrés d'environ 110 m) ; plus le point est grand, plus il y a "
-                "eu d'alertes ; les cadres sont les communautés. Le nord est en haut.",
-                "%(located)s alertes sur %(total)s avaient un lieu, réparties en %(places)s "
-                "endroits (carrés d'environ 110 m) ; plus le point est grand, plus il y a "
-                "eu d'alertes ; les cadres sont les communautés. Le nord est en haut.",
-                located,
-            )
-            % {"located": located, "total": total, "places": len(cells)},
-            cells,
+            description,
+            drawn,
             dashboard.bounding_box(town_hall, filters),
             (_("Latitude"), _("Longitude"), _("Alertes")),
             outlines=dashboard.community_boxes(town_hall, filters),

