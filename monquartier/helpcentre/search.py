@@ -1,8 +1,11 @@
 """Searching the help centre.
 
 On PostgreSQL: full-text search in the reader's language (French stemming, accents
-ignored: migration 0002), ranked, with a headline around the words found; when it finds
-nothing (a word cut short, a typing slip inside a word) the simple search below is tried.
+ignored: migration 0002), ranked, with a headline around the words found. We build the
+query ourselves: every word of what was typed (letters and digits only, so no operator
+reaches PostgreSQL) as a prefix, all required: « jumel » finds « jumelage » and
+« jumelées », a word still being typed finds its answers. When it finds nothing, the
+simple search below is tried.
 Elsewhere (SQLite: the demo and most tests) the simple search alone: every word of the
 query inside the question or the answer, a final plural s or x dropped.
 """
@@ -27,7 +30,7 @@ SNIPPET_LENGTH = 180
 # Private-use characters mark the words found in PostgreSQL's headline: they cannot come
 # from the answers' text, so the headline is escaped whole, then they become <mark>.
 MARK_START, MARK_STOP = "\ue000", "\ue001"
-WORD = re.compile(r"\w+", re.UNICODE)
+WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,15 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
-def query_words(query: str) -> list[str]:
-    """The words the simple search looks for: at most WORDS_USED, two letters or more."""
+def query_words(query: str, *, singular: bool = False) -> list[str]:
+    """The words looked for: at most WORDS_USED, of two letters or more; `singular` drops
+    a final s or x (the simple search has no stemming)."""
     words: list[str] = []
     for word in WORD.findall(query.casefold()):
-        if len(word) < 2 or word in words:
-            continue
-        if len(word) > 3 and word[-1] in "sx":
+        if singular and len(word) > 3 and word[-1] in "sx":
             word = word[:-1]
-        words.append(word)
+        if len(word) >= 2 and word not in words:
+            words.append(word)
     return words[:WORDS_USED]
 
 
@@ -69,7 +72,11 @@ def _full_text(questions, query: str) -> list[Result]:
     config = "helpcentre_en" if english else "helpcentre_fr"
     vector = "search_en" if english else "search_fr"
     answer = "answer_en" if english else "answer"
-    search_query = SearchQuery(query, config=config, search_type="websearch")
+    words = query_words(query)
+    if not words:
+        return []
+    prefixes = " & ".join(f"{word}:*" for word in words)
+    search_query = SearchQuery(prefixes, config=config, search_type="raw")
     found = (
         questions.filter(**{vector: search_query})
         .annotate(
@@ -102,7 +109,7 @@ def _marked(headline: str) -> SafeString:
 
 
 def _simple(questions, query: str) -> list[Result]:
-    words = query_words(query)
+    words = query_words(query, singular=True)
     if not words:
         return []
     # English readers read the French text where the English one is empty: both count.
