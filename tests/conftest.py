@@ -32,7 +32,9 @@ post_migrate.connect(
 
 def _reload_help_centre(sender, using, **kwargs):
     # Likewise the help centre's content, loaded by its data migration.
-    load_initial_content(apps.get_model("helpcentre", "Topic"), apps.get_model("helpcentre", "Question"))
+    load_initial_content(
+        apps.get_model("helpcentre", "Topic"), apps.get_model("helpcentre", "Question")
+    )
 
 
 post_migrate.connect(

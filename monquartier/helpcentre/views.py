@@ -88,6 +88,8 @@ def search(request):
         query = form.cleaned_data["q"]
         results = help_search.search(query)
     context = {"form": form, "query": query, "results": results, "topics": _published_topics()}
-    response = render(request, "helpcentre/search.html", context, status=400 if form.errors else 200)
+    response = render(
+        request, "helpcentre/search.html", context, status=400 if form.errors else 200
+    )
     patch_cache_control(response, private=True, max_age=60)
     return response

@@ -16,7 +16,9 @@ def test_a_visitor_searches_the_help_centre_and_opens_an_answer(page, axe):
 
     page.get_by_label("Chercher dans l'aide").fill("mot de passe oublié")
     page.get_by_role("button", name="Chercher").click()
-    expect(page.get_by_role("heading", name="réponses pour « mot de passe oublié »")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="réponses pour « mot de passe oublié »")
+    ).to_be_visible()
     answer = page.get_by_role("link", name="J'ai oublié mon mot de passe. Que faire ?")
     expect(answer).to_be_visible()
     expect(page.locator(".help-results mark").first).to_be_visible()
@@ -27,7 +29,9 @@ def test_a_visitor_searches_the_help_centre_and_opens_an_answer(page, axe):
         page.get_by_role("heading", name="J'ai oublié mon mot de passe. Que faire ?", level=1)
     ).to_be_visible()
     expect(page.get_by_text("Écrivez votre adresse e-mail.")).to_be_visible()
-    expect(page.get_by_role("link", name="Pouvez-vous me redonner mon mot de passe ?")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Pouvez-vous me redonner mon mot de passe ?")
+    ).to_be_visible()
     axe(page)
 
 

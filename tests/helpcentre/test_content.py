@@ -78,9 +78,11 @@ def test_every_link_in_an_answer_leads_to_a_page_of_the_site():
         except Resolver404:
             pytest.fail(f"{question.slug}: {path} leads nowhere")
         if match.url_name == "question":
-            assert Question.objects.published().filter(
-                topic__slug=match.kwargs["topic_slug"], slug=match.kwargs["question_slug"]
-            ).exists(), f"{question.slug}: {path} is no published answer"
+            assert (
+                Question.objects.published()
+                .filter(topic__slug=match.kwargs["topic_slug"], slug=match.kwargs["question_slug"])
+                .exists()
+            ), f"{question.slug}: {path} is no published answer"
 
 
 def test_no_answer_uses_a_square_bracket_that_is_not_a_link():

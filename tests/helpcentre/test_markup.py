@@ -16,7 +16,7 @@ def test_a_block_mixing_list_lines_and_text_stays_a_paragraph():
 
 
 def test_html_is_escaped_everywhere():
-    html = render('<script>alert(1)</script>\n\n- <b>gras</b>\n\n[<img src=x>](/aide/)')
+    html = render("<script>alert(1)</script>\n\n- <b>gras</b>\n\n[<img src=x>](/aide/)")
     assert "<script>" not in html and "<b>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
     assert '<a href="/aide/">&lt;img src=x&gt;</a>' in html

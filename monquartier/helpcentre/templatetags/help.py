@@ -21,7 +21,9 @@ def help_link(topic_slug: str, question_slug: str = "", label: str = "") -> str:
     else:
         url = reverse("help:topic", args=[topic_slug])
     said = _("Aide : %(subject)s") % {"subject": label} if label else _("Aide sur ce sujet")
-    return format_html('<a class="help-link" href="{}" aria-label="{}" title="{}">?</a>', url, said, said)
+    return format_html(
+        '<a class="help-link" href="{}" aria-label="{}" title="{}">?</a>', url, said, said
+    )
 
 
 @register.filter
