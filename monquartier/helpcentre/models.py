@@ -93,8 +93,8 @@ class Question(models.Model):
     updated_at = models.DateTimeField(_("mise à jour"), auto_now=True)
     # Kept by a PostgreSQL trigger (migration 0002) from the texts above; NULL on SQLite,
     # which searches with icontains instead (helpcentre.search).
-    search_fr = SearchVectorField(null=True, editable=False)
-    search_en = SearchVectorField(null=True, editable=False)
+    search_fr = SearchVectorField(_("index de recherche"), null=True, editable=False)
+    search_en = SearchVectorField(_("index de recherche en anglais"), null=True, editable=False)
 
     objects = QuestionQuerySet.as_manager()
 

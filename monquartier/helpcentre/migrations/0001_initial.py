@@ -44,8 +44,8 @@ class Migration(migrations.Migration):
                 ('order', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
                 ('published', models.BooleanField(default=True, verbose_name='publiée')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='mise à jour')),
-                ('search_fr', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('search_en', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
+                ('search_fr', django.contrib.postgres.search.SearchVectorField(editable=False, null=True, verbose_name='index de recherche')),
+                ('search_en', django.contrib.postgres.search.SearchVectorField(editable=False, null=True, verbose_name='index de recherche en anglais')),
                 ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='helpcentre.topic', verbose_name='thème')),
             ],
             options={
