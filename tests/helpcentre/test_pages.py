@@ -133,3 +133,10 @@ def test_the_query_count_does_not_grow_with_the_questions(client, django_assert_
 
 def test_only_get_is_answered(client):
     assert client.post(reverse("help:index")).status_code == 405
+
+
+def test_a_question_page_describes_itself_without_markup(client):
+    response = client.get(reverse("help:question", args=["inscription", "s-inscrire"]))
+    description = response.content.decode().split('<meta name="description" content="')[1]
+    description = description.split('"', 1)[0]
+    assert "On vous demande : votre prénom et votre nom ; votre numéro" in description

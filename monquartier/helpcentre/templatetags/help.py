@@ -30,3 +30,9 @@ def help_link(topic_slug: str, question_slug: str = "", label: str = "") -> str:
 def help_answer(text: str):
     """An answer's text in its tiny markup, as HTML (helpcentre.markup)."""
     return markup.render(text or "")
+
+
+@register.filter
+def help_plain(text: str) -> str:
+    """An answer's text without its markup (page descriptions)."""
+    return markup.plain_text(text or "")
