@@ -9,6 +9,7 @@ the French one while it is empty. Answers are plain text in a tiny markup
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,9 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("help:topic", args=[self.slug])
 
     @property
     def shown_title(self) -> str:
@@ -108,6 +112,9 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+    def get_absolute_url(self) -> str:
+        return reverse("help:question", args=[self.topic.slug, self.slug])
 
     @property
     def shown_question(self) -> str:

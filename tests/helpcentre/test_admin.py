@@ -2,6 +2,7 @@
 PostgreSQL, what the search finds: tests/helpcentre/test_search.py)."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from monquartier.helpcentre.models import Question, Topic
@@ -53,6 +54,17 @@ def test_an_answer_edited_in_the_admin_is_what_readers_read(client, editor):
 
     page = client.get(reverse("help:question", args=["gazette", "qui-lit-la-gazette"]))
     assert "<ul><li>eux seuls ;</li><li>personne d&#x27;autre.</li></ul>" in page.content.decode()
+
+
+def test_the_change_form_links_to_the_page_on_the_site(client, editor):
+    question = Question.objects.get(topic__slug="gazette", slug="qui-lit-la-gazette")
+    log_in(client, editor)
+    response = client.get(reverse("admin:helpcentre_question_change", args=[question.pk]))
+    assert response.status_code == 200
+    content_type = ContentType.objects.get_for_model(Question).pk
+    view_on_site = reverse("admin:view_on_site", args=[content_type, question.pk])
+    assert view_on_site in response.content.decode()
+    assert client.get(view_on_site)["Location"].endswith("/aide/gazette/qui-lit-la-gazette/")
 
 
 def test_unpublishing_an_answer_takes_it_off_the_site(client, editor):
