@@ -65,6 +65,8 @@ def test_a_question_page_shows_the_answer_and_the_other_questions_of_its_topic(c
         "/aide/nulle-part/",
         "/aide/alertes/nulle-part/",
         "/aide/gazette/lancer-une-alerte/",  # a question of another topic
+        "/aide/" + "a" * 3000 + "/",
+        "/aide/alertes/" + "b" * 3000 + "/",
     ],
 )
 def test_what_does_not_exist_is_a_404(client, path):

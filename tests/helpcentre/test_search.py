@@ -157,7 +157,7 @@ class TestFullTextSearch:
 
     def test_the_headline_marks_the_words_found(self):
         result = next(r for r in search("jumel") if r.question.slug == "sms-et-jumelage")
-        assert "<mark>jumelées</mark>" in result.snippet
+        assert "<mark>jumelés</mark>" in result.snippet
 
     def test_a_new_answer_is_searchable_at_once(self):
         question = Question.objects.get(slug="pseudonyme")
