@@ -1,6 +1,7 @@
 """Searching the help centre: the simple search everywhere, PostgreSQL's full-text search
 in French (tests marked postgres), and queries that must never break the page."""
 
+import gzip
 import os
 
 import pytest
@@ -188,3 +189,10 @@ class TestFullTextSearch:
             definitions = " ".join(row[0] for row in cursor.fetchall())
         assert "USING gin (search_fr)" in definitions
         assert "USING gin (search_en)" in definitions
+
+
+def test_a_search_shows_at_most_twenty_answers_in_a_light_page(client):
+    response = client.get(reverse("help:search"), {"q": "vous"})
+    html = response.content.decode()
+    assert html.count('<li><a href="/aide/') == 20
+    assert len(gzip.compress(response.content)) < 14 * 1024
