@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "monquartier.audit",
     "monquartier.outbox",
     "monquartier.places",
+    "monquartier.helpcentre",
     "monquartier.accounts",
     "monquartier.communities",
     "monquartier.notifications",

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db.models.signals import post_migrate
 
+from monquartier.helpcentre.initial_content import load_initial_content
 from monquartier.outbox.sms import dev as sms_dev
 from monquartier.places.communes import load_communes
 from tests import factories
@@ -26,6 +27,18 @@ def _reload_communes(sender, using, **kwargs):
 
 post_migrate.connect(
     _reload_communes, sender=apps.get_app_config("places"), dispatch_uid="tests-communes"
+)
+
+
+def _reload_help_centre(sender, using, **kwargs):
+    # Likewise the help centre's content, loaded by its data migration.
+    load_initial_content(
+        apps.get_model("helpcentre", "Topic"), apps.get_model("helpcentre", "Question")
+    )
+
+
+post_migrate.connect(
+    _reload_help_centre, sender=apps.get_app_config("helpcentre"), dispatch_uid="tests-help"
 )
 
 
