@@ -29,8 +29,10 @@ def unsubscribe_mailbox() -> str:
 
 def unsubscribe_headers() -> tuple[tuple[str, str], ...]:
     # LINK becomes the member's own unsubscribe URL as the message leaves (transports).
+    # Last, so that the header folds before it whatever its length: the transport then
+    # copies one built message for every member (transports._Skeleton).
     return (
-        ("List-Unsubscribe", f"<{LINK}>, <mailto:{unsubscribe_mailbox()}?subject=desabonnement>"),
+        ("List-Unsubscribe", f"<mailto:{unsubscribe_mailbox()}?subject=desabonnement>, <{LINK}>"),
         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
     )
 

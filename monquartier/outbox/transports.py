@@ -111,8 +111,13 @@ class _Skeleton:
         )
         # Quoted-printable or base64 parts (long lines, say) would encode the link too.
         encoded = re.search(rb"Content-Transfer-Encoding: (quoted-printable|base64)", self.raw)
+        # A header folds where its words fit in 78 columns: a longer link folds it elsewhere
+        # unless the placeholder already begins a line of its own (then so does the link).
+        head = self.raw.split(b"\r\n\r\n", 1)[0]
+        folded_alone = head.count(LINK.encode()) == head.count(b"\r\n <" + LINK.encode())
         self.usable = (
             encoded is None
+            and folded_alone
             and self.raw.count(self.TO.encode()) == 1
             and self.raw.count(self.ID.encode()) == 1
             and self.raw.count(LINK.encode()) == links
