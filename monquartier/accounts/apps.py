@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes")
 
     def ready(self):
-        from monquartier.accounts import signals  # noqa: F401
+        from monquartier.accounts import my_data, signals  # noqa: F401
+
+        my_data.register()

@@ -8,9 +8,13 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from monquartier.accounts import exports
+        from monquartier.notifications import exports as my_data
         from monquartier.notifications import jobs, outbox
         from monquartier.outbox import sources
 
         jobs.register()
+        exports.register("notification_preferences", my_data.preferences)
+        exports.register("notifications_last_90_days", my_data.notifications)
         sources.register(outbox.NOTIFICATION)
         sources.register(outbox.DIGEST)
