@@ -78,6 +78,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
     closed_at = models.DateTimeField(_("compte fermé le"), null=True, blank=True)
+    # When the retention job erased what closing left (docs/retention.md).
+    traces_erased_at = models.DateTimeField(_("traces effacées le"), null=True, blank=True)
 
     objects = UserManager()
 
