@@ -1,6 +1,8 @@
 """What accounts (and the outbox and audit log below it) hold about a member, for their
 download (accounts/exports.py). Registered from AccountsConfig.ready()."""
 
+from typing import Any
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
@@ -66,7 +68,7 @@ def photos(user: User) -> list[str]:
     return [profile.photo.name] if profile is not None and profile.photo else []
 
 
-def devices(user: User) -> list[dict]:
+def devices(user: User) -> list[Any]:
     """The browsers that receive push notifications (their push address is a secret of
     the browser: not in the download)."""
     return list(
@@ -79,7 +81,7 @@ def devices(user: User) -> list[dict]:
 _CARRIED = ("alert", "notification", "digest", "announcement", "newsletter")
 
 
-def deliveries(user: User) -> list[dict]:
+def deliveries(user: User) -> list[Any]:
     """What we sent them (e-mail, SMS, push) in the last days the download covers."""
     rows = (
         Delivery.objects.filter(user=user, created_at__gte=exports.recent_since())
@@ -101,7 +103,7 @@ def deliveries(user: User) -> list[dict]:
     ]
 
 
-def staff_access(user: User) -> list[dict]:
+def staff_access(user: User) -> list[Any]:
     """When the MonQuartier team acted on or looked at their data (not who: PRODUCT.md)."""
     return list(
         AuditEntry.objects.filter(member=user).order_by("created_at").values("created_at", "action")

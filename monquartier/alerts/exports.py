@@ -1,9 +1,11 @@
 """The alerts a member sent, for their download (accounts/exports.py)."""
 
+from typing import Any
+
 from monquartier.alerts.models import Alert
 
 
-def alerts_sent(user) -> list[dict]:
+def alerts_sent(user) -> list[Any]:
     return [
         {
             "community": alert["community__name"],

@@ -1,9 +1,11 @@
 """A member's memberships and roles, for their download (accounts/exports.py)."""
 
+from typing import Any
+
 from monquartier.communities.models import Membership
 
 
-def memberships(user) -> list[dict]:
+def memberships(user) -> list[Any]:
     return [
         {
             "community": row["community__name"],

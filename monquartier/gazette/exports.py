@@ -1,10 +1,12 @@
 """The member's gazette posts and their attachments, for their download
 (accounts/exports.py)."""
 
+from typing import Any
+
 from monquartier.gazette.models import Attachment, Post
 
 
-def posts(user) -> list[dict]:
+def posts(user) -> list[Any]:
     rows = (
         Post.objects.filter(author=user)
         .select_related("community")

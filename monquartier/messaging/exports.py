@@ -2,13 +2,15 @@
 sent, and those others sent them that they can read, the others named as the member sees
 them (privacy)."""
 
+from typing import Any
+
 from django.db.models import Q
 
 from monquartier.communities import privacy
 from monquartier.messaging.models import Message, Participant
 
 
-def conversations(user) -> list[dict]:
+def conversations(user) -> list[Any]:
     seats = list(Participant.objects.filter(user=user).order_by("conversation_id"))
     others = list(
         Participant.objects.filter(conversation_id__in=[seat.conversation_id for seat in seats])

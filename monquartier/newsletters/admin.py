@@ -3,13 +3,14 @@ a member gets it), send a test to one's own address, then send it to its audienc
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from monquartier.accounts.requests import AuthenticatedRequest
 from monquartier.newsletters import services
 from monquartier.newsletters.audience import recipients
 from monquartier.newsletters.models import Newsletter
@@ -66,17 +67,17 @@ class NewsletterAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _newsletter(self, request: HttpRequest, pk: int) -> Newsletter:
+    def _newsletter(self, request: AuthenticatedRequest, pk: int) -> Newsletter:
         newsletter = get_object_or_404(Newsletter.objects.select_related("commune"), pk=pk)
         if not self.has_view_permission(request, newsletter):
             raise Http404
         return newsletter
 
-    def _rendered(self, request: HttpRequest, newsletter: Newsletter):
+    def _rendered(self, request: AuthenticatedRequest, newsletter: Newsletter):
         user = request.user
         return newsletter_email(newsletter, user, to=user.email or "", message="<preview@local>")
 
-    def preview(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def preview(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         newsletter = self._newsletter(request, pk)
         email = self._rendered(request, newsletter)
         text, _html = email.body()
@@ -93,7 +94,7 @@ class NewsletterAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/newsletters/newsletter/preview.html", context)
 
-    def preview_html(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def preview_html(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         """The HTML part alone, sandboxed like the development outbox's."""
         newsletter = self._newsletter(request, pk)
         _text, html = self._rendered(request, newsletter).body()
@@ -106,10 +107,10 @@ class NewsletterAdmin(admin.ModelAdmin):
     def _back_to_preview(self, pk: int) -> HttpResponse:
         return redirect(reverse("admin:newsletters_newsletter_preview", args=[pk]))
 
-    def test_send(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def test_send(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return require_POST(self._test_send)(request, pk)
 
-    def _test_send(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def _test_send(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         newsletter = self._newsletter(request, pk)
         if not self.has_change_permission(request, newsletter):
             raise Http404
@@ -125,10 +126,10 @@ class NewsletterAdmin(admin.ModelAdmin):
             )
         return self._back_to_preview(pk)
 
-    def send(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def send(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return require_POST(self._send)(request, pk)
 
-    def _send(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def _send(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         newsletter = self._newsletter(request, pk)
         if not self.has_change_permission(request, newsletter):
             raise Http404

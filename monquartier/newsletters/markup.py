@@ -19,8 +19,7 @@ _ITEM = re.compile(r"^\s*[-•]\s+")
 
 
 def _inline(line: str) -> str:
-    html = escape(line)
-    html = _BOLD.sub(r"<strong>\1</strong>", html)
+    html = _BOLD.sub(r"<strong>\1</strong>", str(escape(line)))
     return _URL.sub(r'<a href="\g<0>">\g<0></a>', html)
 
 
