@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from monquartier.accounts.requests import AuthenticatedRequest
@@ -143,7 +144,12 @@ class NewsletterAdmin(admin.ModelAdmin):
             return self._back_to_preview(pk)
         self.message_user(
             request,
-            _("La lettre part vers %(count)s destinataires.") % {"count": sent.recipient_count},
+            ngettext(
+                "La lettre part vers %(count)s destinataire.",
+                "La lettre part vers %(count)s destinataires.",
+                sent.recipient_count,
+            )
+            % {"count": sent.recipient_count},
         )
         return redirect(reverse("admin:newsletters_newsletter_change", args=[pk]))
 
