@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from monquartier.accounts.requests import AuthenticatedRequest
+from monquartier.core.parsing import parse_id
 from monquartier.newsletters import services
 from monquartier.newsletters.audience import recipients
 from monquartier.newsletters.models import Newsletter
@@ -57,19 +58,25 @@ class NewsletterAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<int:pk>/apercu/", view(self.preview), name="newsletters_newsletter_preview"),
+            path("<path:pk>/apercu/", view(self.preview), name="newsletters_newsletter_preview"),
             path(
-                "<int:pk>/apercu/html/",
+                "<path:pk>/apercu/html/",
                 view(self.preview_html),
                 name="newsletters_newsletter_preview_html",
             ),
-            path("<int:pk>/essai/", view(self.test_send), name="newsletters_newsletter_test"),
-            path("<int:pk>/envoyer/", view(self.send), name="newsletters_newsletter_send"),
+            path("<path:pk>/essai/", view(self.test_send), name="newsletters_newsletter_test"),
+            path("<path:pk>/envoyer/", view(self.send), name="newsletters_newsletter_send"),
             *super().get_urls(),
         ]
 
-    def _newsletter(self, request: AuthenticatedRequest, pk: int) -> Newsletter:
-        newsletter = get_object_or_404(Newsletter.objects.select_related("commune"), pk=pk)
+    def _newsletter(self, request: AuthenticatedRequest, pk: str) -> Newsletter:
+        # A path like the admin's own change pages (<path:object_id>): read as an id here.
+        newsletter_id = parse_id(pk)
+        if newsletter_id is None:
+            raise Http404
+        newsletter = get_object_or_404(
+            Newsletter.objects.select_related("commune"), pk=newsletter_id
+        )
         if not self.has_view_permission(request, newsletter):
             raise Http404
         return newsletter
@@ -78,7 +85,7 @@ class NewsletterAdmin(admin.ModelAdmin):
         user = request.user
         return newsletter_email(newsletter, user, to=user.email or "", message="<preview@local>")
 
-    def preview(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def preview(self, request: AuthenticatedRequest, pk: str) -> HttpResponse:
         newsletter = self._newsletter(request, pk)
         email = self._rendered(request, newsletter)
         text, _html = email.body()
@@ -95,7 +102,7 @@ class NewsletterAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/newsletters/newsletter/preview.html", context)
 
-    def preview_html(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def preview_html(self, request: AuthenticatedRequest, pk: str) -> HttpResponse:
         """The HTML part alone, sandboxed like the development outbox's."""
         newsletter = self._newsletter(request, pk)
         _text, html = self._rendered(request, newsletter).body()
@@ -108,10 +115,10 @@ class NewsletterAdmin(admin.ModelAdmin):
     def _back_to_preview(self, pk: int) -> HttpResponse:
         return redirect(reverse("admin:newsletters_newsletter_preview", args=[pk]))
 
-    def test_send(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def test_send(self, request: AuthenticatedRequest, pk: str) -> HttpResponse:
         return require_POST(self._test_send)(request, pk)
 
-    def _test_send(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def _test_send(self, request: AuthenticatedRequest, pk: str) -> HttpResponse:
         newsletter = self._newsletter(request, pk)
         if not self.has_change_permission(request, newsletter):
             raise Http404
@@ -125,23 +132,23 @@ class NewsletterAdmin(admin.ModelAdmin):
                 _("Essai envoyé à %(email)s : relisez-le avant d'envoyer la lettre.")
                 % {"email": request.user.email},
             )
-        return self._back_to_preview(pk)
+        return self._back_to_preview(newsletter.pk)
 
-    def send(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def send(self, request: AuthenticatedRequest, pk: str) -> HttpResponse:
         return require_POST(self._send)(request, pk)
 
-    def _send(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def _send(self, request: AuthenticatedRequest, pk: str) -> HttpResponse:
         newsletter = self._newsletter(request, pk)
         if not self.has_change_permission(request, newsletter):
             raise Http404
         if request.POST.get("confirm") != "yes":
             self.message_user(request, _("Cochez la case de confirmation."), messages.ERROR)
-            return self._back_to_preview(pk)
+            return self._back_to_preview(newsletter.pk)
         try:
             sent = services.send_newsletter(request.user, newsletter.pk)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return self._back_to_preview(pk)
+            return self._back_to_preview(newsletter.pk)
         self.message_user(
             request,
             ngettext(
@@ -151,7 +158,7 @@ class NewsletterAdmin(admin.ModelAdmin):
             )
             % {"count": sent.recipient_count},
         )
-        return redirect(reverse("admin:newsletters_newsletter_change", args=[pk]))
+        return redirect(reverse("admin:newsletters_newsletter_change", args=[newsletter.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}

@@ -105,3 +105,10 @@ def test_members_and_staff_without_permission_see_nothing(client, draft, awa):
         == 404
     )
     assert mail.outbox == [] and not Delivery.objects.exists()
+
+
+def test_bad_ids_are_not_found(staff_client):
+    for bad in ["9" * 30, "abc", "1/x"]:
+        url = f"/admin/newsletters/newsletter/{bad}/apercu/"
+        assert staff_client.get(url).status_code == 404, bad
+        assert staff_client.post(f"/admin/newsletters/newsletter/{bad}/envoyer/").status_code == 404
