@@ -129,7 +129,7 @@ def close_account(user: User) -> None:
 def record_data_export(user: User) -> DataExport:
     """Count one download of the member's data, or refuse past the limit (each zips all
     their files)."""
-    User.objects.select_for_update().filter(pk=user.pk).first()  # one download at a time
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))  # one at a time
     check_flood(
         DataExport.objects.filter(user=user),
         "data_export",

@@ -100,7 +100,9 @@ def send_newsletter(staff: User, newsletter_id: int) -> Newsletter:
     second click, a second tab or a second admin wait and then find it sent."""
     _check_staff(staff)
     newsletter = (
-        Newsletter.objects.select_for_update().select_related("commune").get(pk=newsletter_id)
+        Newsletter.objects.select_for_update(of=("self",))
+        .select_related("commune")
+        .get(pk=newsletter_id)
     )
     _check_draft(newsletter)
     if newsletter.test_sent_at is None or newsletter.test_sent_at < newsletter.updated_at:
