@@ -73,3 +73,11 @@ def test_settings_checkbox_subscribes_and_unsubscribes(awa_client, awa):
     awa_client.post(reverse("accounts:identity"), form)
     awa.refresh_from_db()
     assert awa.newsletter is False
+
+
+def test_the_unsubscribe_pages_are_small_and_script_free(db):
+    from tests.core.test_pages import check_page
+
+    awa = subscribed_user()
+    check_page(Client().get(url(unsubscribe_token(awa.pk))))
+    check_page(Client().post(url(unsubscribe_token(awa.pk))))
