@@ -118,3 +118,10 @@ def test_old_deliveries_are_left_out(client, awa):
     factories.log_in(client, awa)
     data, _archive = download(client)
     assert [row["address"] for row in data["deliveries_last_90_days"]] == [awa.email]
+
+
+def test_an_agent_finds_their_town_hall_role(aicha):
+    archive = zipfile.ZipFile(exports.build_export(aicha))
+    data = json.loads(archive.read(exports.JSON_NAME))
+    assert data["town_hall"]["agent"]["town_hall"] == aicha.town_hall_agent.town_hall.name
+    assert data["memberships"] == []
