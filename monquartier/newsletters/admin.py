@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from monquartier.accounts.requests import AuthenticatedRequest
+from monquartier.audit import log
 from monquartier.core.parsing import parse_id
 from monquartier.newsletters import services
 from monquartier.newsletters.audience import recipients
@@ -25,7 +26,15 @@ _CONTENT_FIELDS = {"title", "text", "audience", "commune"}
 
 @admin.register(Newsletter)
 class NewsletterAdmin(admin.ModelAdmin):
-    list_display = ["title", "audience", "commune", "created_at", "test_sent_at", "sent_at"]
+    list_display = [
+        "title",
+        "audience",
+        "commune",
+        "created_at",
+        "test_sent_at",
+        "sent_at",
+        "recipient_count",
+    ]
     list_filter = ["audience"]
     search_fields = ["title"]
     list_select_related = ["commune"]
@@ -54,6 +63,28 @@ class NewsletterAdmin(admin.ModelAdmin):
         if change and _CONTENT_FIELDS & set(form.changed_data):
             obj.test_sent_at = None
         super().save_model(request, obj, form, change)
+        # The admin saves inside its own transaction: the entry lands with the draft.
+        log.record(
+            request.user,
+            "newsletter.edit" if change else "newsletter.create",
+            target=obj,
+            details={"title": obj.title, "changed": sorted(form.changed_data)},
+        )
+
+    def delete_model(self, request, obj):
+        log.record(request.user, "newsletter.delete", target=obj, details={"title": obj.title})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for newsletter in queryset.drafts():
+            log.record(
+                request.user,
+                "newsletter.delete",
+                target=newsletter,
+                details={"title": newsletter.title},
+            )
+        # A sent letter stays, whatever the selection.
+        super().delete_queryset(request, queryset.drafts())
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -112,3 +112,41 @@ def test_bad_ids_are_not_found(staff_client):
         url = f"/admin/newsletters/newsletter/{bad}/apercu/"
         assert staff_client.get(url).status_code == 404, bad
         assert staff_client.post(f"/admin/newsletters/newsletter/{bad}/envoyer/").status_code == 404
+
+
+def test_drafts_written_edited_and_deleted_are_in_the_audit_log(staff_client, staff):
+    from monquartier.audit.models import AuditEntry
+
+    staff_client.post(
+        reverse("admin:newsletters_newsletter_add"),
+        {"title": "Bienvenue", "text": "Bonjour", "audience": "members"},
+    )
+    newsletter = Newsletter.objects.get()
+    staff_client.post(
+        reverse("admin:newsletters_newsletter_change", args=[newsletter.pk]),
+        {"title": "Bienvenue à tous", "text": "Bonjour", "audience": "members"},
+    )
+    staff_client.post(
+        reverse("admin:newsletters_newsletter_delete", args=[newsletter.pk]), {"post": "yes"}
+    )
+    assert not Newsletter.objects.exists()
+    assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == [
+        "newsletter.create",
+        "newsletter.edit",
+        "newsletter.delete",
+    ]
+    assert AuditEntry.objects.filter(actor=staff).count() == 3
+
+
+def test_a_bulk_delete_spares_the_sent_letters(staff_client, staff, draft, subscribed):
+    from monquartier.newsletters import services
+
+    services.send_test(staff, draft)
+    services.send_newsletter(staff, draft.pk)
+    other = Newsletter.objects.create(title="Brouillon", text="x", audience="members")
+    changelist = reverse("admin:newsletters_newsletter_changelist")
+    both = {"action": "delete_selected", "_selected_action": [draft.pk, other.pk], "post": "yes"}
+    staff_client.post(changelist, both)  # the admin refuses the lot
+    assert Newsletter.objects.count() == 2
+    staff_client.post(changelist, {**both, "_selected_action": [other.pk]})
+    assert list(Newsletter.objects.values_list("pk", flat=True)) == [draft.pk]
