@@ -81,3 +81,11 @@ def test_the_unsubscribe_pages_are_small_and_script_free(db):
     awa = subscribed_user()
     check_page(Client().get(url(unsubscribe_token(awa.pk))))
     check_page(Client().post(url(unsubscribe_token(awa.pk))))
+
+
+def test_the_settings_page_says_whether_the_member_receives_it(awa_client, awa):
+    page = awa_client.get(reverse("accounts:settings")).content.decode()
+    assert "Vous ne la recevez pas" in page
+    User.objects.filter(pk=awa.pk).update(newsletter=True)
+    page = awa_client.get(reverse("accounts:settings")).content.decode()
+    assert "Vous la recevez par e-mail" in page
