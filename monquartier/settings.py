@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "monquartier.townhalls",
     "monquartier.messaging",
     "monquartier.gazette",
+    "monquartier.newsletters",
     "monquartier.web",
 ]
 
@@ -326,6 +327,10 @@ FLOOD_LIMITS = {
     "town_hall_presentation": (3, 7 * 24 * 3600),
     # Signage orders of one town hall (staff handle each by hand).
     "signage_order": (5, 24 * 3600),
+    # Test sends of the newsletter by one staff member, and a member's data exports (each
+    # zips all their files).
+    "newsletter_test": (10, 3600),
+    "data_export": (3, 24 * 3600),
 }
 # A community registers neighbours without internet only once it has existed this long:
 # a community made in a minute must not become an SMS cannon (docs/decisions.md).

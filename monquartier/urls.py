@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("monquartier.gazette.urls")),
     path("", include("monquartier.townhalls.urls")),
     path("", include("monquartier.helpcentre.urls")),
+    path("", include("monquartier.newsletters.urls")),
     path("", include("monquartier.web.pwa_urls")),
     path(
         "parametres/notifications/",

@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes")
 
     def ready(self):
-        from monquartier.accounts import signals  # noqa: F401
+        from monquartier.accounts import jobs, my_data, signals  # noqa: F401
+
+        jobs.register()
+        my_data.register()

@@ -78,6 +78,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
     closed_at = models.DateTimeField(_("compte fermé le"), null=True, blank=True)
+    # When the retention job erased what closing left (docs/retention.md).
+    traces_erased_at = models.DateTimeField(_("traces effacées le"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -249,3 +251,18 @@ class Home(models.Model):
     def one_line(self) -> str:
         parts = [self.address_details, self.quartier, self.commune.name]
         return ", ".join(part for part in parts if part)
+
+
+class DataExport(models.Model):
+    """One download of "my data": the flood limit counts these (each zips every file)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("téléchargement de mes données")
+        verbose_name_plural = _("téléchargements de mes données")
+        indexes = [models.Index(fields=["user", "created_at"], name="data_export_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -7,9 +7,11 @@ from allauth.account.models import EmailAddress
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from monquartier.accounts.models import Home, Profile, User
+from monquartier.accounts.models import DataExport, Home, Profile, User
 from monquartier.accounts.signals import account_closing, home_moving
+from monquartier.core.flood import check_flood
 from monquartier.core.images import reencode_image
 
 logger = logging.getLogger(__name__)
@@ -121,3 +123,16 @@ def close_account(user: User) -> None:
     user.groups.clear()
     user.user_permissions.clear()
     logger.info("Account %s closed", user.pk)
+
+
+@transaction.atomic(durable=True)
+def record_data_export(user: User) -> DataExport:
+    """Count one download of the member's data, or refuse past the limit (each zips all
+    their files)."""
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))  # one at a time
+    check_flood(
+        DataExport.objects.filter(user=user),
+        "data_export",
+        _("Vous avez déjà téléchargé vos données %(count)s fois aujourd'hui : réessayez demain."),
+    )
+    return DataExport.objects.create(user=user)

@@ -17,6 +17,10 @@ account_closing = Signal()
 # returns a sentence warning of what closing the account also ends, or None. Communities
 # tell the last member that the community is deleted with them.
 account_closure_warnings = Signal()
+# Sent by the retention job (accounts/retention.py), in its transaction, with `user_ids`:
+# accounts closed long enough ago (docs/retention.md). Each app deletes what it still
+# holds about those people that is theirs alone (notifications, read marks…).
+closed_accounts_expiring = Signal()
 
 
 @receiver(post_save, sender=User, dispatch_uid="create_profile_for_new_user")

@@ -3,13 +3,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
-from monquartier.accounts import services, signup_email
+from monquartier.accounts import exports, services, signup_email
 from monquartier.accounts.forms import (
     CloseAccountForm,
     HomeForm,
@@ -199,3 +200,24 @@ def _render_waiting_email(request, email: str, form, status: int = 200):
     return render(
         request, "accounts/waiting_email.html", {"email": email, "form": form}, status=status
     )
+
+
+@recent_password_required
+def my_data(request):
+    """ "Télécharger mes données": a page that says what the zip holds, and its button."""
+    if request.method == "POST":
+        try:
+            services.record_data_export(request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("accounts:my_data")
+        day = timezone.localdate().isoformat()
+        response = FileResponse(
+            exports.build_export(request.user),
+            as_attachment=True,
+            filename=f"monquartier-mes-donnees-{day}.zip",
+            content_type="application/zip",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return render(request, "accounts/my_data.html", {"recent_days": exports.RECENT_DAYS})

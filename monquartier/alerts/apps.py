@@ -11,10 +11,18 @@ class AlertsConfig(AppConfig):
         # Django's place for wiring an app into the apps below it: moderation learns here
         # how to reach this app's content (moderation/content.py), the outbox how to send
         # an alert (outbox/sources.py) and where SMS received go (outbox/signals.py).
-        from monquartier.alerts import outbox, reporting, sms_intake
+        from monquartier.accounts import exports
+        from monquartier.accounts.signals import closed_accounts_expiring
+        from monquartier.alerts import exports as my_data
+        from monquartier.alerts import jobs, outbox, reporting, retention, sms_intake
         from monquartier.outbox import sources
         from monquartier.outbox.signals import sms_received
 
         reporting.register()
+        exports.register("alerts_sent", my_data.alerts_sent)
+        jobs.register()
+        closed_accounts_expiring.connect(
+            retention.erase_closed_accounts, dispatch_uid="alerts_erase_closed_accounts"
+        )
         sources.register(outbox.SOURCE)
         sms_received.connect(sms_intake.on_sms_received, dispatch_uid="alerts_sms_intake")

@@ -9,9 +9,14 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from monquartier.outbox import scheduler, sender
-from monquartier.outbox.models import DevOutboxMessage, ScheduledRun
+from monquartier.outbox.models import Delivery, DevOutboxMessage, ScheduledRun, TextMessage
 from monquartier.outbox.scheduler import Job
 from monquartier.outbox.services import wake_senders
+
+# docs/retention.md: what we sent to whom (addresses, numbers) is kept this long.
+DELIVERY_RECORDS_DAYS = 90
+PRUNE_BATCH = 5000
+PRUNE_MAX_BATCHES = 200  # a million rows a night at most; the next night goes on
 
 # A task RUNNING this long belongs to a dead worker: ours all finish within a minute.
 TASK_LEASE = timedelta(minutes=15)
@@ -46,8 +51,30 @@ def prune(period: str) -> str:
     return f"pruned {tasks} task results, {runs} scheduler rows, {outbox} dev outbox messages"
 
 
+def delete_in_batches(queryset) -> int:
+    """Delete the rows of `queryset` a batch of ids at a time: short transactions, no
+    lock held on the whole table, bounded memory."""
+    deleted = 0
+    for _batch in range(PRUNE_MAX_BATCHES):
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH])
+        if not ids:
+            break
+        count, _ = queryset.model.objects.filter(pk__in=ids).delete()
+        deleted += count
+    return deleted
+
+
+def prune_delivery_records(period: str) -> str:
+    cutoff = timezone.now() - timedelta(days=DELIVERY_RECORDS_DAYS)
+    deliveries = delete_in_batches(Delivery.objects.filter(created_at__lt=cutoff))
+    # The flood limits count these for a week at most.
+    texts = delete_in_batches(TextMessage.objects.filter(created_at__lt=cutoff))
+    return f"deleted {deliveries} delivery records and {texts} counted SMS records"
+
+
 def register() -> None:
     scheduler.register(
         Job("sweep", sweep, every_minute=True),
         Job("prune", prune, daily_at=time(3, 0)),
+        Job("prune_delivery_records", prune_delivery_records, daily_at=time(3, 15)),
     )

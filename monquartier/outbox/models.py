@@ -77,7 +77,8 @@ class Delivery(models.Model):
     twice writes nothing new; senders claim due rows, hand them to the transport and mark
     the outcome. `due_at` holds the next attempt (the alert SMS is due after the delay).
 
-    What a row carries (an alert, a notification, a digest, a town hall's announcement) is a foreign key to the app
+    What a row carries (an alert, a notification, a digest, a town hall's announcement, a
+    newsletter) is a foreign key to the app
     that owns it, named by its label only: the database keeps the cascades and the
     unique keys that make a fan-out idempotent, and this app never imports those apps.
     Each of them registers how its rows are loaded and rendered (outbox/sources.py).
@@ -113,6 +114,14 @@ class Delivery(models.Model):
     )
     announcement = models.ForeignKey(
         "townhalls.Announcement",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
+    )
+    newsletter = models.ForeignKey(
+        "newsletters.Newsletter",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -191,6 +200,11 @@ class Delivery(models.Model):
                 fields=["announcement", "user", "channel"],
                 condition=models.Q(announcement__isnull=False),
                 name="delivery_announcement_recipient_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["newsletter", "user", "channel"],
+                condition=models.Q(newsletter__isnull=False),
+                name="delivery_newsletter_recipient_channel",
             ),
             models.UniqueConstraint(
                 fields=["digest", "channel"],

@@ -55,17 +55,25 @@ class Email:
     html: str  # … and here by the link escaped for HTML
     message_id: str  # ours, so that a sink or a log can tell two sends of one delivery
     link: str = ""
+    # More headers (the newsletter's List-Unsubscribe); their values may hold LINK too.
+    headers: tuple[tuple[str, str], ...] = ()
 
     def body(self) -> tuple[str, str]:
         if not self.link:
             return self.text, self.html
         return self.text.replace(LINK, self.link), self.html.replace(LINK, escape(self.link))
 
+    def header_values(self) -> list[tuple[str, str]]:
+        link = self.link or LINK
+        return [(name, value.replace(LINK, link)) for name, value in self.headers]
+
 
 def _django_message(email: Email, connection=None) -> EmailMultiAlternatives:
     text, html = email.body()
     message = EmailMultiAlternatives(email.subject, text, to=[email.to], connection=connection)
     message.extra_headers["Message-ID"] = email.message_id
+    for name, value in email.header_values():
+        message.extra_headers[name] = value
     if html:
         message.attach_alternative(html, "text/html")
     return message
@@ -93,13 +101,23 @@ class _Skeleton:
             html=email.html,
             message_id=self.ID,
             link="",
+            headers=email.headers,
         )
         self.raw = _django_message(template).message().as_bytes(linesep="\r\n")
-        links = email.text.count(LINK) + email.html.count(LINK)
+        links = (
+            email.text.count(LINK)
+            + email.html.count(LINK)
+            + sum(value.count(LINK) for _name, value in email.headers)
+        )
         # Quoted-printable or base64 parts (long lines, say) would encode the link too.
         encoded = re.search(rb"Content-Transfer-Encoding: (quoted-printable|base64)", self.raw)
+        # A header folds where its words fit in 78 columns: a longer link folds it elsewhere
+        # unless the placeholder already begins a line of its own (then so does the link).
+        head = self.raw.split(b"\r\n\r\n", 1)[0]
+        folded_alone = head.count(LINK.encode()) == head.count(b"\r\n <" + LINK.encode())
         self.usable = (
             encoded is None
+            and folded_alone
             and self.raw.count(self.TO.encode()) == 1
             and self.raw.count(self.ID.encode()) == 1
             and self.raw.count(LINK.encode()) == links
@@ -130,6 +148,12 @@ class _Skeleton:
         return raw.replace(LINK.encode(), (email.link or LINK).encode())
 
 
+def _skeleton_key(email: Email) -> tuple:
+    """Messages with the same key share one skeleton: all but the recipient, the
+    Message-ID and the link."""
+    return (email.subject, email.text, email.html, email.headers)
+
+
 # Below this many messages per connection, a connection's set-up (TCP, EHLO, TLS) costs
 # more than it saves.
 MIN_EMAILS_PER_CONNECTION = 25
@@ -151,9 +175,9 @@ class EmailTransport:
         over_smtp = isinstance(get_connection(fail_silently=False), SMTPBackend)
         if not over_smtp:
             return self._send_on_one_connection(emails, None)
-        skeletons: dict[tuple[str, str, str], _Skeleton] = {}
+        skeletons: dict[tuple, _Skeleton] = {}
         for email in emails:
-            key = (email.subject, email.text, email.html)
+            key = _skeleton_key(email)
             if key not in skeletons:
                 skeletons[key] = _Skeleton(email)
         wanted = getattr(settings, "EMAIL_SMTP_CONNECTIONS", 1)
@@ -167,7 +191,7 @@ class EmailTransport:
             return [outcome for share in results for outcome in share]
 
     def _send_on_one_connection(
-        self, emails: Sequence[Email], skeletons: dict[tuple[str, str, str], _Skeleton] | None
+        self, emails: Sequence[Email], skeletons: dict[tuple, _Skeleton] | None
     ) -> list[Outcome]:
         outcomes: list[Outcome] = []
         try:
@@ -181,7 +205,7 @@ class EmailTransport:
             for index, email in enumerate(emails):
                 try:
                     skeleton = (
-                        skeletons.get((email.subject, email.text, email.html))
+                        skeletons.get(_skeleton_key(email))
                         if raw_smtp is not None and skeletons is not None
                         else None
                     )

@@ -13,6 +13,7 @@ class TownhallsConfig(AppConfig):
         # communities what the commune decides for them; notifications what the town
         # hall's messages say; the outbox how to send an announcement; the alert list
         # where to find the ones for a community.
+        from monquartier.accounts import exports
         from monquartier.alerts import audiences, feeds
         from monquartier.communities import commune_rules
         from monquartier.notifications import events as notification_events
@@ -25,6 +26,7 @@ class TownhallsConfig(AppConfig):
             receivers,
             validation,
         )
+        from monquartier.townhalls import exports as my_data
 
         audiences.register(audience.TOWN_HALL_AUDIENCE)
         audiences.register(audience.POLICE_AUDIENCE)
@@ -34,3 +36,4 @@ class TownhallsConfig(AppConfig):
         notification_events.register(events.texts)
         sources.register(outbox.SOURCE)
         feeds.register(announcements.FEED)
+        exports.register("town_hall", my_data.town_hall)

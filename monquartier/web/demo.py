@@ -6,6 +6,7 @@ from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.helpcentre.demo import create_demo_help
 from monquartier.messaging.demo import create_demo_conversations
+from monquartier.newsletters.demo import create_demo_newsletters
 from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
 from monquartier.townhalls.demo_history import create_demo_history
 
@@ -19,6 +20,7 @@ def load_demo_data() -> list[str]:
     reports = create_demo_report()
     town_halls = create_demo_town_hall()
     history = create_demo_history()
+    newsletters = create_demo_newsletters()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -28,6 +30,7 @@ def load_demo_data() -> list[str]:
         f"Partner town halls: {town_halls} new (Cocody); past alerts for its dashboard: "
         f"{history} new.",
         f"Help centre questions: {create_demo_help()} new (its data migration loads them).",
+        f"Newsletters: {newsletters} new (one sent, one draft).",
     ]
 
 

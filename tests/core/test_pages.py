@@ -23,6 +23,7 @@ MEMBER_PAGES = [
     "accounts:profile",
     "accounts:home",
     "accounts:close",
+    "accounts:my_data",
     "account_email",
     "account_change_password",
     "account_change_phone",

@@ -132,3 +132,40 @@ def test_a_small_batch_keeps_to_one_connection(smtp, settings):
     settings.EMAIL_SMTP_CONNECTIONS = 4
     EmailTransport().send([alert_email(number) for number in range(1, 6)])
     assert len({message["peer"] for message in smtp.messages}) == 1
+
+
+def test_copies_with_headers_holding_the_link_are_what_django_builds(smtp, monkeypatch):
+    # The newsletter's List-Unsubscribe carries each member's own link.
+    from dataclasses import replace
+
+    from monquartier.outbox import transports
+
+    headers = (
+        ("List-Unsubscribe", f"<mailto:desabonnement@monquartier.ci?subject=x>, <{LINK}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+    emails = [replace(alert_email(number), headers=headers) for number in range(1, 4)]
+    builds = []
+    real = transports._django_message
+    monkeypatch.setattr(
+        transports, "_django_message", lambda *args, **kw: builds.append(1) or real(*args, **kw)
+    )
+    EmailTransport().send(emails)
+    assert len(builds) == 1  # one skeleton, copied for each
+    received = {message["message_id"]: message for message in smtp.messages}
+    for sent in emails:
+        raw = received[sent.message_id]["raw"]
+        assert normalised(raw) == normalised(django_bytes(sent))
+        assert f"<{sent.link}>" in email.message_from_bytes(raw)["List-Unsubscribe"]
+
+
+def test_a_header_that_would_fold_before_a_longer_link_is_built_the_usual_way(smtp):
+    from dataclasses import replace
+
+    from monquartier.outbox import transports
+
+    headers = (("List-Unsubscribe", f"<{LINK}>, <mailto:desabonnement@monquartier.ci>"),)
+    sent = replace(alert_email(1), headers=headers)
+    assert not transports._Skeleton(sent).usable
+    EmailTransport().send([sent])
+    assert normalised(smtp.messages[0]["raw"]) == normalised(django_bytes(sent))
