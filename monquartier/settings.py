@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "monquartier.townhalls",
     "monquartier.messaging",
     "monquartier.gazette",
+    "monquartier.invitations",
     "monquartier.web",
 ]
 
@@ -325,6 +326,13 @@ FLOOD_LIMITS = {
     "town_hall_presentation": (3, 7 * 24 * 3600),
     # Signage orders of one town hall (staff handle each by hand).
     "signage_order": (5, 24 * 3600),
+    # Invitations to neighbours: SMS cost us, e-mails could make us a spam relay. A member's
+    # and a community's per day; an addressee gets one invitation a week whoever sends it.
+    "invitation_sms_member": (5, 24 * 3600),
+    "invitation_sms_community": (20, 24 * 3600),
+    "invitation_email_member": (10, 24 * 3600),
+    "invitation_email_community": (50, 24 * 3600),
+    "invitation_per_address": (1, 7 * 24 * 3600),
 }
 # A community registers neighbours without internet only once it has existed this long:
 # a community made in a minute must not become an SMS cannon (docs/decisions.md).
@@ -358,6 +366,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MonQuartier <ne-pas-repondre
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Where a town hall writes to subscribe (the presentation a member sends says so).
 PARTNERSHIP_EMAIL = env_str("PARTNERSHIP_EMAIL", "mairies@monquartier.ci")
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "aide@monquartier.ci")
 
 SMS_BACKEND = env_str(
     "SMS_BACKEND",
