@@ -39,8 +39,8 @@ def invitation_sms_text(invitation: Invitation) -> str:
     """One GSM-7 segment: only the community's name is shortened, never the link, and
     the way to refuse any further SMS."""
     with translation.override(settings.LANGUAGE_CODE):
-        prefix = _("MonQuartier: un voisin vous invite dans la communaute ")
-        suffix = _(" (voisins vigilants). Inscription: %(link)s STOP pour refuser") % {
+        prefix = _("Un voisin vous invite dans la communaute ")
+        suffix = _(" sur MonQuartier: %(link)s STOP pour refuser") % {
             "link": invitation_url(invitation)
         }
     return fit_sms(prefix, invitation.community.name, suffix)

@@ -136,7 +136,8 @@ def _personal_note(raw: str) -> str:
 
 def _queue(invitation: Invitation, channel: str) -> Invitation:
     Delivery.objects.create(invitation=invitation, channel=channel, address=invitation.address)
-    transaction.on_commit(lambda: wake_senders([channel]))
+    # The sender's task is written in this transaction: both exist or neither.
+    wake_senders([channel])
     return invitation
 
 
