@@ -8,6 +8,7 @@ from monquartier.invitations.services import EMAIL_MAX_LENGTH
 
 
 class SMSInvitationForm(forms.Form):
+    prefix = "sms"  # both forms share a page: their fields need their own ids
     # The service parses and explains; the form only bounds what reaches it.
     address = forms.CharField(
         label=gettext_lazy("Son numéro de mobile"),
@@ -20,6 +21,7 @@ class SMSInvitationForm(forms.Form):
 
 
 class EmailInvitationForm(forms.Form):
+    prefix = "email"
     address = forms.CharField(
         label=gettext_lazy("Son adresse e-mail"),
         max_length=EMAIL_MAX_LENGTH,

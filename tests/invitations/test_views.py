@@ -55,7 +55,7 @@ def test_someone_with_no_community_is_sent_to_join_one(issa, salif):
 
 def test_an_sms_invitation_from_the_page(yao, riviera, sms_outbox):
     client = logged_in(yao)
-    response = client.post(reverse("invitations:sms"), {"address": "07 07 55 66 77"})
+    response = client.post(reverse("invitations:sms"), {"sms-address": "07 07 55 66 77"})
     assert response.status_code == 302 and response.url == INVITE
     assert "invitation part par SMS" in page_of(client.get(INVITE))
     assert Invitation.objects.get(channel=InvitationChannel.SMS).address == "+2250707556677"
@@ -66,7 +66,7 @@ def test_an_sms_invitation_from_the_page(yao, riviera, sms_outbox):
 def test_a_bad_number_is_explained_next_to_the_field_and_changes_nothing(
     yao, riviera, sms_outbox, address
 ):
-    response = logged_in(yao).post(reverse("invitations:sms"), {"address": address})
+    response = logged_in(yao).post(reverse("invitations:sms"), {"sms-address": address})
     assert response.status_code == 400
     assert 'class="errorlist' in page_of(response)
     assert not Invitation.objects.filter(channel=InvitationChannel.SMS).exists()
@@ -76,7 +76,7 @@ def test_a_bad_number_is_explained_next_to_the_field_and_changes_nothing(
 def test_an_email_invitation_with_a_personal_line(yao, riviera):
     response = logged_in(yao).post(
         reverse("invitations:email"),
-        {"address": "adjoua@exemple.ci", "personal_note": "On compte sur toi !"},
+        {"email-address": "adjoua@exemple.ci", "email-personal_note": "On compte sur toi !"},
     )
     assert response.status_code == 302
     invitation = Invitation.objects.get(channel=InvitationChannel.EMAIL)
@@ -84,7 +84,7 @@ def test_an_email_invitation_with_a_personal_line(yao, riviera):
 
 
 def test_an_email_to_a_member_is_refused_with_a_message(yao, riviera, awa):
-    response = logged_in(yao).post(reverse("invitations:email"), {"address": awa.email})
+    response = logged_in(yao).post(reverse("invitations:email"), {"email-address": awa.email})
     assert response.status_code == 400 and "membre de MonQuartier" in page_of(response)
     assert not Invitation.objects.filter(channel=InvitationChannel.EMAIL).exists()
 
