@@ -90,3 +90,15 @@ def test_a_member_invites_a_neighbour_by_email_who_signs_up_and_asks_to_join(
     expect(page.get_by_text("Un voisin — a demandé à la rejoindre")).to_be_visible()
     assert "Adjoua" not in page.content()
     neighbour.context.close()
+
+
+def test_the_referent_finds_the_space_and_its_kit(context, axe, awa, riviera):
+    page = context.new_page()
+    log_in(page, "awa.kone@exemple.ci")
+    page.goto(f"/c/{riviera.pk}/")
+    page.get_by_role("link", name="Rôle et outils").click()
+    page.get_by_role("heading", name="Rôle et outils du référent").wait_for()
+    axe(page)
+    with page.expect_response(re.compile(r"/referent/kit/affiche\.pdf$")) as poster:
+        page.evaluate("url => fetch(url)", f"/c/{riviera.pk}/referent/kit/affiche.pdf")
+    assert poster.value.headers["content-type"] == "application/pdf"
