@@ -111,11 +111,19 @@ class InvitedSignup(models.Model):
     """An account created after its owner opened an invitation's link or code. Only
     the first invitation counts: an account comes through one invitation at most."""
 
-    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="signups")
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invited_signup"
+    invitation = models.ForeignKey(
+        Invitation,
+        on_delete=models.CASCADE,
+        related_name="signups",
+        verbose_name=_("invitation"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="invited_signup",
+        verbose_name=_("compte"),
+    )
+    created_at = models.DateTimeField(_("inscrit le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("inscription par invitation")

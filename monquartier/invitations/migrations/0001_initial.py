@@ -39,9 +39,9 @@ class Migration(migrations.Migration):
             name='InvitedSignup',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('invitation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signups', to='invitations.invitation')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='invited_signup', to=settings.AUTH_USER_MODEL)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='inscrit le')),
+                ('invitation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signups', to='invitations.invitation', verbose_name='invitation')),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='invited_signup', to=settings.AUTH_USER_MODEL, verbose_name='compte')),
             ],
             options={
                 'verbose_name': 'inscription par invitation',
