@@ -1,3 +1,4 @@
+import gzip
 import re
 
 import pytest
@@ -185,7 +186,7 @@ def test_the_inviter_sees_who_joined_by_the_privacy_rules(
     )
     invited(link, "Didier", pseudonym="Didier D.")
     client = logged_in(yao)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         page = page_of(client.get(SENT))
     # A fellow member: their real name. Anyone else: "a neighbour", never a pseudonym.
     assert "Adjoua Invité — a rejoint la communauté" in page
@@ -259,3 +260,26 @@ def test_the_kit_is_made_for_the_referents_community(awa, riviera):
     assert client.get(reverse("invitations:kit", args=[riviera.pk, "autre"])).status_code == 404
     assert Invitation.objects.filter(inviter=awa, channel=InvitationChannel.PRINT).count() == 1
     assert Membership.objects.referents().filter(user=awa).exists()
+
+
+def test_the_invitation_pages_fit_in_one_round_trip_gzipped(
+    awa, riviera, django_assert_max_num_queries
+):
+    for index in range(25):  # more than a page of invitations, each with a sign-up
+        invitation = Invitation.objects.create(
+            inviter=awa, community=riviera, channel="email", address=f"n{index}@exemple.ci"
+        )
+        invited(invitation, f"Voisin{index}")
+    link = services.shared_invitation(awa, InvitationChannel.LINK)
+    client = logged_in(awa)
+    responses = [client.get(INVITE)]
+    with django_assert_max_num_queries(7):  # as with a handful: the same queries
+        responses.append(client.get(SENT))
+    responses.append(client.get(reverse(REFERENT_SPACE, args=[riviera.pk])))
+    responses.append(Client().get(reverse("invitations:open", args=[link.code])))
+    for response in responses:
+        assert response.status_code == 200
+        assert len(gzip.compress(response.content, compresslevel=6)) < 14 * 1024
+    # A full page: the share link (newest, nobody yet) and 19 e-mails with their sign-up.
+    assert page_of(responses[1]).count("Un voisin —") == 19
+    assert 'rel="next"' in page_of(responses[1])
