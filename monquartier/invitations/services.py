@@ -111,7 +111,7 @@ def _email_address(raw: str) -> str:
             {"address": _("Cette adresse e-mail n'est pas valable : vérifiez-la.")},
             code="invalid",
         ) from None
-    if _is_member(User.objects.filter(email__iexact=address)):
+    if _is_member(User.objects.filter(email=address)):  # stored in lower case
         raise ValidationError(
             {"address": _("Cette adresse est celle d'un membre de MonQuartier.")},
             code="refused_address",
