@@ -7,6 +7,8 @@ invitation costs nothing and counts for nothing; an accepted one is an Invitatio
 (what the caps count) and one outbox Delivery, sent by the outbox's workers.
 """
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -28,6 +30,28 @@ from monquartier.outbox.models import Channel, Delivery, SMSOptOut
 from monquartier.outbox.services import wake_senders
 
 EMAIL_MAX_LENGTH = 254
+# Refusals that tell something about an addressee ("already a member", "said STOP"): past
+# this many in a day, a member can no longer use the form to find out who is a member.
+REFUSALS_KEY = "invitations:refusals:{user_id}"
+REFUSALS_WINDOW = 24 * 3600
+
+
+def _check_not_probing(inviter: User) -> None:
+    limit = settings.INVITATION_TELLING_REFUSALS_PER_DAY
+    if cache.get(REFUSALS_KEY.format(user_id=inviter.pk), 0) >= limit:
+        raise ValidationError(
+            _("Trop d'invitations refusées aujourd'hui : réessayez demain."), code="probing"
+        )
+
+
+def _count_refusal(inviter: User) -> None:
+    key = REFUSALS_KEY.format(user_id=inviter.pk)
+    if cache.add(key, 1, REFUSALS_WINDOW):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired in between
+        cache.add(key, 1, REFUSALS_WINDOW)
 
 
 def inviting_community(user: User) -> Community:
@@ -74,7 +98,7 @@ def _is_member(accounts) -> bool:
     return Membership.objects.open().filter(user__in=accounts.filter(is_active=True)).exists()
 
 
-def _sms_number(raw: str) -> str:
+def _sms_number(inviter: User, raw: str) -> str:
     try:
         number = to_e164(parse_phone(raw, mobile=True))
     except ValidationError as error:
@@ -85,7 +109,9 @@ def _sms_number(raw: str) -> str:
             code="foreign",
         )
     # One message for both: the inviter learns no more about a number than they must.
+    _check_not_probing(inviter)
     if SMSOptOut.objects.covers(number) or _is_member(User.objects.filter(mobile=number)):
+        _count_refusal(inviter)
         raise ValidationError(
             {
                 "address": _(
@@ -98,7 +124,7 @@ def _sms_number(raw: str) -> str:
     return number
 
 
-def _email_address(raw: str) -> str:
+def _email_address(inviter: User, raw: str) -> str:
     address = (raw or "").strip().lower()
     if not address or len(address) > EMAIL_MAX_LENGTH:
         raise ValidationError(
@@ -111,7 +137,9 @@ def _email_address(raw: str) -> str:
             {"address": _("Cette adresse e-mail n'est pas valable : vérifiez-la.")},
             code="invalid",
         ) from None
+    _check_not_probing(inviter)
     if _is_member(User.objects.filter(email=address)):  # stored in lower case
+        _count_refusal(inviter)
         raise ValidationError(
             {"address": _("Cette adresse est celle d'un membre de MonQuartier.")},
             code="refused_address",
@@ -145,7 +173,7 @@ def _queue(invitation: Invitation, channel: str) -> Invitation:
 def invite_by_sms(inviter: User, number: str) -> Invitation:
     """Our fixed SMS, with the community's name and the invitation's link."""
     community = inviting_community(inviter)
-    address = _sms_number(number)
+    address = _sms_number(inviter, number)
     _check_caps(inviter, community, InvitationChannel.SMS, address)
     invitation = Invitation.objects.create(
         inviter=inviter, community=community, channel=InvitationChannel.SMS, address=address
@@ -158,7 +186,7 @@ def invite_by_email(inviter: User, email: str, personal_note: str = "") -> Invit
     """Our e-mail, with the inviter's optional personal line."""
     community = inviting_community(inviter)
     note = _personal_note(personal_note)
-    address = _email_address(email)
+    address = _email_address(inviter, email)
     _check_caps(inviter, community, InvitationChannel.EMAIL, address)
     invitation = Invitation.objects.create(
         inviter=inviter,

@@ -202,3 +202,26 @@ def test_a_signup_is_recorded_once_and_unknown_codes_change_nothing(yao, riviera
     assert services.record_signup(other.code, issa).invitation == link  # the first one stays
     assert services.record_signup(link.code, yao) is None  # one's own code
     assert InvitedSignup.objects.count() == 1
+
+
+def test_refusals_that_tell_who_is_a_member_are_capped(yao, riviera, awa, settings):
+    settings.INVITATION_TELLING_REFUSALS_PER_DAY = 2
+    for _attempt in range(2):
+        with pytest.raises(ValidationError) as excinfo:
+            services.invite_by_sms(yao, str(awa.mobile))
+        assert "déjà membre" in errors_of(excinfo)
+    for attempt in (
+        lambda: services.invite_by_sms(yao, str(awa.mobile)),
+        lambda: services.invite_by_email(yao, awa.email),
+        lambda: services.invite_by_sms(yao, NEIGHBOUR),
+    ):
+        with pytest.raises(ValidationError) as excinfo:
+            attempt()
+        assert "Trop d'invitations refusées" in errors_of(excinfo)
+    assert not Invitation.objects.exists()
+    # An invalid number says nothing about anyone: it does not count.
+    settings.INVITATION_TELLING_REFUSALS_PER_DAY = 3
+    for _attempt in range(5):
+        with pytest.raises(ValidationError):
+            services.invite_by_sms(yao, "0707")
+    services.invite_by_sms(yao, NEIGHBOUR)
