@@ -6,7 +6,7 @@ from monquartier.invitations.models import Invitation, InvitedSignup
 class InvitedSignupInline(admin.TabularInline):
     model = InvitedSignup
     fields = ["user", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["user", "created_at"]
     extra = 0
     can_delete = False
 

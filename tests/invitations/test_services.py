@@ -225,3 +225,23 @@ def test_refusals_that_tell_who_is_a_member_are_capped(yao, riviera, awa, settin
         with pytest.raises(ValidationError):
             services.invite_by_sms(yao, "0707")
     services.invite_by_sms(yao, NEIGHBOUR)
+
+
+def test_an_invitation_waiting_to_go_is_cancelled_if_its_addressee_said_stop_or_joined(
+    yao, riviera, run_tasks, sms_outbox
+):
+    stopped = services.invite_by_sms(yao, NEIGHBOUR)
+    joined = services.invite_by_email(yao, "adjoua@exemple.ci")
+    kept = services.invite_by_sms(yao, "+2250707556688")
+    SMSOptOut.record(NEIGHBOUR)
+    factories.add_member(riviera, factories.make_user("Adjoua", "Konan", email="adjoua@exemple.ci"))
+    run_tasks()
+    statuses = dict(
+        Delivery.objects.filter(invitation__isnull=False).values_list("invitation", "status")
+    )
+    assert statuses == {
+        stopped.pk: DeliveryStatus.CANCELLED,
+        joined.pk: DeliveryStatus.CANCELLED,
+        kept.pk: DeliveryStatus.SENT,
+    }
+    assert [sms.to for sms in sms_outbox] == ["+2250707556688"] and not mail.outbox
