@@ -46,6 +46,20 @@ def qr_code(data: str, side: float) -> Drawing:
     return drawing
 
 
+def _para(markup: str, style: ParagraphStyle) -> Paragraph:
+    """French spacing that never breaks: a name stays with its guillemets, a colon with
+    its word."""
+    for loose, tight in (("« ", "«\u00a0"), (" »", "\u00a0»"), (" :", "\u00a0:")):
+        markup = markup.replace(loose, tight)
+    return Paragraph(markup, style)
+
+
+def _name(community: Community) -> str:
+    """The name as markup; a short one is never split over two lines."""
+    name = escape(community.name)
+    return name.replace(" ", "\u00a0") if len(name) <= 24 else name
+
+
 def _style(name: str, size: float, *, bold: bool = False, color=colors.black, centre=True):
     return ParagraphStyle(
         name,
@@ -60,7 +74,7 @@ def _style(name: str, size: float, *, bold: bool = False, color=colors.black, ce
 
 def _bullets(items: list[str], style: ParagraphStyle) -> ListFlowable:
     return ListFlowable(
-        [Paragraph(escape(item), style) for item in items], bulletType="bullet", leftIndent=14
+        [_para(escape(item), style) for item in items], bulletType="bullet", leftIndent=14
     )
 
 
@@ -86,8 +100,8 @@ def _link_block(url: str, qr_side: float, size: float) -> list[Flowable]:
     small = _style("small", size * 0.8)
     return [
         qr_code(url, qr_side),
-        Paragraph(escape(_("Scannez ce code ou tapez l'adresse :")), small),
-        Paragraph(escape(url), link),
+        _para(escape(_("Scannez ce code ou tapez l'adresse :")), small),
+        _para(escape(url), link),
     ]
 
 
@@ -107,20 +121,20 @@ def _what_it_is() -> list[str]:
 
 def flyer_pdf(community: Community, url: str) -> bytes:
     """A4 portrait: to hand out or pin on a noticeboard."""
-    name = escape(community.name)
+    name = _name(community)
     story: list[Flowable] = [
-        Paragraph(escape(_("Voisins vigilants")), _style("kicker", 16, color=ORANGE)),
-        Paragraph(
+        _para(escape(_("Voisins vigilants")), _style("kicker", 16, color=ORANGE)),
+        _para(
             escape(_("Rejoignez la communauté « %(name)s »")) % {"name": name},
             _style("title", 28, bold=True, color=GREEN),
         ),
-        Paragraph(escape(community.commune.name), _style("commune", 14)),
+        _para(escape(community.commune.name), _style("commune", 14)),
         Spacer(1, 0.4 * cm),
         _bullets(_what_it_is(), _style("body", 13, centre=False)),
         Spacer(1, 0.6 * cm),
         *_link_block(url, 6.5 * cm, 14),
         Spacer(1, 0.6 * cm),
-        Paragraph(
+        _para(
             escape(_("En cas d'urgence, n'intervenez pas : appelez la police au %(numbers)s."))
             % {"numbers": EMERGENCY},
             _style("emergency", 12, bold=True),
@@ -131,18 +145,18 @@ def flyer_pdf(community: Community, url: str) -> bytes:
 
 def door_card_pdf(community: Community, url: str) -> bytes:
     """A6: to slip under a door or into a letterbox."""
-    name = escape(community.name)
+    name = _name(community)
     story: list[Flowable] = [
-        Paragraph(
+        _para(
             escape(_("Vos voisins de « %(name)s » veillent ensemble")) % {"name": name},
             _style("title", 13, bold=True, color=GREEN),
         ),
-        Paragraph(
+        _para(
             escape(_("Rejoignez-les sur MonQuartier : une alerte prévient tout le quartier.")),
             _style("body", 9),
         ),
         KeepTogether(_link_block(url, 4.2 * cm, 9)),
-        Paragraph(
+        _para(
             escape(_("Urgence : police %(numbers)s")) % {"numbers": EMERGENCY},
             _style("emergency", 8, bold=True),
         ),
@@ -152,13 +166,13 @@ def door_card_pdf(community: Community, url: str) -> bytes:
 
 def poster_pdf(community: Community, url: str) -> bytes:
     """A4 poster for a wall, a shop or a church door: few words, a large code."""
-    name = escape(community.name)
+    name = _name(community)
     story: list[Flowable] = [
-        Paragraph(
+        _para(
             escape(_("Ici, les voisins veillent ensemble")),
             _style("title", 34, bold=True, color=GREEN),
         ),
-        Paragraph(
+        _para(
             escape(_("Communauté « %(name)s » · %(commune)s"))
             % {"name": name, "commune": escape(community.commune.name)},
             _style("community", 18, color=ORANGE),
@@ -166,8 +180,8 @@ def poster_pdf(community: Community, url: str) -> bytes:
         Spacer(1, 0.8 * cm),
         *_link_block(url, 9 * cm, 16),
         Spacer(1, 0.6 * cm),
-        Paragraph(escape(_("Inscription gratuite, avec votre téléphone.")), _style("body", 16)),
-        Paragraph(
+        _para(escape(_("Inscription gratuite, avec votre téléphone.")), _style("body", 16)),
+        _para(
             escape(_("Urgence : n'intervenez pas, appelez le %(numbers)s."))
             % {"numbers": EMERGENCY},
             _style("emergency", 14, bold=True),
@@ -178,22 +192,22 @@ def poster_pdf(community: Community, url: str) -> bytes:
 
 def presentation_pdf(community: Community, url: str) -> bytes:
     """Landscape pages to show or print for a neighbourhood meeting."""
-    name = escape(community.name)
+    name = _name(community)
     heading = _style("heading", 28, bold=True, color=GREEN, centre=False)
     body = _style("body", 17, centre=False)
 
     def page(title: str, items: list[str]) -> list[Flowable]:
-        return [Paragraph(escape(title), heading), Spacer(1, 0.4 * cm), _bullets(items, body)]
+        return [_para(escape(title), heading), Spacer(1, 0.4 * cm), _bullets(items, body)]
 
     story: list[Flowable] = [
         Spacer(1, 2.5 * cm),
-        Paragraph(escape(_("Voisins vigilants")), _style("kicker", 20, color=ORANGE)),
-        Paragraph(
+        _para(escape(_("Voisins vigilants")), _style("kicker", 20, color=ORANGE)),
+        _para(
             escape(_("La communauté « %(name)s »")) % {"name": name},
             _style("cover", 36, bold=True, color=GREEN),
         ),
-        Paragraph(escape(community.commune.name), _style("commune", 20)),
-        Paragraph(escape(_("Réunion de quartier")), _style("meeting", 16)),
+        _para(escape(community.commune.name), _style("commune", 20)),
+        _para(escape(_("Réunion de quartier")), _style("meeting", 16)),
         PageBreak(),
         *page(
             _("Le principe"),
@@ -207,7 +221,7 @@ def presentation_pdf(community: Community, url: str) -> bytes:
             ],
         ),
         PageBreak(),
-        Paragraph(escape(_("Comment rejoindre")), heading),
+        _para(escape(_("Comment rejoindre")), heading),
         _bullets(
             [
                 _("Créez votre compte avec votre e-mail et votre mobile."),
@@ -236,15 +250,15 @@ def presentation_pdf(community: Community, url: str) -> bytes:
             ],
         ),
         PageBreak(),
-        Paragraph(
+        _para(
             escape(_("N'intervenez jamais vous-même")), _style("warn", 34, bold=True, color=ORANGE)
         ),
         Spacer(1, 0.6 * cm),
-        Paragraph(
+        _para(
             escape(_("Appelez la police ou la gendarmerie : %(numbers)s")) % {"numbers": EMERGENCY},
             _style("numbers", 30, bold=True),
         ),
-        Paragraph(
+        _para(
             escape(_("Pompiers 180 · SAMU 185. Votre sécurité passe avant tout.")),
             _style("others", 20),
         ),

@@ -210,6 +210,8 @@ def open_invitation(request, code: str):
             "invitation_url": links.invitation_url(invitation),
             "member_count": community.memberships.active().count(),
             "share_text": links.share_text(community),
+            "whatsapp_url": links.whatsapp_url(invitation),
+            "facebook_url": links.facebook_url(invitation),
         },
     )
 

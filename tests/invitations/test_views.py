@@ -96,6 +96,7 @@ def test_the_invitation_page_is_public_and_about_no_one(client, yao, riviera):
     page = page_of(response)
     assert response.status_code == 200
     assert "Riviera 2" in page and reverse("account_signup") in page
+    assert "https://wa.me/?text=" in page and "facebook.com/sharer/sharer.php?u=" in page
     for personal in ("Yao", "Kouassi", "Awa", "Koné", str(yao.mobile), yao.email):
         assert personal not in page
     assert client.session[CODE_KEY] == invitation.code
