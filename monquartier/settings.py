@@ -337,6 +337,8 @@ FLOOD_LIMITS = {
 # Invitations refused because the addressee is a member or said STOP, per member and day:
 # past it, the form stops answering (it must not become a way to find out who is a member).
 INVITATION_TELLING_REFUSALS_PER_DAY = env_int("INVITATION_TELLING_REFUSALS_PER_DAY", 10, minimum=1)
+# The numbers and addresses of invited neighbours are erased after this (invitations/jobs.py).
+INVITATION_ADDRESS_KEPT_DAYS = env_int("INVITATION_ADDRESS_KEPT_DAYS", 90, minimum=30)
 # A community registers neighbours without internet only once it has existed this long:
 # a community made in a minute must not become an SMS cannon (docs/decisions.md).
 NEIGHBOUR_REGISTRATION_AFTER_DAYS = env_int("NEIGHBOUR_REGISTRATION_AFTER_DAYS", 7, minimum=0)

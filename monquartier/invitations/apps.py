@@ -9,8 +9,10 @@ class InvitationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Wiring into the apps below: the outbox learns how an invitation goes by SMS and
-        # e-mail; allauth's sign-up tells us who came through an invitation.
-        from monquartier.invitations import outbox, receivers  # noqa: F401
+        # e-mail, its scheduler when to forget the invitees; allauth's sign-up tells us
+        # who came through an invitation.
+        from monquartier.invitations import jobs, outbox, receivers  # noqa: F401
         from monquartier.outbox import sources
 
         sources.register(outbox.SOURCE)
+        jobs.register()

@@ -10,7 +10,12 @@ from django.utils import timezone
 from monquartier.accounts.demo import email_for
 from monquartier.accounts.models import User
 from monquartier.communities.models import Membership
-from monquartier.invitations.models import Invitation, InvitationChannel, InvitedSignup
+from monquartier.invitations.models import (
+    Invitation,
+    InvitationChannel,
+    InvitedSignup,
+    address_digest,
+)
 from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
 
 DEMO_INVITER = ("Yao", "Kouassi")
@@ -33,6 +38,7 @@ def create_demo_invitations() -> int:
             community=community,
             channel=InvitationChannel.SMS,
             address="+2250707990101",
+            address_digest=address_digest("+2250707990101"),
             created_at=now - timedelta(days=3),
         ),
         Invitation.objects.create(
@@ -40,6 +46,7 @@ def create_demo_invitations() -> int:
             community=community,
             channel=InvitationChannel.EMAIL,
             address="voisine.du-lot-12@exemple.ci",
+            address_digest=address_digest("voisine.du-lot-12@exemple.ci"),
             personal_note="On se voit au marché samedi, inscris-toi avant !",
             created_at=now - timedelta(days=1),
         ),

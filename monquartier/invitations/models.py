@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 # Read aloud, typed from paper or a phone screen: no 0/O, 1/I/L, nor 5/S or 2/Z.
@@ -30,6 +31,12 @@ def normalise_code(raw: str) -> str | None:
     if len(code) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in code):
         return None
     return code
+
+
+def address_digest(address: str) -> str:
+    """A keyed digest of a normalised address: equal for the same person, and telling
+    nothing about them once the address itself is forgotten."""
+    return salted_hmac("invitations.address", address, algorithm="sha256").hexdigest()
 
 
 class InvitationChannel(models.TextChoices):
@@ -65,8 +72,11 @@ class Invitation(models.Model):
         verbose_name=_("communauté"),
     )
     channel = models.CharField(_("canal"), max_length=8, choices=InvitationChannel.choices)
-    # E.164 for SMS, the lower-cased address for e-mail; empty for shared codes.
+    # E.164 for SMS, the lower-cased address for e-mail; empty for shared codes, and
+    # emptied after INVITATION_ADDRESS_KEPT_DAYS (jobs.py): the digest stays, so that
+    # nobody is invited twice by the same member.
     address = models.CharField(_("destinataire"), max_length=320, blank=True)
+    address_digest = models.CharField(_("empreinte du destinataire"), max_length=64, blank=True)
     code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True, default=new_code)
     personal_note = models.CharField(
         _("mot personnel"), max_length=PERSONAL_NOTE_MAX_LENGTH, blank=True

@@ -24,6 +24,7 @@ from monquartier.invitations.models import (
     Invitation,
     InvitationChannel,
     InvitedSignup,
+    address_digest,
     normalise_code,
 )
 from monquartier.outbox.models import Channel, Delivery, SMSOptOut
@@ -67,7 +68,7 @@ def inviting_community(user: User) -> Community:
 
 def _check_caps(inviter: User, community: Community, channel: str, address: str) -> None:
     """The caps, cheapest refusal first. Refusals write nothing."""
-    if Invitation.objects.filter(inviter=inviter, address=address).exists():
+    if Invitation.objects.filter(inviter=inviter, address_digest=address_digest(address)).exists():
         # The e-mail promises it: nobody is invited twice by the same person.
         raise ValidationError(
             {"address": _("Vous avez déjà invité cette personne.")}, code="already_invited"
@@ -176,7 +177,11 @@ def invite_by_sms(inviter: User, number: str) -> Invitation:
     address = _sms_number(inviter, number)
     _check_caps(inviter, community, InvitationChannel.SMS, address)
     invitation = Invitation.objects.create(
-        inviter=inviter, community=community, channel=InvitationChannel.SMS, address=address
+        inviter=inviter,
+        community=community,
+        channel=InvitationChannel.SMS,
+        address=address,
+        address_digest=address_digest(address),
     )
     return _queue(invitation, Channel.SMS)
 
@@ -193,6 +198,7 @@ def invite_by_email(inviter: User, email: str, personal_note: str = "") -> Invit
         community=community,
         channel=InvitationChannel.EMAIL,
         address=address,
+        address_digest=address_digest(address),
         personal_note=note,
     )
     return _queue(invitation, Channel.EMAIL)

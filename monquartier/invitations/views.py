@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from monquartier.accounts.phones import format_for_display
 from monquartier.communities import access, privacy
 from monquartier.communities.models import Community, Membership
 from monquartier.invitations import links, printing, services, session
@@ -131,6 +132,7 @@ class InvitationRow:
     delivery_status: str | None
     people: list[tuple[str | None, str]]  # (name or None, what became of them)
     signup_count: int
+    addressee: str  # the number or address the member typed (until forgotten)
 
 
 _DELIVERY_LABELS = {
@@ -183,6 +185,9 @@ def sent(request):
                 delivery_status=_DELIVERY_LABELS.get(deliveries[0].status) if deliveries else None,
                 people=people,
                 signup_count=len(invitation.signups.all()),
+                addressee=format_for_display(invitation.address)
+                if invitation.channel == InvitationChannel.SMS
+                else invitation.address,
             )
         )
     return render(request, "invitations/sent.html", {"page": page, "rows": rows})

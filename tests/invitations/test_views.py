@@ -191,6 +191,7 @@ def test_the_inviter_sees_who_joined_by_the_privacy_rules(
         page = page_of(client.get(SENT))
     # A fellow member: their real name. Anyone else: "a neighbour", never a pseudonym.
     assert "Adjoua Invité — a rejoint la communauté" in page
+    assert "07 07 55 66 77" in page  # the number he typed, his to see
     for name in ("Brice", "Chantal", "Didier"):
         assert name not in page
     assert page.count("Un voisin —") == 3

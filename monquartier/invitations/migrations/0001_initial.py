@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('channel', models.CharField(choices=[('sms', 'SMS'), ('email', 'E-mail'), ('link', 'Lien de partage'), ('print', 'Affichette imprimée')], max_length=8, verbose_name='canal')),
                 ('address', models.CharField(blank=True, max_length=320, verbose_name='destinataire')),
+                ('address_digest', models.CharField(blank=True, max_length=64, verbose_name='empreinte du destinataire')),
                 ('code', models.CharField(default=monquartier.invitations.models.new_code, max_length=8, unique=True, verbose_name='code')),
                 ('personal_note', models.CharField(blank=True, max_length=300, verbose_name='mot personnel')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='créée le')),
