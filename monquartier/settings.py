@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "monquartier.messaging",
     "monquartier.gazette",
     "monquartier.newsletters",
+    "monquartier.invitations",
     "monquartier.web",
 ]
 
@@ -331,7 +332,19 @@ FLOOD_LIMITS = {
     # zips all their files).
     "newsletter_test": (10, 3600),
     "data_export": (3, 24 * 3600),
+    # Invitations to neighbours: SMS cost us, e-mails could make us a spam relay. A member's
+    # and a community's per day; an addressee gets one invitation a week whoever sends it.
+    "invitation_sms_member": (5, 24 * 3600),
+    "invitation_sms_community": (20, 24 * 3600),
+    "invitation_email_member": (10, 24 * 3600),
+    "invitation_email_community": (50, 24 * 3600),
+    "invitation_per_address": (1, 7 * 24 * 3600),
 }
+# Invitations refused because the addressee is a member or said STOP, per member and day:
+# past it, the form stops answering (it must not become a way to find out who is a member).
+INVITATION_TELLING_REFUSALS_PER_DAY = env_int("INVITATION_TELLING_REFUSALS_PER_DAY", 10, minimum=1)
+# The numbers and addresses of invited neighbours are erased after this (invitations/jobs.py).
+INVITATION_ADDRESS_KEPT_DAYS = env_int("INVITATION_ADDRESS_KEPT_DAYS", 90, minimum=30)
 # A community registers neighbours without internet only once it has existed this long:
 # a community made in a minute must not become an SMS cannon (docs/decisions.md).
 NEIGHBOUR_REGISTRATION_AFTER_DAYS = env_int("NEIGHBOUR_REGISTRATION_AFTER_DAYS", 7, minimum=0)
@@ -364,6 +377,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MonQuartier <ne-pas-repondre
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Where a town hall writes to subscribe (the presentation a member sends says so).
 PARTNERSHIP_EMAIL = env_str("PARTNERSHIP_EMAIL", "mairies@monquartier.ci")
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "aide@monquartier.ci")
 
 SMS_BACKEND = env_str(
     "SMS_BACKEND",

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("monquartier.townhalls.urls")),
     path("", include("monquartier.helpcentre.urls")),
     path("", include("monquartier.newsletters.urls")),
+    path("", include("monquartier.invitations.urls")),
     path("", include("monquartier.web.pwa_urls")),
     path(
         "parametres/notifications/",

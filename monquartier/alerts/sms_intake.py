@@ -29,7 +29,7 @@ from monquartier.alerts.models import (
 )
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.core import flood
-from monquartier.outbox.models import TextMessage, TextPurpose
+from monquartier.outbox.models import SMSOptOut, TextMessage, TextPurpose
 from monquartier.outbox.services import send_text
 from monquartier.outbox.sms.gsm7 import to_gsm7
 
@@ -192,6 +192,11 @@ def _act(record: InboundSMS, reply) -> tuple[str, Alert | None]:
     command = COMMANDS.get(to_gsm7(text).upper().strip(" .!"))
     if command in ("stop", "start"):
         User.objects.filter(mobile=sender).update(alert_sms=command == "start")
+        # Also for a number with no account (a neighbour someone invited): never again.
+        if command == "stop":
+            SMSOptOut.record(sender)
+        else:
+            SMSOptOut.lift(sender)
         reply(sender, REPLIES[command])
         return command, None
     if command == "consent" and _pending_consent(sender).exists():

@@ -262,6 +262,16 @@ def name_people(viewpoint: Viewpoint, rows: Iterable, *people: str) -> None:
             setattr(row, f"{person}_name", name)
 
 
+def invitee_name(viewpoint: Viewpoint, invitee: User, ties: Ties) -> str | None:
+    """The name of someone who signed up through the viewer's invitation, for the
+    inviter's list: only when the viewer may see their real name (they joined the
+    viewer's community, or asked a référent to). Otherwise None, and the list says only
+    that a neighbour signed up: a pseudonym would tell the inviter which account the
+    person they invited uses."""
+    rel = viewpoint.relation_to(invitee.pk, ties)
+    return name_seen(invitee, rel) if rel in _REAL_NAME else None
+
+
 def names_for_recipients(recipients: Iterable[User], member: User) -> dict[str, list[User]]:
     """The recipients of a notification about `member`, grouped by the name each may
     see (one query): a message, an e-mail or a push stores and shows that name only."""

@@ -78,7 +78,7 @@ class Delivery(models.Model):
     the outcome. `due_at` holds the next attempt (the alert SMS is due after the delay).
 
     What a row carries (an alert, a notification, a digest, a town hall's announcement, a
-    newsletter) is a foreign key to the app
+    newsletter, an invitation) is a foreign key to the app
     that owns it, named by its label only: the database keeps the cascades and the
     unique keys that make a fan-out idempotent, and this app never imports those apps.
     Each of them registers how its rows are loaded and rendered (outbox/sources.py).
@@ -122,6 +122,15 @@ class Delivery(models.Model):
     )
     newsletter = models.ForeignKey(
         "newsletters.Newsletter",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
+    )
+    # A member's invitation to a neighbour (no account yet: `address` is all we have).
+    invitation = models.ForeignKey(
+        "invitations.Invitation",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -211,6 +220,11 @@ class Delivery(models.Model):
                 condition=models.Q(digest__isnull=False),
                 name="delivery_digest_channel",
             ),
+            models.UniqueConstraint(
+                fields=["invitation", "channel"],
+                condition=models.Q(invitation__isnull=False),
+                name="delivery_invitation_channel",
+            ),
         ]
         indexes = [
             models.Index(
@@ -298,3 +312,34 @@ class TextMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} → …{self.to[-4:]}"
+
+
+class SMSOptOutQuerySet(models.QuerySet):
+    def covers(self, number: str) -> bool:
+        return self.filter(number=number).exists()
+
+
+class SMSOptOut(models.Model):
+    """A number that answered STOP: we send it nothing we are free not to send (an
+    invitation, say), whether or not it belongs to an account. START lifts it. The
+    members' own alert SMS setting (User.alert_sms) is changed by the same answer."""
+
+    number = models.CharField(_("numéro"), max_length=20, unique=True)
+    created_at = models.DateTimeField(_("depuis le"), default=timezone.now)
+
+    objects = SMSOptOutQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("numéro qui a répondu STOP")
+        verbose_name_plural = _("numéros qui ont répondu STOP")
+
+    def __str__(self) -> str:
+        return f"STOP …{self.number[-4:]}"
+
+    @classmethod
+    def record(cls, number: str) -> None:
+        cls.objects.get_or_create(number=number)
+
+    @classmethod
+    def lift(cls, number: str) -> None:
+        cls.objects.filter(number=number).delete()

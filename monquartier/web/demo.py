@@ -5,6 +5,7 @@ from monquartier.alerts.demo import create_demo_alerts
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.helpcentre.demo import create_demo_help
+from monquartier.invitations.demo import create_demo_invitations
 from monquartier.messaging.demo import create_demo_conversations
 from monquartier.newsletters.demo import create_demo_newsletters
 from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
@@ -21,6 +22,7 @@ def load_demo_data() -> list[str]:
     town_halls = create_demo_town_hall()
     history = create_demo_history()
     newsletters = create_demo_newsletters()
+    invitations = create_demo_invitations()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -31,6 +33,7 @@ def load_demo_data() -> list[str]:
         f"{history} new.",
         f"Help centre questions: {create_demo_help()} new (its data migration loads them).",
         f"Newsletters: {newsletters} new (one sent, one draft).",
+        f"Invitations: {invitations} new (Yao's, one of them accepted).",
     ]
 
 

@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from shapely.geometry import Point
 
-from monquartier.communities import access, geometry, lookups, services
+from monquartier.communities import access, geometry, lookups, proposals, services
 from monquartier.communities.forms import CreateCommunityForm
 from monquartier.communities.models import (
+    Community,
     Membership,
     MembershipStatus,
 )
@@ -40,6 +41,7 @@ def my_community(request):
         .order_by("-ended_at")
         .first()
     )
+    proposed = _proposed(request, membership, containing)
     areas = [_area_entry(community) for community, _distance in nearby]
     if membership:
         areas.append(_area_entry(membership.community, highlight=True))
@@ -54,6 +56,9 @@ def my_community(request):
             "nearby": nearby,
             "home": home,
             "last_refusal": last_refusal,
+            "proposed": proposed,
+            "invited_here": containing is not None
+            and proposals.proposed_id(request.session) == containing.pk,
             "map_context": _area_context(
                 areas,
                 [{"lat": home.latitude, "lng": home.longitude, "label": _("Mon domicile")}],
@@ -61,6 +66,19 @@ def my_community(request):
             ),
         },
     )
+
+
+def _proposed(request, membership, containing) -> Community | None:
+    """The community an invitation proposed (communities/proposals.py), when it is not the
+    one the page already offers: the page then says the home is outside it."""
+    proposed_id = proposals.proposed_id(request.session)
+    if proposed_id is None:
+        return None
+    if membership or (containing is not None and containing.pk == proposed_id):
+        if membership:
+            proposals.forget(request.session)
+        return None
+    return Community.objects.filter(pk=proposed_id).first()
 
 
 @require_POST
