@@ -78,6 +78,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
     closed_at = models.DateTimeField(_("compte fermé le"), null=True, blank=True)
+    # Set by staff on an account that impersonates someone (support's identity-theft
+    # tickets): it cannot log in and its name is shown nowhere until staff restore or
+    # close it. is_active is False meanwhile, which every delivery and fan-out reads.
+    suspended_at = models.DateTimeField(_("compte suspendu le"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -108,9 +112,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.closed_at is not None
 
     @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None and not self.is_closed
+
+    @property
     def full_name(self) -> str:
         if self.is_closed:
             return str(_("Ancien membre"))
+        if self.is_suspended:
+            # Perhaps someone else's name: shown to nobody while staff verify.
+            return str(_("Compte suspendu"))
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
@@ -118,6 +129,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         """First name and the initial of the last name: 'Awa K.'"""
         if self.is_closed:
             return str(_("Ancien membre"))
+        if self.is_suspended:
+            return str(_("Compte suspendu"))
         initial = f" {self.last_name[:1].upper()}." if self.last_name else ""
         return f"{self.first_name}{initial}"
 
@@ -126,6 +139,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The name shown outside the member's community: pseudonym, else 'Awa K.'"""
         if self.is_closed:
             return str(_("Ancien membre"))
+        if self.is_suspended:
+            return str(_("Compte suspendu"))
         return self.pseudonym or self.short_name
 
     def get_short_name(self) -> str:

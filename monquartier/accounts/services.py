@@ -4,13 +4,16 @@ these rows, so the website and the back office behave the same."""
 import logging
 
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.accounts.signals import account_closing, home_moving
 from monquartier.core.images import reencode_image
+from monquartier.outbox.models import Delivery, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +119,53 @@ def close_account(user: User) -> None:
     user.is_staff = False
     user.is_superuser = False
     user.closed_at = timezone.now()
+    user.suspended_at = None
     user.set_unusable_password()
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
     logger.info("Account %s closed", user.pk)
+
+
+@transaction.atomic
+def suspend_account(user: User) -> User:
+    """Stop an account at once, keeping everything so staff can restore it or close it.
+
+    It can no longer log in, and its open sessions end: Django's authentication backends
+    refuse an inactive user on each request, and the links of e-mails check is_active.
+    Its name is shown nowhere (User.full_name), nothing more is sent to it (notify, the
+    fan-outs and the digests read is_active) and what was waiting to go is cancelled.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_closed:
+        raise ValidationError(_("Ce compte est déjà fermé."), code="closed")
+    if user.is_staff:
+        raise ValidationError(
+            _("Un compte de l'équipe ne se suspend pas ici : retirez-lui d'abord ses droits."),
+            code="staff",
+        )
+    if user.suspended_at is not None:
+        raise ValidationError(_("Ce compte est déjà suspendu."), code="already_suspended")
+    user.is_active = False
+    user.suspended_at = timezone.now()
+    user.save(update_fields=["is_active", "suspended_at"])
+    Delivery.objects.filter(user=user, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.CANCELLED, last_error="account suspended"
+    )
+    logger.info("Account %s suspended", user.pk)
+    return user
+
+
+@transaction.atomic
+def restore_account(user: User) -> User:
+    """Undo suspend_account: the account logs in again and its name shows again."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_closed:
+        raise ValidationError(_("Ce compte est fermé : il ne peut plus être rétabli."), code="closed")
+    if user.suspended_at is None:
+        raise ValidationError(_("Ce compte n'est pas suspendu."), code="not_suspended")
+    user.is_active = True
+    user.suspended_at = None
+    user.save(update_fields=["is_active", "suspended_at"])
+    logger.info("Account %s restored", user.pk)
+    return user
