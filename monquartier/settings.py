@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "monquartier.townhalls",
     "monquartier.messaging",
     "monquartier.gazette",
+    "monquartier.support",
     "monquartier.web",
 ]
 
@@ -288,6 +289,8 @@ PHOTO_MAX_SIDE = 1280
 PHOTO_THUMBNAIL_SIDE = 160
 GAZETTE_MAX_ATTACHMENTS = 6
 GAZETTE_PDF_MAX_BYTES = env_int("GAZETTE_PDF_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# A photo or a PDF joined to a support ticket (a screenshot of a fake profile, a letter).
+SUPPORT_ATTACHMENT_MAX_BYTES = env_int("SUPPORT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 
@@ -325,6 +328,12 @@ FLOOD_LIMITS = {
     "town_hall_presentation": (3, 7 * 24 * 3600),
     # Signage orders of one town hall (staff handle each by hand).
     "signage_order": (5, 24 * 3600),
+    # Tickets to the support desk: of one member, one visitor's address or one network
+    # address; all visitors' together (a bot spread over many addresses); the messages
+    # a requester adds to one ticket.
+    "support_ticket": (5, 24 * 3600),
+    "support_visitors": (60, 3600),
+    "support_message": (20, 24 * 3600),
 }
 # A community registers neighbours without internet only once it has existed this long:
 # a community made in a minute must not become an SMS cannon (docs/decisions.md).
