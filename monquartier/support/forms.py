@@ -58,7 +58,9 @@ class ContactForm(forms.Form):
     community_name = _fact(_("La communauté concernée"), _("Son nom, et sa commune si possible."))
     profile_link = forms.URLField(
         label=_("Le lien vers la fiche du faux compte (facultatif)"),
-        help_text=_("Ouvrez sa fiche dans l'annuaire, copiez l'adresse de la page et collez-la ici."),
+        help_text=_(
+            "Ouvrez sa fiche dans l'annuaire, copiez l'adresse de la page et collez-la ici."
+        ),
         max_length=300,
         required=False,
         assume_scheme="https",
@@ -82,7 +84,9 @@ class ContactForm(forms.Form):
         max_length=BODY_MAX,
         min_length=BODY_MIN,
         error_messages={
-            "min_length": _("Expliquez-nous en quelques mots (%(limit_value)d caractères au moins)."),
+            "min_length": _(
+                "Expliquez-nous en quelques mots (%(limit_value)d caractères au moins)."
+            ),
             "max_length": _(
                 "Votre message fait %(show_value)d caractères : %(limit_value)d au plus, "
                 "merci de le raccourcir."
@@ -93,11 +97,15 @@ class ContactForm(forms.Form):
         label=_("Une photo ou un PDF (facultatif)"),
         help_text=_("Une capture d'écran par exemple. 5 Mo au plus."),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+        ),
     )
     # Visitors only.
     visitor_name = forms.CharField(label=_("Votre nom"), max_length=120, required=False)
-    visitor_email = forms.EmailField(label=_("Votre adresse e-mail"), max_length=254, required=False)
+    visitor_email = forms.EmailField(
+        label=_("Votre adresse e-mail"), max_length=254, required=False
+    )
     visitor_phone = forms.CharField(
         label=_("Ou votre téléphone"),
         help_text=_("Si vous n'avez pas d'adresse e-mail : nous vous rappellerons."),
@@ -149,13 +157,16 @@ class ContactForm(forms.Form):
         return phone
 
     def clean(self):
-        data = super().clean()
-        if self.visitor and not (data.get("visitor_email") or data.get("visitor_phone")):
-            if "visitor_email" not in self.errors and "visitor_phone" not in self.errors:
-                self.add_error(
-                    "visitor_email",
-                    _("Donnez une adresse e-mail ou un téléphone, pour que nous puissions vous répondre."),
-                )
+        data = super().clean() or {}
+        no_contact = not (data.get("visitor_email") or data.get("visitor_phone"))
+        typed_wrong = "visitor_email" in self.errors or "visitor_phone" in self.errors
+        if self.visitor and no_contact and not typed_wrong:
+            self.add_error(
+                "visitor_email",
+                _(
+                    "Donnez une adresse e-mail ou un téléphone, pour que nous puissions vous répondre."
+                ),
+            )
         return data
 
     def facts(self) -> dict:
@@ -176,7 +187,9 @@ class RequesterMessageForm(forms.Form):
     attachment = forms.FileField(
         label=_("Une photo ou un PDF (facultatif)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+        ),
     )
 
 
@@ -184,7 +197,10 @@ class StaffMessageForm(forms.Form):
     REPLY, NOTE = "reply", "note"
     kind = forms.ChoiceField(
         label=_("Type"),
-        choices=[(REPLY, _("Réponse au demandeur (envoyée par e-mail)")), (NOTE, _("Note interne (jamais montrée au demandeur)"))],
+        choices=[
+            (REPLY, _("Réponse au demandeur (envoyée par e-mail)")),
+            (NOTE, _("Note interne (jamais montrée au demandeur)")),
+        ],
         widget=forms.RadioSelect,
         initial=REPLY,
     )
@@ -243,13 +259,8 @@ class QueueFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Sujet"), required=False, choices=[("", _("tous")), *TicketKind.choices]
     )
-    assignee = forms.ChoiceField(label=_("Suivie par"), required=False)
-
-    def __init__(self, *args, staff: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
-            ("", _("tout le monde")),
-            ("me", _("moi")),
-            ("none", _("personne")),
-        ]
-        self.staff = staff
+    assignee = forms.ChoiceField(
+        label=_("Suivie par"),
+        required=False,
+        choices=[("", _("tout le monde")), ("me", _("moi")), ("none", _("personne"))],
+    )

@@ -172,13 +172,6 @@ class Ticket(models.Model):
     def is_finished(self) -> bool:
         return self.status not in OPEN_STATUSES
 
-    @property
-    def reply_email(self) -> str:
-        """Where the desk's answers go: the member's address, else the visitor's."""
-        if self.requester_id is not None:
-            return self.requester.email or ""
-        return self.visitor_email
-
 
 class MessageKind(models.TextChoices):
     REQUESTER = "requester", _("message du demandeur")

@@ -61,8 +61,6 @@ def support_email(delivery: Delivery) -> Email:
 
 SOURCE = Source(
     field="support_email",
-    queryset=lambda: SupportEmail.objects.select_related(
-        "ticket", "ticket__requester", "message"
-    ),
+    queryset=lambda: SupportEmail.objects.select_related("ticket", "ticket__requester", "message"),
     email=support_email,
 )

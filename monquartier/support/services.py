@@ -69,7 +69,9 @@ def source_hash(address: str) -> str:
     return salted_hmac("monquartier.support.source", address).hexdigest()[:32]
 
 
-def _email(ticket: Ticket, purpose: str, *, address: str, recipient=None, language="", message=None):
+def _email(
+    ticket: Ticket, purpose: str, *, address: str, recipient=None, language="", message=None
+):
     """Queue one e-mail of the desk through the outbox (nothing without an address)."""
     if not address:
         return None
@@ -130,7 +132,7 @@ def _locked(ticket: Ticket) -> Ticket:
 def _save_attachment(message: TicketMessage, prepared: PreparedAttachment | None) -> None:
     if prepared is None:
         return
-    suffix = ".pdf" if prepared.content.name.endswith(".pdf") else ".jpg"
+    suffix = ".pdf" if (prepared.content.name or "").endswith(".pdf") else ".jpg"
     message.attachment.save(f"file{suffix}", prepared.content, save=False)
     message.attachment_name = prepared.name
     message.save(update_fields=["attachment", "attachment_name"])
@@ -150,8 +152,8 @@ def member_from_link(link: str) -> User | None:
     if match.view_name != "communities:member":
         return None
     return User.objects.filter(
-        pk=match.kwargs.get("user_id"),
-        memberships__community_id=match.kwargs.get("community_id"),
+        pk=match.kwargs["user_id"],
+        memberships__community_id=match.kwargs["community_id"],
     ).first()
 
 
@@ -170,7 +172,9 @@ def _check_ticket_flood(requester, visitor_email: str, source: str) -> None:
     if source:
         flood.check_flood(Ticket.objects.filter(source_hash=source), "support_ticket", message)
     flood.check_flood(
-        Ticket.objects.filter(requester__isnull=True, membership__isnull=True, exclusion__isnull=True),
+        Ticket.objects.filter(
+            requester__isnull=True, membership__isnull=True, exclusion__isnull=True
+        ),
         "support_visitors",
         _("Beaucoup de messages nous arrivent en ce moment : réessayez dans une heure."),
     )
@@ -243,7 +247,9 @@ def open_ticket(
 
 
 @transaction.atomic
-def add_requester_message(ticket: Ticket, author: User | None, body: str, attachment=None) -> TicketMessage:
+def add_requester_message(
+    ticket: Ticket, author: User | None, body: str, attachment=None
+) -> TicketMessage:
     """The requester answers (from their account, or a visitor from the e-mail link)."""
     ticket = _locked(ticket)
     if ticket.status == TicketStatus.CLOSED:
@@ -257,7 +263,9 @@ def add_requester_message(ticket: Ticket, author: User | None, body: str, attach
     flood.check_flood(
         ticket.messages.filter(kind=MessageKind.REQUESTER),
         "support_message",
-        _("Vous avez déjà écrit %(count)s messages aujourd'hui sur cette demande : l'équipe les lit."),
+        _(
+            "Vous avez déjà écrit %(count)s messages aujourd'hui sur cette demande : l'équipe les lit."
+        ),
     )
     prepared = prepare_attachment(attachment)
     message = TicketMessage.objects.create(
@@ -321,7 +329,9 @@ def assign(staff: User, ticket: Ticket, assignee: User | None) -> Ticket:
     _event(
         ticket,
         staff,
-        _("Confiée à %(name)s.") % {"name": assignee.get_full_name()} if assignee else _("Plus confiée à personne."),
+        _("Confiée à %(name)s.") % {"name": assignee.get_full_name()}
+        if assignee
+        else _("Plus confiée à personne."),
     )
     _touch(ticket, status=TicketStatus.OPEN if ticket.status == TicketStatus.NEW else None)
     log.record(
@@ -359,7 +369,9 @@ def _identity_ticket(staff: User, ticket: Ticket) -> Ticket:
     _require_staff(staff)
     ticket = _locked(ticket)
     if ticket.kind != TicketKind.IDENTITY_THEFT:
-        raise ValidationError(_("Ce n'est pas une demande pour usurpation d'identité."), code="kind")
+        raise ValidationError(
+            _("Ce n'est pas une demande pour usurpation d'identité."), code="kind"
+        )
     return ticket
 
 
@@ -426,7 +438,9 @@ def close_impersonator(staff: User, ticket: Ticket, reason: str) -> User:
     account_services.close_account(account)
     _event(ticket, staff, _("Compte n° %(id)s fermé.") % {"id": account.pk})
     _touch(ticket, status=TicketStatus.RESOLVED)
-    _email(ticket, EmailPurpose.ACCOUNT_CLOSED, address=address, recipient=account, language=language)
+    _email(
+        ticket, EmailPurpose.ACCOUNT_CLOSED, address=address, recipient=account, language=language
+    )
     log.record(staff, "account.close", member=account, target=ticket, reason=reason)
     return account
 
@@ -479,5 +493,9 @@ def open_exclusion_ticket(exclusion: ExclusionRequest) -> Ticket:
 def close_exclusion_ticket(exclusion: ExclusionRequest) -> None:
     """Moderation decided the exclusion: its ticket is resolved, with the decision."""
     for ticket in Ticket.objects.unfinished().filter(exclusion=exclusion):
-        _event(ticket, exclusion.decided_by, _("Décision : %(status)s.") % {"status": exclusion.get_status_display()})
+        _event(
+            ticket,
+            exclusion.decided_by,
+            _("Décision : %(status)s.") % {"status": exclusion.get_status_display()},
+        )
         _touch(ticket, status=TicketStatus.RESOLVED)

@@ -32,11 +32,13 @@ def _context(request, **values) -> dict:
 
 def queue(request):
     access.require_staff(request.user)
-    form = QueueFilterForm(request.GET or None, staff=request.user)
+    form = QueueFilterForm(request.GET or None)
     tickets = Ticket.objects.select_related("requester", "assignee", "community")
     status = kind = assignee = ""
     if form.is_valid():
-        status, kind, assignee = (form.cleaned_data[name] for name in ("status", "kind", "assignee"))
+        status, kind, assignee = (
+            form.cleaned_data[name] for name in ("status", "kind", "assignee")
+        )
     if status == "":
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif status != "all":
@@ -50,7 +52,9 @@ def queue(request):
     search = request.GET.get("q", "").strip()[:100]
     if search:
         condition = Q(visitor_email__icontains=search) | Q(visitor_name__icontains=search)
-        condition |= Q(requester__email__icontains=search) | Q(requester__last_name__icontains=search)
+        condition |= Q(requester__email__icontains=search) | Q(
+            requester__last_name__icontains=search
+        )
         if search.lstrip("#").isdigit() and len(search) < 19:
             condition |= Q(pk=int(search.lstrip("#")))
         tickets = tickets.filter(condition)
@@ -81,7 +85,8 @@ def _ticket_page(request, ticket: Ticket, **forms) -> dict:
         facts=facts_of(ticket),
         thread=list(ticket.messages.select_related("author")),
         message_form=forms.get("message_form") or StaffMessageForm(),
-        assign_form=forms.get("assign_form") or AssignForm(initial={"assignee": ticket.assignee_id}),
+        assign_form=forms.get("assign_form")
+        or AssignForm(initial={"assignee": ticket.assignee_id}),
         status_form=forms.get("status_form") or StatusForm(initial={"status": ticket.status}),
         account_form=forms.get("account_form")
         or AccountActionForm(initial={"account": ticket.impersonator_id or ""}),
@@ -102,7 +107,10 @@ def _done(request, ticket: Ticket, text: str):
 def _refused(request, ticket: Ticket, form, error: ValidationError, name: str):
     form.add_error(None, error)
     return render(
-        request, "support/staff/ticket.html", _ticket_page(request, ticket, **{name: form}), status=400
+        request,
+        "support/staff/ticket.html",
+        _ticket_page(request, ticket, **{name: form}),
+        status=400,
     )
 
 
@@ -120,7 +128,10 @@ def post_message(request, ticket_id: int):
         except ValidationError as error:
             return _refused(request, ticket, form, error, "message_form")
     return render(
-        request, "support/staff/ticket.html", _ticket_page(request, ticket, message_form=form), status=400
+        request,
+        "support/staff/ticket.html",
+        _ticket_page(request, ticket, message_form=form),
+        status=400,
     )
 
 
@@ -135,7 +146,10 @@ def assign(request, ticket_id: int):
             return _refused(request, ticket, form, error, "assign_form")
         return _done(request, ticket, _("Demande confiée."))
     return render(
-        request, "support/staff/ticket.html", _ticket_page(request, ticket, assign_form=form), status=400
+        request,
+        "support/staff/ticket.html",
+        _ticket_page(request, ticket, assign_form=form),
+        status=400,
     )
 
 
@@ -147,7 +161,10 @@ def change_status(request, ticket_id: int):
         services.set_status(request.user, ticket, form.cleaned_data["status"])
         return _done(request, ticket, _("Statut changé."))
     return render(
-        request, "support/staff/ticket.html", _ticket_page(request, ticket, status_form=form), status=400
+        request,
+        "support/staff/ticket.html",
+        _ticket_page(request, ticket, status_form=form),
+        status=400,
     )
 
 
@@ -183,5 +200,8 @@ def account_action(request, ticket_id: int, action: str):
             return _refused(request, ticket, form, error, "account_form")
         return _done(request, ticket, str(done))
     return render(
-        request, "support/staff/ticket.html", _ticket_page(request, ticket, account_form=form), status=400
+        request,
+        "support/staff/ticket.html",
+        _ticket_page(request, ticket, account_form=form),
+        status=400,
     )

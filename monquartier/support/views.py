@@ -159,4 +159,3 @@ def visitor_attachment(request, token: str, message_id: int):
         raise Http404
     message = access.get_attachment(request.user, message_id, ticket=ticket)
     return serve_protected_file(message.attachment.name)
-
