@@ -5,6 +5,7 @@ from monquartier.alerts.demo import create_demo_alerts
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.messaging.demo import create_demo_conversations
+from monquartier.support.demo import create_demo_tickets
 from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
 from monquartier.townhalls.demo_history import create_demo_history
 
@@ -18,6 +19,7 @@ def load_demo_data() -> list[str]:
     reports = create_demo_report()
     town_halls = create_demo_town_hall()
     history = create_demo_history()
+    tickets = create_demo_tickets()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -26,6 +28,7 @@ def load_demo_data() -> list[str]:
         f"reports in the moderation queue: {reports} new.",
         f"Partner town halls: {town_halls} new (Cocody); past alerts for its dashboard: "
         f"{history} new.",
+        f"Support tickets: {tickets} new (one identity theft, in the staff's desk).",
     ]
 
 
