@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -21,6 +21,8 @@ from monquartier.core import flood
 from monquartier.core.documents import check_pdf, looks_like_pdf
 from monquartier.core.images import reencode_image
 from monquartier.moderation.models import ExclusionRequest
+from monquartier.notifications.models import NotificationKind
+from monquartier.notifications.services import notify
 from monquartier.outbox.models import Channel, Delivery
 from monquartier.outbox.services import wake_senders
 from monquartier.support.models import (
@@ -118,6 +120,10 @@ def _touch(ticket: Ticket, *, status: str | None = None) -> None:
         ticket.resolved_at = ticket.updated_at if status == TicketStatus.RESOLVED else None
         fields += ["status", "resolved_at"]
     ticket.save(update_fields=fields)
+
+
+def _staff_path(ticket: Ticket) -> str:
+    return reverse("support:staff_ticket", args=[ticket.pk])
 
 
 def _require_staff(user) -> None:
@@ -243,6 +249,15 @@ def open_ticket(
     )
     _save_attachment(message, prepared)
     _email_requester(ticket, EmailPurpose.RECEIVED)
+    if kind == TicketKind.IDENTITY_THEFT:
+        # Someone may be using another's name right now: the team hears of it at once.
+        notify(
+            User.objects.filter(is_staff=True, is_active=True),
+            kind=NotificationKind.PLATFORM,
+            event="support_identity_theft",
+            url=_staff_path(ticket),
+            reference=ticket.reference,
+        )
     return ticket
 
 
@@ -274,6 +289,14 @@ def add_requester_message(
     _save_attachment(message, prepared)
     # A resolved ticket the requester answers is open again.
     _touch(ticket, status=TicketStatus.OPEN if ticket.status != TicketStatus.NEW else None)
+    if ticket.assignee_id is not None:
+        notify(
+            User.objects.filter(pk=ticket.assignee_id),
+            kind=NotificationKind.PLATFORM,
+            event="support_answer",
+            url=_staff_path(ticket),
+            reference=ticket.reference,
+        )
     return message
 
 

@@ -5,6 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from monquartier.audit.models import AuditEntry
+from monquartier.notifications.models import Notification
 from monquartier.outbox.models import Delivery
 from monquartier.support import links, services
 from monquartier.support.models import MessageKind, Ticket, TicketKind, TicketStatus
@@ -238,3 +239,24 @@ def test_attachments_are_served_to_the_requester_and_staff_only(client, awa, yao
     assert client.get(url).status_code == 200
     factories.log_in(client, mariam)
     assert client.get(url).status_code == 200
+
+
+def test_an_identity_theft_is_announced_to_staff_at_once(awa, mariam):
+    services.open_ticket(
+        awa,
+        kind=TicketKind.IDENTITY_THEFT,
+        body="Un faux compte utilise mon nom.",
+        facts={"impersonated_name": "Awa Koné", "community_name": "Riviera 2"},
+    )
+    (notification,) = Notification.objects.filter(event="support_identity_theft")
+    assert notification.recipient == mariam
+    assert notification.url.startswith("/equipe/assistance/")
+
+
+def test_the_assignee_hears_of_the_requesters_answer(awa, mariam, awa_ticket):
+    services.add_requester_message(awa_ticket, awa, "Une précision sans personne pour la lire.")
+    assert not Notification.objects.filter(event="support_answer").exists()
+    services.assign(mariam, awa_ticket, mariam)
+    services.add_requester_message(awa_ticket, awa, "Une précision pour Mariam.")
+    (notification,) = Notification.objects.filter(event="support_answer")
+    assert notification.recipient == mariam
