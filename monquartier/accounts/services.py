@@ -161,7 +161,9 @@ def restore_account(user: User) -> User:
     """Undo suspend_account: the account logs in again and its name shows again."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_closed:
-        raise ValidationError(_("Ce compte est fermé : il ne peut plus être rétabli."), code="closed")
+        raise ValidationError(
+            _("Ce compte est fermé : il ne peut plus être rétabli."), code="closed"
+        )
     if user.suspended_at is None:
         raise ValidationError(_("Ce compte n'est pas suspendu."), code="not_suspended")
     user.is_active = True
