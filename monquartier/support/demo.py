@@ -15,13 +15,17 @@ from monquartier.support.models import MessageKind, Ticket, TicketKind, TicketMe
 
 # The account that copies the demo référente's name and photo in her own community.
 IMPERSONATOR_EMAIL = "awa.kone.officiel@exemple.ci"
+IMPERSONATOR_MOBILE = "+2250799000101"
 
 
 def _impersonator(community: Community, awa: User) -> User:
     user = User.objects.filter(email=IMPERSONATOR_EMAIL).first()
     if user is None:
         user = User.objects.create_user(
-            email=IMPERSONATOR_EMAIL, first_name=awa.first_name, last_name=awa.last_name
+            email=IMPERSONATOR_EMAIL,
+            first_name=awa.first_name,
+            last_name=awa.last_name,
+            mobile=IMPERSONATOR_MOBILE,
         )
         home = awa.home
         Home.objects.create(
