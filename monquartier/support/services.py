@@ -132,7 +132,10 @@ def _require_staff(user) -> None:
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
+    # Only the ticket row is locked: the requester is read through an outer join.
+    return (
+        Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    )
 
 
 def _save_attachment(message: TicketMessage, prepared: PreparedAttachment | None) -> None:
