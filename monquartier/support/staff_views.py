@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from monquartier.audit import log
 from monquartier.support import access, services
 from monquartier.support.forms import (
     AccountActionForm,
@@ -96,6 +97,10 @@ def _ticket_page(request, ticket: Ticket, **forms) -> dict:
 
 def ticket_detail(request, ticket_id: int):
     ticket = access.get_ticket_for_staff(request.user, ticket_id)
+    # The page shows the requester's and the suspected account's addresses: staff looking
+    # at a member's personal data is recorded (the member may learn that staff looked).
+    for person in {ticket.requester, ticket.impersonator} - {None}:
+        log.record(request.user, "member.view", member=person, target=ticket)
     return render(request, "support/staff/ticket.html", _ticket_page(request, ticket))
 
 

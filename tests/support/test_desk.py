@@ -260,3 +260,55 @@ def test_the_assignee_hears_of_the_requesters_answer(awa, mariam, awa_ticket):
     services.add_requester_message(awa_ticket, awa, "Une précision pour Mariam.")
     (notification,) = Notification.objects.filter(event="support_answer")
     assert notification.recipient == mariam
+
+
+def test_the_ticket_page_records_that_staff_looked_and_runs_few_queries(
+    staff_client, mariam, awa, awa_ticket, django_assert_max_num_queries
+):
+    for number in range(10):
+        services.reply(mariam, awa_ticket, f"Réponse {number}")
+        services.add_note(mariam, awa_ticket, f"Note {number}")
+    AuditEntry.objects.all().delete()
+    with django_assert_max_num_queries(20):
+        response = staff_client.get(reverse("support:staff_ticket", args=[awa_ticket.pk]))
+    assert response.status_code == 200
+    (entry,) = AuditEntry.objects.all()
+    assert (entry.action, entry.actor, entry.member) == ("member.view", mariam, awa)
+
+
+def test_the_admin_leads_to_the_desk(staff_client, awa_ticket):
+    response = staff_client.get(reverse("admin:support_ticket_changelist"))
+    assert response["Location"] == reverse("support:staff_queue")
+    response = staff_client.get(reverse("admin:support_ticket_change", args=[awa_ticket.pk]))
+    assert response["Location"] == reverse("support:staff_ticket", args=[awa_ticket.pk])
+
+
+def test_a_visitor_without_email_is_called_back(staff_client):
+    ticket = services.open_ticket(
+        None,
+        kind=TicketKind.QUESTION,
+        body="Rappelez-moi s'il vous plaît.",
+        visitor_name="Konan",
+        visitor_phone="07 58 12 34 56",
+    )
+    page = staff_client.get(reverse("support:staff_ticket", args=[ticket.pk])).content.decode()
+    assert "Répondez par téléphone" in page and "07 58 12 34 56" in page
+
+
+def test_a_visitor_opens_the_attachments_of_their_own_ticket_only(client, visitor_ticket, mariam):
+    other = services.open_ticket(
+        None,
+        kind=TicketKind.QUESTION,
+        body="Voici la photo du faux profil.",
+        visitor_name="Konan",
+        visitor_email="konan@exemple.ci",
+        attachment=factories.uploaded_image(),
+    )
+    message = other.messages.get()
+    own = reverse("support:visitor_attachment", args=[links.reply_token(other), message.pk])
+    assert client.get(own).status_code == 200
+    foreign = reverse(
+        "support:visitor_attachment", args=[links.reply_token(visitor_ticket), message.pk]
+    )
+    assert client.get(foreign).status_code == 404
+    assert client.get(reverse("support:attachment", args=[message.pk])).status_code in (302, 404)
