@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from monquartier.accounts import services as account_services
 from monquartier.accounts.models import User
 from monquartier.audit import log
-from monquartier.communities.models import ESCALATION_AFTER, Membership
+from monquartier.communities.models import ESCALATION_AFTER, Community, Membership
 from monquartier.core import flood
 from monquartier.core.documents import check_pdf, looks_like_pdf
 from monquartier.core.images import reencode_image
@@ -235,6 +235,11 @@ def open_ticket(
         impersonator = member_from_link(facts.get("profile_link", ""))
         if impersonator is not None and requester is not None and impersonator.pk == requester.pk:
             impersonator = None
+    # The member's community, for the queue (a visitor's is in their words only).
+    community = membership.community if membership else None
+    if community is None and requester is not None:
+        community_id = Membership.objects.active_community_id(requester)
+        community = Community.objects.filter(pk=community_id).first() if community_id else None
     ticket = Ticket.objects.create(
         kind=kind,
         requester=requester,
@@ -243,7 +248,7 @@ def open_ticket(
         visitor_phone="" if requester else visitor_phone.strip()[:20],
         source_hash=source,
         facts=facts,
-        community=membership.community if membership else None,
+        community=community,
         membership=membership,
         impersonator=impersonator,
     )

@@ -262,3 +262,9 @@ def test_a_link_elsewhere_names_nobody(client, db):
         ),
     )
     assert Ticket.objects.get().impersonator is None
+
+
+def test_a_members_ticket_names_their_community_for_the_queue(client, riviera, yao):
+    factories.log_in(client, yao)
+    client.post(_url(TicketKind.QUESTION), {"body": BODY})
+    assert Ticket.objects.get().community == riviera
