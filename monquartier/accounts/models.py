@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -6,6 +7,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -82,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # tickets): it cannot log in and its name is shown nowhere until staff restore or
     # close it. is_active is False meanwhile, which every delivery and fan-out reads.
     suspended_at = models.DateTimeField(_("compte suspendu le"), null=True, blank=True)
+    # When staff last ended every session of the account (a suspension): the sessions
+    # opened before no longer pass Django's check (_get_session_auth_hash), even once the
+    # account is restored.
+    sessions_ended_at = models.DateTimeField(_("sessions fermées le"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -110,6 +116,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    # Django's own salt: for an account whose sessions were never ended, the hash stays
+    # Django's, so nobody is logged out by these methods existing.
+    _SESSION_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+
+    def _session_hash(self, secret: str | bytes | None) -> str:
+        value = self.password or ""
+        if self.sessions_ended_at is not None:
+            value = f"{value}|{self.sessions_ended_at.isoformat()}"
+        return salted_hmac(self._SESSION_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
 
     @property
     def is_suspended(self) -> bool:

@@ -131,8 +131,9 @@ def close_account(user: User) -> None:
 def suspend_account(user: User) -> User:
     """Stop an account at once, keeping everything so staff can restore it or close it.
 
-    It can no longer log in, and its open sessions end: Django's authentication backends
-    refuse an inactive user on each request, and the links of e-mails check is_active.
+    It can no longer log in, and its open sessions end for good (sessions_ended_at: they
+    stay ended if the account is restored; and the backends refuse an inactive user
+    meanwhile); the links of e-mails check is_active.
     Its name is shown nowhere (User.full_name), nothing more is sent to it (notify, the
     fan-outs and the digests read is_active) and what was waiting to go is cancelled.
     """
@@ -147,8 +148,8 @@ def suspend_account(user: User) -> User:
     if user.suspended_at is not None:
         raise ValidationError(_("Ce compte est déjà suspendu."), code="already_suspended")
     user.is_active = False
-    user.suspended_at = timezone.now()
-    user.save(update_fields=["is_active", "suspended_at"])
+    user.suspended_at = user.sessions_ended_at = timezone.now()
+    user.save(update_fields=["is_active", "suspended_at", "sessions_ended_at"])
     Delivery.objects.filter(user=user, status=DeliveryStatus.QUEUED).update(
         status=DeliveryStatus.CANCELLED, last_error="account suspended"
     )

@@ -206,3 +206,22 @@ def test_a_visitor_whose_name_is_taken_is_told_too(staff_client, riviera, fake_a
     told = [m for m in mail.outbox if m.to == ["awa.vraie@exemple.ci"]]
     assert [m.subject for m in told][-1].startswith("Le compte qui usurpait")
     assert ticket.emails.filter(purpose=EmailPurpose.IMPERSONATION_STOPPED).exists()
+
+
+def test_sessions_ended_by_a_suspension_stay_ended_after_a_restore(
+    staff_client, fake_awa, theft_ticket
+):
+    session = Client()
+    factories.log_in(session, fake_awa)
+    bystander = Client()
+    factories.log_in(bystander, factories.make_user("Yves", "Tano"))
+    _suspend(staff_client, theft_ticket)
+    services.restore_impersonator(
+        User.objects.get(email="mariam.bamba@monquartier.ci"), theft_ticket, "Homonyme."
+    )
+    assert session.get(reverse("accounts:settings")).status_code == 302
+    # Other people's sessions are untouched, and the holder logs in again.
+    assert bystander.get(reverse("accounts:settings")).status_code == 200
+    fresh = Client()
+    factories.log_in(fresh, User.objects.get(pk=fake_awa.pk))
+    assert fresh.get(reverse("accounts:settings")).status_code == 200
