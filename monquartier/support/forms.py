@@ -102,15 +102,24 @@ class ContactForm(forms.Form):
         ),
     )
     # Visitors only.
-    visitor_name = forms.CharField(label=_("Votre nom"), max_length=120, required=False)
+    visitor_name = forms.CharField(
+        label=_("Votre nom"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     visitor_email = forms.EmailField(
-        label=_("Votre adresse e-mail"), max_length=254, required=False
+        label=_("Votre adresse e-mail"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     visitor_phone = forms.CharField(
         label=_("Ou votre téléphone"),
         help_text=_("Si vous n'avez pas d'adresse e-mail : nous vous rappellerons."),
         max_length=20,
         required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     # A field people never see: bots fill every field they find.
     website = forms.CharField(
