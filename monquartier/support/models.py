@@ -74,7 +74,9 @@ class Ticket(models.Model):
     visitor_email = models.EmailField(_("e-mail du visiteur"), blank=True)
     visitor_phone = models.CharField(_("téléphone du visiteur"), max_length=20, blank=True)
     # Visitors' flood limit: a keyed hash of the address, never the address itself.
-    source_hash = models.CharField(max_length=32, blank=True, db_index=True)
+    source_hash = models.CharField(
+        _("empreinte de l'adresse réseau"), max_length=32, blank=True, db_index=True
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -127,7 +129,7 @@ class Ticket(models.Model):
         verbose_name=_("compte usurpateur"),
     )
     # The visitor's reply links carry it: a new key voids the links sent before.
-    reply_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    reply_key = models.UUIDField(_("clé des liens de réponse"), default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(_("reçue le"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("mise à jour le"), default=timezone.now)
     resolved_at = models.DateTimeField(_("résolue le"), null=True, blank=True)
@@ -250,7 +252,12 @@ class SupportEmail(models.Model):
     )
     purpose = models.CharField(_("objet"), max_length=24, choices=EmailPurpose.choices)
     message = models.ForeignKey(
-        TicketMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        TicketMessage,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -258,10 +265,11 @@ class SupportEmail(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("destinataire"),
     )
     address = models.EmailField(_("adresse"))
-    language = models.CharField(max_length=8, default=settings.LANGUAGE_CODE)
-    created_at = models.DateTimeField(default=timezone.now)
+    language = models.CharField(_("langue"), max_length=8, default=settings.LANGUAGE_CODE)
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("e-mail de l'assistance")
