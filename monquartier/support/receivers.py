@@ -5,6 +5,7 @@ them in the same queue."""
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.communities.signals import join_requests_escalated
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus
 from monquartier.support import services
@@ -23,3 +24,14 @@ def ticket_for_exclusion(sender, instance: ExclusionRequest, created: bool, raw=
         services.open_exclusion_ticket(instance)
     elif instance.status != ExclusionStatus.PENDING:
         services.close_exclusion_ticket(instance)
+
+
+@receiver(post_save, sender=Membership, dispatch_uid="support_ticket_of_a_decided_request")
+def ticket_of_a_decided_request(
+    sender, instance: Membership, raw=False, update_fields=None, **kwargs
+):
+    # Only a save that changes the status (accepted, refused, cancelled) costs a query.
+    if raw or update_fields is None or "status" not in update_fields:
+        return
+    if instance.status != MembershipStatus.PENDING:
+        services.close_join_request_tickets(instance)

@@ -530,3 +530,16 @@ def close_exclusion_ticket(exclusion: ExclusionRequest) -> None:
             _("Décision : %(status)s.") % {"status": exclusion.get_status_display()},
         )
         _touch(ticket, status=TicketStatus.RESOLVED)
+
+
+def close_join_request_tickets(membership: Membership) -> None:
+    """The escalated request was answered (or cancelled): its ticket is resolved."""
+    for ticket in Ticket.objects.unfinished().filter(
+        membership=membership, kind=TicketKind.UNANSWERED_JOIN
+    ):
+        _event(
+            ticket,
+            membership.decided_by,
+            _("Demande d'adhésion : %(status)s.") % {"status": membership.get_status_display()},
+        )
+        _touch(ticket, status=TicketStatus.RESOLVED)

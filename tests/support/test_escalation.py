@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monquartier.communities import jobs
+from monquartier.communities import services as community_services
 from monquartier.communities.models import Membership
 from monquartier.moderation import exclusions
 from monquartier.moderation.models import ExclusionRequest
@@ -73,3 +74,13 @@ def test_an_exclusion_request_opens_a_ticket_resolved_by_the_decision(
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.RESOLVED
     assert "rejetée" in ticket.messages.last().body
+
+
+def test_answering_the_escalated_request_resolves_its_ticket(riviera, salif, awa):
+    membership = Membership.objects.get(user=salif)
+    _age(membership, 16)
+    jobs.escalate_join_requests("2026-12-01")
+    community_services.accept_join_request(awa, Membership.objects.get(pk=membership.pk))
+    ticket = Ticket.objects.get()
+    assert ticket.status == TicketStatus.RESOLVED
+    assert ticket.messages.last().body == "Demande d'adhésion : membre."
