@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,6 +71,14 @@ def test_an_exclusion_request_opens_a_ticket_resolved_by_the_decision(
     page = staff_client.get(reverse("support:staff_ticket", args=[ticket.pk])).content.decode()
     assert "Menaces répétées" in page
     assert reverse("admin:moderation_exclusionrequest_change", args=[exclusion.pk]) in page
+    referent = Client()
+    factories.log_in(referent, awa)
+    mine = referent.get(reverse("support:my_ticket", args=[ticket.pk])).content.decode()
+    assert (
+        "examine votre demande d&#x27;exclusion" in mine
+        or "examine votre demande d'exclusion" in mine
+    )
+    assert "Menaces" not in mine  # the thread's event is the staff's
     exclusions.reject_exclusion(mariam, ExclusionRequest.objects.get(pk=exclusion.pk))
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.RESOLVED
