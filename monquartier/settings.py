@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "monquartier.gazette",
     "monquartier.newsletters",
     "monquartier.invitations",
+    "monquartier.support",
     "monquartier.web",
 ]
 
@@ -291,6 +292,10 @@ PHOTO_MAX_SIDE = 1280
 PHOTO_THUMBNAIL_SIDE = 160
 GAZETTE_MAX_ATTACHMENTS = 6
 GAZETTE_PDF_MAX_BYTES = env_int("GAZETTE_PDF_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# A photo or a PDF joined to a support ticket (a screenshot of a fake profile, a letter).
+SUPPORT_ATTACHMENT_MAX_BYTES = env_int(
+    "SUPPORT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 
@@ -339,6 +344,12 @@ FLOOD_LIMITS = {
     "invitation_email_member": (10, 24 * 3600),
     "invitation_email_community": (50, 24 * 3600),
     "invitation_per_address": (1, 7 * 24 * 3600),
+    # Tickets to the support desk: of one member, one visitor's address or one network
+    # address; all visitors' together (a bot spread over many addresses); the messages
+    # a requester adds to one ticket.
+    "support_ticket": (5, 24 * 3600),
+    "support_visitors": (60, 3600),
+    "support_message": (20, 24 * 3600),
 }
 # Invitations refused because the addressee is a member or said STOP, per member and day:
 # past it, the form stops answering (it must not become a way to find out who is a member).

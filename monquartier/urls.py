@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("monquartier.helpcentre.urls")),
     path("", include("monquartier.newsletters.urls")),
     path("", include("monquartier.invitations.urls")),
+    path("", include("monquartier.support.urls")),
     path("", include("monquartier.web.pwa_urls")),
     path(
         "parametres/notifications/",

@@ -28,9 +28,10 @@ class UserAdmin(BaseUserAdmin):
         "is_staff",
         "closed_at",
     ]
-    list_filter = ["is_staff", "is_active", "mobile_verified", "closed_at"]
+    list_filter = ["is_staff", "is_active", "mobile_verified", "closed_at", "suspended_at"]
     search_fields = ["email", "first_name", "last_name", "pseudonym", "mobile"]
-    readonly_fields = ["date_joined", "last_login", "closed_at"]
+    # A suspension is made and undone from its support ticket only (audited there).
+    readonly_fields = ["date_joined", "last_login", "closed_at", "suspended_at"]
     inlines = [ProfileInline, HomeInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -43,7 +44,7 @@ class UserAdmin(BaseUserAdmin):
             _("Droits"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        (_("Dates"), {"fields": ["date_joined", "last_login", "closed_at"]}),
+        (_("Dates"), {"fields": ["date_joined", "last_login", "closed_at", "suspended_at"]}),
     ]
     add_fieldsets = [
         (

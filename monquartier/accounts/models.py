@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -6,6 +7,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -80,6 +82,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     closed_at = models.DateTimeField(_("compte fermé le"), null=True, blank=True)
     # When the retention job erased what closing left (docs/retention.md).
     traces_erased_at = models.DateTimeField(_("traces effacées le"), null=True, blank=True)
+    # Set by staff on an account that impersonates someone (support's identity-theft
+    # tickets): it cannot log in and its name is shown nowhere until staff restore or
+    # close it. is_active is False meanwhile, which every delivery and fan-out reads.
+    suspended_at = models.DateTimeField(_("compte suspendu le"), null=True, blank=True)
+    # When staff last ended every session of the account (a suspension): the sessions
+    # opened before no longer pass Django's check (_get_session_auth_hash), even once the
+    # account is restored.
+    sessions_ended_at = models.DateTimeField(_("sessions fermées le"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -109,10 +119,34 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_closed(self) -> bool:
         return self.closed_at is not None
 
+    # Django's own salt: for an account whose sessions were never ended, the hash stays
+    # Django's, so nobody is logged out by these methods existing.
+    _SESSION_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+
+    def _session_hash(self, secret: str | bytes | None) -> str:
+        value = self.password or ""
+        if self.sessions_ended_at is not None:
+            value = f"{value}|{self.sessions_ended_at.isoformat()}"
+        return salted_hmac(self._SESSION_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None and not self.is_closed
+
     @property
     def full_name(self) -> str:
         if self.is_closed:
             return str(_("Ancien membre"))
+        if self.is_suspended:
+            # Perhaps someone else's name: shown to nobody while staff verify.
+            return str(_("Compte suspendu"))
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
@@ -120,6 +154,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         """First name and the initial of the last name: 'Awa K.'"""
         if self.is_closed:
             return str(_("Ancien membre"))
+        if self.is_suspended:
+            return str(_("Compte suspendu"))
         initial = f" {self.last_name[:1].upper()}." if self.last_name else ""
         return f"{self.first_name}{initial}"
 
@@ -128,6 +164,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The name shown outside the member's community: pseudonym, else 'Awa K.'"""
         if self.is_closed:
             return str(_("Ancien membre"))
+        if self.is_suspended:
+            return str(_("Compte suspendu"))
         return self.pseudonym or self.short_name
 
     def get_short_name(self) -> str:

@@ -4,6 +4,7 @@ these rows, so the website and the back office behave the same."""
 import logging
 
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from monquartier.accounts.models import DataExport, Home, Profile, User
 from monquartier.accounts.signals import account_closing, home_moving
 from monquartier.core.flood import check_flood
 from monquartier.core.images import reencode_image
+from monquartier.outbox.models import Delivery, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,7 @@ def close_account(user: User) -> None:
     user.is_staff = False
     user.is_superuser = False
     user.closed_at = timezone.now()
+    user.suspended_at = None
     user.set_unusable_password()
     user.save()
     user.groups.clear()
@@ -136,3 +139,50 @@ def record_data_export(user: User) -> DataExport:
         _("Vous avez déjà téléchargé vos données %(count)s fois aujourd'hui : réessayez demain."),
     )
     return DataExport.objects.create(user=user)
+
+
+@transaction.atomic
+def suspend_account(user: User) -> User:
+    """Stop an account at once, keeping everything so staff can restore it or close it.
+
+    It can no longer log in, and its open sessions end for good (sessions_ended_at: they
+    stay ended if the account is restored; and the backends refuse an inactive user
+    meanwhile); the links of e-mails check is_active.
+    Its name is shown nowhere (User.full_name), nothing more is sent to it (notify, the
+    fan-outs and the digests read is_active) and what was waiting to go is cancelled.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_closed:
+        raise ValidationError(_("Ce compte est déjà fermé."), code="closed")
+    if user.is_staff:
+        raise ValidationError(
+            _("Un compte de l'équipe ne se suspend pas ici : retirez-lui d'abord ses droits."),
+            code="staff",
+        )
+    if user.suspended_at is not None:
+        raise ValidationError(_("Ce compte est déjà suspendu."), code="already_suspended")
+    user.is_active = False
+    user.suspended_at = user.sessions_ended_at = timezone.now()
+    user.save(update_fields=["is_active", "suspended_at", "sessions_ended_at"])
+    Delivery.objects.filter(user=user, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.CANCELLED, last_error="account suspended"
+    )
+    logger.info("Account %s suspended", user.pk)
+    return user
+
+
+@transaction.atomic
+def restore_account(user: User) -> User:
+    """Undo suspend_account: the account logs in again and its name shows again."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_closed:
+        raise ValidationError(
+            _("Ce compte est fermé : il ne peut plus être rétabli."), code="closed"
+        )
+    if user.suspended_at is None:
+        raise ValidationError(_("Ce compte n'est pas suspendu."), code="not_suspended")
+    user.is_active = True
+    user.suspended_at = None
+    user.save(update_fields=["is_active", "suspended_at"])
+    logger.info("Account %s restored", user.pk)
+    return user

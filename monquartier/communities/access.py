@@ -57,11 +57,12 @@ def get_community_for_referent(user, community_id: int) -> tuple[Community, Memb
 
 
 def get_member_of(community: Community, user_id: int) -> tuple[User, Membership]:
-    """A member of this community (with profile and home), or 404."""
+    """A member of this community (with profile and home), or 404 (also for a suspended
+    account: its card shows no one)."""
     membership = (
         Membership.objects.active()
         .select_related("user", "user__profile", "user__home", "user__home__commune")
-        .filter(community=community, user_id=user_id)
+        .filter(community=community, user_id=user_id, user__suspended_at__isnull=True)
         .first()
     )
     if membership is None:

@@ -17,6 +17,7 @@ from monquartier.communities.models import (
     MembershipStatus,
     ValidationMode,
 )
+from monquartier.communities.signals import join_requests_escalated
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
 from monquartier.outbox import scheduler
@@ -126,6 +127,7 @@ def escalate_join_requests(period: str) -> str:
     Membership.objects.filter(pk__in=[membership.pk for membership in late]).update(
         escalated_at=timezone.now()
     )
+    join_requests_escalated.send(sender=Membership, memberships=late)
     return f"{len(late)} requests escalated"
 
 

@@ -8,6 +8,9 @@ from monquartier.communities.models import Membership, directory_name_for
 # with `community` and `facts` (its name and commune, for the texts): town halls tell
 # their contacts (townhalls/receivers.py).
 community_deleted = Signal()
+# Sent by the escalation job with `memberships`, the join requests it just escalated to
+# staff: support opens a ticket for each (support/receivers.py).
+join_requests_escalated = Signal()
 
 _NAME_FIELDS = frozenset({"first_name", "last_name"})
 

@@ -81,7 +81,8 @@ class Delivery(models.Model):
     newsletter, an invitation) is a foreign key to the app
     that owns it, named by its label only: the database keeps the cascades and the
     unique keys that make a fan-out idempotent, and this app never imports those apps.
-    Each of them registers how its rows are loaded and rendered (outbox/sources.py).
+    Each of them registers how its rows are loaded and rendered (outbox/sources.py);
+    the support desk's e-mails (`support_email`) go to visitors as well as members.
     """
 
     # Every row of an alert fan-out pays for each index of this table: the foreign keys
@@ -131,6 +132,14 @@ class Delivery(models.Model):
     # A member's invitation to a neighbour (no account yet: `address` is all we have).
     invitation = models.ForeignKey(
         "invitations.Invitation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
+    )
+    support_email = models.ForeignKey(
+        "support.SupportEmail",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -214,6 +223,11 @@ class Delivery(models.Model):
                 fields=["newsletter", "user", "channel"],
                 condition=models.Q(newsletter__isnull=False),
                 name="delivery_newsletter_recipient_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["support_email", "channel"],
+                condition=models.Q(support_email__isnull=False),
+                name="delivery_support_email_channel",
             ),
             models.UniqueConstraint(
                 fields=["digest", "channel"],

@@ -8,6 +8,7 @@ from monquartier.helpcentre.demo import create_demo_help
 from monquartier.invitations.demo import create_demo_invitations
 from monquartier.messaging.demo import create_demo_conversations
 from monquartier.newsletters.demo import create_demo_newsletters
+from monquartier.support.demo import create_demo_tickets
 from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
 from monquartier.townhalls.demo_history import create_demo_history
 
@@ -23,6 +24,7 @@ def load_demo_data() -> list[str]:
     history = create_demo_history()
     newsletters = create_demo_newsletters()
     invitations = create_demo_invitations()
+    tickets = create_demo_tickets()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -34,6 +36,7 @@ def load_demo_data() -> list[str]:
         f"Help centre questions: {create_demo_help()} new (its data migration loads them).",
         f"Newsletters: {newsletters} new (one sent, one draft).",
         f"Invitations: {invitations} new (Yao's, one of them accepted).",
+        f"Support tickets: {tickets} new (one identity theft, in the staff's desk).",
     ]
 
 

@@ -1,6 +1,8 @@
 from allauth.account.models import EmailAddress
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.communities.models import Community
@@ -99,3 +101,10 @@ def test_when_the_last_member_closes_the_account_staff_and_the_town_hall_are_tol
     ]
     assert town_hall.subject == "MonQuartier : la communauté « Riviera 2 » est supprimée"
     assert "de votre commune (Cocody) n'a plus de membre" in town_hall.body
+
+
+def test_the_session_hash_of_an_account_is_djangos_until_its_sessions_are_ended(db):
+    user = factories.make_user("Nina", "Aka")
+    assert user.get_session_auth_hash() == AbstractBaseUser.get_session_auth_hash(user)
+    user.sessions_ended_at = timezone.now()
+    assert user.get_session_auth_hash() != AbstractBaseUser.get_session_auth_hash(user)

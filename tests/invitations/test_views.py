@@ -239,7 +239,7 @@ def test_the_referent_space_lists_the_tools_and_the_kit(awa, riviera):
     assert INVITE in page
     for kind in ("affiche", "affichette", "presentation"):
         assert reverse("invitations:kit", args=[riviera.pk, kind]) in page
-    assert "mailto:aide@monquartier.ci" in page
+    assert reverse("support:contact") in page
 
 
 def test_the_referent_space_is_found_only_by_the_communitys_referents(

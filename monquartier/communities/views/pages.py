@@ -52,7 +52,8 @@ def directory(request, community_id: int):
     community, membership = access.get_community_for_member(request.user, community_id)
     memberships = (
         Membership.objects.active()
-        .filter(community=community)
+        # A suspended account may carry someone else's name: out of the directory.
+        .filter(community=community, user__suspended_at__isnull=True)
         .select_related("user", "user__profile", "user__home", "user__home__commune")
         .order_by("directory_name", "pk")
     )
