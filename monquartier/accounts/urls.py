@@ -15,6 +15,7 @@ urlpatterns = [
     path("parametres/profil/photo/supprimer/", views.delete_photo, name="delete_photo"),
     path("parametres/adresse/", views.edit_home, name="home"),
     path("parametres/fermer-mon-compte/", views.close_account, name="close"),
+    path("parametres/acces-de-l-equipe/", views.staff_access, name="staff_access"),
     path("parametres/e-mail-a-confirmer/", views.waiting_email, name="waiting_email"),
     path(
         "parametres/e-mail-a-confirmer/corriger/",

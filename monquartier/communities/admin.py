@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from monquartier.audit.admin import AuditedPersonalDataAdmin
 from monquartier.communities import services
 from monquartier.communities.models import (
     ESCALATION_AFTER,
@@ -111,9 +112,11 @@ class PendingRequest(Membership):
 
 
 @admin.register(PendingRequest)
-class PendingRequestAdmin(admin.ModelAdmin):
+class PendingRequestAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     """The staff queue of join requests: those of staff-validated communities, and those
     nobody answered for 15 days."""
+
+    audited_member_field = "user"
 
     list_display = ["user", "community", "requested_at", "days_waiting", "validation_mode"]
     list_filter = [WaitingSinceFilter, "community__validation_mode"]
