@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "monquartier.townhalls",
     "monquartier.messaging",
     "monquartier.gazette",
+    "monquartier.staffops",
     "monquartier.web",
 ]
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("monquartier.moderation.urls")),
     path("", include("monquartier.gazette.urls")),
     path("", include("monquartier.townhalls.urls")),
+    path("", include("monquartier.staffops.urls")),
     path("", include("monquartier.web.pwa_urls")),
     path(
         "parametres/notifications/",

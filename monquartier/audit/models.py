@@ -20,7 +20,7 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs) -> int:
         raise AppendOnlyError("The audit log is append-only: entries are never updated.")
 
-    def delete(self):  # type: ignore[override]  # it never returns
+    def delete(self):
         raise AppendOnlyError("The audit log is append-only: entries are never deleted.")
 
     def bulk_update(self, objs, fields, batch_size=None) -> int:
@@ -83,5 +83,5 @@ class AuditEntry(models.Model):
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[override]  # it never returns
+    def delete(self, *args, **kwargs):
         raise AppendOnlyError("The audit log is append-only: entries are never deleted.")
