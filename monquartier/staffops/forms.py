@@ -41,8 +41,15 @@ class MergeForm(forms.Form):
 class AreaForm(forms.Form):
     area = AreaField(
         label=_("Nouveau périmètre (GeoJSON, un polygone en longitude, latitude)"),
-        max_length=geometry.MAX_AREA_TEXT,
-        widget=forms.Textarea(attrs={"rows": 8, "cols": 80, "spellcheck": "false"}),
+        # The length is bounded by geometry.parse_area (its message), before parsing.
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "cols": 80,
+                "spellcheck": "false",
+                "maxlength": geometry.MAX_AREA_TEXT,
+            }
+        ),
     )
     reason = forms.CharField(
         label=_("Motif (par exemple : chevauchement avec « Riviera 3 », demande n° 12)"),
