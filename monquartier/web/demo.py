@@ -5,6 +5,7 @@ from monquartier.alerts.demo import create_demo_alerts
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.messaging.demo import create_demo_conversations
+from monquartier.staffops.demo import create_demo_audit_entries, create_demo_mergeable_communities
 from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
 from monquartier.townhalls.demo_history import create_demo_history
 
@@ -18,6 +19,7 @@ def load_demo_data() -> list[str]:
     reports = create_demo_report()
     town_halls = create_demo_town_hall()
     history = create_demo_history()
+    mergeable, audit_entries = create_demo_mergeable_communities(), create_demo_audit_entries()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -26,6 +28,8 @@ def load_demo_data() -> list[str]:
         f"reports in the moderation queue: {reports} new.",
         f"Partner town halls: {town_halls} new (Cocody); past alerts for its dashboard: "
         f"{history} new.",
+        f"Communities staff can merge (Blockhauss): {mergeable} new; audit entries: "
+        f"{audit_entries} new.",
     ]
 
 
