@@ -1,5 +1,5 @@
-"""Demo data of the staff operations: two small communities of Cocody drawn edge to
-edge, twinned, that staff can merge (Admin › Communautés › action « Réunir »), and a
+"""Demo data of the staff operations: two small communities of Koumassi (a commune
+without a partner town hall in the demo) drawn edge to edge, twinned, that staff can merge (Admin › Communautés › action « Réunir »), and a
 few entries of the audit log, one of them about Yao so that his Paramètres show it.
 Idempotent; sends nothing (no notification is made)."""
 
@@ -17,19 +17,19 @@ from monquartier.communities.models import Community, Twinning
 from monquartier.places.models import Commune
 
 # Two 500 m squares side by side, west and east: together 0.5 km², under the limit.
-LATITUDE = 5.3420
-WEST_LONGITUDE = -3.9880
+LATITUDE = 5.2960
+WEST_LONGITUDE = -3.9480
 HALF_SIDE_LATITUDE = 250 / 110_574
-HALF_SIDE_LONGITUDE = 250 / 110_833  # 111 320 m × cos(5.342°)
+HALF_SIDE_LONGITUDE = 250 / 110_846  # 111 320 m × cos(5.296°)
 EAST_LONGITUDE = WEST_LONGITUDE + 2 * HALF_SIDE_LONGITUDE
 COMMUNITIES = [
     (
-        "Blockhauss – Village",
+        "Koumassi Remblais – Ouest",
         WEST_LONGITUDE,
         [("Brou", "Akissi"), ("Gnagne", "Serge"), ("Ahoua", "Lucie")],
     ),
     (
-        "Blockhauss – Bord de lagune",
+        "Koumassi Remblais – Est",
         EAST_LONGITUDE,
         [("Kassi", "Édouard"), ("Yapo", "Clarisse"), ("Aka", "Jérôme")],
     ),
@@ -45,7 +45,7 @@ def _square(longitude: float) -> dict:
 
 def _resident(last: str, first: str, longitude: float, rng: random.Random) -> User:
     # Their own addresses: the other demo people are drawn at random from the same names.
-    email = email_for(first, last).replace("@", ".blockhauss@")
+    email = email_for(first, last).replace("@", ".remblais@")
     user = User.objects.filter(email=email).first()
     if user is not None:
         return user
@@ -60,10 +60,10 @@ def _resident(last: str, first: str, longitude: float, rng: random.Random) -> Us
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
     Home.objects.create(
         user=user,
-        commune=Commune.objects.get(slug="cocody"),
-        quartier="Blockhauss",
+        commune=Commune.objects.get(slug="koumassi"),
+        quartier="Remblais",
         address_details=f"Cour {rng.randint(1, 90)}",
-        landmark="près de l'embarcadère",
+        landmark="près du grand marché",
         # Well inside its square (250 m half side).
         latitude=round(LATITUDE + rng.uniform(-0.0015, 0.0015), 6),
         longitude=round(longitude + rng.uniform(-0.0015, 0.0015), 6),
@@ -74,7 +74,7 @@ def _resident(last: str, first: str, longitude: float, rng: random.Random) -> Us
 @transaction.atomic
 def create_demo_mergeable_communities() -> int:
     """Return the number of communities created (0 once they exist, or once merged)."""
-    if Community.objects.filter(name__startswith="Blockhauss").exists():
+    if Community.objects.filter(name__startswith="Koumassi Remblais").exists():
         return 0
     created = []
     for name, longitude, people in COMMUNITIES:
@@ -84,7 +84,7 @@ def create_demo_mergeable_communities() -> int:
         community = services.create_community(
             referent,
             name=name,
-            commune=Commune.objects.get(slug="cocody"),
+            commune=Commune.objects.get(slug="koumassi"),
             area=_square(longitude),
         )
         for user in others:

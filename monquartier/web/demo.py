@@ -13,13 +13,15 @@ from monquartier.townhalls.demo_history import create_demo_history
 def load_demo_data() -> list[str]:
     created, total = create_demo_people()
     communities, twinnings = create_demo_communities()
+    # Before the alerts and posts, so that the two staff can merge have some to move.
+    mergeable = create_demo_mergeable_communities()
     alerts = create_demo_alerts()
     posts = create_demo_posts()
     conversations = create_demo_conversations()
     reports = create_demo_report()
     town_halls = create_demo_town_hall()
     history = create_demo_history()
-    mergeable, audit_entries = create_demo_mergeable_communities(), create_demo_audit_entries()
+    audit_entries = create_demo_audit_entries()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -28,7 +30,7 @@ def load_demo_data() -> list[str]:
         f"reports in the moderation queue: {reports} new.",
         f"Partner town halls: {town_halls} new (Cocody); past alerts for its dashboard: "
         f"{history} new.",
-        f"Communities staff can merge (Blockhauss): {mergeable} new; audit entries: "
+        f"Communities staff can merge (Koumassi Remblais): {mergeable} new; audit entries: "
         f"{audit_entries} new.",
     ]
 

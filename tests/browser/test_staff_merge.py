@@ -1,5 +1,5 @@
 """Staff log in with their second factor and merge the two demo communities of
-Blockhauss: the admin's list, the preview, the agreement, the result."""
+Koumassi Remblais: the admin's list, the preview, the agreement, the result."""
 
 import pytest
 
@@ -16,7 +16,7 @@ def test_staff_merge_two_demo_communities(context, axe, mariam):
     create_demo_mergeable_communities()
     mariam.is_superuser = True
     mariam.save()
-    village, lagune = Community.objects.filter(name__startswith="Blockhauss").order_by("pk")
+    west, east = Community.objects.filter(name__startswith="Koumassi Remblais").order_by("pk")
 
     staff = context.new_page()
     staff.goto("/compte/login/")
@@ -28,7 +28,7 @@ def test_staff_merge_two_demo_communities(context, axe, mariam):
     staff.get_by_role("button", name="Déconnexion").wait_for()
 
     staff.goto("/admin/communities/community/")
-    for community in (village, lagune):
+    for community in (west, east):
         staff.locator("tr", has_text=community.name).locator("input[name=_selected_action]").check()
     staff.locator("select[name=action]").select_option("merge_communities")
     staff.locator("button[name=index]").click()
@@ -40,20 +40,20 @@ def test_staff_merge_two_demo_communities(context, axe, mariam):
     # Without the référents' agreement: refused, nothing changed.
     staff.get_by_role("button", name="Réunir ces communautés").click()
     staff.get_by_text("Une fusion demande l'accord des référents").wait_for()
-    assert Community.objects.filter(name__startswith="Blockhauss").count() == 2
+    assert Community.objects.filter(name__startswith="Koumassi Remblais").count() == 2
 
-    staff.get_by_label("Blockhauss – Village (n°", exact=False).check()
-    staff.get_by_label("Nouveau nom").fill("Blockhauss")
+    staff.get_by_label("Koumassi Remblais – Ouest (n°", exact=False).check()
+    staff.get_by_label("Nouveau nom").fill("Koumassi Remblais")
     staff.get_by_label("ont donné leur accord").check()
     staff.get_by_label("Accord : qui, quand, comment").fill(
         "Akissi Brou et Édouard Kassi, d'accord par téléphone le 30 novembre."
     )
     staff.get_by_role("button", name="Réunir ces communautés").click()
-    staff.get_by_text("Les communautés sont réunies dans « Blockhauss »").wait_for()
+    staff.get_by_text("Les communautés sont réunies dans « Koumassi Remblais »").wait_for()
 
-    united = Community.objects.get(name="Blockhauss")
-    assert united.pk == village.pk
-    assert not Community.objects.filter(pk=lagune.pk).exists()
+    united = Community.objects.get(name="Koumassi Remblais")
+    assert united.pk == west.pk
+    assert not Community.objects.filter(pk=east.pk).exists()
     members = Membership.objects.filter(community=united, status=MembershipStatus.ACTIVE)
     assert members.count() == 6
     assert members.filter(is_referent=True).count() == 2

@@ -12,7 +12,7 @@ def test_the_demo_has_two_communities_staff_can_merge_and_is_idempotent(db, comm
     create_demo_people(count=0)
     assert create_demo_mergeable_communities() == 2
     assert create_demo_mergeable_communities() == 0
-    west, east = Community.objects.filter(name__startswith="Blockhauss").order_by("pk")
+    west, east = Community.objects.filter(name__startswith="Koumassi Remblais").order_by("pk")
     assert Twinning.objects.involving(west).filter(partner=east).exists()
     plan = services.plan_merge([west, east], west)
     assert plan.possible, plan.errors
