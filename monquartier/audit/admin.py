@@ -47,6 +47,18 @@ class AuditedPersonalDataAdmin:
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )
 
+    def changelist_view(self, request, extra_context=None):
+        # A list shows a page of names, not a person's file: not recorded per member. A
+        # search is, with what was searched: looking someone up is a look at them.
+        query = request.GET.get("q", "").strip()
+        if query:
+            log.record(
+                request.user,
+                "member.search",
+                details={"page": self.model._meta.label_lower, "query": query[:100]},  # type: ignore[attr-defined]  # a mixin of ModelAdmin
+            )
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]  # mixin
+
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)  # type: ignore[misc]  # mixin
         if not change:

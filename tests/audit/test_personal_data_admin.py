@@ -32,9 +32,15 @@ def test_opening_a_members_account_in_the_admin_is_recorded(staff_client, mariam
     assert entry.target == f"accounts.user:{awa.pk}"
 
 
-def test_the_list_of_accounts_records_nothing_per_member(staff_client, awa):
+def test_the_list_of_accounts_records_nothing_per_member_but_a_search_is_kept(
+    staff_client, mariam, awa
+):
     assert staff_client.get(reverse("admin:accounts_user_changelist")).status_code == 200
     assert not AuditEntry.objects.exists()
+    staff_client.get(reverse("admin:accounts_user_changelist"), {"q": "Koné"})
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.member) == ("member.search", mariam, None)
+    assert entry.details == {"page": "accounts.user", "query": "Koné"}
 
 
 def test_changing_a_members_account_records_the_fields_not_their_values(staff_client, awa):
