@@ -114,9 +114,8 @@ def _referent_names(user_ids: list[int]) -> list[str]:
 
 def change_area(request, community_id: int):
     community = get_object_or_404(Community.objects.select_related("commune"), pk=community_id)
-    form = AreaForm(
-        request.POST or None, initial={"area": geometry.to_geojson(_polygon(community))}
-    )
+    # The current area, as the GeoJSON text AreaField writes for a polygon.
+    form = AreaForm(request.POST or None, initial={"area": _polygon(community)})
     if request.method == "POST" and form.is_valid():
         try:
             services.change_area(

@@ -98,7 +98,10 @@ def test_a_forged_kept_community_is_a_form_error(staff_client, riviera, riviera3
 
 def test_the_area_page_redraws_and_refuses_garbage(staff_client, riviera):
     url = reverse("staffops:area", args=[riviera.pk])
-    assert staff_client.get(url).status_code == 200
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    # The current area is offered as GeoJSON text that can be sent back as it is.
+    assert json.loads(page.context["form"]["area"].value()) == riviera.area
     for garbage in ["", "{", "[" * 5000, '{"type": "Point"}', "x" * 50_000]:
         response = staff_client.post(url, {"area": garbage, "reason": "Chevauchement, n° 4."})
         assert response.status_code == 200
