@@ -1,6 +1,8 @@
 """Every staff look at a member's personal data in the admin is in the audit log, and
 the member sees when (never who) in Paramètres."""
 
+import gzip
+
 import pytest
 from django.urls import reverse
 
@@ -132,3 +134,17 @@ def test_the_member_sees_only_their_own_entries(
     with django_assert_max_num_queries(6):
         page = client.get(reverse("accounts:staff_access")).content.decode()
     assert "jamais consulté" in page
+
+
+def test_the_members_page_of_staff_access_stays_light_when_full(
+    client, mariam, awa, django_assert_max_num_queries
+):
+    for _ in range(70):
+        record(mariam, "member.view", member=awa)
+    log_in(client, awa)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("accounts:staff_access"))
+    page = response.content.decode()
+    assert page.count("<time") == 50
+    assert "Les 50 plus récentes sont affichées." in page
+    assert len(gzip.compress(response.content)) < 14 * 1024
