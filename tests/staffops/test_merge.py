@@ -17,8 +17,11 @@ from monquartier.communities.models import (
     TwinningStatus,
 )
 from monquartier.gazette.access import get_post_for_reader
+from monquartier.moderation.models import ExclusionRequest, Report
 from monquartier.notifications.models import Notification
+from monquartier.outbox.models import TextMessage
 from monquartier.staffops import services
+from monquartier.townhalls.models import Announcement
 from tests.factories import add_pending, make_community, make_post, make_user, twin
 
 # The centre of an 800 m square whose west edge is the east edge of the one at RIVIERA.
@@ -195,3 +198,31 @@ def test_a_member_of_the_united_community_reads_the_absorbed_ones_posts(
         get_post_for_reader(yao, post.pk)
     _merge(mariam, riviera, riviera3)
     assert get_post_for_reader(yao, post.pk)[0] == post
+
+
+def test_rows_of_other_apps_follow_the_kept_community(
+    mariam, riviera, riviera3, koffi, aya, cocody_town_hall
+):
+    both = Announcement.objects.create(
+        town_hall=cocody_town_hall, category="event", text="Fête des voisins samedi."
+    )
+    both.communities.set([riviera, riviera3])
+    absorbed_only = Announcement.objects.create(
+        town_hall=cocody_town_hall, category="roadworks", text="Travaux rue 12."
+    )
+    absorbed_only.communities.set([riviera3])
+    sms = TextMessage.objects.create(purpose="code", to="+2250700000001", community=riviera3)
+    exclusion = ExclusionRequest.objects.create(
+        community=riviera3, member=aya, requested_by=koffi, reason="Menaces répétées."
+    )
+    report = Report.objects.create(
+        reporter=koffi, kind="post", object_id=1, author=aya, community=riviera3, reason="spam"
+    )
+
+    _merge(mariam, riviera, riviera3)
+
+    assert list(both.communities.all()) == [riviera]
+    assert list(absorbed_only.communities.all()) == [riviera]
+    for row in (sms, exclusion, report):
+        row.refresh_from_db()
+        assert row.community_id == riviera.pk
