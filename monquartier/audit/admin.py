@@ -20,8 +20,8 @@ class AuditedPersonalDataAdmin:
     """A ModelAdmin mixin (put it first) for pages showing a member's personal data.
 
     Opening an object's page records "member.view"; saving it records "member.change"
-    with the names of the fields changed (never their values); deleting it records
-    "member.delete". `audited_member` says whose data an object holds: the object itself
+    (or "member.create") with the names of the fields changed (never their values);
+    deleting it records "member.delete"; a search in the list, "member.search". `audited_member` says whose data an object holds: the object itself
     for an account, else the user at `audited_member_field`.
     """
 
@@ -61,17 +61,15 @@ class AuditedPersonalDataAdmin:
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)  # type: ignore[misc]  # mixin
-        if not change:
-            return
         changed = list(form.changed_data)
         for formset in formsets:
             prefix = formset.model._meta.model_name
             for inline_form in formset.forms:
                 changed.extend(f"{prefix}.{name}" for name in inline_form.changed_data)
-        if changed:
+        if changed or not change:
             log.record(
                 request.user,
-                "member.change",
+                "member.change" if change else "member.create",
                 member=self.audited_member(form.instance),
                 target=form.instance,
                 details={"fields": sorted(set(changed))},

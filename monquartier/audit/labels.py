@@ -9,6 +9,7 @@ def for_member(action: str) -> str:
     labels = {
         "member.view": _("Un membre de l'équipe a consulté vos informations personnelles."),
         "member.change": _("Un membre de l'équipe a modifié vos informations personnelles."),
+        "member.create": _("Un membre de l'équipe a créé votre compte."),
         "member.delete": _("Un membre de l'équipe a supprimé des informations vous concernant."),
         "exclusion.accepted": _("L'équipe a décidé de votre exclusion d'une communauté."),
         "exclusion.rejected": _("L'équipe a rejeté une demande d'exclusion vous concernant."),

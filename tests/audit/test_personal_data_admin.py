@@ -148,3 +148,25 @@ def test_the_members_page_of_staff_access_stays_light_when_full(
     assert page.count("<time") == 50
     assert "Les 50 plus récentes sont affichées." in page
     assert len(gzip.compress(response.content)) < 14 * 1024
+
+
+def test_an_account_made_by_staff_in_the_admin_is_recorded(staff_client, mariam):
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "nouveau.voisin@exemple.ci",
+            "first_name": "Paul",
+            "last_name": "Aka",
+            "password1": "Lagune-Ebrie-2026",
+            "password2": "Lagune-Ebrie-2026",
+            "usable_password": "true",
+            "profile-TOTAL_FORMS": "0",
+            "profile-INITIAL_FORMS": "0",
+            "home-TOTAL_FORMS": "0",
+            "home-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.get(action="member.create")
+    assert entry.member.email == "nouveau.voisin@exemple.ci"
+    assert "Lagune-Ebrie-2026" not in str(entry.details)  # field names, never values
