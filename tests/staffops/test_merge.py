@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.urls import reverse
 
 from monquartier.alerts.models import Alert
 from monquartier.audit.models import AuditEntry
@@ -18,11 +19,12 @@ from monquartier.communities.models import (
 )
 from monquartier.gazette.access import get_post_for_reader
 from monquartier.moderation.models import ExclusionRequest, Report
+from monquartier.notifications.events import describe
 from monquartier.notifications.models import Notification
 from monquartier.outbox.models import TextMessage
 from monquartier.staffops import services
 from monquartier.townhalls.models import Announcement
-from tests.factories import add_pending, make_community, make_post, make_user, twin
+from tests.factories import add_pending, log_in, make_community, make_post, make_user, twin
 
 # The centre of an 800 m square whose west edge is the east edge of the one at RIVIERA.
 EDGE_TO_EDGE = (5.3590, -3.953782)
@@ -226,3 +228,16 @@ def test_rows_of_other_apps_follow_the_kept_community(
     for row in (sms, exclusion, report):
         row.refresh_from_db()
         assert row.community_id == riviera.pk
+
+
+def test_members_read_the_merge_in_their_history_and_their_notification(
+    client, mariam, riviera, riviera3, aya
+):
+    _merge(mariam, riviera, riviera3)
+
+    subject, line = describe(Notification.objects.get(recipient=aya, event="community_merged"))
+    assert subject == "Votre communauté s'agrandit : « Riviera 2 »"
+    assert "« Riviera 2 », « Riviera 3 »" in line
+    log_in(client, aya)
+    history = client.get(reverse("communities:history", args=[riviera.pk])).content.decode()
+    assert "Fusion de communautés</strong> · « Riviera 3 »" in history
