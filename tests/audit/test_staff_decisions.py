@@ -5,12 +5,17 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from monquartier.alerts.models import Alert
+from monquartier.alerts.services import hide_alert
 from monquartier.audit.models import AuditEntry
 from monquartier.communities.models import Membership
+from monquartier.communities.services import accept_join_request, refuse_join_request
+from monquartier.messaging import services as messaging
+from monquartier.messaging.services import hide_message
 from monquartier.moderation import exclusions
 from monquartier.moderation import services as moderation
 from monquartier.townhalls.models import TownHall
-from tests.factories import commune, log_in, make_post, make_user
+from tests.factories import add_pending, commune, log_in, make_post, make_user
 
 
 @pytest.fixture
@@ -43,9 +48,33 @@ def test_a_report_decision_is_recorded_about_the_author(mariam, riviera, awa, ya
     post = make_post(awa, title="Vends générateur")
     report = moderation.report(yao, "post", post.pk, reason="spam")
     moderation.hide_reported_item(mariam, report, note="Arnaque connue.")
-    entry = AuditEntry.objects.get()
-    assert (entry.action, entry.member, entry.target) == ("report.hidden", awa, f"post:{post.pk}")
+    entry = AuditEntry.objects.get(action="report.hidden")
+    assert (entry.member, entry.target) == (awa, f"post:{post.pk}")
     assert entry.details["reports"] == [report.pk]
+    # Hiding the post is recorded by the gazette itself.
+    hidden = AuditEntry.objects.get(action="post.hide")
+    assert (hidden.member, hidden.target) == (awa, f"gazette.post:{post.pk}")
+
+
+def test_hiding_an_alert_or_a_message_is_recorded(mariam, riviera, awa, yao):
+    alert = Alert.objects.create(community=riviera, sender=yao, category="suspect", text="x")
+    hide_alert(mariam, alert, "Fausse alerte.")
+    conversation = messaging.start_conversation(awa, [yao.pk], "Bonjour voisin")
+    message = conversation.conversation.messages.get()
+    hide_message(mariam, message, "Insulte.")
+    entries = {entry.action: entry for entry in AuditEntry.objects.all()}
+    assert entries["alert.hide"].member == yao
+    assert entries["alert.hide"].reason == "Fausse alerte."
+    assert entries["message.hide"].member == awa
+
+
+def test_join_requests_staff_decide_are_recorded_not_the_referents(mariam, riviera, awa):
+    first = add_pending(riviera, make_user("Salif", "Touré"))
+    accept_join_request(mariam, first)
+    second = add_pending(riviera, make_user("Ama", "Yeboua"))
+    refuse_join_request(awa, second, "Domicile hors du quartier.")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.member) == ("join.accepted", first.user)
 
 
 def test_town_hall_subscriptions_in_the_admin_are_recorded(client, db):
