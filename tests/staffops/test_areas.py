@@ -3,6 +3,7 @@ the checks of the référents' editor."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from monquartier.audit.models import AuditEntry
 from monquartier.communities import geometry, lookups
@@ -10,7 +11,7 @@ from monquartier.communities import services as community_services
 from monquartier.communities.models import Community, Movement, MovementKind
 from monquartier.notifications.models import Notification
 from monquartier.staffops import services
-from tests.factories import RIVIERA, square
+from tests.factories import RIVIERA, log_in, square
 
 REASON = "Chevauchement signalé par Koffi, demande n° 12."
 
@@ -146,3 +147,10 @@ def test_removing_an_exemption_is_refused_while_the_area_exceeds_the_limit(maria
 def test_no_exemption_to_remove(mariam, riviera):
     with pytest.raises(ValidationError, match="pas de dérogation"):
         services.remove_rural_exemption(mariam, riviera, reason=REASON)
+
+
+def test_the_referents_map_editor_is_told_the_exemptions_maximum(client, mariam, riviera, awa):
+    services.grant_rural_exemption(mariam, riviera, max_area_km2=3, reason=REASON)
+    log_in(client, awa)
+    response = client.get(reverse("communities:boundary", args=[riviera.pk]))
+    assert response.context["editor_context"]["max_area"] == 3_000_000
