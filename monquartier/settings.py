@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "monquartier.newsletters",
     "monquartier.invitations",
     "monquartier.support",
+    "monquartier.staffops",
     "monquartier.web",
 ]
 

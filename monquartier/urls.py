@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("monquartier.newsletters.urls")),
     path("", include("monquartier.invitations.urls")),
     path("", include("monquartier.support.urls")),
+    path("", include("monquartier.staffops.urls")),
     path("", include("monquartier.web.pwa_urls")),
     path(
         "parametres/notifications/",

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from monquartier.accounts.models import Home, Profile, User
+from monquartier.audit.admin import AuditedPersonalDataAdmin
 
 
 class ProfileInline(admin.StackedInline):
@@ -17,7 +18,9 @@ class HomeInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedPersonalDataAdmin, BaseUserAdmin):
+    """Each staff look at an account, and each change, goes to the audit log."""
+
     ordering = ["last_name", "first_name"]
     list_display = [
         "email",

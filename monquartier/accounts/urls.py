@@ -16,6 +16,7 @@ urlpatterns = [
     path("parametres/adresse/", views.edit_home, name="home"),
     path("parametres/fermer-mon-compte/", views.close_account, name="close"),
     path("parametres/mes-donnees/", views.my_data, name="my_data"),
+    path("parametres/acces-de-l-equipe/", views.staff_access, name="staff_access"),
     path("parametres/e-mail-a-confirmer/", views.waiting_email, name="waiting_email"),
     path(
         "parametres/e-mail-a-confirmer/corriger/",

@@ -23,6 +23,8 @@ from monquartier.accounts.forms import (
 from monquartier.accounts.models import Home, User
 from monquartier.accounts.reauthentication import recent_password_required
 from monquartier.accounts.signals import account_closure_warnings
+from monquartier.audit import labels as audit_labels
+from monquartier.audit.models import AuditEntry
 from monquartier.places.models import Commune
 
 
@@ -30,6 +32,27 @@ def settings_index(request):
     user = request.user
     home = Home.objects.select_related("commune").filter(user=user).first()
     return render(request, "accounts/settings_index.html", {"home": home})
+
+
+# The member's page shows the latest entries only: enough to see what staff did lately,
+# bounded whatever the length of the log.
+STAFF_ACCESS_SHOWN = 50
+
+
+def staff_access(request):
+    """When staff looked at or acted on the member's data, and what kind of action:
+    never who (the audit log keeps that for the team)."""
+    entries = [
+        {"at": created_at, "label": audit_labels.for_member(action)}
+        for created_at, action in AuditEntry.objects.about(request.user).values_list(
+            "created_at", "action"
+        )[:STAFF_ACCESS_SHOWN]
+    ]
+    return render(
+        request,
+        "accounts/staff_access.html",
+        {"entries": entries, "limit": STAFF_ACCESS_SHOWN},
+    )
 
 
 def edit_identity(request):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertSource
 from monquartier.alerts.tasks import fan_out_alert
+from monquartier.audit import log as audit_log
 from monquartier.communities.models import Membership
 from monquartier.core import flood
 from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
@@ -131,6 +132,7 @@ def hide_alert(staff, alert: Alert, reason: str) -> Alert:
         status=DeliveryStatus.CANCELLED
     )
     alert.refresh_from_db()
+    audit_log.record(staff, "alert.hide", member=alert.sender, target=alert, reason=reason)
     return alert
 
 

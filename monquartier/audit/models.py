@@ -4,12 +4,30 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyError(Exception):
+    """Someone tried to change or delete an audit entry: the log is append-only."""
+
+
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def about(self, member) -> "AuditEntryQuerySet":
         return self.filter(member=member)
 
     def by(self, actor) -> "AuditEntryQuerySet":
         return self.filter(actor=actor)
+
+    # Append-only in Python too (and by a trigger on the database, migration 0002): no
+    # bulk change, no bulk delete, whatever the caller.
+    def update(self, **kwargs) -> int:
+        raise AppendOnlyError("The audit log is append-only: entries are never updated.")
+
+    def delete(self):
+        raise AppendOnlyError("The audit log is append-only: entries are never deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None) -> int:
+        raise AppendOnlyError("The audit log is append-only: entries are never updated.")
+
+    def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
+        raise AppendOnlyError("The audit log is append-only: use audit.log.record.")
 
 
 class AuditEntry(models.Model):
@@ -57,3 +75,13 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("The audit log is append-only: entries are never updated.")
+        # An INSERT, never an UPDATE, even with a primary key given.
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The audit log is append-only: entries are never deleted.")

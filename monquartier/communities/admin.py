@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from monquartier.audit.admin import AuditedPersonalDataAdmin
 from monquartier.communities import services
 from monquartier.communities.models import (
     ESCALATION_AFTER,
@@ -30,7 +31,11 @@ class CommunityAdmin(admin.ModelAdmin):
     ]
     list_filter = ["validation_mode", "rural_exemption", "public_page", "commune__district"]
     search_fields = ["name", "commune__name"]
+    # The exemption changes only through its staff operation, checked and audited
+    # (staffops): not a box to tick here.
     readonly_fields = [
+        "rural_exemption",
+        "rural_max_area_m2",
         "area",
         "area_m2",
         "min_latitude",
@@ -46,12 +51,10 @@ class CommunityAdmin(admin.ModelAdmin):
         "name",
         "commune",
         "validation_mode",
-        "rural_exemption",
         "public_page",
         "presentation",
         *readonly_fields,
     ]
-    actions = ["grant_rural_exemption", "withdraw_rural_exemption"]
 
     def get_queryset(self, request):
         return (
@@ -66,23 +69,6 @@ class CommunityAdmin(admin.ModelAdmin):
     @admin.display(description=_("membres"), ordering="_active")
     def active_members(self, community):
         return community._active
-
-    @admin.action(description=_("Accorder la dérogation rurale (surface non plafonnée)"))
-    def grant_rural_exemption(self, request, queryset):
-        updated = queryset.update(rural_exemption=True)
-        self.message_user(
-            request,
-            ngettext_lazy(
-                "%(count)s communauté dispensée de la limite de 1 km².",
-                "%(count)s communautés dispensées de la limite de 1 km².",
-                "count",
-            )
-            % {"count": updated},
-        )
-
-    @admin.action(description=_("Retirer la dérogation rurale"))
-    def withdraw_rural_exemption(self, request, queryset):
-        queryset.update(rural_exemption=False)
 
 
 class WaitingSinceFilter(admin.SimpleListFilter):
@@ -111,9 +97,11 @@ class PendingRequest(Membership):
 
 
 @admin.register(PendingRequest)
-class PendingRequestAdmin(admin.ModelAdmin):
+class PendingRequestAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     """The staff queue of join requests: those of staff-validated communities, and those
     nobody answered for 15 days."""
+
+    audited_member_field = "user"
 
     list_display = ["user", "community", "requested_at", "days_waiting", "validation_mode"]
     list_filter = [WaitingSinceFilter, "community__validation_mode"]

@@ -250,13 +250,28 @@ def area_m2(polygon: Polygon) -> float:
     return geodesic_area_m2(polygon)
 
 
-def check_size(polygon: Polygon, *, rural_exemption: bool = False) -> float:
+def check_size(
+    polygon: Polygon, *, rural_exemption: bool = False, max_area_m2: float | None = None
+) -> float:
     """The area in m², or AreaError past 1 km² or past MAX_SPAN_M (unless staff granted
-    an exemption), or when it cannot be measured."""
+    an exemption, up to its maximum `max_area_m2` when they set one), or when it cannot
+    be measured."""
     area = area_m2(polygon)
     if not math.isfinite(area) or area <= 0:
         raise _fail(_("Le périmètre envoyé est illisible. Redessinez-le."), "garbage")
     if rural_exemption:
+        if max_area_m2 is not None and area > max_area_m2:
+            raise _fail(
+                _(
+                    "Ce périmètre couvre %(area)s km² : la dérogation rurale de cette "
+                    "communauté permet %(max)s km² au plus."
+                )
+                % {
+                    "area": f"{area / 1_000_000:.2f}".replace(".", ","),
+                    "max": f"{max_area_m2 / 1_000_000:.2f}".replace(".", ","),
+                },
+                "too_large_for_exemption",
+            )
         return area
     if area > MAX_AREA_M2:
         raise _fail(

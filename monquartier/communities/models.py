@@ -60,6 +60,11 @@ class Community(models.Model):
         default=False,
         help_text=_("Accordée par l'équipe : lève la limite de 1 km²."),
     )
+    # The exemption's ceiling, set by staff with it (staffops); None: no ceiling but the
+    # RURAL_MAX_SPAN_M bounding box every area keeps.
+    rural_max_area_m2 = models.FloatField(
+        _("surface maximale de la dérogation (m²)"), null=True, blank=True
+    )
     public_page = models.BooleanField(_("page publique activée"), default=False)
     presentation = models.TextField(_("présentation publique"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
@@ -265,6 +270,8 @@ class MovementKind(models.TextChoices):
     REFERENT_REMOVED = "referent_removed", _("fin du rôle de référent")
     REFERENT_RESIGNED = "referent_resigned", _("référent qui se retire")
     BOUNDARY_CHANGED = "boundary_changed", _("délimitation modifiée")
+    MERGED = "merged", _("fusion de communautés")
+    RURAL_EXEMPTION = "rural_exemption", _("dérogation rurale")
     RENAMED = "renamed", _("nouveau nom")
     TWINNING_REQUESTED = "twinning_requested", _("demande de jumelage")
     TWINNING_STARTED = "twinning_started", _("jumelage")

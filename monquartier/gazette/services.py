@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
+from monquartier.audit import log as audit_log
 from monquartier.communities import privacy
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.core import flood
@@ -213,4 +214,5 @@ def hide_post(staff: User, post: Post, reason: str) -> Post:
         hidden_at=timezone.now(), hidden_by=staff, hidden_reason=(reason or "")[:300]
     )
     post.refresh_from_db()
+    audit_log.record(staff, "post.hide", member=post.author, target=post, reason=reason or "")
     return post

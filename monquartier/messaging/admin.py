@@ -5,12 +5,14 @@ whom — are not in the admin at all. Reports are decided in the moderation queu
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
 
+from monquartier.audit.admin import AuditedPersonalDataAdmin
 from monquartier.messaging.models import Message
 from monquartier.moderation.models import Report, ReportKind
 
 
 @admin.register(Message)
-class ReportedMessageAdmin(admin.ModelAdmin):
+class ReportedMessageAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
+    audited_member_field = "sender"
     list_display = ["id", "sender", "created_at", "hidden_at"]
     list_select_related = ["sender"]
     readonly_fields = (

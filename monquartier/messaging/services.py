@@ -21,6 +21,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
+from monquartier.audit import log as audit_log
 from monquartier.communities import privacy
 from monquartier.communities.models import Community, Membership, MembershipStatus, Twinning
 from monquartier.core import flood
@@ -325,4 +326,5 @@ def hide_message(staff: User, message: Message, reason: str) -> Message:
         hidden_at=timezone.now(), hidden_by=staff, hidden_reason=reason[:300]
     )
     message.refresh_from_db()
+    audit_log.record(staff, "message.hide", member=message.sender, target=message, reason=reason)
     return message

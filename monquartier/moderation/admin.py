@@ -3,14 +3,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from monquartier.audit.admin import AuditedPersonalDataAdmin
 from monquartier.moderation import exclusions
 from monquartier.moderation import services as moderation_services
 from monquartier.moderation.models import ExclusionRequest, ExclusionStatus, Report, ReportStatus
 
 
 @admin.register(ExclusionRequest)
-class ExclusionRequestAdmin(admin.ModelAdmin):
+class ExclusionRequestAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     """The staff queue of exclusion requests sent by référents."""
+
+    audited_member_field = "member"
 
     list_display = ["member", "community", "requested_by", "created_at", "status", "decided_by"]
     list_filter = ["status"]

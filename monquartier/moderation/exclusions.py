@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
+from monquartier.audit import log as audit_log
 from monquartier.communities import privacy
 from monquartier.communities.models import (
     Community,
@@ -70,6 +71,14 @@ def _decide(exclusion: ExclusionRequest, staff: User, status: str, note: str) ->
     exclusion.decided_at = timezone.now()
     exclusion.staff_note = note
     exclusion.save(update_fields=["status", "decided_by", "decided_at", "staff_note"])
+    audit_log.record(
+        staff,
+        f"exclusion.{status}",
+        member=exclusion.member,
+        target=exclusion,
+        reason=note,
+        details={"community": exclusion.community_id, "requested_by": exclusion.requested_by_id},
+    )
     return exclusion
 
 

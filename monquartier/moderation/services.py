@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from monquartier.audit import log as audit_log
 from monquartier.moderation import content
 from monquartier.moderation.models import (
     ExclusionRequest,
@@ -59,6 +60,14 @@ def _close(reports: list[Report], staff, status: str, note: str) -> None:
     for item in reports:
         item.status, item.decided_by, item.decided_at, item.staff_note = status, staff, now, note
     Report.objects.bulk_update(reports, ["status", "decided_by", "decided_at", "staff_note"])
+    audit_log.record(
+        staff,
+        f"report.{status}",
+        member=reports[0].author,
+        target=f"{reports[0].kind}:{reports[0].object_id}",
+        reason=note,
+        details={"reports": [item.pk for item in reports]},
+    )
     for item in reports:
         notify(
             [item.reporter],

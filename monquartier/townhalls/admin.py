@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from monquartier.audit import log as audit_log
 from monquartier.townhalls import agents
 from monquartier.townhalls.models import (
     Agent,
@@ -36,6 +37,47 @@ class TownHallAdmin(admin.ModelAdmin):
     search_fields = ["name", "commune__name"]
     autocomplete_fields = ["commune"]
     inlines = [AgentInline]
+
+    # The partnership is a subscription: its start, its changes (quota, validation,
+    # dates) and its end are staff actions, in the audit log with the fields changed.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        changed = sorted(form.changed_data)
+        if not change:
+            action = "townhall.create"
+        elif "ends_on" in changed and obj.ends_on is not None:
+            action = "townhall.end"
+        else:
+            action = "townhall.change"
+        if changed or not change:
+            audit_log.record(
+                request.user,
+                action,
+                target=obj,
+                details={
+                    "fields": changed,
+                    "commune": obj.commune_id,
+                    "starts_on": obj.starts_on.isoformat() if obj.starts_on else None,
+                    "ends_on": obj.ends_on.isoformat() if obj.ends_on else None,
+                    "sms_quota_per_month": obj.sms_quota_per_month,
+                },
+            )
+
+    def delete_model(self, request, obj) -> None:
+        audit_log.record(
+            request.user, "townhall.delete", target=obj, details={"commune": obj.commune_id}
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for town_hall in queryset:
+            audit_log.record(
+                request.user,
+                "townhall.delete",
+                target=town_hall,
+                details={"commune": town_hall.commune_id},
+            )
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(AgentInvitation)

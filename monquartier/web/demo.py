@@ -8,6 +8,7 @@ from monquartier.helpcentre.demo import create_demo_help
 from monquartier.invitations.demo import create_demo_invitations
 from monquartier.messaging.demo import create_demo_conversations
 from monquartier.newsletters.demo import create_demo_newsletters
+from monquartier.staffops.demo import create_demo_audit_entries, create_demo_mergeable_communities
 from monquartier.support.demo import create_demo_tickets
 from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
 from monquartier.townhalls.demo_history import create_demo_history
@@ -16,6 +17,8 @@ from monquartier.townhalls.demo_history import create_demo_history
 def load_demo_data() -> list[str]:
     created, total = create_demo_people()
     communities, twinnings = create_demo_communities()
+    # Before the alerts and posts, so that the two staff can merge have some to move.
+    mergeable = create_demo_mergeable_communities()
     alerts = create_demo_alerts()
     posts = create_demo_posts()
     conversations = create_demo_conversations()
@@ -25,6 +28,7 @@ def load_demo_data() -> list[str]:
     newsletters = create_demo_newsletters()
     invitations = create_demo_invitations()
     tickets = create_demo_tickets()
+    audit_entries = create_demo_audit_entries()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -37,6 +41,8 @@ def load_demo_data() -> list[str]:
         f"Newsletters: {newsletters} new (one sent, one draft).",
         f"Invitations: {invitations} new (Yao's, one of them accepted).",
         f"Support tickets: {tickets} new (one identity theft, in the staff's desk).",
+        f"Communities staff can merge (Koumassi Remblais): {mergeable} new; audit entries: "
+        f"{audit_entries} new.",
     ]
 
 

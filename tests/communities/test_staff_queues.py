@@ -68,11 +68,13 @@ def test_staff_decide_exclusions_from_the_queue(client, riviera, awa, yao):
     assert Membership.objects.get(user=yao).status == "excluded"
 
 
-def test_staff_grant_a_rural_exemption(client, riviera):
+def test_the_rural_exemption_is_no_bulk_action_of_the_admin(client, riviera):
+    # It is granted on its own page, with a maximum area, checked and audited
+    # (tests/staffops/test_areas.py).
     staff_client(client)
     client.post(
         reverse("admin:communities_community_changelist"),
         {"action": "grant_rural_exemption", "_selected_action": [riviera.pk]},
     )
     riviera.refresh_from_db()
-    assert riviera.rural_exemption
+    assert not riviera.rural_exemption

@@ -53,7 +53,8 @@ def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
     assert (User.objects.count(), Home.objects.count()) == counts
     assert counts[0] >= 30
     communes = set(Home.objects.values_list("commune__slug", flat=True))
-    assert communes == {"cocody", "yopougon", "marcory", "plateau"}
+    # Koumassi: the two communities staff can merge (staffops).
+    assert communes == {"cocody", "yopougon", "marcory", "plateau", "koumassi"}
     assert all(
         str(mobile).startswith("+225") for mobile in User.objects.values_list("mobile", flat=True)
     )
@@ -76,8 +77,9 @@ def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
 
     from monquartier.communities.models import Community, Membership, Twinning
 
-    assert Community.objects.count() == 8
-    assert Twinning.objects.filter(status="active").count() == 3
+    # One per quartier, and the two of Koumassi, twinned, that staff can merge (staffops).
+    assert Community.objects.count() == 10
+    assert Twinning.objects.filter(status="active").count() == 4
     assert Membership.objects.pending().count() == 8
     awa = User.objects.get(email=named_logins()[0][1])
     riviera = Membership.objects.get(user=awa).community
@@ -94,9 +96,10 @@ def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
 
     # The alerts of the last days; older ones are the town hall's history (townhalls).
     recent = Alert.objects.filter(created_at__gte=timezone.now() - timedelta(days=7))
-    assert recent.count() == 16
+    # Two for each community (Koumassi Remblais's two included).
+    assert recent.count() == 20
     assert AlertRead.objects.exists()
-    assert recent.filter(created_at__lt=timezone.now() - timedelta(hours=1)).count() == 16
+    assert recent.filter(created_at__lt=timezone.now() - timedelta(hours=1)).count() == 20
 
     from monquartier.gazette.models import Post
     from monquartier.messaging.models import Conversation

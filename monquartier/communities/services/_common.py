@@ -128,9 +128,22 @@ def _home_point(user: User) -> Point:
     return Point(home.longitude, home.latitude)
 
 
-def _check_area(polygon, *, rural_exemption: bool, exclude: Community | None = None) -> float:
-    area = geometry.check_size(polygon, rural_exemption=rural_exemption)
-    overlapping = lookups.communities_overlapping(polygon, exclude=exclude)
+def _check_area(
+    polygon,
+    *,
+    rural_exemption: bool,
+    exclude: Community | None = None,
+    max_area_m2: float | None = None,
+    also_exclude: tuple[int, ...] = (),
+) -> float:
+    """Size (with the community's rural exemption and its maximum) and overlap with any
+    community but `exclude` and the ids in `also_exclude` (a merge's own communities)."""
+    area = geometry.check_size(polygon, rural_exemption=rural_exemption, max_area_m2=max_area_m2)
+    overlapping = [
+        (other, shared)
+        for other, shared in lookups.communities_overlapping(polygon, exclude=exclude)
+        if other.pk not in also_exclude
+    ]
     if overlapping:
         other, shared = max(overlapping, key=lambda pair: pair[1])
         raise geometry.AreaError(

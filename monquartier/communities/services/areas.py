@@ -35,7 +35,12 @@ def members_outside(community: Community, polygon) -> list[User]:
 def preview_boundary(community: Community, area) -> tuple[Polygon, float, list[User]]:
     """Check a new area without saving it: (polygon, m², members left outside)."""
     polygon = geometry.parse_area(area)
-    area_m2 = _check_area(polygon, rural_exemption=community.rural_exemption, exclude=community)
+    area_m2 = _check_area(
+        polygon,
+        rural_exemption=community.rural_exemption,
+        max_area_m2=community.rural_max_area_m2,
+        exclude=community,
+    )
     return polygon, area_m2, members_outside(community, polygon)
 
 

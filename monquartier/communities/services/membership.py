@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import Home, User
+from monquartier.audit import log as audit_log
 from monquartier.communities import commune_rules, geometry, lookups, privacy
 from monquartier.communities.models import (
     Community,
@@ -209,6 +210,8 @@ def accept_join_request(actor: User, membership: Membership) -> Membership:
         url=reverse("communities:info", args=[community.pk]),
         community_name=community.name,
     )
+    if actor.is_staff:  # a request staff decided (their queue): a staff action
+        audit_log.record(actor, "join.accepted", member=membership.user, target=membership)
     return membership
 
 
@@ -237,6 +240,10 @@ def refuse_join_request(actor: User, membership: Membership, reason: str) -> Mem
         community_name=community.name,
         reason=membership.refusal_reason,
     )
+    if actor.is_staff:
+        audit_log.record(
+            actor, "join.refused", member=membership.user, target=membership, reason=reason
+        )
     return membership
 
 

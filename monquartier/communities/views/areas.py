@@ -51,7 +51,12 @@ def boundary(request, community_id: int):
             editor_context={
                 "home": None,
                 "centre": [community.centre_latitude, community.centre_longitude],
-                "max_area": None if community.rural_exemption else geometry.MAX_AREA_M2,
+                # A rural exemption's own maximum (None: no maximum but the span).
+                "max_area": (
+                    community.rural_max_area_m2
+                    if community.rural_exemption
+                    else geometry.MAX_AREA_M2
+                ),
                 "neighbours": [
                     {"name": other.name, "area": other.area} for other, _d in neighbours
                 ],

@@ -1,0 +1,25 @@
+"""What a member reads about the audit entries that concern them: the kind of action
+and its date, never who acted (PRODUCT.md; accounts' "Consultations par l'équipe")."""
+
+from django.utils.translation import gettext as _
+
+
+def for_member(action: str) -> str:
+    """The kind of an action in plain words, for the member it concerns."""
+    labels = {
+        "member.view": _("Un membre de l'équipe a consulté vos informations personnelles."),
+        "member.change": _("Un membre de l'équipe a modifié vos informations personnelles."),
+        "member.create": _("Un membre de l'équipe a créé votre compte."),
+        "member.delete": _("Un membre de l'équipe a supprimé des informations vous concernant."),
+        "exclusion.accepted": _("L'équipe a décidé de votre exclusion d'une communauté."),
+        "exclusion.rejected": _("L'équipe a rejeté une demande d'exclusion vous concernant."),
+        "alert.hide": _("L'équipe a masqué une de vos alertes."),
+        "post.hide": _("L'équipe a masqué une de vos annonces de la gazette."),
+        "message.hide": _("L'équipe a masqué un de vos messages après un signalement."),
+        "join.accepted": _("L'équipe a accepté votre demande d'adhésion."),
+        "join.refused": _("L'équipe a refusé votre demande d'adhésion."),
+        "report.hidden": _("L'équipe a masqué un de vos contenus après un signalement."),
+        "report.dismissed": _("L'équipe a classé sans suite un signalement de votre contenu."),
+        "report.exclusion": _("L'équipe a examiné un signalement de votre contenu."),
+    }
+    return labels.get(action, _("L'équipe a traité une opération vous concernant."))
