@@ -69,6 +69,15 @@ def _clean_note(text: str, *, code: str, message: str) -> str:
     return text
 
 
+def _clean_reason(reason: str) -> str:
+    """The motive staff give for changing an area or an exemption."""
+    return _clean_note(
+        reason,
+        code="reason_required",
+        message=_("Indiquez le motif en quelques mots (10 caractères au moins)."),
+    )
+
+
 # --- Merging communities ---------------------------------------------------------
 
 
@@ -432,11 +441,7 @@ def change_area(
     _require_staff(staff)
     errors: dict[str, list[ValidationError]] = {}
     try:
-        reason = _clean_note(
-            reason,
-            code="reason_required",
-            message=_("Indiquez le motif en quelques mots (10 caractères au moins)."),
-        )
+        reason = _clean_reason(reason)
     except ValidationError as error:
         errors["reason"] = error.error_list
     community = Community.objects.select_for_update().get(pk=community.pk)
@@ -528,11 +533,7 @@ def grant_rural_exemption(
     _require_staff(staff)
     errors: dict[str, list[ValidationError]] = {}
     try:
-        reason = _clean_note(
-            reason,
-            code="reason_required",
-            message=_("Indiquez le motif en quelques mots (10 caractères au moins)."),
-        )
+        reason = _clean_reason(reason)
     except ValidationError as error:
         errors["reason"] = error.error_list
     community = Community.objects.select_for_update().get(pk=community.pk)
@@ -572,11 +573,7 @@ def remove_rural_exemption(staff: User, community: Community, *, reason: str) ->
     """Back to the normal limit: refused while the area exceeds it (staff redraw the
     area first, with change_area)."""
     _require_staff(staff)
-    reason_clean = _clean_note(
-        reason,
-        code="reason_required",
-        message=_("Indiquez le motif en quelques mots (10 caractères au moins)."),
-    )
+    reason_clean = _clean_reason(reason)
     community = Community.objects.select_for_update().get(pk=community.pk)
     if not community.rural_exemption:
         raise ValidationError(_("Cette communauté n'a pas de dérogation rurale."), code="none")

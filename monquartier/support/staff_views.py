@@ -109,14 +109,19 @@ def _done(request, ticket: Ticket, text: str):
     return redirect("support:staff_ticket", ticket.pk)
 
 
-def _refused(request, ticket: Ticket, form, error: ValidationError, name: str):
-    form.add_error(None, error)
+def _invalid(request, ticket: Ticket, form, name: str):
+    """The ticket's page again, with the form that was refused under its `name`."""
     return render(
         request,
         "support/staff/ticket.html",
         _ticket_page(request, ticket, **{name: form}),
         status=400,
     )
+
+
+def _refused(request, ticket: Ticket, form, error: ValidationError, name: str):
+    form.add_error(None, error)
+    return _invalid(request, ticket, form, name)
 
 
 @require_POST
@@ -132,12 +137,7 @@ def post_message(request, ticket_id: int):
             return _done(request, ticket, _("Note ajoutée."))
         except ValidationError as error:
             return _refused(request, ticket, form, error, "message_form")
-    return render(
-        request,
-        "support/staff/ticket.html",
-        _ticket_page(request, ticket, message_form=form),
-        status=400,
-    )
+    return _invalid(request, ticket, form, "message_form")
 
 
 @require_POST
@@ -150,12 +150,7 @@ def assign(request, ticket_id: int):
         except ValidationError as error:
             return _refused(request, ticket, form, error, "assign_form")
         return _done(request, ticket, _("Demande confiée."))
-    return render(
-        request,
-        "support/staff/ticket.html",
-        _ticket_page(request, ticket, assign_form=form),
-        status=400,
-    )
+    return _invalid(request, ticket, form, "assign_form")
 
 
 @require_POST
@@ -165,12 +160,7 @@ def change_status(request, ticket_id: int):
     if form.is_valid():
         services.set_status(request.user, ticket, form.cleaned_data["status"])
         return _done(request, ticket, _("Statut changé."))
-    return render(
-        request,
-        "support/staff/ticket.html",
-        _ticket_page(request, ticket, status_form=form),
-        status=400,
-    )
+    return _invalid(request, ticket, form, "status_form")
 
 
 _ACCOUNT_ACTIONS = {
@@ -204,9 +194,4 @@ def account_action(request, ticket_id: int, action: str):
         except ValidationError as error:
             return _refused(request, ticket, form, error, "account_form")
         return _done(request, ticket, str(done))
-    return render(
-        request,
-        "support/staff/ticket.html",
-        _ticket_page(request, ticket, account_form=form),
-        status=400,
-    )
+    return _invalid(request, ticket, form, "account_form")
