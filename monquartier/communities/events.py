@@ -21,6 +21,12 @@ def texts() -> dict[str, tuple[str, str]]:
                 "%(count)s demande(s) d'adhésion à « %(community)s » attendent toujours une réponse."
             ),
         ),
+        "join_reminder_commune": (
+            _("Des demandes d'adhésion attendent la réponse de la mairie"),
+            _(
+                "%(count)s demande(s) d'adhésion dans les communautés de la commune attendent toujours une réponse."
+            ),
+        ),
         "join_escalated": (
             _("Demande d'adhésion sans réponse depuis 15 jours"),
             _(

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monquartier.accounts.models import User
-from monquartier.communities import privacy
+from monquartier.communities import commune_rules, privacy
 from monquartier.communities.models import (
     ESCALATION_AFTER,
     Community,
@@ -102,7 +102,36 @@ def join_reminders(period: str) -> str:
             count=row["count"],
         )
         reminded += 1
-    return f"{reminded} communities reminded"
+    return f"{reminded} communities reminded" + _remind_communes(today_start)
+
+
+def _remind_communes(today_start) -> str:
+    """Where the commune's town hall validates itself, its deciders (commune_rules) get
+    one reminder for all the requests waiting in the commune."""
+    waiting = (
+        Membership.objects.pending()
+        .filter(
+            requested_at__lt=today_start,
+            community__validation_mode=ValidationMode.TOWN_HALL,
+            escalated_at__isnull=True,
+        )
+        .values("community__commune_id")
+        .annotate(count=Count("pk"))
+    )
+    reminded = 0
+    for row in waiting:
+        people, url = commune_rules.deciders(row["community__commune_id"])
+        if not people:
+            continue
+        notify(
+            people,
+            kind=NotificationKind.JOIN_REQUEST,
+            event="join_reminder_commune",
+            url=url,
+            count=row["count"],
+        )
+        reminded += 1
+    return f", {reminded} communes reminded" if reminded else ""
 
 
 def escalate_join_requests(period: str) -> str:

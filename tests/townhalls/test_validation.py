@@ -177,3 +177,25 @@ def test_referents_see_requests_the_town_hall_validates_for_information_only(
     html = client.get(reverse("communities:requests", args=[riviera.pk])).content.decode()
     assert "la mairie partenaire valide les demandes" in html and "Salif Touré" in html
     assert reverse("communities:accept", args=[riviera.pk, membership.pk]) not in html
+
+
+def test_the_town_hall_validating_itself_is_reminded_daily_of_the_communes_requests(
+    agent_client, riviera, riviera3, awa, aicha
+):
+    from datetime import timedelta
+
+    from monquartier.communities import jobs
+
+    agent_client.post(reverse("townhalls:validation"), {"validation": "townhall"})
+    for community, name in ((riviera, "Salif"), (riviera3, "Bintou")):
+        membership = factories.add_pending(community, factories.make_user(name, "Touré"))
+        Membership.objects.filter(pk=membership.pk).update(
+            requested_at=timezone.now() - timedelta(days=2)
+        )
+    Notification.objects.all().delete()
+    assert jobs.join_reminders("2026-11-23") == "0 communities reminded, 1 communes reminded"
+    # One reminder for the commune, to the agent; none to the référents, who do not decide.
+    (reminder,) = Notification.objects.filter(event="join_reminder_commune")
+    assert reminder.recipient == aicha and reminder.data["count"] == 2
+    assert reminder.url == reverse("townhalls:requests")
+    assert not Notification.objects.filter(recipient=awa).exists()
