@@ -134,7 +134,7 @@ class CommunityNamesField(forms.CharField):
     def set_communities(self, communities: QuerySet[Community]) -> None:
         self.communities = communities.order_by("name", "pk")
 
-    def clean(self, value) -> list[Community]:  # type: ignore[override]
+    def clean(self, value) -> list[Community]:
         text = super().clean(value)
         names = split_names(text)
         if not names:
@@ -174,11 +174,10 @@ class CommunityNamesField(forms.CharField):
         partial = 0
         for name in names:
             if name in wanted:
-                community = by_id.get(wanted[name])
-                if community is None:
-                    unknown.append(name)
+                if wanted[name] in by_id:
+                    chosen.append(by_id[wanted[name]])
                 else:
-                    chosen.append(community)
+                    unknown.append(name)
                 continue
             matches = exact.get(name.casefold(), [])
             if not matches:
@@ -194,7 +193,10 @@ class CommunityNamesField(forms.CharField):
             else:
                 several.append(
                     gettext("« %(name)s » (%(names)s…)")
-                    % {"name": name, "names": ", ".join(_named(m, matches) for m in matches[:SUGGESTED])}
+                    % {
+                        "name": name,
+                        "names": ", ".join(_named(m, matches) for m in matches[:SUGGESTED]),
+                    }
                 )
         errors = []
         if unknown:

@@ -35,7 +35,7 @@ class SignageOrderForm(forms.Form):
         required=False,
     )
     everywhere = forms.TypedChoiceField(
-        label=gettext_lazy("Pour"),
+        label=gettext_lazy("Commande pour"),
         choices=[
             ("True", gettext_lazy("Toute la commune")),
             ("False", gettext_lazy("Des communautés choisies")),
@@ -101,9 +101,7 @@ class SignageOrderForm(forms.Form):
         if everywhere:
             chosen = []
         elif everywhere is False and not chosen and field not in self.errors:
-            self.add_error(
-                field, _("Choisissez au moins une communauté, ou toute la commune.")
-            )
+            self.add_error(field, _("Choisissez au moins une communauté, ou toute la commune."))
         cleaned["chosen"] = chosen
         return cleaned
 

@@ -137,10 +137,10 @@ def test_a_part_of_a_name_is_enough_when_one_community_has_it(agent_client, rivi
     ]
 
 
-def test_names_that_match_none_or_several_are_said_and_nothing_is_sent(
-    agent_client, large, issa
-):
-    factories.make_community(issa, name="Niangon", centre=(5.3265, -4.1060), commune_slug="yopougon")
+def test_names_that_match_none_or_several_are_said_and_nothing_is_sent(agent_client, large, issa):
+    factories.make_community(
+        issa, name="Niangon", centre=(5.3265, -4.1060), commune_slug="yopougon"
+    )
     response = agent_client.post(
         NEW, announcement(names="Riviera 2\nBingerville\nNiangon\nExtension 1", confirm="")
     )
@@ -155,9 +155,7 @@ def test_names_that_match_none_or_several_are_said_and_nothing_is_sent(
     assert not Announcement.objects.exists()
 
 
-def test_two_communities_of_the_same_name_are_told_apart_by_their_number(
-    agent_client, large
-):
+def test_two_communities_of_the_same_name_are_told_apart_by_their_number(agent_client, large):
     first, second = large[-2:]
     response = agent_client.post(NEW, announcement(names="golf"))
     assert response.status_code == 400
