@@ -73,7 +73,7 @@ class AnnouncementForm(forms.Form):
     )
     # A larger one: their names, typed or written by a tap on the map.
     names = CommunityNamesField(
-        label=gettext_lazy("Communautés choisies"),
+        label=gettext_lazy("Noms des communautés"),
         help_text=gettext_lazy(
             "Leurs noms, un par ligne ou séparés par des virgules ; une partie du nom suffit "
             "quand une seule communauté le porte."

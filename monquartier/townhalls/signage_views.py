@@ -52,7 +52,7 @@ class SignageOrderForm(forms.Form):
         label=gettext_lazy("Communautés choisies"), coerce=int, required=False
     )
     names = CommunityNamesField(
-        label=gettext_lazy("Communautés choisies"),
+        label=gettext_lazy("Noms des communautés"),
         help_text=gettext_lazy("Leurs noms, un par ligne ou séparés par des virgules."),
     )
     delivery_address = forms.CharField(
