@@ -59,7 +59,7 @@ class AnnouncementForm(forms.Form):
             ("False", gettext_lazy("Des communautés choisies")),
         ],
         coerce=lambda value: value == "True",
-        empty_value=False,  # type: ignore[arg-type]
+        empty_value=None,
         initial="False",
         required=False,
         widget=forms.RadioSelect,
