@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -15,6 +15,7 @@ from monquartier.communities.models import Community
 from monquartier.outbox.models import Channel, Delivery
 from monquartier.townhalls import announcements
 from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
+from monquartier.townhalls.forms import CommunityNamesField, is_large
 from monquartier.townhalls.models import Announcement, AnnouncementCategory
 
 ANNOUNCEMENTS_PER_PAGE = 20
@@ -51,27 +52,63 @@ class AnnouncementForm(forms.Form):
     ends_at = forms.DateTimeField(
         label=gettext_lazy("Jusqu'au (facultatif)"), required=False, widget=_DATETIME
     )
-    everywhere = forms.BooleanField(
-        label=gettext_lazy("Toutes les communautés de la commune"), required=False
+    everywhere = forms.TypedChoiceField(
+        label=gettext_lazy("Destinataires"),
+        choices=[
+            ("True", gettext_lazy("Toute la commune")),
+            ("False", gettext_lazy("Des communautés choisies")),
+        ],
+        coerce=lambda value: value == "True",
+        empty_value=None,
+        initial="False",
+        required=False,
+        widget=forms.RadioSelect,
     )
+    # A commune of up to LIST_UP_TO communities: a box for each.
     communities = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("Ou seulement ces communautés"),
+        label=gettext_lazy("Communautés choisies"),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # A larger one: their names, typed or written by a tap on the map.
+    names = CommunityNamesField(
+        label=gettext_lazy("Noms des communautés"),
+        help_text=gettext_lazy(
+            "Leurs noms, un par ligne ou séparés par des virgules ; une partie du nom suffit "
+            "quand une seule communauté le porte."
+        ),
+    )
 
-    def __init__(self, *args, communities: list[Community], **kwargs):
+    def __init__(self, *args, communities: QuerySet[Community], **kwargs):
         super().__init__(*args, **kwargs)
         self.commune_communities = communities
-        cast(forms.TypedMultipleChoiceField, self.fields["communities"]).choices = [
-            (community.pk, community.name) for community in communities
-        ]
+        self.large, listed = is_large(communities)
+        self.has_communities = self.large or bool(listed)
+        if self.large:
+            del self.fields["communities"]
+            cast(CommunityNamesField, self.fields["names"]).set_communities(communities)
+        else:
+            del self.fields["names"]
+            cast(forms.TypedMultipleChoiceField, self.fields["communities"]).choices = listed
+        self._ids: list[int] | None = None
+
+    @property
+    def chooser(self) -> str:
+        """The field where the chosen communities are: the service's errors about them go
+        there."""
+        return "names" if self.large else "communities"
 
     def community_ids(self) -> list[int]:
-        if self.cleaned_data.get("everywhere"):
-            return [community.pk for community in self.commune_communities]
-        return self.cleaned_data.get("communities") or []
+        if self._ids is None:
+            data = self.cleaned_data
+            if data.get("everywhere"):
+                self._ids = list(self.commune_communities.values_list("pk", flat=True))
+            elif self.large:
+                self._ids = [community.pk for community in data.get("names") or []]
+            else:
+                self._ids = data.get("communities") or []
+        return self._ids
 
     def service_fields(self) -> dict:
         data = self.cleaned_data
@@ -86,9 +123,11 @@ class AnnouncementForm(forms.Form):
         }
 
 
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
+def _add_errors(form: AnnouncementForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
+            if field == "communities":
+                field = form.chooser
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
@@ -144,20 +183,10 @@ def new_announcement(request: AgentRequest):
     """GET: the form. POST: the preview (with its counts), or, with "confirm", the send.
     Any refusal brings the form back with its message, and sends nothing."""
     town_hall = request.town_hall
-    communities = list(communities_of(town_hall).only("id", "name", "area").order_by("name"))
-    form = AnnouncementForm(request.POST or None, communities=communities)
-    context = {
-        "town_hall": town_hall,
-        "form": form,
-        # The map's areas: a tap ticks the community's box (static/js/announce-map.js).
-        "map_context": {
-            "areas": [
-                {"id": community.pk, "name": community.name, "area": community.area}
-                for community in communities
-            ],
-            "centre": [town_hall.commune.latitude, town_hall.commune.longitude],
-        },
-    }
+    form = AnnouncementForm(request.POST or None, communities=communities_of(town_hall))
+    # The map's areas come from townhalls:console_map (cached by the browser): a tap ticks
+    # a community's box, or writes its name (static/js/announce-map.js).
+    context = {"town_hall": town_hall, "form": form}
     if request.method == "POST" and "edit" not in request.POST and form.is_valid():
         try:
             if "confirm" in request.POST:

@@ -128,7 +128,10 @@ def _communities(town_hall: TownHall, community_ids) -> list[Community]:
         raise ValidationError(
             {"communities": _("Choisissez au moins une communauté.")}, code="no_community"
         )
-    communities = list(Community.objects.filter(pk__in=ids, commune_id=town_hall.commune_id))
+    # Their names and ids only: a whole commune is two thousand areas nobody reads here.
+    communities = list(
+        Community.objects.filter(pk__in=ids, commune_id=town_hall.commune_id).only("id", "name")
+    )
     if len(communities) != len(ids):
         raise ValidationError(
             {"communities": _("Une des communautés choisies n'est pas dans la commune.")},

@@ -85,6 +85,7 @@ def _referents_by_community(request: AgentRequest, communities) -> dict[int, lis
 
 def _area_entry(community, *, highlight: bool = False) -> dict:
     return {
+        "id": community.pk,
         "name": community.name,
         "area": community.area,
         "url": reverse("townhalls:community", args=[community.pk]),

@@ -1,6 +1,8 @@
 """The console's signage page (/mairie/signaletique/): order form and the town hall's
 orders with their status."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monquartier.accounts.phones import PhoneFormField
-from monquartier.communities.models import Community
 from monquartier.townhalls import signage as signage_services
 from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
+from monquartier.townhalls.forms import CommunityNamesField, is_large
 from monquartier.townhalls.models import SignageOrder, TownHall
 
 ORDERS_SHOWN = 50
@@ -32,11 +34,26 @@ class SignageOrderForm(forms.Form):
         initial=0,
         required=False,
     )
-    communities = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Communautés concernées"),
-        queryset=Community.objects.none(),
+    everywhere = forms.TypedChoiceField(
+        label=gettext_lazy("Commande pour"),
+        choices=[
+            ("True", gettext_lazy("Toute la commune")),
+            ("False", gettext_lazy("Des communautés choisies")),
+        ],
+        coerce=lambda value: value == "True",
+        # Not said (an older form): the communities chosen, or the whole commune if none.
+        empty_value=None,
+        initial="True",
         required=False,
-        help_text=gettext_lazy("Aucune choisie : toute la commune."),
+        widget=forms.RadioSelect,
+    )
+    # A commune of up to LIST_UP_TO communities: a list; a larger one: names to type.
+    communities = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Communautés choisies"), coerce=int, required=False
+    )
+    names = CommunityNamesField(
+        label=gettext_lazy("Noms des communautés"),
+        help_text=gettext_lazy("Leurs noms, un par ligne ou séparés par des virgules."),
     )
     delivery_address = forms.CharField(
         label=gettext_lazy("Adresse de livraison"),
@@ -60,9 +77,56 @@ class SignageOrderForm(forms.Form):
 
     def __init__(self, *args, town_hall: TownHall, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["communities"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = communities_of(town_hall).order_by("name").only("id", "name")
+        self.commune_communities = communities_of(town_hall)
+        self.large, listed = is_large(self.commune_communities)
+        if self.large:
+            del self.fields["communities"]
+            cast(CommunityNamesField, self.fields["names"]).set_communities(
+                self.commune_communities
+            )
+        else:
+            del self.fields["names"]
+            cast(forms.TypedMultipleChoiceField, self.fields["communities"]).choices = listed
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        everywhere = cleaned.get("everywhere")
+        if self.large:
+            chosen = cleaned.get("names") or []
+            field = "names"
+        else:
+            ids = cleaned.get("communities") or []
+            chosen = list(self.commune_communities.filter(pk__in=ids)) if ids else []
+            field = "communities"
+        if everywhere:
+            chosen = []
+        elif everywhere is False and not chosen and field not in self.errors:
+            self.add_error(field, _("Choisissez au moins une communauté, ou toute la commune."))
+        cleaned["chosen"] = chosen
+        return cleaned
+
+    def service_fields(self) -> dict:
+        """What order_signage takes: no community is the whole commune."""
+        data = self.cleaned_data
+        fields = ("signs", "stickers", "delivery_address", "contact_phone")
+        return {
+            **{name: data[name] for name in fields},
+            "mandate_reference": data.get("mandate_reference", ""),
+            "notes": data.get("notes", ""),
+            "communities": data["chosen"],
+        }
+
+
+def _add_errors(form: SignageOrderForm, error: ValidationError) -> None:
+    """The service's errors by field; those about the communities go to the field where
+    they were chosen."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        if field == "communities":
+            field = "names" if form.large else "communities"
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @agent_required
@@ -71,9 +135,9 @@ def signage(request: AgentRequest):
     form = SignageOrderForm(request.POST or None, town_hall=town_hall)
     if request.method == "POST" and form.is_valid():
         try:
-            signage_services.order_signage(request.agent.user, town_hall, **form.cleaned_data)
+            signage_services.order_signage(request.agent.user, town_hall, **form.service_fields())
         except ValidationError as error:
-            form.add_error(None, error)
+            _add_errors(form, error)
         else:
             messages.success(
                 request,
