@@ -6,8 +6,10 @@ for the MonQuartier team (staff), Issa is an outsider with no tie to anyone.
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db.models.signals import post_migrate
+from django.utils import translation
 
 from monquartier.helpcentre.initial_content import load_initial_content
 from monquartier.outbox.sms import dev as sms_dev
@@ -64,8 +66,12 @@ def _fresh_state():
     # Rate limits live in the cache: one test's attempts must not count in the next.
     cache.clear()
     sms_dev.outbox.clear()
+    # A test that renders in English outside a request (a notification, an export) leaves
+    # the thread's language behind: each test starts in the site's language.
+    translation.activate(django_settings.LANGUAGE_CODE)
     yield
     sms_dev.outbox.clear()
+    translation.deactivate()
 
 
 @pytest.fixture
