@@ -144,6 +144,15 @@ class Alert(models.Model):
         return self.corrects_id is not None
 
 
+class HeldAlert(Alert):
+    """The alerts the safeguards held, in the staff's admin (alerts/admin.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("alerte retenue")
+        verbose_name_plural = _("alertes retenues")
+
+
 class AlertRead(models.Model):
     """A member opened the alert (web or app): their delayed SMS is no longer needed."""
 
