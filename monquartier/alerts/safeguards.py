@@ -25,7 +25,7 @@ What must pass, by design (tests/alerts/test_safeguards.py has the table):
   en maillot de l'Asec", "une femme voilée" name no group (no list contains them);
 - a victim: a group word in a clause that describes a victim ("un commerçant malien a été
   agressé", "victime : une femme peule") passes, unless the group word follows "par"
-  (the attacker: "agressé par des Guinéens" is caught). A clause ends at . , ; ! ? or a
+  (the attacker: "agressé par des Guinéens" is caught). A clause ends at . , ; ! ? ( ) or a
   line break;
 - places and ordinary words that contain a watched word ("Abobo Baoulé", "la lagune
   Ébrié", "une bête", "devant la mosquée"): the [allowed] list;
@@ -84,7 +84,7 @@ _SPELLINGS = {
     "cet": "ce",
     "cette": "ce",
 }
-_CLAUSE = re.compile(r"[.,;:!?\n()]+")
+_CLAUSE = re.compile(r"[.,;!?\n()]+")
 _WORD = re.compile(r"[a-z0-9]+")
 _DOUBLED = re.compile(r"([a-z])\1+")
 # Words before a group word that make it the attacker, not the victim.
