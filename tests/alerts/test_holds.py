@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from monquartier.alerts import holds, services
+from monquartier.alerts import demo, holds, safeguards, services
 from monquartier.alerts import outbox as alert_outbox
 from monquartier.alerts.models import Alert, AlertStatus, SafeguardTerm
 from monquartier.audit.models import AuditEntry
@@ -282,3 +282,16 @@ def test_the_reminder_is_in_every_channels_message(riviera, awa, yao):
     push = alert_outbox.alert_push_payload(alert, "fr")
     assert "N'intervenez pas" in push["body"] and "110" in push["body"]
     assert "Do not intervene yourself" in alert_outbox.alert_push_payload(alert, "en")["body"]
+
+
+# --- demo data
+
+
+def test_the_demo_holds_one_alert_and_its_sent_examples_pass(riviera, awa, yao):
+    for _category, text in demo.EXAMPLES:
+        assert safeguards.check(text) == [], text
+    assert demo.create_demo_held_alert() == 1
+    assert demo.create_demo_held_alert() == 0  # idempotent
+    held = Alert.objects.get()
+    assert held.is_held and held.sender == yao and "gather" in held.held_rules
+    assert not Notification.objects.exists() and not Delivery.objects.exists()
