@@ -45,8 +45,19 @@ class HeldAlertAdmin(admin.ModelAdmin):
     list_display = ["created_at", "community", "category", "text", "held_rules", "status"]
     list_filter = ["status"]
     list_select_related = ["community", "sender"]
-    readonly_fields = ["community", "category", "text", "source", "created_at", "held_rules",
-                       "held_words", "status", "decided_at", "decided_by", "decision_reason"]  # fmt: skip
+    readonly_fields = (
+        "community",
+        "category",
+        "text",
+        "source",
+        "created_at",
+        "held_rules",
+        "held_words",
+        "status",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+    )
     fields = readonly_fields
     actions = ["approve", "reject"]
 

@@ -13,8 +13,8 @@ class AlertsConfig(AppConfig):
         # an alert (outbox/sources.py) and where SMS received go (outbox/signals.py).
         from monquartier.accounts import exports
         from monquartier.accounts.signals import closed_accounts_expiring
-        from monquartier.alerts import exports as my_data
         from monquartier.alerts import events, holds, jobs, outbox, reporting, retention, sms_intake
+        from monquartier.alerts import exports as my_data
         from monquartier.notifications import events as notification_events
         from monquartier.outbox import sources
         from monquartier.outbox.signals import sms_received

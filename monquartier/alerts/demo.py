@@ -82,7 +82,10 @@ def create_demo_held_alert() -> int:
     its référents' page "Alertes à vérifier" and the staff's admin. Saved as the SMS
     intake would, without the notifications: the demo sends nothing. Idempotent."""
     community = Community.objects.order_by("pk").first()
-    if community is None or Alert.objects.filter(community=community).exclude(held_rules="").exists():
+    if (
+        community is None
+        or Alert.objects.filter(community=community).exclude(held_rules="").exists()
+    ):
         return 0
     member = (
         Membership.objects.active()

@@ -111,7 +111,9 @@ def _rules_label(alert: Alert) -> str:
 def explain_hold(alert: Alert) -> str:
     """Why the alert is held, for whoever decides: the lists as they are now."""
     findings = safeguards.check(alert.text, sender_mobile=str(alert.sender.mobile or ""))
-    return safeguards.explain(findings) or _("Le texte ne pose plus de problème selon les listes actuelles.")
+    return safeguards.explain(findings) or _(
+        "Le texte ne pose plus de problème selon les listes actuelles."
+    )
 
 
 def on_hold(alert: Alert) -> None:
@@ -138,7 +140,9 @@ def _lock_held(decider, alert: Alert) -> Alert:
         raise PermissionDenied(
             _("Seuls les référents de la communauté et l'équipe décident d'une alerte retenue.")
         )
-    locked = Alert.objects.select_for_update().select_related("community", "sender").get(pk=alert.pk)
+    locked = (
+        Alert.objects.select_for_update().select_related("community", "sender").get(pk=alert.pk)
+    )
     if locked.status != AlertStatus.HELD:
         raise ValidationError(
             _("Cette alerte a déjà été traitée : %(status)s.")

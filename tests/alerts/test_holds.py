@@ -58,7 +58,10 @@ def test_a_rephrased_alert_goes(client, riviera, awa, yao):
     factories.log_in(client, yao)
     response = client.post(
         reverse("alerts:launch"),
-        {"category": "theft", "text": "Un homme en boubou bleu a volé la moto, parti vers le marché"},
+        {
+            "category": "theft",
+            "text": "Un homme en boubou bleu a volé la moto, parti vers le marché",
+        },
     )
     alert = Alert.objects.get()
     assert response.status_code == 302 and alert.status == AlertStatus.SENT
@@ -125,7 +128,9 @@ def test_a_referent_approves_and_the_alert_fans_out(
 def test_staff_reject_the_sender_is_told_and_nothing_goes(
     client, riviera, awa, yao, mariam, sms_outbox
 ):
-    at_sms(client, str(yao.mobile), "ALERTE le voleur est chez Kouadio, tous dehors on va le frapper")
+    at_sms(
+        client, str(yao.mobile), "ALERTE le voleur est chez Kouadio, tous dehors on va le frapper"
+    )
     alert = Alert.objects.get()
     assert set(alert.held_rules.split(",")) == {"violence", "gather"}
     sms_outbox.clear()
@@ -174,9 +179,12 @@ def test_who_may_decide(client, riviera, awa, yao, issa, koffi):
     assert client.get(reverse("alerts:held")).status_code == 403
     factories.log_in(client, koffi)
     assert "vient de prendre" not in client.get(reverse("alerts:held")).content.decode()
-    assert client.post(
-        reverse("alerts:decide_held", args=[alert.pk]), {"decision": "approve"}
-    ).status_code == 404
+    assert (
+        client.post(
+            reverse("alerts:decide_held", args=[alert.pk]), {"decision": "approve"}
+        ).status_code
+        == 404
+    )
     alert.refresh_from_db()
     assert alert.is_held
 
@@ -199,9 +207,12 @@ def test_bad_decisions_change_nothing(client, riviera, awa, yao):
         assert response.status_code == 302
     alert.refresh_from_db()
     assert alert.is_held
-    assert client.post(
-        reverse("alerts:decide_held", args=[999999]), {"decision": "approve"}
-    ).status_code == 404
+    assert (
+        client.post(
+            reverse("alerts:decide_held", args=[999999]), {"decision": "approve"}
+        ).status_code
+        == 404
+    )
 
 
 def test_ussd_can_hold_or_send(riviera, yao):
