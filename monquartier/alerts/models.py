@@ -76,13 +76,23 @@ class Alert(models.Model):
     fanned_out_at = models.DateTimeField(_("destinataires calculés le"), null=True, blank=True)
     hidden_at = models.DateTimeField(_("masquée le"), null=True, blank=True)
     hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("masquée par"),
     )
     hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)
     # "Vu par la mairie": an agent of the commune's partner town hall acknowledged it.
     town_hall_seen_at = models.DateTimeField(_("vue par la mairie le"), null=True, blank=True)
     town_hall_seen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vue par l'agent"),
     )
 
     # The safeguards (alerts/holds.py): an alert sent by SMS or USSD whose text they
@@ -95,7 +105,12 @@ class Alert(models.Model):
     hold_reminded_at = models.DateTimeField(_("relance envoyée le"), null=True, blank=True)
     decided_at = models.DateTimeField(_("décision le"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décision par"),
     )
     decision_reason = models.CharField(_("motif de la décision"), max_length=300, blank=True)
 
