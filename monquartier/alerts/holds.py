@@ -108,9 +108,11 @@ def _rules_label(alert: Alert) -> str:
     return ", ".join(labels[rule] for rule in alert.held_rules.split(",") if rule in labels)
 
 
-def explain_hold(alert: Alert) -> str:
+def explain_hold(alert: Alert, lists: safeguards.Matcher | None = None) -> str:
     """Why the alert is held, for whoever decides: the lists as they are now."""
-    findings = safeguards.check(alert.text, sender_mobile=str(alert.sender.mobile or ""))
+    findings = safeguards.check(
+        alert.text, sender_mobile=str(alert.sender.mobile or ""), lists=lists
+    )
     return safeguards.explain(findings) or _(
         "Le texte ne pose plus de problème selon les listes actuelles."
     )

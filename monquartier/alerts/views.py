@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monquartier.alerts import audiences, feeds, holds, services
+from monquartier.alerts import audiences, feeds, holds, safeguards, services
 from monquartier.alerts.access import (
     follows_delivery,
     get_alert_for_reader,
@@ -187,9 +187,10 @@ def _held_queue(user):
 def held(request):
     """The alerts held by the safeguards, to approve or reject (alerts/holds.py)."""
     alerts = list(_held_queue(request.user)[:HELD_SHOWN])
+    lists = safeguards.matcher()
     for alert in alerts:
         alert.sender_name = alert_sender_name(alert.sender)
-        alert.why = holds.explain_hold(alert)
+        alert.why = holds.explain_hold(alert, lists)
     return render(request, "alerts/held.html", {"alerts": alerts, "form": HeldDecisionForm()})
 
 

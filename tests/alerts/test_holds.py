@@ -2,6 +2,7 @@
 until a référent or staff decide (monquartier/alerts/holds.py), and the police reminder
 is in every channel's message."""
 
+import gzip
 from datetime import timedelta
 
 import pytest
@@ -108,6 +109,13 @@ def test_a_referent_approves_and_the_alert_fans_out(
     with django_assert_max_num_queries(12):
         page = client.get(reverse("alerts:held"))
     assert "vient de prendre la moto" in page.content.decode()
+    # More held alerts cost no more queries.
+    for number in range(3):
+        at_sms(client, str(other.mobile), f"ALERTE tous dehors {number}", message_id=f"m{number}")
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("alerts:held"))
+    assert page.content.decode().count('name="decision" value="approve"') == 4
+    assert len(gzip.compress(page.content)) < 14 * 1024
     assert "groupe de personnes" in page.content.decode()
     sms_outbox.clear()
     response = client.post(reverse("alerts:decide_held", args=[alert.pk]), {"decision": "approve"})
