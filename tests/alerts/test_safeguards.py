@@ -92,6 +92,7 @@ PASSING = [
     "un homme très grand, teint clair, cicatrice au bras",
     "les bandits ont attaqué la boutique de Traoré",
     "le petit Moussa cherche sa maman au marché",
+    "Yacouba a vu deux hommes escalader le mur",  # a first name, before an ethnic group
 ]
 
 
@@ -113,9 +114,11 @@ def test_the_tables_are_large_enough():
     assert len(CAUGHT) >= 30 and len(PASSING) >= 30
 
 
-def test_a_religion_word_even_next_to_a_place_is_caught():
-    # "temple" is a place, "protestant" names believers: the message speaks of them.
-    assert _rules("colis suspect devant le temple protestant") == {"group"}
+def test_a_place_named_by_its_denomination_is_a_place_but_its_believers_are_a_group():
+    assert safeguards.check("colis suspect devant le temple protestant") == []
+    assert safeguards.check("vol au restaurant chinois du carrefour") == []
+    assert _rules("les protestants du temple ont volé") == {"group"}
+    assert _rules("un Chinois a volé au restaurant chinois") == {"group"}
 
 
 def test_the_senders_own_number_is_allowed():
