@@ -24,8 +24,9 @@ What must pass, by design (tests/alerts/test_safeguards.py has the table):
 - descriptions of clothes, size, vehicle, direction: "un homme en boubou bleu", "un jeune
   en maillot de l'Asec", "une femme voilée" name no group (no list contains them);
 - a victim: a group word in a clause that describes a victim ("un commerçant malien a été
-  agressé", "victime : une femme peule") passes, unless the group word follows "par"
-  (the attacker: "agressé par des Guinéens" is caught). A clause ends at . , ; ! ? ( ) or a
+  agressé", "victime : une femme peule") passes, unless the group word follows "par" or
+  "victime de/des/du" (the attacker: "agressé par des Guinéens", "victime des Maliens"
+  are caught). A clause ends at . , ; ! ? ( ) or a
   line break;
 - places and ordinary words that contain a watched word ("Abobo Baoulé", "la lagune
   Ébrié", "une bête", "devant la mosquée"): the [allowed] list;
@@ -90,6 +91,7 @@ _DOUBLED = re.compile(r"([a-z])\1+")
 # Words before a group word that make it the attacker, not the victim.
 _AGENT = frozenset({"par"})
 _AGENT_REACH = 3
+_VICTIM_OF = ("victim", frozenset({"de", "des", "du"}))  # "victime" as words() writes it
 
 
 def _plain(text: str) -> str:
@@ -170,7 +172,14 @@ class Matcher:
 
 
 def _is_agent(clause: list[str], start: int) -> bool:
-    return bool(_AGENT.intersection(clause[max(0, start - _AGENT_REACH) : start]))
+    """The group word names who did it: "agressé par des Guinéens", "victime des Maliens"."""
+    before = clause[max(0, start - _AGENT_REACH) : start]
+    if _AGENT.intersection(before):
+        return True
+    return any(
+        word == _VICTIM_OF[0] and following in _VICTIM_OF[1]
+        for word, following in zip(before, before[1:], strict=False)
+    )
 
 
 # --- third parties' phone numbers

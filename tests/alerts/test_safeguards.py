@@ -28,6 +28,7 @@ CAUGHT = [
     ("un chrétien a volé l'argent", "group"),
     ("ce sont des étrangers, les étrangers volent tout", "group"),
     ("homme agressé par des Guinéens au carrefour", "group"),
+    ("ma soeur est victime des Burkinabè du chantier", "group"),
     ("un SENOUFO et un Yacouba cassent la voiture", "group"),
     ("On va le frapper s'il revient", "violence"),
     ("on va l'frapper ce voleur", "violence"),
