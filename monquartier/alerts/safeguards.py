@@ -42,6 +42,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from django.db.models import Count, Max, Q
@@ -178,7 +179,7 @@ def _is_agent(clause: list[str], start: int) -> bool:
         return True
     return any(
         word == _VICTIM_OF[0] and following in _VICTIM_OF[1]
-        for word, following in zip(before, before[1:], strict=False)
+        for word, following in pairwise(before)
     )
 
 
