@@ -178,8 +178,7 @@ def _is_agent(clause: list[str], start: int) -> bool:
     if _AGENT.intersection(before):
         return True
     return any(
-        word == _VICTIM_OF[0] and following in _VICTIM_OF[1]
-        for word, following in pairwise(before)
+        word == _VICTIM_OF[0] and following in _VICTIM_OF[1] for word, following in pairwise(before)
     )
 
 
