@@ -314,3 +314,8 @@ def test_the_demo_holds_one_alert_and_its_sent_examples_pass(riviera, awa, yao):
     held = Alert.objects.get()
     assert held.is_held and held.sender == yao and "gather" in held.held_rules
     assert not Notification.objects.exists() and not Delivery.objects.exists()
+
+
+def test_the_help_centre_explains_refused_and_held_alerts(client, db):
+    page = client.get(reverse("help:topic", args=["alertes"]))
+    assert "Pourquoi mon alerte n&#x27;est-elle pas partie ?" in page.content.decode()
