@@ -1,18 +1,35 @@
 """Staff's admin for the safeguards: the word lists (every change audited) and the alerts
 held for a decision (the same decisions as the référents' page, alerts/holds.py)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from monquartier.alerts import holds
+from monquartier.alerts import holds, safeguards
 from monquartier.alerts.models import AlertStatus, HeldAlert, SafeguardTerm
 from monquartier.audit import log as audit_log
 
 
+class SafeguardTermForm(forms.ModelForm):
+    class Meta:
+        model = SafeguardTerm
+        fields = ["rule", "phrase", "note", "active"]
+
+    def clean_phrase(self):
+        phrase = " ".join(self.cleaned_data["phrase"].split())
+        # A single letter or a lone number would stop countless ordinary alerts.
+        if sum(len(word) for word in safeguards.words(phrase)) < 3:
+            raise forms.ValidationError(
+                _("Écrivez un mot ou une expression d'au moins trois lettres.")
+            )
+        return phrase
+
+
 @admin.register(SafeguardTerm)
 class SafeguardTermAdmin(admin.ModelAdmin):
+    form = SafeguardTermForm
     list_display = ["phrase", "rule", "active", "note", "updated_at"]
     list_filter = ["rule", "active"]
     search_fields = ["phrase", "note"]

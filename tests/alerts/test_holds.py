@@ -280,6 +280,18 @@ def test_staff_edit_the_word_lists_in_the_admin_and_it_is_audited(client, rivier
     assert AuditEntry.objects.filter(action="safeguard_term.delete").exists()
 
 
+def test_a_term_too_short_to_mean_anything_is_refused(client, mariam):
+    grant(mariam, "view_safeguardterm", "add_safeguardterm")
+    factories.log_in(client, mariam)
+    before = SafeguardTerm.objects.count()
+    for phrase in ("a", "!!!", "l'"):
+        response = client.post(
+            "/admin/alerts/safeguardterm/add/", {"rule": "violence", "phrase": phrase}
+        )
+        assert response.status_code == 200 and "au moins trois lettres" in response.content.decode()
+    assert SafeguardTerm.objects.count() == before
+
+
 def test_members_cannot_reach_the_word_lists(client, riviera, awa):
     factories.log_in(client, awa)
     assert client.get("/admin/alerts/safeguardterm/").status_code in (302, 403)
