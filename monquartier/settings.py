@@ -424,6 +424,10 @@ AFRICASTALKING_SENDER_ID = env_str("AFRICASTALKING_SENDER_ID", "")
 # 4 minutes); how many sender tasks share an alert's e-mails, pushes and SMS.
 ALERT_SMS_DELAY_SECONDS = env_int("ALERT_SMS_DELAY_SECONDS", 180, minimum=0, maximum=240)
 ALERT_SENDER_TASKS = env_int("ALERT_SENDER_TASKS", 2, minimum=1, maximum=32)
+# Alerts held by the safeguards (alerts/holds.py): staff are told again after this many
+# minutes without a decision; after the second, the alert is closed unsent.
+ALERT_HOLD_REMIND_MINUTES = env_int("ALERT_HOLD_REMIND_MINUTES", 5, minimum=1, maximum=60)
+ALERT_HOLD_EXPIRE_MINUTES = env_int("ALERT_HOLD_EXPIRE_MINUTES", 120, minimum=10, maximum=1440)
 # Web push (VAPID). Without keys, development generates a pair in .vapid-dev.json.
 VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
 VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_migrate
 from django.utils import translation
 
+from monquartier.alerts.safeguards import load_terms
 from monquartier.helpcentre.initial_content import load_initial_content
 from monquartier.outbox.sms import dev as sms_dev
 from monquartier.places.communes import load_communes
@@ -41,6 +42,16 @@ def _reload_help_centre(sender, using, **kwargs):
 
 post_migrate.connect(
     _reload_help_centre, sender=apps.get_app_config("helpcentre"), dispatch_uid="tests-help"
+)
+
+
+def _reload_safeguard_terms(sender, using, **kwargs):
+    # Likewise the safeguards' word lists (alerts/data/safeguards.txt).
+    load_terms(apps.get_model("alerts", "SafeguardTerm"))
+
+
+post_migrate.connect(
+    _reload_safeguard_terms, sender=apps.get_app_config("alerts"), dispatch_uid="tests-safeguards"
 )
 
 

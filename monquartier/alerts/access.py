@@ -4,7 +4,7 @@ twinned with it (who receive it by e-mail), and staff. Anyone else gets a 404.""
 from django.db.models import Subquery
 from django.http import Http404
 
-from monquartier.alerts.models import Alert
+from monquartier.alerts.models import Alert, AlertStatus
 from monquartier.communities.models import Membership, Twinning
 
 
@@ -35,7 +35,14 @@ def get_alert_for_reader(user, alert_id: int) -> tuple[Alert, bool]:
         reader_community_id=Subquery(membership.values("community_id")[:1]),
         reader_is_referent=Subquery(membership.values("is_referent")[:1]),
     ).first()
-    if alert is None or alert.is_hidden or alert.reader_community_id is None:
+    # A held or rejected alert was sent to no one: only staff see it here (référents
+    # decide on it in the queue of held alerts, views.held).
+    if (
+        alert is None
+        or alert.is_hidden
+        or alert.status != AlertStatus.SENT
+        or alert.reader_community_id is None
+    ):
         raise Http404
     own = alert.community_id == alert.reader_community_id
     if not own:

@@ -13,14 +13,17 @@ class AlertsConfig(AppConfig):
         # an alert (outbox/sources.py) and where SMS received go (outbox/signals.py).
         from monquartier.accounts import exports
         from monquartier.accounts.signals import closed_accounts_expiring
+        from monquartier.alerts import events, holds, jobs, outbox, reporting, retention, sms_intake
         from monquartier.alerts import exports as my_data
-        from monquartier.alerts import jobs, outbox, reporting, retention, sms_intake
+        from monquartier.notifications import events as notification_events
         from monquartier.outbox import sources
         from monquartier.outbox.signals import sms_received
 
         reporting.register()
         exports.register("alerts_sent", my_data.alerts_sent)
         jobs.register()
+        holds.register()
+        notification_events.register(events.texts)
         closed_accounts_expiring.connect(
             retention.erase_closed_accounts, dispatch_uid="alerts_erase_closed_accounts"
         )

@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from monquartier.alerts.models import Alert, AlertRead
+from monquartier.alerts import safeguards
+from monquartier.alerts.models import Alert, AlertRead, AlertSource, AlertStatus
 from monquartier.alerts.services import send_alert
 from monquartier.communities.models import Community, Membership
 
@@ -70,3 +71,40 @@ def create_demo_alerts(per_community: int = 2) -> int:
             AlertRead.objects.bulk_create(AlertRead(alert=alert, user=reader) for reader in readers)
             created += 1
     return created
+
+
+HELD_EXAMPLE = "VOL le voleur c'est un malien, il court vers le carrefour, tous dehors"
+
+
+@transaction.atomic
+def create_demo_held_alert() -> int:
+    """One alert received by SMS and held by the safeguards, in the first community, for
+    its référents' page "Alertes à vérifier" and the staff's admin. Saved as the SMS
+    intake would, without the notifications: the demo sends nothing. Idempotent."""
+    community = Community.objects.order_by("pk").first()
+    if (
+        community is None
+        or Alert.objects.filter(community=community).exclude(held_rules="").exists()
+    ):
+        return 0
+    member = (
+        Membership.objects.active()
+        .filter(community=community, is_referent=False)
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        return 0
+    text = HELD_EXAMPLE.split(" ", 1)[1]
+    findings = safeguards.check(text)
+    Alert.objects.create(
+        community=community,
+        sender=member.user,
+        category="theft",
+        text=text,
+        source=AlertSource.SMS,
+        status=AlertStatus.HELD,
+        held_rules=safeguards.rules_summary(findings),
+        held_words=", ".join(finding.phrase for finding in findings)[:300],
+    )
+    return 1

@@ -29,3 +29,11 @@ class AlertForm(forms.Form):
 
 class HideAlertForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=300)
+
+
+class HeldDecisionForm(forms.Form):
+    APPROVE, REJECT = "approve", "reject"
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, _("Envoyer l'alerte")), (REJECT, _("Refuser l'alerte"))]
+    )
+    reason = forms.CharField(label=_("Motif (facultatif)"), max_length=300, required=False)

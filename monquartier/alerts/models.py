@@ -19,11 +19,25 @@ class AlertSource(models.TextChoices):
     WEB = "web", _("site")
     SMS = "sms", _("SMS")
     API = "api", _("application")
+    USSD = "ussd", _("USSD")
+
+
+class AlertStatus(models.TextChoices):
+    """An alert is sent, or held by the safeguards (alerts/safeguards.py) until a référent
+    or staff decide: approved, it is sent as any other; rejected, it never is."""
+
+    SENT = "sent", _("envoyée")
+    HELD = "held", _("en attente de vérification")
+    REJECTED = "rejected", _("refusée après vérification")
 
 
 class AlertQuerySet(models.QuerySet):
     def visible(self) -> "AlertQuerySet":
-        return self.filter(hidden_at__isnull=True)
+        """What members see: sent (never held nor rejected by the safeguards), not hidden."""
+        return self.filter(hidden_at__isnull=True, status=AlertStatus.SENT)
+
+    def held(self) -> "AlertQuerySet":
+        return self.filter(status=AlertStatus.HELD)
 
 
 class Alert(models.Model):
@@ -62,14 +76,43 @@ class Alert(models.Model):
     fanned_out_at = models.DateTimeField(_("destinataires calculés le"), null=True, blank=True)
     hidden_at = models.DateTimeField(_("masquée le"), null=True, blank=True)
     hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("masquée par"),
     )
     hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)
     # "Vu par la mairie": an agent of the commune's partner town hall acknowledged it.
     town_hall_seen_at = models.DateTimeField(_("vue par la mairie le"), null=True, blank=True)
     town_hall_seen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vue par l'agent"),
     )
+
+    # The safeguards (alerts/holds.py): an alert sent by SMS or USSD whose text they
+    # flagged waits for a référent or staff.
+    status = models.CharField(
+        _("état"), max_length=8, choices=AlertStatus.choices, default=AlertStatus.SENT
+    )
+    held_rules = models.CharField(_("règles en cause"), max_length=64, blank=True)
+    held_words = models.CharField(_("mots en cause"), max_length=300, blank=True)
+    hold_reminded_at = models.DateTimeField(_("relance envoyée le"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("décision le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décision par"),
+    )
+    decision_reason = models.CharField(_("motif de la décision"), max_length=300, blank=True)
 
     objects = AlertQuerySet.as_manager()
     # Set on the alert a reader opens (alerts.access.readable_alert), not a column.
@@ -79,7 +122,15 @@ class Alert(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("alerte")
         verbose_name_plural = _("alertes")
-        indexes = [models.Index(fields=["community", "-created_at"], name="alert_community_recent")]
+        indexes = [
+            models.Index(fields=["community", "-created_at"], name="alert_community_recent"),
+            # The queue of held alerts is tiny: a partial index keeps it so.
+            models.Index(
+                fields=["community", "created_at"],
+                name="alert_held_queue",
+                condition=models.Q(status="held"),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(latitude__isnull=True, longitude__isnull=True)
@@ -98,10 +149,23 @@ class Alert(models.Model):
         return self.hidden_at is not None
 
     @property
+    def is_held(self) -> bool:
+        return self.status == AlertStatus.HELD
+
+    @property
     def is_correction(self) -> bool:
         """Shown as a correction everywhere (pages, e-mail, SMS, push), never as a new
         alert of its category."""
         return self.corrects_id is not None
+
+
+class HeldAlert(Alert):
+    """The alerts the safeguards held, in the staff's admin (alerts/admin.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("alerte retenue")
+        verbose_name_plural = _("alertes retenues")
 
 
 class AlertRead(models.Model):
@@ -155,3 +219,39 @@ class InboundSMS(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.text[:40]}"
+
+
+class SafeguardRule(models.TextChoices):
+    GROUP = "group", _("désigne un groupe (ethnie, nationalité, religion)")
+    VIOLENCE = "violence", _("appel à la violence")
+    GATHER = "gather", _("appel à se rassembler ou à poursuivre")
+    VICTIM = "victim", _("décrit une victime (excuse un groupe)")
+    ALLOWED = "allowed", _("toujours permis (lieu, mot courant)")
+
+
+class SafeguardTerm(models.Model):
+    """A word or phrase the safeguards look for in an alert (alerts/safeguards.py).
+    Seeded from alerts/data/safeguards.txt; staff edit them in the admin (audited)."""
+
+    rule = models.CharField(_("règle"), max_length=8, choices=SafeguardRule.choices)
+    phrase = models.CharField(
+        _("mot ou expression"),
+        max_length=80,
+        help_text=_(
+            "Dans son orthographe courante : accents, majuscules, pluriels, féminins et écritures SMS sont pris en compte."
+        ),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    active = models.BooleanField(_("actif"), default=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        ordering = ["rule", "phrase"]
+        verbose_name = _("mot surveillé")
+        verbose_name_plural = _("mots surveillés")
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "phrase"], name="safeguard_term_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} : {self.phrase}"

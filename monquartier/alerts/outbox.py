@@ -76,8 +76,19 @@ def alert_sms_text(alert: Alert) -> str:
             "category": alert.get_category_display(),
             "community": alert.community.name,
         }
-    suffix = f" ({alert_sender_name(alert.sender)}) {settings.SITE_URL}/a/{alert.pk}"
+        reminder = sms_reminder()
+    # The reminder is never cut either: the text is what gives way (the link has it all).
+    suffix = f" ({alert_sender_name(alert.sender)}) {settings.SITE_URL}/a/{alert.pk} {reminder}"
     return fit_sms(prefix, alert.text, suffix)
+
+
+def sms_reminder() -> str:
+    # Short: every character here is one less for the alert's text in its one segment.
+    return _("N'intervenez pas: 110/111/170")
+
+
+def push_reminder() -> str:
+    return _("N'intervenez pas vous-même : appelez le 110, le 111 ou le 170.")
 
 
 def alert_push_payload(alert: Alert, language: str) -> dict:
@@ -85,9 +96,10 @@ def alert_push_payload(alert: Alert, language: str) -> dict:
         title = (
             _("Correction · %(category)s") if alert.is_correction else _("Alerte · %(category)s")
         ) % {"category": alert.get_category_display()}
+        reminder = push_reminder()
     return {
         "title": title,
-        "body": f"{alert.community.name} : {alert.text} — {alert_sender_name(alert.sender)}",
+        "body": f"{alert.community.name} : {alert.text} — {alert_sender_name(alert.sender)}\n{reminder}",
         "url": alert_path(alert.pk),
         "tag": f"alert-{alert.pk}",
     }

@@ -6,7 +6,8 @@ from django.db.models import CharField, Count, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertSource
+from monquartier.alerts import holds, safeguards
+from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertSource, AlertStatus
 from monquartier.alerts.tasks import fan_out_alert
 from monquartier.audit import log as audit_log
 from monquartier.communities.models import Membership
@@ -15,6 +16,9 @@ from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
 
 TEXT_MIN, TEXT_MAX = 3, 500
 _READ = "read"  # not a channel: the reads' row in progress()
+# Where the sender cannot rephrase on a form, a flagged alert is held for a person to
+# decide (alerts/holds.py); elsewhere it is refused with the explanation.
+HOLDING_SOURCES = frozenset({AlertSource.SMS, AlertSource.USSD})
 
 
 def clean_text(text: str) -> str:
@@ -86,6 +90,16 @@ def send_alert(
         check_flood(sender, membership.community)
     except ValidationError as error:
         raise ValidationError({"text": error}) from None  # shown where the alert is typed
+    findings = safeguards.check(text, sender_mobile=str(sender.mobile or ""))
+    if findings and source not in HOLDING_SOURCES:
+        refusal = _("Votre alerte n'est pas partie : reformulez-la, puis renvoyez-la. %(why)s")
+        raise ValidationError(
+            {
+                "text": ValidationError(
+                    refusal % {"why": safeguards.explain(findings)}, code="safeguard"
+                )
+            }
+        )
     alert = Alert.objects.create(
         community=membership.community,
         sender=sender,
@@ -95,9 +109,24 @@ def send_alert(
         longitude=longitude,
         corrects=corrects,
         source=source,
+        status=AlertStatus.HELD if findings else AlertStatus.SENT,
+        held_rules=safeguards.rules_summary(findings),
+        held_words=", ".join(finding.phrase for finding in findings)[:300],
     )
-    fan_out_alert.enqueue(alert_id=alert.pk)
+    if findings:
+        holds.on_hold(alert)
+    else:
+        fan_out_alert.enqueue(alert_id=alert.pk)
     return alert
+
+
+def hold_or_send(sender, *, category: str, text: str, source: str = AlertSource.SMS) -> Alert:
+    """An alert from a phone without a form (SMS, USSD): sent, or held when the safeguards
+    flag its text (alert.is_held; holds.held_message(alert) says so to the sender). The
+    same checks and errors as send_alert otherwise."""
+    if source not in HOLDING_SOURCES:
+        raise ValueError(f"{source!r} is not a channel whose alerts are held")
+    return send_alert(sender, category=category, text=text, source=source)
 
 
 def mark_read(alert: Alert, user) -> bool:

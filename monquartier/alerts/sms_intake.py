@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from monquartier.accounts.models import User
 from monquartier.accounts.phones import is_ivorian
-from monquartier.alerts import services
+from monquartier.alerts import holds, services
 from monquartier.alerts.models import (
     Alert,
     AlertCategory,
@@ -216,13 +216,16 @@ def _act(record: InboundSMS, reply) -> tuple[str, Alert | None]:
         reply(sender, REPLIES["empty"])
         return "empty", None
     try:
-        alert = services.send_alert(
+        alert = services.hold_or_send(
             user, category=category, text=description, source=AlertSource.SMS
         )
     except (ValidationError, PermissionDenied) as error:
         reason = " ".join(getattr(error, "messages", [str(error)]))
         reply(sender, f"MonQuartier: alerte non envoyee. {reason}")
         return _refusal_code(error), None
+    if alert.is_held:
+        reply(sender, holds.held_message(alert))
+        return "alert_held", alert
     reply(
         sender,
         f"MonQuartier: alerte envoyee a la communaute {alert.community.name}. N'intervenez pas. Urgence: 110, 111, 170.",

@@ -7,17 +7,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monquartier.alerts import audiences, feeds, services
+from monquartier.alerts import audiences, feeds, holds, safeguards, services
 from monquartier.alerts.access import (
     follows_delivery,
     get_alert_for_reader,
     readable_community_ids,
 )
-from monquartier.alerts.forms import AlertForm, HideAlertForm
+from monquartier.alerts.forms import AlertForm, HeldDecisionForm, HideAlertForm
 from monquartier.alerts.maps import place_map
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, Twinning
+from monquartier.communities.privacy import alert_sender_name
 
 ALERTS_PER_PAGE = 20
 
@@ -166,3 +167,47 @@ def hide(request, alert_id: int):
 
 def short_link(request, alert_id: int):
     return redirect("alerts:detail", alert_id)
+
+
+HELD_SHOWN = 50
+
+
+def _held_queue(user):
+    """The held alerts this person decides on: staff, all; a référent, their community's
+    (except their own); anyone else, none (PermissionDenied)."""
+    alerts = Alert.objects.held().select_related("community", "sender").order_by("created_at")
+    if user.is_staff:
+        return alerts
+    membership = Membership.objects.active_for(user)
+    if membership is None or not membership.is_referent:
+        raise PermissionDenied(_("Cette page est réservée aux référents et à l'équipe."))
+    return alerts.filter(community_id=membership.community_id).exclude(sender=user)
+
+
+def held(request):
+    """The alerts held by the safeguards, to approve or reject (alerts/holds.py)."""
+    alerts = list(_held_queue(request.user)[:HELD_SHOWN])
+    lists = safeguards.matcher()
+    for alert in alerts:
+        alert.sender_name = alert_sender_name(alert.sender)
+        alert.why = holds.explain_hold(alert, lists)
+    return render(request, "alerts/held.html", {"alerts": alerts, "form": HeldDecisionForm()})
+
+
+@require_POST
+def decide_held(request, alert_id: int):
+    alert = get_object_or_404(_held_queue(request.user), pk=alert_id)
+    form = HeldDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez d'envoyer ou de refuser l'alerte."))
+        return redirect("alerts:held")
+    try:
+        if form.cleaned_data["decision"] == HeldDecisionForm.APPROVE:
+            holds.approve(request.user, alert)
+            messages.success(request, _("L'alerte est envoyée à la communauté."))
+        else:
+            holds.reject(request.user, alert, form.cleaned_data["reason"])
+            messages.success(request, _("L'alerte est refusée : son auteur est prévenu par SMS."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("alerts:held")

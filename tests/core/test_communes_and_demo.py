@@ -95,9 +95,11 @@ def test_demo_data_loads_twice_without_change_and_its_logins_work(client):
     from monquartier.alerts.models import Alert, AlertRead
 
     # The alerts of the last days; older ones are the town hall's history (townhalls).
-    recent = Alert.objects.filter(created_at__gte=timezone.now() - timedelta(days=7))
-    # Two for each community (Koumassi Remblais's two included).
+    recent = Alert.objects.visible().filter(created_at__gte=timezone.now() - timedelta(days=7))
+    # Two for each community (Koumassi Remblais's two included), and one held by the
+    # safeguards for the référents' page.
     assert recent.count() == 20
+    assert Alert.objects.held().count() == 1
     assert AlertRead.objects.exists()
     assert recent.filter(created_at__lt=timezone.now() - timedelta(hours=1)).count() == 20
 
