@@ -361,5 +361,5 @@ def test_the_alert_page_runs_a_fixed_number_of_queries(
         alert.community, referent=True, first_name="Ange", last_name="Ehui"
     )
     factories.log_in(client, referent)  # reads it for the first time and follows the delivery
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get(url).status_code == 200
