@@ -1,4 +1,4 @@
-""""J'ai vu": a recipient acknowledges an alert, from any channel (the page's button, VU
+""" "J'ai vu": a recipient acknowledges an alert, from any channel (the page's button, VU
 by SMS, 3 in the USSD menu, a key during the voice call).
 
 Only the alert's recipients may: the active members of its community and of the
@@ -49,7 +49,9 @@ def acknowledge(user, alert: Alert, *, channel: str) -> bool:
         raise ValidationError(_("C'est vous qui avez envoyé cette alerte."), code="own_alert")
     own = _recipient_community(user, alert)
     if own is None:
-        raise PermissionDenied(_("Seuls les destinataires d'une alerte peuvent dire qu'ils l'ont vue."))
+        raise PermissionDenied(
+            _("Seuls les destinataires d'une alerte peuvent dire qu'ils l'ont vue.")
+        )
     created = False
     if not AlertAcknowledgement.objects.filter(alert=alert, user=user).exists():
         try:

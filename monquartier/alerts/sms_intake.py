@@ -22,9 +22,9 @@ from monquartier.accounts.models import User
 from monquartier.accounts.phones import is_ivorian
 from monquartier.alerts import acknowledgements, services
 from monquartier.alerts.models import (
+    AcknowledgementChannel,
     Alert,
     AlertCategory,
-    AcknowledgementChannel,
     AlertSource,
     InboundSMS,
     InboundStatus,
@@ -277,8 +277,8 @@ def set_alert_sms(number: str, *, receive: bool) -> bool:
     """STOP or START for a number, at once, for every account that uses it (and for a number
     with no account: a neighbour someone invited is never texted again). Also 5 in the USSD
     menu. True when something changed."""
-    changed = User.objects.filter(mobile=number).exclude(alert_sms=receive).update(
-        alert_sms=receive
+    changed = (
+        User.objects.filter(mobile=number).exclude(alert_sms=receive).update(alert_sms=receive)
     )
     if receive:
         changed += SMSOptOut.objects.filter(number=number).delete()[0]

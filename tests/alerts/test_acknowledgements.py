@@ -1,4 +1,4 @@
-""""J'ai vu": who may acknowledge an alert, once, and who sees whom."""
+""" "J'ai vu": who may acknowledge an alert, once, and who sees whom."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,9 +34,10 @@ def test_a_member_says_i_saw_it_once_and_their_waiting_sms_is_cancelled(client, 
         == DeliveryStatus.CANCELLED
     )
     shown = page(client, alert)
-    assert "Vous avez dit que vous l" in shown and 'action="/alertes/' not in shown.split(
-        "alert-seen"
-    )[1].split("</div>")[0]
+    assert (
+        "Vous avez dit que vous l" in shown
+        and 'action="/alertes/' not in shown.split("alert-seen")[1].split("</div>")[0]
+    )
     assert "1 voisin a vu cette alerte" in shown
 
 
