@@ -416,7 +416,9 @@ if PRODUCTION and len(SMS_WEBHOOK_SECRET) < 24:
 # Talking does not sign its calls either. A session's state lives this long.
 USSD_WEBHOOK_SECRET = env_str("USSD_WEBHOOK_SECRET", "" if PRODUCTION else "dev-ussd-secret")
 if PRODUCTION and len(USSD_WEBHOOK_SECRET) < 24:
-    raise ImproperlyConfigured("USSD_WEBHOOK_SECRET (24+ random characters) is required in production.")
+    raise ImproperlyConfigured(
+        "USSD_WEBHOOK_SECRET (24+ random characters) is required in production."
+    )
 USSD_SESSION_SECONDS = 300
 ORANGE_SMS_API_URL = env_str("ORANGE_SMS_API_URL", "https://api.orange.com")
 ORANGE_SMS_CLIENT_ID = env_str("ORANGE_SMS_CLIENT_ID", "")

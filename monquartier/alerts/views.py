@@ -178,7 +178,9 @@ def acknowledge(request, alert_id: int):
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, _("Merci : l'émetteur et les référents savent que vous l'avez vue."))
+        messages.success(
+            request, _("Merci : l'émetteur et les référents savent que vous l'avez vue.")
+        )
     return redirect("alerts:detail", alert.pk)
 
 

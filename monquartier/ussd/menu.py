@@ -55,7 +55,7 @@ CATEGORIES = [
 
 
 def _short_label(category: str) -> str:
-    return {
+    labels: dict[str, str] = {
         AlertCategory.BURGLARY: _("Cambriolage"),
         AlertCategory.SUSPICIOUS: _("Suspect"),
         AlertCategory.THEFT: _("Vol"),
@@ -64,7 +64,8 @@ def _short_label(category: str) -> str:
         AlertCategory.MISSING: _("Enfant ou animal perdu"),
         AlertCategory.UTILITY: _("Coupure eau/courant"),
         AlertCategory.OTHER: _("Autre"),
-    }[category]
+    }
+    return labels[category]
 
 
 class Problem(Exception):
