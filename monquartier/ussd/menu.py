@@ -194,7 +194,7 @@ def _numbered(lines: list[str]) -> str:
 def _accounts_screen(caller: Caller, args: dict) -> Reply:
     names = [membership.community.name for _user, membership in _account_rows(caller)]
     return Reply(
-        _("Ce numero sert a plusieurs comptes. Quelle communaute ?") + "\n" + _numbered(names)
+        _("Ce numéro sert à plusieurs comptes. Quelle communauté ?") + "\n" + _numbered(names)
     )
 
 
@@ -213,9 +213,9 @@ def _home_screen(caller: Caller, args: dict) -> Reply:
     assert caller.membership is not None
     menu = [
         _("Lancer une alerte"),
-        _("Dernieres alertes"),
-        _("J'ai vu la derniere alerte"),
-        _("Mes referents"),
+        _("Dernières alertes"),
+        _("J'ai vu la dernière alerte"),
+        _("Mes référents"),
         _("SMS d'alerte"),
         _("Aide"),
     ]
@@ -247,7 +247,7 @@ def _category_key(caller: Caller, args: dict, key: str):
 
 def _describe_screen(caller: Caller, args: dict) -> Reply:
     return Reply(
-        _("Alerte %(label)s. Ecrivez ce qui se passe et ou, ou tapez 1 pour l'envoyer sans texte.")
+        _("Alerte %(label)s. Écrivez ce qui se passe et où, ou tapez 1 pour l'envoyer sans texte.")
         % {"label": _short_label(args["category"])}
     )
 
@@ -256,7 +256,7 @@ def _describe_key(caller: Caller, args: dict, key: str):
     if key == "1":
         return "confirm", {"category": args["category"], "text": ""}
     if len(key) > TEXT_MAX:
-        raise Problem(_("Texte trop long : %(max)s caracteres au plus.") % {"max": TEXT_MAX})
+        raise Problem(_("Texte trop long : %(max)s caractères au plus.") % {"max": TEXT_MAX})
     try:
         text = services.clean_text(key)
     except ValidationError as error:
@@ -268,7 +268,7 @@ def _confirm_screen(caller: Caller, args: dict) -> Reply:
     label = _short_label(args["category"])
     quoted = f' "{args["text"][:60]}"' if args["text"] else ""
     return Reply(
-        _("Envoyer l'alerte %(label)s%(text)s a tout le quartier ? N'intervenez pas.")
+        _("Envoyer l'alerte %(label)s%(text)s à tout le quartier ? N'intervenez pas.")
         % {"label": label, "text": quoted}
         + "\n1 "
         + _("Envoyer")
@@ -277,7 +277,7 @@ def _confirm_screen(caller: Caller, args: dict) -> Reply:
 
 def _confirm_key(caller: Caller, args: dict, key: str):
     _choice(key, 1)
-    text = args["text"] or _("%(category)s (alerte lancee par USSD, sans description)") % {
+    text = args["text"] or _("%(category)s (alerte lancée par USSD, sans description)") % {
         "category": AlertCategory(args["category"]).label
     }
     try:
@@ -287,11 +287,11 @@ def _confirm_key(caller: Caller, args: dict, key: str):
     except (ValidationError, PermissionDenied) as error:
         reason = " ".join(getattr(error, "messages", [str(error)]))
         return Reply(
-            _("Alerte non envoyee. %(reason)s Urgence : 110, 111, 170.") % {"reason": reason},
+            _("Alerte non envoyée. %(reason)s Urgence : 110, 111, 170.") % {"reason": reason},
             end=True,
         )
     return Reply(
-        _("Alerte envoyee a %(community)s. N'intervenez pas. Urgence : 110, 111, 170.")
+        _("Alerte envoyée à %(community)s. N'intervenez pas. Urgence : 110, 111, 170.")
         % {"community": alert.community.name},
         end=True,
     )
@@ -311,9 +311,9 @@ def _recent_screen(caller: Caller, args: dict) -> Reply:
     alerts = _recent_alerts(caller)
     index = args["index"]
     if not alerts:
-        return Reply(_("Aucune alerte dans votre communaute."))
+        return Reply(_("Aucune alerte dans votre communauté."))
     if index >= len(alerts):
-        return Reply(_("Pas d'autre alerte recente."))
+        return Reply(_("Pas d'autre alerte récente."))
     alert = alerts[index]
     when = timezone.localtime(alert.created_at)
     head = f"{index + 1}/{len(alerts)} {_short_label(alert.category)}, {when:%d/%m %H:%M}"
@@ -336,7 +336,7 @@ def _recent_key(caller: Caller, args: dict, key: str):
 def _acknowledge_last(caller: Caller) -> str:
     alert = acknowledgements.last_alert_received(caller.user)
     if alert is None:
-        return _("Aucune alerte recente a confirmer.")
+        return _("Aucune alerte récente à confirmer.")
     what = {
         "label": _short_label(alert.category),
         "time": f"{timezone.localtime(alert.created_at):%H:%M}",
@@ -344,25 +344,25 @@ def _acknowledge_last(caller: Caller) -> str:
     if acknowledgements.acknowledge(caller.user, alert, channel=AcknowledgementChannel.USSD):
         return (
             _(
-                "Merci : l'emetteur et les referents savent que vous avez vu l'alerte %(label)s de %(time)s."
+                "Merci : l'émetteur et les référents savent que vous avez vu l'alerte %(label)s de %(time)s."
             )
             % what
         )
-    return _("Vous aviez deja dit avoir vu l'alerte %(label)s de %(time)s.") % what
+    return _("Vous aviez déjà dit avoir vu l'alerte %(label)s de %(time)s.") % what
 
 
 def _referents_text(caller: Caller) -> str:
     assert caller.membership is not None
     contacts = referent_contacts(caller.user, caller.membership.community_id)
     if not contacts:
-        return _("Vous etes le seul referent de votre communaute.")
+        return _("Vous êtes le seul référent de votre communauté.")
     lines = [
         f"{contact.name} {contact.mobile}"
         if contact.mobile
-        else f"{contact.name} ({_('numero masque')})"
+        else f"{contact.name} ({_('numéro masqué')})"
         for contact in contacts
     ]
-    return _("Vos referents :") + "\n" + "\n".join(lines)
+    return _("Vos référents :") + "\n" + "\n".join(lines)
 
 
 def _receives_sms(caller: Caller) -> bool:
@@ -372,7 +372,7 @@ def _receives_sms(caller: Caller) -> bool:
 
 def _sms_screen(caller: Caller, args: dict) -> Reply:
     if _receives_sms(caller):
-        return Reply(_("Vous recevez les alertes par SMS.") + "\n1 " + _("Arreter les SMS"))
+        return Reply(_("Vous recevez les alertes par SMS.") + "\n1 " + _("Arrêter les SMS"))
     return Reply(_("Vous ne recevez pas les alertes par SMS.") + "\n1 " + _("Reprendre les SMS"))
 
 
@@ -383,13 +383,13 @@ def _sms_key(caller: Caller, args: dict, key: str):
     if receive:
         return "message", {"text": _("C'est fait : vous recevez de nouveau les alertes par SMS.")}
     return "message", {
-        "text": _("C'est fait : plus d'alertes par SMS sur ce numero. 5 puis 1 pour les reprendre.")
+        "text": _("C'est fait : plus d'alertes par SMS sur ce numéro. 5 puis 1 pour les reprendre.")
     }
 
 
 def _help_text() -> str:
     return _(
-        "MonQuartier previent vos voisins. N'intervenez jamais vous-meme : Police 110, 111, 170, Pompiers 180. Par SMS : ALERTE et le texte, VU, INFO, STOP."
+        "MonQuartier prévient vos voisins. N'intervenez jamais vous-même : Police 110, 111, 170, Pompiers 180. Par SMS : ALERTE et le texte, VU, INFO, STOP."
     )
 
 
@@ -411,14 +411,14 @@ def _visitor_screen(caller: Caller, args: dict) -> Reply:
         .first()
     )
     if pending is not None:
-        intro = _("Votre demande pour %(community)s attend un referent.") % {
+        intro = _("Votre demande pour %(community)s attend un référent.") % {
             "community": pending.community.name
         }
     else:
         intro = _(
-            "Ce numero n'est pas inscrit. Pour devenir membre, un referent de votre quartier vous inscrit."
+            "Ce numéro n'est pas inscrit. Pour devenir membre, un référent de votre quartier vous inscrit."
         )
-    return Reply(intro + "\n1 " + _("Etre rappele par un referent") + "\n2 " + _("Aide"))
+    return Reply(intro + "\n1 " + _("Être rappelé par un référent") + "\n2 " + _("Aide"))
 
 
 def _visitor_key(caller: Caller, args: dict, key: str):
@@ -453,7 +453,7 @@ def _page_choice(key: str, count: int, page: int) -> int | None:
 def _communes_screen(caller: Caller, args: dict) -> Reply:
     communes = _communes_with_communities()
     if not communes:
-        return Reply(_("Aucune communaute n'existe encore. Revenez bientot."))
+        return Reply(_("Aucune communauté n'existe encore. Revenez bientôt."))
     return _page_screen(_("Votre commune ?"), [name for _pk, name in communes], args["page"])
 
 
@@ -491,9 +491,9 @@ def _communities_key(caller: Caller, args: dict, key: str):
 def _callback_screen(caller: Caller, args: dict) -> Reply:
     community = Community.objects.filter(pk=args["community"]).first()
     if community is None:
-        return Reply(_("Cette communaute n'existe plus."))
+        return Reply(_("Cette communauté n'existe plus."))
     return Reply(
-        _("Un referent de %(community)s vous rappellera au %(phone)s.")
+        _("Un référent de %(community)s vous rappellera au %(phone)s.")
         % {"community": community.name, "phone": format_for_display(caller.phone)}
         + "\n1 "
         + _("Confirmer")
@@ -504,13 +504,13 @@ def _callback_key(caller: Caller, args: dict, key: str):
     _choice(key, 1)
     community = Community.objects.filter(pk=args["community"]).first()
     if community is None:
-        raise Problem(_("Cette communaute n'existe plus."))
+        raise Problem(_("Cette communauté n'existe plus."))
     try:
         request_callback(caller.phone, community)
     except ValidationError as error:
         return Reply(" ".join(error.messages), end=True)
     return Reply(
-        _("Demande enregistree : un referent vous rappellera. Urgence : 110, 111, 170."), end=True
+        _("Demande enregistrée : un référent vous rappellera. Urgence : 110, 111, 170."), end=True
     )
 
 
@@ -521,12 +521,12 @@ def request_callback(phone: str, community: Community) -> CallbackRequest:
     flood.check_flood(
         CallbackRequest.objects.filter(phone=phone),
         "ussd_callback",
-        _("Vous avez deja demande un rappel aujourd'hui : un referent vous appellera."),
+        _("Vous avez déjà demandé un rappel aujourd'hui : un référent vous appellera."),
     )
     flood.check_flood(
         CallbackRequest.objects.filter(community=community),
         "ussd_callback_community",
-        _("Trop de demandes aujourd'hui pour ce quartier : reessayez demain."),
+        _("Trop de demandes aujourd'hui pour ce quartier : réessayez demain."),
     )
     request = CallbackRequest.objects.create(phone=phone, community=community)
     referents = [

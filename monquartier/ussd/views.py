@@ -60,15 +60,15 @@ def _callback(request) -> HttpResponse:
     raw_phone = request.POST.get("phoneNumber", "").strip()
     text = request.POST.get("text", "")
     if not session_id or not raw_phone or len(session_id) > FIELD_MAX or len(raw_phone) > FIELD_MAX:
-        return _end(_("Demande incomplete. Composez de nouveau le code MonQuartier."))
+        return _end(_("Demande incomplète. Composez de nouveau le code MonQuartier."))
     if len(text) > TEXT_MAX:
         return _end(_("Trop de texte pour un seul appel. Composez de nouveau le code."))
     try:
         phone = to_e164(parse_phone(raw_phone, mobile=True))
     except ValidationError:
-        return _end(_("Numero non reconnu. MonQuartier sert les mobiles de Cote d'Ivoire."))
+        return _end(_("Numéro non reconnu. MonQuartier sert les mobiles de Côte d'Ivoire."))
     if not is_ivorian(phone):
-        return _end(_("MonQuartier sert les mobiles de Cote d'Ivoire."))
+        return _end(_("MonQuartier sert les mobiles de Côte d'Ivoire."))
     try:
         with transaction.atomic():
             return _step(session_id, phone, text.strip())
@@ -95,7 +95,7 @@ def _step(session_id: str, phone: str, text: str) -> HttpResponse:
         logger.warning("USSD session %s: another number", session_id[:16])
         return _end(_("Session inconnue. Composez de nouveau le code MonQuartier."))
     elif session.expires_at < now:
-        return _end(_("Cette session a expire. Composez de nouveau le code MonQuartier."))
+        return _end(_("Cette session a expiré. Composez de nouveau le code MonQuartier."))
     if session.last_screen and text == session.last_text:
         # The provider sent the same callback again: the same screen, nothing done twice.
         return HttpResponse(session.last_screen, content_type="text/plain; charset=utf-8")

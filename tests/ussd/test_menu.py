@@ -71,9 +71,9 @@ def test_the_home_menu_of_a_member(client, riviera, yao_phone):
     assert screen.startswith("CON MonQuartier - Riviera 2")
     for line in (
         "1 Lancer une alerte",
-        "2 Dernieres alertes",
+        "2 Dernières alertes",
         "3 J'ai vu",
-        "4 Mes referents",
+        "4 Mes référents",
         "5 SMS d'alerte",
         "6 Aide",
     ):
@@ -84,11 +84,11 @@ def test_launch_an_alert_with_a_text(client, riviera, yao, yao_phone):
     session = Session(client, yao_phone)
     session.dial()
     assert "Type d'alerte" in session.press("1")
-    assert "Ecrivez ce qui se passe" in session.press("3")  # Vol
+    assert "Écrivez ce qui se passe" in session.press("3")  # Vol
     assert "Envoyer l'alerte Vol" in session.press("deux jeunes ont pris la moto devant le lot 4")
     assert not Alert.objects.exists()  # nothing before the confirmation
     screen = session.press("1")
-    assert screen.startswith("END Alerte envoyee a Riviera 2") and "110" in screen
+    assert screen.startswith("END Alerte envoyée à Riviera 2") and "110" in screen
     alert = Alert.objects.get()
     assert (alert.sender, alert.category, alert.source) == (yao, "theft", "ussd")
     assert alert.text == "deux jeunes ont pris la moto devant le lot 4"
@@ -100,7 +100,7 @@ def test_launch_an_alert_without_text(client, riviera, yao_phone):
     session.press("1")
     session.press("5")  # Incendie
     assert "Envoyer l'alerte Incendie" in session.press("1")
-    assert session.press("1").startswith("END Alerte envoyee")
+    assert session.press("1").startswith("END Alerte envoyée")
     alert = Alert.objects.get()
     assert alert.category == "fire" and "Incendie" in alert.text
 
@@ -157,7 +157,7 @@ def test_i_saw_the_last_alert(client, riviera, awa, yao, yao_phone):
     ack = AlertAcknowledgement.objects.get()
     assert (ack.alert, ack.user, ack.channel) == (alert, yao, "ussd")
     session.press("0")
-    assert "deja" in session.press("3")
+    assert "déjà" in session.press("3")
     assert AlertAcknowledgement.objects.count() == 1
 
 
@@ -166,7 +166,7 @@ def test_i_saw_with_no_recent_alert(client, riviera, awa, yao_phone):
     Alert.objects.filter(pk=alert.pk).update(created_at=timezone.now() - timedelta(days=3))
     session = Session(client, yao_phone)
     session.dial()
-    assert "Aucune alerte recente" in session.press("3")
+    assert "Aucune alerte récente" in session.press("3")
     assert not AlertAcknowledgement.objects.exists()
 
 
@@ -177,7 +177,7 @@ def test_my_referents_with_numbers_only_if_shown(client, riviera, awa, yao_phone
     session = Session(client, yao_phone)
     session.dial()
     screen = session.press("4")
-    assert awa.mobile_display in screen and "Ange Ehui (numero masque)" in screen
+    assert awa.mobile_display in screen and "Ange Ehui (numéro masqué)" in screen
     assert ange.mobile_display not in screen
 
 
@@ -225,12 +225,12 @@ def test_an_unknown_number_learns_how_to_join_and_asks_for_a_call_back(
 ):
     session = Session(client, "+2250505999999")
     screen = session.dial()
-    assert "pas inscrit" in screen and "referent" in screen and "1 Etre rappele" in screen
+    assert "pas inscrit" in screen and "référent" in screen and "1 Etre rappelé" in screen
     screen = session.press("1")
     assert "Votre commune" in screen and "1 Cocody" in screen
     screen = session.press("1")  # Cocody has one community: straight to the confirmation
     assert "Riviera 2" in screen and "05 05 99 99 99" in screen
-    assert session.press("1").startswith("END Demande enregistree")
+    assert session.press("1").startswith("END Demande enregistrée")
     request = CallbackRequest.objects.get()
     assert (request.phone, request.community) == ("+2250505999999", riviera)
     note = Notification.objects.get(event="ussd_callback")
@@ -240,7 +240,7 @@ def test_an_unknown_number_learns_how_to_join_and_asks_for_a_call_back(
     again.dial()
     for key in ("1", "1"):
         again.press(key)
-    assert "deja demande" in again.press("1")
+    assert "déjà demandé" in again.press("1")
     assert CallbackRequest.objects.count() == 1
 
 
@@ -257,7 +257,7 @@ def test_a_commune_with_several_communities_asks_which(client, riviera, riviera3
 
 def test_a_pending_member_is_told_so(client, riviera, salif):
     screen = Session(client, str(salif.mobile)).dial()
-    assert "attend un referent" in screen and "Riviera 2" in screen
+    assert "attend un référent" in screen and "Riviera 2" in screen
 
 
 @pytest.mark.parametrize(
@@ -283,9 +283,9 @@ def test_bad_choices_and_long_texts_keep_the_screen_with_a_message(client, rivie
     assert "Choix inconnu" in session.press("7")
     assert "Choix inconnu" in session.press("abc")
     assert "Type d'alerte" in session.press("1")
-    assert "Ecrivez" in session.press("3")
+    assert "Écrivez" in session.press("3")
     screen = session.press("y" * 501)
-    assert screen.startswith("CON Texte trop long") and "Ecrivez" in screen
+    assert screen.startswith("CON Texte trop long") and "Écrivez" in screen
     assert "Envoyer l'alerte Vol" in session.press("x" * 500)  # 500 is the limit
     assert not Alert.objects.exists()
 
@@ -299,7 +299,7 @@ def test_unknown_and_expired_sessions(client, riviera, yao_phone):
     UssdSession.objects.filter(session_id=session.session_id).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
-    assert "expire" in session.press("1")
+    assert "expiré" in session.press("1")
     # A session id reused from another number.
     assert Session(client, "+2250505999997", session.session_id).post("1").startswith("END ")
 
