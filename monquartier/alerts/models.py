@@ -139,7 +139,7 @@ class AlertAcknowledgement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts_acknowledged"
     )
     at = models.DateTimeField(_("vue le"), default=timezone.now)
-    channel = models.CharField(_("par"), max_length=8, choices=AcknowledgementChannel.choices)
+    channel = models.CharField(_("canal"), max_length=8, choices=AcknowledgementChannel.choices)
 
     class Meta:
         verbose_name = _("alerte vue")

@@ -35,7 +35,7 @@ def test_a_member_says_i_saw_it_once_and_their_waiting_sms_is_cancelled(client, 
     )
     shown = page(client, alert)
     assert (
-        "Vous avez dit que vous l" in shown
+        "Vous avez dit l" in shown
         and 'action="/alertes/' not in shown.split("alert-seen")[1].split("</div>")[0]
     )
     assert "1 voisin a vu cette alerte" in shown
