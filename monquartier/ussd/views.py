@@ -52,7 +52,13 @@ def callback(request, secret: str):
         )
         return HttpResponse(status=403)
     with translation.override("fr"):  # the menu is in French, like the short code's users
-        return _callback(request)
+        try:
+            return _callback(request)
+        except Exception:
+            # The provider shows our answer to the person: even a bug of ours must give
+            # them a screen to read (and the numbers to call), not the operator's error.
+            logger.exception("USSD callback failed")
+            return _end(_("Service indisponible, réessayez plus tard. Urgence : 110, 111, 170."))
 
 
 def _callback(request) -> HttpResponse:
@@ -79,12 +85,7 @@ def _callback(request) -> HttpResponse:
 
 def _step(session_id: str, phone: str, text: str) -> HttpResponse:
     now = timezone.now()
-    session = (
-        UssdSession.objects.select_for_update()
-        .select_related("user")
-        .filter(session_id=session_id)
-        .first()
-    )
+    session = UssdSession.objects.select_for_update().filter(session_id=session_id).first()
     if session is None:
         session = UssdSession.objects.create(
             session_id=session_id,

@@ -324,3 +324,14 @@ def test_a_screen_costs_a_bounded_number_of_queries(
         session.press("2")
     with django_assert_max_num_queries(12):
         session.press("3")
+
+
+def test_even_a_bug_of_ours_gives_the_person_a_screen(client, riviera, yao_phone, monkeypatch):
+    from monquartier.ussd import menu
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(menu, "start", broken)
+    screen = Session(client, yao_phone).dial()
+    assert screen.startswith("END ") and "110" in screen
