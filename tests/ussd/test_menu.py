@@ -335,3 +335,27 @@ def test_even_a_bug_of_ours_gives_the_person_a_screen(client, riviera, yao_phone
     monkeypatch.setattr(menu, "start", broken)
     screen = Session(client, yao_phone).dial()
     assert screen.startswith("END ") and "110" in screen
+
+
+def test_each_screen_comes_back_well_within_a_second(client, riviera, awa, yao_phone):
+    import time
+
+    for index in range(30):
+        factories.add_member(riviera, first_name=f"Voisin{index}", referent=index < 3)
+    for index in range(5):
+        services.send_alert(awa, category="theft", text=f"Vol numero {index}")
+    timings = []
+    for _round in range(5):
+        session = Session(client, yao_phone)
+        started = time.perf_counter()
+        session.dial()
+        timings.append(time.perf_counter() - started)
+        for key in ("2", "1", "00", "4", "00", "3"):
+            started = time.perf_counter()
+            session.press(key)
+            timings.append(time.perf_counter() - started)
+    timings.sort()
+    assert timings[-1] < 1.0, timings[-5:]
+    print(
+        f"USSD screens: median {timings[len(timings) // 2] * 1000:.1f} ms, max {timings[-1] * 1000:.1f} ms"
+    )
