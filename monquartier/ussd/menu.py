@@ -414,6 +414,10 @@ def _visitor_screen(caller: Caller, args: dict) -> Reply:
         intro = _("Votre demande pour %(community)s attend un référent.") % {
             "community": pending.community.name
         }
+    elif User.objects.filter(mobile=caller.phone, mobile_verified=True, is_active=True).exists():
+        intro = _(
+            "Votre compte n'est membre d'aucune communauté. Un référent de votre quartier peut vous inscrire."
+        )
     else:
         intro = _(
             "Ce numéro n'est pas inscrit. Pour devenir membre, un référent de votre quartier vous inscrit."

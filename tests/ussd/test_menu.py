@@ -359,3 +359,12 @@ def test_each_screen_comes_back_well_within_a_second(client, riviera, awa, yao_p
     print(
         f"USSD screens: median {timings[len(timings) // 2] * 1000:.1f} ms, max {timings[-1] * 1000:.1f} ms"
     )
+
+
+def test_an_account_without_community_is_told_so_and_may_ask_for_a_call_back(
+    client, issa, communes, riviera
+):
+    session = Session(client, str(issa.mobile))
+    screen = session.dial()
+    assert "membre d'aucune communauté" in screen and "1 Etre rappelé" in screen
+    assert "Votre commune" in session.press("1")
