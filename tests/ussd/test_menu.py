@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from monquartier.alerts import services
 from monquartier.alerts.models import Alert, AlertAcknowledgement
+from monquartier.notifications.events import describe
 from monquartier.notifications.models import Notification
 from monquartier.outbox.models import SMSOptOut
 from monquartier.outbox.sms.gsm7 import is_gsm7
@@ -235,6 +236,8 @@ def test_an_unknown_number_learns_how_to_join_and_asks_for_a_call_back(
     assert (request.phone, request.community) == ("+2250505999999", riviera)
     note = Notification.objects.get(event="ussd_callback")
     assert note.recipient == awa and note.data["phone"] == "05 05 99 99 99"
+    subject, line = describe(note)
+    assert "rappelé" in subject and "05 05 99 99 99" in line and "Riviera 2" in line
     # Once a day per number.
     again = Session(client, "+2250505999999")
     again.dial()
