@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "monquartier.invitations",
     "monquartier.support",
     "monquartier.staffops",
+    "monquartier.ussd",
     "monquartier.web",
 ]
 
@@ -318,6 +319,10 @@ FLOOD_LIMITS = {
     # fewer: a second reply helps nobody.
     "sms_reply": (20, 24 * 3600),
     "sms_reply_unknown": (1, 24 * 3600),
+    # Call-back requests from the USSD menu (each notifies référents): per number, and
+    # per community so that a few numbers cannot bury its référents.
+    "ussd_callback": (1, 24 * 3600),
+    "ussd_callback_community": (10, 24 * 3600),
     # Neighbours registered without internet: each costs an SMS to a number we never saw.
     "neighbour_by_referent": (5, 24 * 3600),
     "neighbour_by_community": (10, 24 * 3600),
@@ -407,6 +412,14 @@ if PRODUCTION and len(SMS_WEBHOOK_SECRET) < 24:
     raise ImproperlyConfigured(
         "SMS_WEBHOOK_SECRET (24+ random characters) is required in production."
     )
+# The secret part of the USSD callback's URL (/webhooks/ussd/<secret>/): Africa's
+# Talking does not sign its calls either. A session's state lives this long.
+USSD_WEBHOOK_SECRET = env_str("USSD_WEBHOOK_SECRET", "" if PRODUCTION else "dev-ussd-secret")
+if PRODUCTION and len(USSD_WEBHOOK_SECRET) < 24:
+    raise ImproperlyConfigured(
+        "USSD_WEBHOOK_SECRET (24+ random characters) is required in production."
+    )
+USSD_SESSION_SECONDS = 300
 ORANGE_SMS_API_URL = env_str("ORANGE_SMS_API_URL", "https://api.orange.com")
 ORANGE_SMS_CLIENT_ID = env_str("ORANGE_SMS_CLIENT_ID", "")
 ORANGE_SMS_CLIENT_SECRET = env_str("ORANGE_SMS_CLIENT_SECRET", "")

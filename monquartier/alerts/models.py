@@ -186,6 +186,35 @@ class AlertRead(models.Model):
         return f"{self.user_id} read {self.alert_id}"
 
 
+class AcknowledgementChannel(models.TextChoices):
+    WEB = "web", _("site ou application")
+    SMS = "sms", _("SMS")
+    USSD = "ussd", _("USSD")
+    VOICE = "voice", _("appel vocal")
+
+
+class AlertAcknowledgement(models.Model):
+    """A recipient said "J'ai vu": on the page, by SMS (VU), by USSD or by a key during
+    the voice call. Once per member and alert; the first channel and time stay."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="acknowledgements")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts_acknowledged"
+    )
+    at = models.DateTimeField(_("vue le"), default=timezone.now)
+    channel = models.CharField(_("canal"), max_length=8, choices=AcknowledgementChannel.choices)
+
+    class Meta:
+        verbose_name = _("alerte vue")
+        verbose_name_plural = _("alertes vues")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "user"], name="one_acknowledgement_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.alert_id} ({self.channel})"
+
+
 class InboundStatus(models.TextChoices):
     ALERT = "alert", _("alerte créée")
     REFUSED = "refused", _("refusé")

@@ -12,6 +12,7 @@ to nobody at most one a day ("sms_reply_unknown"), and none if it is not Ivorian
 """
 
 import logging
+import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,23 +20,44 @@ from django.utils import timezone
 
 from monquartier.accounts.models import User
 from monquartier.accounts.phones import is_ivorian
-from monquartier.alerts import holds, services
+from monquartier.alerts import acknowledgements, holds, services
 from monquartier.alerts.models import (
+    AcknowledgementChannel,
     Alert,
     AlertCategory,
     AlertSource,
     InboundSMS,
     InboundStatus,
 )
+from monquartier.communities.contacts import referent_contacts
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.core import flood
-from monquartier.outbox.models import SMSOptOut, TextMessage, TextPurpose
+from monquartier.outbox.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    SMSOptOut,
+    TextMessage,
+    TextPurpose,
+)
 from monquartier.outbox.services import send_text
-from monquartier.outbox.sms.gsm7 import to_gsm7
+from monquartier.outbox.sms.gsm7 import fit_sms, gsm7_length, to_gsm7
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = {"STOP": "stop", "START": "start", "OUI": "consent"}
+# One word, accents and case ignored (_command_word), French or English.
+COMMANDS = {
+    "STOP": "stop",
+    "ARRET": "stop",
+    "START": "start",
+    "REPRENDRE": "start",
+    "OUI": "consent",
+    "AIDE": "help",
+    "HELP": "help",
+    "INFO": "info",
+    "VU": "seen",
+    "SEEN": "seen",
+}
 
 KEYWORDS = {
     "ALERTE": AlertCategory.OTHER,
@@ -60,9 +82,14 @@ REPLIES = {
     "no_community": "MonQuartier: vous n'etes membre d'aucune communaute, alerte non envoyee. Urgence: Police 110, 111, 170.",
     "empty": "MonQuartier: message vide. Ecrivez ALERTE puis ce qui se passe, par exemple: ALERTE deux hommes escaladent le mur du lot 12.",
     "flood": "MonQuartier: trop de messages en peu de temps, les suivants sont ignores pendant 10 minutes. Urgence: 110, 111, 170.",
-    "stop": "MonQuartier: vous ne recevrez plus les alertes par SMS. Envoyez START pour les recevoir a nouveau.",
+    "stop": "MonQuartier: vous ne recevrez plus les alertes par SMS. Envoyez REPRENDRE (ou START) pour les recevoir a nouveau.",
     "start": "MonQuartier: vous recevez de nouveau les alertes par SMS.",
     "consent": "MonQuartier: merci. Vous recevrez les alertes de votre quartier par SMS. Pour arreter, envoyez STOP.",
+    "help": "MonQuartier: ALERTE et ce qui se passe: alerte au quartier. VU: j'ai vu l'alerte. INFO: mes referents. STOP/REPRENDRE: SMS d'alerte. Urgence 110 111 170",
+    "ambiguous_command": "MonQuartier: ce numero sert a plusieurs comptes. Utilisez le site, ou le menu USSD qui demande le compte. Urgence: 110, 111, 170.",
+    "seen_none": "MonQuartier: aucune alerte recente a confirmer pour ce numero.",
+    "seen": "MonQuartier: merci, l'emetteur et les referents savent que vous avez vu l'alerte %(what)s.",
+    "seen_already": "MonQuartier: vous aviez deja dit avoir vu l'alerte %(what)s.",
 }
 
 
@@ -189,15 +216,15 @@ def _act(record: InboundSMS, reply) -> tuple[str, Alert | None]:
             reply(sender, REPLIES["flood"])
         return "sms_flood", None
     text = " ".join(record.text.split())
-    command = COMMANDS.get(to_gsm7(text).upper().strip(" .!"))
+    command = COMMANDS.get(_command_word(text))
     if command in ("stop", "start"):
-        User.objects.filter(mobile=sender).update(alert_sms=command == "start")
-        # Also for a number with no account (a neighbour someone invited): never again.
-        if command == "stop":
-            SMSOptOut.record(sender)
-        else:
-            SMSOptOut.lift(sender)
-        reply(sender, REPLIES[command])
+        changed = set_alert_sms(sender, receive=command == "start")
+        if changed or command == "start":
+            # STOP is confirmed once: a second STOP costs no SMS to someone who wants none.
+            reply(sender, REPLIES[command])
+        return command, None
+    if command == "help":
+        reply(sender, REPLIES["help"])
         return command, None
     if command == "consent" and _pending_consent(sender).exists():
         # The neighbour's yes is what verifies the number the référent gave us: from now
@@ -209,8 +236,15 @@ def _act(record: InboundSMS, reply) -> tuple[str, Alert | None]:
         return command, None
     user, problem = _identify(sender)
     if problem:
+        if command in ("info", "seen") and problem == "ambiguous":
+            problem = "ambiguous_command"
         reply(sender, REPLIES[problem])
         return problem, None
+    if command == "info":
+        reply(sender, info_text(user))
+        return command, None
+    if command == "seen":
+        return _seen(user, sender, reply), None
     category, description = _parse(text)
     if not description.strip():
         reply(sender, REPLIES["empty"])
@@ -231,6 +265,63 @@ def _act(record: InboundSMS, reply) -> tuple[str, Alert | None]:
         f"MonQuartier: alerte envoyee a la communaute {alert.community.name}. N'intervenez pas. Urgence: 110, 111, 170.",
     )
     return "alert", alert
+
+
+def _command_word(text: str) -> str:
+    """The text as a command word: accents, case and surrounding punctuation dropped
+    ("Arrêt !" → "ARRET")."""
+    bare = "".join(
+        char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)
+    )
+    return bare.upper().strip(" .!?,;:")
+
+
+def set_alert_sms(number: str, *, receive: bool) -> bool:
+    """STOP or START for a number, at once, for every account that uses it (and for a number
+    with no account: a neighbour someone invited is never texted again). Also 5 in the USSD
+    menu. True when something changed."""
+    changed = (
+        User.objects.filter(mobile=number).exclude(alert_sms=receive).update(alert_sms=receive)
+    )
+    if receive:
+        changed += SMSOptOut.objects.filter(number=number).delete()[0]
+    else:
+        if not SMSOptOut.objects.covers(number):
+            SMSOptOut.record(number)
+            changed += 1
+        # At once: the SMS still waiting for their delay do not leave either.
+        Delivery.objects.filter(
+            channel=Channel.SMS, status=DeliveryStatus.QUEUED, address=number
+        ).update(status=DeliveryStatus.CANCELLED)
+    return bool(changed)
+
+
+def info_text(user) -> str:
+    """INFO: the member's community and référents, numbers only where they show them; one SMS."""
+    membership = Membership.objects.active_for(user)
+    if membership is None:
+        return REPLIES["no_community"]
+    people = [
+        f"{contact.name} {contact.mobile}" if contact.mobile else contact.name
+        for contact in referent_contacts(user, membership.community_id)
+    ]
+    prefix = f"MonQuartier: communaute {membership.community.name}. Referents: "
+    body = "; ".join(people) if people else "aucun autre que vous"
+    return fit_sms(prefix, body, ".")
+
+
+def _seen(user, sender: str, reply) -> str:
+    alert = acknowledgements.last_alert_received(user)
+    if alert is None:
+        reply(sender, REPLIES["seen_none"])
+        return "seen_none"
+    what = to_gsm7(
+        f"{alert.get_category_display()} de {timezone.localtime(alert.created_at):%H:%M}"
+    )
+    created = acknowledgements.acknowledge(user, alert, channel=AcknowledgementChannel.SMS)
+    text = REPLIES["seen" if created else "seen_already"] % {"what": what}
+    reply(sender, text if gsm7_length(text) <= 160 else fit_sms("", text, ""))
+    return "seen"
 
 
 def _refusal_code(error: ValidationError | PermissionDenied) -> str:

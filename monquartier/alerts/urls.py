@@ -13,5 +13,6 @@ urlpatterns = [
     path("alertes/<id:alert_id>/corriger/", views.launch, name="correct"),
     path("alertes/<id:alert_id>/envois/", views.progress, name="progress"),
     path("alertes/<id:alert_id>/masquer/", views.hide, name="hide"),
+    path("alertes/<id:alert_id>/vu/", views.acknowledge, name="acknowledge"),
     path("a/<id:alert_id>/", views.short_link, name="short"),
 ]

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monquartier.alerts import audiences, feeds, holds, safeguards, services
+from monquartier.alerts import acknowledgements, audiences, feeds, holds, safeguards, services
 from monquartier.alerts.access import (
     follows_delivery,
     get_alert_for_reader,
@@ -15,7 +15,7 @@ from monquartier.alerts.access import (
 )
 from monquartier.alerts.forms import AlertForm, HeldDecisionForm, HideAlertForm
 from monquartier.alerts.maps import place_map
-from monquartier.alerts.models import Alert, AlertRead
+from monquartier.alerts.models import AcknowledgementChannel, Alert, AlertRead
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, Twinning
 from monquartier.communities.privacy import alert_sender_name
@@ -118,6 +118,11 @@ def detail(request, alert_id: int):
         "alert": alert,
         "corrections": alert.corrections.visible().select_related("sender"),
         "progress": services.progress(alert) if can_follow else None,
+        "seen": acknowledgements.seen_by(request.user, alert, follows=can_follow),
+        # Recipients acknowledge; the sender and staff only watch.
+        "can_acknowledge": not alert.is_hidden
+        and alert.sender_id != request.user.pk
+        and not request.user.is_staff,
         "is_sender": alert.sender_id == request.user.pk,
         "hide_form": HideAlertForm() if request.user.is_staff else None,
         "alert_map": place_map(alert),
@@ -162,6 +167,21 @@ def hide(request, alert_id: int):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("L'alerte est masquée."))
+    return redirect("alerts:detail", alert.pk)
+
+
+@require_POST
+def acknowledge(request, alert_id: int):
+    """The "J'ai vu" button."""
+    alert, _own = get_alert_for_reader(request.user, alert_id)
+    try:
+        acknowledgements.acknowledge(request.user, alert, channel=AcknowledgementChannel.WEB)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request, _("Merci : l'émetteur et les référents savent que vous l'avez vue.")
+        )
     return redirect("alerts:detail", alert.pk)
 
 

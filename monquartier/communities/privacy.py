@@ -426,3 +426,11 @@ def colleague_name(user) -> str:
     """How a town hall's agents see each other, and staff see them: by their real name,
     as people acting for an institution (they are never members of a community)."""
     return user.full_name
+
+
+def mobile_seen(member: User, rel: Relation) -> str | None:
+    """The member's mobile (for display) as the directory's rule shows it to this
+    relation, for lists that show no card (the référents by SMS or USSD); None: not shown."""
+    if rel in _FULL or (rel is Relation.COMMUNITY and not member.hide_mobile):
+        return member.mobile_display or None
+    return None

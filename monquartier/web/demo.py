@@ -12,6 +12,7 @@ from monquartier.staffops.demo import create_demo_audit_entries, create_demo_mer
 from monquartier.support.demo import create_demo_tickets
 from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
 from monquartier.townhalls.demo_history import create_demo_history
+from monquartier.ussd.demo import create_demo_basic_phones
 
 
 def load_demo_data() -> list[str]:
@@ -45,6 +46,9 @@ def load_demo_data() -> list[str]:
         f"Support tickets: {tickets} new (one identity theft, in the staff's desk).",
         f"Communities staff can merge (Koumassi Remblais): {mergeable} new; audit entries: "
         f"{audit_entries} new.",
+        "Basic phones: {} acknowledgements (j'ai vu), {} USSD call-back requests new.".format(
+            *create_demo_basic_phones()
+        ),
     ]
 
 

@@ -335,8 +335,9 @@ def test_the_alert_page_runs_a_fixed_number_of_queries(
 ):
     """Session, user, the alert with the reader's access in one query, the read, the
     corrections; on the first visit the read is written and the waiting SMS cancelled; the
-    sender and référents also get the progress, in one query. However many members,
-    deliveries and corrections."""
+    sender and référents also get the progress, in one query; everyone the
+    acknowledgements, in one query (names: one more, tests/alerts/test_acknowledgements.py).
+    However many members, deliveries and corrections."""
     for index in range(5):
         factories.add_member(alert.community, first_name=f"Voisin{index}", last_name="Test")
         Alert.objects.create(
@@ -348,17 +349,17 @@ def test_the_alert_page_runs_a_fixed_number_of_queries(
         )
     url = reverse("alerts:detail", args=[alert.pk])
     factories.log_in(client, yao)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
     factories.log_in(client, awa)  # the sender follows the delivery, and does not read it
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
     assert not AlertRead.objects.filter(alert=alert, user=awa).exists()
     referent = factories.add_member(
         alert.community, referent=True, first_name="Ange", last_name="Ehui"
     )
     factories.log_in(client, referent)  # reads it for the first time and follows the delivery
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get(url).status_code == 200

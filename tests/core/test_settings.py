@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "SMS_BACKEND": "monquartier.outbox.sms.ConsoleSMSBackend",
     "CACHE_URL": "redis://127.0.0.1:6379/0",
     "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+    "USSD_WEBHOOK_SECRET": secrets.token_urlsafe(32),
     **dict(
         line.split("=", 1)
         for line in subprocess.run(
@@ -105,6 +106,8 @@ def test_production_refuses_debug_and_a_per_process_cache():
     assert result.returncode != 0 and "VAPID" in result.stderr
     result = manage("check", **{**PRODUCTION_ENV, "SMS_WEBHOOK_SECRET": "court"})
     assert result.returncode != 0 and "SMS_WEBHOOK_SECRET" in result.stderr
+    result = manage("check", **{**PRODUCTION_ENV, "USSD_WEBHOOK_SECRET": "court"})
+    assert result.returncode != 0 and "USSD_WEBHOOK_SECRET" in result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings():
