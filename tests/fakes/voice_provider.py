@@ -10,6 +10,7 @@ they name, presses the keys of the test's script and posts the call's end.
         assert call.audio[0].startswith(b"RIFF")
 """
 
+import json
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -109,18 +110,14 @@ class FakeVoice:
         with self._lock:
             if self.refuse_next:
                 status, entry_status = self.refuse_next.pop(0)
-                return status, (
-                    '{"entries": [{"phoneNumber": "%s", "status": "%s", "sessionId": "None"}],'
-                    ' "errorMessage": "None"}' % (to, entry_status)
-                )
+                entry = {"phoneNumber": to, "status": entry_status, "sessionId": "None"}
+                return status, json.dumps({"entries": [entry], "errorMessage": "None"})
             session_id = f"ATVId_{uuid.uuid4().hex}"
             self.calls.append(
                 RequestedCall(session_id, to, form["from"], form.get("clientRequestId", ""))
             )
-        return 200, (
-            '{"entries": [{"phoneNumber": "%s", "status": "Queued", "sessionId": "%s"}],'
-            ' "errorMessage": "None"}' % (to, session_id)
-        )
+        entry = {"phoneNumber": to, "status": "Queued", "sessionId": session_id}
+        return 200, json.dumps({"entries": [entry], "errorMessage": "None"})
 
     # --- ringing: the provider's side of the call ---------------------------------------
 

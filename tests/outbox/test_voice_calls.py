@@ -155,7 +155,7 @@ def test_a_retry_waiting_is_cancelled_when_the_member_reads_the_alert(voice, mou
 
 
 def test_a_replayed_end_and_a_second_2_change_nothing(voice, moussa):
-    referent, member = moussa
+    referent, _member = moussa
     alert_services.send_alert(referent, category="burglary", text="Porte forcée")
     session = voice.calls[0].session_id
     voice.ring(session, keys=["2"], duration=20)
@@ -170,7 +170,7 @@ def test_a_replayed_end_and_a_second_2_change_nothing(voice, moussa):
 def test_a_refused_call_request_is_tried_again_later(voice, moussa, settings):
     settings.DELIVERY_BACKOFF_SECONDS = (60,)
     voice.refuse_next.append((500, "InternalServerError"))
-    referent, member = moussa
+    referent, _member = moussa
     alert_services.send_alert(referent, category="other", text="Réunion annulée")
     delivery = Delivery.objects.get(channel=Channel.VOICE)
     assert delivery.status == DeliveryStatus.QUEUED
