@@ -2,6 +2,7 @@
 
 from monquartier.accounts.demo import DEMO_STAFF_TOTP_SECRET, create_demo_people, named_logins
 from monquartier.alerts.demo import create_demo_alerts
+from monquartier.alerts.voice_demo import create_demo_voice_calls
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.helpcentre.demo import create_demo_help
@@ -20,6 +21,7 @@ def load_demo_data() -> list[str]:
     # Before the alerts and posts, so that the two staff can merge have some to move.
     mergeable = create_demo_mergeable_communities()
     alerts = create_demo_alerts()
+    voice_calls = create_demo_voice_calls()
     posts = create_demo_posts()
     conversations = create_demo_conversations()
     reports = create_demo_report()
@@ -32,7 +34,8 @@ def load_demo_data() -> list[str]:
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
-        f"Alerts: {alerts} new (the worker sends their e-mails and SMS to the dev outbox).",
+        f"Alerts: {alerts} new (the worker sends their e-mails and SMS to the dev outbox); "
+        f"voice calls on record: {voice_calls} new.",
         f"Gazette posts: {posts} new; conversations: {conversations} new; "
         f"reports in the moderation queue: {reports} new.",
         f"Partner town halls: {town_halls} new (Cocody); past alerts for its dashboard: "

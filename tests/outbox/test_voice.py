@@ -313,3 +313,23 @@ def test_the_referent_sets_calls_when_registering_a_neighbour(riviera, awa):
     assert neighbour.alert_voice is True and neighbour.mobile_verified is False
     other = factories.register_neighbour(awa, riviera, mobile="+2250707998866")
     assert other.alert_voice is False
+
+
+def test_the_demo_shows_calls_heard_and_unanswered_and_rings_nobody(db, settings):
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    call_command("load_demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    calls_made = list(VoiceCall.objects.order_by("pk"))
+    assert [c.outcome for c in calls_made] == [
+        CallOutcome.ANSWERED,
+        CallOutcome.UNANSWERED,
+        CallOutcome.ANSWERED,
+    ]
+    assert calls_made[0].keys == "2" and calls_made[0].cost == 60
+    assert not DevOutboxMessage.objects.filter(channel=Channel.VOICE).exists()
+    from monquartier.outbox.voice.sending import spoken_for
+
+    assert "Riviera 2" in spoken_for(calls_made[0].delivery).text
+    call_command("load_demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert VoiceCall.objects.count() == 3
