@@ -9,7 +9,13 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from monquartier.outbox import scheduler, sender
-from monquartier.outbox.models import Delivery, DevOutboxMessage, ScheduledRun, TextMessage
+from monquartier.outbox.models import (
+    Delivery,
+    DevOutboxMessage,
+    ScheduledRun,
+    TextMessage,
+    VoiceCall,
+)
 from monquartier.outbox.scheduler import Job
 from monquartier.outbox.services import wake_senders
 
@@ -69,7 +75,12 @@ def prune_delivery_records(period: str) -> str:
     deliveries = delete_in_batches(Delivery.objects.filter(created_at__lt=cutoff))
     # The flood limits count these for a week at most.
     texts = delete_in_batches(TextMessage.objects.filter(created_at__lt=cutoff))
-    return f"deleted {deliveries} delivery records and {texts} counted SMS records"
+    # The counted calls hold the number called, like the deliveries.
+    voice_calls = delete_in_batches(VoiceCall.objects.filter(created_at__lt=cutoff))
+    return (
+        f"deleted {deliveries} delivery records, {texts} counted SMS records and "
+        f"{voice_calls} counted calls"
+    )
 
 
 def register() -> None:
