@@ -333,3 +333,28 @@ def test_the_demo_shows_calls_heard_and_unanswered_and_rings_nobody(db, settings
     assert "Riviera 2" in spoken_for(calls_made[0].delivery).text
     call_command("load_demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert VoiceCall.objects.count() == 3
+
+
+@needs_espeak
+def test_a_callback_costs_a_few_queries(
+    quiet, settings, client, riviera, awa, caller, django_assert_max_num_queries
+):
+    settings.ALERT_SMS_DELAY_SECONDS = 0
+    fanout.fan_out_alert(send(awa))
+    sender.deliver(Channel.VOICE)
+    session = VoiceCall.objects.get().session_id
+    _callback(client, sessionId=session, isActive="1")  # the audio is made once
+    with django_assert_max_num_queries(12):
+        assert _callback(client, sessionId=session, isActive="1", dtmfDigits="1").status_code == 200
+    with django_assert_max_num_queries(8):
+        _callback(client, sessionId=session, isActive="0", durationInSeconds="30")
+
+
+def test_the_counted_calls_go_with_the_delivery_records(quiet, riviera, caller):
+    from monquartier.outbox.jobs import prune_delivery_records
+
+    old = VoiceCall.objects.create(session_id="old", to="+2250700000001", account=caller)
+    VoiceCall.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=91))
+    VoiceCall.objects.create(session_id="new", to="+2250700000002", account=caller)
+    assert "1 counted calls" in prune_delivery_records("2026-12-01")
+    assert list(VoiceCall.objects.values_list("session_id", flat=True)) == ["new"]
