@@ -151,7 +151,7 @@ def test_the_text_reaches_espeak_on_its_standard_input_only(monkeypatch):
 
 @needs_espeak
 def test_the_development_backend_calls_nobody_and_shows_the_words(
-    quiet, settings, riviera, awa, caller
+    quiet, settings, client, riviera, awa, caller
 ):
     settings.ALERT_SMS_DELAY_SECONDS = 0
     alert = send(awa)
@@ -162,6 +162,9 @@ def test_the_development_backend_calls_nobody_and_shows_the_words(
     message = DevOutboxMessage.objects.get(channel=Channel.VOICE)
     assert message.recipient == str(caller.mobile) and "Riviera 2" in message.body
     assert VoiceCall.objects.get().session_id == delivery.provider_id
+    settings.DEBUG = True
+    page = client.get(reverse("dev_outbox"), {"canal": "voice"}).content.decode()
+    assert "Appel vocal" in page and "Riviera 2" in page
 
 
 def test_without_a_voice_backend_the_calls_are_skipped(quiet, settings, riviera, awa, caller):
