@@ -361,3 +361,13 @@ def test_the_counted_calls_go_with_the_delivery_records(quiet, riviera, caller):
     VoiceCall.objects.create(session_id="new", to="+2250700000002", account=caller)
     assert "1 counted calls" in prune_delivery_records("2026-12-01")
     assert list(VoiceCall.objects.values_list("session_id", flat=True)) == ["new"]
+
+
+def test_the_sender_sees_the_calls_in_the_alert_progress(quiet, client, riviera, awa, yao, caller):
+    alert = send(awa)
+    factories.log_in(client, awa)
+    page = client.get(reverse("alerts:progress", args=[alert.pk])).content.decode()
+    assert "Appel vocal" not in page  # not fanned out yet
+    fanout.fan_out_alert(alert)
+    page = client.get(reverse("alerts:progress", args=[alert.pk])).content.decode()
+    assert "Appel vocal" in page
