@@ -371,3 +371,24 @@ def test_the_sender_sees_the_calls_in_the_alert_progress(quiet, client, riviera,
     fanout.fan_out_alert(alert)
     page = client.get(reverse("alerts:progress", args=[alert.pk])).content.decode()
     assert "Appel vocal" in page
+
+
+def test_the_registration_form_offers_calls(client, riviera, awa):
+    from monquartier.accounts.models import User
+
+    factories.age_community(riviera, days=30)
+    factories.log_in(client, awa)
+    url = reverse("communities:register_neighbour", args=[riviera.pk])
+    assert "Recevoir aussi les alertes par appel vocal" in client.get(url).content.decode()
+    form = {
+        "first_name": "Amenan",
+        "last_name": "Yao",
+        "mobile": "0707998877",
+        "quartier": "Riviera 2",
+        "latitude": "5.3592",
+        "longitude": "-3.9612",
+        "alert_voice": "on",
+        "confirm": "on",
+    }
+    assert client.post(url, form).status_code == 302
+    assert User.objects.get(first_name="Amenan").alert_voice is True
