@@ -18,6 +18,7 @@ from monquartier.outbox.models import (
 )
 from monquartier.outbox.scheduler import Job
 from monquartier.outbox.services import wake_senders
+from monquartier.outbox.voice import calls
 
 # docs/retention.md: what we sent to whom (addresses, numbers) is kept this long.
 DELIVERY_RECORDS_DAYS = 90
@@ -83,9 +84,14 @@ def prune_delivery_records(period: str) -> str:
     )
 
 
+def settle_silent_calls(period: str) -> str:
+    return f"{calls.settle_silent_calls()} voice calls ended without their callback"
+
+
 def register() -> None:
     scheduler.register(
         Job("sweep", sweep, every_minute=True),
+        Job("settle_silent_calls", settle_silent_calls, every_minute=True),
         Job("prune", prune, daily_at=time(3, 0)),
         Job("prune_delivery_records", prune_delivery_records, daily_at=time(3, 15)),
     )

@@ -374,38 +374,49 @@ class VoiceCall(models.Model):
     these rows. The provider names the call by its session id in every callback."""
 
     delivery = models.ForeignKey(
-        Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+        Delivery,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("envoi"),
     )
-    session_id = models.CharField(max_length=128, unique=True)
-    to = models.CharField(max_length=20)
+    session_id = models.CharField(_("session du fournisseur"), max_length=128, unique=True)
+    to = models.CharField(_("numéro appelé"), max_length=20)
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("compte"),
         help_text=_("Le membre appelé."),
     )
     community = models.ForeignKey(
-        "communities.Community", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "communities.Community",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("communauté"),
     )
     outcome = models.CharField(
-        max_length=10, choices=CallOutcome.choices, default=CallOutcome.REQUESTED
+        _("issue"), max_length=10, choices=CallOutcome.choices, default=CallOutcome.REQUESTED
     )
     # The keys the member pressed, in order (1 replay, 2 acknowledge), at most a few.
-    keys = models.CharField(max_length=32, blank=True)
+    keys = models.CharField(_("touches"), max_length=32, blank=True)
     # When the provider first asked for our instructions: the member picked up.
-    answered_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    duration_seconds = models.PositiveIntegerField(default=0)
+    answered_at = models.DateTimeField(_("décroché le"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("entendu le"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("durée (secondes)"), default=0)
     # Our cost, from VOICE_PRICE_PER_MINUTE (per started minute), in francs CFA; and what
     # the provider said it charged, as it said it.
-    cost = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    provider_amount = models.CharField(max_length=32, blank=True)
-    provider_currency = models.CharField(max_length=8, blank=True)
-    hangup_cause = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    cost = models.DecimalField(_("coût (F CFA)"), max_digits=10, decimal_places=2, default=0)
+    provider_amount = models.CharField(_("montant du fournisseur"), max_length=32, blank=True)
+    provider_currency = models.CharField(_("devise du fournisseur"), max_length=8, blank=True)
+    hangup_cause = models.CharField(_("cause de fin d'appel"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    ended_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("appel vocal")

@@ -392,3 +392,17 @@ def test_the_registration_form_offers_calls(client, riviera, awa):
     }
     assert client.post(url, form).status_code == 302
     assert User.objects.get(first_name="Amenan").alert_voice is True
+
+
+@needs_espeak
+def test_a_call_whose_end_never_came_is_tried_again(quiet, settings, riviera, awa, caller):
+    settings.ALERT_SMS_DELAY_SECONDS = 0
+    fanout.fan_out_alert(send(awa))
+    sender.deliver(Channel.VOICE)
+    assert calls.settle_silent_calls() == 0  # too early to say
+    later = timezone.now() + timedelta(minutes=31)
+    assert calls.settle_silent_calls(later) == 1
+    call = VoiceCall.objects.get()
+    assert (call.outcome, call.hangup_cause) == (CallOutcome.UNANSWERED, "NO_END_CALLBACK")
+    assert Delivery.objects.get(channel=Channel.VOICE).status == DeliveryStatus.QUEUED
+    assert calls.settle_silent_calls(later) == 0

@@ -211,3 +211,20 @@ def _settle(call: VoiceCall, now) -> None:
             f"{call.outcome} after {delivery.attempts} calls ({call.hangup_cause})"[:500]
         )
     delivery.save(update_fields=["status", "delivered_at", "due_at", "last_error"])
+
+
+# A call whose end never came back (a lost callback): after this long it is settled as
+# the provider would have — unanswered if it never asked for our instructions.
+SILENT_AFTER = timedelta(minutes=30)
+
+
+def settle_silent_calls(now=None) -> int:
+    """End the calls the provider never ended for us, so that their rows are tried again
+    or closed instead of waiting for ever. Returns how many were settled."""
+    now = now or timezone.now()
+    silent = VoiceCall.objects.filter(ended_at__isnull=True, created_at__lt=now - SILENT_AFTER)
+    settled = 0
+    for call in silent.order_by("pk")[:500]:
+        ending = Ending(status="", duration="0", amount="", currency="", cause="NO_END_CALLBACK")
+        settled += finish(call, ending)
+    return settled
