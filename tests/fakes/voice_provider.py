@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
-from xml.etree import ElementTree  # nosec B405: our own test server's answers
+from xml.etree import ElementTree  # nosec B405 # our own test server's answers
 
 import requests
 
@@ -139,7 +139,7 @@ class FakeVoice:
         played.instructions.append(xml)
         if not xml:
             return ""
-        root = ElementTree.fromstring(xml)  # noqa: S314  # nosec B314: our own answers
+        root = ElementTree.fromstring(xml)  # noqa: S314  # nosec B314 # our own answers
         if root.tag != "Response":
             raise AssertionError(f"not a voice Response: {xml[:200]}")
         for play in root.iter("Play"):

@@ -5,7 +5,7 @@ live server: our XML, our audio, the keys pressed, the call's end."""
 import io
 import wave
 from datetime import timedelta
-from xml.etree import ElementTree  # nosec B405: our own answers
+from xml.etree import ElementTree  # nosec B405 # our own answers
 
 import pytest
 from django.utils import timezone

@@ -12,7 +12,7 @@ import hashlib
 import io
 import logging
 import shutil
-import subprocess  # nosec B404: espeak-ng, a fixed program, text on stdin
+import subprocess  # nosec B404 # espeak-ng, a fixed program, text on stdin
 import sys
 import tempfile
 import time
@@ -50,7 +50,7 @@ def synthesise(text: str, language: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="voice-") as directory:
         output = Path(directory) / "speech.wav"
         try:
-            subprocess.run(  # noqa: S603  # nosec B603: a fixed program, the text on stdin
+            subprocess.run(  # noqa: S603  # nosec B603 # a fixed program, the text on stdin
                 [program, "-v", voice, "-s", str(WORDS_PER_MINUTE), "-w", str(output), "--stdin"],
                 input=text[:MAX_TEXT].encode(),
                 capture_output=True,

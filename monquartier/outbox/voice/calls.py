@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from xml.sax.saxutils import quoteattr  # nosec B406: we write XML, we parse none
+from xml.sax.saxutils import quoteattr  # nosec B406 # we write XML, we parse none
 
 from django.conf import settings
 from django.core import signing
