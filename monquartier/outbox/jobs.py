@@ -18,12 +18,15 @@ from monquartier.outbox.models import (
 )
 from monquartier.outbox.scheduler import Job
 from monquartier.outbox.services import wake_senders
-from monquartier.outbox.voice import calls
+from monquartier.outbox.voice import audio, calls
 
 # docs/retention.md: what we sent to whom (addresses, numbers) is kept this long.
 DELIVERY_RECORDS_DAYS = 90
 PRUNE_BATCH = 5000
 PRUNE_MAX_BATCHES = 200  # a million rows a night at most; the next night goes on
+
+# The calls' audio (the alert's words, the sender's name): the signed URLs last two days.
+VOICE_AUDIO_KEPT = timedelta(days=3)
 
 # A task RUNNING this long belongs to a dead worker: ours all finish within a minute.
 TASK_LEASE = timedelta(minutes=15)
@@ -55,7 +58,11 @@ def prune(period: str) -> str:
     ).delete()
     runs, _ = ScheduledRun.objects.filter(enqueued_at__lt=now - timedelta(days=30)).delete()
     outbox, _ = DevOutboxMessage.objects.filter(created_at__lt=now - timedelta(days=30)).delete()
-    return f"pruned {tasks} task results, {runs} scheduler rows, {outbox} dev outbox messages"
+    voice_audio = audio.prune_audio(VOICE_AUDIO_KEPT, now)
+    return (
+        f"pruned {tasks} task results, {runs} scheduler rows, {outbox} dev outbox messages, "
+        f"{voice_audio} voice audio files"
+    )
 
 
 def delete_in_batches(queryset) -> int:

@@ -406,3 +406,16 @@ def test_a_call_whose_end_never_came_is_tried_again(quiet, settings, riviera, aw
     assert (call.outcome, call.hangup_cause) == (CallOutcome.UNANSWERED, "NO_END_CALLBACK")
     assert Delivery.objects.get(channel=Channel.VOICE).status == DeliveryStatus.QUEUED
     assert calls.settle_silent_calls(later) == 0
+
+
+def test_old_audio_files_are_deleted(db):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from monquartier.outbox.jobs import prune
+
+    default_storage.save("voice/alert-1-fr-old.wav", ContentFile(b"RIFF"))
+    default_storage.save("voice/alert-2-fr-new.wav", ContentFile(b"RIFF"))
+    assert "0 voice audio files" in prune("2026-12-01")
+    assert audio.prune_audio(timedelta(days=3), timezone.now() + timedelta(days=4)) == 2
+    assert default_storage.listdir("voice")[1] == []

@@ -17,10 +17,12 @@ import sys
 import tempfile
 import time
 import wave
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -139,3 +141,21 @@ def audio_file(key: str, text: str, language: str) -> str:
         len(data),
     )
     return name
+
+
+def prune_audio(older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete the audio files made before the cutoff: they speak an alert and its
+    sender's name, and a call needs its file for an hour at most (a later call makes it
+    again). Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - older_than
+    try:
+        _directories, files = default_storage.listdir(DIRECTORY)
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for file in files:
+        name = f"{DIRECTORY}/{file}"
+        if default_storage.get_modified_time(name) < cutoff:
+            default_storage.delete(name)
+            deleted += 1
+    return deleted
