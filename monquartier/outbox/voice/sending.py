@@ -110,4 +110,8 @@ def send_voice(deliveries: list[Delivery]) -> Sequence[Outcome | None]:
             else:
                 outcomes[delivery.pk] = Failed(result.detail[:500], permanent=result.permanent)
         VoiceCall.objects.bulk_create(calls, ignore_conflicts=True)
+    capped = [o for o in outcomes.values() if isinstance(o, Failed) and "cap" in o.detail]
+    if capped:
+        # Money is at stake: staff read these in the logs (and the rows say why).
+        logger.warning("Voice calls refused by the daily caps: %s in a batch", len(capped))
     return [outcomes[delivery.pk] for delivery in deliveries]
