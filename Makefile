@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 # The demo always runs on its own SQLite file, whatever DATABASE_URL says.
 DEMO_ENV := DJANGO_ENV=development DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: install demo run worker scheduler test check lint format security browser gettext nginx messages makemessages lock bench clean
+.PHONY: install demo run worker scheduler test check lint format security browser espeak gettext nginx messages makemessages lock bench clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -15,7 +15,7 @@ $(VENV)/.installed: requirements.lock
 	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements.lock
 	touch $@
 
-install: $(VENV)/.installed messages
+install: $(VENV)/.installed messages espeak
 
 messages: $(VENV)/.installed
 	$(PY) manage.py compile_translations
@@ -39,6 +39,13 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Install Chromium first: sudo apt-get install -y chromium"; exit 1; fi; }
+
+# espeak-ng synthesises the voice alerts' audio (outbox/voice/audio.py), in the worker and
+# in the tests of the calls.
+espeak:
+	@command -v espeak-ng >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null; \
+	  else echo "Install espeak-ng first: sudo apt-get install -y espeak-ng"; exit 1; fi; }
 
 # GNU gettext: `make makemessages` and the test that every string has its English translation.
 gettext:
@@ -70,7 +77,7 @@ security: $(VENV)/.installed
 # live server and Chromium); PYTEST_WORKERS=0 runs it in this one process.
 PYTEST_WORKERS ?= auto
 
-test: install browser gettext lint check security
+test: install browser espeak gettext lint check security
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 makemessages: $(VENV)/.installed gettext

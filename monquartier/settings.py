@@ -356,6 +356,10 @@ FLOOD_LIMITS = {
     "support_ticket": (5, 24 * 3600),
     "support_visitors": (60, 3600),
     "support_message": (20, 24 * 3600),
+    # Voice alert calls (each costs us a call, answered or not): to one member, and for
+    # one community, per day.
+    "voice_call_account": (10, 24 * 3600),
+    "voice_call_community": (300, 24 * 3600),
 }
 # Invitations refused because the addressee is a member or said STOP, per member and day:
 # past it, the form stops answering (it must not become a way to find out who is a member).
@@ -436,6 +440,29 @@ AFRICASTALKING_SENDER_ID = env_str("AFRICASTALKING_SENDER_ID", "")
 # Alerts: the SMS waits this long for the member to open the alert (PRODUCT.md: at most
 # 4 minutes); how many sender tasks share an alert's e-mails, pushes and SMS.
 ALERT_SMS_DELAY_SECONDS = env_int("ALERT_SMS_DELAY_SECONDS", 180, minimum=0, maximum=240)
+# Voice alerts (outbox/voice/): Africa's Talking Voice calls the member, fetches our XML
+# from the callback URL (set for the number in its dashboard, with the secret) and plays
+# our espeak-ng audio. Development "calls" into the development outbox.
+VOICE_BACKEND = env_str(
+    "VOICE_BACKEND", "" if PRODUCTION else "monquartier.outbox.voice.dev.DevVoiceBackend"
+)
+AFRICASTALKING_VOICE_API_URL = env_str(
+    "AFRICASTALKING_VOICE_API_URL", "https://voice.africastalking.com/call"
+)
+AFRICASTALKING_VOICE_NUMBER = env_str("AFRICASTALKING_VOICE_NUMBER", "")
+VOICE_WEBHOOK_SECRET = env_str("VOICE_WEBHOOK_SECRET", SMS_WEBHOOK_SECRET)
+if PRODUCTION and VOICE_BACKEND and len(VOICE_WEBHOOK_SECRET) < 24:
+    raise ImproperlyConfigured(
+        "VOICE_WEBHOOK_SECRET (24+ random characters) is required with a VOICE_BACKEND."
+    )
+# What a minute of call costs us (francs CFA, each started minute counts), for the
+# counted calls (outbox.VoiceCall); an unanswered call is tried again at most this many
+# times, this long apart.
+VOICE_PRICE_PER_MINUTE = env_int("VOICE_PRICE_PER_MINUTE", 60, minimum=0)
+VOICE_MAX_RETRIES = env_int("VOICE_MAX_RETRIES", 2, minimum=0, maximum=2)
+VOICE_RETRY_DELAY_SECONDS = env_int("VOICE_RETRY_DELAY_SECONDS", 300, minimum=30)
+# The audio URL handed to the provider is signed and lasts this long.
+VOICE_AUDIO_URL_MAX_AGE = 2 * 24 * 3600
 ALERT_SENDER_TASKS = env_int("ALERT_SENDER_TASKS", 2, minimum=1, maximum=32)
 # Alerts held by the safeguards (alerts/holds.py): staff are told again after this many
 # minutes without a decision; after the second, the alert is closed unsent.

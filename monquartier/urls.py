@@ -10,6 +10,7 @@ from monquartier.notifications import links
 from monquartier.notifications import views as notification_views
 from monquartier.outbox import views as outbox_views
 from monquartier.outbox import webhooks
+from monquartier.outbox.voice import webhooks as voice_webhooks
 from monquartier.web import views as web_views
 
 # One log-in for everyone, with its rate limits and the staff's second factor: the
@@ -51,6 +52,8 @@ urlpatterns = [
         webhooks.delivery_reports,
         name="sms_reports",
     ),
+    path("webhooks/voix/<str:secret>/", voice_webhooks.callback, name="voice_callback"),
+    path("webhooks/voix/audio/<str:token>/", voice_webhooks.audio, name="voice_audio"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("dev/boite-d-envoi/", outbox_views.dev_outbox, name="dev_outbox"),
     path(

@@ -72,6 +72,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Alerts go by SMS unless the member turned it off; only someone reachable by push
     # may (preferences.py enforces it).
     alert_sms = models.BooleanField(_("recevoir les alertes par SMS"), default=True)
+    # A phone call that reads the alert aloud, for those who read with difficulty.
+    alert_voice = models.BooleanField(_("recevoir les alertes par appel vocal"), default=False)
     language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, default="fr")
     is_staff = models.BooleanField(_("équipe MonQuartier"), default=False)
     # An account of a partner town hall's agent (townhalls.Agent says which): never a

@@ -33,7 +33,11 @@ def account(user: User) -> dict:
             "hide_mobile_in_directory": user.hide_mobile,
             "hide_landline_in_directory": user.hide_landline,
         },
-        "settings": {"newsletter": user.newsletter, "alert_sms": user.alert_sms},
+        "settings": {
+            "newsletter": user.newsletter,
+            "alert_sms": user.alert_sms,
+            "alert_voice": user.alert_voice,
+        },
         "second_factor": list(
             Authenticator.objects.filter(user=user).values("type", "created_at", "last_used_at")
         ),

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from monquartier.accounts.models import DataExport, User
 from monquartier.accounts.signals import closed_accounts_expiring
-from monquartier.outbox.models import Delivery, PushSubscription, TextMessage
+from monquartier.outbox.models import Delivery, PushSubscription, TextMessage, VoiceCall
 
 CLOSED_ACCOUNT_TRACES_DAYS = 30
 BATCH = 200
@@ -34,6 +34,8 @@ def _erase(user_ids: list[int], now) -> None:
     Delivery.objects.filter(user_id__in=user_ids).delete()
     PushSubscription.objects.filter(user_id__in=user_ids).delete()
     TextMessage.objects.filter(account_id__in=user_ids).update(account=None)
+    # The calls stay counted (their cost), without the person or the number.
+    VoiceCall.objects.filter(account_id__in=user_ids).update(account=None, to="")
     DataExport.objects.filter(user_id__in=user_ids).delete()
     Authenticator.objects.filter(user_id__in=user_ids).delete()
     User.objects.filter(pk__in=user_ids).update(traces_erased_at=now)

@@ -3,6 +3,7 @@
 Who gets what (PRODUCT.md, Alerts):
 - the community's active members: push and e-mail at once; SMS after the delay, unless
   they read the alert first — at once for phone-only members (no e-mail, no device);
+  a voice call, for those who chose it, on the same terms as the SMS;
 - the members of twinned communities: e-mail only, never SMS;
 - whoever an app above registers (alerts/audiences.py): the commune's partner town hall
   (its contacts and agents) and the police contacts it linked, at once
@@ -84,6 +85,15 @@ _BRANCHES = (
     + " THEN %s ELSE %s END "
     + _MEMBERS.replace("{communities}", "%s")
     + " AND u.mobile <> '' AND u.mobile_verified = %s AND u.alert_sms = %s",
+    # Voice: the verified mobiles of members who chose calls, with the SMS's delay.
+    "SELECT u.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), %s, u.mobile, %s, "
+    "CASE WHEN NOT "
+    + _HAS_EMAIL
+    + " AND NOT "
+    + _HAS_PUSH
+    + " THEN %s ELSE %s END "
+    + _MEMBERS.replace("{communities}", "%s")
+    + " AND u.mobile <> '' AND u.mobile_verified = %s AND u.alert_voice = %s",
 )
 # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.
 # {names} are our own quoted table names; every value is a parameter.
@@ -121,6 +131,8 @@ def _parameters(alert, twinned: list[int], now_db, sms_db) -> list:
         Channel.PUSH, COMMUNITY, now_db, own, active, True, sender,
         # SMS
         Channel.SMS, COMMUNITY, now_db, sms_db, own, active, True, sender, True, True,
+        # voice
+        Channel.VOICE, COMMUNITY, now_db, sms_db, own, active, True, sender, True, True,
     ]  # fmt: skip
 
 
@@ -154,7 +166,8 @@ def fan_out_alert(alert) -> int:
     immediate = [channel for channel, first, _last in due if first <= now]
     if immediate:
         wake_senders(immediate, copies=copies)
-    delayed = [last for _channel, _first, last in due if last > now]
-    if delayed:
-        wake_senders([Channel.SMS], at=max(delayed), copies=copies)
+    # The delayed rows (SMS, voice calls) each wake their channel's senders when due.
+    for channel, _first, last in due:
+        if last > now:
+            wake_senders([channel], at=last, copies=copies)
     return written

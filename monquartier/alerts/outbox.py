@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from monquartier.alerts import audiences
+from monquartier.alerts import audiences, voice
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.privacy import alert_sender_name
 from monquartier.core.paths import path_prefix
@@ -106,7 +106,8 @@ def alert_push_payload(alert: Alert, language: str) -> dict:
 
 
 def obsolete(deliveries: list[Delivery]) -> set[int]:
-    """Rows that must not go any more: their alert was hidden, or (SMS) already read."""
+    """Rows that must not go any more: their alert was hidden, or (SMS, voice call)
+    already read."""
     obsolete = {
         delivery.pk
         for delivery in deliveries
@@ -115,7 +116,9 @@ def obsolete(deliveries: list[Delivery]) -> set[int]:
     sms = [
         delivery
         for delivery in deliveries
-        if delivery.channel == Channel.SMS and delivery.alert_id and delivery.user_id
+        if delivery.channel in (Channel.SMS, Channel.VOICE)
+        and delivery.alert_id
+        and delivery.user_id
     ]
     if sms:
         read = set(
@@ -131,7 +134,7 @@ def obsolete(deliveries: list[Delivery]) -> set[int]:
 
 def _batch_queryset():
     # Phone numbers are left out: parsing them costs, and nothing here shows them.
-    return Alert.objects.select_related("community", "sender", "corrects").defer(
+    return Alert.objects.select_related("community__commune", "sender", "corrects").defer(
         "sender__mobile", "sender__landline"
     )
 
@@ -143,4 +146,6 @@ SOURCE = Source(
     sms=alert_sms_text,
     push=alert_push_payload,
     obsolete=obsolete,
+    voice=voice.voice_script,
+    acknowledge=voice.acknowledge,
 )

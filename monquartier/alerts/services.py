@@ -130,7 +130,8 @@ def hold_or_send(sender, *, category: str, text: str, source: str = AlertSource.
 
 
 def mark_read(alert: Alert, user) -> bool:
-    """The member opened the alert: their SMS still waiting for the delay is cancelled.
+    """The member opened the alert: their SMS and voice call still waiting for the delay
+    are cancelled.
     Returns True the first time.
 
     Every visit of the alert's page calls it: a visit after the first costs one read-only
@@ -141,7 +142,10 @@ def mark_read(alert: Alert, user) -> bool:
         return False
     AlertRead.objects.bulk_create([AlertRead(alert=alert, user=user)], ignore_conflicts=True)
     Delivery.objects.filter(
-        alert=alert, user=user, channel=Channel.SMS, status=DeliveryStatus.QUEUED
+        alert=alert,
+        user=user,
+        channel__in=[Channel.SMS, Channel.VOICE],
+        status=DeliveryStatus.QUEUED,
     ).update(status=DeliveryStatus.CANCELLED)
     return True
 

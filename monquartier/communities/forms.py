@@ -144,6 +144,11 @@ class NeighbourForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         error_messages={"required": _("Placez son domicile sur la carte.")},
     )
+    alert_voice = forms.BooleanField(
+        label=_("Recevoir aussi les alertes par appel vocal"),
+        required=False,
+        help_text=_("Pour un voisin qui lit difficilement : un appel lui lit chaque alerte."),
+    )
     confirm = forms.BooleanField(
         label=_("Ce voisin est d'accord pour être inscrit et recevoir les alertes par SMS."),
         error_messages={"required": _("Inscrivez un voisin seulement avec son accord.")},

@@ -30,6 +30,14 @@ class PreferencesForm(forms.Form):
         ),
     )
 
+    alert_voice = forms.BooleanField(
+        required=False,
+        label=_("Recevoir les alertes par appel vocal"),
+        help_text=_(
+            "Un appel lit l'alerte à voix haute sur votre mobile, en même temps que le SMS. Appuyez sur 2 pour dire que vous l'avez entendue, sur 1 pour la réécouter."
+        ),
+    )
+
     def __init__(self, *args, modes: dict, **kwargs):
         super().__init__(*args, **kwargs)
         for kind, label in NotificationKind.choices:
@@ -44,4 +52,8 @@ class PreferencesForm(forms.Form):
             )
 
     def modes(self) -> dict[str, str]:
-        return {kind: value for kind, value in self.cleaned_data.items() if kind != "alert_sms"}
+        return {
+            kind: value
+            for kind, value in self.cleaned_data.items()
+            if kind not in ("alert_sms", "alert_voice")
+        }

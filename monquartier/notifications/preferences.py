@@ -65,7 +65,10 @@ def has_push(user) -> bool:
 
 
 @transaction.atomic
-def save_preferences(user, modes: dict[str, str], *, alert_sms: bool) -> None:
+def save_preferences(
+    user, modes: dict[str, str], *, alert_sms: bool, alert_voice: bool | None = None
+) -> None:
+    """Save the member's choices; alert_voice None leaves the voice calls as they are."""
     for kind, mode in modes.items():
         if kind not in DEFAULTS or mode not in Mode.values:
             raise ValidationError(_("Choix de notification inconnu."), code="unknown")
@@ -83,12 +86,23 @@ def save_preferences(user, modes: dict[str, str], *, alert_sms: bool) -> None:
             "sinon une alerte pourrait ne pas vous atteindre."
         )
         raise ValidationError({"alert_sms": ValidationError(message, code="sms_needs_push")})
+    if alert_voice and not (user.mobile and user.mobile_verified):
+        message = _(
+            "Pour recevoir les alertes par appel, ajoutez et vérifiez d'abord votre mobile."
+        )
+        raise ValidationError({"alert_voice": ValidationError(message, code="voice_needs_mobile")})
     for kind, mode in modes.items():
         if kind in FIXED:
             continue
         NotificationPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"mode": mode}
         )
+    changed = []
     if user.alert_sms != alert_sms:
         user.alert_sms = alert_sms
-        user.save(update_fields=["alert_sms"])
+        changed.append("alert_sms")
+    if alert_voice is not None and user.alert_voice != alert_voice:
+        user.alert_voice = alert_voice
+        changed.append("alert_voice")
+    if changed:
+        user.save(update_fields=changed)

@@ -12,12 +12,15 @@ def notification_settings(request):
     form = PreferencesForm(
         request.POST or None,
         modes=preferences.all_modes(user),
-        initial={"alert_sms": user.alert_sms},
+        initial={"alert_sms": user.alert_sms, "alert_voice": user.alert_voice},
     )
     if request.method == "POST" and form.is_valid():
         try:
             preferences.save_preferences(
-                user, form.modes(), alert_sms=form.cleaned_data["alert_sms"]
+                user,
+                form.modes(),
+                alert_sms=form.cleaned_data["alert_sms"],
+                alert_voice=form.cleaned_data["alert_voice"],
             )
         except ValidationError as error:
             form.add_error(None, error)

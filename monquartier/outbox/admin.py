@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from monquartier.outbox.models import DevOutboxMessage
+from monquartier.outbox.models import DevOutboxMessage, VoiceCall
 
 
 @admin.register(DevOutboxMessage)
@@ -8,3 +8,20 @@ class DevOutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "channel", "recipient", "subject"]
     list_filter = ["channel"]
     search_fields = ["recipient", "subject", "body"]
+
+
+@admin.register(VoiceCall)
+class VoiceCallAdmin(admin.ModelAdmin):
+    """The counted calls, read-only: what each cost and what happened."""
+
+    list_display = ["created_at", "outcome", "community", "duration_seconds", "cost", "keys"]
+    list_filter = ["outcome"]
+    list_select_related = ["community"]
+    raw_id_fields = ["delivery", "account", "community"]
+    search_fields = ["session_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

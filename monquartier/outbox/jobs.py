@@ -9,14 +9,24 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from monquartier.outbox import scheduler, sender
-from monquartier.outbox.models import Delivery, DevOutboxMessage, ScheduledRun, TextMessage
+from monquartier.outbox.models import (
+    Delivery,
+    DevOutboxMessage,
+    ScheduledRun,
+    TextMessage,
+    VoiceCall,
+)
 from monquartier.outbox.scheduler import Job
 from monquartier.outbox.services import wake_senders
+from monquartier.outbox.voice import audio, calls
 
 # docs/retention.md: what we sent to whom (addresses, numbers) is kept this long.
 DELIVERY_RECORDS_DAYS = 90
 PRUNE_BATCH = 5000
 PRUNE_MAX_BATCHES = 200  # a million rows a night at most; the next night goes on
+
+# The calls' audio (the alert's words, the sender's name): the signed URLs last two days.
+VOICE_AUDIO_KEPT = timedelta(days=3)
 
 # A task RUNNING this long belongs to a dead worker: ours all finish within a minute.
 TASK_LEASE = timedelta(minutes=15)
@@ -48,7 +58,11 @@ def prune(period: str) -> str:
     ).delete()
     runs, _ = ScheduledRun.objects.filter(enqueued_at__lt=now - timedelta(days=30)).delete()
     outbox, _ = DevOutboxMessage.objects.filter(created_at__lt=now - timedelta(days=30)).delete()
-    return f"pruned {tasks} task results, {runs} scheduler rows, {outbox} dev outbox messages"
+    voice_audio = audio.prune_audio(VOICE_AUDIO_KEPT, now)
+    return (
+        f"pruned {tasks} task results, {runs} scheduler rows, {outbox} dev outbox messages, "
+        f"{voice_audio} voice audio files"
+    )
 
 
 def delete_in_batches(queryset) -> int:
@@ -69,12 +83,22 @@ def prune_delivery_records(period: str) -> str:
     deliveries = delete_in_batches(Delivery.objects.filter(created_at__lt=cutoff))
     # The flood limits count these for a week at most.
     texts = delete_in_batches(TextMessage.objects.filter(created_at__lt=cutoff))
-    return f"deleted {deliveries} delivery records and {texts} counted SMS records"
+    # The counted calls hold the number called, like the deliveries.
+    voice_calls = delete_in_batches(VoiceCall.objects.filter(created_at__lt=cutoff))
+    return (
+        f"deleted {deliveries} delivery records, {texts} counted SMS records and "
+        f"{voice_calls} counted calls"
+    )
+
+
+def settle_silent_calls(period: str) -> str:
+    return f"{calls.settle_silent_calls()} voice calls ended without their callback"
 
 
 def register() -> None:
     scheduler.register(
         Job("sweep", sweep, every_minute=True),
+        Job("settle_silent_calls", settle_silent_calls, every_minute=True),
         Job("prune", prune, daily_at=time(3, 0)),
         Job("prune_delivery_records", prune_delivery_records, daily_at=time(3, 15)),
     )

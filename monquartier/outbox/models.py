@@ -8,6 +8,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
     PUSH = "push", _("Notification push")
+    VOICE = "voice", _("Appel vocal")
 
 
 class DevOutboxMessage(models.Model):
@@ -357,3 +358,73 @@ class SMSOptOut(models.Model):
     @classmethod
     def lift(cls, number: str) -> None:
         cls.objects.filter(number=number).delete()
+
+
+class CallOutcome(models.TextChoices):
+    REQUESTED = "requested", _("demandé")
+    ANSWERED = "answered", _("décroché")
+    UNANSWERED = "unanswered", _("sans réponse")
+    FAILED = "failed", _("échec")
+
+
+class VoiceCall(models.Model):
+    """One phone call we asked the voice provider to make, counted like TextMessage: what it
+    cost, for whom and for which community. Each attempt of a voice delivery is its own
+    call (an unanswered call is tried again with a new session); the daily caps count
+    these rows. The provider names the call by its session id in every callback."""
+
+    delivery = models.ForeignKey(
+        Delivery,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("envoi"),
+    )
+    session_id = models.CharField(_("session du fournisseur"), max_length=128, unique=True)
+    to = models.CharField(_("numéro appelé"), max_length=20)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("compte"),
+        help_text=_("Le membre appelé."),
+    )
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("communauté"),
+    )
+    outcome = models.CharField(
+        _("issue"), max_length=10, choices=CallOutcome.choices, default=CallOutcome.REQUESTED
+    )
+    # The keys the member pressed, in order (1 replay, 2 acknowledge), at most a few.
+    keys = models.CharField(_("touches"), max_length=32, blank=True)
+    # When the provider first asked for our instructions: the member picked up.
+    answered_at = models.DateTimeField(_("décroché le"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("entendu le"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("durée (secondes)"), default=0)
+    # Our cost, from VOICE_PRICE_PER_MINUTE (per started minute), in francs CFA; and what
+    # the provider said it charged, as it said it.
+    cost = models.DecimalField(_("coût (F CFA)"), max_digits=10, decimal_places=2, default=0)
+    provider_amount = models.CharField(_("montant du fournisseur"), max_length=32, blank=True)
+    provider_currency = models.CharField(_("devise du fournisseur"), max_length=8, blank=True)
+    hangup_cause = models.CharField(_("cause de fin d'appel"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    ended_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appel vocal")
+        verbose_name_plural = _("appels vocaux")
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="voice_call_by_account"),
+            models.Index(fields=["community", "created_at"], name="voice_call_by_community"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} → …{self.to[-4:]}"

@@ -24,13 +24,20 @@ from monquartier.outbox import push, sources
 from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, PushSubscription
 from monquartier.outbox.sms import SMSMessage
 from monquartier.outbox.transports import EmailTransport, Failed, Outcome, Sent, SMSTransport
+from monquartier.outbox.voice.sending import send_voice
 
 logger = logging.getLogger(__name__)
 
 # Rows a sender claims at once. Each batch costs a few queries and, for e-mail, its SMTP
 # connections (transports.EmailTransport): 100 e-mails over 4 connections spend a fifth
 # less CPU per message than 50. A worker killed mid-batch repeats at most one batch.
-BATCH_SIZE: dict[str, int] = {Channel.EMAIL: 100, Channel.SMS: 500, Channel.PUSH: 100}
+BATCH_SIZE: dict[str, int] = {
+    Channel.EMAIL: 100,
+    Channel.SMS: 500,
+    Channel.PUSH: 100,
+    # One call request each (outbox/voice/sending.py).
+    Channel.VOICE: 50,
+}
 # Seconds before the next attempt, after the 1st, 2nd… failure; then the row fails.
 # (Settings may shorten it, for tests of a gateway that comes back.)
 BACKOFF = (20, 60, 300, 900, 1800, 3600)
@@ -177,6 +184,7 @@ SENDERS: dict[str, Callable[[list[Delivery]], Sequence[Outcome | None]]] = {
     Channel.EMAIL: _send_email,
     Channel.SMS: _send_sms,
     Channel.PUSH: _send_push,
+    Channel.VOICE: send_voice,
 }
 
 

@@ -7,7 +7,7 @@ from monquartier.outbox.models import Channel, TextMessage
 from monquartier.outbox.sms.gsm7 import to_gsm7
 from monquartier.outbox.tasks import deliver, send_text_message
 
-_SEND_ORDER = (Channel.PUSH, Channel.EMAIL, Channel.SMS)
+_SEND_ORDER = (Channel.PUSH, Channel.EMAIL, Channel.SMS, Channel.VOICE)
 
 
 def wake_senders(channels: Iterable[str], *, at: datetime | None = None, copies: int = 1) -> None:
@@ -17,7 +17,7 @@ def wake_senders(channels: Iterable[str], *, at: datetime | None = None, copies:
         return  # a backend that cannot wait (tests, immediate): the sweep sends them when due
     task = deliver.using(run_after=at) if at is not None else deliver
     # Workers take tasks in the order they were written: push first (a phone shows it in
-    # seconds), then e-mail, then SMS.
+    # seconds), then e-mail, then SMS, then voice calls.
     for channel in sorted(set(channels), key=_SEND_ORDER.index):
         for _copy in range(copies):
             task.enqueue(channel=channel)

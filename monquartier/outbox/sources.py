@@ -14,6 +14,7 @@ from django.db.models import Prefetch, QuerySet
 
 from monquartier.outbox.models import Delivery
 from monquartier.outbox.transports import Email
+from monquartier.outbox.voice import Spoken
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class Source:
     push: Callable[[Any, str], dict] | None = None
     # The ids of the rows of a batch that must not go any more (hidden, already read).
     obsolete: Callable[[list[Delivery]], set[int]] | None = None
+    # What a voice call says to the row's member (outbox/voice/), and what pressing 2
+    # ("I heard it") does.
+    voice: Callable[[Delivery], Spoken] | None = None
+    acknowledge: Callable[[Delivery], None] | None = None
 
 
 _SOURCES: dict[str, Source] = {}

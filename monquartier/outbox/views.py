@@ -1,4 +1,4 @@
-"""The development outbox: every e-mail and SMS the development backends "sent"."""
+"""The development outbox: every e-mail, SMS and call the development backends "sent"."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -21,7 +21,7 @@ def dev_outbox(request):
     _check_dev_outbox_access(request)
     messages_ = DevOutboxMessage.objects.all()
     channel = request.GET.get("canal")
-    if channel in ("email", "sms"):
+    if channel in ("email", "sms", "voice"):
         messages_ = messages_.filter(channel=channel)
     page = Paginator(messages_, 30).get_page(request.GET.get("page"))
     return render(request, "outbox/dev_outbox.html", {"page": page, "channel": channel})

@@ -2,6 +2,7 @@
 
 from monquartier.accounts.demo import DEMO_STAFF_TOTP_SECRET, create_demo_people, named_logins
 from monquartier.alerts.demo import create_demo_alerts, create_demo_held_alert
+from monquartier.alerts.voice_demo import create_demo_voice_calls
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.helpcentre.demo import create_demo_help
@@ -22,6 +23,7 @@ def load_demo_data() -> list[str]:
     mergeable = create_demo_mergeable_communities()
     alerts = create_demo_alerts()
     held_alerts = create_demo_held_alert()
+    voice_calls = create_demo_voice_calls()
     posts = create_demo_posts()
     conversations = create_demo_conversations()
     reports = create_demo_report()
@@ -36,6 +38,7 @@ def load_demo_data() -> list[str]:
         f"Communities: {communities} new, twinnings: {twinnings} new.",
         f"Alerts: {alerts} new (the worker sends their e-mails and SMS to the dev outbox); "
         f"held by the safeguards: {held_alerts} new.",
+        f"voice calls on record: {voice_calls} new.",
         f"Gazette posts: {posts} new; conversations: {conversations} new; "
         f"reports in the moderation queue: {reports} new.",
         f"Partner town halls: {town_halls} new (Cocody); past alerts for its dashboard: "

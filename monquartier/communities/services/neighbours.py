@@ -71,6 +71,7 @@ def _register_neighbour(
     landmark: str = "",
     latitude: float,
     longitude: float,
+    alert_voice: bool = False,
 ) -> User:
     require_referent(actor, community)
     first_name = _person_name("first_name", first_name)
@@ -130,6 +131,8 @@ def _register_neighbour(
         # Only the neighbour's own OUI by SMS verifies the number: the référent's word
         # is not consent.
         mobile_verified=False,
+        # Calls too, once the number is verified (the fan-out calls verified mobiles only).
+        alert_voice=bool(alert_voice),
     )
     Home.objects.create(
         user=neighbour,
