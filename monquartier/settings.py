@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "monquartier.support",
     "monquartier.staffops",
     "monquartier.web",
+    "monquartier.api",
+    "ninja",  # the API's documentation page, from its own static files
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("monquartier.support.urls")),
     path("", include("monquartier.staffops.urls")),
     path("", include("monquartier.web.pwa_urls")),
+    path("", include("monquartier.api.urls")),
     path(
         "parametres/notifications/",
         notification_views.notification_settings,
