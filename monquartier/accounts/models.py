@@ -117,7 +117,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         # set_password() keeps the new password here until the save, whatever calls it
         # (allauth's change and reset, the admin, changepassword): the apps' tokens go
         # with the old password, as the sessions do.
-        password_changed = self._password is not None and self.pk is not None
+        password_changed = getattr(self, "_password", None) is not None and self.pk is not None
         super().save(*args, **kwargs)
         if password_changed:
             DeviceToken.objects.filter(user=self).delete()

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
-from monquartier.accounts.models import DeviceToken
+from monquartier.accounts.models import DeviceToken, User
 
 # The secrets issued are 43 characters (32 bytes, URL-safe base64): anything much longer
 # is not one of ours and is not hashed.
@@ -33,6 +34,21 @@ def token_of(request: HttpRequest) -> DeviceToken | None:
         request.user = token.user
         translation.activate(token.user.language)
         request.LANGUAGE_CODE = translation.get_language()
+    return token
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The account of the device token that ninja's auth accepted for this request."""
+    token = token_of(request)
+    if token is None:  # only an endpoint declared with auth=None gets here
+        raise AuthenticationError
+    return token.user
+
+
+def current_token(request: HttpRequest) -> DeviceToken:
+    token = token_of(request)
+    if token is None:
+        raise AuthenticationError
     return token
 
 

@@ -90,7 +90,10 @@ _TOO_MANY = {"flood", "too_many_login_attempts"}
 def validation_error_response(error: DjangoValidationError) -> HttpResponse:
     """A service's refusal: its messages by field (NON_FIELD_ERRORS as "__all__")."""
     if hasattr(error, "error_dict"):
-        fields = {name: list(DjangoValidationError(items).messages) for name, items in error.error_dict.items()}
+        fields = {
+            name: list(DjangoValidationError(items).messages)
+            for name, items in error.error_dict.items()
+        }
     else:
         fields = {"__all__": list(error.messages)}
     message = " ".join(message for messages in fields.values() for message in messages)
@@ -100,17 +103,17 @@ def validation_error_response(error: DjangoValidationError) -> HttpResponse:
 
 
 def install_handlers(api: NinjaAPI) -> None:
-    def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    def api_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(exc.status, exc.code, exc.message, exc.fields)
 
-    def schema_invalid(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    def schema_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         fields = _schema_fields(list(exc.errors))
         return error_response(422, "invalid", _("La requête contient des erreurs."), fields)
 
-    def service_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    def service_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         return validation_error_response(exc)
 
-    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    def unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
         response = error_response(
             401,
             "unauthenticated",
@@ -119,22 +122,22 @@ def install_handlers(api: NinjaAPI) -> None:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
 
-    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    def forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
         message = str(exc) or _("Vous n'avez pas accès à cette action.")
         return error_response(403, "forbidden", message)
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(404, "not_found", _("Introuvable, ou vous n'y avez pas accès."))
 
-    def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    def throttled(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(
             429, "too_many_requests", _("Trop de requêtes : réessayez dans un moment.")
         )
 
-    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(exc.status_code, "error", str(exc))
 
-    def unforeseen(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def unforeseen(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
         return error_response(
             500, "server_error", _("Une erreur est survenue de notre côté : réessayez plus tard.")

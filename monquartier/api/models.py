@@ -13,9 +13,7 @@ class IdempotentRequest(models.Model):
     unique index and then reads the answer. Only successful answers are kept: after a
     refusal the app may correct the request and send it again with the same key."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=64)
     # The method, the path and the body's SHA-256: the same key with another request is
     # refused (409).
@@ -26,9 +24,7 @@ class IdempotentRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once")]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

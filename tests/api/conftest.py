@@ -22,12 +22,18 @@ class ApiClient:
 
     def post(self, path, data=None, headers=None):
         return self.client.post(
-            f"/api/v1{path}", data or {}, content_type="application/json", headers=self._headers(headers)
+            f"/api/v1{path}",
+            data or {},
+            content_type="application/json",
+            headers=self._headers(headers),
         )
 
     def patch(self, path, data=None, headers=None):
         return self.client.patch(
-            f"/api/v1{path}", data or {}, content_type="application/json", headers=self._headers(headers)
+            f"/api/v1{path}",
+            data or {},
+            content_type="application/json",
+            headers=self._headers(headers),
         )
 
     def delete(self, path, headers=None):

@@ -14,7 +14,9 @@ def make_alert(sender, text="Deux hommes rôdent près de l'école", **fields):
     return send_alert(sender, category=fields.pop("category", "suspicious"), text=text, **fields)
 
 
-def test_member_lists_the_alerts_of_the_community_and_its_twins(api_as, riviera, twinned, awa, yao, aya):
+def test_member_lists_the_alerts_of_the_community_and_its_twins(
+    api_as, riviera, twinned, awa, yao, aya
+):
     own = make_alert(yao)
     twins = make_alert(aya, "Un incendie rue des Jardins", category="fire")
     response = api_as(awa).get("/alerts")
@@ -76,7 +78,10 @@ def test_cursor_pages_through_without_repeats(api_as, riviera, yao, awa):
     now = timezone.now()
     alerts = [
         Alert.objects.create(
-            community=riviera, sender=yao, category="theft", text=f"Vol numéro {number}",
+            community=riviera,
+            sender=yao,
+            category="theft",
+            text=f"Vol numéro {number}",
             created_at=now - timedelta(minutes=number % 7),  # ties on the time
         )
         for number in range(45)
@@ -95,7 +100,10 @@ def test_cursor_pages_through_without_repeats(api_as, riviera, yao, awa):
     assert seen == [alert.pk for alert in expected]
 
 
-@pytest.mark.parametrize("cursor", ["nimportequoi", "W10", "WyJ4IiwxXQ", "e30", "!!!", "WyIyMDI2LTEyLTAxVDEwOjAwOjAwIiwxXQ"])
+@pytest.mark.parametrize(
+    "cursor",
+    ["nimportequoi", "W10", "WyJ4IiwxXQ", "e30", "!!!", "WyIyMDI2LTEyLTAxVDEwOjAwOjAwIiwxXQ"],
+)
 def test_a_bad_cursor_is_a_422(api_as, riviera, awa, cursor):
     response = api_as(awa).get("/alerts", cursor=cursor)
     assert response.status_code == 422
@@ -136,7 +144,9 @@ def test_detail_has_the_readers_state(api_as, riviera, yao, awa):
 
 def test_reading_cancels_the_waiting_sms(api_as, riviera, yao, awa):
     alert = make_alert(yao)
-    Delivery.objects.filter(alert=alert, user=awa, channel=Channel.SMS).update(status=DeliveryStatus.QUEUED)
+    Delivery.objects.filter(alert=alert, user=awa, channel=Channel.SMS).update(
+        status=DeliveryStatus.QUEUED
+    )
     api_as(awa).post(f"/alerts/{alert.pk}/read")
     assert not Delivery.objects.filter(alert=alert, user=awa, status=DeliveryStatus.QUEUED).exists()
     assert AlertRead.objects.filter(alert=alert, user=awa).count() == 1
@@ -153,7 +163,9 @@ def test_twinned_member_reads_but_does_not_mark_read(api_as, riviera, twinned, y
 
 def test_detail_lists_corrections(api_as, riviera, yao, awa):
     first = make_alert(yao)
-    correction = send_alert(yao, category="suspicious", text="Fausse alerte, c'était le gardien", corrects=first)
+    correction = send_alert(
+        yao, category="suspicious", text="Fausse alerte, c'était le gardien", corrects=first
+    )
     body = api_as(awa).get(f"/alerts/{first.pk}").json()
     assert body["corrections"] == [correction.pk]
     assert api_as(awa).get(f"/alerts/{correction.pk}").json()["corrects"] == first.pk
@@ -162,7 +174,11 @@ def test_detail_lists_corrections(api_as, riviera, yao, awa):
 def test_member_sends_an_alert(api_as, riviera, awa, yao):
     response = api_as(yao).post(
         "/alerts",
-        {"category": "theft", "text": "  On a volé une moto   devant la pharmacie ", "place": {"latitude": 5.36, "longitude": -3.96}},
+        {
+            "category": "theft",
+            "text": "  On a volé une moto   devant la pharmacie ",
+            "place": {"latitude": 5.36, "longitude": -3.96},
+        },
     )
     assert response.status_code == 201
     alert = Alert.objects.get()
@@ -182,7 +198,10 @@ def test_send_refuses_what_the_website_refuses(api_as, riviera, yao):
     unknown = app.post("/alerts", {"category": "martians", "text": "Des martiens"})
     assert unknown.status_code == 422
     assert unknown.json()["fields"] == {"category": ["Choisissez une des valeurs proposées."]}
-    off_map = app.post("/alerts", {"category": "theft", "text": "Un vol", "place": {"latitude": 95, "longitude": 0}})
+    off_map = app.post(
+        "/alerts",
+        {"category": "theft", "text": "Un vol", "place": {"latitude": 95, "longitude": 0}},
+    )
     assert off_map.status_code == 422
     assert off_map.json()["fields"] == {"__all__": ["Le lieu de l'alerte est hors de la carte."]}
     assert not Alert.objects.exists()
@@ -199,7 +218,10 @@ def test_flood_limit_is_a_429(api_as, riviera, yao, settings):
     settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "alert": (2, 600)}
     app = api_as(yao)
     for number in range(2):
-        assert app.post("/alerts", {"category": "theft", "text": f"Vol numéro {number}"}).status_code == 201
+        assert (
+            app.post("/alerts", {"category": "theft", "text": f"Vol numéro {number}"}).status_code
+            == 201
+        )
     response = app.post("/alerts", {"category": "theft", "text": "Vol numéro 3"})
     assert response.status_code == 429
     assert response.json()["code"] == "too_many_requests"
@@ -216,10 +238,14 @@ def test_outsider_cannot_send(api_as, issa, salif):
 
 def test_correcting_only_ones_own_alert(api_as, riviera, yao, awa):
     yaos = make_alert(yao)
-    response = api_as(awa).post("/alerts", {"category": "theft", "text": "Correction", "corrects": yaos.pk})
+    response = api_as(awa).post(
+        "/alerts", {"category": "theft", "text": "Correction", "corrects": yaos.pk}
+    )
     assert response.status_code == 422
     assert "corrects" in response.json()["fields"]
-    ok = api_as(yao).post("/alerts", {"category": "theft", "text": "Correction", "corrects": yaos.pk})
+    ok = api_as(yao).post(
+        "/alerts", {"category": "theft", "text": "Correction", "corrects": yaos.pk}
+    )
     assert ok.status_code == 201
     assert ok.json()["corrects"] == yaos.pk
 

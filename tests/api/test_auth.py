@@ -136,7 +136,11 @@ def test_password_change_revokes_the_tokens(client, awa):
     log_in(client, awa)
     response = client.post(
         "/compte/password/change/",
-        {"oldpassword": PASSWORD, "password1": "Nouveau-Mot-2026!", "password2": "Nouveau-Mot-2026!"},
+        {
+            "oldpassword": PASSWORD,
+            "password1": "Nouveau-Mot-2026!",
+            "password2": "Nouveau-Mot-2026!",
+        },
     )
     assert response.status_code == 302
     assert not DeviceToken.objects.filter(user=awa).exists()
@@ -191,7 +195,9 @@ def test_devices_listed_and_revoked_through_the_api(client, awa, yao):
 def test_tokens_per_account_are_capped(awa):
     for number in range(account_services.DEVICE_TOKENS_PER_ACCOUNT + 3):
         token_for(awa, f"Appareil {number}")
-    assert DeviceToken.objects.filter(user=awa).count() == account_services.DEVICE_TOKENS_PER_ACCOUNT
+    assert (
+        DeviceToken.objects.filter(user=awa).count() == account_services.DEVICE_TOKENS_PER_ACCOUNT
+    )
     assert DeviceToken.objects.filter(user=awa, name="Appareil 0").exists() is False
 
 

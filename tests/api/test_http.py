@@ -194,7 +194,9 @@ def test_answers_are_gzipped(client, riviera, yao, awa):
     body = json.loads(gzip.decompress(response.content))
     assert len(body["items"]) == 5
     # An ETag of the compressed answer still revalidates.
-    again = app.get("/alerts", headers={"Accept-Encoding": "gzip", "If-None-Match": response["ETag"]})
+    again = app.get(
+        "/alerts", headers={"Accept-Encoding": "gzip", "If-None-Match": response["ETag"]}
+    )
     assert again.status_code == 304
 
 

@@ -18,6 +18,7 @@ from pydantic import Field
 from monquartier.alerts import services
 from monquartier.alerts.access import get_alert_for_reader, readable_community_ids
 from monquartier.alerts.models import Alert, AlertRead, AlertSource
+from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
 from monquartier.api.idempotency import idempotent
 from monquartier.api.v1.schemas import (
@@ -97,11 +98,14 @@ class ListParams(Schema):
     cursor: str | None = Field(default=None, max_length=200)
 
 
-@router.get("/alerts", response={200: AlertPage, 401: Error, 403: Error, 422: Error}, summary="Alerts")
+@router.get(
+    "/alerts", response={200: AlertPage, 401: Error, 403: Error, 422: Error}, summary="Alerts"
+)
 def alert_list(request: HttpRequest, params: Query[ListParams]):
     """The alerts of the member's community and of the communities twinned with it, newest
     first, 20 a page; `next_cursor` fetches the next page."""
-    own, readable = _own_community(request.user)
+    user = signed_in(request)
+    own, readable = _own_community(user)
     alerts = (
         Alert.objects.visible()
         .filter(community_id__in=readable)
@@ -115,28 +119,31 @@ def alert_list(request: HttpRequest, params: Query[ListParams]):
     more = len(page) > ALERTS_PER_PAGE
     page = page[:ALERTS_PER_PAGE]
     read = set(
-        AlertRead.objects.filter(user=request.user, alert__in=page).values_list(
-            "alert_id", flat=True
-        )
+        AlertRead.objects.filter(user=user, alert__in=page).values_list("alert_id", flat=True)
     )
     return AlertPage(
-        items=[_alert_out(alert, alert.pk in read) for alert in page],
+        items=[_alert_out(alert, alert.pk in read or alert.community_id != own) for alert in page],
         next_cursor=_encode_cursor(page[-1]) if more else None,
     )
 
 
-@router.get("/alerts/{alert_id}", response={200: AlertDetail, 401: Error, 404: Error}, summary="One alert")
+@router.get(
+    "/alerts/{alert_id}", response={200: AlertDetail, 401: Error, 404: Error}, summary="One alert"
+)
 def alert_detail(request: HttpRequest, alert_id: int):
     """One alert, with whether the reader has read it. Reading it here does not mark it
     read: the app says so with POST /alerts/{id}/read when the member opens it."""
-    alert, _own = get_alert_for_reader(request.user, alert_id)
-    read = AlertRead.objects.filter(alert=alert, user=request.user).exists()
-    corrections = list(alert.corrections.visible().order_by("created_at").values_list("pk", flat=True))
+    user = signed_in(request)
+    alert, own = get_alert_for_reader(user, alert_id)
+    read = not own or AlertRead.objects.filter(alert=alert, user=user).exists()
+    corrections = list(
+        alert.corrections.visible().order_by("created_at").values_list("pk", flat=True)
+    )
     return _alert_out(
         alert,
         read,
         AlertDetail,
-        is_sender=alert.sender_id == request.user.pk,
+        is_sender=alert.sender_id == user.pk,
         corrections=corrections,
     )
 
@@ -151,10 +158,11 @@ def send_alert(request: HttpRequest, payload: AlertIn):
     """Send an alert to the member's community (and its twins, its town hall…), like the
     website's "Lancer une alerte". Send an `Idempotency-Key` header: a repeat after a lost
     answer then returns the first alert instead of sending a second one."""
+    user = signed_in(request)
     corrects = None
     if payload.corrects is not None:
         # Only one's own visible alert of one's community (the service checks it too).
-        corrects = Alert.objects.visible().filter(pk=payload.corrects, sender=request.user).first()
+        corrects = Alert.objects.visible().filter(pk=payload.corrects, sender=user).first()
         if corrects is None:
             raise ApiError(
                 422,
@@ -163,7 +171,7 @@ def send_alert(request: HttpRequest, payload: AlertIn):
                 {"corrects": [_("On ne corrige que ses propres alertes.")]},
             )
     alert = services.send_alert(
-        request.user,
+        user,
         category=payload.category,
         text=payload.text,
         latitude=payload.place.latitude if payload.place else None,
@@ -171,9 +179,7 @@ def send_alert(request: HttpRequest, payload: AlertIn):
         corrects=corrects,
         source=AlertSource.API,
     )
-    return Status(
-        201, _alert_out(alert, False, AlertDetail, is_sender=True, corrections=[])
-    )
+    return Status(201, _alert_out(alert, False, AlertDetail, is_sender=True, corrections=[]))
 
 
 @router.post(
@@ -185,9 +191,10 @@ def mark_read(request: HttpRequest, alert_id: int):
     """The member opened the alert: their SMS still waiting is cancelled. Repeating it
     changes nothing. Only for the alerts of the member's own community (a twinned
     community's alert is not sent to them by SMS)."""
-    alert, own = get_alert_for_reader(request.user, alert_id)
+    user = signed_in(request)
+    alert, own = get_alert_for_reader(user, alert_id)
     if not own:
         raise PermissionDenied(_("Seules les alertes de votre communauté se marquent comme lues."))
-    if alert.sender_id != request.user.pk:  # the sender gets none of their alert's messages
-        services.mark_read(alert, request.user)
+    if alert.sender_id != user.pk:  # the sender gets none of their alert's messages
+        services.mark_read(alert, user)
     return ReadOut(read=True)

@@ -11,6 +11,7 @@ from ninja import Router
 
 from monquartier.accounts import services as account_services
 from monquartier.accounts.forms import IdentityForm
+from monquartier.api.auth import signed_in
 from monquartier.api.v1.schemas import Error, MeOut, MePatch, MyCommunity, NotificationModes
 from monquartier.communities.models import Membership
 from monquartier.notifications import preferences
@@ -45,14 +46,14 @@ def me_out(user) -> MeOut:
 
 @router.get("/me", response={200: MeOut, 401: Error}, summary="My profile")
 def me(request: HttpRequest):
-    return me_out(request.user)
+    return me_out(signed_in(request))
 
 
 @router.patch("/me", response={200: MeOut, 401: Error, 422: Error}, summary="Change my profile")
 def update_me(request: HttpRequest, payload: MePatch):
     """Change the pseudonym (empty to remove it) or the language; the fields left out
     stay as they are."""
-    user = request.user
+    user = signed_in(request)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
     # The website's form validates (a pseudonym has a letter and no "@"), with the
     # fields left out as they are.
@@ -60,8 +61,6 @@ def update_me(request: HttpRequest, payload: MePatch):
     form = IdentityForm(data={**data, **changes}, instance=user)
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
-    account_services.update_user(
-        user, **{name: form.cleaned_data[name] for name in changes}
-    )
+    account_services.update_user(user, **{name: form.cleaned_data[name] for name in changes})
     translation.activate(user.language)
     return me_out(user)

@@ -13,7 +13,6 @@ from monquartier.alerts.models import AlertCategory
 from monquartier.alerts.services import TEXT_MAX
 
 Language = Literal["fr", "en"]
-Category = Literal[tuple(AlertCategory.values)]  # type: ignore[valid-type]  # from the model
 
 
 class Error(Schema):
@@ -71,7 +70,9 @@ class MeOut(Schema):
 
 
 class MePatch(Schema):
-    pseudonym: str | None = Field(default=None, max_length=User._meta.get_field("pseudonym").max_length or 40)
+    pseudonym: str | None = Field(
+        default=None, max_length=User._meta.get_field("pseudonym").max_length or 40
+    )
     language: Language | None = None
 
 
@@ -88,8 +89,8 @@ class AlertOut(Schema):
     created_at: datetime
     sender_name: str
     community: CommunityRef
-    # True for the alerts of the reader's own community they have opened; the twinned
-    # communities' alerts are read by e-mail and are never "unread" (as on the website).
+    # False for the alerts of the reader's own community they have not opened yet; the
+    # twinned communities' alerts come by e-mail and are never "unread" (as on the website).
     read: bool
     corrects: int | None
     place: Place | None
@@ -107,7 +108,7 @@ class AlertPage(Schema):
 
 
 class AlertIn(Schema):
-    category: Category
+    category: AlertCategory
     text: str = Field(max_length=TEXT_MAX * 2)  # the service cleans spaces, then counts
     place: Place | None = None
     # The id of the sender's own alert this one corrects.

@@ -19,6 +19,7 @@ from ninja import Router, Status
 
 from monquartier.accounts import services as account_services
 from monquartier.accounts.models import DeviceToken
+from monquartier.api.auth import current_token, signed_in
 from monquartier.api.errors import ApiError
 from monquartier.api.v1.schemas import DeviceOut, Error, TokenIn, TokenOut
 
@@ -103,7 +104,7 @@ def device_out(token: DeviceToken) -> DeviceOut:
 @router.get("/auth/tokens", response={200: list[DeviceOut], 401: Error}, summary="My devices")
 def devices(request: HttpRequest):
     """The devices signed in to the account, newest first (as in Paramètres)."""
-    return [device_out(token) for token in DeviceToken.objects.filter(user=request.user)]
+    return [device_out(token) for token in DeviceToken.objects.filter(user=signed_in(request))]
 
 
 @router.delete(
@@ -111,12 +112,13 @@ def devices(request: HttpRequest):
 )
 def revoke(request: HttpRequest, token_id: int):
     """Sign one of the account's devices out: its token stops working."""
-    if not account_services.revoke_device_token(request.user, token_id):
+    if not account_services.revoke_device_token(signed_in(request), token_id):
         raise ApiError(404, "not_found", _("Introuvable, ou vous n'y avez pas accès."))
     return Status(204, None)
 
 
 @router.delete("/auth/token", response={204: None, 401: Error}, summary="Sign this device out")
 def sign_out(request: HttpRequest):
-    account_services.revoke_device_token(request.user, request.auth.pk)  # type: ignore[attr-defined]
+    token = current_token(request)
+    account_services.revoke_device_token(token.user, token.pk)
     return Status(204, None)
