@@ -2,6 +2,7 @@
 
 from monquartier.accounts.demo import DEMO_STAFF_TOTP_SECRET, create_demo_people, named_logins
 from monquartier.alerts.demo import create_demo_alerts
+from monquartier.api.demo import DEMO_API_TOKEN, create_demo_device_tokens
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.helpcentre.demo import create_demo_help
@@ -43,6 +44,7 @@ def load_demo_data() -> list[str]:
         f"Support tickets: {tickets} new (one identity theft, in the staff's desk).",
         f"Communities staff can merge (Koumassi Remblais): {mergeable} new; audit entries: "
         f"{audit_entries} new.",
+        f"App sign-ins: {create_demo_device_tokens()} new (Yao's phone; API token {DEMO_API_TOKEN}).",
     ]
 
 
