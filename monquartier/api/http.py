@@ -55,6 +55,7 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
     wrapper.login_required = False  # type: ignore[attr-defined]  # LoginRequiredMiddleware
     wrapper.csrf_exempt = True  # type: ignore[attr-defined]  # no session, no CSRF
+    wrapper.ignores_session = True  # type: ignore[attr-defined]  # SecondFactorMiddleware
     return wrapper
 
 

@@ -225,3 +225,11 @@ def test_devices_page_in_settings_lists_and_revokes(client, awa, yao):
     response = client.post(f"/parametres/appareils/{awas.pk}/deconnecter/")
     assert response.status_code == 302
     assert not DeviceToken.objects.filter(user=awa).exists()
+
+
+def test_a_staff_session_without_its_code_does_not_redirect_the_api(client, mariam):
+    client.force_login(mariam)  # a session with no second factor typed
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    assert ApiClient(client, token_for(mariam)).get("/me").status_code == 200
