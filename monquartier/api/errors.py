@@ -135,6 +135,10 @@ def install_handlers(api: NinjaAPI) -> None:
         )
 
     def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if exc.status_code == 400:  # ninja could not parse the body
+            return error_response(
+                422, "invalid", _("Le corps de la requête n'est pas un objet JSON valide.")
+            )
         return error_response(exc.status_code, "error", str(exc))
 
     def unforeseen(request: HttpRequest, exc: Any) -> HttpResponse:

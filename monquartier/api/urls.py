@@ -8,5 +8,6 @@ _v1_patterns, _v1_app, _v1_namespace = api_v1.urls
 
 urlpatterns = [
     path("api/v1/", include((api_patterns(_v1_patterns), _v1_app), namespace=_v1_namespace)),
-    re_path(r"^api/(?P<path>.*)$", unknown_path),
+    # [\s\S]: any character, a newline (%0A) included.
+    re_path(r"^api/(?P<path>[\s\S]*)$", unknown_path),
 ]

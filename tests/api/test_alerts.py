@@ -192,7 +192,7 @@ def test_member_sends_an_alert(api_as, riviera, awa, yao):
 
 def test_send_refuses_what_the_website_refuses(api_as, riviera, yao):
     app = api_as(yao)
-    short = app.post("/alerts", {"category": "theft", "text": "Ah"})
+    short = app.post("/alerts", {"category": "theft", "text": "  Ah   "})
     assert short.status_code == 422
     assert short.json()["fields"] == {"text": ["Décrivez ce qui se passe en quelques mots."]}
     unknown = app.post("/alerts", {"category": "martians", "text": "Des martiens"})
@@ -210,7 +210,7 @@ def test_send_refuses_what_the_website_refuses(api_as, riviera, yao):
 def test_send_answers_in_the_members_language(api_as, riviera, yao):
     yao.language = "en"
     yao.save(update_fields=["language"])
-    response = api_as(yao).post("/alerts", {"category": "theft", "text": "Ah"})
+    response = api_as(yao).post("/alerts", {"category": "theft", "text": "  Ah   "})
     assert response.json()["fields"]["text"] == ["Describe what is happening in a few words."]
 
 
@@ -274,3 +274,40 @@ def test_unknown_paths_answer_json(api):
     response = api.get("/nowhere")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_unknown_list_parameters_are_refused(api_as, riviera, awa):
+    response = api_as(awa).get("/alerts", page="2")
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"page": ["Paramètre inconnu."]}
+
+
+def test_odd_alert_ids_are_json_404s(api_as, riviera, awa):
+    for alert_id in ["abc", "1.5", "-1", "%0A", "null,null"]:
+        response = api_as(awa).get(f"/alerts/{alert_id}")
+        assert response.status_code == 404, alert_id
+        assert response.json()["code"] == "not_found"
+
+
+def test_a_text_too_short_for_the_schema_is_refused_before_the_service(api_as, riviera, yao):
+    response = api_as(yao).post("/alerts", {"category": "theft", "text": "Ah"})
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"text": ["Trop court : 3 caractères au moins."]}
+
+
+def test_a_place_must_be_numbers(api_as, riviera, yao):
+    for place in [{"latitude": False, "longitude": 0}, {"latitude": "5.3", "longitude": -3.9}]:
+        response = api_as(yao).post(
+            "/alerts", {"category": "theft", "text": "Un vol", "place": place}
+        )
+        assert response.status_code == 422, place
+    assert not Alert.objects.exists()
+
+
+def test_a_body_that_is_not_an_object_is_refused(api_as, riviera, yao, awa):
+    assert api_as(yao).post("/alerts", ["theft", "Un vol"]).status_code == 422
+    response = api_as(awa).patch("/me", [None, None])
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "__all__": ["Le corps de la requête n'est pas un objet JSON valide."]
+    }

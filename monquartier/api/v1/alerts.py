@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 from pydantic import Field
 
@@ -28,6 +28,7 @@ from monquartier.api.v1.schemas import (
     AlertPage,
     CommunityRef,
     Error,
+    Input,
     Place,
     ReadOut,
 )
@@ -94,8 +95,9 @@ def _own_community(user) -> tuple[int, list[int]]:
     return own, readable
 
 
-class ListParams(Schema):
-    cursor: str | None = Field(default=None, max_length=200)
+class ListParams(Input):
+    # Opaque: what the last page's next_cursor said (URL-safe base64).
+    cursor: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 @router.get(
@@ -104,6 +106,14 @@ class ListParams(Schema):
 def alert_list(request: HttpRequest, params: Query[ListParams]):
     """The alerts of the member's community and of the communities twinned with it, newest
     first, 20 a page; `next_cursor` fetches the next page."""
+    unknown = set(request.GET) - set(ListParams.model_fields)
+    if unknown:  # a typo in the app would otherwise go unnoticed
+        raise ApiError(
+            422,
+            "invalid",
+            _("Paramètre inconnu."),
+            {name or "__all__": [_("Paramètre inconnu.")] for name in unknown},
+        )
     user = signed_in(request)
     own, readable = _own_community(user)
     alerts = (
@@ -128,7 +138,9 @@ def alert_list(request: HttpRequest, params: Query[ListParams]):
 
 
 @router.get(
-    "/alerts/{alert_id}", response={200: AlertDetail, 401: Error, 404: Error}, summary="One alert"
+    "/alerts/{int:alert_id}",
+    response={200: AlertDetail, 401: Error, 404: Error},
+    summary="One alert",
 )
 def alert_detail(request: HttpRequest, alert_id: int):
     """One alert, with whether the reader has read it. Reading it here does not mark it
@@ -183,7 +195,7 @@ def send_alert(request: HttpRequest, payload: AlertIn):
 
 
 @router.post(
-    "/alerts/{alert_id}/read",
+    "/alerts/{int:alert_id}/read",
     response={200: ReadOut, 401: Error, 403: Error, 404: Error},
     summary="Mark an alert read",
 )

@@ -54,7 +54,7 @@ def update_me(request: HttpRequest, payload: MePatch):
     """Change the pseudonym (empty to remove it) or the language; the fields left out
     stay as they are."""
     user = signed_in(request)
-    changes = payload.dict(exclude_unset=True, exclude_none=True)
+    changes = payload.model_dump(exclude_unset=True, exclude_none=True)
     # The website's form validates (a pseudonym has a letter and no "@"), with the
     # fields left out as they are.
     data = {name: getattr(user, name) for name in IdentityForm.Meta.fields}

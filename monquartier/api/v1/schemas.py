@@ -6,13 +6,20 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from monquartier.accounts.models import DeviceToken, User
 from monquartier.alerts.models import AlertCategory
-from monquartier.alerts.services import TEXT_MAX
+from monquartier.alerts.services import TEXT_MAX, TEXT_MIN
 
 Language = Literal["fr", "en"]
+
+
+class Input(BaseModel):
+    """What a request sends: a JSON object, nothing else (ninja's Schema would also read
+    the attributes of a list or a string, and accept `[null]` as an empty object)."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class Error(Schema):
@@ -21,7 +28,7 @@ class Error(Schema):
     fields: dict[str, list[str]]
 
 
-class TokenIn(Schema):
+class TokenIn(Input):
     email: str = Field(max_length=254)
     password: str = Field(max_length=1024)
     device_name: str = Field(max_length=DeviceToken._meta.get_field("name").max_length or 60)
@@ -69,16 +76,17 @@ class MeOut(Schema):
     notifications: NotificationModes
 
 
-class MePatch(Schema):
+class MePatch(Input):
     pseudonym: str | None = Field(
         default=None, max_length=User._meta.get_field("pseudonym").max_length or 40
     )
     language: Language | None = None
 
 
-class Place(Schema):
-    latitude: float
-    longitude: float
+class Place(Input):
+    # Strict: `false` or "5.3" is not a place (pydantic would make them numbers).
+    latitude: float = Field(strict=True)
+    longitude: float = Field(strict=True)
 
 
 class AlertOut(Schema):
@@ -107,12 +115,12 @@ class AlertPage(Schema):
     next_cursor: str | None
 
 
-class AlertIn(Schema):
+class AlertIn(Input):
     category: AlertCategory
-    text: str = Field(max_length=TEXT_MAX * 2)  # the service cleans spaces, then counts
+    text: str = Field(min_length=TEXT_MIN, max_length=TEXT_MAX * 2)  # cleaned, then counted
     place: Place | None = None
     # The id of the sender's own alert this one corrects.
-    corrects: int | None = None
+    corrects: int | None = Field(default=None, strict=True)
 
 
 class ReadOut(Schema):
