@@ -311,3 +311,16 @@ def test_a_body_that_is_not_an_object_is_refused(api_as, riviera, yao, awa):
     assert response.json()["fields"] == {
         "__all__": ["Le corps de la requête n'est pas un objet JSON valide."]
     }
+
+
+def test_the_detail_costs_a_fixed_number_of_queries(
+    api_as, riviera, yao, awa, django_assert_max_num_queries
+):
+    alert = make_alert(yao)
+    for number in range(3):
+        send_alert(yao, category="theft", text=f"Correction {number}", corrects=alert)
+    app = api_as(awa)
+    app.get("/me")  # the token's last use is written once
+    # The token, the alert with the reader's membership, the read mark, the corrections.
+    with django_assert_max_num_queries(4):
+        assert app.get(f"/alerts/{alert.pk}").status_code == 200
