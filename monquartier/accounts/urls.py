@@ -19,7 +19,7 @@ urlpatterns = [
     path("parametres/acces-de-l-equipe/", views.staff_access, name="staff_access"),
     path("parametres/appareils/", views.devices, name="devices"),
     path(
-        "parametres/appareils/<int:token_id>/deconnecter/",
+        "parametres/appareils/<id:token_id>/deconnecter/",
         views.revoke_device,
         name="revoke_device",
     ),

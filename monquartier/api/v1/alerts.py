@@ -138,7 +138,7 @@ def alert_list(request: HttpRequest, params: Query[ListParams]):
 
 
 @router.get(
-    "/alerts/{int:alert_id}",
+    "/alerts/{id:alert_id}",
     response={200: AlertDetail, 401: Error, 404: Error},
     summary="One alert",
 )
@@ -195,7 +195,7 @@ def send_alert(request: HttpRequest, payload: AlertIn):
 
 
 @router.post(
-    "/alerts/{int:alert_id}/read",
+    "/alerts/{id:alert_id}/read",
     response={200: ReadOut, 401: Error, 403: Error, 404: Error},
     summary="Mark an alert read",
 )

@@ -108,7 +108,7 @@ def devices(request: HttpRequest):
 
 
 @router.delete(
-    "/auth/tokens/{int:token_id}", response={204: None, 401: Error, 404: Error}, summary="Sign out"
+    "/auth/tokens/{id:token_id}", response={204: None, 401: Error, 404: Error}, summary="Sign out"
 )
 def revoke(request: HttpRequest, token_id: int):
     """Sign one of the account's devices out: its token stops working."""
