@@ -25,3 +25,12 @@ def test_a_member_signs_a_lost_phone_out(page, axe):
     assert list(DeviceToken.objects.filter(user=yao).values_list("name", flat=True)) == [
         "Tecno Spark"
     ]
+
+
+def test_the_api_documentation_page_works_under_the_csp(page):
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto("/api/v1/docs")
+    page.get_by_text("MonQuartier API").first.wait_for()
+    page.get_by_text("/api/v1/alerts").first.wait_for()
+    assert not [error for error in errors if "Content Security Policy" in error]
