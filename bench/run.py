@@ -36,6 +36,7 @@ BENCHMARKS: dict[str, str] = {
     "load": "bench.load",
     "townhall": "bench.townhall",
     "weight": "bench.weight",
+    "api": "bench.api",
 }
 
 # Run as `python bench/run.py`, Python puts bench/ first on the path, where a module could
