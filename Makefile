@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 # The demo always runs on its own SQLite file, whatever DATABASE_URL says.
 DEMO_ENV := DJANGO_ENV=development DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: install demo run worker scheduler test check lint format security browser espeak gettext nginx messages makemessages lock bench clean
+.PHONY: install demo run worker scheduler test check lint format security browser espeak gettext nginx messages makemessages lock bench clean api-schema
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -92,6 +92,10 @@ nginx:
 # Benchmarks run on PostgreSQL (BENCH_DATABASE_URL, default: the local server); the page-weight one drives Chromium through nginx.
 bench: install browser nginx
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The API's OpenAPI schema, checked in: a change to the API is a visible diff.
+api-schema: $(VENV)/.installed
+	$(PY) manage.py api_schema
 
 lock: $(VENV)/.installed
 	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --quiet -o requirements.lock

@@ -34,6 +34,7 @@ class Target:
     label: str
     url: str
     cookie: str = ""
+    authorization: str = ""  # the API's device token (bench/api.py)
 
 
 @dataclass
@@ -83,6 +84,8 @@ async def _one(
     request_headers = dict(headers)
     if target.cookie:
         request_headers["Cookie"] = target.cookie
+    if target.authorization:
+        request_headers["Authorization"] = target.authorization
     started = time.perf_counter()
     try:
         async with session.get(

@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, str] = {
     "townhall": "bench.townhall",
     "weight": "bench.weight",
     "voice": "bench.voice",
+    "api": "bench.api",
 }
 
 # Run as `python bench/run.py`, Python puts bench/ first on the path, where a module could

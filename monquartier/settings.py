@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "monquartier.staffops",
     "monquartier.ussd",
     "monquartier.web",
+    "monquartier.api",
+    "ninja",  # the API's documentation page, from its own static files
 ]
 
 MIDDLEWARE = [

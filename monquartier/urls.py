@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("monquartier.staffops.urls")),
     path("", include("monquartier.ussd.urls")),
     path("", include("monquartier.web.pwa_urls")),
+    path("", include("monquartier.api.urls")),
     path(
         "parametres/notifications/",
         notification_views.notification_settings,

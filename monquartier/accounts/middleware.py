@@ -65,6 +65,8 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "ignores_session", False):
+            return None  # the API: a device token, never the session (monquartier/api/http.py)
         user = request.user
         if not (user.is_authenticated and user.needs_second_factor) or second_factor_entered(
             request

@@ -1,3 +1,4 @@
+import hashlib
 import uuid
 from collections.abc import Iterator
 
@@ -115,7 +116,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         # NULL, not "", so that the unique constraint allows many members without e-mail.
         self.email = self.email.strip().lower() if self.email else None
+        # set_password() keeps the new password here until the save, whatever calls it
+        # (allauth's change and reset, the admin, changepassword): the apps' tokens go
+        # with the old password, as the sessions do.
+        password_changed = getattr(self, "_password", None) is not None and self.pk is not None
         super().save(*args, **kwargs)
+        if password_changed:
+            DeviceToken.objects.filter(user=self).delete()
 
     @property
     def is_closed(self) -> bool:
@@ -306,3 +313,40 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DeviceTokenQuerySet(models.QuerySet):
+    def for_secret(self, secret: str) -> "DeviceTokenQuerySet":
+        return self.filter(token_hash=DeviceToken.hash_secret(secret))
+
+
+class DeviceToken(models.Model):
+    """An app's sign-in on one device (monquartier.api): the member names the device and
+    revokes it in Paramètres ("Appareils connectés").
+
+    Only the SHA-256 of the secret is stored: the secret is shown once, to the app that
+    signed in, and a copy of the database opens no account. The secret has 32 random
+    bytes, so a plain (unsalted) hash is enough: nobody can try all secrets. Revoking
+    deletes the row; changing the password, suspending or closing the account revokes
+    every token (User.save, suspend_account, close_account)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_tokens")
+    name = models.CharField(_("appareil"), max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("connecté le"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+
+    objects = DeviceTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appareil connecté")
+        verbose_name_plural = _("appareils connectés")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="device_token_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user_id})"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()

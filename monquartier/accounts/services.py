@@ -2,6 +2,7 @@
 these rows, so the website and the back office behave the same."""
 
 import logging
+import secrets
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monquartier.accounts.models import DataExport, Home, Profile, User
+from monquartier.accounts.models import DataExport, DeviceToken, Home, Profile, User
 from monquartier.accounts.signals import account_closing, home_moving
 from monquartier.core.flood import check_flood
 from monquartier.core.images import reencode_image
@@ -123,6 +124,7 @@ def close_account(user: User) -> None:
     user.suspended_at = None
     user.set_unusable_password()
     user.save()
+    DeviceToken.objects.filter(user=user).delete()
     user.groups.clear()
     user.user_permissions.clear()
     logger.info("Account %s closed", user.pk)
@@ -164,6 +166,7 @@ def suspend_account(user: User) -> User:
     user.is_active = False
     user.suspended_at = user.sessions_ended_at = timezone.now()
     user.save(update_fields=["is_active", "suspended_at", "sessions_ended_at"])
+    DeviceToken.objects.filter(user=user).delete()  # the apps, like the sessions
     Delivery.objects.filter(user=user, status=DeliveryStatus.QUEUED).update(
         status=DeliveryStatus.CANCELLED, last_error="account suspended"
     )
@@ -186,3 +189,34 @@ def restore_account(user: User) -> User:
     user.save(update_fields=["is_active", "suspended_at"])
     logger.info("Account %s restored", user.pk)
     return user
+
+
+# A member rarely has more than a phone or two: past this, the oldest sign-in goes (an
+# app reinstalled again and again does not pile up tokens).
+DEVICE_TOKENS_PER_ACCOUNT = 10
+
+
+@transaction.atomic
+def issue_device_token(user: User, device_name: str) -> tuple[DeviceToken, str]:
+    """A new sign-in for one device of the member: the row and the secret, which is shown
+    this once and never stored (DeviceToken). The caller has checked the password (and
+    the second factor where the account needs one)."""
+    name = " ".join((device_name or "").split())[: DeviceToken._meta.get_field("name").max_length]
+    if not name:
+        raise ValidationError({"device_name": _("Donnez un nom à cet appareil.")})
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))  # one at a time
+    keep = DeviceToken.objects.filter(user=user).values_list("pk", flat=True)[
+        : DEVICE_TOKENS_PER_ACCOUNT - 1
+    ]
+    DeviceToken.objects.filter(user=user).exclude(pk__in=list(keep)).delete()
+    secret = secrets.token_urlsafe(32)
+    token = DeviceToken.objects.create(
+        user=user, name=name, token_hash=DeviceToken.hash_secret(secret)
+    )
+    return token, secret
+
+
+def revoke_device_token(user: User, token_id: int) -> bool:
+    """Sign the app out of one device. True if there was such a sign-in of the member's."""
+    deleted, _rows = DeviceToken.objects.filter(user=user, pk=token_id).delete()
+    return bool(deleted)

@@ -17,6 +17,12 @@ urlpatterns = [
     path("parametres/fermer-mon-compte/", views.close_account, name="close"),
     path("parametres/mes-donnees/", views.my_data, name="my_data"),
     path("parametres/acces-de-l-equipe/", views.staff_access, name="staff_access"),
+    path("parametres/appareils/", views.devices, name="devices"),
+    path(
+        "parametres/appareils/<id:token_id>/deconnecter/",
+        views.revoke_device,
+        name="revoke_device",
+    ),
     path("parametres/e-mail-a-confirmer/", views.waiting_email, name="waiting_email"),
     path(
         "parametres/e-mail-a-confirmer/corriger/",

@@ -20,7 +20,7 @@ from monquartier.accounts.forms import (
     ProfileForm,
     WaitingEmailForm,
 )
-from monquartier.accounts.models import Home, User
+from monquartier.accounts.models import DeviceToken, Home, User
 from monquartier.accounts.reauthentication import recent_password_required
 from monquartier.accounts.signals import account_closure_warnings
 from monquartier.audit import labels as audit_labels
@@ -53,6 +53,21 @@ def staff_access(request):
         "accounts/staff_access.html",
         {"entries": entries, "limit": STAFF_ACCESS_SHOWN},
     )
+
+
+def devices(request):
+    """The apps signed in to the account ("Appareils connectés"), each revocable."""
+    tokens = DeviceToken.objects.filter(user=request.user).only(
+        "pk", "name", "created_at", "last_used_at"
+    )
+    return render(request, "accounts/devices.html", {"tokens": tokens})
+
+
+@require_POST
+def revoke_device(request, token_id: int):
+    if services.revoke_device_token(request.user, token_id):
+        messages.success(request, _("Cet appareil est déconnecté."))
+    return redirect("accounts:devices")
 
 
 def edit_identity(request):

@@ -351,6 +351,10 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         "console_alerts": reverse("townhalls:alerts"),
         "console_alert": reverse("townhalls:alert", args=[alert.pk]),
         "dashboard": reverse("townhalls:dashboard"),
+        # The API for apps (monquartier/api): asked with a device token, not a session.
+        "api_alerts": "/api/v1/alerts",
+        "api_alert": f"/api/v1/alerts/{alert.pk}",
+        "api_me": "/api/v1/me",
     }
     return people, urls
 
@@ -427,6 +431,18 @@ PAGES = [
     ("console_alerts", "koffi", {"aicha": REAL, "koffi": NOTHING, "visitor": NOTHING}),
     ("console_alert", "koffi", {"aicha": REAL, "awa": NOTHING, "issa": NOTHING}),
     ("dashboard", "koffi", {"aicha": NOTHING, "mariam": NOTHING}),
+    # The API names people as the pages do.
+    (
+        "api_alerts",
+        "koffi",
+        {"awa": REAL, "aya": REAL, "salif": NOTHING, "issa": NOTHING, "aicha": NOTHING},
+    ),
+    (
+        "api_alert",
+        "koffi",
+        {"yao": REAL, "aya": REAL, "mariam": REAL, "issa": NOTHING, "aicha": NOTHING},
+    ),
+    ("api_me", "yao", {"awa": NOTHING, "aya": NOTHING, "visitor": NOTHING}),
     # The public page is the same for everyone (and cached as such).
     ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
 ]
@@ -446,9 +462,14 @@ def test_every_page_names_people_as_the_privacy_module_says(
     import html
 
     people, urls = world
-    if people[viewer] is not None:
+    headers = {}
+    if people[viewer] is not None and urls[page].startswith("/api/"):
+        from monquartier.accounts.services import issue_device_token
+
+        headers["Authorization"] = f"Bearer {issue_device_token(people[viewer], 'Test')[1]}"
+    elif people[viewer] is not None:
         factories.log_in(client, people[viewer])
-    shown = html.unescape(client.get(urls[page]).content.decode())
+    shown = html.unescape(client.get(urls[page], headers=headers).content.decode())
     real, public = NAMES[person]
     if expected == REAL:
         assert real in shown

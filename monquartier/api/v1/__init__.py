@@ -1,0 +1,29 @@
+"""Version 1 of the API for apps (docs/api.md). A change that breaks an app goes to a v2
+beside it; the schema is checked in (docs/openapi-v1.json) so every change is a diff."""
+
+from ninja import NinjaAPI
+
+from monquartier.api.auth import DeviceTokenAuth
+from monquartier.api.errors import install_handlers
+from monquartier.api.v1 import alerts, communes, me, tokens
+
+api = NinjaAPI(
+    title="MonQuartier API",
+    version="1",
+    description=(
+        "The API of MonQuartier's apps. Sign in with POST /auth/token, then send the token "
+        "as `Authorization: Bearer <token>`. Errors are "
+        '`{"code": …, "message": …, "fields": {…}}`, the message in the member\'s language. '
+        "Creating POSTs accept an `Idempotency-Key` header; GETs answer an ETag and 304 to "
+        "`If-None-Match`."
+    ),
+    urls_namespace="api-v1",
+    auth=DeviceTokenAuth(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_handlers(api)
+api.add_router("", tokens.router)
+api.add_router("", me.router)
+api.add_router("", alerts.router)
+api.add_router("", communes.router)

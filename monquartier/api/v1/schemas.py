@@ -1,0 +1,137 @@
+"""What the API v1 reads and answers. Small on purpose: a field the app does not need is
+bytes on a 2G network. Names of people are computed by communities/privacy.py before they
+get here; these schemas never read a User."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import BaseModel, ConfigDict, Field
+
+from monquartier.accounts.models import DeviceToken, User
+from monquartier.alerts.models import AlertCategory
+from monquartier.alerts.services import TEXT_MAX, TEXT_MIN
+
+Language = Literal["fr", "en"]
+
+
+class Input(BaseModel):
+    """What a request sends: a JSON object, nothing else (ninja's Schema would also read
+    the attributes of a list or a string, and accept `[null]` as an empty object)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Error(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class TokenIn(Input):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+    device_name: str = Field(max_length=DeviceToken._meta.get_field("name").max_length or 60)
+    # The authenticator app's code (or a recovery code): staff and town-hall agents.
+    code: str | None = Field(default=None, max_length=32)
+
+
+class DeviceOut(Schema):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TokenOut(Schema):
+    token: str
+    device: DeviceOut
+
+
+class CommunityRef(Schema):
+    id: int
+    name: str
+
+
+class MyCommunity(CommunityRef):
+    is_referent: bool
+
+
+class NotificationModes(Schema):
+    alert_sms: bool
+    modes: dict[str, str]
+
+
+class MeOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    pseudonym: str
+    email: str | None
+    mobile: str
+    mobile_verified: bool
+    language: Language
+    is_town_hall_agent: bool
+    community: MyCommunity | None
+    notifications: NotificationModes
+
+
+class MePatch(Input):
+    pseudonym: str | None = Field(
+        default=None, max_length=User._meta.get_field("pseudonym").max_length or 40
+    )
+    language: Language | None = None
+
+
+class Place(Input):
+    # Strict: `false` or "5.3" is not a place (pydantic would make them numbers).
+    latitude: float = Field(strict=True)
+    longitude: float = Field(strict=True)
+
+
+class AlertOut(Schema):
+    id: int
+    category: str
+    category_label: str
+    text: str
+    created_at: datetime
+    sender_name: str
+    community: CommunityRef
+    # False for the alerts of the reader's own community they have not opened yet; the
+    # twinned communities' alerts come by e-mail and are never "unread" (as on the website).
+    read: bool
+    corrects: int | None
+    place: Place | None
+
+
+class AlertDetail(AlertOut):
+    is_sender: bool
+    corrections: list[int]
+
+
+class AlertPage(Schema):
+    items: list[AlertOut]
+    # Give it back as ?cursor= for the next page; null on the last page.
+    next_cursor: str | None
+
+
+class AlertIn(Input):
+    category: AlertCategory
+    text: str = Field(min_length=TEXT_MIN, max_length=TEXT_MAX * 2)  # cleaned, then counted
+    place: Place | None = None
+    # The id of the sender's own alert this one corrects.
+    corrects: int | None = Field(default=None, strict=True)
+
+
+class ReadOut(Schema):
+    read: bool
+
+
+class CommuneOut(Schema):
+    slug: str
+    name: str
+    district: str
+    region: str
+    latitude: float
+    longitude: float
+    community_count: int

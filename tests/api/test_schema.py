@@ -1,0 +1,28 @@
+import json
+
+from monquartier.api.schema import SCHEMA_FILES, schema_text
+
+
+def test_the_checked_in_schema_is_the_apis():
+    # A change to the API changes docs/openapi-v1.json in the same commit: run
+    # `make api-schema`. A change that breaks apps goes to /api/v2/ instead.
+    assert SCHEMA_FILES["v1"].read_text(encoding="utf-8") == schema_text("v1")
+
+
+def test_every_operation_but_sign_in_and_public_ones_needs_the_token():
+    schema = json.loads(schema_text("v1"))
+    open_operations = {
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if not operation.get("security")
+    }
+    assert open_operations == {("POST", "/api/v1/auth/token"), ("GET", "/api/v1/communes")}
+
+
+def test_the_schema_does_not_depend_on_the_language(settings):
+    from django.utils import translation
+
+    with translation.override("fr"):
+        french = schema_text("v1")
+    assert french == schema_text("v1")
