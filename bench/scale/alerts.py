@@ -16,7 +16,7 @@ from bench.scale.shape import (
 )
 from monquartier.alerts.audiences import TOWN_HALL
 from monquartier.alerts.fanout import COMMUNITY, TWINNED
-from monquartier.alerts.models import AlertSource
+from monquartier.alerts.models import AlertSource, AlertStatus
 from monquartier.communities import geometry
 from monquartier.outbox.models import Channel, DeliveryStatus
 
@@ -58,6 +58,10 @@ class AlertRows(Plan):
         "hidden_at",
         "hidden_by_id",
         "hidden_reason",
+        "status",
+        "held_rules",
+        "held_words",
+        "decision_reason",
     )
 
     def _member_at(self, place: Place, when: float) -> int:
@@ -108,6 +112,10 @@ class AlertRows(Plan):
                     at(when + 3_600) if hidden else None,
                     self.staff_id if hidden else None,
                     "Alerte mensongère" if hidden else "",
+                    AlertStatus.SENT,  # none held by the safeguards
+                    "",
+                    "",
+                    "",
                 )
 
     def _readers(self, place: Place, sender: int, alert_id: int) -> list[int]:

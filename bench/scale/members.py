@@ -38,6 +38,7 @@ class MemberRows(Plan):
         "hide_landline",
         "newsletter",
         "alert_sms",
+        "alert_voice",
         "language",
         "is_staff",
         "is_town_hall_agent",
@@ -73,6 +74,7 @@ class MemberRows(Plan):
                 False,
                 rng < 0.3,
                 bool(self.sms_alerts[user_id]),
+                False,  # voice calls: chosen by few, none in the scale data
                 "en" if user_id % 10 == 0 else "fr",
                 False,
                 False,
@@ -94,6 +96,7 @@ class MemberRows(Plan):
             "",
             True,
             True,
+            False,
             False,
             False,
             "fr",
