@@ -135,3 +135,90 @@ class CommuneOut(Schema):
     latitude: float
     longitude: float
     community_count: int
+
+
+class PersonRef(Schema):
+    id: int
+    # As the privacy module names this person to the reader (communities/privacy.py).
+    name: str
+
+
+class CommunityOut(CommunityRef):
+    commune: str
+    member_count: int
+    is_referent: bool
+    referents: list[PersonRef]
+    twinned: list[CommunityRef]
+    # Join requests waiting: counted for référents only, 0 for the others.
+    pending_count: int
+
+
+class MovementOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    created_at: datetime
+    member_name: str | None
+    # Who did it, when someone else than the member did (a référent accepting…).
+    actor_name: str | None
+    other_community: CommunityRef | None
+    detail: str
+
+
+class MovementPage(Schema):
+    items: list[MovementOut]
+    next_cursor: str | None
+
+
+class MemberOut(Schema):
+    """A directory card: what this reader may know of this member; null is not shown."""
+
+    id: int
+    name: str
+    pseudonym: str
+    is_referent: bool
+    address: str | None
+    landmark: str | None
+    mobile: str | None
+    landline: str | None
+    email: str | None
+    birthday: str | None
+    description: str | None
+    interests: str | None
+    photo_url: str | None
+
+
+class MemberPage(Schema):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+class JoinIn(Input):
+    # The community containing the member's home; left out, the API finds it.
+    community: int | None = Field(default=None, strict=True, ge=1)
+
+
+class MembershipOut(Schema):
+    status: str  # pending, active, cancelled, left or refused
+    community: CommunityRef | None
+
+
+class Applicant(Schema):
+    """A join request, with what a référent may see of the applicant to check them."""
+
+    id: int  # the request's id, for accept and refuse
+    requested_at: datetime
+    name: str
+    address: str | None
+    landmark: str | None
+    place: Place | None
+    mobile: str | None
+
+
+class RequestsOut(Schema):
+    validation_mode: str
+    items: list[Applicant]
+
+
+class RefusalIn(Input):
+    reason: str = Field(max_length=2000)  # the website's form cuts at 500 and says so
