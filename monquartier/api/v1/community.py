@@ -40,7 +40,7 @@ from monquartier.api.v1.schemas import (
 )
 from monquartier.communities import access, commune_rules, lookups, privacy, services
 from monquartier.communities.forms import RefusalForm
-from monquartier.communities.models import Community, Membership, MembershipStatus, Movement
+from monquartier.communities.models import Community, Membership, Movement
 
 router = Router(tags=["community"])
 
@@ -214,7 +214,7 @@ def community_directory(request: HttpRequest, params: Query[ListParams]):
     )
     if params.cursor:
         name, pk = _decode_cursor(params.cursor)
-        if not isinstance(name, str) or not isinstance(pk, int):
+        if not isinstance(name, str) or not isinstance(pk, int) or isinstance(pk, bool):
             raise _bad_cursor()
         memberships = memberships.filter(
             Q(directory_name__gt=name) | Q(directory_name=name, pk__gt=pk)
