@@ -479,3 +479,26 @@ def test_referents_do_not_decide_when_the_team_does(api_as, riviera, awa, salif)
 
 def test_a_request_id_that_is_not_a_number_is_a_404(api_as, riviera, awa):
     assert api_as(awa).post("/community/requests/abc/accept").status_code == 404
+
+
+def test_a_decision_repeated_with_its_key_gets_the_first_answer(api_as, riviera, awa, salif):
+    request = Membership.objects.pending().get(user=salif)
+    app = api_as(awa)
+    key = {"Idempotency-Key": "accept-salif-0001"}
+    first = app.post(f"/community/requests/{request.pk}/accept", headers=key)
+    again = app.post(f"/community/requests/{request.pk}/accept", headers=key)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Movement.objects.filter(community=riviera, kind=MovementKind.ARRIVAL).count() == 1
+    # Without the key, the repeat finds no request any more.
+    assert app.post(f"/community/requests/{request.pk}/accept").status_code == 404
+
+
+def test_leave_repeated_with_its_key(api_as, riviera, awa, yao):
+    app = api_as(yao)
+    key = {"Idempotency-Key": "leave-yao-000001"}
+    assert app.post("/community/leave", headers=key).status_code == 200
+    again = app.post("/community/leave", headers=key)
+    assert again.status_code == 200
+    assert again.json()["status"] == "left"

@@ -101,7 +101,8 @@ def _my_community(user: User) -> tuple[Community, Membership]:
             _("Rejoignez d'abord la communauté de votre quartier."),
         )
     community, active = access.get_community_for_member(user, membership.community_id)
-    assert active is not None  # a member's own community: never the staff's view
+    if active is None:  # left in between (staff would otherwise see it as staff)
+        raise ApiError(403, "not_a_member", _("Rejoignez d'abord la communauté de votre quartier."))
     return community, active
 
 
@@ -281,13 +282,15 @@ def join(request: HttpRequest, payload: JoinIn):
     response={200: MembershipOut, 401: Error, 422: Error},
     summary="Cancel my join request",
 )
+@decorate_view(idempotent)
 def cancel(request: HttpRequest):
     """Withdraw the request still waiting. Without one: 422."""
     user = signed_in(request)
     membership = access.open_membership(user)
     services.cancel_join_request(user)  # refuses when nothing waits
-    assert membership is not None
-    return MembershipOut(status="cancelled", community=_ref(membership.community))
+    return MembershipOut(
+        status="cancelled", community=_ref(membership.community if membership else None)
+    )
 
 
 @router.post(
@@ -295,19 +298,26 @@ def cancel(request: HttpRequest):
     response={200: MembershipOut, 401: Error, 422: Error},
     summary="Leave my community",
 )
+@decorate_view(idempotent)
 def leave(request: HttpRequest):
     """Leave the community (the website asks to confirm first: the app should too). The
     last member leaving deletes the community; a last référent leaving hands the role on."""
     user = signed_in(request)
     membership = access.open_membership(user)
     services.leave_community(user)  # refuses when the member belongs to none
-    assert membership is not None
-    return MembershipOut(status="left", community=_ref(membership.community))
+    return MembershipOut(
+        status="left", community=_ref(membership.community if membership else None)
+    )
 
 
 def _referents_community(user: User) -> tuple[Community, Membership]:
     community, _membership = _my_community(user)
-    return access.get_community_for_referent(user, community.pk)  # type: ignore[return-value]
+    community, membership = access.get_community_for_referent(user, community.pk)
+    if membership is None:  # the fetcher lets no one else through
+        raise ApiError(
+            403, "forbidden", _("Cette page est réservée aux référents de la communauté.")
+        )
+    return community, membership
 
 
 @router.get(
@@ -351,6 +361,7 @@ def join_requests(request: HttpRequest):
     response={200: MembershipOut, 401: Error, 403: Error, 404: Error, 422: Error},
     summary="Accept a join request (référents)",
 )
+@decorate_view(idempotent)
 def accept_request(request: HttpRequest, request_id: int):
     user = signed_in(request)
     community, _membership = _referents_community(user)
@@ -364,6 +375,7 @@ def accept_request(request: HttpRequest, request_id: int):
     response={200: MembershipOut, 401: Error, 403: Error, 404: Error, 422: Error},
     summary="Refuse a join request (référents)",
 )
+@decorate_view(idempotent)
 def refuse_request(request: HttpRequest, request_id: int, payload: RefusalIn):
     """The reason is shown to the applicant (500 characters at most)."""
     user = signed_in(request)
