@@ -53,6 +53,7 @@ class CommunityAdmin(admin.ModelAdmin):
         "validation_mode",
         "public_page",
         "presentation",
+        "acknowledgement_minutes",
         *readonly_fields,
     ]
 
