@@ -137,7 +137,7 @@ def escalation_text(alert: Alert, level: int) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         minutes = alert.community.acknowledgement_minutes * level
         text = _(
-            "MonQuartier: personne n'a dit VU a l'alerte %(category)s de %(community)s "
+            "MonQuartier: personne n'a dit VU à l'alerte %(category)s de %(community)s "
             "(%(commune)s) depuis %(minutes)s min."
         ) % {
             "category": alert.get_category_display(),
