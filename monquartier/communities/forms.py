@@ -99,6 +99,8 @@ class CommunitySettingsForm(forms.Form):
     )
     acknowledgement_minutes = forms.IntegerField(
         label=_("Délai avant escalade d'une alerte (minutes)"),
+        # Left empty, the delay stays as it was.
+        required=False,
         min_value=ACKNOWLEDGEMENT_MINUTES_MIN,
         max_value=ACKNOWLEDGEMENT_MINUTES_MAX,
         help_text=_(

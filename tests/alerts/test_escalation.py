@@ -209,3 +209,26 @@ def test_the_sender_and_referents_see_it_was_escalated(
     factories.log_in(client, yao)
     page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
     assert 'id="alert-escalated"' not in page
+
+
+def test_the_demo_shows_one_escalated_alert_and_sends_nothing(quiet_tasks, riviera, awa):
+    from monquartier.alerts.demo import create_demo_escalation
+
+    alert = send(awa)
+    assert create_demo_escalation() == 1
+    assert create_demo_escalation() == 0
+    alert.refresh_from_db()
+    assert alert.escalation_level == 1
+    assert alert.escalated_at == alert.created_at + timedelta(minutes=10)
+    assert not TextMessage.objects.exists()
+
+
+def test_a_settings_post_without_the_delay_keeps_it(client, riviera, awa):
+    riviera.acknowledgement_minutes = 7
+    riviera.save()
+    factories.log_in(client, awa)
+    url = reverse("communities:settings", args=[riviera.pk])
+    data = {"validation_mode": riviera.validation_mode, "presentation": "Bienvenue"}
+    assert client.post(url, data).status_code == 302
+    riviera.refresh_from_db()
+    assert (riviera.acknowledgement_minutes, riviera.presentation) == (7, "Bienvenue")
