@@ -232,3 +232,34 @@ def test_a_settings_post_without_the_delay_keeps_it(client, riviera, awa):
     assert client.post(url, data).status_code == 302
     riviera.refresh_from_db()
     assert (riviera.acknowledgement_minutes, riviera.presentation) == (7, "Bienvenue")
+
+
+def test_the_sms_go_out_through_the_sms_backend(run_tasks, riviera, awa, adjoua, sms_outbox):
+    alert = services.send_alert(awa, category="theft", text="Vol de moto devant la pharmacie")
+    run_tasks()
+    sms_outbox.clear()
+    run_at(alert, 10)
+    run_tasks()
+    texts = [message.text for message in sms_outbox if message.to == "+2250707000001"]
+    assert len(texts) == 1
+    assert "personne n'a dit VU" in texts[0] and f"/a/{alert.pk}" in texts[0]
+    assert "N'intervenez pas" in texts[0]
+
+
+def test_the_job_costs_few_queries(
+    quiet_tasks, riviera, awa, adjoua, authorities, django_assert_max_num_queries
+):
+    alerts = [send(awa, text=f"Cambriolage au lot {number}") for number in range(5)]
+    with (
+        time_machine.travel(alerts[-1].created_at + timedelta(minutes=5), tick=False),
+        django_assert_max_num_queries(2),
+    ):
+        escalate_alerts("test")  # nothing due: one query
+    with (
+        time_machine.travel(alerts[-1].created_at + timedelta(minutes=10), tick=False),
+        # Per alert: its lock, the acknowledgement check, the référents and their reads,
+        # the savepoint and the update; per SMS: the two caps, the row and its task.
+        django_assert_max_num_queries(1 + 5 * 10),
+    ):
+        escalate_alerts("test")
+    assert Alert.objects.filter(escalation_level=1).count() == 5
