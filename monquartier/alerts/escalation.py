@@ -190,8 +190,10 @@ def tell_referents(alert: Alert, now: datetime) -> None:
 
 
 def _call(alert: Alert, user, now: datetime) -> bool:
-    """The référent's call of this alert, due now: the one waiting for the SMS delay, or
-    a new one. False when they were called already (they get the SMS then)."""
+    """The référent's call of this alert, made now: the one waiting for the SMS delay
+    brought forward, a new one, or the one they answered (or missed) without pressing 2
+    made again as a new attempt (each attempt is its own counted VoiceCall). False when
+    a call cannot be made (refused by the daily caps, or none possible): the SMS then."""
     existing = Delivery.objects.filter(alert=alert, user=user, channel=Channel.VOICE).first()
     if existing is None:
         Delivery.objects.create(
@@ -206,7 +208,17 @@ def _call(alert: Alert, user, now: datetime) -> bool:
     if existing.status == DeliveryStatus.QUEUED:
         Delivery.objects.filter(pk=existing.pk).update(due_at=min(existing.due_at, now))
         return True
-    return False
+    if existing.status in (DeliveryStatus.SENDING, DeliveryStatus.SENT):
+        return True  # the phone is ringing, or the call's end is not known yet
+    again = existing.status == DeliveryStatus.DELIVERED or (
+        existing.status == DeliveryStatus.FAILED and existing.last_error.startswith("unanswered")
+    )
+    if not again:
+        return False
+    Delivery.objects.filter(pk=existing.pk).update(
+        status=DeliveryStatus.QUEUED, due_at=now, claimed_at=None, last_error="escalation"
+    )
+    return True
 
 
 def tell_authorities(alert: Alert) -> None:

@@ -12,7 +12,7 @@ from monquartier.alerts import acknowledgements, escalation, fanout, services
 from monquartier.alerts.jobs import escalate_alerts
 from monquartier.alerts.models import Alert, AlertStatus
 from monquartier.communities.services.areas import update_community_settings
-from monquartier.outbox.models import Delivery, TextMessage
+from monquartier.outbox.models import Delivery, TextMessage, VoiceCall
 from monquartier.townhalls.models import PoliceContact, TownHallContact
 from tests import factories
 
@@ -263,3 +263,47 @@ def test_the_job_costs_few_queries(
     ):
         escalate_alerts("test")
     assert Alert.objects.filter(escalation_level=1).count() == 5
+
+
+def test_a_referent_who_chose_calls_is_called_now(quiet_tasks, settings, riviera, awa, bakary):
+    from monquartier.outbox import sender
+
+    settings.ALERT_SMS_DELAY_SECONDS = 3600  # their usual call would wait an hour
+    alert = send(awa)
+    with time_machine.travel(alert.created_at + timedelta(minutes=10), tick=False):
+        sender.deliver("voice")
+        assert Delivery.objects.get(alert=alert, user=bakary, channel="voice").status == "queued"
+        escalate_alerts("test")
+        sender.deliver("voice")
+    call = Delivery.objects.get(alert=alert, user=bakary, channel="voice")
+    assert call.status == "sent"
+    assert escalation_sms() == []
+
+
+def test_a_referent_who_answered_without_pressing_2_is_called_again(
+    quiet_tasks, settings, riviera, awa, bakary
+):
+    from monquartier.outbox import sender
+
+    settings.ALERT_SMS_DELAY_SECONDS = 0
+    alert = send(awa)
+    sender.deliver("voice")
+    Delivery.objects.filter(alert=alert, user=bakary).update(status="delivered")
+    run_at(alert, 10)
+    call = Delivery.objects.get(alert=alert, user=bakary, channel="voice")
+    assert (call.status, call.last_error) == ("queued", "escalation")
+    assert escalation_sms() == []
+    with time_machine.travel(alert.created_at + timedelta(minutes=10), tick=False):
+        sender.deliver("voice")
+    assert VoiceCall.objects.filter(delivery=call).count() == 2
+
+
+def test_a_referent_whose_calls_are_capped_gets_the_sms(
+    quiet_tasks, settings, riviera, awa, bakary
+):
+    alert = send(awa)
+    Delivery.objects.filter(alert=alert, user=bakary, channel="voice").update(
+        status="failed", last_error="daily voice call cap of the member"
+    )
+    run_at(alert, 10)
+    assert escalation_sms() == ["+2250707000002"]
