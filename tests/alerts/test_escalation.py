@@ -307,3 +307,31 @@ def test_a_referent_whose_calls_are_capped_gets_the_sms(
     )
     run_at(alert, 10)
     assert escalation_sms() == ["+2250707000002"]
+
+
+def test_staff_set_the_delay_in_the_admin_and_it_is_audited(client, riviera, mariam):
+    from django.contrib.auth.models import Permission
+
+    from monquartier.audit.models import AuditEntry
+
+    mariam.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_community", "change_community"])
+    )
+    factories.log_in(client, mariam)
+    url = reverse("admin:communities_community_change", args=[riviera.pk])
+    assert 'name="acknowledgement_minutes"' in client.get(url).content.decode()
+    data = {
+        "name": riviera.name,
+        "commune": riviera.commune_id,
+        "validation_mode": riviera.validation_mode,
+        "presentation": "",
+        "acknowledgement_minutes": "1000",
+    }
+    assert client.post(url, data).status_code == 200  # the form again, with its error
+    riviera.refresh_from_db()
+    assert riviera.acknowledgement_minutes == 10
+    assert client.post(url, {**data, "acknowledgement_minutes": "20"}).status_code == 302
+    riviera.refresh_from_db()
+    assert riviera.acknowledgement_minutes == 20
+    entry = AuditEntry.objects.get(action="community.change")
+    assert entry.actor == mariam and entry.details == {"fields": ["acknowledgement_minutes"]}
