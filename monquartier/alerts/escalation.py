@@ -30,7 +30,14 @@ from monquartier.alerts.models import Alert, AlertAcknowledgement, AlertRead, Al
 from monquartier.alerts.outbox import sms_reminder
 from monquartier.communities.models import ACKNOWLEDGEMENT_MINUTES_MAX, Membership
 from monquartier.core.flood import flood_limit, recent
-from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, TextMessage, TextPurpose
+from monquartier.outbox.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    SMSOptOut,
+    TextMessage,
+    TextPurpose,
+)
 from monquartier.outbox.services import send_text, wake_senders
 
 logger = logging.getLogger(__name__)
@@ -149,7 +156,10 @@ def escalation_text(alert: Alert, level: int) -> str:
 
 
 def _send_capped(alert: Alert, to: str, text: str, account=None) -> bool:
-    """One counted SMS, unless the number or the community reached its daily cap."""
+    """One counted SMS, unless the number answered STOP (always honoured) or the number or
+    the community reached its daily cap."""
+    if SMSOptOut.objects.covers(to):
+        return False
     sent = TextMessage.objects.filter(purpose=TextPurpose.ESCALATION)
     if (
         recent(sent.filter(to=to), NUMBER_CAP).count() >= flood_limit(NUMBER_CAP).count

@@ -258,8 +258,8 @@ def test_the_job_costs_few_queries(
     with (
         time_machine.travel(alerts[-1].created_at + timedelta(minutes=10), tick=False),
         # Per alert: its lock, the acknowledgement check, the référents and their reads,
-        # the savepoint and the update; per SMS: the two caps, the row and its task.
-        django_assert_max_num_queries(1 + 5 * 10),
+        # the savepoint and the update; per SMS: STOP, the two caps, the row and its task.
+        django_assert_max_num_queries(1 + 5 * 11),
     ):
         escalate_alerts("test")
     assert Alert.objects.filter(escalation_level=1).count() == 5
@@ -335,3 +335,15 @@ def test_staff_set_the_delay_in_the_admin_and_it_is_audited(client, riviera, mar
     assert riviera.acknowledgement_minutes == 20
     entry = AuditEntry.objects.get(action="community.change")
     assert entry.actor == mariam and entry.details == {"fields": ["acknowledgement_minutes"]}
+
+
+def test_a_number_that_answered_stop_gets_no_escalation_sms(
+    quiet_tasks, riviera, awa, adjoua, authorities
+):
+    from monquartier.outbox.models import SMSOptOut
+
+    SMSOptOut.record("+2250707000001")
+    SMSOptOut.record("+2250707000005")
+    alert = send(awa)
+    run_at(alert, 20)
+    assert escalation_sms() == ["+2250707000003", "+2250707000004"]
