@@ -362,6 +362,10 @@ FLOOD_LIMITS = {
     # one community, per day.
     "voice_call_account": (10, 24 * 3600),
     "voice_call_community": (300, 24 * 3600),
+    # Escalation SMS of alerts nobody acknowledged (alerts/escalation.py): to one number,
+    # and for one community, per day.
+    "escalation_sms_number": (10, 24 * 3600),
+    "escalation_sms_community": (60, 24 * 3600),
 }
 # Invitations refused because the addressee is a member or said STOP, per member and day:
 # past it, the form stops answering (it must not become a way to find out who is a member).

@@ -6,7 +6,9 @@ returns SELECTs that the fan-out adds to its single INSERT (alerts/fanout.py), e
 its parameters; each SELECT gives the columns user_id, contact_id, police_id, channel,
 address, audience, due_at (the ids it does not fill as CAST(NULL AS BIGINT)). `reaches`
 tells the alert form whether a community's alerts reach it; `alert_path`, where its
-recipients with an account open an alert (the e-mail's link), if not the alert's page.
+recipients with an account open an alert (the e-mail's link), if not the alert's page;
+`escalation_numbers`, the mobiles told when nobody in the community acknowledged the
+alert in time (alerts/escalation.py), each with its account if it has one.
 """
 
 from collections.abc import Callable
@@ -29,6 +31,7 @@ class Audience:
     branches: Callable[[Alert, Any], list[Branch]]
     reaches: Callable[[Community], bool]
     alert_path: Callable[[int], str] | None = None
+    escalation_numbers: Callable[[Alert], list[tuple[str, Any]]] | None = None
 
 
 _AUDIENCES: dict[str, Audience] = {}
@@ -54,3 +57,13 @@ def alert_path_for(name: str, alert_id: int) -> str | None:
     if audience is None or audience.alert_path is None:
         return None
     return audience.alert_path(alert_id)
+
+
+def escalation_numbers(alert: Alert) -> list[tuple[str, Any]]:
+    """(mobile, account or None) of everyone the audiences tell of an alert nobody saw."""
+    return [
+        number
+        for audience in _AUDIENCES.values()
+        if audience.escalation_numbers is not None
+        for number in audience.escalation_numbers(alert)
+    ]

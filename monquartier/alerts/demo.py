@@ -108,3 +108,25 @@ def create_demo_held_alert() -> int:
         held_words=", ".join(finding.phrase for finding in findings)[:300],
     )
     return 1
+
+
+@transaction.atomic
+def create_demo_escalation() -> int:
+    """One demo alert nobody said they saw, shown as escalated to the référents (its
+    sender and référents see the notice on its page). Sends nothing; idempotent."""
+    if Alert.objects.filter(escalation_level__gt=0).exists():
+        return 0
+    alert = (
+        Alert.objects.visible()
+        .filter(corrects__isnull=True, acknowledgements__isnull=True)
+        .select_related("community")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if alert is None:
+        return 0
+    delay = timedelta(minutes=alert.community.acknowledgement_minutes)
+    Alert.objects.filter(pk=alert.pk).update(
+        escalation_level=1, escalated_at=alert.created_at + delay
+    )
+    return 1

@@ -114,6 +114,11 @@ class Alert(models.Model):
     )
     decision_reason = models.CharField(_("motif de la décision"), max_length=300, blank=True)
 
+    # The escalation (alerts/escalation.py): nobody in the community acknowledged it in
+    # time, so the référents were told (1), then the town hall and the police (2).
+    escalation_level = models.PositiveSmallIntegerField(_("niveau d'escalade"), default=0)
+    escalated_at = models.DateTimeField(_("escaladée le"), null=True, blank=True)
+
     objects = AlertQuerySet.as_manager()
     # Set on the alert a reader opens (alerts.access.readable_alert), not a column.
     reader_is_referent: bool

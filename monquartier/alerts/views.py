@@ -7,7 +7,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monquartier.alerts import acknowledgements, audiences, feeds, holds, safeguards, services
+from monquartier.alerts import (
+    acknowledgements,
+    audiences,
+    escalation,
+    feeds,
+    holds,
+    safeguards,
+    services,
+)
 from monquartier.alerts.access import (
     follows_delivery,
     get_alert_for_reader,
@@ -124,6 +132,8 @@ def detail(request, alert_id: int):
         and alert.sender_id != request.user.pk
         and not request.user.is_staff,
         "is_sender": alert.sender_id == request.user.pk,
+        # The sender, the référents and staff see that nobody answered in time.
+        "escalation": escalation.shown(alert) if can_follow else None,
         "hide_form": HideAlertForm() if request.user.is_staff else None,
         "alert_map": place_map(alert),
     }

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from monquartier.audit import log
 from monquartier.audit.admin import AuditedPersonalDataAdmin
 from monquartier.communities import services
 from monquartier.communities.models import (
@@ -53,8 +54,20 @@ class CommunityAdmin(admin.ModelAdmin):
         "validation_mode",
         "public_page",
         "presentation",
+        "acknowledgement_minutes",
         *readonly_fields,
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            # In the admin's transaction: the change and its record land together.
+            log.record(
+                request.user,
+                "community.change",
+                target=obj,
+                details={"fields": sorted(form.changed_data)},
+            )
 
     def get_queryset(self, request):
         return (

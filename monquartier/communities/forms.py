@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from monquartier.accounts.phones import PhoneFormField
 from monquartier.accounts.validators import clean_person_name
 from monquartier.communities import geometry
-from monquartier.communities.models import ValidationMode
+from monquartier.communities.models import (
+    ACKNOWLEDGEMENT_MINUTES_MAX,
+    ACKNOWLEDGEMENT_MINUTES_MIN,
+    ValidationMode,
+)
 from monquartier.places.models import Commune
 
 
@@ -92,6 +96,17 @@ class CommunitySettingsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": 1000}),
         help_text=_("1 000 caractères au plus. Ne donnez ni adresse ni numéro de téléphone."),
+    )
+    acknowledgement_minutes = forms.IntegerField(
+        label=_("Délai avant escalade d'une alerte (minutes)"),
+        # Left empty, the delay stays as it was.
+        required=False,
+        min_value=ACKNOWLEDGEMENT_MINUTES_MIN,
+        max_value=ACKNOWLEDGEMENT_MINUTES_MAX,
+        help_text=_(
+            "Si personne n'a dit « J'ai vu » après ce délai, les référents sont appelés ou "
+            "reçoivent un SMS ; après le double, la mairie et la police de la commune."
+        ),
     )
 
 

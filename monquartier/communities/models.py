@@ -1,12 +1,16 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from monquartier.places.models import Commune
+
+# The escalation delay a référent may choose (minutes).
+ACKNOWLEDGEMENT_MINUTES_MIN, ACKNOWLEDGEMENT_MINUTES_MAX = 2, 120
 
 
 class ValidationMode(models.TextChoices):
@@ -67,6 +71,21 @@ class Community(models.Model):
     )
     public_page = models.BooleanField(_("page publique activée"), default=False)
     presentation = models.TextField(_("présentation publique"), max_length=1000, blank=True)
+    # An alert nobody in the community acknowledged after this many minutes is escalated:
+    # the référents are called or sent an SMS, then, as long again later, the town hall and
+    # the police (alerts/escalation.py).
+    acknowledgement_minutes = models.PositiveSmallIntegerField(
+        _("délai avant escalade (minutes)"),
+        default=10,
+        validators=[
+            MinValueValidator(ACKNOWLEDGEMENT_MINUTES_MIN),
+            MaxValueValidator(ACKNOWLEDGEMENT_MINUTES_MAX),
+        ],
+        help_text=_(
+            "Si personne n'a dit « J'ai vu » après ce délai, les référents sont appelés ; "
+            "après le double, la mairie et la police."
+        ),
+    )
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 

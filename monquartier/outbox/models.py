@@ -293,6 +293,7 @@ class TextPurpose(models.TextChoices):
     REPLY = "reply", _("réponse à un SMS reçu")
     CONSENT = "consent", _("demande d'accord d'un voisin inscrit")
     CODE = "code", _("code de vérification d'un numéro")
+    ESCALATION = "escalation", _("alerte que personne n'a vue")
 
 
 class TextMessage(models.Model):

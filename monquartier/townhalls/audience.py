@@ -148,10 +148,53 @@ def console_alert_path(alert_id: int) -> str:
     return f"{path_prefix('townhalls:alert')}{int(alert_id)}/"
 
 
+def _town_hall_escalation(alert: Alert) -> list[tuple[str, User | None]]:
+    """The mobiles told of an alert nobody acknowledged: the commune's active contacts and
+    the partner town hall's agents with a verified mobile (whether or not they chose the
+    alert SMS: this one is rare and asks for them)."""
+    numbers: list[tuple[str, User | None]] = [
+        (mobile, None)
+        for mobile in TownHallContact.objects.active()
+        .filter(commune_id=alert.community.commune_id)
+        .exclude(mobile="")
+        .values_list("mobile", flat=True)
+    ]
+    town_hall = partner_town_hall(alert.community.commune_id)
+    if town_hall is not None:
+        numbers += [
+            (agent.user.mobile, agent.user)
+            for agent in Agent.objects.filter(
+                town_hall=town_hall, user__is_active=True, user__mobile_verified=True
+            )
+            .exclude(user__mobile="")
+            .select_related("user")
+        ]
+    return numbers
+
+
+def _police_escalation(alert: Alert) -> list[tuple[str, User | None]]:
+    town_hall = partner_town_hall(alert.community.commune_id)
+    if town_hall is None:
+        return []
+    ids = police_for(alert, town_hall)
+    return [
+        (mobile, None)
+        for mobile in PoliceContact.objects.filter(pk__in=ids)
+        .exclude(mobile="")
+        .values_list("mobile", flat=True)
+    ]
+
+
 TOWN_HALL_AUDIENCE = Audience(
     name=TOWN_HALL,
     branches=_town_hall_branches,
     reaches=_town_hall_reaches,
     alert_path=console_alert_path,
+    escalation_numbers=_town_hall_escalation,
 )
-POLICE_AUDIENCE = Audience(name=POLICE, branches=_police_branches, reaches=_police_reaches)
+POLICE_AUDIENCE = Audience(
+    name=POLICE,
+    branches=_police_branches,
+    reaches=_police_reaches,
+    escalation_numbers=_police_escalation,
+)

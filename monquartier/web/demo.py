@@ -1,7 +1,11 @@
 """The demo data, app by app. Each loader is idempotent; later features add theirs here."""
 
 from monquartier.accounts.demo import DEMO_STAFF_TOTP_SECRET, create_demo_people, named_logins
-from monquartier.alerts.demo import create_demo_alerts, create_demo_held_alert
+from monquartier.alerts.demo import (
+    create_demo_alerts,
+    create_demo_escalation,
+    create_demo_held_alert,
+)
 from monquartier.alerts.voice_demo import create_demo_voice_calls
 from monquartier.api.demo import DEMO_API_TOKEN, create_demo_device_tokens
 from monquartier.communities.demo import create_demo_communities
@@ -24,6 +28,7 @@ def load_demo_data() -> list[str]:
     mergeable = create_demo_mergeable_communities()
     alerts = create_demo_alerts()
     held_alerts = create_demo_held_alert()
+    escalated = create_demo_escalation()
     voice_calls = create_demo_voice_calls()
     posts = create_demo_posts()
     conversations = create_demo_conversations()
@@ -38,7 +43,7 @@ def load_demo_data() -> list[str]:
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
         f"Alerts: {alerts} new (the worker sends their e-mails and SMS to the dev outbox); "
-        f"held by the safeguards: {held_alerts} new.",
+        f"held by the safeguards: {held_alerts} new; escalated: {escalated} new.",
         f"voice calls on record: {voice_calls} new.",
         f"Gazette posts: {posts} new; conversations: {conversations} new; "
         f"reports in the moderation queue: {reports} new.",

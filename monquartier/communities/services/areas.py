@@ -10,6 +10,8 @@ from shapely.geometry import Point, Polygon
 from monquartier.accounts.models import Home, User
 from monquartier.communities import commune_rules, geometry, lookups, privacy
 from monquartier.communities.models import (
+    ACKNOWLEDGEMENT_MINUTES_MAX,
+    ACKNOWLEDGEMENT_MINUTES_MIN,
     Community,
     MembershipStatus,
     MovementKind,
@@ -102,7 +104,13 @@ def change_boundary(
 
 @transaction.atomic
 def update_community_settings(
-    actor: User, community: Community, *, validation_mode: str, public_page: bool, presentation: str
+    actor: User,
+    community: Community,
+    *,
+    validation_mode: str,
+    public_page: bool,
+    presentation: str,
+    acknowledgement_minutes: int | None = None,
 ) -> Community:
     require_referent(actor, community)
     if validation_mode not in ValidationMode.values:
@@ -134,10 +142,23 @@ def update_community_settings(
         raise ValidationError(
             _("La présentation fait 1 000 caractères au plus."), code="presentation_long"
         )
+    if acknowledgement_minutes is None:
+        acknowledgement_minutes = community.acknowledgement_minutes
+    if not ACKNOWLEDGEMENT_MINUTES_MIN <= acknowledgement_minutes <= ACKNOWLEDGEMENT_MINUTES_MAX:
+        raise ValidationError(
+            {
+                "acknowledgement_minutes": ValidationError(
+                    _("Le délai avant escalade est de %(low)s à %(high)s minutes.")
+                    % {"low": ACKNOWLEDGEMENT_MINUTES_MIN, "high": ACKNOWLEDGEMENT_MINUTES_MAX},
+                    code="acknowledgement_minutes",
+                )
+            }
+        )
     Community.objects.filter(pk=community.pk).update(
         validation_mode=validation_mode,
         public_page=public_page,
         presentation=presentation,
+        acknowledgement_minutes=acknowledgement_minutes,
         updated_at=timezone.now(),
     )
     community.refresh_from_db()

@@ -74,6 +74,7 @@ def community_settings(request, community_id: int):
             "validation_mode": community.validation_mode,
             "public_page": community.public_page,
             "presentation": community.presentation,
+            "acknowledgement_minutes": community.acknowledgement_minutes,
         },
     )
     if request.method == "POST" and form.is_valid():
