@@ -187,9 +187,7 @@ class Delivery(models.Model):
     provider_id = models.CharField(max_length=128, blank=True)
     # The SMS provider that took it (the router chooses by operator), and what it cost us
     # in francs CFA (SMS_PRICES; NULL: no price for that provider, or not an SMS).
-    sms_provider = models.CharField(
-        _("fournisseur SMS"), max_length=32, blank=True, db_default=""
-    )
+    sms_provider = models.CharField(_("fournisseur SMS"), max_length=32, blank=True, db_default="")
     cost = models.DecimalField(
         _("coût (F CFA)"), max_digits=10, decimal_places=2, null=True, blank=True
     )

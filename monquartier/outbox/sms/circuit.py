@@ -70,9 +70,7 @@ class CircuitBreaker:
     def record_success(self) -> None:
         if self._opened_until() is not None:
             logger.info("SMS provider %s answers again: circuit closed", self.name)
-        cache.delete_many(
-            [self._opened_key, self._trial_key, self._count_key(time.time())]
-        )
+        cache.delete_many([self._opened_key, self._trial_key, self._count_key(time.time())])
 
     def record_failure(self) -> None:
         now = time.time()

@@ -88,7 +88,9 @@ class RoutingSMSBackend(BaseSMSBackend):
             chosen = next((name for name in self.chain(operator) if available(name)), None)
             if chosen is None:
                 outcomes[index] = SMSError(
-                    "every SMS provider is failing (circuits open)", permanent=False, message=message
+                    "every SMS provider is failing (circuits open)",
+                    permanent=False,
+                    message=message,
                 )
                 continue
             groups.setdefault(chosen, []).append(index)
@@ -118,8 +120,6 @@ class RoutingSMSBackend(BaseSMSBackend):
             # Nothing went and nothing was refused for good: the provider is the problem.
             breaker.record_failure()
         return [
-            dataclasses.replace(result, provider=name)
-            if isinstance(result, SMSSent)
-            else result
+            dataclasses.replace(result, provider=name) if isinstance(result, SMSSent) else result
             for result in results
         ]
