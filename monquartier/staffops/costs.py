@@ -135,8 +135,12 @@ def month_report(month: date) -> MonthReport:
     for pk, name, commune_id in town_halls:
         totals = Totals()
         totals.add(by_commune.get(commune_id, Totals()))
-        if (row := announcements.get(pk)) is not None:
-            own = Totals(sms=row["n"], sms_cost=row["total"] or ZERO, unpriced=row["unpriced"])
+        if (own_row := announcements.get(pk)) is not None:
+            own = Totals(
+                sms=own_row["n"],
+                sms_cost=own_row["total"] or ZERO,
+                unpriced=own_row["unpriced"],
+            )
             totals.add(own)
             report.total.add(own)
         report.town_halls.append(Line(name, totals, pk))
