@@ -1,6 +1,7 @@
 """SMS routing by operator, failover through the circuit breaker, the cost of each SMS
 and the delivery reports of both providers, against the local fake providers."""
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -284,3 +285,18 @@ def test_a_counted_sms_outside_alerts_records_its_provider_and_cost(
     assert (record.provider, record.cost) == ("africastalking", Decimal("15.00"))
     assert [r.to for r in africastalking.received_unique] == [MOOV_LINE]
     assert TextMessage.objects.count() == 1
+
+
+def test_the_development_outbox_names_the_provider_the_router_would_choose(db, settings):
+    from monquartier.outbox.sms import DevOutboxSMSBackend
+
+    settings.SMS_ROUTES = {"orange": "orange", "mtn": "africastalking"}
+    settings.SMS_DEFAULT_PROVIDER = "africastalking"
+    outcomes = DevOutboxSMSBackend(stream=io.StringIO()).send_messages(
+        [sms(ORANGE_LINE), sms(MTN_LINE), sms(MOOV_LINE)]
+    )
+    assert [o.provider for o in outcomes if isinstance(o, SMSSent)] == [
+        "orange",
+        "africastalking",
+        "africastalking",
+    ]
