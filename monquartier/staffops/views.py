@@ -15,6 +15,7 @@ from monquartier.accounts.models import User
 from monquartier.alerts.models import Alert
 from monquartier.communities import geometry, lookups
 from monquartier.communities.models import Community
+from monquartier.core.parsing import parse_id
 from monquartier.staffops import costs, services
 from monquartier.staffops.forms import (
     AreaForm,
@@ -217,6 +218,11 @@ def _month(value: str | None):
 
 
 def sms_costs(request):
+    if "alerte" in request.GET:
+        alert_id = parse_id(request.GET["alerte"].strip().lstrip("#n°"))
+        if alert_id is not None and Alert.objects.filter(pk=alert_id).exists():
+            return redirect("staffops:alert_costs", alert_id)
+        messages.error(request, _("Aucune alerte ne porte ce numéro."))
     month = _month(request.GET.get("mois"))
     if month is None:
         messages.error(request, _("Mois inconnu : écrivez-le comme 2026-12."))

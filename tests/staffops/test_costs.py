@@ -139,3 +139,16 @@ def test_an_empty_month_says_so(client, mariam, db):
     log_in(client, mariam)
     page = client.get(reverse("staffops:sms_costs"), {"mois": "2026-01"})
     assert "Rien ce mois-ci." in page.content.decode()
+
+
+def test_an_alert_is_found_by_its_number(client, month, mariam):
+    first, _ = month
+    log_in(client, mariam)
+    url = reverse("staffops:sms_costs")
+    assert client.get(url, {"alerte": f" #{first.pk}"}).url == reverse(
+        "staffops:alert_costs", args=[first.pk]
+    )
+    for value in ["999999", "abc", "9" * 400, ""]:
+        page = client.get(url, {"alerte": value})
+        assert page.status_code == 200
+        assert "Aucune alerte ne porte ce numéro." in page.content.decode()
