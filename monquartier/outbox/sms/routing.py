@@ -103,9 +103,9 @@ class RoutingSMSBackend(BaseSMSBackend):
     def _send_through(self, name: str, batch: list[SMSMessage]) -> list[SMSSent | SMSError]:
         try:
             results = list(self.backend(name).send_messages(batch))
-        except ImproperlyConfigured:
-            raise
         except Exception:
+            # A provider left unconfigured (ImproperlyConfigured) or a bug in its backend
+            # counts as its failure: its circuit opens and the others take its share.
             logger.exception("SMS provider %s raised on a batch of %s", name, len(batch))
             results = [
                 SMSError(f"{name}: unexpected error", permanent=False, message=message)

@@ -300,3 +300,20 @@ def test_the_development_outbox_names_the_provider_the_router_would_choose(db, s
         "africastalking",
         "africastalking",
     ]
+
+
+def test_an_unconfigured_provider_fails_over_and_spares_the_others(
+    routed, settings, africastalking
+):
+    settings.SMS_PROVIDERS = {
+        "orange": {"BACKEND": "monquartier.outbox.sms.OrangeSMSBackend", "OPTIONS": {}},
+        "africastalking": settings.SMS_PROVIDERS["africastalking"],
+    }
+    settings.ORANGE_SMS_CLIENT_ID = ""
+    with time_machine.travel(START, tick=False):
+        for _ in range(3):
+            first, second = RoutingSMSBackend().send_messages([sms(ORANGE_LINE), sms(MTN_LINE)])
+            assert isinstance(first, SMSError) and not first.permanent
+            assert isinstance(second, SMSSent) and second.provider == "africastalking"
+        (outcome,) = RoutingSMSBackend().send_messages([sms(ORANGE_LINE)])
+    assert isinstance(outcome, SMSSent) and outcome.provider == "africastalking"
