@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, str] = {
     "townhall": "bench.townhall",
     "weight": "bench.weight",
     "voice": "bench.voice",
+    "sms_routing": "bench.sms_routing",
     "api": "bench.api",
 }
 

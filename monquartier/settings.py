@@ -442,6 +442,25 @@ AFRICASTALKING_API_URL = env_str(
 AFRICASTALKING_USERNAME = env_str("AFRICASTALKING_USERNAME", "")
 AFRICASTALKING_API_KEY = env_str("AFRICASTALKING_API_KEY", "")
 AFRICASTALKING_SENDER_ID = env_str("AFRICASTALKING_SENDER_ID", "")
+# SMS routing (outbox/sms/routing.py), with SMS_BACKEND = "monquartier.outbox.sms.RoutingSMSBackend":
+# the provider of each operator (by the number's prefix after +225: 07 Orange, 05 MTN,
+# 01 Moov), the others in turn while its circuit is open (SMS_CIRCUIT_FAILURES batches
+# failing in SMS_CIRCUIT_WINDOW_SECONDS open it for SMS_CIRCUIT_OPEN_SECONDS, then a trial).
+SMS_PROVIDERS: dict = {
+    "orange": {"BACKEND": "monquartier.outbox.sms.OrangeSMSBackend", "OPTIONS": {}},
+    "africastalking": {"BACKEND": "monquartier.outbox.sms.AfricasTalkingSMSBackend", "OPTIONS": {}},
+}
+SMS_ROUTES = {"orange": "orange", "mtn": "africastalking", "moov": "africastalking"}
+SMS_DEFAULT_PROVIDER = "africastalking"
+SMS_CIRCUIT_FAILURES = env_int("SMS_CIRCUIT_FAILURES", 5, minimum=1)
+SMS_CIRCUIT_WINDOW_SECONDS = env_int("SMS_CIRCUIT_WINDOW_SECONDS", 60, minimum=1)
+SMS_CIRCUIT_OPEN_SECONDS = env_int("SMS_CIRCUIT_OPEN_SECONDS", 120, minimum=1)
+# What a segment costs us, in francs CFA, by provider then operator ("other": fixed lines,
+# foreign numbers). Recorded on every SMS sent (Delivery.cost, TextMessage.cost).
+SMS_PRICES: dict = {
+    "orange": {"orange": "12", "mtn": "20", "moov": "20", "other": "25"},
+    "africastalking": {"orange": "18", "mtn": "15", "moov": "15", "other": "25"},
+}
 
 # Alerts: the SMS waits this long for the member to open the alert (PRODUCT.md: at most
 # 4 minutes); how many sender tasks share an alert's e-mails, pushes and SMS.

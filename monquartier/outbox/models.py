@@ -185,6 +185,12 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=128, blank=True)
+    # The SMS provider that took it (the router chooses by operator), and what it cost us
+    # in francs CFA (SMS_PRICES; NULL: no price for that provider, or not an SMS).
+    sms_provider = models.CharField(_("fournisseur SMS"), max_length=32, blank=True, db_default="")
+    cost = models.DecimalField(
+        _("coût (F CFA)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -313,6 +319,10 @@ class TextMessage(models.Model):
     )
     community = models.ForeignKey(
         "communities.Community", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    provider = models.CharField(_("fournisseur SMS"), max_length=32, blank=True, db_default="")
+    cost = models.DecimalField(
+        _("coût (F CFA)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -188,13 +188,24 @@ SENDERS: dict[str, Callable[[list[Delivery]], Sequence[Outcome | None]]] = {
 }
 
 
-_OUTCOME_FIELDS = ("status", "claimed_at", "sent_at", "provider_id", "last_error", "due_at")
+_OUTCOME_FIELDS = (
+    "status",
+    "claimed_at",
+    "sent_at",
+    "provider_id",
+    "sms_provider",
+    "cost",
+    "last_error",
+    "due_at",
+)
 # One UPDATE … FROM (VALUES …) for a whole batch: Django's bulk_update builds a CASE per
 # field and row, which cost more than sending the e-mails themselves.
 _UPDATE_OUTCOMES = (
     "UPDATE {table} AS d SET status = v.status, claimed_at = NULL, sent_at = v.sent_at, "
-    "provider_id = v.provider_id, last_error = v.last_error, due_at = v.due_at "
-    "FROM (VALUES {rows}) AS v(id, status, sent_at, provider_id, last_error, due_at) "
+    "provider_id = v.provider_id, sms_provider = v.sms_provider, cost = v.cost, "
+    "last_error = v.last_error, due_at = v.due_at "
+    "FROM (VALUES {rows}) AS v(id, status, sent_at, provider_id, sms_provider, cost, "
+    "last_error, due_at) "
     "WHERE d.id = v.id"
 )
 
@@ -203,7 +214,10 @@ def _save_outcomes(deliveries: list[Delivery]) -> None:
     if connection.vendor != "postgresql":
         Delivery.objects.bulk_update(deliveries, _OUTCOME_FIELDS, batch_size=500)
         return
-    row = "(%s, %s, CAST(%s AS timestamptz), %s, %s, CAST(%s AS timestamptz))"
+    row = (
+        "(%s, %s, CAST(%s AS timestamptz), %s, %s, CAST(%s AS numeric), %s, "
+        "CAST(%s AS timestamptz))"
+    )
     sql = _UPDATE_OUTCOMES.format(
         table=connection.ops.quote_name(Delivery._meta.db_table),
         rows=", ".join([row] * len(deliveries)),
@@ -216,6 +230,8 @@ def _save_outcomes(deliveries: list[Delivery]) -> None:
             delivery.status,
             delivery.sent_at,
             delivery.provider_id,
+            delivery.sms_provider,
+            delivery.cost,
             delivery.last_error,
             delivery.due_at,
         )
@@ -235,6 +251,8 @@ def _record(deliveries: list[Delivery], outcomes: Sequence[Outcome | None]) -> N
             delivery.status = DeliveryStatus.SENT
             delivery.sent_at = now
             delivery.provider_id = outcome.provider_id[:128]
+            delivery.sms_provider = outcome.provider[:32]
+            delivery.cost = outcome.cost
             delivery.last_error = ""
         elif outcome.permanent or delivery.attempts > len(pauses):
             delivery.status = DeliveryStatus.FAILED

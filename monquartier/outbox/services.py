@@ -30,5 +30,5 @@ def send_text(to: str, text: str, *, purpose: str, account=None, community=None)
         purpose=purpose, to=to, account=account, community=community
     )
     # Plain GSM-7: one SMS, never the costlier UCS-2.
-    send_text_message.enqueue(to=to, text=to_gsm7(text))
+    send_text_message.enqueue(to=to, text=to_gsm7(text), record_id=record.pk)
     return record

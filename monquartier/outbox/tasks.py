@@ -11,7 +11,9 @@ from django.core.mail import EmailMultiAlternatives
 from django_tasks import task
 
 from monquartier.outbox import sender
+from monquartier.outbox.models import TextMessage
 from monquartier.outbox.sms import send_sms
+from monquartier.outbox.sms.costs import sms_cost
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +32,14 @@ def send_email(
 
 
 @task()
-def send_text_message(*, to: str, text: str) -> str:
-    """One SMS outside the alert outbox: verification codes, replies to SMS commands."""
+def send_text_message(*, to: str, text: str, record_id: int | None = None) -> str:
+    """One SMS outside the alert outbox: verification codes, replies to SMS commands.
+    With record_id, its counted row (TextMessage) gets the provider and the cost."""
     sent = send_sms(to, text)
+    if record_id is not None:
+        TextMessage.objects.filter(pk=record_id).update(
+            provider=sent.provider[:32], cost=sms_cost(sent.provider, to, text)
+        )
     logger.info("SMS handed to the gateway for %s (id %s)", to[:-4] + "****", sent.provider_id)
     return sent.provider_id
 

@@ -12,6 +12,7 @@ import smtplib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -20,6 +21,7 @@ from django.core.mail.message import sanitize_address
 from django.utils.html import escape
 
 from monquartier.outbox.sms import SMSError, SMSMessage, get_sms_backend
+from monquartier.outbox.sms.costs import sms_cost
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,9 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Sent:
     provider_id: str = ""
+    # SMS only: the provider that took it and what it cost (francs CFA, None if unpriced).
+    provider: str = ""
+    cost: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -239,13 +244,18 @@ class EmailTransport:
 class SMSTransport:
     def send(self, messages: Sequence[SMSMessage]) -> list[Outcome]:
         try:
-            results = get_sms_backend(**settings.SMS_BACKEND_OPTIONS).send_messages(list(messages))
+            backend = get_sms_backend(**settings.SMS_BACKEND_OPTIONS)
+            results = backend.send_messages(list(messages))
         except Exception as error:  # a backend bug must not lose the batch: retry later
             logger.exception("SMS backend failed on a batch of %s", len(messages))
             return [Failed(f"backend: {error}", permanent=False)] * len(messages)
-        return [
-            Failed(result.detail, permanent=result.permanent)
-            if isinstance(result, SMSError)
-            else Sent(result.provider_id)
-            for result in results
-        ]
+        own_name = getattr(backend, "provider", "")
+        outcomes: list[Outcome] = []
+        for message, result in zip(messages, results, strict=True):
+            if isinstance(result, SMSError):
+                outcomes.append(Failed(result.detail, permanent=result.permanent))
+                continue
+            provider = result.provider or own_name
+            cost = sms_cost(provider, message.to, message.text)
+            outcomes.append(Sent(result.provider_id, provider=provider, cost=cost))
+        return outcomes

@@ -54,9 +54,11 @@ def inbound(request, provider: str, secret: str):
     return JsonResponse({"received": len(messages)})
 
 
-def record_delivery_reports(reports) -> int:
+def record_delivery_reports(reports, provider: str = "") -> int:
     """Apply providers' delivery reports to the outbox. A report never moves a row
-    backwards (a late "pending" after "delivered" changes nothing)."""
+    backwards (a late "pending" after "delivered" changes nothing). A provider's report
+    only reaches the rows it sent (or rows sent before providers were recorded): two
+    providers' ids could coincide."""
     updated = 0
     now = timezone.now()
     for report in reports:
@@ -65,6 +67,8 @@ def record_delivery_reports(reports) -> int:
         rows = Delivery.objects.filter(
             channel=Channel.SMS, status__in=[DeliveryStatus.SENT, DeliveryStatus.SENDING]
         )
+        if provider:
+            rows = rows.filter(sms_provider__in=[provider, ""])
         if report.provider_id:
             rows = rows.filter(provider_id=report.provider_id)
         elif (delivery_id := parse_id(report.reference)) is not None:
@@ -91,4 +95,4 @@ def delivery_reports(request, provider: str, secret: str):
         reports = backend.parse_delivery_reports(request)
     except WebhookError as error:
         return JsonResponse({"error": str(error)}, status=400)
-    return JsonResponse({"updated": record_delivery_reports(reports)})
+    return JsonResponse({"updated": record_delivery_reports(reports, provider)})

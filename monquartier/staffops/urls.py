@@ -19,4 +19,10 @@ urlpatterns = [
         admin.site.admin_view(views.rural_exemption),
         name="rural_exemption",
     ),
+    path("equipe/couts/", admin.site.admin_view(views.sms_costs), name="sms_costs"),
+    path(
+        "equipe/couts/alertes/<id:alert_id>/",
+        admin.site.admin_view(views.alert_costs),
+        name="alert_costs",
+    ),
 ]

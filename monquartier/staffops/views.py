@@ -2,16 +2,21 @@
 factor every staff page asks for: accounts' SecondFactorMiddleware). Thin: the
 services decide."""
 
+from datetime import date, timedelta
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
+from monquartier.alerts.models import Alert
 from monquartier.communities import geometry, lookups
 from monquartier.communities.models import Community
-from monquartier.staffops import services
+from monquartier.core.parsing import parse_id
+from monquartier.staffops import costs, services
 from monquartier.staffops.forms import (
     AreaForm,
     GrantExemptionForm,
@@ -197,3 +202,44 @@ def rural_exemption(request, community_id: int):
             "max_km2": (community.rural_max_area_m2 or 0) / 1_000_000,
         },
     )
+
+
+def _month(value: str | None):
+    """The month of ?mois=2026-12, this month without one; None for anything else."""
+    today = timezone.localdate()
+    if not value:
+        return today.replace(day=1)
+    if len(value) != 7 or value[4] != "-" or not (value[:4].isdigit() and value[5:].isdigit()):
+        return None
+    year, month = int(value[:4]), int(value[5:])
+    if not (2020 <= year <= today.year + 1 and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
+
+
+def sms_costs(request):
+    if "alerte" in request.GET:
+        alert_id = parse_id(request.GET["alerte"].strip().lstrip("#n°"))
+        if alert_id is not None and Alert.objects.filter(pk=alert_id).exists():
+            return redirect("staffops:alert_costs", alert_id)
+        messages.error(request, _("Aucune alerte ne porte ce numéro."))
+    month = _month(request.GET.get("mois"))
+    if month is None:
+        messages.error(request, _("Mois inconnu : écrivez-le comme 2026-12."))
+        month = timezone.localdate().replace(day=1)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    context = _admin_context(request, _("Coût des SMS et des appels"))
+    context.update(
+        report=costs.month_report(month),
+        previous=previous,
+        following=following if following <= timezone.localdate() else None,
+    )
+    return render(request, "staffops/sms_costs.html", context)
+
+
+def alert_costs(request, alert_id: int):
+    alert = get_object_or_404(Alert.objects.select_related("community"), pk=alert_id)
+    context = _admin_context(request, _("Coût de l'alerte n° %(id)s") % {"id": alert.pk})
+    context.update(costs=costs.alert_costs(alert))
+    return render(request, "staffops/alert_costs.html", context)

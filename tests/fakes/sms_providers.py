@@ -93,6 +93,11 @@ class FakeSMSProvider:
             for _ in range(count):
                 self._script.append(Reply(status, body or '{"message": "scripted failure"}'))
 
+    def heal(self) -> None:
+        """Forget the scripted failures and timeouts not yet played: the provider is back."""
+        with self._lock:
+            self._script.clear()
+
     def timeout_next(self, count: int = 1, seconds: float = 1.0) -> None:
         """The next count sending requests get no answer: the server waits seconds (more
         than the client's read timeout), then hangs up. Nothing is sent."""

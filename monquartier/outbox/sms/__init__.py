@@ -17,6 +17,7 @@ from monquartier.outbox.sms.dev import (
 )
 from monquartier.outbox.sms.gsm7 import fit_sms, gsm7_length, is_gsm7, segments, to_gsm7
 from monquartier.outbox.sms.orange import OrangeSMSBackend
+from monquartier.outbox.sms.routing import RoutingSMSBackend
 from monquartier.outbox.sms.webhooks import PROVIDERS
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "InboundMessage",
     "LocmemSMSBackend",
     "OrangeSMSBackend",
+    "RoutingSMSBackend",
     "SMSError",
     "SMSMessage",
     "SMSSent",

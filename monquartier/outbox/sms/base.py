@@ -8,7 +8,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -45,6 +45,8 @@ class SMSMessage:
 class SMSSent:
     message: SMSMessage
     provider_id: str = ""
+    # Which provider sent it, when a router chose (the backend's own name otherwise).
+    provider: str = ""
 
 
 class SMSError(Exception):
@@ -116,11 +118,12 @@ def get_sms_backend(path: str | None = None, **options) -> BaseSMSBackend:
 
 def send_sms(to: str, text: str, *, reference: str = "") -> SMSSent:
     """Send one SMS now, raising SMSError if it did not go."""
-    (outcome,) = get_sms_backend().send_messages(
-        [SMSMessage(to=to, text=text, reference=reference)]
-    )
+    backend = get_sms_backend()
+    (outcome,) = backend.send_messages([SMSMessage(to=to, text=text, reference=reference)])
     if isinstance(outcome, SMSError):
         raise outcome
+    if not outcome.provider:
+        outcome = replace(outcome, provider=getattr(backend, "provider", ""))
     return outcome
 
 
