@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from monquartier.accounts.models import DeviceToken, User
 from monquartier.alerts.models import AlertCategory
 from monquartier.alerts.services import TEXT_MAX, TEXT_MIN
+from monquartier.gazette.models import PostCategory
+from monquartier.gazette.services import TEXT_MAX as POST_TEXT_MAX
+from monquartier.gazette.services import TITLE_MAX
+from monquartier.moderation.models import ReportReason
 
 Language = Literal["fr", "en"]
 
@@ -135,3 +139,52 @@ class CommuneOut(Schema):
     latitude: float
     longitude: float
     community_count: int
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: Literal["photo", "pdf"]
+    name: str
+    size: int
+    width: int | None
+    height: int | None
+    # GET with the token; `thumbnail` is the small square photo (null for a PDF).
+    file: str
+    thumbnail: str | None
+
+
+class PostOut(Schema):
+    id: int
+    category: str
+    category_label: str
+    title: str
+    text: str
+    created_at: datetime
+    edited_at: datetime | None
+    # As the reader may see it (communities/privacy.py).
+    author_name: str
+    is_author: bool
+    attachments: list[AttachmentOut]
+
+
+class PostPage(Schema):
+    items: list[PostOut]
+    next_cursor: str | None
+
+
+class PostPatch(Input):
+    category: PostCategory | None = None
+    title: str | None = Field(default=None, max_length=TITLE_MAX * 2)  # cleaned, then counted
+    text: str | None = Field(default=None, max_length=POST_TEXT_MAX * 2)
+    # Ids of the post's attachments to take away.
+    remove: list[int] = Field(default_factory=list, max_length=20)
+
+
+class ReportIn(Input):
+    reason: ReportReason
+    details: str = Field(default="", max_length=1000)
+
+
+class ReportOut(Schema):
+    id: int
+    status: str
