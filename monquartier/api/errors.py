@@ -75,7 +75,11 @@ def _schema_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
         # loc is ("body", "payload", "text") or ("query", "cursor"): the field is the last
         # name; a body that is not an object at all is the request's error.
         loc = [part for part in error.get("loc", ()) if isinstance(part, str)]
-        name = loc[-1] if len(loc) > 2 or loc[:1] in (["query"], ["path"], ["form"], ["file"]) else "__all__"
+        name = (
+            loc[-1]
+            if len(loc) > 2 or loc[:1] in (["query"], ["path"], ["form"], ["file"])
+            else "__all__"
+        )
         fields.setdefault(name, []).append(_schema_message(error))
     return fields
 

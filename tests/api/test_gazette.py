@@ -1,6 +1,5 @@
-from django.core.files.uploadedfile import SimpleUploadedFile
-
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from monquartier.gazette.models import Attachment, Post
 from monquartier.moderation.models import Report
@@ -152,9 +151,7 @@ def test_a_post_without_files_and_json_fields_errors(client, api_as, riviera, aw
     assert response.json()["fields"] == {"title": ["Donnez un titre à votre annonce."]}
 
 
-def test_a_file_over_its_limit_is_a_413_and_nothing_is_published(
-    client, riviera, awa, settings
-):
+def test_a_file_over_its_limit_is_a_413_and_nothing_is_published(client, riviera, awa, settings):
     settings.GAZETTE_PDF_MAX_BYTES = 2000
     response = post_form(
         client,
@@ -171,14 +168,18 @@ def test_a_body_over_the_upload_limit_is_a_413_before_it_is_read(client, riviera
     settings.PHOTO_MAX_UPLOAD_BYTES = 1024
     settings.GAZETTE_MAX_ATTACHMENTS = 1
     big = SimpleUploadedFile("gros.jpg", b"x" * 200_000, content_type="image/jpeg")
-    response = post_form(client, awa, {"category": "info", "title": "T", "text": "x", "files": [big]})
+    response = post_form(
+        client, awa, {"category": "info", "title": "T", "text": "x", "files": [big]}
+    )
     assert response.status_code == 413
     assert not Post.objects.exists()
 
 
 def test_a_file_that_is_neither_photo_nor_pdf_is_refused(client, riviera, awa):
     fake = SimpleUploadedFile("virus.jpg", b"MZ\x90\x00" * 100, content_type="image/jpeg")
-    response = post_form(client, awa, {"category": "info", "title": "T", "text": "x", "files": [fake]})
+    response = post_form(
+        client, awa, {"category": "info", "title": "T", "text": "x", "files": [fake]}
+    )
     assert response.status_code == 422
     assert "virus.jpg" in response.json()["fields"]["files"][0]
     assert not Post.objects.exists()
