@@ -59,7 +59,7 @@ def _post_out(post: Post, user) -> PostOut:
         attachments=[
             AttachmentOut(
                 id=item.pk,
-                kind=item.kind,
+                kind=AttachmentKind(item.kind),
                 name=item.original_name,
                 size=item.size,
                 width=item.width,
@@ -143,7 +143,7 @@ def post_list(request: HttpRequest, params: Query[ListParams]):
     privacy.name_people(privacy.Viewpoint.of_member(user, community_id), page, "author")
     return PostPage(
         items=[_post_out(post, user) for post in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,  # type: ignore[arg-type]
+        next_cursor=_encode_cursor(page[-1]) if more else None,
     )
 
 

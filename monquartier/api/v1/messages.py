@@ -157,7 +157,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int, params: Quer
         id=conversation.pk,
         others=[seen_as[seat.user_id] for seat in seats if seat.user_id != user.pk],
         messages=[_message_out(message, user, seen_as) for message in batch],
-        older_cursor=_encode_cursor(batch[0]) if older else None,  # type: ignore[arg-type]
+        older_cursor=_encode_cursor(batch[0]) if older else None,
     )
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from monquartier.accounts.models import DeviceToken, User
 from monquartier.alerts.models import AlertCategory
 from monquartier.alerts.services import TEXT_MAX, TEXT_MIN
-from monquartier.gazette.models import PostCategory
+from monquartier.gazette.models import AttachmentKind, PostCategory
 from monquartier.gazette.services import TEXT_MAX as POST_TEXT_MAX
 from monquartier.gazette.services import TITLE_MAX
 from monquartier.messaging.services import MAX_RECIPIENTS
@@ -145,7 +145,7 @@ class CommuneOut(Schema):
 
 class AttachmentOut(Schema):
     id: int
-    kind: Literal["photo", "pdf"]
+    kind: AttachmentKind
     name: str
     size: int
     width: int | None
