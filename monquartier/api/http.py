@@ -31,7 +31,7 @@ from monquartier.api.errors import error_response
 # JSON requests are small (an alert is 500 characters); uploads have their own limit, on
 # the URLs that take files only (a post's photos and PDFs: 6 files of 10 MB at most).
 API_MAX_BODY = 64 * 1024
-UPLOAD_PATHS = re.compile(r"^/api/v1/gazette$")
+UPLOAD_PATHS = re.compile(r"^/api/v1/gazette(/[0-9]+/attachments)?$")
 
 
 def max_body(request: HttpRequest) -> int:

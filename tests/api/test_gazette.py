@@ -263,3 +263,35 @@ def test_a_member_reports_a_post_once(api_as, riviera, awa, yao, koffi):
     assert api_as(koffi).post(f"/gazette/{post.pk}/report", {"reason": "spam"}).status_code == 404
     assert app.post(f"/gazette/{post.pk}/report", {"reason": "nope"}).status_code == 422
     assert Report.objects.count() == 1
+
+
+def test_the_author_adds_files_to_the_post(client, riviera, awa, yao, settings):
+    post = factories.make_post(awa, files=[upload_pdf()])
+    path = f"/api/v1/gazette/{post.pk}/attachments"
+    mine = {"Authorization": f"Bearer {token_for(awa)}"}
+    response = client.post(path, {"files": [factories.uploaded_image("chat.jpg")]}, headers=mine)
+    assert response.status_code == 200, response.content
+    assert [item["name"] for item in response.json()["attachments"]] == [
+        "programme.pdf",
+        "chat.jpg",
+    ]
+    # Someone else's post: as if it did not exist.
+    theirs = {"Authorization": f"Bearer {token_for(yao)}"}
+    response = client.post(path, {"files": [factories.uploaded_image()]}, headers=theirs)
+    assert response.status_code == 404
+    # Six at most, as on the website.
+    settings.GAZETTE_MAX_ATTACHMENTS = 2
+    response = client.post(path, {"files": [factories.uploaded_image()]}, headers=mine)
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["files"]
+    assert client.post(path, {}, headers=mine).status_code == 422
+    assert post.attachments.count() == 2
+
+
+def test_lists_and_details_answer_304_to_their_etag(api_as, riviera, awa, yao):
+    post = factories.make_post(yao)
+    app = api_as(awa)
+    for path in ("/gazette", f"/gazette/{post.pk}"):
+        first = app.get(path)
+        again = app.get(path, headers={"If-None-Match": first["ETag"]})
+        assert again.status_code == 304 and again.content == b""

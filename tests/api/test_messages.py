@@ -232,3 +232,13 @@ def test_start_a_conversation_once_with_a_key(api_as, riviera, awa, yao, koffi):
     }
     assert app.post("/conversations", {"to": "x", "text": "a"}).status_code == 422
     assert Message.objects.count() == 2
+
+
+def test_lists_answer_304_until_a_message_arrives(api_as, conversation, awa, yao):
+    app = api_as(awa)
+    for path in ("/conversations", f"/conversations/{conversation.pk}", "/recipients"):
+        first = app.get(path)
+        assert app.get(path, headers={"If-None-Match": first["ETag"]}).status_code == 304
+    etag = app.get("/conversations")["ETag"]
+    services.reply(yao, conversation, "Nouveau")
+    assert app.get("/conversations", headers={"If-None-Match": etag}).status_code == 200

@@ -226,6 +226,30 @@ def edit_post(request: HttpRequest, post_id: int, payload: PostPatch):
 
 
 @router.post(
+    "/gazette/{id:post_id}/attachments",
+    response={200: PostOut, 401: Error, 404: Error, 409: Error, 413: Error, 422: Error},
+    summary="Add files to one's post",
+)
+@decorate_view(idempotent)
+def add_attachments(
+    request: HttpRequest,
+    post_id: int,
+    files: File[list[UploadedFile]],
+):
+    """The author adds photos or PDFs to their post (`multipart/form-data`, `files`),
+    checked as when writing it; 6 attachments a post at most."""
+    user = signed_in(request)
+    post = access.get_post_for_author(user, post_id)
+    try:
+        services.edit_post(
+            user, post, title=post.title, text=post.text, category=post.category, files=files
+        )
+    except ValidationError as error:
+        raise _too_large(error) from None
+    return _post_out(_readable(user, post.pk), user)
+
+
+@router.post(
     "/gazette/{id:post_id}/report",
     response={201: ReportOut, 401: Error, 404: Error, 409: Error, 422: Error},
     summary="Report a post",
