@@ -295,3 +295,11 @@ def test_lists_and_details_answer_304_to_their_etag(api_as, riviera, awa, yao):
         first = app.get(path)
         again = app.get(path, headers={"If-None-Match": first["ETag"]})
         assert again.status_code == 304 and again.content == b""
+
+
+def test_the_websites_flood_limit_on_posts_is_a_429(client, riviera, awa, settings):
+    settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "gazette_post": (1, 3600)}
+    factories.make_post(awa)
+    response = post_form(client, awa, {"category": "info", "title": "Encore", "text": "x"})
+    assert (response.status_code, response.json()["code"]) == (429, "too_many_requests")
+    assert Post.objects.count() == 1

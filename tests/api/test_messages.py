@@ -242,3 +242,13 @@ def test_lists_answer_304_until_a_message_arrives(api_as, conversation, awa, yao
     etag = app.get("/conversations")["ETag"]
     services.reply(yao, conversation, "Nouveau")
     assert app.get("/conversations", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_the_websites_flood_limit_is_a_429(api_as, conversation, awa, settings):
+    settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "message": (2, 600)}
+    app = api_as(awa)
+    path = f"/conversations/{conversation.pk}/messages"
+    assert app.post(path, {"text": "Un"}).status_code == 201  # the fixture's makes two
+    response = app.post(path, {"text": "Deux"})
+    assert (response.status_code, response.json()["code"]) == (429, "too_many_requests")
+    assert Message.objects.filter(sender=awa).count() == 2
