@@ -6,6 +6,7 @@ from django.utils import timezone
 from monquartier.messaging import services
 from monquartier.messaging.models import Conversation, Message, Participant
 from tests import factories
+from tests.api.conftest import token_for
 from tests.messaging.conftest import write
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +253,22 @@ def test_the_websites_flood_limit_is_a_429(api_as, conversation, awa, settings):
     response = app.post(path, {"text": "Deux"})
     assert (response.status_code, response.json()["code"]) == (429, "too_many_requests")
     assert Message.objects.filter(sender=awa).count() == 2
+
+
+def test_read_takes_no_body_or_a_strict_one(client, api_as, conversation, awa, yao):
+    path = f"/api/v1/conversations/{conversation.pk}/read"
+    headers = {"Authorization": f"Bearer {token_for(yao)}"}
+    # No body at all (Content-Length: 0), as for an alert's read mark.
+    assert client.post(path, "", content_type="application/json", headers=headers).json() == {
+        "read": True
+    }
+    for body in ('{"up_to": "1"}', '{"up_to": true}', "[1]", "{"):
+        response = client.post(path, body, content_type="application/json", headers=headers)
+        assert response.status_code == 422, body
+        assert list(response.json()["fields"]) == ["up_to"]
+
+
+def test_recipient_ids_are_numbers_not_booleans(api_as, riviera, awa, yao):
+    response = api_as(yao).post("/conversations", {"to": [True], "text": "Salut"})
+    assert response.status_code == 422
+    assert not Message.objects.exists()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 from pydantic import Field
+from pydantic import ValidationError as PydanticValidationError
 
 from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
@@ -190,19 +191,42 @@ def reply(request: HttpRequest, conversation_id: int, payload: MessageIn):
     return Status(201, _sent(message, user))
 
 
+def _read_up_to(request: HttpRequest) -> int | None:
+    """The body is optional (an app may send none, as for alerts): {"up_to": id}."""
+    if not request.body.strip():
+        return None
+    try:
+        return ReadUpTo.model_validate_json(request.body).up_to
+    except PydanticValidationError as error:
+        raise ApiError(
+            422,
+            "invalid",
+            _("La requête contient des erreurs."),
+            {"up_to": [_("Valeur invalide.")]},
+        ) from error
+
+
 @router.post(
     "/conversations/{id:conversation_id}/read",
     response={200: ReadOut, 401: Error, 404: Error, 422: Error},
     summary="Mark a conversation read",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": ReadUpTo.model_json_schema()}},
+        }
+    },
 )
-def mark_read(request: HttpRequest, conversation_id: int, payload: ReadUpTo | None = None):
-    """The member saw the conversation up to `up_to` (a message id; without it, up to its
-    last message). Repeating it changes nothing; a read mark never goes back."""
+def mark_read(request: HttpRequest, conversation_id: int):
+    """The member saw the conversation up to `up_to` (a message id; without it or without
+    a body, up to its last message). Repeating it changes nothing; a read mark never goes
+    back."""
     user = signed_in(request)
     conversation, seat = access.get_conversation_for_participant(user, conversation_id)
     up_to = conversation.last_message_at
-    if payload is not None and payload.up_to is not None:
-        message = conversation.messages.filter(pk=payload.up_to).first()
+    message_id = _read_up_to(request)
+    if message_id is not None:
+        message = conversation.messages.filter(pk=message_id).first()
         if message is None:
             raise ApiError(
                 422,

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from monquartier.accounts.models import DeviceToken, User
 from monquartier.alerts.models import AlertCategory
@@ -179,7 +179,7 @@ class PostPatch(Input):
     title: str | None = Field(default=None, max_length=TITLE_MAX * 2)  # cleaned, then counted
     text: str | None = Field(default=None, max_length=POST_TEXT_MAX * 2)
     # Ids of the post's attachments to take away.
-    remove: list[int] = Field(default_factory=list, max_length=20)
+    remove: list[StrictInt] = Field(default_factory=list, max_length=20)
 
 
 class ReportIn(Input):
@@ -234,7 +234,7 @@ class MessageIn(Input):
 
 class ConversationIn(Input):
     # The user ids GET /recipients gave.
-    to: list[int] = Field(max_length=MAX_RECIPIENTS * 5)
+    to: list[StrictInt] = Field(max_length=MAX_RECIPIENTS * 5)
     text: str = Field(max_length=MESSAGE_TEXT_MAX * 2)
 
 
