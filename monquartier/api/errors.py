@@ -12,7 +12,13 @@ answered with the same shape, never Django's HTML page.
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -69,7 +75,11 @@ def _schema_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
         # loc is ("body", "payload", "text") or ("query", "cursor"): the field is the last
         # name; a body that is not an object at all is the request's error.
         loc = [part for part in error.get("loc", ()) if isinstance(part, str)]
-        name = loc[-1] if len(loc) > 2 or loc[:1] in (["query"], ["path"]) else "__all__"
+        name = (
+            loc[-1]
+            if len(loc) > 2 or loc[:1] in (["query"], ["path"], ["form"], ["file"])
+            else "__all__"
+        )
         fields.setdefault(name, []).append(_schema_message(error))
     return fields
 
@@ -147,6 +157,12 @@ def install_handlers(api: NinjaAPI) -> None:
             500, "server_error", _("Une erreur est survenue de notre côté : réessayez plus tard.")
         )
 
+    def too_big(request: HttpRequest, exc: Any) -> HttpResponse:
+        return error_response(413, "too_large", _("La requête est trop grande."))
+
+    api.add_exception_handler(RequestDataTooBig, too_big)
+    api.add_exception_handler(TooManyFieldsSent, too_big)
+    api.add_exception_handler(TooManyFilesSent, too_big)
     api.add_exception_handler(ApiError, api_error)
     api.add_exception_handler(SchemaValidationError, schema_invalid)
     api.add_exception_handler(DjangoValidationError, service_invalid)

@@ -13,9 +13,11 @@
   hands one member's answer to another, and the app always revalidates.
 """
 
+import re
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
@@ -26,8 +28,20 @@ from django.views.decorators.http import conditional_page
 
 from monquartier.api.errors import error_response
 
-# JSON requests are small (an alert is 500 characters); uploads will have their own limit.
+# JSON requests are small (an alert is 500 characters); uploads have their own limit, on
+# the URLs that take files only (a post's photos and PDFs: 6 files of 10 MB at most).
 API_MAX_BODY = 64 * 1024
+UPLOAD_PATHS = re.compile(r"^/api/v1/gazette(/[0-9]+/attachments)?$")
+
+
+def max_body(request: HttpRequest) -> int:
+    if (
+        request.method == "POST"
+        and request.content_type == "multipart/form-data"
+        and UPLOAD_PATHS.match(request.path)
+    ):
+        return settings.GAZETTE_MAX_ATTACHMENTS * settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
+    return API_MAX_BODY
 
 
 def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -40,12 +54,12 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > API_MAX_BODY:
+        limit = max_body(request)
+        if length > limit:
             response = error_response(
                 413,
                 "too_large",
-                _("La requête est trop grande : %(max)s Ko au plus.")
-                % {"max": API_MAX_BODY // 1024},
+                _("La requête est trop grande : %(max)s Ko au plus.") % {"max": limit // 1024},
             )
         else:
             response = conditional(request, *args, **kwargs)

@@ -16,6 +16,7 @@ The services these endpoints call must accept running inside this transaction (p
 """
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -36,7 +37,18 @@ _KEY = re.compile(r"^[A-Za-z0-9_\-.:]{8,64}$")
 def fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    digest.update(request.body)
+    if request.content_type == "multipart/form-data":
+        # Uploads are not read into memory as one body: their fields and files' contents.
+        for name, values in sorted(request.POST.lists()):
+            digest.update(json.dumps([name, values]).encode())
+        for name, uploads in sorted(request.FILES.lists()):
+            for upload in uploads:
+                digest.update(json.dumps([name, upload.name, upload.size]).encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
 
 

@@ -2,6 +2,8 @@ from monquartier.accounts.demo import DEMO_PASSWORD, create_demo_people, email_f
 from monquartier.alerts.demo import create_demo_alerts
 from monquartier.api.demo import DEMO_API_TOKEN, create_demo_device_tokens
 from monquartier.communities.demo import create_demo_communities
+from monquartier.gazette.demo import create_demo_posts
+from monquartier.messaging.demo import create_demo_conversations
 from tests.api.conftest import ApiClient
 
 
@@ -34,3 +36,18 @@ def test_the_demo_token_and_docs_first_run_work(communes, client):
         headers={"Idempotency-Key": "4f0c2b9e-6a51-4c1e-9d2a-0e8b7f3a5c61"},
     )
     assert sent.status_code == 201, sent.json()
+
+
+def test_the_demo_token_reads_the_gazette_and_messages(communes, client):
+    create_demo_people()
+    create_demo_communities()
+    create_demo_posts()
+    create_demo_conversations()
+    create_demo_device_tokens()
+    yao = ApiClient(client, DEMO_API_TOKEN)
+    assert yao.get("/gazette").json()["items"]
+    conversations = yao.get("/conversations").json()["items"]
+    assert conversations
+    thread = yao.get(f"/conversations/{conversations[0]['id']}").json()
+    assert thread["messages"]
+    assert yao.get("/recipients").json()["items"]

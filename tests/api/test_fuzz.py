@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from monquartier.alerts.services import send_alert
 from monquartier.api.schema import SCHEMA_FILES
+from monquartier.messaging import services as messaging
 from tests import factories
 from tests.api.conftest import token_for
 
@@ -35,12 +36,18 @@ def test_database_kept_open():
 
 
 @pytest.fixture
-def neighbourhoods(riviera, yao):
+def neighbourhoods(riviera, awa, yao):
     send_alert(yao, category="theft", text="Un vol au marché de Riviera")
     far = factories.make_user(OTHER_NAME, "Secretkouadio", email="zouma@exemple.ci")
     factories.make_home(far, commune_slug="yopougon", latitude=5.3265, longitude=-4.1060)
     community = factories.make_community(far, name="Niangon Sud", centre=(5.3265, -4.1060))
     send_alert(far, category="fire", text=OTHER_SECRET_TEXT)
+    # The gazette and messages of both: Yao's to read, the other community's never.
+    factories.make_post(yao, title="Vends vélo", text="Bon état")
+    factories.make_post(far, title="Clés", text=OTHER_SECRET_TEXT)
+    neighbour = factories.add_member(community, first_name="Adjoua", last_name="Niangon")
+    messaging.start_conversation(far, [neighbour.pk], OTHER_SECRET_TEXT)
+    messaging.start_conversation(awa, [yao.pk], "Bonjour voisin")
     return community
 
 

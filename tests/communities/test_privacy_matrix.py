@@ -12,6 +12,7 @@ tests/townhalls/.
 """
 
 import datetime
+import json
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -360,6 +361,11 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         "api_history": "/api/v1/community/history",
         "api_directory": "/api/v1/community/directory",
         "api_requests": "/api/v1/community/requests",
+        "api_gazette": "/api/v1/gazette",
+        "api_post": f"/api/v1/gazette/{post.pk}",
+        "api_conversations": "/api/v1/conversations",
+        "api_conversation": f"/api/v1/conversations/{message.conversation_id}",
+        "api_recipients": "/api/v1/recipients",
     }
     return people, urls
 
@@ -466,6 +472,17 @@ PAGES = [
         "yao",
         {"awa": REAL, "aya": NOTHING, "issa": NOTHING, "salif": NOTHING, "aicha": NOTHING},
     ),
+    ("api_gazette", "yao", {"awa": REAL, "aya": NOTHING, "salif": NOTHING, "aicha": NOTHING}),
+    (
+        "api_post",
+        "yao",
+        {"awa": REAL, "mariam": REAL, "aya": NOTHING, "issa": NOTHING, "aicha": NOTHING},
+    ),
+    ("api_conversations", "awa", {"yao": REAL, "aya": PUBLIC, "koffi": NOTHING, "aicha": NOTHING}),
+    ("api_conversation", "awa", {"yao": REAL, "aya": PUBLIC, "issa": NOTHING, "mariam": NOTHING}),
+    ("api_conversation", "aya", {"awa": PUBLIC, "yao": PUBLIC, "aicha": NOTHING}),
+    ("api_recipients", "aya", {"awa": PUBLIC, "yao": PUBLIC, "salif": NOTHING, "issa": NOTHING}),
+    ("api_recipients", "awa", {"yao": REAL, "koffi": PUBLIC, "aicha": NOTHING}),
     # The public page is the same for everyone (and cached as such).
     ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
 ]
@@ -483,7 +500,6 @@ def test_every_page_names_people_as_the_privacy_module_says(
     client, world, page, person, viewer, expected
 ):
     import html
-    import json
 
     people, urls = world
     headers = {}

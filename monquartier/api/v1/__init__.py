@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 
 from monquartier.api.auth import DeviceTokenAuth
 from monquartier.api.errors import install_handlers
-from monquartier.api.v1 import alerts, communes, community, me, tokens
+from monquartier.api.v1 import alerts, communes, community, gazette, me, messages, tokens
 
 api = NinjaAPI(
     title="MonQuartier API",
@@ -28,3 +28,5 @@ api.add_router("", me.router)
 api.add_router("", alerts.router)
 api.add_router("", communes.router)
 api.add_router("", community.router)
+api.add_router("", gazette.router)
+api.add_router("", messages.router)

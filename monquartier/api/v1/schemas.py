@@ -6,11 +6,17 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from monquartier.accounts.models import DeviceToken, User
 from monquartier.alerts.models import AlertCategory
 from monquartier.alerts.services import TEXT_MAX, TEXT_MIN
+from monquartier.gazette.models import AttachmentKind, PostCategory
+from monquartier.gazette.services import TEXT_MAX as POST_TEXT_MAX
+from monquartier.gazette.services import TITLE_MAX
+from monquartier.messaging.services import MAX_RECIPIENTS
+from monquartier.messaging.services import TEXT_MAX as MESSAGE_TEXT_MAX
+from monquartier.moderation.models import ReportReason
 
 Language = Literal["fr", "en"]
 
@@ -222,3 +228,120 @@ class RequestsOut(Schema):
 
 class RefusalIn(Input):
     reason: str = Field(max_length=2000)  # the website's form cuts at 500 and says so
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: AttachmentKind
+    name: str
+    size: int
+    width: int | None
+    height: int | None
+    # GET with the token; `thumbnail` is the small square photo (null for a PDF).
+    file: str
+    thumbnail: str | None
+
+
+class PostOut(Schema):
+    id: int
+    category: str
+    category_label: str
+    title: str
+    text: str
+    created_at: datetime
+    edited_at: datetime | None
+    # As the reader may see it (communities/privacy.py).
+    author_name: str
+    is_author: bool
+    attachments: list[AttachmentOut]
+
+
+class PostPage(Schema):
+    items: list[PostOut]
+    next_cursor: str | None
+
+
+class PostPatch(Input):
+    category: PostCategory | None = None
+    title: str | None = Field(default=None, max_length=TITLE_MAX * 2)  # cleaned, then counted
+    text: str | None = Field(default=None, max_length=POST_TEXT_MAX * 2)
+    # Ids of the post's attachments to take away.
+    remove: list[StrictInt] = Field(default_factory=list, max_length=20)
+
+
+class ReportIn(Input):
+    reason: ReportReason
+    details: str = Field(default="", max_length=1000)
+
+
+class ReportOut(Schema):
+    id: int
+    status: str
+
+
+class ConversationOut(Schema):
+    id: int
+    # The other participants, as the reader may see their names.
+    others: list[str]
+    last_message_at: datetime
+    # "" when the last message was hidden by the team (`last_hidden`).
+    last_excerpt: str
+    last_sender_name: str
+    last_is_mine: bool
+    last_hidden: bool
+    unread: int
+
+
+class ConversationPage(Schema):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class MessageOut(Schema):
+    id: int
+    sender_name: str
+    is_mine: bool
+    # "" for a message hidden by the team (`hidden`).
+    text: str
+    hidden: bool
+    created_at: datetime
+
+
+class ThreadOut(Schema):
+    id: int
+    others: list[str]
+    # Oldest first; `older_cursor` fetches the messages before them (null: none).
+    messages: list[MessageOut]
+    older_cursor: str | None
+
+
+class MessageIn(Input):
+    text: str = Field(max_length=MESSAGE_TEXT_MAX * 2)  # cleaned, then counted
+
+
+class ConversationIn(Input):
+    # The user ids GET /recipients gave.
+    to: list[StrictInt] = Field(max_length=MAX_RECIPIENTS * 5)
+    text: str = Field(max_length=MESSAGE_TEXT_MAX * 2)
+
+
+class SentOut(Schema):
+    conversation: int
+    message: MessageOut
+
+
+class ReadUpTo(Input):
+    # The newest message the member saw; without it, the conversation's last message.
+    up_to: int | None = Field(default=None, strict=True)
+
+
+class RecipientOut(Schema):
+    user_id: int
+    name: str
+    # The twinned community's name; "" for the member's own community.
+    community: str
+
+
+class RecipientPage(Schema):
+    items: list[RecipientOut]
+    next_page: int | None
