@@ -41,6 +41,7 @@ class AlertRows(Plan):
         "provider_id",
         "last_error",
         "created_at",
+        "sms_provider",
     )
 
     ALERT_COLUMNS = (
@@ -62,6 +63,7 @@ class AlertRows(Plan):
         "held_rules",
         "held_words",
         "decision_reason",
+        "escalation_level",
     )
 
     def _member_at(self, place: Place, when: float) -> int:
@@ -116,6 +118,7 @@ class AlertRows(Plan):
                     "",
                     "",
                     "",
+                    0,  # never escalated
                 )
 
     def _readers(self, place: Place, sender: int, alert_id: int) -> list[int]:
@@ -136,6 +139,12 @@ class AlertRows(Plan):
                 yield (number, alert_id, user_id, at(when + 30 + user_id % 170))
 
     def delivery_rows(self) -> Iterator[tuple]:
+        """The rows of _delivery_rows, each with its SMS provider (none recorded: the scale
+        data's SMS predate routing by operator)."""
+        for row in self._delivery_rows():
+            yield (*row, "")
+
+    def _delivery_rows(self) -> Iterator[tuple]:
         """The outbox as the fan-out and the senders left it (alerts/fanout.py's
         rules): every row handed over, none left to send."""
         at = self.clock.at
