@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 from monquartier.communities import privacy
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership
-from monquartier.core.protected_media import serve_protected_file
 from monquartier.gazette import access, services
+from monquartier.gazette.files import attachment_response
 from monquartier.gazette.forms import EditPostForm, HidePostForm, PostForm
 from monquartier.gazette.models import Attachment, AttachmentKind, Post
 
@@ -124,14 +124,4 @@ def hide(request, post_id: int):
 
 def attachment_file(request, attachment_id: int, size: str):
     attachment = access.get_attachment_for_reader(request.user, attachment_id)
-    name = (
-        attachment.thumbnail.name
-        if size == "vignette" and attachment.thumbnail
-        else attachment.file.name
-    )
-    response = serve_protected_file(name)
-    if attachment.kind == AttachmentKind.PDF:
-        # A PDF opens in the browser's viewer with no access to this site.
-        response["Content-Security-Policy"] = "sandbox"
-        response["Content-Disposition"] = f'inline; filename="{attachment.pk}.pdf"'
-    return response
+    return attachment_response(attachment, thumbnail=size == "vignette")

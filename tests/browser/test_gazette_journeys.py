@@ -3,6 +3,7 @@ from playwright.sync_api import expect
 
 from monquartier.gazette.models import Post
 from tests import factories
+from tests.browser.sign_in import log_in_with_code
 from tests.browser.test_account_journeys import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,14 +45,7 @@ def test_post_with_a_photo_a_neighbour_sees_it_reports_it_and_staff_hide_it(
     mariam.is_superuser = True
     mariam.save()
     staff = context.browser.new_context(base_url=live_server.url, locale="fr-FR").new_page()
-    staff.goto("/compte/login/")
-    staff.get_by_label("Adresse e-mail").fill("mariam.bamba@monquartier.ci")
-    staff.get_by_label("Mot de passe").fill(factories.PASSWORD)
-    staff.get_by_role("button", name="Se connecter").click()
-    # Staff type the code of their authenticator app too.
-    staff.get_by_label("Code").fill(factories.totp_code())
-    staff.get_by_role("button", name="Connexion").click()
-    staff.get_by_role("button", name="Déconnexion").wait_for()
+    log_in_with_code(staff, "mariam.bamba@monquartier.ci")
     staff.goto("/admin/moderation/report/")
     staff.locator("input[name=_selected_action]").first.check()
     staff.locator("select[name=action]").select_option("hide_item")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from monquartier.alerts import services as alerts
 from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
-from tests import factories
+from tests.browser.sign_in import log_in_with_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,13 +24,7 @@ def test_staff_read_the_costs_of_the_month_and_of_an_alert(context, axe, mariam,
     )
 
     staff = context.new_page()
-    staff.goto("/compte/login/")
-    staff.get_by_label("Adresse e-mail").fill("mariam.bamba@monquartier.ci")
-    staff.get_by_label("Mot de passe").fill(factories.PASSWORD)
-    staff.get_by_role("button", name="Se connecter").click()
-    staff.get_by_label("Code").fill(factories.totp_code())
-    staff.get_by_role("button", name="Connexion").click()
-    staff.get_by_role("button", name="Déconnexion").wait_for()
+    log_in_with_code(staff, "mariam.bamba@monquartier.ci")
 
     staff.goto("/equipe/couts/")
     staff.get_by_role("heading", name="Par communauté").wait_for()

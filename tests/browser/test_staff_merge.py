@@ -7,7 +7,7 @@ from monquartier.audit.models import AuditEntry
 from monquartier.communities.models import Community, Membership, MembershipStatus
 from monquartier.notifications.models import Notification
 from monquartier.staffops.demo import create_demo_mergeable_communities
-from tests import factories
+from tests.browser.sign_in import log_in_with_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,13 +19,7 @@ def test_staff_merge_two_demo_communities(context, axe, mariam):
     west, east = Community.objects.filter(name__startswith="Koumassi Remblais").order_by("pk")
 
     staff = context.new_page()
-    staff.goto("/compte/login/")
-    staff.get_by_label("Adresse e-mail").fill("mariam.bamba@monquartier.ci")
-    staff.get_by_label("Mot de passe").fill(factories.PASSWORD)
-    staff.get_by_role("button", name="Se connecter").click()
-    staff.get_by_label("Code").fill(factories.totp_code())
-    staff.get_by_role("button", name="Connexion").click()
-    staff.get_by_role("button", name="Déconnexion").wait_for()
+    log_in_with_code(staff, "mariam.bamba@monquartier.ci")
 
     staff.goto("/admin/communities/community/")
     for community in (west, east):

@@ -11,19 +11,10 @@ from monquartier.accounts.models import User
 from monquartier.audit.models import AuditEntry
 from monquartier.support.models import Ticket, TicketKind
 from tests import factories
+from tests.browser.sign_in import log_in_with_code
 from tests.browser.test_account_journeys import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _log_in_as_staff(page, email: str) -> None:
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code").fill(factories.totp_code())
-    page.get_by_role("button", name="Connexion").click()
-    page.get_by_role("button", name="Déconnexion").wait_for()
 
 
 def test_a_member_reports_an_identity_theft_and_staff_suspend_the_account(
@@ -66,7 +57,7 @@ def test_a_member_reports_an_identity_theft_and_staff_suspend_the_account(
 
     mail.outbox.clear()
     staff = context.browser.new_context(base_url=live_server.url, locale="fr-FR").new_page()
-    _log_in_as_staff(staff, mariam.email)
+    log_in_with_code(staff, mariam.email)
     staff.goto(reverse("support:staff_queue"))
     staff.get_by_role("link", name=ticket.reference).click()
     expect(staff.get_by_text("faux.compte@exemple.ci")).to_be_visible()

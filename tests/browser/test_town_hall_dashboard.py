@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests import factories
+from tests.browser.sign_in import log_in_with_code
 from tests.townhalls.test_dashboard import _alert
 
 
@@ -10,13 +10,7 @@ def test_an_agent_reads_the_dashboard_on_a_phone(page, axe, riviera, riviera3, y
     for days, category in ((2, "burglary"), (9, "theft"), (30, "suspicious"), (90, "fire")):
         _alert(riviera, yao, category, days, latitude=5.3592, longitude=-3.9611)
     _alert(riviera3, aya, "utility", 12)
-    page.goto("/compte/login/")
-    page.get_by_label("Adresse e-mail").fill("aicha.diomande@mairie-cocody.ci")
-    page.get_by_label("Mot de passe").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code").fill(factories.totp_code())
-    page.get_by_role("button", name="Connexion").click()
-    page.get_by_role("button", name="Déconnexion").wait_for()
+    log_in_with_code(page, "aicha.diomande@mairie-cocody.ci")
     page.goto("/mairie/tableau-de-bord/")
     expect(page.get_by_role("img", name="Alertes par semaine")).to_be_visible()
     expect(page.get_by_role("img")).to_have_count(6)

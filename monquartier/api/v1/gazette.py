@@ -29,8 +29,8 @@ from monquartier.api.v1.schemas import (
 from monquartier.communities import privacy
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership
-from monquartier.core.protected_media import serve_protected_file
 from monquartier.gazette import access, services
+from monquartier.gazette.files import attachment_response
 from monquartier.gazette.models import Attachment, AttachmentKind, Post, PostCategory
 from monquartier.gazette.services import TEXT_MAX, TITLE_MAX
 from monquartier.moderation import services as moderation
@@ -278,13 +278,4 @@ def attachment_file(request: HttpRequest, attachment_id: int, size: str):
     if size not in {"original", "thumbnail"}:
         raise ApiError(404, "not_found", _("Introuvable, ou vous n'y avez pas accès."))
     attachment = access.get_attachment_for_reader(signed_in(request), attachment_id)
-    name = (
-        attachment.thumbnail.name
-        if size == "thumbnail" and attachment.thumbnail
-        else attachment.file.name
-    )
-    response = serve_protected_file(name)
-    if attachment.kind == AttachmentKind.PDF:
-        response["Content-Security-Policy"] = "sandbox"
-        response["Content-Disposition"] = f'inline; filename="{attachment.pk}.pdf"'
-    return response
+    return attachment_response(attachment, thumbnail=size == "thumbnail")
