@@ -2,18 +2,12 @@
 with the reader's state, sending, and the read mark. Same fetchers (alerts/access.py) and
 services (alerts/services.py) as the website; the sender's name from the privacy module."""
 
-import base64
-import binascii
-import json
-from datetime import datetime
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
-from pydantic import Field
 
 from monquartier.alerts import services
 from monquartier.alerts.access import get_alert_for_reader, readable_community_ids
@@ -21,6 +15,8 @@ from monquartier.alerts.models import Alert, AlertRead, AlertSource
 from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
 from monquartier.api.idempotency import idempotent
+from monquartier.api.v1 import cursors
+from monquartier.api.v1.cursors import ListParams
 from monquartier.api.v1.schemas import (
     AlertDetail,
     AlertIn,
@@ -28,7 +24,6 @@ from monquartier.api.v1.schemas import (
     AlertPage,
     CommunityRef,
     Error,
-    Input,
     Place,
     ReadOut,
 )
@@ -37,30 +32,6 @@ from monquartier.communities import privacy
 router = Router(tags=["alerts"])
 
 ALERTS_PER_PAGE = 20
-
-
-def _encode_cursor(alert: Alert) -> str:
-    raw = json.dumps([alert.created_at.isoformat(), alert.pk], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The position after which the next page starts. The cursor is opaque to apps: its
-    content may change; anything but what we gave is a 422."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, pk = json.loads(raw)
-        position = datetime.fromisoformat(created_at), int(pk)
-        if position[0].tzinfo is None:
-            raise ValueError("naive")
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise ApiError(
-            422,
-            "invalid",
-            _("Ce curseur n'est pas valide : reprenez la liste au début."),
-            {"cursor": [_("Valeur invalide.")]},
-        ) from None
-    return position
 
 
 def _alert_out(alert: Alert, read: bool, schema: type[AlertOut] = AlertOut, **extra) -> AlertOut:
@@ -95,11 +66,6 @@ def _own_community(user) -> tuple[int, list[int]]:
     return own, readable
 
 
-class ListParams(Input):
-    # Opaque: what the last page's next_cursor said (URL-safe base64).
-    cursor: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
-
-
 @router.get(
     "/alerts", response={200: AlertPage, 401: Error, 403: Error, 422: Error}, summary="Alerts"
 )
@@ -123,7 +89,7 @@ def alert_list(request: HttpRequest, params: Query[ListParams]):
         .order_by("-created_at", "-id")
     )
     if params.cursor:
-        created_at, pk = _decode_cursor(params.cursor)
+        created_at, pk = cursors.decode_moment(params.cursor)
         alerts = alerts.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
     page = list(alerts[: ALERTS_PER_PAGE + 1])
     more = len(page) > ALERTS_PER_PAGE
@@ -133,7 +99,7 @@ def alert_list(request: HttpRequest, params: Query[ListParams]):
     )
     return AlertPage(
         items=[_alert_out(alert, alert.pk in read or alert.community_id != own) for alert in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,
+        next_cursor=cursors.moment(page[-1]) if more else None,
     )
 
 

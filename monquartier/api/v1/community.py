@@ -3,30 +3,24 @@ cancelling a request and leaving; and, for its référents, the join requests. T
 fetchers (communities/access.py), services (communities/services) and names
 (communities/privacy.py) as the website's "Mon quartier" pages."""
 
-import base64
-import binascii
-import json
-from datetime import datetime
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
-from pydantic import Field
 
 from monquartier.accounts.models import Home, User
 from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
 from monquartier.api.idempotency import idempotent
+from monquartier.api.v1 import cursors
+from monquartier.api.v1.cursors import ListParams
 from monquartier.api.v1.schemas import (
     Applicant,
     CommunityOut,
     CommunityRef,
     Error,
-    Input,
     JoinIn,
     MemberOut,
     MemberPage,
@@ -46,48 +40,6 @@ router = Router(tags=["community"])
 
 HISTORY_PER_PAGE = 30
 DIRECTORY_PER_PAGE = 30
-
-
-class ListParams(Input):
-    # Opaque: what the last page's next_cursor said (URL-safe base64).
-    cursor: str | None = Field(default=None, max_length=300, pattern=r"^[A-Za-z0-9_-]+$")
-
-
-def _refuse_unknown_parameters(request: HttpRequest) -> None:
-    unknown = set(request.GET) - set(ListParams.model_fields)
-    if unknown:
-        raise ApiError(
-            422,
-            "invalid",
-            _("Paramètre inconnu."),
-            {name or "__all__": [_("Paramètre inconnu.")] for name in unknown},
-        )
-
-
-def _encode_cursor(*position: Any) -> str:
-    raw = json.dumps(list(position), separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> list:
-    """The raw position a cursor holds; each list checks its own types."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise _bad_cursor() from None
-    if not isinstance(position, list) or len(position) != 2:
-        raise _bad_cursor()
-    return position
-
-
-def _bad_cursor() -> ApiError:
-    return ApiError(
-        422,
-        "invalid",
-        _("Ce curseur n'est pas valide : reprenez la liste au début."),
-        {"cursor": [_("Valeur invalide.")]},
-    )
 
 
 def _my_community(user: User) -> tuple[Community, Membership]:
@@ -151,7 +103,7 @@ def community_info(request: HttpRequest):
 def community_history(request: HttpRequest, params: Query[ListParams]):
     """Arrivals, departures, référents, twinnings… newest first, 30 a page, as the
     website's history page names them to the reader."""
-    _refuse_unknown_parameters(request)
+    cursors.refuse_unknown(request, ListParams.model_fields)
     user = signed_in(request)
     community, membership = _my_community(user)
     movements = privacy.with_communities(
@@ -162,14 +114,7 @@ def community_history(request: HttpRequest, params: Query[ListParams]):
         "member",
     )
     if params.cursor:
-        created_at, pk = _decode_cursor(params.cursor)
-        try:
-            when = datetime.fromisoformat(created_at)
-            pk = int(pk)
-        except (TypeError, ValueError):
-            raise _bad_cursor() from None
-        if when.tzinfo is None:
-            raise _bad_cursor()
+        when, pk = cursors.decode_moment(params.cursor)
         movements = movements.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=pk))
     page = list(movements[: HISTORY_PER_PAGE + 1])
     more = len(page) > HISTORY_PER_PAGE
@@ -191,7 +136,7 @@ def community_history(request: HttpRequest, params: Query[ListParams]):
             )
             for movement in page
         ],
-        next_cursor=_encode_cursor(page[-1].created_at.isoformat(), page[-1].pk) if more else None,
+        next_cursor=cursors.encode(page[-1].created_at.isoformat(), page[-1].pk) if more else None,
     )
 
 
@@ -203,7 +148,7 @@ def community_history(request: HttpRequest, params: Query[ListParams]):
 def community_directory(request: HttpRequest, params: Query[ListParams]):
     """The members in the website's directory order, 30 a page, each card with what the
     reader may see (the directory's privacy rules: a hidden mobile is null…)."""
-    _refuse_unknown_parameters(request)
+    cursors.refuse_unknown(request, ListParams.model_fields)
     user = signed_in(request)
     community, _membership = _my_community(user)
     memberships = (
@@ -214,9 +159,9 @@ def community_directory(request: HttpRequest, params: Query[ListParams]):
         .order_by("directory_name", "pk")
     )
     if params.cursor:
-        name, pk = _decode_cursor(params.cursor)
+        name, pk = cursors.decode(params.cursor)
         if not isinstance(name, str) or not isinstance(pk, int) or isinstance(pk, bool):
-            raise _bad_cursor()
+            raise cursors.invalid()
         memberships = memberships.filter(
             Q(directory_name__gt=name) | Q(directory_name=name, pk__gt=pk)
         )
@@ -246,7 +191,7 @@ def community_directory(request: HttpRequest, params: Query[ListParams]):
         )
     return MemberPage(
         items=items,
-        next_cursor=_encode_cursor(page[-1].directory_name, page[-1].pk) if more else None,
+        next_cursor=cursors.encode(page[-1].directory_name, page[-1].pk) if more else None,
     )
 
 

@@ -15,7 +15,8 @@ from pydantic import Field
 from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
 from monquartier.api.idempotency import idempotent
-from monquartier.api.v1.alerts import ListParams, _decode_cursor, _encode_cursor
+from monquartier.api.v1 import cursors
+from monquartier.api.v1.cursors import ListParams
 from monquartier.api.v1.schemas import (
     AttachmentOut,
     Error,
@@ -91,17 +92,6 @@ def _member_community(user) -> int:
     return community_id
 
 
-def _refuse_unknown(request: HttpRequest, known: set[str]) -> None:
-    unknown = set(request.GET) - known
-    if unknown:
-        raise ApiError(
-            422,
-            "invalid",
-            _("Paramètre inconnu."),
-            {name or "__all__": [_("Paramètre inconnu.")] for name in unknown},
-        )
-
-
 def _too_large(error: ValidationError) -> ValidationError:
     """A file over its size limit is a 413, like a body over the API's."""
     if any(leaf.code == "too_large" for leaf in _leaves(error)):
@@ -121,7 +111,7 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
 def post_list(request: HttpRequest, params: Query[ListParams]):
     """The posts of the member's community, newest first, 15 a page with their attachments;
     `next_cursor` fetches the next page."""
-    _refuse_unknown(request, set(ListParams.model_fields))
+    cursors.refuse_unknown(request, set(ListParams.model_fields))
     user = signed_in(request)
     community_id = _member_community(user)
     posts = privacy.with_communities(
@@ -135,7 +125,7 @@ def post_list(request: HttpRequest, params: Query[ListParams]):
         "author",
     )
     if params.cursor:
-        created_at, pk = _decode_cursor(params.cursor)
+        created_at, pk = cursors.decode_moment(params.cursor)
         posts = posts.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
     page = list(posts[: POSTS_PER_PAGE + 1])
     more = len(page) > POSTS_PER_PAGE
@@ -143,7 +133,7 @@ def post_list(request: HttpRequest, params: Query[ListParams]):
     privacy.name_people(privacy.Viewpoint.of_member(user, community_id), page, "author")
     return PostPage(
         items=[_post_out(post, user) for post in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,
+        next_cursor=cursors.moment(page[-1]) if more else None,
     )
 
 

@@ -4,7 +4,6 @@ fetchers (messaging/access.py) and services (messaging/services.py) as the websi
 name as privacy.py lets the reader see it."""
 
 from collections import defaultdict
-from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -18,8 +17,8 @@ from pydantic import ValidationError as PydanticValidationError
 from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
 from monquartier.api.idempotency import idempotent
-from monquartier.api.v1.alerts import ListParams, _decode_cursor, _encode_cursor
-from monquartier.api.v1.gazette import _refuse_unknown
+from monquartier.api.v1 import cursors
+from monquartier.api.v1.cursors import ListParams
 from monquartier.api.v1.schemas import (
     ConversationIn,
     ConversationOut,
@@ -81,12 +80,12 @@ def _message_out(message: Message, user, seen_as: dict[int, str]) -> MessageOut:
 def conversation_list(request: HttpRequest, params: Query[ListParams]):
     """The member's conversations, the one with the newest message first, 20 a page, with
     the number of messages not read yet."""
-    _refuse_unknown(request, set(ListParams.model_fields))
+    cursors.refuse_unknown(request, set(ListParams.model_fields))
     user = signed_in(request)
     _writer(user)
     seats = Participant.objects.filter(user=user).with_summary()
     if params.cursor:
-        last_at, conversation_id = _decode_cursor(params.cursor)
+        last_at, conversation_id = cursors.decode_moment(params.cursor)
         seats = seats.filter(
             Q(conversation__last_message_at__lt=last_at)
             | Q(conversation__last_message_at=last_at, conversation_id__lt=conversation_id)
@@ -121,11 +120,7 @@ def conversation_list(request: HttpRequest, params: Query[ListParams]):
     cursor = None
     if more:
         last = page[-1]
-        cursor = _encode_cursor(
-            SimpleNamespace(  # type: ignore[arg-type]
-                created_at=last.conversation.last_message_at, pk=last.conversation_id
-            )
-        )
+        cursor = cursors.encode(last.conversation.last_message_at.isoformat(), last.conversation_id)
     return ConversationPage(items=items, next_cursor=cursor)
 
 
@@ -142,12 +137,12 @@ class ThreadParams(Input):
 def conversation_detail(request: HttpRequest, conversation_id: int, params: Query[ThreadParams]):
     """The newest 30 messages, oldest first; `older_cursor` gives the 30 before. Reading
     does not mark them read: POST /conversations/{id}/read does."""
-    _refuse_unknown(request, set(ThreadParams.model_fields))
+    cursors.refuse_unknown(request, set(ThreadParams.model_fields))
     user = signed_in(request)
     conversation, _seat = access.get_conversation_for_participant(user, conversation_id)
     thread = conversation.messages.order_by("-id")
     if params.cursor:
-        _created_at, before = _decode_cursor(params.cursor)
+        _created_at, before = cursors.decode_moment(params.cursor)
         thread = thread.filter(pk__lt=before)
     batch = list(thread[: MESSAGES_PER_PAGE + 1])
     older = len(batch) > MESSAGES_PER_PAGE
@@ -158,7 +153,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int, params: Quer
         id=conversation.pk,
         others=[seen_as[seat.user_id] for seat in seats if seat.user_id != user.pk],
         messages=[_message_out(message, user, seen_as) for message in batch],
-        older_cursor=_encode_cursor(batch[0]) if older else None,
+        older_cursor=cursors.moment(batch[0]) if older else None,
     )
 
 
@@ -252,7 +247,7 @@ class RecipientParams(Input):
 def recipients(request: HttpRequest, params: Query[RecipientParams]):
     """The members of one's community, then of the twinned ones, by name; `q` keeps those
     whose name (as the member sees it) has these words. 20 a page."""
-    _refuse_unknown(request, set(RecipientParams.model_fields))
+    cursors.refuse_unknown(request, set(RecipientParams.model_fields))
     user = signed_in(request)
     membership = _writer(user)
     people = services.search_recipients(
