@@ -9,11 +9,17 @@ of Cocody asking for anything of Yopougon gets 404.
 from collections.abc import Callable
 from functools import wraps
 
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from monquartier.communities.models import Community
-from monquartier.townhalls.models import Agent, TownHall
+from monquartier.alerts.models import Alert
+from monquartier.communities import privacy
+from monquartier.communities.models import Community, Membership, MembershipStatus
+from monquartier.townhalls.models import Agent, Announcement, TownHall
+
+# The alert filter's "state": whether the town hall has said it saw the alert.
+SEEN, UNSEEN = "seen", "unseen"
 
 
 class AgentRequest(HttpRequest):
@@ -66,6 +72,81 @@ def manager_required(view: Callable) -> Callable:
 
 def communities_of(town_hall: TownHall):
     return Community.objects.filter(commune_id=town_hall.commune_id)
+
+
+def with_counts(communities, month_start):
+    """The communities with their active members, and those who joined since
+    `month_start`, counted in the same query."""
+    active = Q(memberships__status=MembershipStatus.ACTIVE)
+    return communities.annotate(
+        member_count=Count("memberships", filter=active),
+        new_members=Count(
+            "memberships", filter=active & Q(memberships__joined_at__gte=month_start)
+        ),
+    )
+
+
+def referents_by_community(viewer, community_ids) -> dict[int, list[Membership]]:
+    """The référents of these communities, named as the town hall sees them (pseudonyms,
+    Relation.TOWN_HALL), in one query."""
+    referents = privacy.name_memberships(
+        privacy.Viewpoint.of(viewer, False),
+        Membership.objects.referents()
+        .filter(community__in=community_ids)
+        .select_related("user")
+        .order_by("joined_at", "pk"),
+    )
+    grouped: dict[int, list[Membership]] = {}
+    for membership in referents:
+        grouped.setdefault(membership.community_id, []).append(membership)
+    return grouped
+
+
+def commune_alerts(town_hall: TownHall) -> QuerySet[Alert]:
+    """Every visible alert of the commune's communities."""
+    return Alert.objects.visible().filter(community__commune_id=town_hall.commune_id)
+
+
+def filter_alerts(alerts: QuerySet[Alert], cleaned: dict) -> QuerySet[Alert]:
+    """The console's alert filters (forms.AlertFilterForm's cleaned data) applied."""
+    if cleaned.get("communaute"):
+        alerts = alerts.filter(community=cleaned["communaute"])
+    if cleaned.get("categorie"):
+        alerts = alerts.filter(category=cleaned["categorie"])
+    if cleaned.get("du"):
+        alerts = alerts.filter(created_at__date__gte=cleaned["du"])
+    if cleaned.get("au"):
+        alerts = alerts.filter(created_at__date__lte=cleaned["au"])
+    if cleaned.get("etat") == SEEN:
+        alerts = alerts.filter(town_hall_seen_at__isnull=False)
+    elif cleaned.get("etat") == UNSEEN:
+        alerts = alerts.filter(town_hall_seen_at__isnull=True)
+    return alerts
+
+
+def alert_for(town_hall: TownHall, alert_id: int) -> Alert:
+    """One alert of the commune (404 for any other), with what its page shows."""
+    return get_object_or_404(
+        commune_alerts(town_hall).select_related("community", "sender", "town_hall_seen_by"),
+        pk=alert_id,
+    )
+
+
+def announcements_of(town_hall: TownHall) -> QuerySet[Announcement]:
+    return Announcement.objects.filter(town_hall=town_hall)
+
+
+def announcement_for(town_hall: TownHall, announcement_id: int) -> Announcement:
+    """One announcement of the town hall (404 for another town hall's)."""
+    return get_object_or_404(
+        announcements_of(town_hall)
+        .select_related("sent_by")
+        .annotate(community_count=Count("communities"))
+        .prefetch_related(
+            Prefetch("communities", queryset=Community.objects.only("id", "name").order_by("name"))
+        ),
+        pk=announcement_id,
+    )
 
 
 def community_for(town_hall: TownHall, community_id: int) -> Community:

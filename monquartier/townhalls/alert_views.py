@@ -8,7 +8,7 @@ else of any member.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +17,14 @@ from monquartier.alerts import services as alert_services
 from monquartier.alerts.maps import place_map
 from monquartier.alerts.models import Alert
 from monquartier.communities import privacy
-from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
+from monquartier.townhalls.access import (
+    AgentRequest,
+    agent_required,
+    alert_for,
+    commune_alerts,
+    communities_of,
+    filter_alerts,
+)
 from monquartier.townhalls.forms import AgentSettingsForm, AlertFilterForm
 from monquartier.townhalls.models import Agent
 
@@ -28,16 +35,12 @@ MAP_ALERTS = 200
 REFRESH_SECONDS = 25
 
 
-def _commune_alerts(town_hall):
-    return Alert.objects.visible().filter(community__commune_id=town_hall.commune_id)
-
-
 def _filtered(request: AgentRequest, *, warn: bool):
     """The commune's alerts, filtered by what is valid in the query string. The full
     page says which filters were dropped; the refreshing fragment stays quiet."""
     communities = communities_of(request.town_hall).order_by("name")
     form = AlertFilterForm(request.GET or None, communities=communities)
-    alerts = _commune_alerts(request.town_hall)
+    alerts = commune_alerts(request.town_hall)
     if not form.is_bound:
         return form, alerts
     form.is_valid()
@@ -47,16 +50,7 @@ def _filtered(request: AgentRequest, *, warn: bool):
             _("Filtre ignoré : %(fields)s.")
             % {"fields": ", ".join(str(form.fields[name].label) for name in form.errors)},
         )
-    cleaned = form.cleaned_data
-    if cleaned.get("communaute"):
-        alerts = alerts.filter(community=cleaned["communaute"])
-    if cleaned.get("categorie"):
-        alerts = alerts.filter(category=cleaned["categorie"])
-    if cleaned.get("du"):
-        alerts = alerts.filter(created_at__date__gte=cleaned["du"])
-    if cleaned.get("au"):
-        alerts = alerts.filter(created_at__date__lte=cleaned["au"])
-    return form, alerts
+    return form, filter_alerts(alerts, form.cleaned_data)
 
 
 def _list_context(request: AgentRequest, form, alerts) -> dict:
@@ -101,16 +95,9 @@ def alert_list_fragment(request: AgentRequest):
     return render(request, "townhalls/alerts_list.html", _list_context(request, form, alerts))
 
 
-def _alert_for(town_hall, alert_id: int) -> Alert:
-    return get_object_or_404(
-        _commune_alerts(town_hall).select_related("community", "sender", "town_hall_seen_by"),
-        pk=alert_id,
-    )
-
-
 @agent_required
 def alert_detail(request: AgentRequest, alert_id: int):
-    alert = _alert_for(request.town_hall, alert_id)
+    alert = alert_for(request.town_hall, alert_id)
     seen_by = privacy.colleague_name(alert.town_hall_seen_by) if alert.town_hall_seen_by else None
     context = {
         "town_hall": request.town_hall,
@@ -125,7 +112,7 @@ def alert_detail(request: AgentRequest, alert_id: int):
 @require_POST
 @agent_required
 def acknowledge(request: AgentRequest, alert_id: int):
-    alert = _alert_for(request.town_hall, alert_id)
+    alert = alert_for(request.town_hall, alert_id)
     if alert_services.mark_seen_by_town_hall(alert, request.agent.user):
         messages.success(request, _("L'alerte est marquée « vue par la mairie »."))
     else:

@@ -7,16 +7,21 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy, ngettext
 
 from monquartier.communities.models import Community
-from monquartier.outbox.models import Channel, Delivery
+from monquartier.outbox.models import Channel
 from monquartier.townhalls import announcements
-from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
+from monquartier.townhalls.access import (
+    AgentRequest,
+    agent_required,
+    announcements_of,
+    communities_of,
+)
 from monquartier.townhalls.forms import CommunityNamesField, is_large
-from monquartier.townhalls.models import Announcement, AnnouncementCategory
+from monquartier.townhalls.models import AnnouncementCategory
 
 ANNOUNCEMENTS_PER_PAGE = 20
 ANNOUNCEMENT, URGENT = "announcement", "urgent"
@@ -139,7 +144,7 @@ def announcement_list(request: AgentRequest):
     announcements only, in one grouped query on the outbox's unique key."""
     town_hall = request.town_hall
     rows = (
-        Announcement.objects.filter(town_hall=town_hall)
+        announcements_of(town_hall)
         .select_related("sent_by")
         .prefetch_related(
             Prefetch("communities", queryset=Community.objects.only("id", "name").order_by("name"))
@@ -147,16 +152,7 @@ def announcement_list(request: AgentRequest):
         .order_by("-created_at", "-id")
     )
     page = Paginator(rows, ANNOUNCEMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    reach: dict[tuple[int, str], int] = {
-        (announcement_id, channel): count
-        for announcement_id, channel, count in Delivery.objects.filter(
-            announcement__in=[announcement.pk for announcement in page]
-        )
-        .values("announcement_id", "channel")
-        .annotate(count=Count("id"))
-        .values_list("announcement_id", "channel", "count")
-        .order_by()
-    }
+    reach = announcements.queued_by_channel([announcement.pk for announcement in page])
     items = [
         (
             announcement,

@@ -22,7 +22,7 @@ from monquartier.alerts.feeds import Feed
 from monquartier.communities.models import Community, MembershipStatus
 from monquartier.core import flood
 from monquartier.notifications.models import Mode, NotificationKind, NotificationPreference
-from monquartier.outbox.models import PushSubscription
+from monquartier.outbox.models import Delivery, PushSubscription
 from monquartier.townhalls.models import Agent, Announcement, AnnouncementCategory, TownHall
 from monquartier.townhalls.tasks import fan_out_announcement
 
@@ -228,6 +228,21 @@ def send_announcement(user, town_hall: TownHall, **fields) -> Announcement:
     announcement.communities.set(draft.communities)
     fan_out_announcement.enqueue(announcement_id=announcement.pk)
     return announcement
+
+
+def queued_by_channel(announcement_ids) -> dict[tuple[int, str], int]:
+    """(announcement id, channel) → the rows its fan-out queued, for a page of
+    announcements, in one grouped query on the outbox's unique key."""
+    return {
+        (announcement_id, channel): count
+        for announcement_id, channel, count in Delivery.objects.filter(
+            announcement__in=list(announcement_ids)
+        )
+        .values("announcement_id", "channel")
+        .annotate(count=Count("id"))
+        .values_list("announcement_id", "channel", "count")
+        .order_by()
+    }
 
 
 def for_community(community_id: int, *, limit: int):

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,10 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from monquartier.communities import privacy, services
-from monquartier.communities.models import Membership, MembershipStatus, ValidationMode
+from monquartier.communities import services
+from monquartier.communities.models import Membership, ValidationMode
 from monquartier.townhalls import bulk_twinning, twinning, validation
-from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
+from monquartier.townhalls.access import (
+    AgentRequest,
+    agent_required,
+    communities_of,
+    referents_by_community,
+    with_counts,
+)
 from monquartier.townhalls.models import TownHallValidation
 from monquartier.townhalls.referent_messages import MESSAGE_MAX_LENGTH, write_to_referents
 
@@ -67,22 +73,6 @@ def _month_start():
     return timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _referents_by_community(request: AgentRequest, communities) -> dict[int, list[Membership]]:
-    """The référents of these communities, named as the town hall sees them (pseudonyms),
-    in one query."""
-    referents = privacy.name_memberships(
-        privacy.Viewpoint.of(request.user, False),
-        Membership.objects.referents()
-        .filter(community__in=communities)
-        .select_related("user")
-        .order_by("joined_at", "pk"),
-    )
-    grouped: dict[int, list[Membership]] = {}
-    for membership in referents:
-        grouped.setdefault(membership.community_id, []).append(membership)
-    return grouped
-
-
 def _area_entry(community, *, highlight: bool = False) -> dict:
     return {
         "id": community.pk,
@@ -91,16 +81,6 @@ def _area_entry(community, *, highlight: bool = False) -> dict:
         "url": reverse("townhalls:community", args=[community.pk]),
         "highlight": highlight,
     }
-
-
-def _with_counts(communities, month_start):
-    active = Q(memberships__status=MembershipStatus.ACTIVE)
-    return communities.annotate(
-        member_count=Count("memberships", filter=active),
-        new_members=Count(
-            "memberships", filter=active & Q(memberships__joined_at__gte=month_start)
-        ),
-    )
 
 
 @agent_required
@@ -115,10 +95,10 @@ def console(request: AgentRequest):
     if search:
         listed = listed.filter(name__icontains=search)
     page = Paginator(
-        _with_counts(listed, month_start).order_by("name", "pk"), COMMUNITIES_PER_PAGE
+        with_counts(listed, month_start).order_by("name", "pk"), COMMUNITIES_PER_PAGE
     ).get_page(request.GET.get("page"))
     communities = list(page.object_list)
-    referents = _referents_by_community(request, [community.pk for community in communities])
+    referents = referents_by_community(request.user, [community.pk for community in communities])
     for community in communities:
         community.referents = referents.get(community.pk, [])
     created = list(
@@ -128,7 +108,7 @@ def console(request: AgentRequest):
         .only("id", "name", "created_at")[: NEWS_SHOWN + 1]
     )
     grown = list(
-        _with_counts(communities_of(town_hall), month_start)
+        with_counts(communities_of(town_hall), month_start)
         .filter(new_members__gt=0)
         .order_by("-new_members", "name")
         .only("id", "name")[: NEWS_SHOWN + 1]
@@ -216,7 +196,7 @@ def community(request: AgentRequest, community_id: int):
         {
             "town_hall": town_hall,
             "community": the_community,
-            "referents": _referents_by_community(request, [the_community]).get(
+            "referents": referents_by_community(request.user, [the_community]).get(
                 the_community.pk, []
             ),
             "form": form,

@@ -88,10 +88,16 @@ def default_filters(today: datetime.date) -> Filters:
 
 def choose(request: AgentRequest) -> Choice:
     """The filters of the query string, or the default ones with a notice saying why."""
-    town_hall = request.town_hall
+    return choose_from(request.GET, request.town_hall)
+
+
+def choose_from(data, town_hall: TownHall) -> Choice:
+    """The filters `data` asks for (the page's query string, or the API's parameters):
+    404 for a community of another commune; the default filters with a notice when
+    `data` is not valid."""
     today = timezone.localdate()
-    form = DashboardForm(request.GET or None, communities=communities_of(town_hall))
-    if not request.GET:
+    form = DashboardForm(data or None, communities=communities_of(town_hall))
+    if not data:
         return Choice(default_filters(today), form, "")
     if form.has_error("community", "outside"):
         raise Http404("not a community of the commune")

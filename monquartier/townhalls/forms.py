@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monquartier.alerts.models import AlertCategory
 from monquartier.communities.models import Community
+from monquartier.townhalls.access import SEEN, UNSEEN
 
 # Up to this many communities a filter offers them in a list; beyond, the agent types a
 # name: two thousand <option>s weigh 100 KB and take Django a third of a second to render.
@@ -260,6 +261,15 @@ class AlertFilterForm(forms.Form):
     )
     au = forms.DateField(
         label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    etat = forms.ChoiceField(
+        label=_("État"),
+        required=False,
+        choices=[
+            ("", _("Toutes")),
+            (UNSEEN, _("Pas encore vues par la mairie")),
+            (SEEN, _("Vues par la mairie")),
+        ],
     )
 
     def __init__(self, *args, communities, **kwargs):
