@@ -51,3 +51,23 @@ def test_the_demo_token_reads_the_gazette_and_messages(communes, client):
     thread = yao.get(f"/conversations/{conversations[0]['id']}").json()
     assert thread["messages"]
     assert yao.get("/recipients").json()["items"]
+
+
+def test_the_demo_town_hall_token_reads_the_communes_alerts(communes, client):
+    from monquartier.api.demo import DEMO_AGENT_API_TOKEN
+    from monquartier.townhalls.demo import create_demo_town_hall
+
+    create_demo_people()
+    create_demo_communities()
+    create_demo_alerts()
+    create_demo_town_hall()
+    assert create_demo_device_tokens() == 2
+    assert create_demo_device_tokens() == 0
+    town_hall = ApiClient(client, DEMO_AGENT_API_TOKEN)
+    alerts = town_hall.get("/townhall/alerts").json()["items"]
+    assert alerts
+    # docs/api.md's partners' example, as written there.
+    seen = town_hall.post(f"/townhall/alerts/{alerts[0]['id']}/seen")
+    assert seen.status_code == 200 and seen.json()["newly_seen"] is True
+    assert town_hall.get("/townhall/announcements").json()["items"]
+    assert ApiClient(client, DEMO_API_TOKEN).get("/townhall/alerts").status_code == 403

@@ -366,6 +366,12 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         "api_conversations": "/api/v1/conversations",
         "api_conversation": f"/api/v1/conversations/{message.conversation_id}",
         "api_recipients": "/api/v1/recipients",
+        # The town hall's endpoints, for its agents (api/v1/townhall.py).
+        "api_th_alerts": "/api/v1/townhall/alerts",
+        "api_th_alert": f"/api/v1/townhall/alerts/{alert.pk}",
+        "api_th_communities": "/api/v1/townhall/communities",
+        "api_th_announcements": "/api/v1/townhall/announcements",
+        "api_th_dashboard": "/api/v1/townhall/dashboard",
     }
     return people, urls
 
@@ -483,6 +489,19 @@ PAGES = [
     ("api_conversation", "aya", {"awa": PUBLIC, "yao": PUBLIC, "aicha": NOTHING}),
     ("api_recipients", "aya", {"awa": PUBLIC, "yao": PUBLIC, "salif": NOTHING, "issa": NOTHING}),
     ("api_recipients", "awa", {"yao": REAL, "koffi": PUBLIC, "aicha": NOTHING}),
+    # The town hall's API, as its console: an alert's sender by their real name, référents
+    # by their public name, nothing for anyone else (a 403 that names nobody).
+    (
+        "api_th_alerts",
+        "koffi",
+        {"aicha": REAL, "koffi": NOTHING, "awa": NOTHING, "mariam": NOTHING, "visitor": NOTHING},
+    ),
+    ("api_th_alert", "koffi", {"aicha": REAL, "awa": NOTHING, "issa": NOTHING}),
+    ("api_th_communities", "awa", {"aicha": PUBLIC, "awa": NOTHING, "mariam": NOTHING}),
+    ("api_th_communities", "koffi", {"aicha": PUBLIC, "yao": NOTHING}),
+    ("api_th_communities", "yao", {"aicha": NOTHING}),
+    ("api_th_announcements", "awa", {"aicha": NOTHING, "yao": NOTHING}),
+    ("api_th_dashboard", "koffi", {"aicha": NOTHING, "mariam": NOTHING}),
     # The public page is the same for everyone (and cached as such).
     ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
 ]

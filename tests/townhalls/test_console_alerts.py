@@ -91,6 +91,19 @@ def test_filters_by_community_category_and_period(agent_client, riviera, riviera
     assert "Vieil incendie" in html and "Incendie à Riviera 3" not in html
 
 
+def test_filters_by_the_town_halls_acknowledgement(agent_client, riviera, awa):
+    seen = alert(riviera, awa, text="Cambriolage déjà vu")
+    alert(riviera, awa, text="Cambriolage pas encore vu")
+    Alert.objects.filter(pk=seen.pk).update(town_hall_seen_at=timezone.now())
+    target = reverse("townhalls:alerts")
+    html = agent_client.get(target, {"etat": "seen"}).content.decode()
+    assert "Cambriolage déjà vu" in html and "Cambriolage pas encore vu" not in html
+    html = agent_client.get(target, {"etat": "unseen"}).content.decode()
+    assert "Cambriolage pas encore vu" in html and "Cambriolage déjà vu" not in html
+    html = agent_client.get(target, {"etat": "lu"}).content.decode()
+    assert "Filtre ignoré" in html and "Cambriolage déjà vu" in html
+
+
 def test_bad_filters_are_ignored_with_a_message(agent_client, riviera, awa, niangon):
     alert(riviera, awa, text="Cambriolage à Riviera 2")
     for bad in (
