@@ -137,11 +137,18 @@ class SeenOut(Schema):
     newly_seen: bool
 
 
+# A day as YYYY-MM-DD (the console's forms check it is a real one): pydantic's own date
+# would also take a number of seconds since 1970.
+DAY = Field(
+    default=None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}
+)
+
+
 class AlertFilters(ListParams):
     community: int | None = Field(default=None, ge=1, le=10**12)
     category: str | None = Field(default=None, max_length=32)
-    since: date | None = None
-    until: date | None = None
+    since: str | None = DAY
+    until: str | None = DAY
     state: Literal["seen", "unseen"] | None = None
 
 
@@ -233,8 +240,8 @@ class CommunityParams(ListParams):
 
 class DashboardParams(Input):
     period: Literal["3", "6", "12", "dates"] | None = None
-    start: date | None = None
-    end: date | None = None
+    start: str | None = DAY
+    end: str | None = DAY
     community: int | None = Field(default=None, ge=1, le=10**12)
 
 
