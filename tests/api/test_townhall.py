@@ -56,7 +56,12 @@ def announce(app, to=(), headers=None, **fields):
 
 # --- who may call --------------------------------------------------------------------
 
-GETS = ["/townhall/alerts", "/townhall/announcements", "/townhall/communities", "/townhall/dashboard"]
+GETS = [
+    "/townhall/alerts",
+    "/townhall/announcements",
+    "/townhall/communities",
+    "/townhall/dashboard",
+]
 
 
 @pytest.mark.parametrize("path", GETS)
