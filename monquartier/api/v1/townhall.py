@@ -399,7 +399,7 @@ def _announcement_fields(announcement: Announcement, reach: dict[tuple[int, str]
         "ends_at": announcement.ends_at,
         "created_at": announcement.created_at,
         "sent_by": privacy.colleague_name(announcement.sent_by) if announcement.sent_by else None,
-        "community_count": announcement.community_count,
+        "community_count": announcement.community_count,  # type: ignore[attr-defined]  # annotated
         "reach": Reach(
             push=reach.get((announcement.pk, Channel.PUSH), 0),
             email=reach.get((announcement.pk, Channel.EMAIL), 0),
