@@ -46,6 +46,11 @@ def test_the_town_hall_endpoints_keep_their_schema_and_the_other_communes_secret
     communes_apart,
     aicha,
 ):
+    # A made-up Host is refused by Django before the API (DisallowedHost, an HTML 400):
+    # the site's rule, not these endpoints'.
+    case.headers = {
+        name: value for name, value in (case.headers or {}).items() if name.lower() != "host"
+    }
     headers = {"Authorization": f"Bearer {token_for(aicha)}", "Accept-Encoding": "identity"}
     response = case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
     assert response.status_code < 500
