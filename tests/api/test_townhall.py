@@ -455,3 +455,35 @@ def test_the_dashboards_figures(th, aicha, riviera, riviera3, yao, aya):
     response = th.get("/townhall/dashboard", period="dates", start="2026-01-01")
     assert response.status_code == 422 and "Indiquez les deux dates" in response.json()["message"]
     assert th.get("/townhall/dashboard", period="24").status_code == 422
+
+
+def test_the_dashboard_costs_a_fixed_number_of_queries(
+    th, riviera, riviera3, yao, aya, django_assert_num_queries
+):
+    for number in range(3):
+        make_alert(yao, f"Alerte {number}")
+    # The token, the agent, the form's communities, then the figures: the response, the
+    # top communities and their total, the categories, the weeks.
+    with django_assert_num_queries(8):
+        th.get("/townhall/dashboard")
+    Alert.objects.bulk_create(
+        Alert(community=community, sender=sender, category="theft", text=f"Vol {number}")
+        for number, (community, sender) in enumerate([(riviera, yao), (riviera3, aya)] * 15)
+    )
+    with django_assert_num_queries(8):
+        assert th.get("/townhall/dashboard").json()["alerts"] == 33
+
+
+def test_errors_speak_the_agents_language(api_as, aicha, riviera, yao):
+    aicha.language = "en"
+    aicha.save()
+    app = api_as(aicha)
+    response = app.get("/townhall/alerts", since="2026-05-10", until="2026-05-01")
+    assert response.json()["fields"]["until"] == ["The end of the period is before its start."]
+    yao.language = "en"
+    yao.save()
+    response = api_as(yao).get("/townhall/alerts")
+    assert (
+        response.json()["message"]
+        == "These addresses are for the agents of a partner town hall only."
+    )
