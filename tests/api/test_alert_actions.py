@@ -170,9 +170,7 @@ def test_the_sender_and_referents_see_who_saw_it(api_as, riviera, twinned, yao, 
     yao_sees = api_as(yao).get(f"/alerts/{alert.pk}/progress").json()["seen"]
     assert yao_sees["names"] == ["Aya la couturière"]
     # Awa, référente of the alert's community, follows it too; staff see the real name.
-    assert api_as(awa).get(f"/alerts/{alert.pk}").json()["seen"]["names"] == [
-        "Aya la couturière"
-    ]
+    assert api_as(awa).get(f"/alerts/{alert.pk}").json()["seen"]["names"] == ["Aya la couturière"]
     assert api_as(mariam).get(f"/alerts/{alert.pk}/progress").json()["seen"]["names"] == [
         "Aya Kacou"
     ]
@@ -207,9 +205,12 @@ def test_the_sender_follows_the_delivery(api_as, riviera, yao, awa):
     }
     assert body["fanned_out"] is True
     assert body["read"] == 1
-    assert body["sms"]["waiting"] == Delivery.objects.filter(
-        alert=alert, channel=Channel.SMS, status=DeliveryStatus.QUEUED
-    ).count()
+    assert (
+        body["sms"]["waiting"]
+        == Delivery.objects.filter(
+            alert=alert, channel=Channel.SMS, status=DeliveryStatus.QUEUED
+        ).count()
+    )
     assert body["settled"] is False
     assert body["escalation"] is None
 
