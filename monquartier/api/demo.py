@@ -1,5 +1,6 @@
-"""The API's demo data: Yao's phone is signed in to the app, so the demo's Appareils
-connectés page has a row and docs/api.md's examples work with a known token at once.
+"""The API's demo data: Yao's phone, and that of Awa (référente of Riviera 2), are signed
+in to the app, so the demo's Appareils connectés page has a row and docs/api.md's
+examples (a member's, a référent's) work with a known token at once.
 
 The secret is public like the demo's password (make demo prints both); a real sign-in
 makes a random one (accounts.services.issue_device_token)."""
@@ -9,15 +10,25 @@ from monquartier.accounts.models import DeviceToken, User
 
 DEMO_API_TOKEN = "demo-yao-android-token-not-secret-0000000000"  # noqa: S105 # nosec B105
 DEMO_DEVICE_NAME = "Téléphone Android de Yao"
+# The référente's: the référents' endpoints (docs/api.md, "Référents").
+DEMO_REFERENT_API_TOKEN = "demo-awa-iphone-token-not-secret-00000000000"  # noqa: S105 # nosec B105
+DEMO_REFERENT_DEVICE_NAME = "iPhone d'Awa"
+
+_DEMO_DEVICES = [
+    (("Yao", "Kouassi"), DEMO_API_TOKEN, DEMO_DEVICE_NAME),
+    (("Awa", "Koné"), DEMO_REFERENT_API_TOKEN, DEMO_REFERENT_DEVICE_NAME),
+]
 
 
 def create_demo_device_tokens() -> int:
-    """Idempotent: the token is found again by its hash. Sends nothing."""
-    yao = User.objects.filter(email=email_for("Yao", "Kouassi")).first()
-    if yao is None:
-        return 0
-    _token, created = DeviceToken.objects.get_or_create(
-        token_hash=DeviceToken.hash_secret(DEMO_API_TOKEN),
-        defaults={"user": yao, "name": DEMO_DEVICE_NAME},
-    )
-    return int(created)
+    """Idempotent: each token is found again by its hash. Sends nothing."""
+    created_count = 0
+    for (first, last), secret, device in _DEMO_DEVICES:
+        user = User.objects.filter(email=email_for(first, last)).first()
+        if user is None:
+            continue
+        _token, created = DeviceToken.objects.get_or_create(
+            token_hash=DeviceToken.hash_secret(secret), defaults={"user": user, "name": device}
+        )
+        created_count += created
+    return created_count

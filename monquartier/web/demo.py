@@ -7,7 +7,11 @@ from monquartier.alerts.demo import (
     create_demo_held_alert,
 )
 from monquartier.alerts.voice_demo import create_demo_voice_calls
-from monquartier.api.demo import DEMO_API_TOKEN, create_demo_device_tokens
+from monquartier.api.demo import (
+    DEMO_API_TOKEN,
+    DEMO_REFERENT_API_TOKEN,
+    create_demo_device_tokens,
+)
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts, create_demo_report
 from monquartier.helpcentre.demo import create_demo_help
@@ -58,7 +62,8 @@ def load_demo_data() -> list[str]:
         "Basic phones: {} acknowledgements (j'ai vu), {} USSD call-back requests new.".format(
             *create_demo_basic_phones()
         ),
-        f"App sign-ins: {create_demo_device_tokens()} new (Yao's phone; API token {DEMO_API_TOKEN}).",
+        f"App sign-ins: {create_demo_device_tokens()} new (Yao's phone, API token "
+        f"{DEMO_API_TOKEN}; Awa's, the référente's, {DEMO_REFERENT_API_TOKEN}).",
     ]
 
 
