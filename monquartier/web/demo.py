@@ -10,6 +10,7 @@ from monquartier.alerts.voice_demo import create_demo_voice_calls
 from monquartier.api.demo import (
     DEMO_AGENT_API_TOKEN,
     DEMO_API_TOKEN,
+    DEMO_REFERENT_API_TOKEN,
     create_demo_device_tokens,
 )
 from monquartier.communities.demo import create_demo_communities
@@ -62,7 +63,8 @@ def load_demo_data() -> list[str]:
         "Basic phones: {} acknowledgements (j'ai vu), {} USSD call-back requests new.".format(
             *create_demo_basic_phones()
         ),
-        f"App sign-ins: {create_demo_device_tokens()} new (Yao's phone; API token {DEMO_API_TOKEN}; "
+        f"App sign-ins: {create_demo_device_tokens()} new (Yao's phone, API token "
+        f"{DEMO_API_TOKEN}; Awa's, the référente's, {DEMO_REFERENT_API_TOKEN}; "
         f"the town hall of Cocody's software: {DEMO_AGENT_API_TOKEN}).",
     ]
 

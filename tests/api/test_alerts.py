@@ -3,9 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from monquartier.alerts.models import Alert, AlertRead, AlertSource
+from monquartier.alerts.models import Alert, AlertAcknowledgement, AlertRead, AlertSource
 from monquartier.alerts.services import send_alert
 from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -321,6 +322,13 @@ def test_the_detail_costs_a_fixed_number_of_queries(
         send_alert(yao, category="theft", text=f"Correction {number}", corrects=alert)
     app = api_as(awa)
     app.get("/me")  # the token's last use is written once
-    # The token, the alert with the reader's membership, the read mark, the corrections.
-    with django_assert_max_num_queries(4):
+    # The token, the alert with the reader's membership, the read mark, the corrections,
+    # the acknowledgements (Awa, référente, follows it: their names too, when there are).
+    with django_assert_max_num_queries(5):
         assert app.get(f"/alerts/{alert.pk}").status_code == 200
+    for neighbour in ("Adjoua", "Fanta", "Bintou"):
+        member = factories.add_member(riviera, first_name=neighbour)
+        AlertAcknowledgement.objects.create(alert=alert, user=member, channel="web")
+    # One more for the ties of the people who acknowledged, whatever their number.
+    with django_assert_max_num_queries(6):
+        assert len(app.get(f"/alerts/{alert.pk}").json()["seen"]["names"]) == 3

@@ -1,6 +1,10 @@
 from monquartier.accounts.demo import DEMO_PASSWORD, create_demo_people, email_for
 from monquartier.alerts.demo import create_demo_alerts
-from monquartier.api.demo import DEMO_API_TOKEN, create_demo_device_tokens
+from monquartier.api.demo import (
+    DEMO_API_TOKEN,
+    DEMO_REFERENT_API_TOKEN,
+    create_demo_device_tokens,
+)
 from monquartier.communities.demo import create_demo_communities
 from monquartier.gazette.demo import create_demo_posts
 from monquartier.messaging.demo import create_demo_conversations
@@ -11,11 +15,17 @@ def test_the_demo_token_and_docs_first_run_work(communes, client):
     create_demo_people()
     create_demo_communities()
     create_demo_alerts()
-    assert create_demo_device_tokens() == 1
+    assert create_demo_device_tokens() == 2
     assert create_demo_device_tokens() == 0
     yao = ApiClient(client, DEMO_API_TOKEN)
     assert yao.get("/me").json()["email"] == "yao.kouassi@demo.monquartier.ci"
     assert yao.get("/alerts").json()["items"]
+    # The référente's phone reaches the référents' endpoints of docs/api.md.
+    awa = ApiClient(client, DEMO_REFERENT_API_TOKEN)
+    assert any(item["is_me"] for item in awa.get("/community/referents").json()["items"])
+    assert awa.get("/community/twinnings").status_code == 200
+    assert awa.get("/community/validation-mode").json()["mode"] == "referents"
+    assert yao.get("/community/referents").status_code == 403
     # docs/api.md's sign-in, as written there.
     signed_in = ApiClient(client).post(
         "/auth/token",
@@ -61,7 +71,7 @@ def test_the_demo_town_hall_token_reads_the_communes_alerts(communes, client):
     create_demo_communities()
     create_demo_alerts()
     create_demo_town_hall()
-    assert create_demo_device_tokens() == 2
+    assert create_demo_device_tokens() == 3
     assert create_demo_device_tokens() == 0
     town_hall = ApiClient(client, DEMO_AGENT_API_TOKEN)
     alerts = town_hall.get("/townhall/alerts").json()["items"]

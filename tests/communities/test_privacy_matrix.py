@@ -308,7 +308,7 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
     """Riviera 2 (Awa référente, Yao) twinned with Riviera 3 (Koffi référent, Aya): Awa
     asked, Koffi accepted. Salif waits to join Riviera 2. Yao posts in the gazette, Koffi
     sends an alert (Riviera 2 receives it), Awa writes to Yao and Aya."""
-    from monquartier.alerts.models import Alert
+    from monquartier.alerts.models import Alert, AlertAcknowledgement
     from monquartier.messaging import services as messaging
     from tests import factories
 
@@ -319,6 +319,8 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         community=riviera3, sender=koffi, category="other", text="Coupure d'eau rue 12"
     )
     message = messaging.start_conversation(awa, [yao.pk, aya.pk], "Réunion samedi à 10 h.")
+    # Yao (twinned) saw Koffi's alert: its sender and staff see who did.
+    AlertAcknowledgement.objects.create(alert=alert, user=yao, channel="web")
     people = {
         "awa": awa,
         "yao": yao,
@@ -372,6 +374,11 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         "api_th_communities": "/api/v1/townhall/communities",
         "api_th_announcements": "/api/v1/townhall/announcements",
         "api_th_dashboard": "/api/v1/townhall/dashboard",
+        "api_alert_progress": f"/api/v1/alerts/{alert.pk}/progress",
+        "api_member": f"/api/v1/community/members/{yao.pk}",
+        "api_referents": "/api/v1/community/referents",
+        "api_validation_mode": "/api/v1/community/validation-mode",
+        "api_twinnings": "/api/v1/community/twinnings",
     }
     return people, urls
 
@@ -502,6 +509,25 @@ PAGES = [
     ("api_th_communities", "yao", {"aicha": NOTHING}),
     ("api_th_announcements", "awa", {"aicha": NOTHING, "yao": NOTHING}),
     ("api_th_dashboard", "koffi", {"aicha": NOTHING, "mariam": NOTHING}),
+    # Who saw an alert: named to its sender, its community's référents and staff only.
+    (
+        "api_alert_progress",
+        "yao",
+        {"koffi": PUBLIC, "mariam": REAL, "aya": NOTHING, "awa": NOTHING, "yao": NOTHING},
+    ),
+    ("api_alert", "yao", {"koffi": PUBLIC, "mariam": REAL, "aya": NOTHING, "awa": NOTHING}),
+    (
+        "api_member",
+        "yao",
+        {"yao": REAL, "awa": REAL, "koffi": NOTHING, "aya": NOTHING, "mariam": NOTHING},
+    ),
+    (
+        "api_referents",
+        "awa",
+        {"awa": REAL, "yao": NOTHING, "koffi": NOTHING, "salif": NOTHING, "aicha": NOTHING},
+    ),
+    ("api_validation_mode", "awa", {"awa": NOTHING, "yao": NOTHING, "mariam": NOTHING}),
+    ("api_twinnings", "koffi", {"awa": NOTHING, "koffi": NOTHING, "aya": NOTHING}),
     # The public page is the same for everyone (and cached as such).
     ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
 ]

@@ -12,6 +12,7 @@ from monquartier.api.v1 import (
     gazette,
     me,
     messages,
+    referent,
     tokens,
     townhall,
 )
@@ -37,6 +38,7 @@ api.add_router("", me.router)
 api.add_router("", alerts.router)
 api.add_router("", communes.router)
 api.add_router("", community.router)
+api.add_router("", referent.router)
 api.add_router("", gazette.router)
 api.add_router("", messages.router)
 api.add_router("", townhall.router)

@@ -1,6 +1,8 @@
 """Alerts: the list the website shows (the member's community's and its twins'), one alert
-with the reader's state, sending, and the read mark. Same fetchers (alerts/access.py) and
-services (alerts/services.py) as the website; the sender's name from the privacy module."""
+with the reader's state, sending and correcting, the read mark, "J'ai vu", the progress of
+its delivery and reporting it. Same fetchers (alerts/access.py) and services
+(alerts/services.py, alerts/acknowledgements.py, moderation/services.py) as the website;
+every name from the privacy module."""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -9,25 +11,46 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 
-from monquartier.alerts import services
-from monquartier.alerts.access import get_alert_for_reader, readable_community_ids
-from monquartier.alerts.models import Alert, AlertRead, AlertSource
+from monquartier.alerts import acknowledgements, escalation, services
+from monquartier.alerts.access import (
+    follows_delivery,
+    get_alert_for_reader,
+    readable_community_ids,
+)
+from monquartier.alerts.models import (
+    AcknowledgementChannel,
+    Alert,
+    AlertRead,
+    AlertSource,
+    AlertStatus,
+)
 from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
 from monquartier.api.idempotency import idempotent
 from monquartier.api.v1 import cursors
 from monquartier.api.v1.cursors import ListParams
 from monquartier.api.v1.schemas import (
+    AcknowledgedOut,
     AlertDetail,
     AlertIn,
     AlertOut,
     AlertPage,
+    ChannelProgress,
     CommunityRef,
+    CorrectionIn,
     Error,
+    EscalationOut,
     Place,
+    ProgressOut,
     ReadOut,
+    ReportIn,
+    ReportOut,
+    SeenOut,
 )
 from monquartier.communities import privacy
+from monquartier.communities.models import Membership
+from monquartier.moderation import services as moderation
+from monquartier.moderation.models import ReportKind
 
 router = Router(tags=["alerts"])
 
@@ -52,6 +75,51 @@ def _alert_out(alert: Alert, read: bool, schema: type[AlertOut] = AlertOut, **ex
         corrects=alert.corrects_id,
         place=place,
         **extra,
+    )
+
+
+def _seen(user, alert: Alert, follows: bool) -> SeenOut:
+    seen = acknowledgements.seen_by(user, alert, follows=follows)
+    return SeenOut(count=seen.count, by_me=seen.by_viewer, names=seen.names)
+
+
+def _escalation(alert: Alert, follows: bool) -> EscalationOut | None:
+    shown = escalation.shown(alert) if follows else None
+    if shown is None:
+        return None
+    return EscalationOut(level=shown.level, minutes=shown.minutes, at=shown.at)
+
+
+def _detail(alert: Alert, user, own: bool) -> AlertDetail:
+    """The alert as its page shows it to this reader (alerts/views.detail)."""
+    read = not own or AlertRead.objects.filter(alert=alert, user=user).exists()
+    corrections = list(
+        alert.corrections.visible().order_by("created_at").values_list("pk", flat=True)
+    )
+    follows = follows_delivery(user, alert)
+    return _alert_out(  # type: ignore[return-value]
+        alert,
+        read,
+        AlertDetail,
+        is_sender=alert.sender_id == user.pk,
+        corrections=corrections,
+        seen=_seen(user, alert, follows),
+        # Recipients acknowledge; the sender and staff only watch.
+        can_acknowledge=not alert.is_hidden and alert.sender_id != user.pk and not user.is_staff,
+        escalation=_escalation(alert, follows),
+    )
+
+
+def _new_alert(alert: Alert) -> AlertDetail:
+    return _alert_out(  # type: ignore[return-value]
+        alert,
+        False,
+        AlertDetail,
+        is_sender=True,
+        corrections=[],
+        seen=SeenOut(count=0, by_me=False, names=[]),
+        can_acknowledge=False,
+        escalation=None,
     )
 
 
@@ -109,21 +177,13 @@ def alert_list(request: HttpRequest, params: Query[ListParams]):
     summary="One alert",
 )
 def alert_detail(request: HttpRequest, alert_id: int):
-    """One alert, with whether the reader has read it. Reading it here does not mark it
-    read: the app says so with POST /alerts/{id}/read when the member opens it."""
+    """One alert, with whether the reader has read it and said "J'ai vu" (`seen`: how many
+    did; their names for its sender, the référents of its community and staff, who also
+    see its `escalation` when nobody acknowledged it in time). Reading it here does not
+    mark it read: the app says so with POST /alerts/{id}/read when the member opens it."""
     user = signed_in(request)
     alert, own = get_alert_for_reader(user, alert_id)
-    read = not own or AlertRead.objects.filter(alert=alert, user=user).exists()
-    corrections = list(
-        alert.corrections.visible().order_by("created_at").values_list("pk", flat=True)
-    )
-    return _alert_out(
-        alert,
-        read,
-        AlertDetail,
-        is_sender=alert.sender_id == user.pk,
-        corrections=corrections,
-    )
+    return _detail(alert, user, own)
 
 
 @router.post(
@@ -157,7 +217,54 @@ def send_alert(request: HttpRequest, payload: AlertIn):
         corrects=corrects,
         source=AlertSource.API,
     )
-    return Status(201, _alert_out(alert, False, AlertDetail, is_sender=True, corrections=[]))
+    return Status(201, _new_alert(alert))
+
+
+@router.post(
+    "/alerts/{id:alert_id}/correct",
+    response={
+        201: AlertDetail,
+        401: Error,
+        403: Error,
+        404: Error,
+        409: Error,
+        422: Error,
+        429: Error,
+    },
+    summary="Correct one's alert",
+)
+@decorate_view(idempotent)
+def correct_alert(request: HttpRequest, alert_id: int, payload: CorrectionIn):
+    """Send a correction of one's own alert, as the website's "Corriger": a new alert
+    that points to the first (an alert is never edited: the neighbours already have it).
+    The sender may correct it as long as it is shown (not withdrawn by the team) and they
+    are still a member of its community. Send an `Idempotency-Key` header."""
+    user = signed_in(request)
+    membership = Membership.objects.active_for(user)
+    if membership is None:
+        raise ApiError(
+            403,
+            "not_a_member",
+            _("Rejoignez d'abord la communauté de votre quartier pour lancer une alerte."),
+        )
+    alert, _own = get_alert_for_reader(user, alert_id)  # 404 for whoever may not read it
+    if (
+        alert.sender_id != user.pk
+        or alert.community_id != membership.community_id
+        or alert.is_hidden
+        or alert.status != AlertStatus.SENT
+    ):
+        raise PermissionDenied(_("On ne corrige que ses propres alertes."))
+    correction = services.send_alert(
+        user,
+        category=payload.category,
+        text=payload.text,
+        latitude=payload.place.latitude if payload.place else None,
+        longitude=payload.place.longitude if payload.place else None,
+        corrects=alert,
+        source=AlertSource.API,
+    )
+    return Status(201, _new_alert(correction))
 
 
 @router.post(
@@ -176,3 +283,68 @@ def mark_read(request: HttpRequest, alert_id: int):
     if alert.sender_id != user.pk:  # the sender gets none of their alert's messages
         services.mark_read(alert, user)
     return ReadOut(read=True)
+
+
+@router.post(
+    "/alerts/{id:alert_id}/acknowledge",
+    response={200: AcknowledgedOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary='Say "J\'ai vu"',
+)
+@decorate_view(idempotent)
+def acknowledge(request: HttpRequest, alert_id: int):
+    """The member tells the sender and the référents they saw the alert (the website's
+    "J'ai vu"; it stops the alert's escalation). For its recipients: the members of its
+    community and of the twinned ones, not its sender (422) nor staff (403). Repeating it
+    changes nothing; for an alert of one's own community it is also a read mark."""
+    user = signed_in(request)
+    alert, _own = get_alert_for_reader(user, alert_id)
+    acknowledgements.acknowledge(user, alert, channel=AcknowledgementChannel.WEB)
+    return AcknowledgedOut(seen=True)
+
+
+@router.get(
+    "/alerts/{id:alert_id}/progress",
+    response={200: ProgressOut, 401: Error, 403: Error, 404: Error},
+    summary="An alert's delivery",
+)
+def alert_progress(request: HttpRequest, alert_id: int):
+    """How the alert goes out, as the website shows it to its sender, the référents of
+    its community and staff (403 for the others): per channel, the messages reached,
+    waiting, failed and not sent; the members who read it; who said "J'ai vu" (named as
+    the privacy rules name them to the reader); the escalation. Poll it until `settled`
+    (an ETag makes an unchanged answer a 304)."""
+    user = signed_in(request)
+    alert, _own = get_alert_for_reader(user, alert_id)
+    if not follows_delivery(user, alert):
+        raise PermissionDenied(
+            _("Seuls l'émetteur, les référents et l'équipe suivent l'envoi d'une alerte.")
+        )
+    progress = services.progress(alert)
+    return ProgressOut(
+        **{
+            channel: ChannelProgress(**progress[channel])
+            for channel in ("push", "email", "sms", "voice")
+        },
+        read=progress["read"],
+        fanned_out=progress["fanned_out"],
+        settled=progress["settled"],
+        seen=_seen(user, alert, True),
+        escalation=_escalation(alert, True),
+    )
+
+
+@router.post(
+    "/alerts/{id:alert_id}/report",
+    response={201: ReportOut, 401: Error, 404: Error, 409: Error, 422: Error},
+    summary="Report an alert",
+)
+@decorate_view(idempotent)
+def report_alert(request: HttpRequest, alert_id: int, payload: ReportIn):
+    """Tell the moderation team about an alert (a false or abusive one…), not one's own.
+    A second report of the same alert by the same member is refused (422, the team
+    already has it)."""
+    user = signed_in(request)
+    report = moderation.report(
+        user, ReportKind.ALERT, alert_id, reason=payload.reason, details=payload.details
+    )
+    return Status(201, ReportOut(id=report.pk, status=report.status))

@@ -171,28 +171,47 @@ def community_directory(request: HttpRequest, params: Query[ListParams]):
     items = []
     for item in page:
         rel = privacy.Relation.SELF if item.user_id == user.pk else privacy.Relation.COMMUNITY
-        card = privacy.member_card(item.user, rel, is_referent=item.is_referent)
-        items.append(
-            MemberOut(
-                id=card.id,
-                name=card.name,
-                pseudonym=card.pseudonym,
-                is_referent=card.is_referent,
-                address=card.address,
-                landmark=card.landmark,
-                mobile=card.mobile,
-                landline=card.landline,
-                email=card.email,
-                birthday=card.birthday,
-                description=card.description,
-                interests=card.interests,
-                photo_url=card.photo_url,
-            )
-        )
+        items.append(_member_out(privacy.member_card(item.user, rel, is_referent=item.is_referent)))
     return MemberPage(
         items=items,
         next_cursor=cursors.encode(page[-1].directory_name, page[-1].pk) if more else None,
     )
+
+
+def _member_out(card: privacy.MemberCard) -> MemberOut:
+    return MemberOut(
+        id=card.id,
+        name=card.name,
+        pseudonym=card.pseudonym,
+        is_referent=card.is_referent,
+        address=card.address,
+        landmark=card.landmark,
+        mobile=card.mobile,
+        landline=card.landline,
+        email=card.email,
+        birthday=card.birthday,
+        description=card.description,
+        interests=card.interests,
+        photo_url=card.photo_url,
+    )
+
+
+@router.get(
+    "/community/members/{id:user_id}",
+    response={200: MemberOut, 401: Error, 403: Error, 404: Error},
+    summary="A member's card",
+)
+def member_card(request: HttpRequest, user_id: int):
+    """One member of the community (their user id, as in the directory), with what the
+    reader may see of them: the website's member card (the directory's privacy rules).
+    Someone who is not an active member of the reader's community is a 404."""
+    user = signed_in(request)
+    community, _membership = _my_community(user)
+    member, membership = access.get_member_of(community, user_id)
+    card = privacy.member_card(
+        member, privacy.relation(user, member), is_referent=membership.is_referent
+    )
+    return _member_out(card)
 
 
 @router.post(

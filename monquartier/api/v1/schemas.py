@@ -110,9 +110,33 @@ class AlertOut(Schema):
     place: Place | None
 
 
+class SeenOut(Schema):
+    """The "J'ai vu" of an alert's recipients."""
+
+    count: int
+    by_me: bool
+    # Who said so, each named as the reader may see them: for the alert's sender, the
+    # référents of its community and staff only; null for the others (the count only).
+    names: list[str] | None
+
+
+class EscalationOut(Schema):
+    # 1: the référents were called or sent an SMS; 2: then the town hall and the police.
+    level: int
+    # Nobody had acknowledged the alert after this many minutes.
+    minutes: int
+    at: datetime
+
+
 class AlertDetail(AlertOut):
     is_sender: bool
     corrections: list[int]
+    seen: SeenOut
+    # Whether the reader may say "J'ai vu" (POST /alerts/{id}/acknowledge).
+    can_acknowledge: bool
+    # For the sender, the référents of its community and staff; null otherwise, or when
+    # the alert was acknowledged in time.
+    escalation: EscalationOut | None
 
 
 class AlertPage(Schema):
@@ -131,6 +155,41 @@ class AlertIn(Input):
 
 class ReadOut(Schema):
     read: bool
+
+
+class CorrectionIn(Input):
+    category: AlertCategory
+    text: str = Field(min_length=TEXT_MIN, max_length=TEXT_MAX * 2)  # cleaned, then counted
+    place: Place | None = None
+
+
+class ChannelProgress(Schema):
+    # Handed over or confirmed; still to go; failed; not sent (read before its delay…).
+    reached: int
+    waiting: int
+    failed: int
+    cancelled: int
+
+
+class ProgressOut(Schema):
+    """An alert's delivery, as the website's progress shows it to its followers."""
+
+    push: ChannelProgress
+    email: ChannelProgress
+    sms: ChannelProgress
+    voice: ChannelProgress
+    # Members who opened it on the website or the app.
+    read: int
+    # False until its recipients are counted; `settled`: nothing is waiting any more (an
+    # app may stop polling).
+    fanned_out: bool
+    settled: bool
+    seen: SeenOut
+    escalation: EscalationOut | None
+
+
+class AcknowledgedOut(Schema):
+    seen: bool
 
 
 class CommuneOut(Schema):
@@ -224,6 +283,59 @@ class Applicant(Schema):
 class RequestsOut(Schema):
     validation_mode: str
     items: list[Applicant]
+
+
+class ReferentOut(Schema):
+    user_id: int
+    # As the privacy module names this person to the reader.
+    name: str
+    is_me: bool
+
+
+class ReferentsOut(Schema):
+    items: list[ReferentOut]
+
+
+class ValidationModeOut(Schema):
+    # referents, staff or townhall (only where the commune's partner town hall decides).
+    mode: str
+    mode_label: str
+    # True when the commune's partner town hall imposes the mode: it cannot be changed.
+    set_by_commune: bool
+    # The modes the référents may choose now.
+    choices: list[str]
+
+
+class ValidationModeIn(Input):
+    mode: str = Field(max_length=20)
+
+
+class TwinningOut(Schema):
+    id: int
+    # requested or active (declined and ended ones are in the history).
+    status: str
+    # The other community.
+    community: CommunityRef
+    # True when this community asked (it may withdraw); false when it was asked (it
+    # may accept or refuse).
+    asked_by_us: bool
+    requested_at: datetime
+    decided_at: datetime | None
+
+
+class NearbyOut(CommunityRef):
+    distance_m: int
+
+
+class TwinningsOut(Schema):
+    items: list[TwinningOut]
+    # The communities within 3 km not yet linked: those a twinning may be asked of.
+    nearby: list[NearbyOut]
+
+
+class TwinningIn(Input):
+    # A community of `nearby`.
+    partner: int = Field(strict=True, ge=1)
 
 
 class RefusalIn(Input):
