@@ -325,6 +325,15 @@ FLOOD_LIMITS = {
     # per community so that a few numbers cannot bury its référents.
     "ussd_callback": (1, 24 * 3600),
     "ussd_callback_community": (10, 24 * 3600),
+    # USSD sessions (each billed to us by the provider): per number, and per community.
+    "ussd_session": (
+        env_int("USSD_SESSIONS_PER_NUMBER", 30, minimum=1),
+        24 * 3600,
+    ),
+    "ussd_session_community": (
+        env_int("USSD_SESSIONS_PER_COMMUNITY", 1000, minimum=1),
+        24 * 3600,
+    ),
     # Neighbours registered without internet: each costs an SMS to a number we never saw.
     "neighbour_by_referent": (5, 24 * 3600),
     "neighbour_by_community": (10, 24 * 3600),
@@ -430,6 +439,8 @@ if PRODUCTION and len(USSD_WEBHOOK_SECRET) < 24:
         "USSD_WEBHOOK_SECRET (24+ random characters) is required in production."
     )
 USSD_SESSION_SECONDS = 300
+# What one USSD session costs us, in francs CFA (the provider bills each session).
+USSD_SESSION_PRICE = env_int("USSD_SESSION_PRICE", 10, minimum=0)
 ORANGE_SMS_API_URL = env_str("ORANGE_SMS_API_URL", "https://api.orange.com")
 ORANGE_SMS_CLIENT_ID = env_str("ORANGE_SMS_CLIENT_ID", "")
 ORANGE_SMS_CLIENT_SECRET = env_str("ORANGE_SMS_CLIENT_SECRET", "")
