@@ -150,7 +150,9 @@ def agent_settings(request: AgentRequest):
                 ),
             )
         else:
-            Agent.objects.filter(pk=agent.pk).update(receives_alert_sms=wanted)
+            Agent.objects.filter(pk=agent.pk).update(
+                receives_alert_sms=wanted, alert_sms_stopped=False
+            )
             messages.success(
                 request,
                 _("Vous recevrez aussi les alertes par SMS.")
