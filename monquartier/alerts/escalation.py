@@ -26,8 +26,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from monquartier.alerts import audiences
-from monquartier.alerts.models import Alert, AlertAcknowledgement, AlertRead, AlertStatus
+from monquartier.alerts.models import (
+    Alert,
+    AlertAcknowledgement,
+    AlertRead,
+    AlertStatus,
+    EscalationOutcome,
+    EscalationStep,
+)
 from monquartier.alerts.outbox import sms_reminder
+from monquartier.communities import privacy
 from monquartier.communities.models import ACKNOWLEDGEMENT_MINUTES_MAX, Membership
 from monquartier.core.flood import flood_limit, recent
 from monquartier.outbox.models import (
@@ -49,21 +57,74 @@ NUMBER_CAP, COMMUNITY_CAP = "escalation_sms_number", "escalation_sms_community"
 
 
 @dataclass(frozen=True)
+class Told:
+    """One référent told at level 1, by the name the viewer may see."""
+
+    name: str
+    outcome: str
+    outcome_label: str
+
+
+@dataclass(frozen=True)
+class LevelShown:
+    level: int
+    minutes: int
+    at: datetime
+    referents: list[Told]
+    # Level 2: the town hall's agents and the other numbers (town-hall contacts, police).
+    agents_sent: int = 0
+    others_sent: int = 0
+    not_sent: int = 0
+
+
+@dataclass(frozen=True)
 class Shown:
     level: int
     minutes: int
     at: datetime
+    levels: list[LevelShown]
 
 
-def shown(alert: Alert) -> Shown | None:
-    """What the sender, the référents and staff see on the alert's page."""
+def shown(alert: Alert, viewer=None) -> Shown | None:
+    """What the sender, the référents, staff and the town hall's agents see on the
+    alert's page: the level reached and, level by level, who was told, how and when (the
+    référents by the name `viewer` may see; the town hall and police as counts). Two
+    queries."""
     if not alert.escalation_level or alert.escalated_at is None:
         return None
-    return Shown(
-        alert.escalation_level,
-        alert.community.acknowledgement_minutes * alert.escalation_level,
-        alert.escalated_at,
-    )
+    minutes = alert.community.acknowledgement_minutes
+    steps = list(EscalationStep.objects.filter(alert=alert).select_related("user"))
+    referents = [step.user for step in steps if step.level == REFERENTS and step.user]
+    names = privacy.names_seen_by(viewer, referents) if viewer is not None and referents else {}
+    levels = []
+    for level in (REFERENTS, AUTHORITIES):
+        mine = [step for step in steps if step.level == level]
+        if not mine:
+            continue
+        told = [
+            Told(
+                names.get(step.user_id, "") if step.user else "",
+                step.outcome,
+                EscalationOutcome(step.outcome).label,
+            )
+            for step in mine
+            if level == REFERENTS
+        ]
+        sent = [step for step in mine if step.outcome != EscalationOutcome.REFUSED]
+        levels.append(
+            LevelShown(
+                level,
+                minutes * level,
+                mine[0].at,
+                [item for item in told if item.name],
+                agents_sent=sum(1 for step in sent if step.user_id) if level == AUTHORITIES else 0,
+                others_sent=sum(1 for step in sent if not step.user_id)
+                if level == AUTHORITIES
+                else 0,
+                not_sent=len(mine) - len(sent),
+            )
+        )
+    return Shown(alert.escalation_level, minutes * alert.escalation_level, alert.escalated_at, levels)
 
 
 def level_due(alert: Alert, now: datetime) -> int:
@@ -129,7 +190,7 @@ def escalate(alert_id: int, now: datetime) -> int:
         if level == REFERENTS:
             tell_referents(alert, now)
         else:
-            tell_authorities(alert)
+            tell_authorities(alert, now)
         alert.escalation_level, alert.escalated_at = level, now
         steps += 1
     if steps:
@@ -188,13 +249,18 @@ def tell_referents(alert: Alert, now: datetime) -> None:
     )
     text = escalation_text(alert, REFERENTS)
     called = False
+    outcomes = []
     for user in referents:
         if not user.mobile or not user.mobile_verified:
+            outcomes.append((user, EscalationOutcome.NO_NUMBER))
             continue
         if user.alert_voice and user.pk not in read and _call(alert, user, now):
             called = True
+            outcomes.append((user, EscalationOutcome.CALLED))
             continue
-        _send_capped(alert, str(user.mobile), text, account=user)
+        sent = _send_capped(alert, str(user.mobile), text, account=user)
+        outcomes.append((user, EscalationOutcome.SMS if sent else EscalationOutcome.REFUSED))
+    _record(alert, REFERENTS, outcomes, now)
     if called:
         wake_senders([Channel.VOICE])
 
@@ -231,11 +297,22 @@ def _call(alert: Alert, user, now: datetime) -> bool:
     return True
 
 
-def tell_authorities(alert: Alert) -> None:
+def tell_authorities(alert: Alert, now: datetime) -> None:
     """An SMS to each number the audiences give (town hall's contacts and agents, police)."""
     text = escalation_text(alert, AUTHORITIES)
     seen: set[str] = set()
+    outcomes = []
     for number, account in audiences.escalation_numbers(alert):
         if number and number not in seen:
             seen.add(number)
-            _send_capped(alert, str(number), text, account=account)
+            sent = _send_capped(alert, str(number), text, account=account)
+            outcomes.append((account, EscalationOutcome.SMS if sent else EscalationOutcome.REFUSED))
+    _record(alert, AUTHORITIES, outcomes, now)
+
+
+def _record(alert: Alert, level: int, outcomes: list, now: datetime) -> None:
+    """Who the level told and how (EscalationStep), in one query."""
+    EscalationStep.objects.bulk_create(
+        EscalationStep(alert=alert, level=level, user=user, outcome=outcome, at=now)
+        for user, outcome in outcomes
+    )

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from monquartier.alerts import escalation
 from monquartier.alerts import services as alert_services
 from monquartier.alerts.maps import place_map
 from monquartier.alerts.models import Alert
@@ -117,6 +118,9 @@ def alert_detail(request: AgentRequest, alert_id: int):
         "alert": alert,
         "seen_by": seen_by,
         "progress": alert_services.progress(alert),
+        # Who was told when nobody said "j'ai vu" in time (the référents by the name the
+        # agent may see: their public name).
+        "escalation": escalation.shown(alert, request.user),
         "alert_map": place_map(alert),
     }
     return render(request, "townhalls/alert_detail.html", context)
