@@ -187,3 +187,12 @@ def test_ussd_sessions_are_counted_beside_sms_and_calls(
     log_in(client, mariam)
     html = client.get(reverse("staffops:sms_costs"), {"mois": "2026-12"}).content.decode()
     assert "Sessions USSD" in html and "4 sessions USSD pour 40 F" in html
+
+
+def test_the_admin_index_links_to_the_cost_pages(client, mariam):
+    log_in(client, mariam)
+    page = client.get(reverse("admin:index"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="staff-pages"' in html and reverse("staffops:sms_costs") in html
+    assert reverse("support:staff_queue") in html
