@@ -5,8 +5,8 @@ required, DEBUG must stay off, cookies are secure and HSTS is sent. See docs/dep
 """
 
 import importlib.util
-from decimal import Decimal, InvalidOperation
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -502,7 +502,9 @@ def _sms_price(provider: str, operator: str, default: str) -> str:
     try:
         price = Decimal(value)
     except InvalidOperation:
-        raise ImproperlyConfigured(f"{name} must be a price in francs CFA, not {value!r}.") from None
+        raise ImproperlyConfigured(
+            f"{name} must be a price in francs CFA, not {value!r}."
+        ) from None
     if not price.is_finite() or price < 0 or price > 1000:
         raise ImproperlyConfigured(f"{name} must be between 0 and 1000 francs CFA.")
     return value

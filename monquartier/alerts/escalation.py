@@ -85,7 +85,7 @@ class Shown:
     levels: list[LevelShown]
 
 
-def shown(alert: Alert, viewer=None) -> Shown | None:
+def shown(alert: Alert, viewer) -> Shown | None:
     """What the sender, the référents, staff and the town hall's agents see on the
     alert's page: the level reached and, level by level, who was told, how and when (the
     référents by the name `viewer` may see; the town hall and police as counts). Two
@@ -95,36 +95,33 @@ def shown(alert: Alert, viewer=None) -> Shown | None:
     minutes = alert.community.acknowledgement_minutes
     steps = list(EscalationStep.objects.filter(alert=alert).select_related("user"))
     referents = [step.user for step in steps if step.level == REFERENTS and step.user]
-    names = privacy.names_seen_by(viewer, referents) if viewer is not None and referents else {}
+    names = privacy.names_seen_by(viewer, referents) if referents else {}
     levels = []
-    for level in (REFERENTS, AUTHORITIES):
-        mine = [step for step in steps if step.level == level]
-        if not mine:
-            continue
+    first = [step for step in steps if step.level == REFERENTS]
+    if first:
         told = [
-            Told(
-                names.get(step.user_id, "") if step.user else "",
-                step.outcome,
-                EscalationOutcome(step.outcome).label,
-            )
-            for step in mine
-            if level == REFERENTS
+            Told(names[step.user.pk], step.outcome, str(EscalationOutcome(step.outcome).label))
+            for step in first
+            if step.user is not None
         ]
-        sent = [step for step in mine if step.outcome != EscalationOutcome.REFUSED]
+        levels.append(LevelShown(REFERENTS, minutes, first[0].at, told))
+    second = [step for step in steps if step.level == AUTHORITIES]
+    if second:
+        sent = [step for step in second if step.outcome != EscalationOutcome.REFUSED]
         levels.append(
             LevelShown(
-                level,
-                minutes * level,
-                mine[0].at,
-                [item for item in told if item.name],
-                agents_sent=sum(1 for step in sent if step.user_id) if level == AUTHORITIES else 0,
-                others_sent=sum(1 for step in sent if not step.user_id)
-                if level == AUTHORITIES
-                else 0,
-                not_sent=len(mine) - len(sent),
+                AUTHORITIES,
+                minutes * AUTHORITIES,
+                second[0].at,
+                [],
+                agents_sent=sum(1 for step in sent if step.user_id),
+                others_sent=sum(1 for step in sent if not step.user_id),
+                not_sent=len(second) - len(sent),
             )
         )
-    return Shown(alert.escalation_level, minutes * alert.escalation_level, alert.escalated_at, levels)
+    return Shown(
+        alert.escalation_level, minutes * alert.escalation_level, alert.escalated_at, levels
+    )
 
 
 def level_due(alert: Alert, now: datetime) -> int:

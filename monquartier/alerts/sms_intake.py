@@ -21,7 +21,6 @@ from django.utils import timezone
 from monquartier.accounts.models import User
 from monquartier.accounts.phones import is_ivorian
 from monquartier.alerts import acknowledgements, holds, services
-from monquartier.alerts.signals import alert_sms_switched
 from monquartier.alerts.models import (
     AcknowledgementChannel,
     Alert,
@@ -30,6 +29,7 @@ from monquartier.alerts.models import (
     InboundSMS,
     InboundStatus,
 )
+from monquartier.alerts.signals import alert_sms_switched
 from monquartier.communities.contacts import referent_contacts
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.core import flood

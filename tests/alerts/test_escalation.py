@@ -211,9 +211,7 @@ def test_the_sender_and_referents_see_it_was_escalated(
     assert 'id="alert-escalated"' not in page
 
 
-def test_the_demo_shows_one_escalated_alert_and_sends_nothing(
-    quiet_tasks, riviera, awa, adjoua
-):
+def test_the_demo_shows_one_escalated_alert_and_sends_nothing(quiet_tasks, riviera, awa, adjoua):
     from monquartier.alerts.demo import create_demo_escalation
     from monquartier.alerts.models import EscalationStep
 
@@ -380,7 +378,15 @@ def test_each_level_records_who_was_told_and_how(
 
 
 def test_the_alert_page_and_the_console_show_the_escalation_steps(
-    client, quiet_tasks, riviera, awa, adjoua, bakary, authorities, aicha, yao,
+    client,
+    quiet_tasks,
+    riviera,
+    awa,
+    adjoua,
+    bakary,
+    authorities,
+    aicha,
+    yao,
     django_assert_max_num_queries,
 ):
     alert = send(awa)
@@ -399,7 +405,10 @@ def test_the_alert_page_and_the_console_show_the_escalation_steps(
     before = len(captured)
     for number in range(5):
         factories.add_member(
-            riviera, first_name="Réf", last_name=f"N{number}", referent=True,
+            riviera,
+            first_name="Réf",
+            last_name=f"N{number}",
+            referent=True,
             mobile=f"+225070700010{number}",
         )
     again = send(awa, text="Deuxième cambriolage au lot 14")

@@ -147,8 +147,13 @@ ORANGE_CREDENTIALS = {
     "ORANGE_SMS_CLIENT_SECRET": "secret",
     "ORANGE_SMS_SENDER_ADDRESS": "tel:+2250700000000",
 }
-AFRICASTALKING_CREDENTIALS = {"AFRICASTALKING_USERNAME": "monquartier", "AFRICASTALKING_API_KEY": "k"}
-PRINT_SMS = "from django.conf import settings; print(settings.SMS_BACKEND); print(settings.SMS_PRICES)"
+AFRICASTALKING_CREDENTIALS = {
+    "AFRICASTALKING_USERNAME": "monquartier",
+    "AFRICASTALKING_API_KEY": "k",
+}
+PRINT_SMS = (
+    "from django.conf import settings; print(settings.SMS_BACKEND); print(settings.SMS_PRICES)"
+)
 
 
 def _production_without_a_backend(**env: str) -> dict[str, str]:
@@ -161,7 +166,9 @@ def test_production_routes_sms_by_operator_when_both_providers_are_configured():
     result = manage("shell", "-v", "0", "-c", PRINT_SMS, **both)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "monquartier.outbox.sms.RoutingSMSBackend"
-    result = manage("shell", "-v", "0", "-c", PRINT_SMS, **_production_without_a_backend(**ORANGE_CREDENTIALS))
+    result = manage(
+        "shell", "-v", "0", "-c", PRINT_SMS, **_production_without_a_backend(**ORANGE_CREDENTIALS)
+    )
     assert result.stdout.splitlines()[0] == "monquartier.outbox.sms.OrangeSMSBackend"
     # An explicit SMS_BACKEND wins.
     result = manage("shell", "-v", "0", "-c", PRINT_SMS, **{**both, "SMS_BACKEND": "x.Backend"})

@@ -55,7 +55,9 @@ def test_a_choice_in_the_console_clears_what_stop_did(client, agent):
 
 
 def test_stop_from_the_ussd_menu_of_a_member_sharing_the_agents_number(client, riviera, agent):
-    member = factories.add_member(riviera, first_name="Kouadio", last_name="Sita", mobile=agent.mobile)
+    member = factories.add_member(
+        riviera, first_name="Kouadio", last_name="Sita", mobile=agent.mobile
+    )
     session = Session(client, str(member.mobile))
     session.dial()
     session.press("5")
