@@ -18,6 +18,7 @@ from monquartier.alerts import services as alert_services
 from monquartier.alerts.maps import place_map
 from monquartier.alerts.models import Alert
 from monquartier.communities import privacy
+from monquartier.outbox.models import SMSOptOut
 from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
 from monquartier.townhalls.forms import AgentSettingsForm, AlertFilterForm
 from monquartier.townhalls.models import Agent
@@ -168,6 +169,8 @@ def agent_settings(request: AgentRequest):
         "town_hall": request.town_hall,
         "form": form,
         "mobile_ready": bool(user.mobile and user.mobile_verified),
+        # STOP sent from the agent's number holds whatever is chosen here: say so.
+        "number_stopped": bool(user.mobile) and SMSOptOut.objects.covers(str(user.mobile)),
     }
     return render(
         request, "townhalls/alerts_settings.html", context, status=400 if form.errors else 200

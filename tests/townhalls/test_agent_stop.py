@@ -48,10 +48,13 @@ def test_a_choice_in_the_console_clears_what_stop_did(client, agent):
 
     set_alert_sms(str(agent.mobile), receive=False)
     factories.log_in(client, agent)
+    page = client.get(reverse("townhalls:settings")).content.decode()
+    assert 'id="number-stopped"' in page and "REPRENDRE" in page
     assert client.post(reverse("townhalls:settings"), {}).status_code == 302
     set_alert_sms(str(agent.mobile), receive=True)
     row = _row(agent)
     assert (row.receives_alert_sms, row.alert_sms_stopped) == (False, False)
+    assert 'id="number-stopped"' not in client.get(reverse("townhalls:settings")).content.decode()
 
 
 def test_stop_from_the_ussd_menu_of_a_member_sharing_the_agents_number(client, riviera, agent):
