@@ -38,6 +38,7 @@ BENCHMARKS: dict[str, str] = {
     "weight": "bench.weight",
     "voice": "bench.voice",
     "sms_routing": "bench.sms_routing",
+    "ussd": "bench.ussd",
     "api": "bench.api",
 }
 

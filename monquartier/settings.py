@@ -6,6 +6,7 @@ required, DEBUG must stay off, cookies are secure and HSTS is sent. See docs/dep
 
 import importlib.util
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -325,6 +326,15 @@ FLOOD_LIMITS = {
     # per community so that a few numbers cannot bury its référents.
     "ussd_callback": (1, 24 * 3600),
     "ussd_callback_community": (10, 24 * 3600),
+    # USSD sessions (each billed to us by the provider): per number, and per community.
+    "ussd_session": (
+        env_int("USSD_SESSIONS_PER_NUMBER", 30, minimum=1),
+        24 * 3600,
+    ),
+    "ussd_session_community": (
+        env_int("USSD_SESSIONS_PER_COMMUNITY", 1000, minimum=1),
+        24 * 3600,
+    ),
     # Neighbours registered without internet: each costs an SMS to a number we never saw.
     "neighbour_by_referent": (5, 24 * 3600),
     "neighbour_by_community": (10, 24 * 3600),
@@ -406,12 +416,6 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 PARTNERSHIP_EMAIL = env_str("PARTNERSHIP_EMAIL", "mairies@monquartier.ci")
 SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "aide@monquartier.ci")
 
-SMS_BACKEND = env_str(
-    "SMS_BACKEND",
-    "" if PRODUCTION else "monquartier.outbox.sms.DevOutboxSMSBackend",
-)
-if PRODUCTION and not SMS_BACKEND:
-    raise ImproperlyConfigured("SMS_BACKEND is required when DJANGO_ENV=production.")
 SMS_SENDER_NAME = env_str("SMS_SENDER_NAME", "MonQuartier")
 # Extra keyword arguments for the SMS backend of the alert senders (e.g. timeouts).
 SMS_BACKEND_OPTIONS: dict = {}
@@ -430,6 +434,8 @@ if PRODUCTION and len(USSD_WEBHOOK_SECRET) < 24:
         "USSD_WEBHOOK_SECRET (24+ random characters) is required in production."
     )
 USSD_SESSION_SECONDS = 300
+# What one USSD session costs us, in francs CFA (the provider bills each session).
+USSD_SESSION_PRICE = env_int("USSD_SESSION_PRICE", 10, minimum=0)
 ORANGE_SMS_API_URL = env_str("ORANGE_SMS_API_URL", "https://api.orange.com")
 ORANGE_SMS_CLIENT_ID = env_str("ORANGE_SMS_CLIENT_ID", "")
 ORANGE_SMS_CLIENT_SECRET = env_str("ORANGE_SMS_CLIENT_SECRET", "")
@@ -442,6 +448,29 @@ AFRICASTALKING_API_URL = env_str(
 AFRICASTALKING_USERNAME = env_str("AFRICASTALKING_USERNAME", "")
 AFRICASTALKING_API_KEY = env_str("AFRICASTALKING_API_KEY", "")
 AFRICASTALKING_SENDER_ID = env_str("AFRICASTALKING_SENDER_ID", "")
+# The SMS backend. In production, when SMS_BACKEND is not set, the providers whose
+# credentials are set decide: both, the routing by operator below (each operator's
+# cheaper provider, the other in turn when one fails); one, that one.
+_ORANGE_CONFIGURED = bool(
+    ORANGE_SMS_CLIENT_ID and ORANGE_SMS_CLIENT_SECRET and ORANGE_SMS_SENDER_ADDRESS
+)
+_AFRICASTALKING_CONFIGURED = bool(AFRICASTALKING_USERNAME and AFRICASTALKING_API_KEY)
+if _ORANGE_CONFIGURED and _AFRICASTALKING_CONFIGURED:
+    _PRODUCTION_SMS_BACKEND = "monquartier.outbox.sms.RoutingSMSBackend"
+elif _ORANGE_CONFIGURED:
+    _PRODUCTION_SMS_BACKEND = "monquartier.outbox.sms.OrangeSMSBackend"
+elif _AFRICASTALKING_CONFIGURED:
+    _PRODUCTION_SMS_BACKEND = "monquartier.outbox.sms.AfricasTalkingSMSBackend"
+else:
+    _PRODUCTION_SMS_BACKEND = ""
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    _PRODUCTION_SMS_BACKEND if PRODUCTION else "monquartier.outbox.sms.DevOutboxSMSBackend",
+)
+if PRODUCTION and not SMS_BACKEND:
+    raise ImproperlyConfigured(
+        "SMS_BACKEND, or the credentials of an SMS provider, are required when DJANGO_ENV=production."
+    )
 # SMS routing (outbox/sms/routing.py), with SMS_BACKEND = "monquartier.outbox.sms.RoutingSMSBackend":
 # the provider of each operator (by the number's prefix after +225: 07 Orange, 05 MTN,
 # 01 Moov), the others in turn while its circuit is open (SMS_CIRCUIT_FAILURES batches
@@ -455,11 +484,35 @@ SMS_DEFAULT_PROVIDER = "africastalking"
 SMS_CIRCUIT_FAILURES = env_int("SMS_CIRCUIT_FAILURES", 5, minimum=1)
 SMS_CIRCUIT_WINDOW_SECONDS = env_int("SMS_CIRCUIT_WINDOW_SECONDS", 60, minimum=1)
 SMS_CIRCUIT_OPEN_SECONDS = env_int("SMS_CIRCUIT_OPEN_SECONDS", 120, minimum=1)
-# What a segment costs us, in francs CFA, by provider then operator ("other": fixed lines,
-# foreign numbers). Recorded on every SMS sent (Delivery.cost, TextMessage.cost).
+# What a segment costs us, in francs CFA (XOF), by provider then operator ("other": fixed
+# lines, foreign numbers). Recorded on every SMS sent (Delivery.cost, TextMessage.cost).
+# Our contracts' figures (docs/operations.md, "What SMS cost"); each can be set from the
+# environment as SMS_PRICE_<PROVIDER>_<OPERATOR>, e.g. SMS_PRICE_ORANGE_MTN=22.5.
+_SMS_PRICE_DEFAULTS = {
+    # Orange's own network is the cheapest; its SMS to the other networks cost more.
+    "orange": {"orange": "15", "mtn": "25", "moov": "25", "other": "45"},
+    # Africa's Talking: about the same to every Ivorian network, dearer than Orange on its own.
+    "africastalking": {"orange": "22", "mtn": "18", "moov": "18", "other": "45"},
+}
+
+
+def _sms_price(provider: str, operator: str, default: str) -> str:
+    name = f"SMS_PRICE_{provider.upper()}_{operator.upper()}"
+    value = env_str(name, default).strip()
+    try:
+        price = Decimal(value)
+    except InvalidOperation:
+        raise ImproperlyConfigured(
+            f"{name} must be a price in francs CFA, not {value!r}."
+        ) from None
+    if not price.is_finite() or price < 0 or price > 1000:
+        raise ImproperlyConfigured(f"{name} must be between 0 and 1000 francs CFA.")
+    return value
+
+
 SMS_PRICES: dict = {
-    "orange": {"orange": "12", "mtn": "20", "moov": "20", "other": "25"},
-    "africastalking": {"orange": "18", "mtn": "15", "moov": "15", "other": "25"},
+    provider: {operator: _sms_price(provider, operator, price) for operator, price in table.items()}
+    for provider, table in _SMS_PRICE_DEFAULTS.items()
 }
 
 # Alerts: the SMS waits this long for the member to open the alert (PRODUCT.md: at most

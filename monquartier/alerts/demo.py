@@ -9,7 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from monquartier.alerts import safeguards
-from monquartier.alerts.models import Alert, AlertRead, AlertSource, AlertStatus
+from monquartier.alerts.models import (
+    Alert,
+    AlertRead,
+    AlertSource,
+    AlertStatus,
+    EscalationOutcome,
+    EscalationStep,
+)
 from monquartier.alerts.services import send_alert
 from monquartier.communities.models import Community, Membership
 
@@ -128,5 +135,25 @@ def create_demo_escalation() -> int:
     delay = timedelta(minutes=alert.community.acknowledgement_minutes)
     Alert.objects.filter(pk=alert.pk).update(
         escalation_level=1, escalated_at=alert.created_at + delay
+    )
+    # Who the page says was told: the community's other référents, each by SMS (or a
+    # call, for those who chose calls), as the escalation records it.
+    referents = (
+        Membership.objects.referents()
+        .filter(community=alert.community)
+        .exclude(user=alert.sender_id)
+        .select_related("user")
+    )
+    EscalationStep.objects.bulk_create(
+        EscalationStep(
+            alert=alert,
+            level=1,
+            user=membership.user,
+            outcome=EscalationOutcome.CALLED
+            if membership.user.alert_voice
+            else EscalationOutcome.SMS,
+            at=alert.created_at + delay,
+        )
+        for membership in referents
     )
     return 1

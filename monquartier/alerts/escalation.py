@@ -26,8 +26,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from monquartier.alerts import audiences
-from monquartier.alerts.models import Alert, AlertAcknowledgement, AlertRead, AlertStatus
+from monquartier.alerts.models import (
+    Alert,
+    AlertAcknowledgement,
+    AlertRead,
+    AlertStatus,
+    EscalationOutcome,
+    EscalationStep,
+)
 from monquartier.alerts.outbox import sms_reminder
+from monquartier.communities import privacy
 from monquartier.communities.models import ACKNOWLEDGEMENT_MINUTES_MAX, Membership
 from monquartier.core.flood import flood_limit, recent
 from monquartier.outbox.models import (
@@ -49,20 +57,70 @@ NUMBER_CAP, COMMUNITY_CAP = "escalation_sms_number", "escalation_sms_community"
 
 
 @dataclass(frozen=True)
+class Told:
+    """One référent told at level 1, by the name the viewer may see."""
+
+    name: str
+    outcome: str
+    outcome_label: str
+
+
+@dataclass(frozen=True)
+class LevelShown:
+    level: int
+    minutes: int
+    at: datetime
+    referents: list[Told]
+    # Level 2: the town hall's agents and the other numbers (town-hall contacts, police).
+    agents_sent: int = 0
+    others_sent: int = 0
+    not_sent: int = 0
+
+
+@dataclass(frozen=True)
 class Shown:
     level: int
     minutes: int
     at: datetime
+    levels: list[LevelShown]
 
 
-def shown(alert: Alert) -> Shown | None:
-    """What the sender, the référents and staff see on the alert's page."""
+def shown(alert: Alert, viewer) -> Shown | None:
+    """What the sender, the référents, staff and the town hall's agents see on the
+    alert's page: the level reached and, level by level, who was told, how and when (the
+    référents by the name `viewer` may see; the town hall and police as counts). Two
+    queries."""
     if not alert.escalation_level or alert.escalated_at is None:
         return None
+    minutes = alert.community.acknowledgement_minutes
+    steps = list(EscalationStep.objects.filter(alert=alert).select_related("user"))
+    referents = [step.user for step in steps if step.level == REFERENTS and step.user]
+    names = privacy.names_seen_by(viewer, referents) if referents else {}
+    levels = []
+    first = [step for step in steps if step.level == REFERENTS]
+    if first:
+        told = [
+            Told(names[step.user.pk], step.outcome, str(EscalationOutcome(step.outcome).label))
+            for step in first
+            if step.user is not None
+        ]
+        levels.append(LevelShown(REFERENTS, minutes, first[0].at, told))
+    second = [step for step in steps if step.level == AUTHORITIES]
+    if second:
+        sent = [step for step in second if step.outcome != EscalationOutcome.REFUSED]
+        levels.append(
+            LevelShown(
+                AUTHORITIES,
+                minutes * AUTHORITIES,
+                second[0].at,
+                [],
+                agents_sent=sum(1 for step in sent if step.user_id),
+                others_sent=sum(1 for step in sent if not step.user_id),
+                not_sent=len(second) - len(sent),
+            )
+        )
     return Shown(
-        alert.escalation_level,
-        alert.community.acknowledgement_minutes * alert.escalation_level,
-        alert.escalated_at,
+        alert.escalation_level, minutes * alert.escalation_level, alert.escalated_at, levels
     )
 
 
@@ -129,7 +187,7 @@ def escalate(alert_id: int, now: datetime) -> int:
         if level == REFERENTS:
             tell_referents(alert, now)
         else:
-            tell_authorities(alert)
+            tell_authorities(alert, now)
         alert.escalation_level, alert.escalated_at = level, now
         steps += 1
     if steps:
@@ -188,13 +246,18 @@ def tell_referents(alert: Alert, now: datetime) -> None:
     )
     text = escalation_text(alert, REFERENTS)
     called = False
+    outcomes = []
     for user in referents:
         if not user.mobile or not user.mobile_verified:
+            outcomes.append((user, EscalationOutcome.NO_NUMBER))
             continue
         if user.alert_voice and user.pk not in read and _call(alert, user, now):
             called = True
+            outcomes.append((user, EscalationOutcome.CALLED))
             continue
-        _send_capped(alert, str(user.mobile), text, account=user)
+        sent = _send_capped(alert, str(user.mobile), text, account=user)
+        outcomes.append((user, EscalationOutcome.SMS if sent else EscalationOutcome.REFUSED))
+    _record(alert, REFERENTS, outcomes, now)
     if called:
         wake_senders([Channel.VOICE])
 
@@ -231,11 +294,22 @@ def _call(alert: Alert, user, now: datetime) -> bool:
     return True
 
 
-def tell_authorities(alert: Alert) -> None:
+def tell_authorities(alert: Alert, now: datetime) -> None:
     """An SMS to each number the audiences give (town hall's contacts and agents, police)."""
     text = escalation_text(alert, AUTHORITIES)
     seen: set[str] = set()
+    outcomes = []
     for number, account in audiences.escalation_numbers(alert):
         if number and number not in seen:
             seen.add(number)
-            _send_capped(alert, str(number), text, account=account)
+            sent = _send_capped(alert, str(number), text, account=account)
+            outcomes.append((account, EscalationOutcome.SMS if sent else EscalationOutcome.REFUSED))
+    _record(alert, AUTHORITIES, outcomes, now)
+
+
+def _record(alert: Alert, level: int, outcomes: list, now: datetime) -> None:
+    """Who the level told and how (EscalationStep), in one query."""
+    EscalationStep.objects.bulk_create(
+        EscalationStep(alert=alert, level=level, user=user, outcome=outcome, at=now)
+        for user, outcome in outcomes
+    )

@@ -220,6 +220,41 @@ class AlertAcknowledgement(models.Model):
         return f"{self.user_id} saw {self.alert_id} ({self.channel})"
 
 
+class EscalationOutcome(models.TextChoices):
+    CALLED = "called", _("appelé")
+    SMS = "sms", _("SMS envoyé")
+    REFUSED = "refused", _("SMS non envoyé (STOP ou plafond du jour)")
+    NO_NUMBER = "no_number", _("pas de mobile vérifié")
+
+
+class EscalationStep(models.Model):
+    """Who the escalation of an alert (alerts/escalation.py) reached, at which level and
+    when: one row per référent (level 1) and per number of the town hall and police
+    (level 2). `user` is the account told (a référent, an agent), None for a contact or
+    police number; the number itself stays in the counted TextMessage, not here."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="escalation_steps")
+    level = models.PositiveSmallIntegerField(_("niveau"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("compte"),
+    )
+    outcome = models.CharField(_("résultat"), max_length=10, choices=EscalationOutcome.choices)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        ordering = ["level", "pk"]
+        verbose_name = _("étape d'escalade")
+        verbose_name_plural = _("étapes d'escalade")
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} level {self.level}: {self.outcome}"
+
+
 class InboundStatus(models.TextChoices):
     ALERT = "alert", _("alerte créée")
     REFUSED = "refused", _("refusé")

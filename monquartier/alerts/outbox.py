@@ -12,7 +12,7 @@ from monquartier.core.paths import path_prefix
 from monquartier.notifications.links import absolute_link
 from monquartier.outbox.models import Channel, Delivery
 from monquartier.outbox.rendering import Rendered, RenderedOnce, personalise, render_email
-from monquartier.outbox.sms.gsm7 import fit_sms
+from monquartier.outbox.sms.gsm7 import SINGLE_SEGMENT, fit_sms, gsm7_length
 from monquartier.outbox.sources import Source
 from monquartier.outbox.transports import LINK, Email
 
@@ -65,7 +65,9 @@ def alert_email(delivery: Delivery) -> Email:
 
 def alert_sms_text(alert: Alert) -> str:
     """One GSM-7 segment where possible: the text is trimmed, never the sender or the link.
-    A correction says CORRECTION where an alert says ALERTE."""
+    A correction says CORRECTION where an alert says ALERTE. When the whole text fits one
+    segment with it, the SMS ends with how to say "j'ai vu" (VU in reply, as the call's
+    key 2); never at the cost of the alert's own words, nor of a second segment."""
     with translation.override(settings.LANGUAGE_CODE):
         heading = (
             _("CORRECTION %(category)s - %(community)s: ")
@@ -77,9 +79,19 @@ def alert_sms_text(alert: Alert) -> str:
             "community": alert.community.name,
         }
         reminder = sms_reminder()
+        how_to_acknowledge = sms_acknowledge_hint()
     # The reminder is never cut either: the text is what gives way (the link has it all).
     suffix = f" ({alert_sender_name(alert.sender)}) {settings.SITE_URL}/a/{alert.pk} {reminder}"
+    with_hint = f"{suffix} {how_to_acknowledge}"
+    if gsm7_length(prefix + alert.text + with_hint) <= SINGLE_SEGMENT:
+        return fit_sms(prefix, alert.text, with_hint)
     return fit_sms(prefix, alert.text, suffix)
+
+
+def sms_acknowledge_hint() -> str:
+    # What the member answers to tell the sender and référents they saw the alert
+    # (alerts/sms_intake.py, VU); added only where the SMS has room for it.
+    return _("Répondez VU")
 
 
 def sms_reminder() -> str:

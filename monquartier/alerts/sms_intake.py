@@ -29,6 +29,7 @@ from monquartier.alerts.models import (
     InboundSMS,
     InboundStatus,
 )
+from monquartier.alerts.signals import alert_sms_switched
 from monquartier.communities.contacts import referent_contacts
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.core import flood
@@ -276,11 +277,19 @@ def _command_word(text: str) -> str:
     return bare.upper().strip(" .!?,;:")
 
 
+@transaction.atomic
 def set_alert_sms(number: str, *, receive: bool) -> bool:
     """STOP or START for a number, at once, for every account that uses it (and for a number
-    with no account: a neighbour someone invited is never texted again). Also 5 in the USSD
-    menu. True when something changed."""
-    changed = (
+    with no account: a neighbour someone invited is never texted again), and for the apps
+    above that text it alerts (alerts/signals.py: a town-hall agent's SMS). Also 5 in the
+    USSD menu. True when something changed."""
+    changed_above = sum(
+        int(switched or 0)
+        for _receiver, switched in alert_sms_switched.send(
+            sender=set_alert_sms, number=number, receive=receive
+        )
+    )
+    changed = changed_above + (
         User.objects.filter(mobile=number).exclude(alert_sms=receive).update(alert_sms=receive)
     )
     if receive:

@@ -133,7 +133,7 @@ def detail(request, alert_id: int):
         and not request.user.is_staff,
         "is_sender": alert.sender_id == request.user.pk,
         # The sender, the référents and staff see that nobody answered in time.
-        "escalation": escalation.shown(alert) if can_follow else None,
+        "escalation": escalation.shown(alert, request.user) if can_follow else None,
         "hide_form": HideAlertForm() if request.user.is_staff else None,
         "alert_map": place_map(alert),
     }

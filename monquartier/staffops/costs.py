@@ -1,16 +1,18 @@
-"""What SMS and calls cost us, for the staff: per alert, and month by month per community
+"""What SMS, calls and USSD sessions cost us, for the staff: per alert, and month by month per community
 and per town hall. Read-only sums over the counted rows (outbox.Delivery.cost for the
 outbox's SMS, TextMessage.cost for the SMS sent outside it, VoiceCall.cost for calls), in
 francs CFA. An SMS is counted in the month it was sent.
 
 A community's month: its alerts' SMS (to members, twinned communities and its town hall's
 contacts), the counted SMS sent on its behalf (replies, consents) and its members' voice
-calls. A town hall's month: the communities of its commune, plus its announcements' SMS."""
+calls and USSD sessions (USSD_SESSION_PRICE each; the sessions of numbers of no member
+count in the total only). A town hall's month: the communities of its commune, plus its announcements' SMS."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from monquartier.alerts.models import Alert
 from monquartier.communities.models import Community
 from monquartier.outbox.models import Channel, Delivery, TextMessage, VoiceCall
 from monquartier.townhalls.models import TownHall
+from monquartier.ussd.models import UssdSession
 
 ZERO = Decimal("0")
 # The report lists this many communities, and the costliest alerts of the month.
@@ -32,10 +35,12 @@ class Totals:
     calls: int = 0
     calls_cost: Decimal = ZERO
     unpriced: int = 0  # SMS sent through a provider without a price in SMS_PRICES
+    ussd: int = 0
+    ussd_cost: Decimal = ZERO
 
     @property
     def cost(self) -> Decimal:
-        return self.sms_cost + self.calls_cost
+        return self.sms_cost + self.calls_cost + self.ussd_cost
 
     def add(self, other: "Totals") -> None:
         self.sms += other.sms
@@ -43,6 +48,8 @@ class Totals:
         self.calls += other.calls
         self.calls_cost += other.calls_cost
         self.unpriced += other.unpriced
+        self.ussd += other.ussd
+        self.ussd_cost += other.ussd_cost
 
 
 @dataclass
@@ -79,7 +86,7 @@ _SMS_SUMS = {
 
 
 def month_report(month: date) -> MonthReport:
-    """Six grouped queries, whatever the number of SMS, plus two for the names."""
+    """Seven grouped queries, whatever the number of SMS, plus two for the names."""
     start, end = month_bounds(month)
     by_community: dict[int, Totals] = {}
 
@@ -111,8 +118,19 @@ def month_report(month: date) -> MonthReport:
         totals = totals_of(row["community"])
         totals.calls += row["n"]
         totals.calls_cost += row["total"] or ZERO
+    price = Decimal(settings.USSD_SESSION_PRICE)
+    strangers = Totals()
+    for row in (
+        UssdSession.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values("community")
+        .annotate(n=Count("id"))
+    ):
+        totals = strangers if row["community"] is None else totals_of(row["community"])
+        totals.ussd += row["n"]
+        totals.ussd_cost += row["n"] * price
 
     report = MonthReport(month=month.replace(day=1))
+    report.total.add(strangers)
     communities = Community.objects.filter(pk__in=by_community).values_list("pk", "name", "commune")
     by_commune: dict[int, Totals] = {}
     for pk, name, commune_id in communities:

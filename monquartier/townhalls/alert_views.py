@@ -13,10 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from monquartier.alerts import escalation
 from monquartier.alerts import services as alert_services
 from monquartier.alerts.maps import place_map
 from monquartier.alerts.models import Alert
 from monquartier.communities import privacy
+from monquartier.outbox.models import SMSOptOut
 from monquartier.townhalls.access import (
     AgentRequest,
     agent_required,
@@ -104,6 +106,9 @@ def alert_detail(request: AgentRequest, alert_id: int):
         "alert": alert,
         "seen_by": seen_by,
         "progress": alert_services.progress(alert),
+        # Who was told when nobody said "j'ai vu" in time (the référents by the name the
+        # agent may see: their public name).
+        "escalation": escalation.shown(alert, request.user),
         "alert_map": place_map(alert),
     }
     return render(request, "townhalls/alert_detail.html", context)
@@ -137,7 +142,9 @@ def agent_settings(request: AgentRequest):
                 ),
             )
         else:
-            Agent.objects.filter(pk=agent.pk).update(receives_alert_sms=wanted)
+            Agent.objects.filter(pk=agent.pk).update(
+                receives_alert_sms=wanted, alert_sms_stopped=False
+            )
             messages.success(
                 request,
                 _("Vous recevrez aussi les alertes par SMS.")
@@ -149,6 +156,8 @@ def agent_settings(request: AgentRequest):
         "town_hall": request.town_hall,
         "form": form,
         "mobile_ready": bool(user.mobile and user.mobile_verified),
+        # STOP sent from the agent's number holds whatever is chosen here: say so.
+        "number_stopped": bool(user.mobile) and SMSOptOut.objects.covers(str(user.mobile)),
     }
     return render(
         request, "townhalls/alerts_settings.html", context, status=400 if form.errors else 200

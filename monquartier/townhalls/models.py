@@ -109,6 +109,9 @@ class Agent(models.Model):
     )
     can_manage_agents = models.BooleanField(_("peut inviter et retirer des agents"), default=False)
     receives_alert_sms = models.BooleanField(_("reçoit aussi les alertes par SMS"), default=False)
+    # Switched off by STOP sent from the agent's number (SMS or USSD): REPRENDRE switches
+    # it back on; the agent's own choice in the console clears it.
+    alert_sms_stopped = models.BooleanField(_("SMS arrêtés par STOP"), default=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -1,5 +1,7 @@
-"""The USSD app's periodic job: sessions are kept a day after they expire (enough to
-answer a late callback clearly), call-back requests as long as delivery records."""
+"""The USSD app's periodic job: what a session typed and showed is kept a day after it
+expires (enough to answer a late callback clearly); the session itself (number,
+community, day: what the caps and the cost pages count) and call-back requests as long
+as delivery records."""
 
 from datetime import time, timedelta
 
@@ -13,7 +15,12 @@ from monquartier.ussd.models import CallbackRequest, UssdSession
 
 def prune_ussd(period: str) -> str:
     now = timezone.now()
-    sessions = delete_in_batches(UssdSession.objects.filter(expires_at__lt=now - timedelta(days=1)))
+    UssdSession.objects.filter(expires_at__lt=now - timedelta(days=1)).exclude(
+        state={}, last_text="", last_screen=""
+    ).update(user=None, state={}, last_text="", last_screen="")
+    sessions = delete_in_batches(
+        UssdSession.objects.filter(created_at__lt=now - timedelta(days=DELIVERY_RECORDS_DAYS))
+    )
     requests = delete_in_batches(
         CallbackRequest.objects.filter(created_at__lt=now - timedelta(days=DELIVERY_RECORDS_DAYS))
     )

@@ -11,7 +11,13 @@ class UssdSession(models.Model):
     (`text`, choices joined by "*"); we act only on what is new since `last_text`, so a
     callback replayed gives back the same screen and does nothing twice. What a screen
     confirms (an alert, "j'ai vu", STOP) is done when confirmed: a session that times out
-    loses only the choices not yet confirmed."""
+    loses only the choices not yet confirmed.
+
+    Every session is billed to us: new ones are capped per number and per community
+    (FLOOD_LIMITS "ussd_session", "ussd_session_community"); one refused is kept too
+    (`refused`), since the provider bills it as well. The rows stay as long as delivery
+    records, for the staff's cost pages; what was typed and shown goes a day after
+    expiry (ussd/jobs.py)."""
 
     session_id = models.CharField(max_length=100, unique=True)
     phone = models.CharField(max_length=20)
@@ -19,6 +25,15 @@ class UssdSession(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # The community the session served (the account's; None for a number of no member).
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    refused = models.BooleanField(default=False)
     state = models.JSONField(default=dict)
     last_text = models.CharField(max_length=2000, blank=True)
     last_screen = models.CharField(max_length=200, blank=True)
@@ -26,6 +41,11 @@ class UssdSession(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["phone", "created_at"], name="ussd_session_by_phone"),
+            models.Index(fields=["community", "created_at"], name="ussd_session_by_community"),
+            models.Index(fields=["created_at"], name="ussd_session_by_day"),
+        ]
         verbose_name = _("session USSD")
         verbose_name_plural = _("sessions USSD")
 

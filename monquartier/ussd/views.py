@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from monquartier.accounts.phones import is_ivorian, parse_phone, to_e164
+from monquartier.core import flood
 from monquartier.ussd import menu
 from monquartier.ussd.models import UssdSession
 
@@ -86,12 +87,27 @@ def _callback(request) -> HttpResponse:
 def _step(session_id: str, phone: str, text: str) -> HttpResponse:
     now = timezone.now()
     session = UssdSession.objects.select_for_update().filter(session_id=session_id).first()
+    rows = None
     if session is None:
-        session = UssdSession.objects.create(
+        rows = menu.members_of(phone)
+        community = rows[0][1].community if len(rows) == 1 else None
+        session = UssdSession(
             session_id=session_id,
             phone=phone,
+            community=community,
             expires_at=now + timedelta(seconds=settings.USSD_SESSION_SECONDS),
         )
+        refusal = _over_cap(phone, community)
+        if refusal is not None:
+            # Counted all the same: the provider bills the session we refuse.
+            session.refused = True
+            session.last_text = text
+            session.last_screen = menu.Reply(refusal, end=True).render()
+            session.save()
+            return HttpResponse(session.last_screen, content_type="text/plain; charset=utf-8")
+        session.save()
+    elif session.refused:
+        return HttpResponse(session.last_screen, content_type="text/plain; charset=utf-8")
     elif session.phone != phone:
         logger.warning("USSD session %s: another number", session_id[:16])
         return _end(_("Session inconnue. Composez de nouveau le code MonQuartier."))
@@ -100,7 +116,7 @@ def _step(session_id: str, phone: str, text: str) -> HttpResponse:
     if session.last_screen and text == session.last_text:
         # The provider sent the same callback again: the same screen, nothing done twice.
         return HttpResponse(session.last_screen, content_type="text/plain; charset=utf-8")
-    caller = _caller(session)
+    caller = _caller(session, rows)
     if caller is None:
         return _end(_("Ce compte n'est plus membre. Composez de nouveau le code MonQuartier."))
     keys: list[str] = []
@@ -123,14 +139,33 @@ def _step(session_id: str, phone: str, text: str) -> HttpResponse:
     assert reply is not None
     rendered = reply.render()
     session.user = caller.user
+    if caller.membership is not None:
+        session.community_id = caller.membership.community_id
     session.last_text = text
     session.last_screen = rendered
-    session.save(update_fields=["user", "state", "last_text", "last_screen"])
+    session.save(update_fields=["user", "community", "state", "last_text", "last_screen"])
     return HttpResponse(rendered, content_type="text/plain; charset=utf-8")
 
 
-def _caller(session: UssdSession) -> menu.Caller | None:
-    rows = menu.members_of(session.phone)
+def _over_cap(phone: str, community) -> str | None:
+    """Why a new session is refused (the number's or the community's sessions of the
+    last day reach their cap), or None."""
+    if flood.is_flooded(UssdSession.objects.filter(phone=phone), "ussd_session"):
+        return _(
+            "Ce numéro a ouvert le menu MonQuartier %(count)s fois aujourd'hui : réessayez demain. Urgence : 110, 111, 170."
+        ) % {"count": flood.flood_limit("ussd_session").count}
+    if community is not None and flood.is_flooded(
+        UssdSession.objects.filter(community=community), "ussd_session_community"
+    ):
+        return _(
+            "Le menu MonQuartier de votre quartier a trop servi aujourd'hui : réessayez demain, ou envoyez ALERTE par SMS. Urgence : 110, 111, 170."
+        )
+    return None
+
+
+def _caller(session: UssdSession, rows=None) -> menu.Caller | None:
+    if rows is None:
+        rows = menu.members_of(session.phone)
     accounts = [user for user, _membership in rows]
     caller = menu.Caller(session.phone, accounts)
     if session.user_id is not None:

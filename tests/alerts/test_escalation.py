@@ -211,8 +211,9 @@ def test_the_sender_and_referents_see_it_was_escalated(
     assert 'id="alert-escalated"' not in page
 
 
-def test_the_demo_shows_one_escalated_alert_and_sends_nothing(quiet_tasks, riviera, awa):
+def test_the_demo_shows_one_escalated_alert_and_sends_nothing(quiet_tasks, riviera, awa, adjoua):
     from monquartier.alerts.demo import create_demo_escalation
+    from monquartier.alerts.models import EscalationStep
 
     alert = send(awa)
     assert create_demo_escalation() == 1
@@ -221,6 +222,8 @@ def test_the_demo_shows_one_escalated_alert_and_sends_nothing(quiet_tasks, rivie
     assert alert.escalation_level == 1
     assert alert.escalated_at == alert.created_at + timedelta(minutes=10)
     assert not TextMessage.objects.exists()
+    (step,) = EscalationStep.objects.filter(alert=alert)
+    assert (step.user, step.outcome, step.level) == (adjoua, "sms", 1)
 
 
 def test_a_settings_post_without_the_delay_keeps_it(client, riviera, awa):
@@ -258,8 +261,9 @@ def test_the_job_costs_few_queries(
     with (
         time_machine.travel(alerts[-1].created_at + timedelta(minutes=10), tick=False),
         # Per alert: its lock, the acknowledgement check, the référents and their reads,
-        # the savepoint and the update; per SMS: STOP, the two caps, the row and its task.
-        django_assert_max_num_queries(1 + 5 * 11),
+        # the savepoint, the update and who was told; per SMS: STOP, the two caps, the
+        # row and its task.
+        django_assert_max_num_queries(1 + 5 * 12),
     ):
         escalate_alerts("test")
     assert Alert.objects.filter(escalation_level=1).count() == 5
@@ -347,3 +351,78 @@ def test_a_number_that_answered_stop_gets_no_escalation_sms(
     alert = send(awa)
     run_at(alert, 20)
     assert escalation_sms() == ["+2250707000003", "+2250707000004"]
+
+
+def test_each_level_records_who_was_told_and_how(
+    quiet_tasks, settings, riviera, awa, adjoua, bakary, authorities
+):
+    from monquartier.alerts.models import EscalationStep
+
+    no_number = factories.add_member(
+        riviera, first_name="Sery", last_name="Gnagne", referent=True, mobile_verified=False
+    )
+    settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "escalation_sms_number": (0, 24 * 3600)}
+    alert = send(awa)
+    run_at(alert, 10)
+    steps = {
+        step.user_id: step.outcome for step in EscalationStep.objects.filter(alert=alert, level=1)
+    }
+    # The daily cap of 0 refuses Adjoua's SMS; Bakary is called; Sery has no verified mobile.
+    assert steps == {adjoua.pk: "refused", bakary.pk: "called", no_number.pk: "no_number"}
+    settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "escalation_sms_number": (5, 24 * 3600)}
+    run_at(alert, 20)
+    level_2 = list(EscalationStep.objects.filter(alert=alert, level=2))
+    assert [step.outcome for step in level_2] == ["sms"] * 3
+    assert sum(1 for step in level_2 if step.user_id) == 1  # Aïcha, the agent
+    assert {step.at for step in level_2} == {alert.created_at + timedelta(minutes=20)}
+
+
+def test_the_alert_page_and_the_console_show_the_escalation_steps(
+    client,
+    quiet_tasks,
+    riviera,
+    awa,
+    adjoua,
+    bakary,
+    authorities,
+    aicha,
+    yao,
+    django_assert_max_num_queries,
+):
+    alert = send(awa)
+    run_at(alert, 10)
+    run_at(alert, 20)
+    factories.log_in(client, awa)
+    url = reverse("alerts:detail", args=[alert.pk])
+    page = client.get(url).content.decode()
+    assert 'id="alert-escalation-steps"' in page
+    assert "Après 10 min" in page and "Adjoua Yapi (SMS envoyé)" in page
+    assert "Bakary Traoré (appelé)" in page
+    assert "Après 20 min" in page and "SMS à 1 agent(s) de la mairie et à 2 autre(s)" in page
+    # The steps cost the page a fixed number of queries, whoever was told.
+    with django_assert_max_num_queries(40) as captured:
+        client.get(url)
+    before = len(captured)
+    for number in range(5):
+        factories.add_member(
+            riviera,
+            first_name="Réf",
+            last_name=f"N{number}",
+            referent=True,
+            mobile=f"+225070700010{number}",
+        )
+    again = send(awa, text="Deuxième cambriolage au lot 14")
+    run_at(again, 10)
+    with django_assert_max_num_queries(before):
+        client.get(reverse("alerts:detail", args=[again.pk]))
+    client.logout()
+    # A plain member sees none of it.
+    factories.log_in(client, yao)
+    assert 'id="alert-escalation-steps"' not in client.get(url).content.decode()
+    client.logout()
+    # The town hall's agent, in the console: référents by their public name, the voice row.
+    factories.log_in(client, aicha)
+    console = client.get(reverse("townhalls:alert", args=[alert.pk])).content.decode()
+    assert 'id="alert-escalation"' in console and "Appel vocal" in console
+    assert "Adjoua Y." in console and "Adjoua Yapi" not in console
+    assert "SMS à 1 agent(s) de la mairie" in console

@@ -247,6 +247,21 @@ def test_escalation_is_shown_to_followers_only(api_as, riviera, yao, awa):
     assert api_as(yao).get(f"/alerts/{other.pk}").json()["escalation"] is None
 
 
+def test_escalation_names_the_referents_told_as_privacy_allows(api_as, riviera, yao, awa):
+    from monquartier.alerts.models import EscalationStep
+
+    alert = make_alert(yao)
+    now = timezone.now()
+    Alert.objects.filter(pk=alert.pk).update(escalation_level=2, escalated_at=now)
+    EscalationStep.objects.create(alert=alert, level=1, user=awa, outcome="sms", at=now)
+    EscalationStep.objects.create(alert=alert, level=2, user=None, outcome="sms", at=now)
+    levels = api_as(yao).get(f"/alerts/{alert.pk}").json()["escalation"]["levels"]
+    assert [level["level"] for level in levels] == [1, 2]
+    # Awa, by the name her community sees; the police number only as a count.
+    assert [told["name"] for told in levels[0]["referents"]] == ["Awa Koné"]
+    assert (levels[1]["referents"], levels[1]["others_sent"]) == ([], 1)
+
+
 def test_progress_costs_a_fixed_number_of_queries(
     api_as, riviera, yao, awa, django_assert_max_num_queries
 ):

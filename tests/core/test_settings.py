@@ -140,3 +140,55 @@ def test_with_redis_sessions_are_read_from_the_cache_and_kept_in_the_database():
     assert production.stdout.strip() == "django.contrib.sessions.backends.cached_db"
     development = manage("shell", "-v", "0", "-c", show, CACHE_URL="locmem://")
     assert development.stdout.strip() == "django.contrib.sessions.backends.db"
+
+
+ORANGE_CREDENTIALS = {
+    "ORANGE_SMS_CLIENT_ID": "id",
+    "ORANGE_SMS_CLIENT_SECRET": "secret",
+    "ORANGE_SMS_SENDER_ADDRESS": "tel:+2250700000000",
+}
+AFRICASTALKING_CREDENTIALS = {
+    "AFRICASTALKING_USERNAME": "monquartier",
+    "AFRICASTALKING_API_KEY": "k",
+}
+PRINT_SMS = (
+    "from django.conf import settings; print(settings.SMS_BACKEND); print(settings.SMS_PRICES)"
+)
+
+
+def _production_without_a_backend(**env: str) -> dict[str, str]:
+    base = {key: value for key, value in PRODUCTION_ENV.items() if key != "SMS_BACKEND"}
+    return {**base, **env}
+
+
+def test_production_routes_sms_by_operator_when_both_providers_are_configured():
+    both = _production_without_a_backend(**ORANGE_CREDENTIALS, **AFRICASTALKING_CREDENTIALS)
+    result = manage("shell", "-v", "0", "-c", PRINT_SMS, **both)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "monquartier.outbox.sms.RoutingSMSBackend"
+    result = manage(
+        "shell", "-v", "0", "-c", PRINT_SMS, **_production_without_a_backend(**ORANGE_CREDENTIALS)
+    )
+    assert result.stdout.splitlines()[0] == "monquartier.outbox.sms.OrangeSMSBackend"
+    # An explicit SMS_BACKEND wins.
+    result = manage("shell", "-v", "0", "-c", PRINT_SMS, **{**both, "SMS_BACKEND": "x.Backend"})
+    assert result.stdout.splitlines()[0] == "x.Backend"
+    result = manage("check", **_production_without_a_backend())
+    assert result.returncode != 0 and "SMS_BACKEND" in result.stderr
+
+
+def test_sms_prices_come_with_figures_and_each_one_from_the_environment():
+    prices = settings.SMS_PRICES
+    for provider in ("orange", "africastalking"):
+        assert set(prices[provider]) == {"orange", "mtn", "moov", "other"}
+    # Each operator goes through its cheaper provider (SMS_ROUTES).
+    for operator, provider in settings.SMS_ROUTES.items():
+        other = "africastalking" if provider == "orange" else "orange"
+        assert float(prices[provider][operator]) <= float(prices[other][operator])
+    result = manage("shell", "-v", "0", "-c", PRINT_SMS, SMS_PRICE_ORANGE_MTN="22.5")
+    assert result.returncode == 0, result.stderr
+    assert "'mtn': '22.5'" in result.stdout.splitlines()[1]
+    result = manage("check", SMS_PRICE_ORANGE_MTN="vingt")
+    assert result.returncode != 0 and "SMS_PRICE_ORANGE_MTN" in result.stderr
+    result = manage("check", SMS_PRICE_AFRICASTALKING_OTHER="-1")
+    assert result.returncode != 0 and "SMS_PRICE_AFRICASTALKING_OTHER" in result.stderr

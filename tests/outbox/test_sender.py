@@ -80,7 +80,7 @@ def test_the_sms_goes_after_the_delay_to_those_who_did_not_read(
     assert sms.text.startswith("ALERTE Vol - Riviera 2: ")
     # é is in the GSM-7 alphabet: the name stays as written.
     assert sms.text.endswith(
-        f"(Awa Koné) http://localhost:8000/a/{alert.pk} N'intervenez pas: 110/111/170"
+        f"(Awa Koné) http://localhost:8000/a/{alert.pk} N'intervenez pas: 110/111/170 Répondez VU"
     )
     assert len(sms.text) <= 160
     assert Delivery.objects.get(alert=alert, channel="sms").status == DeliveryStatus.SENT

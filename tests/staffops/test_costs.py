@@ -152,3 +152,47 @@ def test_an_alert_is_found_by_its_number(client, month, mariam):
         page = client.get(url, {"alerte": value})
         assert page.status_code == 200
         assert "Aucune alerte ne porte ce numéro." in page.content.decode()
+
+
+def test_ussd_sessions_are_counted_beside_sms_and_calls(
+    client, riviera, riviera3, mariam, cocody_town_hall, settings
+):
+    from monquartier.ussd.models import UssdSession
+
+    settings.USSD_SESSION_PRICE = 10
+    expires = NOW + timedelta(minutes=5)
+    for index, (community, when) in enumerate(
+        [
+            (riviera, NOW),
+            (riviera, NOW),
+            (riviera3, NOW),
+            (None, NOW),  # a number of no member: in the total only
+            (riviera, NOW - timedelta(days=30)),  # November
+        ]
+    ):
+        UssdSession.objects.create(
+            session_id=f"s{index}",
+            phone="+2250707000001",
+            community=community,
+            created_at=when,
+            expires_at=expires,
+        )
+    report = month_report(NOW.date())
+    lines = {line.label: line.totals for line in report.communities}
+    assert (lines["Riviera 2"].ussd, lines["Riviera 2"].ussd_cost) == (2, Decimal("20"))
+    assert lines["Riviera 2"].cost == Decimal("20")
+    assert lines["Riviera 3"].ussd == 1
+    assert report.town_halls[0].totals.ussd == 3
+    assert (report.total.ussd, report.total.cost) == (4, Decimal("40"))
+    log_in(client, mariam)
+    html = client.get(reverse("staffops:sms_costs"), {"mois": "2026-12"}).content.decode()
+    assert "Sessions USSD" in html and "4 sessions USSD pour 40 F" in html
+
+
+def test_the_admin_index_links_to_the_cost_pages(client, mariam):
+    log_in(client, mariam)
+    page = client.get(reverse("admin:index"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="staff-pages"' in html and reverse("staffops:sms_costs") in html
+    assert reverse("support:staff_queue") in html

@@ -39,6 +39,7 @@ from monquartier.api.v1.schemas import (
     CommunityRef,
     CorrectionIn,
     Error,
+    EscalationLevelOut,
     EscalationOut,
     Place,
     ProgressOut,
@@ -46,6 +47,7 @@ from monquartier.api.v1.schemas import (
     ReportIn,
     ReportOut,
     SeenOut,
+    ToldOut,
 )
 from monquartier.communities import privacy
 from monquartier.communities.models import Membership
@@ -83,11 +85,31 @@ def _seen(user, alert: Alert, follows: bool) -> SeenOut:
     return SeenOut(count=seen.count, by_me=seen.by_viewer, names=seen.names)
 
 
-def _escalation(alert: Alert, follows: bool) -> EscalationOut | None:
-    shown = escalation.shown(alert) if follows else None
+def _escalation(alert: Alert, user, follows: bool) -> EscalationOut | None:
+    """The escalation as the alert's page shows it to those who follow the alert."""
+    shown = escalation.shown(alert, user) if follows else None
     if shown is None:
         return None
-    return EscalationOut(level=shown.level, minutes=shown.minutes, at=shown.at)
+    return EscalationOut(
+        level=shown.level,
+        minutes=shown.minutes,
+        at=shown.at,
+        levels=[
+            EscalationLevelOut(
+                level=level.level,
+                minutes=level.minutes,
+                at=level.at,
+                referents=[
+                    ToldOut(name=t.name, outcome=t.outcome, outcome_label=t.outcome_label)
+                    for t in level.referents
+                ],
+                agents_sent=level.agents_sent,
+                others_sent=level.others_sent,
+                not_sent=level.not_sent,
+            )
+            for level in shown.levels
+        ],
+    )
 
 
 def _detail(alert: Alert, user, own: bool) -> AlertDetail:
@@ -106,7 +128,7 @@ def _detail(alert: Alert, user, own: bool) -> AlertDetail:
         seen=_seen(user, alert, follows),
         # Recipients acknowledge; the sender and staff only watch.
         can_acknowledge=not alert.is_hidden and alert.sender_id != user.pk and not user.is_staff,
-        escalation=_escalation(alert, follows),
+        escalation=_escalation(alert, user, follows),
     )
 
 
@@ -329,7 +351,7 @@ def alert_progress(request: HttpRequest, alert_id: int):
         fanned_out=progress["fanned_out"],
         settled=progress["settled"],
         seen=_seen(user, alert, True),
-        escalation=_escalation(alert, True),
+        escalation=_escalation(alert, user, True),
     )
 
 

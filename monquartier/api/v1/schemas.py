@@ -120,12 +120,33 @@ class SeenOut(Schema):
     names: list[str] | None
 
 
+class ToldOut(Schema):
+    # A référent told at level 1, by the name the reader may see (the privacy rules).
+    name: str
+    # called, sms, refused… and its label in the reader's language.
+    outcome: str
+    outcome_label: str
+
+
+class EscalationLevelOut(Schema):
+    level: int
+    minutes: int
+    at: datetime
+    referents: list[ToldOut]
+    # Level 2: the town hall's agents and the other numbers (town-hall contacts, police).
+    agents_sent: int
+    others_sent: int
+    not_sent: int
+
+
 class EscalationOut(Schema):
     # 1: the référents were called or sent an SMS; 2: then the town hall and the police.
     level: int
     # Nobody had acknowledged the alert after this many minutes.
     minutes: int
     at: datetime
+    # Who was told at each level (none for alerts escalated before steps were recorded).
+    levels: list[EscalationLevelOut]
 
 
 class AlertDetail(AlertOut):
