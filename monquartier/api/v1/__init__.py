@@ -5,7 +5,16 @@ from ninja import NinjaAPI
 
 from monquartier.api.auth import DeviceTokenAuth
 from monquartier.api.errors import install_handlers
-from monquartier.api.v1 import alerts, communes, community, gazette, me, messages, tokens
+from monquartier.api.v1 import (
+    alerts,
+    communes,
+    community,
+    devices,
+    gazette,
+    me,
+    messages,
+    tokens,
+)
 
 api = NinjaAPI(
     title="MonQuartier API",
@@ -30,3 +39,4 @@ api.add_router("", communes.router)
 api.add_router("", community.router)
 api.add_router("", gazette.router)
 api.add_router("", messages.router)
+api.add_router("", devices.router)
