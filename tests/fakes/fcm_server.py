@@ -199,7 +199,11 @@ class FakeFCM:
         token = "ya29.fake-" + secrets.token_urlsafe(24)
         with self._lock:
             self._accepted[token] = now + self.token_lifetime
-        return 200, {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer"}, {}
+        return (
+            200,
+            {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer"},
+            {},
+        )
 
     def _send(
         self, project: str, headers: Any, body: bytes

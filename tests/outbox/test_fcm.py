@@ -95,9 +95,7 @@ def test_an_expired_access_token_is_renewed(riviera, awa, yao, yao_app, settings
         assert fake.token_requests == 2
 
 
-def test_an_uninstalled_app_loses_its_registration(
-    riviera, awa, yao, yao_app, fake_fcm, run_tasks
-):
+def test_an_uninstalled_app_loses_its_registration(riviera, awa, yao, yao_app, fake_fcm, run_tasks):
     fake_fcm.unregistered.add(YAO_TOKEN)
     alert = send_alert(awa)
     run_tasks()
@@ -141,9 +139,7 @@ def test_a_token_fcm_calls_invalid_is_removed_but_another_bad_request_is_not(
     assert "400" in row.last_error
 
 
-def test_unavailable_is_retried_after_retry_after(
-    riviera, awa, yao, yao_app, fake_fcm, run_tasks
-):
+def test_unavailable_is_retried_after_retry_after(riviera, awa, yao, yao_app, fake_fcm, run_tasks):
     fake_fcm.fail_next.append(
         (503, fcm_error(503, "UNAVAILABLE", "The service is unavailable."), {"Retry-After": "120"})
     )
@@ -178,9 +174,7 @@ def test_too_many_requests_is_transient(riviera, awa, yao, yao_app, fake_fcm, ru
     assert FCMRegistration.objects.filter(pk=yao_app.pk).exists()
 
 
-def test_a_refused_access_token_is_refreshed_once(
-    riviera, awa, yao, yao_app, fake_fcm, run_tasks
-):
+def test_a_refused_access_token_is_refreshed_once(riviera, awa, yao, yao_app, fake_fcm, run_tasks):
     send_alert(awa)
     run_tasks()
     assert fake_fcm.token_requests == 1
@@ -256,3 +250,11 @@ def test_a_long_body_is_shortened_for_fcm(yao_app):
     assert len(encoded) <= fcm.MAX_DATA_BYTES + 100
     assert body["message"]["notification"]["body"].endswith("…")
     assert body["message"]["android"]["ttl"] == "60s"
+
+
+def test_the_members_data_download_lists_the_app_without_its_token(yao, yao_app):
+    from monquartier.accounts.my_data import devices
+
+    (app,) = devices(yao)
+    assert app["user_agent"] == "Téléphone de Yao (android)"
+    assert YAO_TOKEN not in json.dumps(app, default=str)
