@@ -62,12 +62,11 @@ def push_device_tables() -> dict[str, str]:
     }
 
 
-def has_push_device(user: Any = None) -> Q:
-    """A filter on users: those with a browser or an app to push to. With `user` (an
-    OuterRef or an id), a condition for that one member instead."""
-    ref = OuterRef("pk") if user is None else user
-    return Q(Exists(PushSubscription.objects.filter(user=ref))) | Q(
-        Exists(FCMRegistration.objects.filter(user=ref))
+def has_push_device() -> Q:
+    """A condition on users (an annotation, a filter): those with a browser or an app to
+    push to."""
+    return Q(Exists(PushSubscription.objects.filter(user=OuterRef("pk")))) | Q(
+        Exists(FCMRegistration.objects.filter(user=OuterRef("pk")))
     )
 
 

@@ -258,3 +258,11 @@ def test_the_members_data_download_lists_the_app_without_its_token(yao, yao_app)
     (app,) = devices(yao)
     assert app["user_agent"] == "Téléphone de Yao (android)"
     assert YAO_TOKEN not in json.dumps(app, default=str)
+
+
+def test_the_town_halls_preview_counts_a_member_with_only_the_app(
+    cocody_town_hall, riviera, awa, yao, yao_app
+):
+    from monquartier.townhalls import announcements
+
+    assert announcements.reach([riviera.pk], urgent=True).push == 1
