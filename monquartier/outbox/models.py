@@ -80,15 +80,21 @@ class FCMRegistration(models.Model):
     again and replaces it."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fcm_registrations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="fcm_registrations",
+        verbose_name=_("membre"),
     )
     device = models.OneToOneField(
-        "accounts.DeviceToken", on_delete=models.CASCADE, related_name="fcm_registration"
+        "accounts.DeviceToken",
+        on_delete=models.CASCADE,
+        related_name="fcm_registration",
+        verbose_name=_("appareil connecté"),
     )
-    token = models.CharField(max_length=FCM_TOKEN_MAX_LENGTH, unique=True)
-    platform = models.CharField(max_length=8, choices=AppPlatform.choices, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_success_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(_("jeton FCM"), max_length=FCM_TOKEN_MAX_LENGTH, unique=True)
+    platform = models.CharField(_("système"), max_length=8, choices=AppPlatform.choices, blank=True)
+    created_at = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    last_success_at = models.DateTimeField(_("dernier envoi réussi"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("appareil inscrit aux notifications de l'application")
