@@ -264,10 +264,14 @@ class FCMResult:
 
 
 def message_body(token: str, payload: dict[str, Any], ttl: int) -> dict[str, Any]:
-    """The v1 message: a notification the phone shows by itself (the app may be closed),
-    and the same fields as data for the app (all strings, as FCM requires)."""
+    """The v1 message: the title and body as a notification the phone shows by itself
+    (the app may be closed), the rest (url, tag, icon) as data for the app, all strings as
+    FCM requires. Title and body are shortened as for web push, once: FCM counts the
+    notification and the data together against its 4,096 bytes."""
     shortened = json.loads(encode_payload(payload, limit=MAX_DATA_BYTES))
-    data = {str(key): str(value) for key, value in shortened.items() if value is not None}
+    fields = {str(key): str(value) for key, value in shortened.items() if value is not None}
+    title, body = fields.pop("title", ""), fields.pop("body", "")
+    data = fields
     tag = data.get("tag", "")
     android: dict[str, Any] = {"priority": "high", "ttl": f"{ttl}s"}
     apns: dict[str, Any] = {
@@ -281,7 +285,7 @@ def message_body(token: str, payload: dict[str, Any], ttl: int) -> dict[str, Any
     return {
         "message": {
             "token": token,
-            "notification": {"title": data.get("title", ""), "body": data.get("body", "")},
+            "notification": {"title": title, "body": body},
             "data": data,
             "android": android,
             "apns": apns,

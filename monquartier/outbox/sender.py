@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -143,6 +144,21 @@ def _send_sms(deliveries: list[Delivery]) -> list[Outcome]:
     return SMSTransport().send(messages)
 
 
+def _send_to_apps(messages: list[fcm.FCMMessage]) -> list[fcm.FCMResult]:
+    """FCM's results; with settings that cannot be read, every message waits for the
+    retry (the browsers' pushes of the batch still go)."""
+    if not messages:
+        return []
+    try:
+        return fcm.send_fcm(messages)
+    except ImproperlyConfigured as error:
+        logger.error("FCM settings are unusable, app pushes wait: %s", error)
+        return [
+            fcm.FCMResult(message.registration, push.PushStatus.TRANSIENT, f"settings: {error}")
+            for message in messages
+        ]
+
+
 def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
     """Each member's browsers (web push) and apps (FCM) get the same payload, rendered
     once per row carried and language. None for a member with no device left: the row
@@ -177,7 +193,7 @@ def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
             app_messages.append(fcm.FCMMessage(registration=registration, payload=payloads[key]))
             app_owners.append(delivery.pk)
     results = push.send_push(messages) if messages else []
-    app_results = fcm.send_fcm(app_messages) if app_messages else []
+    app_results = _send_to_apps(app_messages)
     by_delivery: dict[int, list[push.PushResult | fcm.FCMResult]] = defaultdict(list)
     gone, working = [], []
     for owner, message, result in zip(owners, messages, results, strict=True):

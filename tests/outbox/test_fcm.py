@@ -245,11 +245,45 @@ def test_a_password_change_or_a_closure_ends_the_app_pushes(yao, yao_app):
 
 
 def test_a_long_body_is_shortened_for_fcm(yao_app):
-    body = fcm.message_body(YAO_TOKEN, {"title": "Alerte", "body": "é" * 5000, "tag": "a-1"}, 60)
-    encoded = json.dumps(body["message"]["data"], ensure_ascii=False).encode()
-    assert len(encoded) <= fcm.MAX_DATA_BYTES + 100
-    assert body["message"]["notification"]["body"].endswith("…")
-    assert body["message"]["android"]["ttl"] == "60s"
+    payload = {"title": "Alerte", "body": "é" * 5000, "url": "/alertes/1/", "tag": "alert-1"}
+    body = fcm.message_body(YAO_TOKEN, payload, 60)
+    message = body["message"]
+    # FCM's 4,096 bytes count the notification and the data together.
+    counted = json.dumps([message["notification"], message["data"]], ensure_ascii=False)
+    assert len(counted.encode()) <= 4096
+    assert message["notification"]["body"].endswith("…")
+    assert message["data"] == {"url": "/alertes/1/", "tag": "alert-1"}
+    assert message["android"]["ttl"] == "60s"
+
+
+def test_unreadable_settings_make_the_app_pushes_wait(
+    riviera, awa, yao, yao_app, settings, run_tasks
+):
+    settings.FCM_SERVICE_ACCOUNT = '{"client_email": "x@example.iam", "private_key": "nope"}'
+    alert = send_alert(awa)
+    run_tasks()
+    row = push_row(alert, yao)
+    assert row.status == DeliveryStatus.QUEUED
+    assert "FCM_SERVICE_ACCOUNT" in row.last_error
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("120", 120), ("", None), ("soon", None), ("999999", 3600)],
+)
+def test_retry_after_in_seconds(value, seconds):
+    from monquartier.outbox.transports import retry_after_seconds
+
+    assert retry_after_seconds(value) == seconds
+
+
+def test_retry_after_as_a_date():
+    from email.utils import format_datetime
+
+    from monquartier.outbox.transports import retry_after_seconds
+
+    when = format_datetime(timezone.now() + timedelta(seconds=90), usegmt=True)
+    assert 85 <= retry_after_seconds(when) <= 91
 
 
 def test_the_members_data_download_lists_the_app_without_its_token(yao, yao_app):
