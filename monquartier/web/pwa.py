@@ -192,7 +192,7 @@ def subscribe(request: AuthenticatedRequest) -> JsonResponse:
     (outbox/devices.py, the API's service too)."""
     try:
         data = _json_body(request)
-        endpoint = devices.clean_endpoint(data.get("endpoint"))
+        endpoint, _p256dh, _auth = devices.clean_subscription(data)
     except InvalidSubscription as error:
         return JsonResponse({"error": str(error)}, status=400)
     if not (
