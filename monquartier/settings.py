@@ -556,6 +556,13 @@ if PRODUCTION and not (VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY):
         "VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY are required in production (manage.py generate_vapid_keys)."
     )
 
+# Native apps' pushes: Firebase Cloud Messaging, HTTP v1 (outbox/fcm.py). Without a service
+# account (the path of its JSON key file, or the JSON itself), app pushes are skipped.
+FCM_SERVICE_ACCOUNT = env_str("FCM_SERVICE_ACCOUNT", "")
+FCM_PROJECT_ID = env_str("FCM_PROJECT_ID", "")  # default: the service account's project
+FCM_ENDPOINT = env_str("FCM_ENDPOINT", "https://fcm.googleapis.com")
+FCM_TOKEN_URI = env_str("FCM_TOKEN_URI", "")  # default: the service account's token_uri
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

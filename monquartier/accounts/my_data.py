@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from monquartier.accounts import exports
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.audit.models import AuditEntry
-from monquartier.outbox.models import Delivery, PushSubscription
+from monquartier.outbox.models import Delivery, FCMRegistration, PushSubscription
 
 
 def account(user: User) -> dict:
@@ -73,13 +73,24 @@ def photos(user: User) -> list[str]:
 
 
 def devices(user: User) -> list[Any]:
-    """The browsers that receive push notifications (their push address is a secret of
-    the browser: not in the download)."""
-    return list(
+    """The browsers and apps that receive push notifications (their push address or
+    token is a secret of the device: not in the download)."""
+    browsers = list(
         PushSubscription.objects.filter(user=user).values(
             "user_agent", "created_at", "last_success_at"
         )
     )
+    apps = [
+        {
+            "user_agent": f"{app['device__name']} ({app['platform'] or 'app'})",
+            "created_at": app["created_at"],
+            "last_success_at": app["last_success_at"],
+        }
+        for app in FCMRegistration.objects.filter(user=user).values(
+            "device__name", "platform", "created_at", "last_success_at"
+        )
+    ]
+    return browsers + apps
 
 
 _CARRIED = ("alert", "notification", "digest", "announcement", "newsletter")

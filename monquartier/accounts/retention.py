@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from monquartier.accounts.models import DataExport, User
 from monquartier.accounts.signals import closed_accounts_expiring
-from monquartier.outbox.models import Delivery, PushSubscription, TextMessage, VoiceCall
+from monquartier.outbox.models import (
+    Delivery,
+    FCMRegistration,
+    PushSubscription,
+    TextMessage,
+    VoiceCall,
+)
 
 CLOSED_ACCOUNT_TRACES_DAYS = 30
 BATCH = 200
@@ -33,6 +39,7 @@ def _erase(user_ids: list[int], now) -> None:
     closed_accounts_expiring.send(sender=User, user_ids=user_ids)
     Delivery.objects.filter(user_id__in=user_ids).delete()
     PushSubscription.objects.filter(user_id__in=user_ids).delete()
+    FCMRegistration.objects.filter(user_id__in=user_ids).delete()
     TextMessage.objects.filter(account_id__in=user_ids).update(account=None)
     # The calls stay counted (their cost), without the person or the number.
     VoiceCall.objects.filter(account_id__in=user_ids).update(account=None, to="")

@@ -26,7 +26,8 @@ from django.utils import timezone
 from monquartier.accounts.models import User
 from monquartier.alerts import audiences
 from monquartier.communities.models import Membership, MembershipStatus, Twinning
-from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, PushSubscription
+from monquartier.outbox.devices import HAS_PUSH_DEVICE, push_device_tables
+from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
 from monquartier.outbox.services import wake_senders
 
 COMMUNITY, TWINNED = "community", "twinned"
@@ -61,7 +62,7 @@ _MEMBERS = (
     "WHERE m.community_id IN ({communities}) AND m.status = %s AND u.is_active = %s "
     "AND u.id <> %s"
 )
-_HAS_PUSH = "EXISTS (SELECT 1 FROM {push} p WHERE p.user_id = u.id)"
+_HAS_PUSH = HAS_PUSH_DEVICE  # a browser or an app
 _HAS_EMAIL = "(u.email IS NOT NULL AND u.email <> '')"
 _BRANCHES = (
     # E-mail: the community and the twinned communities.
@@ -108,7 +109,7 @@ def _statement(twinned: list[int], others: list[str]) -> str:
     tables = {
         "user": quote(User._meta.db_table),
         "membership": quote(Membership._meta.db_table),
-        "push": quote(PushSubscription._meta.db_table),
+        **push_device_tables(),
         "all_communities": ", ".join(["%s"] * (1 + len(twinned))),
     }
     branches = [branch.format(**tables) for branch in _BRANCHES] + others

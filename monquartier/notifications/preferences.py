@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from monquartier.notifications.models import Mode, NotificationKind, NotificationPreference
-from monquartier.outbox.models import PushSubscription
+from monquartier.outbox.devices import member_has_push_device
 
 DEFAULTS: dict[str, str] = {
     NotificationKind.ALERT: Mode.INSTANT,
@@ -61,7 +61,7 @@ def all_modes(user) -> dict[str, str]:
 
 
 def has_push(user) -> bool:
-    return PushSubscription.objects.filter(user=user).exists()
+    return member_has_push_device(user)
 
 
 @transaction.atomic

@@ -7,7 +7,8 @@ senders are written together, so nothing is lost if a process dies after the com
 
 from monquartier.notifications import preferences
 from monquartier.notifications.models import Mode, Notification
-from monquartier.outbox.models import Channel, Delivery, PushSubscription
+from monquartier.outbox.devices import users_with_push_device
+from monquartier.outbox.models import Channel, Delivery
 from monquartier.outbox.services import wake_senders
 
 
@@ -17,11 +18,7 @@ def deliveries_for_notifications(notifications: list[Notification]) -> list[Deli
     if not notifications:
         return []
     recipient_ids = {notification.recipient_id for notification in notifications}
-    with_push = set(
-        PushSubscription.objects.filter(user_id__in=recipient_ids)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    with_push = users_with_push_device(recipient_ids)
     rows = []
     for notification in notifications:
         email = notification.recipient.email

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from monquartier.outbox.models import DevOutboxMessage, VoiceCall
+from monquartier.outbox.models import DevOutboxMessage, FCMRegistration, VoiceCall
 
 
 @admin.register(DevOutboxMessage)
@@ -19,6 +19,23 @@ class VoiceCallAdmin(admin.ModelAdmin):
     list_select_related = ["community"]
     raw_id_fields = ["delivery", "account", "community"]
     search_fields = ["session_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FCMRegistration)
+class FCMRegistrationAdmin(admin.ModelAdmin):
+    """The apps that receive pushes, read-only: the member removes them by signing out."""
+
+    list_display = ["created_at", "user", "platform", "last_success_at"]
+    list_filter = ["platform"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user", "device"]
+    exclude = ["token"]
 
     def has_add_permission(self, request):
         return False

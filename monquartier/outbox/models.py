@@ -61,6 +61,49 @@ class PushSubscription(models.Model):
         return f"{self.user_id} · {self.endpoint[:50]}"
 
 
+# FCM registration tokens are about 160 characters; Google documents no maximum.
+FCM_TOKEN_MAX_LENGTH = 512
+
+
+class AppPlatform(models.TextChoices):
+    ANDROID = "android", "Android"
+    IOS = "ios", "iOS"
+
+
+class FCMRegistration(models.Model):
+    """One native app's Firebase Cloud Messaging token (outbox/fcm.py sends to it).
+
+    It belongs to the API sign-in it was registered with (accounts.DeviceToken, named by
+    its label: this app never imports accounts): revoking that sign-in, changing the
+    password, suspending or closing the account delete the sign-in and so, by the
+    cascade, the registration. One per sign-in: an app whose token changed registers
+    again and replaces it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="fcm_registrations",
+        verbose_name=_("membre"),
+    )
+    device = models.OneToOneField(
+        "accounts.DeviceToken",
+        on_delete=models.CASCADE,
+        related_name="fcm_registration",
+        verbose_name=_("appareil connecté"),
+    )
+    token = models.CharField(_("jeton FCM"), max_length=FCM_TOKEN_MAX_LENGTH, unique=True)
+    platform = models.CharField(_("système"), max_length=8, choices=AppPlatform.choices, blank=True)
+    created_at = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    last_success_at = models.DateTimeField(_("dernier envoi réussi"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appareil inscrit aux notifications de l'application")
+        verbose_name_plural = _("appareils inscrits aux notifications de l'application")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · FCM …{self.token[-8:]}"
+
+
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", _("en attente")
     SENDING = "sending", _("en cours d'envoi")

@@ -16,14 +16,28 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from monquartier.outbox import push, sources
-from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, PushSubscription
+from monquartier.outbox import fcm, push, sources
+from monquartier.outbox.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    FCMRegistration,
+    PushSubscription,
+)
 from monquartier.outbox.sms import SMSMessage
-from monquartier.outbox.transports import EmailTransport, Failed, Outcome, Sent, SMSTransport
+from monquartier.outbox.transports import (
+    EmailTransport,
+    Failed,
+    Outcome,
+    Sent,
+    SMSTransport,
+    retry_after_seconds,
+)
 from monquartier.outbox.voice.sending import send_voice
 
 logger = logging.getLogger(__name__)
@@ -130,14 +144,37 @@ def _send_sms(deliveries: list[Delivery]) -> list[Outcome]:
     return SMSTransport().send(messages)
 
 
+def _send_to_apps(messages: list[fcm.FCMMessage]) -> list[fcm.FCMResult]:
+    """FCM's results; with settings that cannot be read, every message waits for the
+    retry (the browsers' pushes of the batch still go)."""
+    if not messages:
+        return []
+    try:
+        return fcm.send_fcm(messages)
+    except ImproperlyConfigured as error:
+        logger.error("FCM settings are unusable, app pushes wait: %s", error)
+        return [
+            fcm.FCMResult(message.registration, push.PushStatus.TRANSIENT, f"settings: {error}")
+            for message in messages
+        ]
+
+
 def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
-    """None for a member with no device left: the row is skipped, not failed."""
+    """Each member's browsers (web push) and apps (FCM) get the same payload, rendered
+    once per row carried and language. None for a member with no device left: the row
+    is skipped, not failed. Without FCM settings the apps are left out (logged)."""
+    user_ids = {d.user_id for d in deliveries}
     subscriptions = defaultdict(list)
-    for subscription in PushSubscription.objects.filter(
-        user_id__in={d.user_id for d in deliveries}
-    ):
+    for subscription in PushSubscription.objects.filter(user_id__in=user_ids):
         subscriptions[subscription.user_id].append(subscription)
+    registrations = defaultdict(list)
+    if fcm.configured():
+        for registration in FCMRegistration.objects.filter(user_id__in=user_ids):
+            registrations[registration.user_id].append(registration)
+    elif FCMRegistration.objects.filter(user_id__in=user_ids).exists():
+        logger.info("FCM is not configured (FCM_SERVICE_ACCOUNT): app pushes left out")
     messages, owners = [], []
+    app_messages, app_owners = [], []
     payloads: dict[tuple[str, int, str], dict] = {}  # an alert's members share its payload
     for delivery in deliveries:
         user = delivery.user
@@ -152,8 +189,12 @@ def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
         for subscription in subscriptions[user.pk]:
             messages.append(push.PushMessage(subscription=subscription, payload=payloads[key]))
             owners.append(delivery.pk)
+        for registration in registrations[user.pk]:
+            app_messages.append(fcm.FCMMessage(registration=registration, payload=payloads[key]))
+            app_owners.append(delivery.pk)
     results = push.send_push(messages) if messages else []
-    by_delivery: dict[int, list] = defaultdict(list)
+    app_results = _send_to_apps(app_messages)
+    by_delivery: dict[int, list[push.PushResult | fcm.FCMResult]] = defaultdict(list)
     gone, working = [], []
     for owner, message, result in zip(owners, messages, results, strict=True):
         by_delivery[owner].append(result)
@@ -161,22 +202,38 @@ def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
             gone.append(message.subscription.pk)
         elif result.ok:
             working.append(message.subscription.pk)
+    apps_gone, apps_working = [], []
+    for owner, app_message, app_result in zip(app_owners, app_messages, app_results, strict=True):
+        by_delivery[owner].append(app_result)
+        if app_result.gone:
+            apps_gone.append(app_message.registration.pk)
+        elif app_result.ok:
+            apps_working.append(app_message.registration.pk)
+    now = timezone.now()
     if gone:
         # The push service says the device unsubscribed: never try it again.
         PushSubscription.objects.filter(pk__in=gone).delete()
     if working:
-        PushSubscription.objects.filter(pk__in=working).update(last_success_at=timezone.now())
+        PushSubscription.objects.filter(pk__in=working).update(last_success_at=now)
+    if apps_gone:
+        # FCM says the app was uninstalled or the token is not one: likewise.
+        FCMRegistration.objects.filter(pk__in=apps_gone).delete()
+    if apps_working:
+        FCMRegistration.objects.filter(pk__in=apps_working).update(last_success_at=now)
     outcomes: list[Outcome | None] = []
     for delivery in deliveries:
         results_for = by_delivery.get(delivery.pk, [])
+        detail = "; ".join(r.detail for r in results_for)[:500]
         if any(result.ok for result in results_for):
             outcomes.append(Sent())
         elif not results_for or all(result.gone for result in results_for):
             outcomes.append(None)
         elif any(result.transient for result in results_for):
-            outcomes.append(Failed("; ".join(r.detail for r in results_for)[:500], permanent=False))
+            waits = [retry_after_seconds(r.retry_after) for r in results_for if r.transient]
+            wait = max((w for w in waits if w is not None), default=None)
+            outcomes.append(Failed(detail, permanent=False, retry_after=wait))
         else:
-            outcomes.append(Failed("; ".join(r.detail for r in results_for)[:500], permanent=True))
+            outcomes.append(Failed(detail, permanent=True))
     return outcomes
 
 
@@ -259,7 +316,8 @@ def _record(deliveries: list[Delivery], outcomes: Sequence[Outcome | None]) -> N
             delivery.last_error = outcome.detail[:500]
         else:
             delivery.status = DeliveryStatus.QUEUED
-            delivery.due_at = now + timedelta(seconds=pauses[delivery.attempts - 1])
+            pause = max(pauses[delivery.attempts - 1], outcome.retry_after or 0)
+            delivery.due_at = now + timedelta(seconds=pause)
             delivery.last_error = outcome.detail[:500]
     _save_outcomes(deliveries)
 

@@ -12,7 +12,9 @@ import smtplib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -38,9 +40,33 @@ class Sent:
 class Failed:
     detail: str
     permanent: bool
+    # Seconds the provider asked us to wait (an HTTP Retry-After): the next attempt is
+    # not before, even when the backoff would be sooner.
+    retry_after: int | None = None
 
 
 Outcome = Sent | Failed
+
+# A Retry-After longer than this is taken as this: a row waits an hour at most.
+MAX_RETRY_AFTER = 3600
+
+
+def retry_after_seconds(value: str | None) -> int | None:
+    """An HTTP Retry-After (seconds or a date) as seconds from now, None if absent or
+    unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(int(value), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(int(seconds + 0.999), 0), MAX_RETRY_AFTER)
 
 
 # Rendered e-mails carry this in place of the member's personal link; the transport puts

@@ -22,7 +22,8 @@ from monquartier.alerts.feeds import Feed
 from monquartier.communities.models import Community, MembershipStatus
 from monquartier.core import flood
 from monquartier.notifications.models import Mode, NotificationKind, NotificationPreference
-from monquartier.outbox.models import Delivery, PushSubscription
+from monquartier.outbox.devices import has_push_device
+from monquartier.outbox.models import Delivery
 from monquartier.townhalls.models import Agent, Announcement, AnnouncementCategory, TownHall
 from monquartier.townhalls.tasks import fan_out_announcement
 
@@ -99,7 +100,7 @@ def reach(community_ids, *, urgent: bool) -> Reach:
     """The preview's counts, in one query; the same rules as the fan-out's SELECT."""
     counts = (
         recipients(community_ids, urgent=urgent)
-        .annotate(has_push=Exists(PushSubscription.objects.filter(user=OuterRef("pk"))))
+        .annotate(has_push=has_push_device())
         .aggregate(
             members=Count("pk"),
             push=Count("pk", filter=Q(has_push=True)),

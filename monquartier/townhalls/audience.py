@@ -23,7 +23,8 @@ from monquartier.alerts.audiences import POLICE, TOWN_HALL, Audience, Branch
 from monquartier.alerts.models import Alert
 from monquartier.communities.models import Community
 from monquartier.core.paths import path_prefix
-from monquartier.outbox.models import Channel, PushSubscription
+from monquartier.outbox.devices import HAS_PUSH_DEVICE, push_device_tables
+from monquartier.outbox.models import Channel
 from monquartier.townhalls.models import Agent, PoliceContact, TownHall, TownHallContact
 
 # The ids a branch does not fill are typed NULLs ({names} are our quoted table names).
@@ -40,7 +41,7 @@ _AGENTS = (
 # Per channel: the address column, what the agent needs, and its parameters.
 _AGENT_BRANCHES: tuple[tuple[str, str, str, list], ...] = (
     (Channel.EMAIL, "u.email", " AND u.email IS NOT NULL AND u.email <> ''", []),
-    (Channel.PUSH, "''", " AND EXISTS (SELECT 1 FROM {push} p WHERE p.user_id = u.id)", []),
+    (Channel.PUSH, "''", " AND " + HAS_PUSH_DEVICE, []),
     (
         Channel.SMS,
         "u.mobile",
@@ -88,7 +89,7 @@ def _agent_branches(town_hall: TownHall, now_db) -> list[Branch]:
     tables = {
         "agent": quote(Agent._meta.db_table),
         "user": quote(User._meta.db_table),
-        "push": quote(PushSubscription._meta.db_table),
+        **push_device_tables(),
     }
     return [
         (

@@ -17,7 +17,8 @@ from django.utils import timezone
 from monquartier.accounts.models import User
 from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.notifications.models import Mode, NotificationKind, NotificationPreference
-from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, PushSubscription
+from monquartier.outbox.devices import HAS_PUSH_DEVICE, push_device_tables
+from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
 from monquartier.outbox.services import wake_senders
 from monquartier.townhalls.models import Announcement
 
@@ -49,7 +50,7 @@ _NOT_OFF = (
     "AND np.kind = %s AND np.mode = %s)"
 )
 _EMAIL = "SELECT u.id, %s, u.email " + _MEMBERS + " AND u.email IS NOT NULL AND u.email <> ''"
-_HAS_PUSH = " AND EXISTS (SELECT 1 FROM {push} p WHERE p.user_id = u.id)"
+_HAS_PUSH = " AND " + HAS_PUSH_DEVICE  # a browser or an app
 _PUSH = "SELECT u.id, %s, '' " + _MEMBERS + _HAS_PUSH
 _SMS = (
     "SELECT u.id, %s, u.mobile "
@@ -69,7 +70,7 @@ def _statement(urgent: bool) -> str:
     names = {
         "user": quote(User._meta.db_table),
         "membership": quote(Membership._meta.db_table),
-        "push": quote(PushSubscription._meta.db_table),
+        **push_device_tables(),
         "preference": quote(NotificationPreference._meta.db_table),
         "chosen": quote(Announcement.communities.through._meta.db_table),
     }

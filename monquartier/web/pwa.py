@@ -9,17 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -34,8 +31,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from monquartier.accounts.reauthentication import typed_a_secret_in_this_session
 from monquartier.accounts.requests import AuthenticatedRequest
-from monquartier.outbox.models import ENDPOINT_MAX_LENGTH, USER_AGENT_MAX_LENGTH, PushSubscription
-from monquartier.outbox.push import b64url_decode, vapid_keys
+from monquartier.outbox import devices
+from monquartier.outbox.devices import InvalidSubscription
+from monquartier.outbox.push import vapid_keys
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +45,6 @@ SITE_PLACEHOLDER = b"var SITE = {};"
 # Browsers ask for the worker script again after a day whatever its headers say.
 SERVICE_WORKER_MAX_AGE = 24 * 3600
 MAX_BODY_BYTES = 4096
-MAX_SUBSCRIPTIONS_PER_USER = 10
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-# The push services of the browsers members use; PUSH_SERVICE_HOSTS replaces the list.
-# A name allows itself and its subdomains.
-PUSH_SERVICE_HOSTS = (
-    "fcm.googleapis.com",  # Chrome, Samsung Internet, Opera, Edge on Android…
-    "android.googleapis.com",
-    "push.services.mozilla.com",  # Firefox
-    "push.apple.com",  # Safari (web.push.apple.com)
-    "notify.windows.com",  # Edge on Windows
-)
 
 
 @login_not_required
@@ -187,10 +174,6 @@ def push_key(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"publicKey": public})
 
 
-class InvalidSubscription(ValueError):
-    pass
-
-
 def _json_body(request: HttpRequest) -> dict[str, Any]:
     if len(request.body) > MAX_BODY_BYTES:
         raise InvalidSubscription(_("La demande est trop longue."))
@@ -203,78 +186,18 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def _allowed_host(host: str) -> bool:
-    allowed = getattr(settings, "PUSH_SERVICE_HOSTS", None)
-    if allowed is None:
-        allowed = PUSH_SERVICE_HOSTS
-    return any(host == name or host.endswith("." + name) for name in allowed)
-
-
-def _clean_endpoint(value: Any) -> str:
-    """An https URL at a known push service: the worker will POST to it, so it must not
-    be a way to reach other machines (our own network included)."""
-    invalid = _("L'adresse de l'abonnement n'est pas valide.")
-    if not isinstance(value, str) or not value:
-        raise InvalidSubscription(_("L'adresse de l'abonnement manque."))
-    if len(value) > ENDPOINT_MAX_LENGTH:
-        raise InvalidSubscription(_("L'adresse de l'abonnement est trop longue."))
-    if re.search(r"[\s\x00-\x1f\x7f]", value):
-        raise InvalidSubscription(invalid)
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError as error:
-        raise InvalidSubscription(invalid) from error
-    host = (parts.hostname or "").lower()
-    if settings.DEBUG and host in LOCAL_HOSTS and parts.scheme in ("http", "https"):
-        return value  # a fake push service on the developer's machine
-    if parts.scheme != "https":
-        raise InvalidSubscription(_("L'adresse de l'abonnement doit commencer par https://."))
-    if not host or parts.username or parts.password or port not in (None, 443):
-        raise InvalidSubscription(invalid)
-    if not _allowed_host(host):
-        logger.warning("Push subscription refused for an unknown push service: %s", host)
-        raise InvalidSubscription(_("Ce service de notifications n'est pas pris en charge."))
-    return value
-
-
-def _clean_key(keys: dict[str, Any], name: str, size: int) -> str:
-    value = keys.get(name)
-    try:
-        if not isinstance(value, str) or len(value) > 200:
-            raise ValueError(name)
-        raw = b64url_decode(value)
-        if len(raw) != size:
-            raise ValueError(name)
-        if name == "p256dh":  # an uncompressed point on the P-256 curve
-            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
-    except ValueError as error:
-        raise InvalidSubscription(
-            _("La clé « %(name)s » de l'abonnement n'est pas valide.") % {"name": name}
-        ) from error
-    return value.rstrip("=")
-
-
 @require_POST
 def subscribe(request: AuthenticatedRequest) -> JsonResponse:
-    """Store this browser's push subscription (PushSubscription.toJSON()) for the member.
-
-    The endpoint identifies the browser: the same browser subscribing for another member
-    (a shared phone) moves to that member.
-    """
+    """Store this browser's push subscription (PushSubscription.toJSON()) for the member
+    (outbox/devices.py, the API's service too)."""
     try:
         data = _json_body(request)
-        endpoint = _clean_endpoint(data.get("endpoint"))
-        keys = data.get("keys")
-        if not isinstance(keys, dict):
-            raise InvalidSubscription(_("Les clés de l'abonnement manquent."))
-        p256dh = _clean_key(keys, "p256dh", 65)
-        auth = _clean_key(keys, "auth", 16)
+        endpoint, _p256dh, _auth = devices.clean_subscription(data)
     except InvalidSubscription as error:
         return JsonResponse({"error": str(error)}, status=400)
     if not (
         typed_a_secret_in_this_session(request)
-        or PushSubscription.objects.filter(endpoint=endpoint, user=request.user).exists()
+        or devices.is_own_subscription(request.user, endpoint)
     ):
         # A browser opened by a link in a forwarded e-mail would receive the member's
         # alerts from now on: a new device needs the password (reauthentication.py).
@@ -287,24 +210,12 @@ def subscribe(request: AuthenticatedRequest) -> JsonResponse:
             },
             status=403,
         )
-    user_agent = request.headers.get("User-Agent", "")[:USER_AGENT_MAX_LENGTH]
-    with transaction.atomic():
-        subscription, created = PushSubscription.objects.update_or_create(
-            endpoint=endpoint,
-            defaults={
-                "user": request.user,
-                "p256dh": p256dh,
-                "auth": auth,
-                "user_agent": user_agent,
-            },
+    try:
+        subscription, created = devices.subscribe(
+            request.user, data, user_agent=request.headers.get("User-Agent", "")
         )
-        # Each alert goes to every device: keep the member's most recent few.
-        stale = (
-            PushSubscription.objects.filter(user=request.user)
-            .order_by("-created_at", "-pk")
-            .values_list("pk", flat=True)[MAX_SUBSCRIPTIONS_PER_USER:]
-        )
-        PushSubscription.objects.filter(pk__in=list(stale)).delete()
+    except InvalidSubscription as error:
+        return JsonResponse({"error": str(error)}, status=400)
     return JsonResponse({"id": subscription.pk, "created": created}, status=201 if created else 200)
 
 
@@ -313,12 +224,7 @@ def unsubscribe(request: AuthenticatedRequest) -> JsonResponse:
     """Forget this browser's subscription, if it is the member's; the same answer when
     there was nothing to forget, so a repeated click or a lost reply does no harm."""
     try:
-        endpoint = _json_body(request).get("endpoint")
+        deleted = devices.unsubscribe(request.user, _json_body(request).get("endpoint"))
     except InvalidSubscription as error:
         return JsonResponse({"error": str(error)}, status=400)
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_MAX_LENGTH:
-        return JsonResponse({"error": _("L'adresse de l'abonnement manque.")}, status=400)
-    deleted, _details = PushSubscription.objects.filter(
-        endpoint=endpoint, user=request.user
-    ).delete()
-    return JsonResponse({"deleted": bool(deleted)})
+    return JsonResponse({"deleted": deleted})

@@ -9,6 +9,7 @@ from monquartier.api.v1 import (
     alerts,
     communes,
     community,
+    devices,
     gazette,
     me,
     messages,
@@ -42,3 +43,4 @@ api.add_router("", referent.router)
 api.add_router("", gazette.router)
 api.add_router("", messages.router)
 api.add_router("", townhall.router)
+api.add_router("", devices.router)
