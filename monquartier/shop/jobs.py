@@ -1,0 +1,28 @@
+"""The shop's periodic job: orders never paid expire and give their stock back."""
+
+import logging
+
+from monquartier.outbox import scheduler
+from monquartier.outbox.scheduler import Job
+from monquartier.shop import services
+from monquartier.shop.models import Order
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+def expire_unpaid_orders(period: str) -> str:
+    expired = 0
+    # Each order in its own transactions (services.expire_order): one the aggregator says
+    # is paid after all is confirmed instead; a bad row does not stop the others.
+    for order in Order.objects.due_to_expire().order_by("expires_at")[:BATCH]:
+        try:
+            expired += services.expire_order(order)
+        except Exception:
+            logger.exception("Order %s could not be expired", order.pk)
+    return f"{expired} orders expired"
+
+
+def register() -> None:
+    scheduler.register(Job("expire_unpaid_orders", expire_unpaid_orders, every_minute=True))
