@@ -141,9 +141,11 @@ def check(transaction_id: str) -> Checked:
         },
     )
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
-    status = str(data.get("status") or body.get("message") or "").upper()[:40]
+    # Only a transaction's own status counts: an answer without one (refused keys, an
+    # unknown transaction, an outage page) decides nothing.
+    status = str(data.get("status") or "").upper()[:40]
     if not status:
-        raise PaymentUnavailable(f"{body.get('code')} without a status")
+        raise PaymentUnavailable(f"{body.get('code')} {body.get('message')} without a status")
     raw_amount = str(data.get("amount", "")).strip()
     # Whole francs only: "1500" or 1500; "1500.5" is no amount we could have asked.
     amount = int(raw_amount) if raw_amount.isdigit() and len(raw_amount) < 12 else None

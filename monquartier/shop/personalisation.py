@@ -25,14 +25,20 @@ def has_coat_of_arms(commune_id: int | None) -> bool:
     return commune_id is not None and any(source(commune_id) for source in _coats_of_arms)
 
 
+def allowed(community: Community | None) -> set[str]:
+    """The personalisations a member of this community (None: of none) may order."""
+    if community is None:
+        return {Personalisation.NONE}
+    kinds = {Personalisation.NONE, Personalisation.COMMUNITY_NAME}
+    if has_coat_of_arms(community.commune_id):
+        kinds.add(Personalisation.COAT_OF_ARMS)
+    return kinds
+
+
 def can_order(product: Product, community: Community | None) -> bool:
     if product.personalisation == Personalisation.NONE:
         return True
-    if community is None:
-        return False
-    if product.personalisation == Personalisation.COAT_OF_ARMS:
-        return has_coat_of_arms(community.commune_id)
-    return True
+    return product.personalisation in allowed(community)
 
 
 def personalised_with(product: Product, community: Community | None) -> str:

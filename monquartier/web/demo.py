@@ -14,6 +14,7 @@ from monquartier.helpcentre.demo import create_demo_help
 from monquartier.invitations.demo import create_demo_invitations
 from monquartier.messaging.demo import create_demo_conversations
 from monquartier.newsletters.demo import create_demo_newsletters
+from monquartier.shop.demo import create_demo_shop
 from monquartier.staffops.demo import create_demo_audit_entries, create_demo_mergeable_communities
 from monquartier.support.demo import create_demo_tickets
 from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
@@ -39,6 +40,7 @@ def load_demo_data() -> list[str]:
     invitations = create_demo_invitations()
     tickets = create_demo_tickets()
     audit_entries = create_demo_audit_entries()
+    products, orders = create_demo_shop()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -59,6 +61,8 @@ def load_demo_data() -> list[str]:
             *create_demo_basic_phones()
         ),
         f"App sign-ins: {create_demo_device_tokens()} new (Yao's phone; API token {DEMO_API_TOKEN}).",
+        f"Shop: {products} products new; Yao's orders: {orders} new (one delivered, one to pay "
+        "with the fake wallet at /boutique/).",
     ]
 
 

@@ -147,6 +147,9 @@ class FakePaymentProvider:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        # The wallet page's address, opened by the customer's browser (the browser tests'
+        # Chromium resolves no name but localhost and reaches no literal address).
+        self.public_url = f"http://localhost:{self._server.server_address[1]}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -204,7 +207,7 @@ class FakePaymentProvider:
             "code": "201",
             "message": "CREATED",
             "description": "Transaction created with success",
-            "data": {"payment_token": token, "payment_url": f"{self.url}/wallet/{token}"},
+            "data": {"payment_token": token, "payment_url": f"{self.public_url}/wallet/{token}"},
         }
 
     def _check(self, payload: dict) -> tuple[int, dict]:
