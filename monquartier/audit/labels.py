@@ -24,7 +24,9 @@ def for_member(action: str) -> str:
         "shop.order.advance": _("L'équipe a fait avancer une de vos commandes."),
         "shop.order.refund": _("L'équipe a remboursé une de vos commandes."),
         "shop.order.cancel": _("L'équipe a annulé une de vos commandes."),
-        "shop.order.packing_slip": _("L'équipe a imprimé le bon de préparation d'une de vos commandes."),
+        "shop.order.packing_slip": _(
+            "L'équipe a imprimé le bon de préparation d'une de vos commandes."
+        ),
         "shop.invoice.download": _("L'équipe a consulté la facture d'une de vos commandes."),
     }
     return labels.get(action, _("L'équipe a traité une opération vous concernant."))

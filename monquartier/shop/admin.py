@@ -12,7 +12,17 @@ from monquartier.shop.models import DeliveryZone, Product
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
-        fields = "__all__"
+        fields = [
+            "kind",
+            "name",
+            "description",
+            "photo",
+            "price",
+            "stock",
+            "active",
+            "personalisation",
+            "position",
+        ]
 
     def clean_photo(self):
         # Re-encoded like every upload: EXIF (GPS) dropped, size capped, a JPEG.

@@ -50,7 +50,9 @@ def _address(order: Order) -> list[str]:
     if order.delivery_method == DeliveryMethod.PICKUP:
         return [_("Retrait au point de retrait MonQuartier"), order.phone]
     return [
-        ", ".join(part for part in (order.quartier, order.commune.name if order.commune else "") if part),
+        ", ".join(
+            part for part in (order.quartier, order.commune.name if order.commune else "") if part
+        ),
         _("Repère : %(landmark)s") % {"landmark": order.landmark},
         _("Téléphone : %(phone)s") % {"phone": order.phone},
     ]
@@ -119,8 +121,7 @@ def packing_slip_pdf(order: Order) -> bytes:
     title = _("Bon de préparation %(number)s") % {"number": order.number}
     rows = [[_("Article"), _("Quantité"), _("Personnalisation")]]
     rows += [
-        [line.name, str(line.quantity), line.personalised_with or "—"]
-        for line in order.lines.all()
+        [line.name, str(line.quantity), line.personalised_with or "—"] for line in order.lines.all()
     ]
     customer = f"{order.user.first_name} {order.user.last_name}".strip()
     story = [

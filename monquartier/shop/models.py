@@ -147,9 +147,7 @@ class OrderQuerySet(models.QuerySet):
         return self.filter(user=user)
 
     def due_to_expire(self, now=None):
-        return self.filter(
-            state=OrderState.AWAITING_PAYMENT, expires_at__lt=now or timezone.now()
-        )
+        return self.filter(state=OrderState.AWAITING_PAYMENT, expires_at__lt=now or timezone.now())
 
 
 class Order(models.Model):

@@ -41,13 +41,17 @@ def order_sms_text(message: OrderMessage) -> str:
     values = {"number": order.number, "total": order.total}
     with translation.override(message.language):
         if message.event == MessageEvent.PAID:
-            text = _(
-                "MonQuartier: paiement de %(total)s F CFA recu pour la commande %(number)s. Merci !"
-            ) % values
+            text = (
+                _(
+                    "MonQuartier: paiement de %(total)s F CFA recu pour la commande %(number)s. Merci !"
+                )
+                % values
+            )
         else:
-            text = _(
-                "MonQuartier: votre commande %(number)s est en route. Le livreur vous appellera."
-            ) % values
+            text = (
+                _("MonQuartier: votre commande %(number)s est en route. Le livreur vous appellera.")
+                % values
+            )
     return to_gsm7(text)
 
 

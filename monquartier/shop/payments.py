@@ -93,9 +93,16 @@ def _post(path: str, payload: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        logger.warning("Payment aggregator answered %s without JSON (%s)", response.status_code, path)
+        logger.warning(
+            "Payment aggregator answered %s without JSON (%s)", response.status_code, path
+        )
         raise PaymentUnavailable(f"HTTP {response.status_code}")
     return body
+
+
+def _data(body: dict[str, Any]) -> dict[str, Any]:
+    data = body.get("data")
+    return data if isinstance(data, dict) else {}
 
 
 def initialise(
@@ -123,10 +130,16 @@ def initialise(
             **customer,
         },
     )
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    data = _data(body)
     token, url = str(data.get("payment_token") or ""), str(data.get("payment_url") or "")
-    if str(body.get("code")) != CREATED_CODE or not token or not url.startswith(("https://", "http://")):
-        logger.warning("Payment initialisation refused: %s %s", body.get("code"), body.get("message"))
+    if (
+        str(body.get("code")) != CREATED_CODE
+        or not token
+        or not url.startswith(("https://", "http://"))
+    ):
+        logger.warning(
+            "Payment initialisation refused: %s %s", body.get("code"), body.get("message")
+        )
         raise PaymentUnavailable(f"{body.get('code')} {body.get('message')}")
     return Initialised(payment_token=token, payment_url=url)
 
@@ -140,7 +153,7 @@ def check(transaction_id: str) -> Checked:
             "transaction_id": transaction_id,
         },
     )
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    data = _data(body)
     # Only a transaction's own status counts: an answer without one (refused keys, an
     # unknown transaction, an outage page) decides nothing.
     status = str(data.get("status") or "").upper()[:40]

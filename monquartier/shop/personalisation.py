@@ -29,7 +29,7 @@ def allowed(community: Community | None) -> set[str]:
     """The personalisations a member of this community (None: of none) may order."""
     if community is None:
         return {Personalisation.NONE}
-    kinds = {Personalisation.NONE, Personalisation.COMMUNITY_NAME}
+    kinds: set[str] = {Personalisation.NONE, Personalisation.COMMUNITY_NAME}
     if has_coat_of_arms(community.commune_id):
         kinds.add(Personalisation.COAT_OF_ARMS)
     return kinds

@@ -32,6 +32,7 @@ from monquartier.shop import payments, personalisation
 from monquartier.shop.models import (
     CURRENCY,
     NEXT_STATE,
+    REFUNDABLE,
     Cart,
     CartItem,
     DeliveryMethod,
@@ -48,7 +49,6 @@ from monquartier.shop.models import (
     PaymentNotification,
     PaymentStatus,
     Product,
-    REFUNDABLE,
 )
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,11 @@ def add_to_cart(user: User, product: Product, quantity: int = 1) -> CartItem:
     community = membership.community if membership else None
     if not personalisation.can_order(product, community):
         raise ValidationError(
-            {"quantity": _("Ce produit personnalisé est réservé aux membres d'une communauté concernée.")}
+            {
+                "quantity": _(
+                    "Ce produit personnalisé est réservé aux membres d'une communauté concernée."
+                )
+            }
         )
     cart, _created = Cart.objects.get_or_create(user=user)
     item = CartItem.objects.filter(cart=cart, product=product).first()
@@ -148,9 +152,7 @@ def place_order(
     """The cart becomes an order awaiting payment; its stock is held until it is paid or
     expires (SHOP_PAYMENT_MINUTES)."""
     errors: dict[str, str] = {}
-    items = list(
-        CartItem.objects.filter(cart__user=user).select_related("product").order_by("id")
-    )
+    items = list(CartItem.objects.filter(cart__user=user).select_related("product").order_by("id"))
     if not items:
         raise ValidationError(_("Votre panier est vide."))
     zone = None
@@ -160,7 +162,9 @@ def place_order(
             DeliveryZone.objects.filter(active=True, communes=commune).first() if commune else None
         )
         if zone is None:
-            errors["commune"] = _("Nous ne livrons pas encore cette commune : choisissez le retrait.")
+            errors["commune"] = _(
+                "Nous ne livrons pas encore cette commune : choisissez le retrait."
+            )
         if not quartier:
             errors["quartier"] = _("Indiquez le quartier.")
         if not landmark:
@@ -389,6 +393,7 @@ def handle_notification(fields: dict[str, str], token: str) -> str:
         transaction_id=transaction_id, fields=fields, signature_valid=valid
     )
     payment = None
+    outcome: str
     if not transaction_id:
         outcome = NotificationOutcome.MALFORMED
     elif not valid:

@@ -6,10 +6,10 @@ and the member is told to try again."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
-from django.http.multipartparser import MultiPartParserError
 from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -84,9 +84,7 @@ def product_detail(request, product_id: int):
 
 
 def _cart_context(user) -> dict:
-    items = list(
-        CartItem.objects.filter(cart__user=user).select_related("product").order_by("id")
-    )
+    items = list(CartItem.objects.filter(cart__user=user).select_related("product").order_by("id"))
     for item in items:
         item.amount = item.product.price * item.quantity  # type: ignore[attr-defined]
     return {"items": items, "subtotal": sum(item.amount for item in items)}  # type: ignore[attr-defined]
@@ -223,7 +221,7 @@ def invoice(request, order_id: int):
 
 # The aggregator's notification -----------------------------------------------------------
 
-_ANSWERS = {
+_ANSWERS: dict[str, int] = {
     NotificationOutcome.CONFIRMED: 200,
     NotificationOutcome.ALREADY_DONE: 200,
     NotificationOutcome.NOT_ACCEPTED: 200,

@@ -7,8 +7,5 @@ from monquartier.townhalls.models import TownHall
 
 def lends_coat_of_arms(commune_id: int) -> bool:
     return (
-        TownHall.objects.partners()
-        .filter(commune_id=commune_id)
-        .exclude(coat_of_arms="")
-        .exists()
+        TownHall.objects.partners().filter(commune_id=commune_id).exclude(coat_of_arms="").exists()
     )

@@ -16,7 +16,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_member_orders_two_signs_pays_with_the_wallet_and_staff_ship_them(
-    context, axe, live_server, settings, provider, riviera, yao, mariam, sign, zone  # noqa: F811
+    context,
+    axe,
+    live_server,
+    settings,
+    provider,
+    riviera,
+    yao,
+    mariam,
+    sign,
+    zone,  # noqa: F811
 ):
     settings.SITE_URL = live_server.url
     page = context.new_page()

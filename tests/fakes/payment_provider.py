@@ -114,7 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            self._answer(400, '{"code":"608","message":"MINIMUM_REQUIRED_FIELDS"}', "application/json")
+            self._answer(
+                400, '{"code":"608","message":"MINIMUM_REQUIRED_FIELDS"}', "application/json"
+            )
             return
         if path == "/v2/payment":
             status, answer = self.fake._initialise(payload)
@@ -134,7 +136,7 @@ class FakePaymentProvider:
         *,
         api_key: str = "demo-api-key",
         site_id: str = "105900",
-        secret_key: str = "demo-secret-key-for-the-fake-wallet",
+        secret_key: str = "demo-secret-key-for-the-fake-wallet",  # noqa: S107 # the demo's
         port: int = 0,
     ) -> None:
         self.api_key, self.site_id, self.secret_key = api_key, site_id, secret_key
@@ -283,7 +285,9 @@ class FakePaymentProvider:
 
     # --- what tests do --------------------------------------------------------------
 
-    def approve(self, transaction_id: str, *, method: str = "OM", notify: bool = True) -> int | None:
+    def approve(
+        self, transaction_id: str, *, method: str = "OM", notify: bool = True
+    ) -> int | None:
         payment = self.payments[transaction_id]
         payment.status, payment.method = "ACCEPTED", method
         payment.steps.append(
@@ -352,7 +356,7 @@ def main() -> None:
         secret_key=arguments.secret_key,
         port=arguments.port,
     )
-    print(f"Fake mobile-money aggregator on {provider.url}", flush=True)  # noqa: T201
+    print(f"Fake mobile-money aggregator on {provider.url}", flush=True)
     try:
         provider._thread.join()
     except KeyboardInterrupt:

@@ -78,7 +78,9 @@ def test_two_notifications_at_once_mark_the_payment_paid_once(
 
     outcomes = _together([lambda: services.handle_notification(fields, token)] * 2)
 
-    assert sorted(outcomes) == sorted([NotificationOutcome.CONFIRMED, NotificationOutcome.ALREADY_DONE])
+    assert sorted(outcomes) == sorted(
+        [NotificationOutcome.CONFIRMED, NotificationOutcome.ALREADY_DONE]
+    )
     assert Order.objects.get(pk=order.pk).state == OrderState.PAID
     assert Invoice.objects.count() == 1
     assert OrderMessage.objects.filter(event=MessageEvent.PAID).count() == 1
@@ -93,7 +95,9 @@ def test_invoices_paid_together_get_consecutive_numbers(communes, sticker, zone,
         provider.approve(payment.transaction_id, notify=False)
         payments.append(payment)
 
-    outcomes = _together([lambda payment=payment: services.confirm_payment(payment) for payment in payments])
+    outcomes = _together(
+        [lambda payment=payment: services.confirm_payment(payment) for payment in payments]
+    )
 
     assert outcomes == [NotificationOutcome.CONFIRMED] * 4
     assert sorted(Invoice.objects.values_list("sequence", flat=True)) == [1, 2, 3, 4]

@@ -31,13 +31,18 @@ def _stock(product) -> int:
 def _paid(order):
     """An order paid as the payment service does it (test_payments.py covers the path)."""
     payment = Payment.objects.create(
-        order=order, transaction_id=f"T{order.pk}", amount=order.total, status=PaymentStatus.ACCEPTED
+        order=order,
+        transaction_id=f"T{order.pk}",
+        amount=order.total,
+        status=PaymentStatus.ACCEPTED,
     )
     services._mark_paid(Order.objects.select_related("user").get(pk=order.pk), payment)
     return Order.objects.get(pk=order.pk)
 
 
-def test_placing_an_order_holds_the_stock_freezes_prices_and_empties_the_cart(order, sign, sticker, riviera):
+def test_placing_an_order_holds_the_stock_freezes_prices_and_empties_the_cart(
+    order, sign, sticker, riviera
+):
     assert order.state == OrderState.AWAITING_PAYMENT
     assert (order.subtotal, order.delivery_fee, order.total) == (2 * 12500 + 4 * 500, 1500, 28500)
     assert isinstance(order.total, int)
@@ -155,7 +160,9 @@ def test_an_unpaid_order_expires_and_releases_its_stock(order, sign, sticker, pr
 def test_expiry_goes_on_when_the_aggregator_is_down(order, sign, provider, settings):
     settings.SHOP_PAYMENT_API_URL = "http://127.0.0.1:9"
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    Payment.objects.create(order=order, transaction_id="TX-LOST", amount=order.total, status=PaymentStatus.PENDING)
+    Payment.objects.create(
+        order=order, transaction_id="TX-LOST", amount=order.total, status=PaymentStatus.PENDING
+    )
     jobs.expire_unpaid_orders("now")
     assert Order.objects.get(pk=order.pk).state == OrderState.EXPIRED
     assert Payment.objects.get().status == PaymentStatus.EXPIRED

@@ -27,10 +27,14 @@ def _orders(user, commune, product, count):
         place(user, commune)
 
 
-def test_the_catalogue_runs_a_fixed_number_of_queries(yao_client, riviera, sign, sticker, django_assert_num_queries):
+def test_the_catalogue_runs_a_fixed_number_of_queries(
+    yao_client, riviera, sign, sticker, django_assert_num_queries
+):
     yao_client.get("/boutique/")
     for number in range(5):
-        Product.objects.create(kind=ProductKind.STICKER, name=f"Autocollant {number}", price=500, stock=5)
+        Product.objects.create(
+            kind=ProductKind.STICKER, name=f"Autocollant {number}", price=500, stock=5
+        )
     with django_assert_num_queries(6):
         response = yao_client.get("/boutique/")
     assert response.status_code == 200 and "Autocollant 4" in response.content.decode()
@@ -103,8 +107,12 @@ def test_visitors_are_sent_to_log_in(client, sign):
 
 
 def test_bad_cart_input_gets_a_message_not_a_500(yao_client, riviera, sign):
-    for data in ({"product": "x", "quantity": "2"}, {"product": str(sign.pk), "quantity": "-4"},
-                 {"product": "9" * 30, "quantity": "1"}, {"product": str(sign.pk), "quantity": "1e9"}):
+    for data in (
+        {"product": "x", "quantity": "2"},
+        {"product": str(sign.pk), "quantity": "-4"},
+        {"product": "9" * 30, "quantity": "1"},
+        {"product": str(sign.pk), "quantity": "1e9"},
+    ):
         response = yao_client.post("/boutique/panier/", data, follow=True)
         assert response.status_code == 200
     response = yao_client.post(f"/boutique/produits/{sign.pk}/", {"quantity": "abc"})
@@ -113,12 +121,19 @@ def test_bad_cart_input_gets_a_message_not_a_500(yao_client, riviera, sign):
 
 
 def test_the_cart_updates_through_htmx(yao_client, riviera, yao, sign):
-    response = yao_client.post(f"/boutique/produits/{sign.pk}/", {"quantity": "2"}, headers={"HX-Request": "true"})
+    response = yao_client.post(
+        f"/boutique/produits/{sign.pk}/", {"quantity": "2"}, headers={"HX-Request": "true"}
+    )
     assert "2 articles" in response.content.decode()
     response = yao_client.post(
-        "/boutique/panier/", {"product": str(sign.pk), "quantity": "0"}, headers={"HX-Request": "true"}
+        "/boutique/panier/",
+        {"product": str(sign.pk), "quantity": "0"},
+        headers={"HX-Request": "true"},
     )
-    assert 'id="cart"' in response.content.decode() and "Votre panier est vide" in response.content.decode()
+    assert (
+        'id="cart"' in response.content.decode()
+        and "Votre panier est vide" in response.content.decode()
+    )
 
 
 def test_checkout_with_an_empty_cart_goes_back_to_the_catalogue(yao_client):

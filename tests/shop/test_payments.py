@@ -86,7 +86,9 @@ def test_a_bad_signature_changes_nothing_and_is_logged(client, payment, provider
     assert _state(order) == OrderState.AWAITING_PAYMENT
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING
     logged = PaymentNotification.objects.all()
-    assert logged.count() == 3 and {n.outcome for n in logged} == {NotificationOutcome.BAD_SIGNATURE}
+    assert logged.count() == 3 and {n.outcome for n in logged} == {
+        NotificationOutcome.BAD_SIGNATURE
+    }
     assert all(not n.signature_valid for n in logged)
 
 
@@ -102,7 +104,9 @@ def test_a_tampered_field_breaks_the_signature(client, payment, provider, order)
 
 def test_an_unknown_transaction_changes_nothing(client, payment, provider, order):
     fields = provider.notification_fields(payment.transaction_id, cpm_trans_id="MQ999X0000")
-    response = client.post(WEBHOOK, fields, headers={"x-token": x_token(fields, provider.secret_key)})
+    response = client.post(
+        WEBHOOK, fields, headers={"x-token": x_token(fields, provider.secret_key)}
+    )
     assert response.status_code == 404 and response.json() == {"outcome": "unknown"}
     other_site = provider.notification_fields(payment.transaction_id, cpm_site_id="1")
     response = client.post(
@@ -112,7 +116,9 @@ def test_an_unknown_transaction_changes_nothing(client, payment, provider, order
     assert _state(order) == OrderState.AWAITING_PAYMENT
 
 
-@pytest.mark.parametrize("changed", [{"cpm_amount": "100"}, {"cpm_currency": "EUR"}, {"cpm_amount": "28500.5"}])
+@pytest.mark.parametrize(
+    "changed", [{"cpm_amount": "100"}, {"cpm_currency": "EUR"}, {"cpm_amount": "28500.5"}]
+)
 def test_a_wrong_amount_or_currency_in_the_notification_changes_nothing(
     client, payment, provider, order, changed
 ):
