@@ -28,5 +28,7 @@ def for_member(action: str) -> str:
             "L'équipe a imprimé le bon de préparation d'une de vos commandes."
         ),
         "shop.invoice.download": _("L'équipe a consulté la facture d'une de vos commandes."),
+        "shop.mandate.confirm": _("L'équipe a confirmé et facturé une commande de votre mairie."),
+        "shop.mandate.paid": _("L'équipe a enregistré le paiement d'une commande de votre mairie."),
     }
     return labels.get(action, _("L'équipe a traité une opération vous concernant."))

@@ -58,6 +58,11 @@ def _address(order: Order) -> list[str]:
     ]
 
 
+def _customer(order: Order) -> str:
+    person = f"{order.user.first_name} {order.user.last_name}".strip()
+    return f"{order.buyer} ({person})" if order.buyer else person
+
+
 def _build(title: str, story: list) -> bytes:
     buffer = BytesIO()
     SimpleDocTemplate(
@@ -91,7 +96,16 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     ]
     rows.append([_("Livraison"), "", "", _francs(order.delivery_fee)])
     rows.append([_("Total payé"), "", "", _francs(order.total)])
-    customer = f"{order.user.first_name} {order.user.last_name}".strip()
+    customer = _customer(order)
+    if order.is_mandate:
+        settlement = (
+            _("Réglée par mandat administratif (référence %(reference)s).")
+            % {"reference": order.mandate_reference or "—"}
+            if order.paid_at
+            else _("À régler par mandat administratif.")
+        )
+    else:
+        settlement = _("Payé par mobile money.")
     story = [
         Paragraph(escape(title), styles["title"]),
         Paragraph(escape(SELLER), styles["body"]),
@@ -109,7 +123,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         _table(rows, [8.5 * cm, 2 * cm, 3.2 * cm, 3.3 * cm]),
         Spacer(1, 10),
         Paragraph(
-            escape(_("Payé par mobile money. Montants en francs CFA (XOF), sans TVA applicable.")),
+            escape(settlement + " " + _("Montants en francs CFA (XOF), sans TVA applicable.")),
             styles["small"],
         ),
     ]
@@ -123,7 +137,7 @@ def packing_slip_pdf(order: Order) -> bytes:
     rows += [
         [line.name, str(line.quantity), line.personalised_with or "—"] for line in order.lines.all()
     ]
-    customer = f"{order.user.first_name} {order.user.last_name}".strip()
+    customer = _customer(order)
     story = [
         Paragraph(escape(title), styles["title"]),
         Paragraph(escape(_("Pour : %(name)s") % {"name": customer}), styles["body"]),

@@ -142,6 +142,13 @@ class DeliveryMethod(models.TextChoices):
     PICKUP = "pickup", _("retrait à notre point de retrait")
 
 
+class PaymentMethod(models.TextChoices):
+    MOBILE_MONEY = "mobile_money", _("mobile money")
+    # A town hall's administrative mandate: staff confirm and invoice the order, then
+    # record the mandate's payment; never online, never expired.
+    MANDATE = "mandate", _("mandat administratif")
+
+
 class OrderQuerySet(models.QuerySet):
     def of(self, user):
         return self.filter(user=user)
@@ -161,6 +168,17 @@ class Order(models.Model):
     state = models.CharField(
         _("état"), max_length=16, choices=OrderState.choices, default=OrderState.AWAITING_PAYMENT
     )
+    payment_method = models.CharField(
+        _("paiement"),
+        max_length=12,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.MOBILE_MONEY,
+    )
+    # For a mandate: who buys (« Mairie de Cocody »), the mandate's reference, when staff
+    # confirmed the order (and issued its invoice).
+    buyer = models.CharField(_("acheteur"), max_length=120, blank=True)
+    mandate_reference = models.CharField(_("référence du mandat"), max_length=80, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     # The community whose name personalised signs carry (the member's, when ordering).
     community = models.ForeignKey(
         "communities.Community", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -177,7 +195,7 @@ class Order(models.Model):
     # The Ivorian address: a quartier, a landmark (« près de la pharmacie »), a phone the
     # delivery person calls.
     quartier = models.CharField(_("quartier"), max_length=100, blank=True)
-    landmark = models.CharField(_("point de repère"), max_length=200, blank=True)
+    landmark = models.CharField(_("point de repère"), max_length=300, blank=True)
     phone = models.CharField(_("téléphone à appeler"), max_length=20)
     subtotal = models.PositiveIntegerField(_("articles (F CFA)"))
     delivery_fee = models.PositiveIntegerField(_("livraison (F CFA)"), default=0)
@@ -213,7 +231,15 @@ class Order(models.Model):
 
     @property
     def is_payable(self) -> bool:
-        return self.state == OrderState.AWAITING_PAYMENT
+        """Payable online by its customer (a mandate is paid to us by the treasury)."""
+        return (
+            self.state == OrderState.AWAITING_PAYMENT
+            and self.payment_method == PaymentMethod.MOBILE_MONEY
+        )
+
+    @property
+    def is_mandate(self) -> bool:
+        return self.payment_method == PaymentMethod.MANDATE
 
 
 class OrderLine(models.Model):
@@ -335,6 +361,7 @@ class Invoice(models.Model):
 
 class MessageEvent(models.TextChoices):
     PLACED = "placed", _("commande enregistrée")
+    CONFIRMED = "confirmed", _("commande confirmée et facturée")
     PAID = "paid", _("paiement reçu")
     PREPARING = "preparing", _("en préparation")
     SHIPPED = "shipped", _("expédiée")

@@ -46,6 +46,7 @@ from monquartier.shop.models import (
     OrderMessage,
     OrderState,
     Payment,
+    PaymentMethod,
     PaymentNotification,
     PaymentStatus,
     Product,
@@ -236,6 +237,9 @@ def cancel_order(actor: User, order: Order) -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.state != OrderState.AWAITING_PAYMENT:
         raise ValidationError(_("Seule une commande en attente de paiement peut être annulée."))
+    if order.confirmed_at is not None:
+        # Its invoice is issued: the town hall's treasury pays it, or staff refund it.
+        raise ValidationError(_("Cette commande est facturée : écrivez à l'équipe."))
     if actor.pk != order.user_id and not actor.is_staff:
         raise ValidationError(_("Cette commande n'est pas la vôtre."))
     _release(order)
@@ -250,6 +254,110 @@ def _move(order: Order, state: str) -> None:
     order.state = state
     order.updated_at = timezone.now()
     order.save(update_fields=["state", "updated_at", "stock_released", "paid_at"])
+
+
+# Town halls' orders by administrative mandate ------------------------------------------
+
+
+@transaction.atomic
+def place_mandate_order(
+    agent: User,
+    *,
+    buyer: str,
+    items: list[tuple[Product, int, str]],
+    commune: Commune,
+    address: str,
+    phone: str,
+    mandate_reference: str = "",
+) -> Order:
+    """A town hall's order (items: product, quantity, what it is personalised with): its
+    stock is held, it is paid later by the treasury's mandate, never online. Part of the
+    caller's transaction (the town hall's own signage request)."""
+    if not items or any(quantity < 1 for _product, quantity, _text in items):
+        raise ValidationError(_("Indiquez au moins un panneau ou un autocollant."))
+    _reserve([(product.pk, quantity, product.name) for product, quantity, _text in items])
+    zone = DeliveryZone.objects.filter(active=True, communes=commune).first()
+    subtotal = sum(product.price * quantity for product, quantity, _text in items)
+    fee = zone.fee if zone is not None else 0
+    now = timezone.now()
+    order = Order.objects.create(
+        user=agent,
+        payment_method=PaymentMethod.MANDATE,
+        buyer=buyer[:120],
+        mandate_reference=(mandate_reference or "")[:80],
+        delivery_method=DeliveryMethod.DELIVERY,
+        zone=zone,
+        commune=commune,
+        landmark=(address or "")[:300],
+        phone=phone,
+        subtotal=subtotal,
+        delivery_fee=fee,
+        total=subtotal + fee,
+        created_at=now,
+        updated_at=now,
+    )
+    order.number = f"MQ-{timezone.localdate(now).year}-{order.pk:06d}"
+    order.save(update_fields=["number"])
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=product,
+            name=product.name,
+            unit_price=product.price,
+            quantity=quantity,
+            personalised_with=text[:200],
+        )
+        for product, quantity, text in items
+    )
+    _tell(order, MessageEvent.PLACED)
+    return order
+
+
+@transaction.atomic(durable=True)
+def confirm_mandate_order(staff: User, order: Order) -> Invoice:
+    """Staff checked the town hall's order: its invoice is issued, for the mandate."""
+    order = _staff_order(staff, order.pk)
+    if not order.is_mandate or order.state != OrderState.AWAITING_PAYMENT or order.confirmed_at:
+        raise ValidationError(_("Cette commande n'attend pas de confirmation."))
+    order.confirmed_at = timezone.now()
+    order.save(update_fields=["confirmed_at"])
+    invoice = _issue_invoice(order)
+    log.record(staff, "shop.mandate.confirm", member=order.user, target=order)
+    _tell(order, MessageEvent.CONFIRMED)
+    return invoice
+
+
+@transaction.atomic(durable=True)
+def record_mandate_payment(staff: User, order: Order, *, reference: str) -> Order:
+    """The treasury paid the invoice: the order is paid and goes to preparation."""
+    reference = (reference or "").strip()[:80]
+    if not reference:
+        raise ValidationError({"reference": _("Indiquez la référence du paiement du mandat.")})
+    order = _staff_order(staff, order.pk)
+    if not order.is_mandate or order.state != OrderState.AWAITING_PAYMENT or not order.confirmed_at:
+        raise ValidationError(_("Confirmez et facturez la commande avant d'en noter le paiement."))
+    order.mandate_reference = reference
+    order.paid_at = timezone.now()
+    order.save(update_fields=["mandate_reference"])
+    Payment.objects.create(
+        order=order,
+        transaction_id=f"MANDAT{order.pk}X{secrets.token_hex(4).upper()}",
+        amount=order.total,
+        status=PaymentStatus.ACCEPTED,
+        payment_method=PaymentMethod.MANDATE,
+        provider_status=reference,
+        accepted_at=order.paid_at,
+    )
+    _move(order, OrderState.PAID)
+    log.record(
+        staff,
+        "shop.mandate.paid",
+        member=order.user,
+        target=order,
+        details={"amount": order.total, "reference": reference},
+    )
+    _tell(order, MessageEvent.PAID)
+    return order
 
 
 # Payments -----------------------------------------------------------------------------

@@ -97,6 +97,36 @@ def refund(request, order_id: int):
 
 
 @require_POST
+def confirm_mandate(request, order_id: int):
+    order = access.get_order_for_staff(request.user, order_id)
+    try:
+        invoice = services.confirm_mandate_order(request.user, order)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Commande confirmée, facture %(number)s émise ; la mairie est prévenue.")
+            % {"number": invoice.number},
+        )
+    return redirect("shop:staff_order", order.pk)
+
+
+@require_POST
+def record_mandate_payment(request, order_id: int):
+    order = access.get_order_for_staff(request.user, order_id)
+    try:
+        services.record_mandate_payment(
+            request.user, order, reference=request.POST.get("reference", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Paiement du mandat enregistré ; la mairie est prévenue."))
+    return redirect("shop:staff_order", order.pk)
+
+
+@require_POST
 def cancel(request, order_id: int):
     order = access.get_order_for_staff(request.user, order_id)
     try:

@@ -21,6 +21,16 @@ urlpatterns = [
     path("equipe/boutique/<id:order_id>/etape/", staff_views.advance, name="staff_advance"),
     path("equipe/boutique/<id:order_id>/rembourser/", staff_views.refund, name="staff_refund"),
     path("equipe/boutique/<id:order_id>/annuler/", staff_views.cancel, name="staff_cancel"),
+    path(
+        "equipe/boutique/<id:order_id>/confirmer-le-mandat/",
+        staff_views.confirm_mandate,
+        name="staff_confirm_mandate",
+    ),
+    path(
+        "equipe/boutique/<id:order_id>/paiement-du-mandat/",
+        staff_views.record_mandate_payment,
+        name="staff_mandate_payment",
+    ),
     path("equipe/boutique/<id:order_id>/facture/", staff_views.invoice, name="staff_invoice"),
     path(
         "equipe/boutique/<id:order_id>/bon-de-preparation/",

@@ -10,7 +10,10 @@ from playwright.sync_api import expect
 from monquartier.shop.models import Invoice, Order, OrderState
 from tests.browser.sign_in import log_in_with_code
 from tests.browser.test_account_journeys import log_in
-from tests.shop.conftest import provider, sign, zone  # noqa: F401 # the shop's fixtures
+from tests.shop import conftest as shop_fixtures
+
+# The shop's fixtures (tests/shop/conftest.py), for this directory's tests too.
+provider, sign, zone = shop_fixtures.provider, shop_fixtures.sign, shop_fixtures.zone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +28,7 @@ def test_a_member_orders_two_signs_pays_with_the_wallet_and_staff_ship_them(
     yao,
     mariam,
     sign,
-    zone,  # noqa: F811
+    zone,
 ):
     settings.SITE_URL = live_server.url
     page = context.new_page()
