@@ -17,7 +17,11 @@ from monquartier.newsletters.demo import create_demo_newsletters
 from monquartier.shop.demo import create_demo_shop
 from monquartier.staffops.demo import create_demo_audit_entries, create_demo_mergeable_communities
 from monquartier.support.demo import create_demo_tickets
-from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
+from monquartier.townhalls.demo import (
+    create_demo_mandate_order,
+    create_demo_town_hall,
+    demo_agent_login,
+)
 from monquartier.townhalls.demo_history import create_demo_history
 from monquartier.ussd.demo import create_demo_basic_phones
 
@@ -41,6 +45,8 @@ def load_demo_data() -> list[str]:
     tickets = create_demo_tickets()
     audit_entries = create_demo_audit_entries()
     products, orders = create_demo_shop()
+    # After the catalogue: the town hall's request becomes a shop order by mandate.
+    mandates = create_demo_mandate_order()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -62,7 +68,7 @@ def load_demo_data() -> list[str]:
         ),
         f"App sign-ins: {create_demo_device_tokens()} new (Yao's phone; API token {DEMO_API_TOKEN}).",
         f"Shop: {products} products new; Yao's orders: {orders} new (one delivered, one to pay "
-        "with the fake wallet at /boutique/).",
+        f"with the fake wallet at /boutique/); Cocody's order by mandate: {mandates} new.",
     ]
 
 
