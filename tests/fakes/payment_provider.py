@@ -328,13 +328,21 @@ class FakePaymentProvider:
         self, transaction_id: str, *, fields: dict[str, str] | None = None, token: str | None = None
     ) -> int:
         """POST the notification (signed, unless a token is given) to notify_url; the
-        HTTP status our webhook answered."""
+        HTTP status our webhook answered (0: it could not be reached)."""
         payment = self.payments[transaction_id]
         fields = fields if fields is not None else self.notification_fields(transaction_id)
         signed = token if token is not None else x_token(fields, self.secret_key)
-        response = self._http.post(
-            payment.notify_url, data=fields, headers={"x-token": signed}, timeout=30
-        )
+        try:
+            response = self._http.post(
+                payment.notify_url, data=fields, headers={"x-token": signed}, timeout=30
+            )
+        except requests.RequestException as error:
+            payment.notification_statuses.append(0)
+            payment.steps.append(
+                f"3. {self._now()} — notification impossible ({type(error).__name__}) : "
+                "le marchand vérifiera le statut lui-même."
+            )
+            return 0
         payment.notification_statuses.append(response.status_code)
         payment.steps.append(
             f"3. {self._now()} — notification signée envoyée au marchand : il a répondu "
