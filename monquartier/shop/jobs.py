@@ -4,8 +4,8 @@ import logging
 
 from monquartier.outbox import scheduler
 from monquartier.outbox.scheduler import Job
-from monquartier.shop import services
-from monquartier.shop.models import Order
+from monquartier.shop import payments, services
+from monquartier.shop.models import NotificationOutcome, Order
 
 logger = logging.getLogger(__name__)
 
@@ -14,10 +14,18 @@ BATCH = 200
 
 def expire_unpaid_orders(period: str) -> str:
     expired = 0
-    # Each order in its own transactions (services.expire_order): one the aggregator says
-    # is paid after all is confirmed instead; a bad row does not stop the others.
+    # The aggregator is asked about each order first (a notification may have been lost);
+    # once it does not answer, the run stops asking: one timeout per run, not per order.
+    reachable = True
+    # Each order in its own transactions: a bad row does not stop the others.
     for order in Order.objects.due_to_expire().order_by("expires_at")[:BATCH]:
         try:
+            if reachable:
+                try:
+                    if services.check_order_payment(order) == NotificationOutcome.CONFIRMED:
+                        continue
+                except payments.PaymentUnavailable:
+                    reachable = False
             expired += services.expire_order(order)
         except Exception:
             logger.exception("Order %s could not be expired", order.pk)

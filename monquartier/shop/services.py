@@ -544,18 +544,12 @@ def check_order_payment(order: Order) -> str | None:
 
 
 def expire_order(order: Order) -> bool:
-    """An order still unpaid after its delay: its stock goes back. Its payments are asked
-    about first (a notification may have been lost); an aggregator that does not answer
-    does not keep the stock held: a payment that comes later revives the order
-    (_mark_paid) or staff refund it."""
-    try:
-        if check_order_payment(order) == NotificationOutcome.CONFIRMED:
-            return False
-    except payments.PaymentUnavailable:
-        pass
+    """An order still unpaid after its delay gives its stock back (the job asks the
+    aggregator first: a notification may have been lost). A payment that comes later
+    revives the order while stock remains (_mark_paid), or staff refund it."""
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
-        if order.state != OrderState.AWAITING_PAYMENT:
+        if order.state != OrderState.AWAITING_PAYMENT or order.is_mandate:
             return False
         _release(order)
         _move(order, OrderState.EXPIRED)

@@ -254,3 +254,11 @@ def test_invoice_numbers_follow_each_other(order, riviera, yao, sign, zone, coco
     numbers = [first.invoice.sequence, second.invoice.sequence]
     assert numbers[1] == numbers[0] + 1
     assert first.invoice.number.startswith("F") and first.invoice.amount == first.total
+
+
+def test_the_expiry_job_confirms_an_order_paid_whose_notification_was_lost(order, provider):
+    payment = services.start_payment(order)
+    provider.approve(payment.transaction_id, notify=False)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert jobs.expire_unpaid_orders("now") == "0 orders expired"
+    assert Order.objects.get(pk=order.pk).state == OrderState.PAID
