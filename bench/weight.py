@@ -283,6 +283,9 @@ def production_environment(
             "MEDIA_ROOT": str(media_root),
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "SMS_BACKEND": "monquartier.outbox.sms.DevOutboxSMSBackend",
+            "SHOP_PAYMENT_API_KEY": "bench",
+            "SHOP_PAYMENT_SITE_ID": "bench",
+            "SHOP_PAYMENT_SECRET_KEY": secrets.token_urlsafe(32),
             "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(24),
             **vapid,
             # Plain http on 127.0.0.1: no redirect to https (nginx listens without TLS here).

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "monquartier.newsletters",
     "monquartier.invitations",
     "monquartier.support",
+    "monquartier.shop",
     "monquartier.staffops",
     "monquartier.ussd",
     "monquartier.web",
@@ -368,6 +369,11 @@ FLOOD_LIMITS = {
     "support_ticket": (5, 24 * 3600),
     "support_visitors": (60, 3600),
     "support_message": (20, 24 * 3600),
+    # Shop orders of one member (each holds stock until paid or expired), and the order
+    # SMS (paid, shipped) of one account and of one community's members.
+    "shop_order": (5, 24 * 3600),
+    "shop_sms_account": (6, 24 * 3600),
+    "shop_sms_community": (60, 24 * 3600),
     # Voice alert calls (each costs us a call, answered or not): to one member, and for
     # one community, per day.
     "voice_call_account": (10, 24 * 3600),
@@ -610,6 +616,25 @@ CONTENT_SECURITY_POLICY = {
         "worker-src": [SELF],
     }
 }
+# The signage shop's mobile-money aggregator (CinetPay's API v2, monquartier/shop/
+# payments.py). Development and tests point at the fake aggregator of tests/fakes (the
+# demo starts it); production refuses to start without real keys.
+SHOP_PAYMENT_API_URL = env_str(
+    "SHOP_PAYMENT_API_URL",
+    "https://api-checkout.cinetpay.com" if PRODUCTION else "http://127.0.0.1:8766",
+)
+SHOP_PAYMENT_API_KEY = env_str("SHOP_PAYMENT_API_KEY", "" if PRODUCTION else "demo-api-key")
+SHOP_PAYMENT_SITE_ID = env_str("SHOP_PAYMENT_SITE_ID", "" if PRODUCTION else "105900")
+SHOP_PAYMENT_SECRET_KEY = env_str(
+    "SHOP_PAYMENT_SECRET_KEY", "" if PRODUCTION else "demo-secret-key-for-the-fake-wallet"
+)
+if PRODUCTION and not (SHOP_PAYMENT_API_KEY and SHOP_PAYMENT_SITE_ID and SHOP_PAYMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SHOP_PAYMENT_API_KEY, SHOP_PAYMENT_SITE_ID and SHOP_PAYMENT_SECRET_KEY are required."
+    )
+# Minutes an order waits for its payment before it expires and gives its stock back.
+SHOP_PAYMENT_MINUTES = env_int("SHOP_PAYMENT_MINUTES", 30, minimum=5)
+
 # Only the map's "my position" button uses a powerful feature; everything else is off,
 # for our pages and anything they could ever embed.
 PERMISSIONS_POLICY = (

@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("monquartier.newsletters.urls")),
     path("", include("monquartier.invitations.urls")),
     path("", include("monquartier.support.urls")),
+    path("", include("monquartier.shop.urls")),
     path("", include("monquartier.staffops.urls")),
     path("", include("monquartier.ussd.urls")),
     path("", include("monquartier.web.pwa_urls")),

@@ -21,5 +21,14 @@ def for_member(action: str) -> str:
         "report.hidden": _("L'équipe a masqué un de vos contenus après un signalement."),
         "report.dismissed": _("L'équipe a classé sans suite un signalement de votre contenu."),
         "report.exclusion": _("L'équipe a examiné un signalement de votre contenu."),
+        "shop.order.advance": _("L'équipe a fait avancer une de vos commandes."),
+        "shop.order.refund": _("L'équipe a remboursé une de vos commandes."),
+        "shop.order.cancel": _("L'équipe a annulé une de vos commandes."),
+        "shop.order.packing_slip": _(
+            "L'équipe a imprimé le bon de préparation d'une de vos commandes."
+        ),
+        "shop.invoice.download": _("L'équipe a consulté la facture d'une de vos commandes."),
+        "shop.mandate.confirm": _("L'équipe a confirmé et facturé une commande de votre mairie."),
+        "shop.mandate.paid": _("L'équipe a enregistré le paiement d'une commande de votre mairie."),
     }
     return labels.get(action, _("L'équipe a traité une opération vous concernant."))

@@ -122,7 +122,7 @@ class Delivery(models.Model):
     the outcome. `due_at` holds the next attempt (the alert SMS is due after the delay).
 
     What a row carries (an alert, a notification, a digest, a town hall's announcement, a
-    newsletter, an invitation) is a foreign key to the app
+    newsletter, an invitation, a shop order's step) is a foreign key to the app
     that owns it, named by its label only: the database keeps the cascades and the
     unique keys that make a fan-out idempotent, and this app never imports those apps.
     Each of them registers how its rows are loaded and rendered (outbox/sources.py);
@@ -184,6 +184,15 @@ class Delivery(models.Model):
     )
     support_email = models.ForeignKey(
         "support.SupportEmail",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
+    )
+    # What the shop tells a customer about their order (e-mail, and SMS for some steps).
+    shop_message = models.ForeignKey(
+        "shop.OrderMessage",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -278,6 +287,11 @@ class Delivery(models.Model):
                 fields=["support_email", "channel"],
                 condition=models.Q(support_email__isnull=False),
                 name="delivery_support_email_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["shop_message", "channel"],
+                condition=models.Q(shop_message__isnull=False),
+                name="delivery_shop_message_channel",
             ),
             models.UniqueConstraint(
                 fields=["digest", "channel"],

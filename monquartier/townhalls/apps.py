@@ -12,18 +12,21 @@ class TownhallsConfig(AppConfig):
         # learns here who at the town hall, and which police stations, receive alerts;
         # communities what the commune decides for them; notifications what the town
         # hall's messages say; the outbox how to send an announcement; the alert list
-        # where to find the ones for a community.
+        # where to find the ones for a community; the shop which communes lend their coat
+        # of arms to its signs.
         from monquartier.accounts import exports
         from monquartier.alerts import audiences, feeds
         from monquartier.communities import commune_rules
         from monquartier.notifications import events as notification_events
         from monquartier.outbox import sources
+        from monquartier.shop import personalisation
         from monquartier.townhalls import (  # noqa: F401
             announcements,
             audience,
             events,
             outbox,
             receivers,
+            shop,
             validation,
         )
         from monquartier.townhalls import exports as my_data
@@ -36,4 +39,5 @@ class TownhallsConfig(AppConfig):
         notification_events.register(events.texts)
         sources.register(outbox.SOURCE)
         feeds.register(announcements.FEED)
+        personalisation.register_coat_of_arms(shop.lends_coat_of_arms)
         exports.register("town_hall", my_data.town_hall)

@@ -13,11 +13,13 @@ from monquartier.accounts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET
 from monquartier.accounts.models import User
 from monquartier.communities.models import Community
 from monquartier.places.models import Commune
+from monquartier.townhalls import signage
 from monquartier.townhalls.models import (
     Agent,
     Announcement,
     AnnouncementCategory,
     PoliceContact,
+    SignageOrder,
     TownHall,
 )
 
@@ -135,3 +137,28 @@ def create_demo_announcements(town_hall: TownHall, agent_user: User) -> int:
 
 def demo_agent_login() -> tuple[str, str, str]:
     return ("Agent, mairie de Cocody", DEMO_AGENT_EMAIL, DEMO_PASSWORD)
+
+
+def create_demo_mandate_order() -> int:
+    """Cocody's agent ordered signs for Riviera 2 by administrative mandate: a shop order
+    waiting for staff to confirm and invoice it (/equipe/boutique/). Idempotent."""
+    from_agent = (
+        Agent.objects.select_related("user", "town_hall")
+        .filter(user__email=DEMO_AGENT_EMAIL)
+        .first()
+    )
+    if from_agent is None or SignageOrder.objects.filter(town_hall=from_agent.town_hall).exists():
+        return 0
+    riviera = Community.objects.filter(name="Riviera 2 – Les Manguiers").first()
+    signage.order_signage(
+        from_agent.user,
+        from_agent.town_hall,
+        signs=3,
+        stickers=60,
+        communities=[riviera] if riviera else [],
+        delivery_address="Mairie de Cocody, service technique, boulevard Latrille",
+        contact_phone="+2252722445566",
+        mandate_reference="MA-2026-118",
+        notes="Livraison le matin de préférence.",
+    )
+    return 1

@@ -307,7 +307,7 @@ class Announcement(models.Model):
 
 class SignageOrder(models.Model):
     """A town hall's order of signs for its communities, paid by administrative mandate:
-    stored here, handled by staff (the shop comes later)."""
+    stored here, and an order of the shop when its catalogue sells signs and stickers."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("reçue")
@@ -338,6 +338,16 @@ class SignageOrder(models.Model):
     notes = models.TextField(_("précisions"), max_length=1000, blank=True)
     status = models.CharField(
         _("état"), max_length=12, choices=Status.choices, default=Status.RECEIVED
+    )
+    # The shop's order made of it when the catalogue sells both kinds (shop/services.py,
+    # place_mandate_order): staff confirm, invoice and record the mandate's payment there.
+    shop_order = models.OneToOneField(
+        "shop.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signage_request",
+        verbose_name=_("commande de la boutique"),
     )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 

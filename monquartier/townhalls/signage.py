@@ -1,5 +1,7 @@
-"""Signage a town hall orders for its communities: the request is stored, staff handle
-it in the admin and the town hall pays by administrative mandate (no online payment).
+"""Signage a town hall orders for its communities: the request is stored and, when the
+shop's catalogue sells signs and stickers, becomes a shop order by administrative mandate
+(no online payment): staff confirm and invoice it, then record the mandate's payment in
+their order queue (/equipe/boutique/). Otherwise staff handle the request in the admin.
 """
 
 from collections.abc import Iterable
@@ -12,6 +14,8 @@ from monquartier.accounts.models import User
 from monquartier.accounts.phones import parse_phone, to_e164
 from monquartier.communities.models import Community
 from monquartier.core import flood
+from monquartier.shop import services as shop
+from monquartier.shop.models import Personalisation, Product, ProductKind
 from monquartier.townhalls.models import SignageOrder, TownHall
 
 # An order above these is a typing slip, not a commune's need.
@@ -73,4 +77,47 @@ def order_signage(
         notes=(notes or "").strip()[:1000],
     )
     order.communities.set(communities)
+    order.shop_order = _shop_order(agent, town_hall, order, communities)
+    if order.shop_order is not None:
+        order.save(update_fields=["shop_order"])
     return order
+
+
+def _shop_order(agent: User, town_hall: TownHall, order: SignageOrder, communities):
+    """The shop's order for the request, or None when the catalogue does not sell what it
+    asks (staff then handle it by hand). Not enough stock refuses the request."""
+    wanted = [(ProductKind.SIGN_LARGE, order.signs), (ProductKind.STICKER, order.stickers)]
+    items = []
+    for kind, quantity in wanted:
+        if not quantity:
+            continue
+        product = Product.objects.on_sale().filter(kind=kind).order_by("position", "id").first()
+        if product is None:
+            return None
+        items.append((product, quantity, _personalised(product, town_hall, communities)))
+    try:
+        return shop.place_mandate_order(
+            agent,
+            buyer=town_hall.name,
+            items=items,
+            commune=town_hall.commune,
+            address=order.delivery_address,
+            phone=str(order.contact_phone),
+            mandate_reference=order.mandate_reference,
+        )
+    except ValidationError as error:
+        raise ValidationError({"signs": error.messages}) from None
+
+
+def _personalised(product: Product, town_hall: TownHall, communities) -> str:
+    if product.personalisation == Personalisation.NONE:
+        return ""
+    names = ", ".join(community.name for community in communities) or _(
+        "toutes les communautés de %(commune)s"
+    ) % {"commune": town_hall.commune.name}
+    if product.personalisation == Personalisation.COAT_OF_ARMS and town_hall.coat_of_arms:
+        return _("%(names)s, aux armoiries de %(commune)s") % {
+            "names": names,
+            "commune": town_hall.commune.name,
+        }
+    return names

@@ -19,9 +19,14 @@ from monquartier.helpcentre.demo import create_demo_help
 from monquartier.invitations.demo import create_demo_invitations
 from monquartier.messaging.demo import create_demo_conversations
 from monquartier.newsletters.demo import create_demo_newsletters
+from monquartier.shop.demo import create_demo_shop
 from monquartier.staffops.demo import create_demo_audit_entries, create_demo_mergeable_communities
 from monquartier.support.demo import create_demo_tickets
-from monquartier.townhalls.demo import create_demo_town_hall, demo_agent_login
+from monquartier.townhalls.demo import (
+    create_demo_mandate_order,
+    create_demo_town_hall,
+    demo_agent_login,
+)
 from monquartier.townhalls.demo_history import create_demo_history
 from monquartier.ussd.demo import create_demo_basic_phones
 
@@ -44,6 +49,9 @@ def load_demo_data() -> list[str]:
     invitations = create_demo_invitations()
     tickets = create_demo_tickets()
     audit_entries = create_demo_audit_entries()
+    products, orders = create_demo_shop()
+    # After the catalogue: the town hall's request becomes a shop order by mandate.
+    mandates = create_demo_mandate_order()
     return [
         f"People: {total} ({created} new).",
         f"Communities: {communities} new, twinnings: {twinnings} new.",
@@ -66,6 +74,8 @@ def load_demo_data() -> list[str]:
         f"App sign-ins: {create_demo_device_tokens()} new (Yao's phone, API token "
         f"{DEMO_API_TOKEN}; Awa's, the référente's, {DEMO_REFERENT_API_TOKEN}; "
         f"the town hall of Cocody's software: {DEMO_AGENT_API_TOKEN}).",
+        f"Shop: {products} products new; Yao's orders: {orders} new (one delivered, one to pay "
+        f"with the fake wallet at /boutique/); Cocody's order by mandate: {mandates} new.",
     ]
 
 

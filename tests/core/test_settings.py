@@ -18,6 +18,9 @@ PRODUCTION_ENV = {
     "CACHE_URL": "redis://127.0.0.1:6379/0",
     "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
     "USSD_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+    "SHOP_PAYMENT_API_KEY": "api-key",
+    "SHOP_PAYMENT_SITE_ID": "105900",
+    "SHOP_PAYMENT_SECRET_KEY": secrets.token_urlsafe(32),
     **dict(
         line.split("=", 1)
         for line in subprocess.run(

@@ -5,6 +5,7 @@ import signal
 import subprocess  # nosec B404 # starts our own manage.py, see handle()
 import sys
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -17,11 +18,37 @@ ALL_INTERFACES = "0.0.0.0"  # noqa: S104 # nosec B104
 
 def demo_commands(host: str, port: int) -> dict[str, list[str]]:
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-    return {
+    commands = {
         "web": [*manage, "runserver", f"{host}:{port}"],
         "worker": [*manage, "db_worker", "--interval", "0.5"],
         "scheduler": [*manage, "run_scheduler"],
     }
+    payments = fake_payments_command()
+    if payments:
+        commands["payments"] = payments
+    return commands
+
+
+def fake_payments_command() -> list[str] | None:
+    """The shop pays through the fake mobile-money aggregator of the tests (a wallet page
+    to approve or refuse, signed notifications, status checks), when the settings point
+    at this machine: a real aggregator configured in the environment is left alone."""
+    address = urlsplit(settings.SHOP_PAYMENT_API_URL)
+    if address.hostname not in ("127.0.0.1", "localhost") or not address.port:
+        return None
+    return [
+        sys.executable,
+        "-m",
+        "tests.fakes.payment_provider",
+        "--port",
+        str(address.port),
+        "--api-key",
+        settings.SHOP_PAYMENT_API_KEY,
+        "--site-id",
+        settings.SHOP_PAYMENT_SITE_ID,
+        "--secret-key",
+        settings.SHOP_PAYMENT_SECRET_KEY,
+    ]
 
 
 def demo_environment(host: str, port: int) -> tuple[str, dict[str, str]]:
@@ -44,7 +71,7 @@ class Command(BaseCommand):
         site_url, environment = demo_environment(host, port)
         processes = {
             # Our own manage.py with fixed arguments: no shell, nothing a visitor can set.
-            name: subprocess.Popen(command, env=environment)  # nosec B603
+            name: subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR)  # nosec B603
             for name, command in demo_commands(host, port).items()
         }
         time.sleep(2)
@@ -79,6 +106,8 @@ class Command(BaseCommand):
             "=" * 72,
             f"MonQuartier demo: {address}",
             f"E-mails and SMS sent by the demo: {address}dev/boite-d-envoi/",
+            f"The shop ({address}boutique/) pays with a fake mobile-money wallet: "
+            f"{settings.SHOP_PAYMENT_API_URL}",
             f"Log-ins (password for all: {demo_logins()[0][2]})",
         ]
         lines += [f"  {role:<28} {email}" for role, email, _password in demo_logins()]

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ShopConfig(AppConfig):
+    name = "monquartier.shop"
+    label = "shop"
+    verbose_name = _("Boutique")
+
+    def ready(self) -> None:
+        # Django's place for wiring an app into the apps below it: the outbox learns here
+        # how to tell a customer about their order, the scheduler the expiry job, the
+        # member's data export what the shop holds.
+        from monquartier.accounts import exports as my_data
+        from monquartier.outbox import sources
+        from monquartier.shop import exports, jobs, outbox
+
+        sources.register(outbox.SOURCE)
+        jobs.register()
+        my_data.register("shop_orders", exports.orders)
