@@ -366,6 +366,14 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         "api_conversations": "/api/v1/conversations",
         "api_conversation": f"/api/v1/conversations/{message.conversation_id}",
         "api_recipients": "/api/v1/recipients",
+        "api_me_phones": "/api/v1/me/phones",
+        "api_me_notifications": "/api/v1/me/notifications",
+        # Public: no token needed, the same answer for everyone.
+        "api_public": f"/api/v1/public/communities/{riviera.pk}",
+        "api_public_commune": "/api/v1/public/communities?commune=cocody",
+        "api_public_near": f"/api/v1/public/communities?latitude={riviera.centre_latitude}"
+        f"&longitude={riviera.centre_longitude}",
+        "api_help": "/api/v1/help",
     }
     return people, urls
 
@@ -485,6 +493,13 @@ PAGES = [
     ("api_recipients", "awa", {"yao": REAL, "koffi": PUBLIC, "aicha": NOTHING}),
     # The public page is the same for everyone (and cached as such).
     ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
+    ("api_me_phones", "yao", {"awa": NOTHING, "aya": NOTHING, "visitor": NOTHING}),
+    ("api_me_notifications", "yao", {"awa": NOTHING, "visitor": NOTHING}),
+    ("api_public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
+    ("api_public", "yao", {"visitor": NOTHING, "awa": NOTHING, "aicha": NOTHING}),
+    ("api_public_commune", "awa", {"visitor": NOTHING, "yao": NOTHING, "aicha": NOTHING}),
+    ("api_public_near", "awa", {"visitor": NOTHING, "issa": NOTHING}),
+    ("api_help", "awa", {"visitor": NOTHING, "yao": NOTHING}),
 ]
 
 
