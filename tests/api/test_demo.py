@@ -51,3 +51,16 @@ def test_the_demo_token_reads_the_gazette_and_messages(communes, client):
     thread = yao.get(f"/conversations/{conversations[0]['id']}").json()
     assert thread["messages"]
     assert yao.get("/recipients").json()["items"]
+
+
+def test_the_demo_has_a_public_page_for_the_public_endpoints(communes, client):
+    from monquartier.communities.models import Community
+
+    create_demo_people()
+    create_demo_communities()
+    create_demo_communities()  # again: nothing changes
+    community = Community.objects.get(public_page=True)
+    body = ApiClient(client).get(f"/public/communities/{community.pk}").json()
+    assert body["name"] == "Riviera 2 – Les Manguiers"
+    assert body["presentation"].startswith("Nous sommes les voisins")
+    assert body["referents"]
