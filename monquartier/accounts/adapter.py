@@ -36,6 +36,12 @@ def verification_codes_capped(user, phone: str) -> bool:
     )
 
 
+def codes_capped_message() -> str:
+    return gettext(
+        "Trop de codes ont été envoyés aujourd'hui à ce compte ou à ce numéro. Réessayez demain."
+    )
+
+
 def seconds_until_code_allowed(user, phone: str) -> float:
     by_account, by_number = _codes_sent(user, phone)
     return max(
@@ -83,13 +89,7 @@ class AccountAdapter(DefaultAccountAdapter):
         if verification_codes_capped(user, phone):
             logger.warning("Verification code not sent: the day's cap is reached")
             if self.request is not None:
-                messages.error(
-                    self.request,
-                    gettext(
-                        "Trop de codes ont été envoyés aujourd'hui à ce compte ou à ce "
-                        "numéro. Réessayez demain."
-                    ),
-                )
+                messages.error(self.request, codes_capped_message())
             return
         with override(getattr(user, "language", None) or "fr"):
             # Plain ASCII keeps the SMS in one GSM-7 segment.

@@ -185,3 +185,15 @@ def test_notifications_cost_a_fixed_number_of_queries(api_as, awa, django_assert
     # The token, the preferences, the push subscriptions.
     with django_assert_num_queries(3):
         assert app.get("/me/notifications").status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["awa", "yao", "salif", "issa", "aya", "aicha", "mariam"])
+def test_every_role_reads_its_own_settings(request, api_as, riviera, twinned, persona):
+    user = request.getfixturevalue(persona)
+    app = api_as(user)
+    notifications = app.get("/me/notifications")
+    assert notifications.status_code == 200
+    assert {kind["kind"] for kind in notifications.json()["kinds"]} >= {"alert", "townhall"}
+    phones = app.get("/me/phones")
+    assert phones.status_code == 200
+    assert phones.json()["mobile"]["number"] == str(user.mobile)

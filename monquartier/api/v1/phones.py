@@ -20,7 +20,11 @@ from ninja import Router, Status
 from ninja.decorators import decorate_view
 
 from monquartier.accounts import services as account_services
-from monquartier.accounts.adapter import seconds_until_code_allowed, verification_codes_capped
+from monquartier.accounts.adapter import (
+    codes_capped_message,
+    seconds_until_code_allowed,
+    verification_codes_capped,
+)
 from monquartier.accounts.device_phones import DevicePhoneVerification
 from monquartier.accounts.forms import PhonesForm
 from monquartier.accounts.models import DeviceToken
@@ -123,12 +127,7 @@ def add_mobile(request: HttpRequest, payload: MobileIn):
         raise ValidationError(_renamed(form.errors.as_data(), {"phone": "number"}))
     number = str(form.cleaned_data.get("phone") or current)
     if verification_codes_capped(user, number):
-        raise too_many(
-            _(
-                "Trop de codes ont été envoyés aujourd'hui à ce compte ou à ce numéro. Réessayez demain."
-            ),
-            retry_after=seconds_until_code_allowed(user, number),
-        )
+        raise too_many(codes_capped_message(), retry_after=seconds_until_code_allowed(user, number))
     try:
         DevicePhoneVerification.initiate(token, number)
     except RateLimited:
@@ -161,8 +160,8 @@ def _renamed(errors: dict, names: dict[str, str]) -> dict:
 @decorate_view(idempotent)
 def verify_mobile(request: HttpRequest, payload: CodeIn):
     """The code the SMS brought. Right: the number becomes the account's mobile, verified
-    (alerts by SMS go to it). Wrong: 422 with the attempts left; after 5 wrong codes the
-    number must be added again."""
+    (alerts by SMS go to it). Wrong: 422 (GET /me/phones says how many tries are left);
+    after 5 wrong codes the number must be added again."""
     token = current_token(request)
     process = DevicePhoneVerification.resume(token)
     if process is None:

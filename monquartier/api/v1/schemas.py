@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from monquartier.accounts.models import DeviceToken, User
 from monquartier.alerts.models import AlertCategory
@@ -96,7 +96,7 @@ class MePatch(Input):
         default=None, max_length=User._meta.get_field("pseudonym").max_length or 40
     )
     language: Language | None = None
-    newsletter: bool | None = None
+    newsletter: StrictBool | None = None
 
 
 class Place(Input):
@@ -380,8 +380,8 @@ class NotificationsPatch(Input):
     modes: dict[str, Literal["off", "digest", "instant"]] | None = Field(
         default=None, description="kind → mode, for the kinds to change"
     )
-    alert_sms: bool | None = None
-    alert_voice: bool | None = None
+    alert_sms: StrictBool | None = None
+    alert_voice: StrictBool | None = None
 
 
 class EmailChangeIn(Input):
@@ -426,8 +426,8 @@ class PhonesOut(Schema):
 class PhonesPatch(Input):
     password: str = _password()
     landline: str | None = Field(default=None, max_length=32, description="empty to remove")
-    hide_mobile: bool | None = None
-    hide_landline: bool | None = None
+    hide_mobile: StrictBool | None = None
+    hide_landline: StrictBool | None = None
 
 
 class MobileIn(Input):
