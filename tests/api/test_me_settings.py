@@ -171,6 +171,8 @@ def test_a_weak_new_password_is_refused_by_the_websites_rules(api_as, awa):
     [
         ("get", "/me/notifications"),
         ("patch", "/me/notifications"),
+        ("get", "/me/profile"),
+        ("patch", "/me/profile"),
         ("post", "/me/email"),
         ("post", "/me/password"),
     ],
@@ -197,3 +199,46 @@ def test_every_role_reads_its_own_settings(request, api_as, riviera, twinned, pe
     phones = app.get("/me/phones")
     assert phones.status_code == 200
     assert phones.json()["mobile"]["number"] == str(user.mobile)
+
+
+def test_the_profile_shows_and_changes_through_the_websites_form(api_as, awa):
+    app = api_as(awa)
+    body = app.get("/me/profile").json()
+    assert body["birth_date"] is None and body["photo_url"] is None
+    response = app.patch(
+        "/me/profile",
+        {
+            "description": "Couturière au marché",
+            "birth_date": "1990-04-12",
+            "housing_type": "courtyard",
+            "has_guard": True,
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["birth_date"] == "1990-04-12"
+    awa.profile.refresh_from_db()
+    assert (awa.profile.description, awa.profile.housing_type, awa.profile.has_guard) == (
+        "Couturière au marché",
+        "courtyard",
+        True,
+    )
+    assert app.patch("/me/profile", {"birth_date": ""}).json()["birth_date"] is None
+    assert app.get("/me/profile").json()["description"] == "Couturière au marché"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"birth_date": "2100-01-01"}, "birth_date"),
+        ({"birth_date": "hier"}, "birth_date"),
+        ({"description": "x" * 601}, "description"),
+        ({"housing_type": "castle"}, "housing_type"),
+        ({"has_alarm": "oui"}, "has_alarm"),
+    ],
+)
+def test_the_profile_refuses_what_the_website_refuses(api_as, awa, change, field):
+    response = api_as(awa).patch("/me/profile", change)
+    assert response.status_code == 422
+    assert field in response.json()["fields"]
+    awa.profile.refresh_from_db()
+    assert (awa.profile.birth_date, awa.profile.description) == (None, "")

@@ -17,12 +17,13 @@ from allauth.core import ratelimit
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from monquartier.accounts import services as account_services
-from monquartier.accounts.forms import IdentityForm
+from monquartier.accounts.forms import IdentityForm, ProfileForm
 from monquartier.accounts.models import User
 from monquartier.api.auth import current_token, require_password, signed_in
 from monquartier.api.errors import rate_window, too_many
@@ -39,6 +40,8 @@ from monquartier.api.v1.schemas import (
     NotificationsOut,
     NotificationsPatch,
     PasswordChangeIn,
+    ProfileOut,
+    ProfilePatch,
     TokenOut,
 )
 from monquartier.api.v1.tokens import device_out
@@ -238,3 +241,45 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn):
     get_adapter(request).send_notification_mail("account/email/password_changed", user)
     allauth_signals.password_changed.send(sender=User, request=request, user=user)
     return TokenOut(token=secret, device=device_out(renewed))
+
+
+def profile_out(user: User) -> ProfileOut:
+    profile = user.profile
+    return ProfileOut(
+        description=profile.description,
+        interests=profile.interests,
+        birth_date=profile.birth_date,
+        housing_type=cast(Any, profile.housing_type),
+        has_alarm=profile.has_alarm,
+        has_guard=profile.has_guard,
+        housing_notes=profile.housing_notes,
+        show_photo_on_public_page=profile.show_photo_on_public_page,
+        photo_url=reverse("communities:photo", args=[user.pk, "thumbnail"])
+        if profile.photo_thumbnail
+        else None,
+    )
+
+
+@router.get("/me/profile", response={200: ProfileOut, 401: Error}, summary="My profile page")
+def profile(request: HttpRequest):
+    """Mon profil: what the neighbours of the community see (description, interests, the
+    day and month of the birth date) and the housing details, for the member alone."""
+    return profile_out(signed_in(request))
+
+
+@router.patch(
+    "/me/profile", response={200: ProfileOut, 401: Error, 422: Error}, summary="Change my profile"
+)
+def update_profile(request: HttpRequest, payload: ProfilePatch):
+    """The website's profile form (no password needed there either); the fields left
+    out stay as they are."""
+    user = signed_in(request)
+    profile = user.profile
+    changes = payload.model_dump(exclude_unset=True, exclude_none=True)
+    data = {name: getattr(profile, name) for name in ProfileForm.Meta.fields}
+    data["birth_date"] = data["birth_date"].isoformat() if data["birth_date"] else ""
+    form = ProfileForm(data={**data, **changes}, instance=profile)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    account_services.update_profile(user, **{name: form.cleaned_data[name] for name in changes})
+    return profile_out(user)

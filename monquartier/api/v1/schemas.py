@@ -2,7 +2,7 @@
 bytes on a 2G network. Names of people are computed by communities/privacy.py before they
 get here; these schemas never read a User."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Schema
@@ -523,3 +523,31 @@ class HelpResultOut(Schema):
 
 class HelpSearch(Input):
     q: str = Field(default="", max_length=1000)  # the website's form says past 100
+
+
+class ProfileOut(Schema):
+    """Mon profil, for the member alone: the housing details are never shown to anyone
+    else (PRODUCT.md, "who sees what")."""
+
+    description: str
+    interests: str
+    birth_date: date | None
+    housing_type: Literal["", "house", "courtyard", "apartment", "other"]
+    has_alarm: bool
+    has_guard: bool
+    housing_notes: str
+    show_photo_on_public_page: bool
+    photo_url: str | None
+
+
+class ProfilePatch(Input):
+    description: str | None = Field(default=None, max_length=2000)
+    interests: str | None = Field(default=None, max_length=1000)
+    birth_date: str | None = Field(
+        default=None, max_length=10, description='"YYYY-MM-DD", or "" to remove it'
+    )
+    housing_type: Literal["", "house", "courtyard", "apartment", "other"] | None = None
+    has_alarm: StrictBool | None = None
+    has_guard: StrictBool | None = None
+    housing_notes: str | None = Field(default=None, max_length=2000)
+    show_photo_on_public_page: StrictBool | None = None
