@@ -242,3 +242,77 @@ def test_the_profile_refuses_what_the_website_refuses(api_as, awa, change, field
     assert field in response.json()["fields"]
     awa.profile.refresh_from_db()
     assert (awa.profile.birth_date, awa.profile.description) == (None, "")
+
+
+HOME = {
+    "commune": "cocody",
+    "quartier": "Riviera 2",
+    "address_details": "Lot 12, îlot 4",
+    "landmark": "Derrière la pharmacie",
+    "place": {"latitude": 5.3592, "longitude": -3.9612},
+}
+
+
+def test_the_address_shows_and_moves_inside_the_community(api_as, riviera, yao):
+    app = api_as(yao)
+    assert app.get("/me/home").json()["commune"]["slug"] == "cocody"
+    response = app.client.put(
+        "/api/v1/me/home",
+        HOME,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {app.token}"},
+    )
+    assert response.status_code == 200
+    assert response.json()["landmark"] == "Derrière la pharmacie"
+    yao.home.refresh_from_db()
+    assert (yao.home.latitude, yao.home.address_details) == (5.3592, "Lot 12, îlot 4")
+
+
+def test_a_member_cannot_move_the_pin_out_of_the_community(api_as, riviera, yao):
+    app = api_as(yao)
+    before = (yao.home.latitude, yao.home.longitude)
+    far = {**HOME, "place": {"latitude": 5.3265, "longitude": -4.1060}}
+    response = app.client.put(
+        "/api/v1/me/home",
+        far,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {app.token}"},
+    )
+    assert response.status_code == 422
+    assert "place" in response.json()["fields"]
+    yao.home.refresh_from_db()
+    assert (yao.home.latitude, yao.home.longitude) == before
+
+
+def test_a_first_address_lets_the_member_join(api_as, riviera):
+    newcomer = factories.make_user("Fanta", "Diallo")
+    app = api_as(newcomer)
+    assert app.get("/me/home").status_code == 404
+    headers = {"Authorization": f"Bearer {app.token}"}
+    response = app.client.put(
+        "/api/v1/me/home", HOME, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 200
+    assert app.post("/community/join", {}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"commune": "atlantide"}, "commune"),
+        ({"quartier": ""}, "quartier"),
+        ({"place": {"latitude": 95, "longitude": 0}}, "place"),
+    ],
+)
+def test_a_bad_address_is_refused(api_as, issa, change, field):
+    app = api_as(issa)
+    response = app.client.put(
+        "/api/v1/me/home",
+        {**HOME, **change},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {app.token}"},
+    )
+    assert response.status_code == 422
+    assert field in response.json()["fields"] or "latitude" in response.json()["fields"]
+    issa.home.refresh_from_db()
+    assert issa.home.commune.slug == "yopougon"

@@ -23,15 +23,18 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from monquartier.accounts import services as account_services
-from monquartier.accounts.forms import IdentityForm, ProfileForm
-from monquartier.accounts.models import User
+from monquartier.accounts.forms import HomeForm, IdentityForm, ProfileForm
+from monquartier.accounts.models import Home, User
 from monquartier.api.auth import current_token, require_password, signed_in
 from monquartier.api.errors import rate_window, too_many
 from monquartier.api.http import notices
 from monquartier.api.v1.schemas import (
+    CommuneRef,
     EmailChangeIn,
     EmailChangeOut,
     Error,
+    HomeIn,
+    HomeOut,
     KindOut,
     MeOut,
     MePatch,
@@ -40,6 +43,7 @@ from monquartier.api.v1.schemas import (
     NotificationsOut,
     NotificationsPatch,
     PasswordChangeIn,
+    PlaceOut,
     ProfileOut,
     ProfilePatch,
     TokenOut,
@@ -49,6 +53,7 @@ from monquartier.communities.models import Membership
 from monquartier.notifications import preferences
 from monquartier.notifications.forms import PreferencesForm
 from monquartier.notifications.models import NotificationKind
+from monquartier.places.models import Commune
 
 router = Router(tags=["me"])
 
@@ -283,3 +288,51 @@ def update_profile(request: HttpRequest, payload: ProfilePatch):
         raise ValidationError(form.errors.as_data())
     account_services.update_profile(user, **{name: form.cleaned_data[name] for name in changes})
     return profile_out(user)
+
+
+def home_out(home: Home) -> HomeOut:
+    return HomeOut(
+        commune=CommuneRef(slug=home.commune.slug, name=home.commune.name),
+        quartier=home.quartier,
+        address_details=home.address_details,
+        landmark=home.landmark,
+        place=PlaceOut(latitude=home.latitude, longitude=home.longitude),
+    )
+
+
+@router.get("/me/home", response={200: HomeOut, 401: Error, 404: Error}, summary="My address")
+def home(request: HttpRequest):
+    """The member's address and pin (404 until they gave one)."""
+    return home_out(Home.objects.select_related("commune").get(user=signed_in(request)))
+
+
+@router.put(
+    "/me/home", response={200: HomeOut, 401: Error, 422: Error}, summary="Give or move my address"
+)
+def set_home(request: HttpRequest, payload: HomeIn):
+    """The website's address page: the commune, quartier, lot/îlot, landmark and the pin.
+    The first address lets the member join the community around it (POST
+    /community/join); a member moves the pin only inside their community's area (422
+    otherwise: leaving is the way to another community)."""
+    user = signed_in(request)
+    commune = Commune.objects.filter(slug=payload.commune).only("pk").first()
+    form = HomeForm(
+        data={
+            "commune": commune.pk if commune else "",
+            "quartier": payload.quartier,
+            "address_details": payload.address_details,
+            "landmark": payload.landmark,
+            "latitude": payload.place.latitude,
+            "longitude": payload.place.longitude,
+        },
+        instance=Home.objects.filter(user=user).first(),
+    )
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    try:
+        saved = account_services.set_home(
+            user, **{name: form.cleaned_data[name] for name in HomeForm.Meta.fields}
+        )
+    except ValidationError as error:  # the pin out of the community: the website's words
+        raise ValidationError({"place": error.messages}) from None
+    return home_out(saved)

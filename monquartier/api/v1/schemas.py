@@ -551,3 +551,30 @@ class ProfilePatch(Input):
     has_guard: StrictBool | None = None
     housing_notes: str | None = Field(default=None, max_length=2000)
     show_photo_on_public_page: StrictBool | None = None
+
+
+class HomeOut(Schema):
+    commune: CommuneRef
+    quartier: str
+    address_details: str
+    landmark: str
+    place: "PlaceOut"
+
+
+class PlaceOut(Schema):
+    latitude: float
+    longitude: float
+
+
+class HomeIn(Input):
+    """The whole address, as the website's page sends it: `commune` is a slug of
+    /communes; the pin is where the home is (members move it inside their community)."""
+
+    commune: str = Field(max_length=80)
+    quartier: str = Field(max_length=200)
+    address_details: str = Field(default="", max_length=400)
+    landmark: str = Field(default="", max_length=400)
+    place: Place
+
+
+HomeOut.model_rebuild()
