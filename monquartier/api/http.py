@@ -68,6 +68,9 @@ class Notices:
     """Stands in for Django's message storage on the API's requests: keeps what the
     website's code says to the member, writes no cookie (MessageMiddleware calls update)."""
 
+    level = 0  # every level kept (messages.get_level reads it)
+    used = False
+
     def __init__(self) -> None:
         self.messages: list[str] = []
 

@@ -226,3 +226,13 @@ def test_the_phones_cost_a_fixed_number_of_queries(api_as, awa, django_assert_nu
     app.get("/me")
     with django_assert_num_queries(1):  # the token and its user; the code waits in the cache
         assert app.get("/me/phones").status_code == 200
+
+
+def test_what_the_website_would_say_comes_back_as_notices(api_as, awa, sms_outbox):
+    response = api_as(awa).post(
+        "/me/phones/mobile", {"number": "+33 6 12 34 56 78", "password": factories.PASSWORD}
+    )
+    assert response.status_code == 202
+    notices = response.json()["notices"]
+    assert any("numéro étranger" in notice for notice in notices)
+    assert not response.cookies
