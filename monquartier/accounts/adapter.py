@@ -23,6 +23,33 @@ from monquartier.outbox.tasks import send_email
 logger = logging.getLogger(__name__)
 
 
+def _codes_sent(user, phone: str):
+    codes = TextMessage.objects.filter(purpose=TextPurpose.CODE)
+    return codes.filter(account=user) if user.pk else codes.none(), codes.filter(to=phone)
+
+
+def verification_codes_capped(user, phone: str) -> bool:
+    """The day's verification codes to this account or this number are all sent."""
+    by_account, by_number = _codes_sent(user, phone)
+    return flood.is_flooded(by_account, "sms_code_account") or flood.is_flooded(
+        by_number, "sms_code_number"
+    )
+
+
+def codes_capped_message() -> str:
+    return gettext(
+        "Trop de codes ont été envoyés aujourd'hui à ce compte ou à ce numéro. Réessayez demain."
+    )
+
+
+def seconds_until_code_allowed(user, phone: str) -> float:
+    by_account, by_number = _codes_sent(user, phone)
+    return max(
+        flood.seconds_until_allowed(by_account, "sms_code_account"),
+        flood.seconds_until_allowed(by_number, "sms_code_number"),
+    )
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def phone_form_field(self, **kwargs):
         kwargs.setdefault("label", gettext("Téléphone mobile"))
@@ -59,19 +86,10 @@ class AccountAdapter(DefaultAccountAdapter):
         # allauth's limits space the codes out (one per 30 s); these cap a day's, per account
         # and per number, so that nobody can make us pay for SMS without end (to numbers
         # abroad, the costliest, included).
-        codes = TextMessage.objects.filter(purpose=TextPurpose.CODE)
-        if flood.is_flooded(
-            codes.filter(account=user) if user.pk else codes.none(), "sms_code_account"
-        ) or flood.is_flooded(codes.filter(to=phone), "sms_code_number"):
+        if verification_codes_capped(user, phone):
             logger.warning("Verification code not sent: the day's cap is reached")
             if self.request is not None:
-                messages.error(
-                    self.request,
-                    gettext(
-                        "Trop de codes ont été envoyés aujourd'hui à ce compte ou à ce "
-                        "numéro. Réessayez demain."
-                    ),
-                )
+                messages.error(self.request, codes_capped_message())
             return
         with override(getattr(user, "language", None) or "fr"):
             # Plain ASCII keeps the SMS in one GSM-7 segment.

@@ -5,11 +5,15 @@ a forwarded e-mail or picks up a shared phone can open it. So changing the e-mai
 password, the phones, the second factor, or closing the account needs the password
 typed in this session within ACCOUNT_REAUTHENTICATION_TIMEOUT: at log-in, or on allauth's
 "confirm your password" page. A session opened by a link has typed nothing.
+
+The API has no session: an app sends the password with the request that changes these
+(password_given), and that one request counts as having typed it.
 """
 
 import time
 from functools import wraps
 
+from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
 from allauth.account.internal.flows.login import get_authentication_records
 from django.conf import settings
@@ -22,9 +26,29 @@ from django.utils.translation import gettext as _
 _SECRET_METHODS = {"password", "mfa"}
 
 
+# Set on a request that carried the account's password (password_given).
+_GIVEN = "_account_password_given"
+
+
+def password_given(request, user, password: str) -> bool:
+    """The request carries the account's password: True, and allauth's flows that ask
+    for it again (adding an e-mail, a phone) let this request through. A wrong password
+    counts in the log-in's limits on failures (allauth's reauthenticate), so guessing it
+    here is no easier than at the log-in page; past them, ValidationError
+    "too_many_login_attempts"."""
+    if not password or not user.has_usable_password():
+        return False
+    if not get_adapter(request).reauthenticate(user, password):
+        return False
+    setattr(request, _GIVEN, True)
+    return True
+
+
 def password_entered_recently(request) -> bool:
     if request is None or not request.user.is_authenticated:
         return False
+    if getattr(request, _GIVEN, False):
+        return True
     now = time.time()
     return any(
         record.get("method") in _SECRET_METHODS

@@ -9,10 +9,13 @@ from datetime import timedelta
 
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from monquartier.accounts.models import DeviceToken, User
+from monquartier.accounts.reauthentication import password_given
+from monquartier.api.errors import ApiError
 
 # The secrets issued are 43 characters (32 bytes, URL-safe base64): anything much longer
 # is not one of ours and is not hashed.
@@ -50,6 +53,22 @@ def current_token(request: HttpRequest) -> DeviceToken:
     if token is None:
         raise AuthenticationError
     return token
+
+
+def require_password(request: HttpRequest, user: User, password: str) -> None:
+    """What the website's re-authentication asks before the e-mail, the password or the
+    phones change (accounts/reauthentication.py): here, the password in the request.
+    Wrong: 403 `wrong_password` and nothing changes; past the log-in's limits on
+    failures, 429."""
+    if not user.has_usable_password():
+        message = _(
+            "Pour cela, choisissez d'abord un mot de passe : demandez un lien sur la page "
+            "« Mot de passe oublié » du site, il arrive dans votre boîte e-mail."
+        )
+        raise ApiError(403, "password_not_set", message, {"password": [message]})
+    if not password_given(request, user, password):
+        message = _("Ce mot de passe n'est pas le bon.")
+        raise ApiError(403, "wrong_password", message, {"password": [message]})
 
 
 def _read_token(request: HttpRequest) -> DeviceToken | None:

@@ -7,11 +7,18 @@ of the request that were refused (empty when the error is about the whole reques
 The handlers turn what the services raise into it: ValidationError → 422 (429 for a
 flood limit), PermissionDenied → 403, Http404 → 404; anything unforeseen is logged and
 answered with the same shape, never Django's HTML page.
+
+Every 429 says in `Retry-After` how many seconds to wait: for a flood limit, until one
+more is allowed (core/flood.py); for allauth's limits, the longest window of the action
+(its history is not ours to read).
 """
 
 import logging
+import math
 from typing import Any
 
+from allauth.core.exceptions import RateLimited
+from allauth.core.internal.ratelimit import get_rates
 from django.core.exceptions import (
     ObjectDoesNotExist,
     PermissionDenied,
@@ -33,16 +40,69 @@ class ApiError(Exception):
     """An answer other than success, with its status and stable code."""
 
     def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, list[str]] | None = None,
+        *,
+        retry_after: float | None = None,
     ):
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        self.retry_after = retry_after
+
+
+# When a limit cannot say when it frees (a limit of ours without its rows at hand).
+DEFAULT_RETRY_AFTER = 60
 
 
 def error_response(
-    status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    *,
+    retry_after: float | None = None,
 ) -> HttpResponse:
-    return JsonResponse({"code": code, "message": message, "fields": fields or {}}, status=status)
+    response = JsonResponse(
+        {"code": code, "message": message, "fields": fields or {}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},  # « é » as itself: fewer bytes, readable
+    )
+    if status == 429:
+        response["Retry-After"] = str(max(1, math.ceil(retry_after or DEFAULT_RETRY_AFTER)))
+    return response
+
+
+def rate_window(action: str) -> float:
+    """The longest window of one of allauth's limits (ACCOUNT_RATE_LIMITS), in seconds."""
+    return max(
+        (rate.duration for rate in get_rates(app="allauth.account", action=action)),
+        default=DEFAULT_RETRY_AFTER,
+    )
+
+
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before sending the request again.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def with_retry_after(schema):
+    """The OpenAPI schema with `Retry-After` documented on every 429."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            answer = operation.get("responses", {}).get(429)
+            if answer is None:
+                answer = operation.get("responses", {}).get("429")
+            if answer is not None:
+                answer.setdefault("headers", {})["Retry-After"] = RETRY_AFTER_HEADER
+    return schema
+
+
+def too_many(message: str, *, retry_after: float, fields=None) -> "ApiError":
+    return ApiError(429, "too_many_requests", message, fields, retry_after=retry_after)
 
 
 # Pydantic's messages are English and technical: the member reads one of these instead.
@@ -97,6 +157,16 @@ def _leaves(error: DjangoValidationError) -> list[DjangoValidationError]:
 _TOO_MANY = {"flood", "too_many_login_attempts"}
 
 
+def _wait(error: DjangoValidationError) -> float:
+    waits = [(leaf.params or {}).get("retry_after") for leaf in _leaves(error)]
+    known = [wait for wait in waits if wait is not None]
+    if known:
+        return max(known)
+    if _has_code(error, "too_many_login_attempts"):
+        return rate_window("login_failed")
+    return DEFAULT_RETRY_AFTER
+
+
 def validation_error_response(error: DjangoValidationError) -> HttpResponse:
     """A service's refusal: its messages by field (NON_FIELD_ERRORS as "__all__")."""
     if hasattr(error, "error_dict"):
@@ -108,13 +178,15 @@ def validation_error_response(error: DjangoValidationError) -> HttpResponse:
         fields = {"__all__": list(error.messages)}
     message = " ".join(message for messages in fields.values() for message in messages)
     if any(_has_code(error, code) for code in _TOO_MANY):
-        return error_response(429, "too_many_requests", message, fields)
+        return error_response(429, "too_many_requests", message, fields, retry_after=_wait(error))
     return error_response(422, "invalid", message, fields)
 
 
 def install_handlers(api: NinjaAPI) -> None:
     def api_error(request: HttpRequest, exc: Any) -> HttpResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        return error_response(
+            exc.status, exc.code, exc.message, exc.fields, retry_after=exc.retry_after
+        )
 
     def schema_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         fields = _schema_fields(list(exc.errors))
@@ -141,7 +213,10 @@ def install_handlers(api: NinjaAPI) -> None:
 
     def throttled(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(
-            429, "too_many_requests", _("Trop de requêtes : réessayez dans un moment.")
+            429,
+            "too_many_requests",
+            _("Trop de requêtes : réessayez dans un moment."),
+            retry_after=getattr(exc, "wait", None),
         )
 
     def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
@@ -171,5 +246,6 @@ def install_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(ObjectDoesNotExist, not_found)
     api.add_exception_handler(Throttled, throttled)
+    api.add_exception_handler(RateLimited, throttled)  # allauth's, raised in its flows
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Exception, unforeseen)

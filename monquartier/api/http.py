@@ -8,7 +8,12 @@
   few bytes (Django's ConditionalGetMiddleware, on the API only).
 - Gzip (Django's GZipMiddleware, on the API only: its answers carry no CSRF token, so
   compressing them exposes nothing to BREACH; the site's pages stay uncompressed here and
-  are compressed by the proxy as docs/deployment.md says).
+  are compressed by the proxy as docs/deployment.md says), for text and JSON only: a
+  gazette photo or PDF is compressed already, and gzip would cost time for nothing.
+- Every 429 has a `Retry-After` in seconds (errors.py says how long; a default here).
+- No flash messages: the website's code adds some for the next page (allauth's "code
+  sent"); the API has no next page and sets no cookie, so they are kept on the request
+  (`notices`) for an endpoint that wants to answer them.
 - `Vary: Authorization` and `Cache-Control: private, no-cache`: a shared cache never
   hands one member's answer to another, and the app always revalidates.
 """
@@ -20,13 +25,14 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 from django.urls import URLPattern, URLResolver
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import conditional_page
 
-from monquartier.api.errors import error_response
+from monquartier.api.errors import DEFAULT_RETRY_AFTER, error_response
 
 # JSON requests are small (an alert is 500 characters); uploads have their own limit, on
 # the URLs that take files only (a post's photos and PDFs: 6 files of 10 MB at most).
@@ -44,17 +50,61 @@ def max_body(request: HttpRequest) -> int:
     return API_MAX_BODY
 
 
-def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    conditional = gzip_page(conditional_page(view))
+_gzip = GZipMiddleware(lambda request: HttpResponse())
+
+
+def compressible(response: HttpResponseBase) -> bool:
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    return content_type.startswith("text/") or content_type.endswith(("json", "xml", "javascript"))
+
+
+def compress(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    if not compressible(response):
+        return response
+    return _gzip.process_response(request, response)
+
+
+class Notices:
+    """Stands in for Django's message storage on the API's requests: keeps what the
+    website's code says to the member, writes no cookie (MessageMiddleware calls update)."""
+
+    level = 0  # every level kept (messages.get_level reads it)
+    used = False
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def add(self, level, message, extra_tags: str = "") -> None:
+        self.messages.append(str(message))
+
+    def update(self, response) -> None:
+        return None
+
+    def __iter__(self):
+        return iter(self.messages)
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+
+def notices(request: HttpRequest) -> list[str]:
+    storage = getattr(request, "_messages", None)
+    return list(storage.messages) if isinstance(storage, Notices) else []
+
+
+def api_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    conditional = conditional_page(view)
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         request.user = AnonymousUser()
+        request._messages = Notices()  # type: ignore[attr-defined]
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
         limit = max_body(request)
+        response: HttpResponseBase
         if length > limit:
             response = error_response(
                 413,
@@ -62,7 +112,9 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 _("La requête est trop grande : %(max)s Ko au plus.") % {"max": limit // 1024},
             )
         else:
-            response = conditional(request, *args, **kwargs)
+            response = compress(request, conditional(request, *args, **kwargs))
+        if response.status_code == 429 and not response.has_header("Retry-After"):
+            response["Retry-After"] = str(DEFAULT_RETRY_AFTER)
         patch_vary_headers(response, ["Authorization"])
         patch_cache_control(response, private=True, no_cache=True)
         return response

@@ -30,6 +30,15 @@ TWINNINGS = [
 ]
 # People whose join request stays waiting, so référents have something to decide.
 PENDING_PER_COMMUNITY = 1
+# A community whose référent turned its public page on: the public directory, the page
+# and the API's /public/communities/{id} have one to show.
+PUBLIC_PAGES = {
+    "Riviera 2": (
+        "Nous sommes les voisins des Manguiers, à la Riviera 2. Nous nous prévenons "
+        "des vols et des coupures, nous accueillons les nouveaux arrivants et nous "
+        "n'intervenons jamais nous-mêmes : nous appelons la police."
+    ),
+}
 
 
 def _area_around(latitude: float, longitude: float, rng: random.Random) -> dict:
@@ -111,4 +120,14 @@ def create_demo_communities() -> tuple[int, int]:
             partner_referent, services.request_twinning(asker_referent, asker, partner)
         )
         twinned += 1
+    for quartier, presentation in PUBLIC_PAGES.items():
+        community = by_quartier[quartier]
+        if not community.public_page:
+            services.update_community_settings(
+                _first_referent(community),
+                community,
+                validation_mode=community.validation_mode,
+                public_page=True,
+                presentation=presentation,
+            )
     return created, twinned

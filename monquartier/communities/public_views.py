@@ -63,17 +63,23 @@ def commune(request, slug: str):
     )
 
 
-@login_not_required
-@cache_control(public=True, max_age=300)
-def community_page(request, slug: str, community_id: int):
-    community = get_object_or_404(
-        Community.objects.with_member_count().select_related("commune"),
-        pk=community_id,
-        commune__slug=slug,
-    )
+def public_community(community_id: int, slug: str | None = None) -> Community:
+    """A community whose public page is on (a référent opted in), or 404: a community
+    without one is not even said to exist."""
+    communities = Community.objects.with_member_count().select_related("commune")
+    if slug is not None:
+        communities = communities.filter(commune__slug=slug)
+    community = get_object_or_404(communities, pk=community_id)
     if not community.public_page:
         raise Http404
-    referents = [
+    return community
+
+
+def public_referents(community: Community) -> list[dict]:
+    """The référents as the public page shows them: the public name, and the photo only
+    for those who ticked "show my photo on the public page". The website's page and the
+    API's (api/v1/public.py) both show this list."""
+    return [
         {
             "name": privacy.public_name(membership.user),
             "photo_url": reverse("communities:photo", args=[membership.user_id, "thumbnail"])
@@ -86,12 +92,18 @@ def community_page(request, slug: str, community_id: int):
         .select_related("user", "user__profile")
         .order_by("joined_at")
     ]
+
+
+@login_not_required
+@cache_control(public=True, max_age=300)
+def community_page(request, slug: str, community_id: int):
+    community = public_community(community_id, slug)
     return render(
         request,
         "communities/public/community.html",
         {
             "community": community,
-            "referents": referents,
+            "referents": public_referents(community),
             "map_context": {
                 "areas": [
                     {"name": community.name, "area": community.area, "url": None, "highlight": True}

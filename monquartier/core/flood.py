@@ -38,8 +38,31 @@ def is_flooded(queryset: QuerySet, name: str, *, field: str = "created_at") -> b
     return recent(queryset, name, field=field).count() >= flood_limit(name).count
 
 
+def seconds_until_allowed(queryset: QuerySet, name: str, *, field: str = "created_at") -> float:
+    """How long until one more row is within the limit: until enough of the rows in the
+    window have left it (0 when one more is allowed now)."""
+    limit = flood_limit(name)
+    moments = list(
+        recent(queryset, name, field=field).order_by(field).values_list(field, flat=True)
+    )
+    if len(moments) < limit.count:
+        return 0.0
+    # The oldest rows leave first; once all but count - 1 are out, one more fits.
+    leaving = moments[len(moments) - limit.count]
+    return max(0.0, (leaving + limit.window - timezone.now()).total_seconds())
+
+
 def check_flood(queryset: QuerySet, name: str, message: str, *, field: str = "created_at") -> None:
     """Raise ValidationError (code "flood") when one more row would pass the limit. The
-    message may use %(count)s, the limit."""
+    message may use %(count)s, the limit. Its params' `retry_after` says in how many
+    seconds one more will be allowed (the API's Retry-After); params survive the error
+    being wrapped by field."""
     if is_flooded(queryset, name, field=field):
-        raise ValidationError(message % {"count": flood_limit(name).count}, code="flood")
+        raise ValidationError(
+            message,
+            code="flood",
+            params={
+                "count": flood_limit(name).count,
+                "retry_after": seconds_until_allowed(queryset, name, field=field),
+            },
+        )

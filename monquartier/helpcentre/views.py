@@ -30,7 +30,7 @@ class SearchForm(forms.Form):
     )
 
 
-def _published_topics():
+def published_topics():
     return (
         Topic.objects.annotate(shown=Count("questions", filter=Q(questions__published=True)))
         .filter(shown__gt=0)
@@ -46,14 +46,14 @@ def _cached(response):
 @login_not_required
 @require_GET
 def index(request):
-    context = {"topics": _published_topics(), "form": SearchForm()}
+    context = {"topics": published_topics(), "form": SearchForm()}
     return _cached(render(request, "helpcentre/index.html", context))
 
 
 @login_not_required
 @require_GET
 def topic(request, topic_slug: str):
-    chosen = get_object_or_404(_published_topics(), slug=topic_slug)
+    chosen = get_object_or_404(published_topics(), slug=topic_slug)
     questions = Question.objects.published().filter(topic=chosen).order_by("order", "id")
     context = {"topic": chosen, "questions": questions, "form": SearchForm()}
     return _cached(render(request, "helpcentre/topic.html", context))
@@ -87,7 +87,7 @@ def search(request):
     if form.is_valid():
         query = form.cleaned_data["q"]
         results = help_search.search(query)
-    context = {"form": form, "query": query, "results": results, "topics": _published_topics()}
+    context = {"form": form, "query": query, "results": results, "topics": published_topics()}
     response = render(
         request, "helpcentre/search.html", context, status=400 if form.errors else 200
     )

@@ -81,3 +81,16 @@ def test_the_demo_town_hall_token_reads_the_communes_alerts(communes, client):
     assert seen.status_code == 200 and seen.json()["newly_seen"] is True
     assert town_hall.get("/townhall/announcements").json()["items"]
     assert ApiClient(client, DEMO_API_TOKEN).get("/townhall/alerts").status_code == 403
+
+
+def test_the_demo_has_a_public_page_for_the_public_endpoints(communes, client):
+    from monquartier.communities.models import Community
+
+    create_demo_people()
+    create_demo_communities()
+    create_demo_communities()  # again: nothing changes
+    community = Community.objects.get(public_page=True)
+    body = ApiClient(client).get(f"/public/communities/{community.pk}").json()
+    assert body["name"] == "Riviera 2 – Les Manguiers"
+    assert body["presentation"].startswith("Nous sommes les voisins")
+    assert body["referents"]

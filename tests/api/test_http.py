@@ -2,6 +2,7 @@
 
 import gzip
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -205,3 +206,73 @@ def test_openapi_and_docs_need_no_token(api):
     docs = api.get("/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_a_flood_limits_429_says_when_to_try_again(api_as, riviera, yao, settings):
+    import time_machine
+    from django.utils import timezone
+
+    settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "alert": (2, 600)}
+    app = api_as(yao)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert app.post("/alerts", ALERT).status_code == 201
+    with time_machine.travel(start + timedelta(seconds=100), tick=False):
+        assert app.post("/alerts", {**ALERT, "text": ALERT["text"] + " encore"}).status_code == 201
+        response = app.post("/alerts", {**ALERT, "text": ALERT["text"] + " toujours"})
+    assert response.status_code == 429
+    # The first alert leaves the 10 minutes' window 500 seconds later.
+    assert response["Retry-After"] == "500"
+
+
+def test_every_429_in_the_schema_documents_retry_after():
+    from monquartier.api.schema import schema_text
+
+    schema = json.loads(schema_text("v1"))
+    answers = [
+        operation["responses"]["429"]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        if "429" in operation["responses"]
+    ]
+    assert answers
+    assert all(
+        answer["headers"]["Retry-After"]["schema"]["type"] == "integer" for answer in answers
+    )
+
+
+def test_a_429_without_its_own_wait_gets_one(client):
+    from monquartier.api.http import api_view
+
+    @api_view
+    def busy(request):
+        from monquartier.api.errors import error_response
+
+        return error_response(429, "too_many_requests", "Patience")
+
+    from django.test import RequestFactory
+
+    assert busy(RequestFactory().get("/api/v1/x"))["Retry-After"] == "60"
+
+
+def test_accents_are_sent_as_themselves(api_as, riviera, yao, awa):
+    body = api_as(awa).get("/me").content.decode()
+    assert "Koné" in body and "\\u00e9" not in body
+    error = api_as(yao).post("/alerts", {"text": "x"}).content.decode()
+    assert "Décrivez" in error or "obligatoire" in error
+    assert "\\u00" not in error
+
+
+def test_photos_are_not_gzipped_again(client, riviera, awa, yao):
+    from tests import factories
+
+    post = factories.make_post(yao, files=[factories.uploaded_image("velo.jpg")])
+    attachment = post.attachments.get()
+    app = ApiClient(client, token_for(awa))
+    response = app.get(
+        f"/gazette/files/{attachment.pk}/original", headers={"Accept-Encoding": "gzip"}
+    )
+    assert response.status_code == 200
+    assert not response.has_header("Content-Encoding")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert content[:3] == b"\xff\xd8\xff"  # a JPEG, as stored

@@ -379,6 +379,18 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         "api_referents": "/api/v1/community/referents",
         "api_validation_mode": "/api/v1/community/validation-mode",
         "api_twinnings": "/api/v1/community/twinnings",
+        "api_me_phones": "/api/v1/me/phones",
+        "api_me_notifications": "/api/v1/me/notifications",
+        "api_me_profile": "/api/v1/me/profile",
+        "api_me_home": "/api/v1/me/home",
+        # Public: no token needed, the same answer for everyone.
+        "api_public": f"/api/v1/public/communities/{riviera.pk}",
+        "api_public_commune": "/api/v1/public/communities?commune=cocody",
+        "api_public_near": f"/api/v1/public/communities?latitude={riviera.centre_latitude}"
+        f"&longitude={riviera.centre_longitude}",
+        "api_help": "/api/v1/help",
+        "api_help_article": "/api/v1/help/alertes/lancer-une-alerte",
+        "api_help_search": "/api/v1/help/search?q=alerte",
     }
     return people, urls
 
@@ -530,6 +542,17 @@ PAGES = [
     ("api_twinnings", "koffi", {"awa": NOTHING, "koffi": NOTHING, "aya": NOTHING}),
     # The public page is the same for everyone (and cached as such).
     ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
+    ("api_me_phones", "yao", {"awa": NOTHING, "aya": NOTHING, "visitor": NOTHING}),
+    ("api_me_notifications", "yao", {"awa": NOTHING, "visitor": NOTHING}),
+    ("api_me_profile", "yao", {"awa": NOTHING, "aya": NOTHING, "visitor": NOTHING}),
+    ("api_public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
+    ("api_public", "yao", {"visitor": NOTHING, "awa": NOTHING, "aicha": NOTHING}),
+    ("api_public_commune", "awa", {"visitor": NOTHING, "yao": NOTHING, "aicha": NOTHING}),
+    ("api_public_near", "awa", {"visitor": NOTHING, "issa": NOTHING}),
+    ("api_help", "awa", {"visitor": NOTHING, "yao": NOTHING}),
+    ("api_help_article", "awa", {"visitor": NOTHING, "yao": NOTHING}),
+    ("api_help_search", "awa", {"visitor": NOTHING, "yao": NOTHING}),
+    ("api_me_home", "awa", {"yao": NOTHING, "aya": NOTHING, "visitor": NOTHING}),
 ]
 
 

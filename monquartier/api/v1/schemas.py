@@ -2,11 +2,11 @@
 bytes on a 2G network. Names of people are computed by communities/privacy.py before they
 get here; these schemas never read a User."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from monquartier.accounts.models import DeviceToken, User
 from monquartier.alerts.models import AlertCategory
@@ -78,15 +78,25 @@ class MeOut(Schema):
     mobile_verified: bool
     language: Language
     is_town_hall_agent: bool
+    newsletter: bool
     community: MyCommunity | None
     notifications: NotificationModes
 
 
 class MePatch(Input):
+    """The identity page's fields (Paramètres → Identité); left out: unchanged."""
+
+    first_name: str | None = Field(
+        default=None, max_length=User._meta.get_field("first_name").max_length or 60
+    )
+    last_name: str | None = Field(
+        default=None, max_length=User._meta.get_field("last_name").max_length or 60
+    )
     pseudonym: str | None = Field(
         default=None, max_length=User._meta.get_field("pseudonym").max_length or 40
     )
     language: Language | None = None
+    newsletter: StrictBool | None = None
 
 
 class Place(Input):
@@ -478,3 +488,226 @@ class RecipientOut(Schema):
 class RecipientPage(Schema):
     items: list[RecipientOut]
     next_page: int | None
+
+
+# Paramètres from an app: notifications, phones, e-mail and password (v1/me.py, phones.py).
+def _password():
+    return Field(max_length=1024, description="The account's current password.")
+
+
+class KindOut(Schema):
+    kind: str
+    label: str
+    mode: Literal["off", "digest", "instant"]
+    choices: list[Literal["off", "digest", "instant"]]
+
+
+class NotificationsOut(Schema):
+    alert_sms: bool
+    alert_voice: bool
+    has_push: bool
+    kinds: list[KindOut]
+
+
+class NotificationsPatch(Input):
+    modes: dict[str, Literal["off", "digest", "instant"]] | None = Field(
+        default=None, description="kind → mode, for the kinds to change"
+    )
+    alert_sms: StrictBool | None = None
+    alert_voice: StrictBool | None = None
+
+
+class EmailChangeIn(Input):
+    email: str = Field(max_length=254)
+    password: str = _password()
+
+
+class EmailChangeOut(Schema):
+    email: str | None
+    waiting: str | None = Field(description="The new address, until its link is opened.")
+    notices: list[str]
+
+
+class PasswordChangeIn(Input):
+    password: str = _password()
+    new_password: str = Field(max_length=1024)
+
+
+class PhoneNumberOut(Schema):
+    number: str
+    display: str
+
+
+class MobileOut(PhoneNumberOut):
+    verified: bool
+
+
+class PendingMobileOut(PhoneNumberOut):
+    expires_at: datetime
+    attempts_left: int
+
+
+class PhonesOut(Schema):
+    mobile: MobileOut | None
+    landline: PhoneNumberOut | None
+    hide_mobile: bool
+    hide_landline: bool
+    pending: PendingMobileOut | None = Field(description="A new mobile waiting for its code.")
+    notices: list[str] = Field(description="What the website would have said on its page.")
+
+
+class PhonesPatch(Input):
+    password: str = _password()
+    landline: str | None = Field(default=None, max_length=32, description="empty to remove")
+    hide_mobile: StrictBool | None = None
+    hide_landline: StrictBool | None = None
+
+
+class MobileIn(Input):
+    number: str = Field(max_length=32)
+    password: str = _password()
+
+
+class CodeIn(Input):
+    code: str = Field(max_length=32)
+
+
+# Public endpoints (v1/public.py): what a visitor of the website sees, no one's data.
+class CommuneRef(Schema):
+    slug: str
+    name: str
+
+
+class CommunitySummary(Schema):
+    id: int
+    name: str
+    commune: CommuneRef
+    created_at: datetime
+    member_count: int
+    public_page: bool = Field(description="Whether /public/communities/{id} answers.")
+    area: dict = Field(description="The boundary: a GeoJSON Polygon (longitude, latitude).")
+    distance_m: float | None = Field(
+        default=None, description="Searching near a point: metres from it (0: it is inside)."
+    )
+
+
+class CommunitySearchPage(Schema):
+    items: list[CommunitySummary]
+    page: int
+    pages: int
+
+
+class CommunitySearch(Input):
+    commune: str | None = Field(default=None, max_length=80, description="a commune's slug")
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    page: int = Field(default=1, ge=1, le=10_000)
+
+
+class PublicReferent(Schema):
+    name: str
+    photo_url: str | None
+
+
+class PublicCommunityOut(Schema):
+    id: int
+    name: str
+    commune: CommuneRef
+    created_at: datetime
+    member_count: int
+    referents: list[PublicReferent]
+    presentation: str
+    area: dict
+
+
+class HelpQuestionRef(Schema):
+    slug: str
+    question: str
+
+
+class HelpTopicOut(Schema):
+    slug: str
+    title: str
+    description: str
+    icon: str
+    questions: list[HelpQuestionRef]
+
+
+class HelpTopicRef(Schema):
+    slug: str
+    title: str
+
+
+class HelpArticleOut(Schema):
+    topic: HelpTopicRef
+    slug: str
+    question: str
+    answer_html: str = Field(description="Paragraphs, lists and links to the website's pages.")
+    updated_at: datetime
+    others: list[HelpQuestionRef]
+
+
+class HelpResultOut(Schema):
+    topic: HelpTopicRef
+    slug: str
+    question: str
+    snippet_html: str = Field(description="Escaped text, the words found in <mark>.")
+
+
+class HelpSearch(Input):
+    q: str = Field(default="", max_length=1000)  # the website's form says past 100
+
+
+class ProfileOut(Schema):
+    """Mon profil, for the member alone: the housing details are never shown to anyone
+    else (PRODUCT.md, "who sees what")."""
+
+    description: str
+    interests: str
+    birth_date: date | None
+    housing_type: Literal["", "house", "courtyard", "apartment", "other"]
+    has_alarm: bool
+    has_guard: bool
+    housing_notes: str
+    show_photo_on_public_page: bool
+    photo_url: str | None
+
+
+class ProfilePatch(Input):
+    description: str | None = Field(default=None, max_length=2000)
+    interests: str | None = Field(default=None, max_length=1000)
+    birth_date: str | None = Field(
+        default=None, max_length=10, description='"YYYY-MM-DD", or "" to remove it'
+    )
+    housing_type: Literal["", "house", "courtyard", "apartment", "other"] | None = None
+    has_alarm: StrictBool | None = None
+    has_guard: StrictBool | None = None
+    housing_notes: str | None = Field(default=None, max_length=2000)
+    show_photo_on_public_page: StrictBool | None = None
+
+
+class HomeOut(Schema):
+    commune: CommuneRef
+    quartier: str
+    address_details: str
+    landmark: str
+    place: "PlaceOut"
+
+
+class PlaceOut(Schema):
+    latitude: float
+    longitude: float
+
+
+class HomeIn(Input):
+    """The whole address, as the website's page sends it: `commune` is a slug of
+    /communes; the pin is where the home is (members move it inside their community)."""
+
+    commune: str = Field(max_length=80)
+    quartier: str = Field(max_length=200)
+    address_details: str = Field(default="", max_length=400)
+    landmark: str = Field(default="", max_length=400)
+    place: Place
+
+
+HomeOut.model_rebuild()
