@@ -29,12 +29,16 @@ Visits, each run:
   pages; then a *new* alert is opened (as from its notification), the home page, and
   an alert is sent.
 
-Figures per visit: the time from the navigation's start (for the sending: the tap on
-"Envoyer l'alerte", which starts the POST's navigation) until the element is in the
-document and a frame has been drawn with it (the alert's text, the first alert of the
-home page, the confirmation message); the navigation's responseEnd and first
-contentful paint; the bytes nginx sent for the visit, headers included, until the
-network went quiet. Median and worst of the runs.
+Figures per visit, from the navigation's start (for the sending: the tap on "Envoyer
+l'alerte", which starts the POST's navigation; the redirect to the alert is part of it):
+- shown: the later of (a) the element in the document, visible and not empty (the
+  alert's text, the home page's first alert, the confirmation message), polled at every
+  animation frame, and (b) the first contentful paint — nothing is on the screen before
+  it, and Chromium runs frame callbacks while a style sheet still blocks the paint;
+- the navigation's responseEnd (the HTML's last byte) and first contentful paint;
+- the bytes nginx sent for the visit, headers included, the service worker's requests
+  included, until the network was quiet for a second after the load event.
+Median and worst of the runs; the targets are judged on the median.
 """
 
 import argparse
