@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, str] = {
     "sms_routing": "bench.sms_routing",
     "ussd": "bench.ussd",
     "api": "bench.api",
+    "2g": "bench.two_g",
 }
 
 # Run as `python bench/run.py`, Python puts bench/ first on the path, where a module could
@@ -159,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="load: concurrent clients on the member pages (default 50)",
+    )
+    parser.add_argument(
+        "--browser-runs",
+        type=int,
+        default=None,
+        help="2g: runs of each visit in Chromium on emulated 2G (default 5, 2 with --quick)",
     )
     return parser
 
