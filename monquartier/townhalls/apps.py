@@ -22,6 +22,7 @@ class TownhallsConfig(AppConfig):
             announcements,
             audience,
             events,
+            jobs,
             outbox,
             receivers,
             validation,
@@ -37,3 +38,4 @@ class TownhallsConfig(AppConfig):
         sources.register(outbox.SOURCE)
         feeds.register(announcements.FEED)
         exports.register("town_hall", my_data.town_hall)
+        jobs.register()

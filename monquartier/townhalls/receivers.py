@@ -1,11 +1,14 @@
 """How town halls react to communities (communities/signals.py)."""
 
 from django.conf import settings
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from monquartier.alerts.models import Alert
 from monquartier.communities.signals import community_deleted
 from monquartier.outbox.rendering import render_email
 from monquartier.outbox.tasks import send_email
+from monquartier.townhalls import stats
 from monquartier.townhalls.models import TownHallContact
 
 
@@ -18,3 +21,8 @@ def tell_contacts_of_a_deleted_community(sender, community, facts, **kwargs):
         send_email.enqueue(
             to=[email], subject=rendered.subject, body=rendered.text, html=rendered.html
         )
+
+
+@receiver(post_delete, sender=Alert, dispatch_uid="dashboard_stats_alert_deleted")
+def count_the_day_of_a_deleted_alert_again(sender, instance, **kwargs):
+    stats.mark_deleted(instance)
