@@ -170,7 +170,7 @@ def changed_referents() -> dict[int, str]:
 
 def touched_since(since: datetime.datetime, before: datetime.datetime) -> set[Pair]:
     """The (community, day) of the alerts sent before `before` that changed since
-    `since`: sent, seen by the town hall, hidden, corrected or opened."""
+    `since`: sent, seen by the town hall, hidden, corrected or opened by a référent."""
 
     def pairs(rows) -> set[Pair]:
         return {(pk, timezone.localtime(moment).date()) for pk, moment in rows}
@@ -184,7 +184,14 @@ def touched_since(since: datetime.datetime, before: datetime.datetime) -> set[Pa
     corrected = Alert.objects.filter(
         created_at__gte=since, corrects__isnull=False, corrects__created_at__lt=before
     )
-    read = AlertRead.objects.filter(read_at__gte=since, alert__created_at__lt=before)
+    # Only a référent's read changes a figure: their reads are few, found by reader.
+    read = AlertRead.objects.filter(
+        read_at__gte=since,
+        alert__created_at__lt=before,
+        user__in=Membership.objects.filter(is_referent=True, status=MembershipStatus.ACTIVE).values(
+            "user_id"
+        ),
+    )
     return (
         pairs(changed.values_list("community_id", "created_at"))
         | pairs(corrected.values_list("corrects__community_id", "corrects__created_at"))
