@@ -309,9 +309,17 @@ class _Line:
         return text
 
 
+CSV_CHUNK_ROWS = 500  # lines sent together: fewer, larger writes
+
+
 def _csv_lines(header: list[str], rows):
     writer = csv.writer(_Line())
     # Excel reads the accents right with the byte order mark.
-    yield "\ufeff" + writer.writerow(header)
+    lines = ["\ufeff" + writer.writerow(header)]
     for row in rows:
-        yield writer.writerow([csv_cell(value) for value in row])
+        lines.append(writer.writerow([csv_cell(value) for value in row]))
+        if len(lines) >= CSV_CHUNK_ROWS:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
