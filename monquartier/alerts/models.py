@@ -135,6 +135,15 @@ class Alert(models.Model):
                 name="alert_held_queue",
                 condition=models.Q(status="held"),
             ),
+            # The town halls' dashboard job (townhalls/stats.py) looks every minute for
+            # the alerts of closed days that were sent, seen or hidden since its last run.
+            models.Index(fields=["fanned_out_at"], name="alert_fanned_out"),
+            models.Index(fields=["town_hall_seen_at"], name="alert_town_hall_seen"),
+            models.Index(
+                fields=["hidden_at"],
+                name="alert_hidden",
+                condition=models.Q(hidden_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

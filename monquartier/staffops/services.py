@@ -40,6 +40,7 @@ from monquartier.communities.services._common import _check_area, _lock_area_wri
 from monquartier.gazette.models import Post
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
+from monquartier.townhalls import stats as dashboard_stats
 
 MAX_MERGED = 5
 # Communities merged together are neighbours: each lies this close to the others.
@@ -391,6 +392,8 @@ def merge_communities(
     if new_name and new_name != old_name:
         _log(keep, MovementKind.RENAMED, actor=staff, detail=f"{old_name} → {new_name}")
     Community.objects.filter(pk__in=absorbed_ids).delete()
+    # The town halls' dashboard counts the moved alerts in the kept community's days.
+    dashboard_stats.recount_moved([keep.pk])
 
     members = list(
         User.objects.filter(

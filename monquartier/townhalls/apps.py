@@ -24,6 +24,7 @@ class TownhallsConfig(AppConfig):
             announcements,
             audience,
             events,
+            jobs,
             outbox,
             receivers,
             shop,
@@ -41,3 +42,4 @@ class TownhallsConfig(AppConfig):
         feeds.register(announcements.FEED)
         personalisation.register_coat_of_arms(shop.lends_coat_of_arms)
         exports.register("town_hall", my_data.town_hall)
+        jobs.register()

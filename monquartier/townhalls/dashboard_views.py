@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -118,12 +118,12 @@ def _share(part: int, total: int) -> int | None:
     return round(100 * part / total) if total else None
 
 
-def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
+def _charts(figures: dashboard.Figures, filters: Filters) -> list[charts.Chart]:
     span = {
         "start": date_format(filters.start, "SHORT_DATE_FORMAT"),
         "end": date_format(filters.end, "SHORT_DATE_FORMAT"),
     }
-    weeks = dashboard.weekly(town_hall, filters)
+    weeks = figures.weekly()
     total = sum(count for _week, count in weeks)
     busiest = max(weeks, key=lambda week: week[1], default=None)
     description = ngettext(
@@ -159,7 +159,7 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
             tick_labels=ticks,
         )
     ]
-    categories = dashboard.by_category(town_hall, filters)
+    categories = figures.by_category()
     result.append(
         charts.bars(
             "chart-categories",
@@ -170,7 +170,7 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
         )
     )
     if filters.community is None:
-        top, others = dashboard.by_community(town_hall, filters)
+        top, others = figures.by_community()
         points = list(top)
         if others:
             points.append((_("Les autres communautés"), others))
@@ -184,7 +184,7 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
                 (_("Communauté"), _("Alertes")),
             )
         )
-    cells = dashboard.places(town_hall, filters)
+    cells = figures.places()
     located = sum(count for _lat, _lng, count in cells)
     drawn = cells[: dashboard.MAP_PLACES]
     description = ngettext(
@@ -206,12 +206,12 @@ def _charts(town_hall: TownHall, filters: Filters) -> list[charts.Chart]:
             _("Où ont eu lieu les alertes"),
             description,
             drawn,
-            dashboard.bounding_box(town_hall, filters),
+            figures.bounding_box(),
             (_("Latitude"), _("Longitude"), _("Alertes")),
-            outlines=dashboard.community_boxes(town_hall, filters),
+            outlines=figures.community_boxes(),
         )
     )
-    months = dashboard.growth(town_hall, filters)
+    months = figures.growth()
     month_label = [date_format(month, "F Y") for month, _members, _communities in months]
     month_ticks = [date_format(month, "M") for month, _members, _communities in months]
     last = months[-1] if months else None
@@ -254,7 +254,8 @@ def dashboard_page(request: AgentRequest):
     town_hall = request.town_hall
     choice = choose(request)
     filters = choice.filters
-    response = dashboard.response(town_hall, filters)
+    figures = dashboard.figures(town_hall, filters)
+    response = figures.response()
     context = {
         "town_hall": town_hall,
         "form": choice.form,
@@ -263,7 +264,7 @@ def dashboard_page(request: AgentRequest):
         "response": response,
         "town_hall_share": _share(response["town_hall"], response["total"]),
         "referents_share": _share(response["referents"], response["total"]),
-        "charts": _charts(town_hall, filters),
+        "charts": _charts(figures, filters),
         "query": request.GET.urlencode() if not choice.notice else "",
     }
     return render(request, "townhalls/dashboard.html", context)
@@ -285,20 +286,40 @@ def dashboard_export(request: AgentRequest):
     town_hall = request.town_hall
     filters = choose(request).filters
     name = f"tableau-de-bord-{town_hall.commune.slug}-{filters.start}-{filters.end}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")  # Excel reads the accents right with the byte order mark.
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("semaine du"),
-            _("communauté"),
-            _("catégorie"),
-            _("alertes"),
-            _("vues par la mairie"),
-            _("vues par un référent"),
-        ]
+    header = [
+        _("semaine du"),
+        _("communauté"),
+        _("catégorie"),
+        _("alertes"),
+        _("vues par la mairie"),
+        _("vues par un référent"),
+    ]
+    response = StreamingHttpResponse(
+        _csv_lines(header, dashboard.table_rows(town_hall, filters)),
+        content_type="text/csv; charset=utf-8",
     )
-    for row in dashboard.table_rows(town_hall, filters):
-        writer.writerow([csv_cell(value) for value in row])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+class _Line:
+    """What csv.writer writes to: the line it was given, kept for the response."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+CSV_CHUNK_ROWS = 500  # lines sent together: fewer, larger writes
+
+
+def _csv_lines(header: list[str], rows):
+    writer = csv.writer(_Line())
+    # Excel reads the accents right with the byte order mark.
+    lines = ["\ufeff" + writer.writerow(header)]
+    for row in rows:
+        lines.append(writer.writerow([csv_cell(value) for value in row]))
+        if len(lines) >= CSV_CHUNK_ROWS:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)

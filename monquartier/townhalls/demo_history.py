@@ -20,6 +20,7 @@ from django.utils import timezone
 from monquartier.accounts.models import User
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead
 from monquartier.communities.models import Community, Membership, MembershipStatus
+from monquartier.townhalls import stats
 from monquartier.townhalls.demo import DEMO_AGENT_EMAIL
 
 DAYS = 365
@@ -162,4 +163,6 @@ def create_demo_history(commune_slug: str = "cocody") -> int:
         alerts = _alerts(community, memberships, agent, rng, now)
         _reads(alerts, memberships, rng, now)
         created += len(alerts)
+    # The dashboard reads the closed days from its daily aggregate: build it.
+    stats.backfill()
     return created

@@ -386,3 +386,71 @@ class PresentationSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune} → {self.to}"
+
+
+class DailyCommunityStats(models.Model):
+    """The dashboard's figures of one community, day and category, for the days that are
+    closed (townhalls/stats.py keeps them): counted alerts (visible, not corrections),
+    seen by the town hall, opened by one of the community's current référents."""
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    category = models.CharField(max_length=20)
+    alerts = models.PositiveIntegerField(default=0)
+    town_hall = models.PositiveIntegerField(default=0)
+    referents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "day", "category"], name="daily_stats_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="daily_stats_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.day} {self.category}: {self.alerts}"
+
+
+class StatsState(models.Model):
+    """The aggregate's bookkeeping, one row: every day up to `through` is in
+    DailyCommunityStats (the dashboard reads the live tables from `live_from`, the start
+    of the next day), and the changes up to `scanned_at` are counted."""
+
+    through = models.DateField()
+    live_from = models.DateTimeField()
+    scanned_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"through {self.through}"
+
+
+class StatsCommunity(models.Model):
+    """Who the community's référents were when its days were counted: when they change,
+    the community's every day is counted again (an old alert opened by a new référent
+    counts as seen by a référent)."""
+
+    community = models.OneToOneField(
+        "communities.Community", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    referents = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.community_id}: {self.referents}"
+
+
+class StatsPendingDay(models.Model):
+    """A day to count again that no timestamp tells: an alert was deleted."""
+
+    community_id = models.BigIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community_id", "day"], name="stats_pending_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.day}"

@@ -1,13 +1,16 @@
-"""How town halls react to communities (communities/signals.py) and to STOP and
-REPRENDRE (alerts/signals.py)."""
+"""How town halls react to communities (communities/signals.py), to STOP and REPRENDRE
+(alerts/signals.py), and to a deleted alert (the dashboard's daily counts)."""
 
 from django.conf import settings
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from monquartier.alerts.models import Alert
 from monquartier.alerts.signals import alert_sms_switched
 from monquartier.communities.signals import community_deleted
 from monquartier.outbox.rendering import render_email
 from monquartier.outbox.tasks import send_email
+from monquartier.townhalls import stats
 from monquartier.townhalls.models import Agent, TownHallContact
 
 
@@ -34,3 +37,8 @@ def switch_agents_alert_sms(sender, number: str, receive: bool, **kwargs) -> int
     return agents.filter(receives_alert_sms=True).update(
         receives_alert_sms=False, alert_sms_stopped=True
     )
+
+
+@receiver(post_delete, sender=Alert, dispatch_uid="dashboard_stats_alert_deleted")
+def count_the_day_of_a_deleted_alert_again(sender, instance, **kwargs):
+    stats.mark_deleted(instance)

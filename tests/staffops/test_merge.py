@@ -241,3 +241,23 @@ def test_members_read_the_merge_in_their_history_and_their_notification(
     log_in(client, aya)
     history = client.get(reverse("communities:history", args=[riviera.pk])).content.decode()
     assert "Fusion de communautés</strong> · « Riviera 3 »" in history
+
+
+def test_a_merge_counts_the_moved_alerts_in_the_town_halls_dashboard(
+    mariam, riviera, riviera3, koffi
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from monquartier.townhalls import stats
+    from monquartier.townhalls.models import DailyCommunityStats
+
+    alert = Alert.objects.create(community=riviera3, sender=koffi, category="suspect", text="x")
+    Alert.objects.filter(pk=alert.pk).update(created_at=timezone.now() - timedelta(days=3))
+    stats.backfill()
+    counted = DailyCommunityStats.objects.filter(community=riviera)
+    assert sum(row.alerts for row in counted) == 0
+    _merge(mariam, riviera, riviera3)
+    # The closed day the alert was sent on is now Riviera's, without waiting for a backfill.
+    assert sum(row.alerts for row in counted.all()) == 1
