@@ -114,6 +114,7 @@ class Production:
             CACHE_URL=self.cache_url,
             SMS_BACKEND="monquartier.outbox.sms.AfricasTalkingSMSBackend",
             SMS_WEBHOOK_SECRET=self.webhook_secret,
+            USSD_WEBHOOK_SECRET=self.webhook_secret,
             SHOP_PAYMENT_API_KEY="bench",
             SHOP_PAYMENT_SITE_ID="bench",
             SHOP_PAYMENT_SECRET_KEY=self.webhook_secret,

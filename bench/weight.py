@@ -287,6 +287,7 @@ def production_environment(
             "SHOP_PAYMENT_SITE_ID": "bench",
             "SHOP_PAYMENT_SECRET_KEY": secrets.token_urlsafe(32),
             "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+            "USSD_WEBHOOK_SECRET": secrets.token_urlsafe(24),
             **vapid,
             # Plain http on 127.0.0.1: no redirect to https (nginx listens without TLS here).
             "SECURE_SSL_REDIRECT": "0",
