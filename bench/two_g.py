@@ -13,7 +13,7 @@ docs/deployment.md runs it, Debian's nginx in front with the guide's server bloc
 data are small: the demo's people and communities, some alerts and posts in each; the
 member is a plain member (not a référent) of "Riviera 2".
 
-The phone: the browser tests' Chromium and screen (tests/browser/conftest.py), the
+The phone: the browser tests' Chromium and screen (tests/chromium.py, tests/browser/conftest.py), the
 network emulated through the DevTools protocol (Network.emulateNetworkConditions: 250
 kbit/s down, 50 kbit/s up, 300 ms added to every request, which Chromium applies per
 request rather than per round trip) on the page *and* on the service worker — the
@@ -69,7 +69,7 @@ from bench.lib.gunicorn import Gunicorn
 from bench.lib.nginx import Nginx, readable_by_nginx
 from bench.lib.processes import free_port
 from bench.weight import PHONE, log_in, manage, production_environment
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 DATABASE_SUFFIX = "_twog"
 RUNS = 5

@@ -61,8 +61,8 @@ from bench.lib.figures import figure
 from bench.lib.gunicorn import Gunicorn
 from bench.lib.nginx import TILES_PREFIX, Exchange, Nginx, readable_by_nginx
 from bench.lib.processes import free_port
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.conftest import PHONE as TEST_PHONE
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 KB = 1024
 HTML_TARGET = 14 * KB

@@ -235,3 +235,27 @@ def aicha(cocody_town_hall):
     return factories.make_agent(
         cocody_town_hall, email="aicha.diomande@mairie-cocody.ci", can_manage_agents=True
     )
+
+
+@pytest.fixture(scope="session")
+def refusing_port():
+    """A loopback port that refuses every connection, for as long as the session lasts."""
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        yield closed.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser(refusing_port):
+    """One Chromium for the whole test process (tests/chromium.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.chromium import CHROMIUM, CHROMIUM_ARGS, OUTSIDE_REFUSED_ARGS
+
+    args = [*CHROMIUM_ARGS, *(arg.format(port=refusing_port) for arg in OUTSIDE_REFUSED_ARGS)]
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        yield chromium
+        chromium.close()

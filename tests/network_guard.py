@@ -6,7 +6,7 @@ loudly instead of calling a real SMS gateway, SMTP server or tile server.
 
 Installed at start-up, so collection, fixtures and tests of every xdist worker are covered.
 The processes the tests start (manage.py workers, Chromium) are outside it: the browser is
-held back by its own flags (tests/browser/conftest.py), the workers only get addresses of
+held back by its own flags (tests/chromium.py), the workers only get addresses of
 local fakes. libpq (psycopg) opens the database connection in C: DATABASE_URL chooses it.
 """
 

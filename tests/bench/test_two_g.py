@@ -54,18 +54,6 @@ def proxy(live_server, settings):
         shutil.rmtree(served, ignore_errors=True)
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=two_g.CHROMIUM, args=two_g.CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
 def test_one_run_of_every_visit_gives_every_figure(communes, proxy, browser):
     data = two_g.create_data(senders=1)
     alerts_before = Alert.objects.count()

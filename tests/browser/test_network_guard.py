@@ -1,4 +1,4 @@
-"""Chromium, too, reaches nothing outside the loopback (the flags of tests/browser/conftest.py):
+"""Chromium, too, reaches nothing outside the loopback (the flags of tests/chromium.py):
 navigations and a page's own requests to an outside address or name fail at once, while
 the live server and the map tiles' local address are reached as usual."""
 
