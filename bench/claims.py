@@ -70,6 +70,7 @@ from monquartier.communities.models import Community, CommunityCell, Membership
 from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, PushSubscription
 from monquartier.outbox.sender import BATCH_SIZE
 from monquartier.outbox.services import wake_senders
+from monquartier.outbox.tasks import deliver
 from monquartier.places.models import Commune
 
 # --- sizes and settings -----------------------------------------------------------------
@@ -614,7 +615,9 @@ def round_rows(key: str, result: Round) -> list[dict[str, Any]]:
             result.problems,
             target="0",
             passed=result.problems == 0 and result.seconds is not None,
-            note=fanout._join(result.counts, f"worker error: {result.errors}" if result.errors else ""),
+            note=fanout._join(
+                result.counts, f"worker error: {result.errors}" if result.errors else ""
+            ),
         ),
     ]
 
@@ -663,6 +666,10 @@ def ratio_row(single: Round, double: Round) -> dict[str, Any]:
 def run(options: argparse.Namespace) -> list[dict[str, Any]]:
     if connection.vendor != "postgresql":
         raise RuntimeError("the claims benchmark needs PostgreSQL (SKIP LOCKED, real workers)")
+    if type(deliver.get_backend()).__name__ != "DatabaseBackend":
+        raise RuntimeError(
+            "the claims benchmark needs the database task backend (the workers' queue)"
+        )
     single = getattr(options, "workers", None) or fanout.DEFAULT_WORKERS
     double = 2 * single
     communities, members = sizes(options)
@@ -712,4 +719,3 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         rows.extend(round_rows(key, result))
     rows.append(ratio_row(*rounds))
     return rows
-
