@@ -479,6 +479,15 @@ class Round:
     counts: str
     errors: str
     statements: tuple[int, float] | None
+    worker_cores: float | None = None  # cores the workers used meanwhile
+
+    @property
+    def per_worker_core(self) -> float | None:
+        """Deliveries per second and per core the workers used: what more workers cannot
+        change when the claims do not contend."""
+        if not self.deliveries_per_s or not self.worker_cores:
+            return None
+        return self.deliveries_per_s / self.worker_cores
 
     @property
     def deliveries_per_s(self) -> float | None:
@@ -529,6 +538,14 @@ def hand_over(
     finally:
         workers.stop()
     problems, counts = fanout.check_counts(result, sinks)
+    worker_cores = None
+    if before is not None and after is not None and after.at > before.at:
+        used = sum(
+            after.processes[pid] - before.processes.get(pid, 0.0)
+            for pid in workers.pids()
+            if pid in after.processes
+        )
+        worker_cores = used / (after.at - before.at)
     statements = None
     if before_statements is not None and after_statements is not None:
         statements = (
@@ -546,6 +563,7 @@ def hand_over(
         counts=counts,
         errors=errors,
         statements=statements,
+        worker_cores=worker_cores,
     )
 
 
@@ -641,6 +659,11 @@ def ratio_row(single: Round, double: Round) -> dict[str, Any]:
         if claims_ratio
         else "",
         f"claim mean {single_ms:.1f} → {double_ms:.1f} ms" if single_ms and double_ms else "",
+        f"the workers used {single.worker_cores:.2f} → {double.worker_cores:.2f} cores: "
+        f"{single.per_worker_core:,.0f} → {double.per_worker_core:,.0f} deliveries per second "
+        "per core of the workers (steady when the claims do not contend)"
+        if single.per_worker_core and double.per_worker_core
+        else "",
         f"lock-wait samples {single.locks.with_lock_wait} of {single.locks.samples} → "
         f"{double.locks.with_lock_wait} of {double.locks.samples}",
         f"this machine has {cores} cores for {double.workers} workers, PostgreSQL, the sinks "
