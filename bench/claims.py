@@ -361,13 +361,18 @@ class LockSamples:
             return f"sampling failed: {self.error}"
         share = 100 * self.with_lock_wait / max(self.samples, 1)
         top = ", ".join(f"{what} {count}" for what, count in self.waits.most_common(4))
+        locks = ", ".join(
+            f"{what} {count}"
+            for what, count in self.waits.most_common()
+            if what.startswith("Lock:")
+        )
         return (
             f"{self.samples} samples of pg_stat_activity every {SAMPLE_S * 1000:.0f} ms: "
             f"{self.with_lock_wait} ({share:.1f} %) with a backend waiting on a lock "
             f"({self.lock_waiters} waiting backends in all, {self.claim_lock_waiters} of them "
             f"in the outbox claim); pg_locks not granted: {self.ungranted} in all, at most "
             f"{self.ungranted_max} at once; {self.mean_active():.1f} active backends on "
-            f"average; waits seen: {top or 'none'}"
+            f"average; lock waits: {locks or 'none'}; most frequent waits: {top or 'none'}"
         )
 
 
