@@ -15,15 +15,14 @@ from monquartier.alerts.models import Alert
 from monquartier.communities.models import Community
 from monquartier.outbox.models import Delivery
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="needs PostgreSQL (DATABASE_URL)",
-    ),
-]
+needs_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="needs PostgreSQL (DATABASE_URL)",
+)
 
 
+@pytest.mark.postgres
+@needs_postgres
 def test_a_tiny_claims_run_has_every_row_and_leaves_nothing(transactional_db, communes, settings):
     # The workers' queue, not the tests' immediate backend: the tasks go to the workers.
     settings.TASKS = {
@@ -54,6 +53,7 @@ def test_a_tiny_claims_run_has_every_row_and_leaves_nothing(transactional_db, co
 
 
 def test_the_workload_is_sized_from_the_deliveries_asked():
+    """Pure arithmetic: runs on SQLite too."""
     communities, members = claims.sizes(Namespace(quick=False, deliveries=60_000))
     assert (communities, members) == (61, 500)
     assert communities * (members - 1) * 2 >= 60_000
