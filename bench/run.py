@@ -31,6 +31,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/monquartier_bench"
 BENCHMARKS: dict[str, str] = {
     "geometry": "bench.geometry",
     "fanout": "bench.fanout",
+    "claims": "bench.claims",
     "scale": "bench.scale",
     "pages": "bench.pages",
     "load": "bench.load",
@@ -126,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="fanout: the SMTP server e-mails go to (default fast; aiosmtpd is tests/fakes/smtp.py's)",
     )
     parser.add_argument(
+        "--deliveries",
+        type=int,
+        default=None,
+        help="claims: deliveries of the queued workload (default 60000, 6000 with --quick)",
+    )
+    parser.add_argument(
         "--members",
         type=int,
         default=None,
@@ -182,6 +189,8 @@ def resolve_options(options: argparse.Namespace) -> argparse.Namespace:
         raise SystemExit("--communities and --queries must be positive.")
     if options.workers < 1 or options.alerts < 1:
         raise SystemExit("--workers and --alerts must be positive.")
+    if options.deliveries is not None and options.deliveries < 1:
+        raise SystemExit("--deliveries must be positive.")
     options.only = options.only or list(BENCHMARKS)
     return options
 
