@@ -139,6 +139,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction mode a named cursor (QuerySet.iterator()) cannot outlive
+# its transaction's server connection (docs/operations.md, Scale-out).
+if env_bool("DATABASE_BEHIND_POOLER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs the web server and the worker on one SQLite file: WAL lets them read
     # while the other writes, IMMEDIATE takes the write lock up front instead of failing late.
@@ -548,6 +552,9 @@ VOICE_RETRY_DELAY_SECONDS = env_int("VOICE_RETRY_DELAY_SECONDS", 300, minimum=30
 # The audio URL handed to the provider is signed and lasts this long.
 VOICE_AUDIO_URL_MAX_AGE = 2 * 24 * 3600
 ALERT_SENDER_TASKS = env_int("ALERT_SENDER_TASKS", 2, minimum=1, maximum=32)
+# The nightly prune of delivery records deletes this many rows of each table at most
+# (docs/operations.md, Scale-out: more than a day of the whole country's deliveries).
+OUTBOX_PRUNE_MAX_ROWS = env_int("OUTBOX_PRUNE_MAX_ROWS", 5_000_000, minimum=5_000)
 # Alerts held by the safeguards (alerts/holds.py): staff are told again after this many
 # minutes without a decision; after the second, the alert is closed unsent.
 ALERT_HOLD_REMIND_MINUTES = env_int("ALERT_HOLD_REMIND_MINUTES", 5, minimum=1, maximum=60)

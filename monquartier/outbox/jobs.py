@@ -4,6 +4,7 @@ and is safe to run twice for the same period."""
 
 from datetime import time, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -23,7 +24,6 @@ from monquartier.outbox.voice import audio, calls
 # docs/retention.md: what we sent to whom (addresses, numbers) is kept this long.
 DELIVERY_RECORDS_DAYS = 90
 PRUNE_BATCH = 5000
-PRUNE_MAX_BATCHES = 200  # a million rows a night at most; the next night goes on
 
 # The calls' audio (the alert's words, the sender's name): the signed URLs last two days.
 VOICE_AUDIO_KEPT = timedelta(days=3)
@@ -69,7 +69,9 @@ def delete_in_batches(queryset) -> int:
     """Delete the rows of `queryset` a batch of ids at a time: short transactions, no
     lock held on the whole table, bounded memory."""
     deleted = 0
-    for _batch in range(PRUNE_MAX_BATCHES):
+    # OUTBOX_PRUNE_MAX_ROWS a night at most (docs/operations.md: above a day's rows at the
+    # country's rate); what is left, the next night deletes.
+    for _batch in range(-(-settings.OUTBOX_PRUNE_MAX_ROWS // PRUNE_BATCH)):
         ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH])
         if not ids:
             break

@@ -131,6 +131,16 @@ def test_delivery_records_and_sms_go_after_90_days(db, awa, monkeypatch):
     assert list(InboundSMS.objects.values_list("received_at", flat=True)) == [recent]
 
 
+def test_a_night_prunes_at_most_its_cap_and_the_next_night_goes_on(db, awa, settings, monkeypatch):
+    old = timezone.now() - timedelta(days=91)
+    for _ in range(5):
+        Delivery.objects.create(user=awa, channel=Channel.EMAIL, address=awa.email, created_at=old)
+    monkeypatch.setattr(outbox_jobs, "PRUNE_BATCH", 2)
+    settings.OUTBOX_PRUNE_MAX_ROWS = 3  # two batches of two
+    assert "deleted 4 delivery records" in outbox_jobs.prune_delivery_records("2026-12-01")
+    assert "deleted 1 delivery records" in outbox_jobs.prune_delivery_records("2026-12-02")
+
+
 def test_the_retention_jobs_are_scheduled_daily():
     jobs = scheduler._jobs()
     for name in ("erase_closed_accounts", "prune_delivery_records", "prune_inbound_sms"):

@@ -195,3 +195,14 @@ def test_sms_prices_come_with_figures_and_each_one_from_the_environment():
     assert result.returncode != 0 and "SMS_PRICE_ORANGE_MTN" in result.stderr
     result = manage("check", SMS_PRICE_AFRICASTALKING_OTHER="-1")
     assert result.returncode != 0 and "SMS_PRICE_AFRICASTALKING_OTHER" in result.stderr
+
+
+def test_behind_a_pooler_querysets_iterate_without_server_side_cursors():
+    show = (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS', False))"
+    )
+    database = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/monquartier"}
+    pooled = manage("shell", "-v", "0", "-c", show, DATABASE_BEHIND_POOLER="1", **database)
+    direct = manage("shell", "-v", "0", "-c", show, **database)
+    assert (pooled.stdout.strip(), direct.stdout.strip()) == ("True", "False")
