@@ -281,17 +281,24 @@ class CpuMeter:
                 processes[pid] = cpu
         return CpuSnapshot(time.perf_counter(), busy, processes)
 
-    def note(self, start: CpuSnapshot | None, end: CpuSnapshot | None) -> str:
-        if start is None or end is None or end.at <= start.at:
-            return ""
-        elapsed = end.at - start.at
-        used: dict[str, float] = {}
-        for name, pids in self.groups.items():
-            used[name] = sum(
+    def used(self, start: CpuSnapshot | None, end: CpuSnapshot | None) -> dict[str, float]:
+        """CPU seconds of each group between the two snapshots."""
+        if start is None or end is None:
+            return {}
+        return {
+            name: sum(
                 end.processes.get(pid, 0.0) - start.processes.get(pid, 0.0)
                 for pid in set(pids())
                 if pid in end.processes
             )
+            for name, pids in self.groups.items()
+        }
+
+    def note(self, start: CpuSnapshot | None, end: CpuSnapshot | None) -> str:
+        if start is None or end is None or end.at <= start.at:
+            return ""
+        elapsed = end.at - start.at
+        used = self.used(start, end)
         total = end.busy - start.busy
         others = max(total - sum(used.values()), 0.0)
         parts = ", ".join(f"{name} {seconds / elapsed:.2f}" for name, seconds in used.items())
@@ -868,7 +875,7 @@ class Environment:
     log_dir: Path
     # The alerts of each scenario (first id, last id) and the workers' time to hand over
     # their e-mails and pushes, for the floor that follows.
-    scenarios: dict[str, tuple[int, int, float | None]] = field(default_factory=dict)
+    scenarios: dict[str, tuple[int, int, float | None, float | None]] = field(default_factory=dict)
 
     def worker_environ(self, sms_delay_s: int) -> dict[str, str]:
         environ = {
@@ -1074,7 +1081,12 @@ def single_alert(env: Environment, loaded: Loaded) -> list[dict[str, Any]]:
     resolution = f"polled every {POLL_S * 1000:.0f} ms (mean poll query {seen.mean_poll_ms:.1f} ms)"
 
     email_push = None if seen.email_push_done is None else seen.email_push_done - committed
-    env.scenarios["alert"] = (alert.pk, alert.pk, email_push)
+    env.scenarios["alert"] = (
+        alert.pk,
+        alert.pk,
+        email_push,
+        meter.used(before, after).get("workers"),
+    )
     last_db = [result.last_sent.get(Channel.EMAIL), result.last_sent.get(Channel.PUSH)]
     last_db = [moment for moment in last_db if moment is not None]
     db_note = (
@@ -1168,7 +1180,7 @@ def peak_day(env: Environment, loaded: Loaded, quick: bool) -> list[dict[str, An
     problems, counts = check_counts(result, sinks)
     resolution = f"polled every {POLL_S * 1000:.0f} ms (mean poll query {seen.mean_poll_ms:.1f} ms)"
     email_push = None if seen.email_push_done is None else seen.email_push_done - first
-    env.scenarios["peak"] = (lo, hi, email_push)
+    env.scenarios["peak"] = (lo, hi, email_push, meter.used(before, after).get("workers"))
     everything = (
         None
         if seen.sms_done is None or email_push is None
@@ -1245,7 +1257,7 @@ def peak_day(env: Environment, loaded: Loaded, quick: bool) -> list[dict[str, An
 def senders_floor(env: Environment, key: str, label: str) -> list[dict[str, Any]]:
     """The floor of a scenario just run (bench/sender_floor.py): its messages sent again
     to the same sinks by a minimal loop without database, and the workers' time ÷ it."""
-    lo, hi, sender_seconds = env.scenarios[key]
+    lo, hi, sender_seconds, workers_cpu = env.scenarios[key]
     prepared = sender_floor.prepare(lo, hi)
     env.sinks.clear()
     result = sender_floor.run_floor(
@@ -1257,7 +1269,7 @@ def senders_floor(env: Environment, key: str, label: str) -> list[dict[str, Any]
     sinks = env.sinks.summary()
     env.sinks.clear()
     return sender_floor.floor_rows(
-        _row, key, label, sender_seconds, prepared, result, sinks, SENDER_TARGET
+        _row, key, label, sender_seconds, workers_cpu, prepared, result, sinks, SENDER_TARGET
     )
 
 

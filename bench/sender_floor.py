@@ -127,9 +127,7 @@ def prepare(lo: int, hi: int) -> Prepared:
         )
         for skeleton in skeleton_objects
     ]
-    return Prepared(
-        pushes, emails, skeletons, raw_emails, origin, time.perf_counter() - began
-    )
+    return Prepared(pushes, emails, skeletons, raw_emails, origin, time.perf_counter() - began)
 
 
 @dataclass
@@ -226,6 +224,7 @@ def floor_rows(
     key: str,
     label: str,
     sender_seconds: float | None,
+    workers_cpu: float | None,
     prepared: Prepared,
     result: FloorResult,
     sinks: dict[str, Any],
@@ -256,6 +255,16 @@ def floor_rows(
         f"({1000 * result.cpu / max(expected_pushes + expected_emails, 1):.2f} ms a message); "
         f"{received}"
     )
+    messages = max(expected_pushes + expected_emails, 1)
+    cpu_note = ""
+    if workers_cpu is not None and result.cpu > 0:
+        cpu_note = (
+            f"; CPU: the workers used {workers_cpu:.2f} s meanwhile "
+            f"({1000 * workers_cpu / messages:.2f} ms a message, the fan-out, the SMS and the "
+            f"task queue included), the floor {result.cpu:.2f} s "
+            f"({1000 * result.cpu / messages:.2f} ms): {workers_cpu / result.cpu:.1f} × "
+            f"(on a busy machine the CPU ratio is the steadier one)"
+        )
     ratio = (
         sender_seconds / result.seconds
         if sender_seconds is not None and result.seconds > 0 and complete
@@ -279,7 +288,7 @@ def floor_rows(
             note=(
                 f"the workers' time from the commit until every e-mail and push was handed "
                 f"over ({sender_seconds:.2f} s, fan-out and polling resolution included) ÷ "
-                f"the floor's {result.seconds:.2f} s, one after the other in this run"
+                f"the floor's {result.seconds:.2f} s, one after the other in this run" + cpu_note
                 if sender_seconds is not None
                 else "the workers did not finish"
             ),
