@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail.message import sanitize_address
+from django.core.mail.utils import DNS_NAME
 
 from bench.lib.floor_loop import FloorEmail, FloorPush, FloorShare, serve
 from monquartier.outbox import push, sources, transports
@@ -74,6 +75,8 @@ def prepare(lo: int, hi: int) -> Prepared:
         for row in rows:
             source, carried = sources.of(row)
             if row.channel == Channel.EMAIL:
+                if source.email is None:
+                    raise ValueError(f"Delivery {row.pk}: {source.field} rows go by no e-mail")
                 email = source.email(row)
                 key = transports._skeleton_key(email)
                 if key not in skeleton_index:
@@ -94,6 +97,8 @@ def prepare(lo: int, hi: int) -> Prepared:
                     emails.append(FloorEmail(to=email.to, raw=raw))
                     raw_emails += 1
                 continue
+            if row.user is None or row.user_id is None or source.push is None:
+                raise ValueError(f"Push delivery {row.pk} has no member or no push")
             language = row.user.language
             payload_key = (source.field, carried.pk, language)
             if payload_key not in payloads:
@@ -183,6 +188,7 @@ def run_floor(
                     skeletons=prepared.skeletons,
                     pushes=share(prepared.pushes, index),
                     emails=share(prepared.emails, index),
+                    ehlo_name=str(DNS_NAME),
                 )
             )
             pipes.append(mine)

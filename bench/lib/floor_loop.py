@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import http_ece
+import http_ece  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.asymmetric import ec
 
 
@@ -65,6 +65,7 @@ class FloorShare:
     skeletons: list[tuple[bytes, bytes, bytes, bytes]]  # (raw, to, id, link placeholders)
     pushes: list[FloorPush] = field(default_factory=list)
     emails: list[FloorEmail] = field(default_factory=list)
+    ehlo_name: str = "localhost"  # the name Django's SMTP backend says in EHLO
 
 
 def _chunks(items: list, count: int) -> list[list]:
@@ -102,7 +103,9 @@ def _push_part(
 
 
 def _email_part(share: FloorShare, part: list[FloorEmail], out: list) -> None:
-    smtp = smtplib.SMTP(share.smtp_host, share.smtp_port, timeout=10)
+    smtp = smtplib.SMTP(
+        share.smtp_host, share.smtp_port, local_hostname=share.ehlo_name, timeout=10
+    )
     smtp.ehlo()
     ok = 0
     for email in part:
