@@ -53,7 +53,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from bench import fakes_push
+from bench import fakes_push, sender_floor
 from bench.lib.database import delete_strictly, table_name, vacuum_analyze
 from bench.lib.figures import figure
 from bench.lib.processes import cpu_of, die_with_parent
@@ -95,6 +95,7 @@ ALERT_TARGET_S = 5.0
 SMS_TARGET_S = 10.0
 OVERHEAD_TARGET = 5.0
 PEAK_TARGET_S = 300.0
+SENDER_TARGET = 2.0  # senders ÷ their floor (TARGETS.md, "senders")
 
 # The SMS delay, shortened from production's 180 s. For the single alert it is longer than
 # the e-mail/push pass should take, as production's is: the SMS figure then measures the
@@ -280,17 +281,24 @@ class CpuMeter:
                 processes[pid] = cpu
         return CpuSnapshot(time.perf_counter(), busy, processes)
 
-    def note(self, start: CpuSnapshot | None, end: CpuSnapshot | None) -> str:
-        if start is None or end is None or end.at <= start.at:
-            return ""
-        elapsed = end.at - start.at
-        used: dict[str, float] = {}
-        for name, pids in self.groups.items():
-            used[name] = sum(
+    def used(self, start: CpuSnapshot | None, end: CpuSnapshot | None) -> dict[str, float]:
+        """CPU seconds of each group between the two snapshots."""
+        if start is None or end is None:
+            return {}
+        return {
+            name: sum(
                 end.processes.get(pid, 0.0) - start.processes.get(pid, 0.0)
                 for pid in set(pids())
                 if pid in end.processes
             )
+            for name, pids in self.groups.items()
+        }
+
+    def note(self, start: CpuSnapshot | None, end: CpuSnapshot | None) -> str:
+        if start is None or end is None or end.at <= start.at:
+            return ""
+        elapsed = end.at - start.at
+        used = self.used(start, end)
         total = end.busy - start.busy
         others = max(total - sum(used.values()), 0.0)
         parts = ", ".join(f"{name} {seconds / elapsed:.2f}" for name, seconds in used.items())
@@ -865,6 +873,9 @@ class Environment:
     vapid_key: str
     workers: int
     log_dir: Path
+    # The alerts of each scenario (first id, last id) and the workers' time to hand over
+    # their e-mails and pushes, for the floor that follows.
+    scenarios: dict[str, tuple[int, int, float | None, float | None]] = field(default_factory=dict)
 
     def worker_environ(self, sms_delay_s: int) -> dict[str, str]:
         environ = {
@@ -1070,6 +1081,12 @@ def single_alert(env: Environment, loaded: Loaded) -> list[dict[str, Any]]:
     resolution = f"polled every {POLL_S * 1000:.0f} ms (mean poll query {seen.mean_poll_ms:.1f} ms)"
 
     email_push = None if seen.email_push_done is None else seen.email_push_done - committed
+    env.scenarios["alert"] = (
+        alert.pk,
+        alert.pk,
+        email_push,
+        meter.used(before, after).get("workers"),
+    )
     last_db = [result.last_sent.get(Channel.EMAIL), result.last_sent.get(Channel.PUSH)]
     last_db = [moment for moment in last_db if moment is not None]
     db_note = (
@@ -1163,6 +1180,7 @@ def peak_day(env: Environment, loaded: Loaded, quick: bool) -> list[dict[str, An
     problems, counts = check_counts(result, sinks)
     resolution = f"polled every {POLL_S * 1000:.0f} ms (mean poll query {seen.mean_poll_ms:.1f} ms)"
     email_push = None if seen.email_push_done is None else seen.email_push_done - first
+    env.scenarios["peak"] = (lo, hi, email_push, meter.used(before, after).get("workers"))
     everything = (
         None
         if seen.sms_done is None or email_push is None
@@ -1236,6 +1254,25 @@ def peak_day(env: Environment, loaded: Loaded, quick: bool) -> list[dict[str, An
     ]
 
 
+def senders_floor(env: Environment, key: str, label: str) -> list[dict[str, Any]]:
+    """The floor of a scenario just run (bench/sender_floor.py): its messages sent again
+    to the same sinks by a minimal loop without database, and the workers' time ÷ it."""
+    lo, hi, sender_seconds, workers_cpu = env.scenarios[key]
+    prepared = sender_floor.prepare(lo, hi)
+    env.sinks.clear()
+    result = sender_floor.run_floor(
+        prepared,
+        processes=env.workers,
+        vapid_private_key=env.vapid_key,
+        smtp_port=env.sinks.info["smtp_port"],
+    )
+    sinks = env.sinks.summary()
+    env.sinks.clear()
+    return sender_floor.floor_rows(
+        _row, key, label, sender_seconds, workers_cpu, prepared, result, sinks, SENDER_TARGET
+    )
+
+
 def run(options: argparse.Namespace) -> list[dict[str, Any]]:
     if connection.vendor != "postgresql":
         raise RuntimeError("the fan-out benchmark needs PostgreSQL (SKIP LOCKED, real workers)")
@@ -1299,12 +1336,16 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
                 flush=True,
             )
             rows.extend(single_alert(env, loaded))
+            print("   the senders' floor for that alert …", flush=True)
+            rows.extend(senders_floor(env, "alert", "alert fan-out"))
         with override_settings(
             ALERT_SMS_DELAY_SECONDS=PEAK_SMS_DELAY_S, ALERT_SENDER_TASKS=worker_count
         ):
             vacuum_analyze((Delivery, DBTaskResult, Alert))
             print(f"   peak day: {peak_alerts} alerts in a burst …", flush=True)
             rows.extend(peak_day(env, loaded, quick))
+            print("   the senders' floor for the peak day …", flush=True)
+            rows.extend(senders_floor(env, "peak", "peak day"))
     except Exception:
         keep_logs = True
         print(f"   worker logs kept in {log_dir}", flush=True)

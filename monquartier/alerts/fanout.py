@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from monquartier.accounts.models import User
@@ -157,18 +157,19 @@ def fan_out_alert(alert) -> int:
         written = cursor.rowcount
     type(alert).objects.filter(pk=alert.pk).update(fanned_out_at=timezone.now())
     # What the senders must do, from the rows themselves (a second run finds them too).
-    due = (
+    due = list(
         Delivery.objects.filter(alert=alert, status=DeliveryStatus.QUEUED)
         .values("channel")
-        .annotate(first=Min("due_at"), last=Max("due_at"))
-        .values_list("channel", "first", "last")
+        .annotate(first=Min("due_at"), last=Max("due_at"), rows=Count("id"))
+        .values_list("channel", "first", "last", "rows")
     )
     copies = settings.ALERT_SENDER_TASKS
-    immediate = [channel for channel, first, _last in due if first <= now]
+    rows = {channel: count for channel, _first, _last, count in due}
+    immediate = [channel for channel, first, _last, _rows in due if first <= now]
     if immediate:
-        wake_senders(immediate, copies=copies)
+        wake_senders(immediate, copies=copies, rows=rows)
     # The delayed rows (SMS, voice calls) each wake their channel's senders when due.
-    for channel, _first, last in due:
+    for channel, _first, last, _rows in due:
         if last > now:
-            wake_senders([channel], at=last, copies=copies)
+            wake_senders([channel], at=last, copies=copies, rows=rows)
     return written

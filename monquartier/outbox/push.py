@@ -5,11 +5,14 @@ Mozilla's autopush, Apple…). A message is encrypted for that browser alone (RF
 aes128gcm) and the request is signed with our VAPID key (RFC 8292) so the push service
 knows it comes from us.
 
-`send_push` sends a batch: one VAPID signature per push-service origin (an ES256 JWT is
-valid for hours: signing once per origin, not once per member, matters when an alert
-goes to a thousand neighbours), one HTTP session, a few threads. It reports one result
-per message and deletes nothing: the caller decides what to do with subscriptions the
-push service says are gone.
+`send_push` sends a batch: one VAPID signature per push-service origin, kept for the
+next batches while it has hours to live (an ES256 JWT is valid for hours: signing once
+per origin, not once per member, matters when an alert goes to a thousand neighbours), a
+few threads. The HTTP connection pools and the threads live as long as the process: an
+alert's pushes go out in many batches of the same worker, and each batch opening new
+connections to the same push service cost a TCP (and, in production, TLS) handshake
+per thread and batch. It reports one result per message and deletes nothing: the caller
+decides what to do with subscriptions the push service says are gone.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +59,10 @@ READ_TIMEOUT = 10.0
 DEFAULT_WORKERS = 8
 # RFC 8292 allows up to 24 hours; a batch lasts seconds.
 JWT_LIFETIME_SECONDS = 12 * 3600
+# A kept signature is used while it has at least this long to live (then signed again).
+JWT_MIN_REMAINING_SECONDS = 6 * 3600
+# Push services a process keeps connection pools for.
+POOLED_ORIGINS = 32
 URGENCIES = ("very-low", "low", "normal", "high")
 # RFC 8030 Topic: at most 32 characters of the base64url alphabet.
 _TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -274,35 +282,106 @@ def _failure(subscription: PushSubscription, status: PushStatus, error: Exceptio
 
 
 class _Session(requests.Session):
-    """The batch's connection pools. Each push goes straight to the adapter (_send_one):
-    requests' session machinery (cookies, hooks, proxy settings looked up in the
-    environment for every request) cost more CPU than encrypting the message. The proxy
-    settings of the environment are read once per push service instead."""
+    """The process's connection pools, one per push service, kept between batches
+    (HTTP keep-alive). Each push goes straight to the adapter (_send_one): requests'
+    session machinery (cookies, hooks, proxy settings looked up in the environment for
+    every request) cost more CPU than encrypting the message. The proxy settings of the
+    environment are read once per push service and batch instead (`proxies`, given by
+    the batch: the environment may change between batches)."""
 
-    def __init__(self, origins: int, pool_size: int) -> None:
+    def __init__(self, pool_size: int) -> None:
         super().__init__()
         self.trust_env = False
-        adapter = HTTPAdapter(pool_connections=max(origins, 1), pool_maxsize=pool_size)
+        adapter = HTTPAdapter(pool_connections=POOLED_ORIGINS, pool_maxsize=pool_size)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
-        self._proxies: dict[str, dict[str, str]] = {}
 
-    def proxies_for(self, origin: str) -> dict[str, str]:
-        if origin not in self._proxies:
-            self._proxies[origin] = requests.utils.get_environ_proxies(origin)
-        return self._proxies[origin]
-
-    def post_push(self, url: str, body: bytes, headers: dict[str, str]) -> requests.Response:
+    def post_push(
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        proxies: dict[str, dict[str, str]],
+    ) -> requests.Response:
         request = requests.PreparedRequest()
         request.prepare_method("POST")
         request.prepare_url(url, None)
         request.prepare_headers(headers)
         request.prepare_body(body, None)
+        origin = _origin(url) or url
+        if origin not in proxies:
+            proxies[origin] = requests.utils.get_environ_proxies(origin)
         return self.get_adapter(url).send(
-            request,
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-            proxies=self.proxies_for(_origin(url) or url),
+            request, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), proxies=proxies[origin]
         )
+
+
+class _Kept:
+    """What a process keeps between batches: the sessions and thread pools (by size) and
+    the VAPID headers (by key, subject and origin). A forked child starts afresh: threads
+    and sockets do not survive a fork."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.sessions: dict[int, _Session] = {}
+        self.pools: dict[int, ThreadPoolExecutor] = {}
+        self.authorizations: dict[tuple[str, str, str], tuple[int, dict[str, str]]] = {}
+
+
+_kept: _Kept | None = None
+
+
+def _process_kept() -> _Kept:
+    global _kept
+    if _kept is None or _kept.pid != os.getpid():
+        _kept = _Kept()
+    return _kept
+
+
+def _session(pool_size: int) -> _Session:
+    kept = _process_kept()
+    with kept.lock:
+        if pool_size not in kept.sessions:
+            kept.sessions[pool_size] = _Session(pool_size)
+        return kept.sessions[pool_size]
+
+
+def _thread_pool(size: int) -> ThreadPoolExecutor:
+    kept = _process_kept()
+    with kept.lock:
+        if size not in kept.pools:
+            kept.pools[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="push")
+        return kept.pools[size]
+
+
+def _authorization(vapid: Vapid, subject: str, origin: str) -> dict[str, str]:
+    """The VAPID headers for a push service: signed once, reused while the JWT has at
+    least JWT_MIN_REMAINING_SECONDS to live."""
+    kept = _process_kept()
+    key = (_public_key_b64(vapid), subject, origin)
+    now = int(time.time())
+    with kept.lock:
+        found = kept.authorizations.get(key)
+    if found is not None and found[0] - now >= JWT_MIN_REMAINING_SECONDS:
+        return found[1]
+    expires = now + JWT_LIFETIME_SECONDS
+    headers = vapid.sign({"sub": subject, "aud": origin, "exp": expires})
+    with kept.lock:
+        kept.authorizations[key] = (expires, headers)
+    return headers
+
+
+def close_connections() -> None:
+    """Close the kept connections and threads of this process (tests, shutdown)."""
+    global _kept
+    kept, _kept = _kept, None
+    if kept is None or kept.pid != os.getpid():
+        return
+    for session in kept.sessions.values():
+        session.close()
+    for pool in kept.pools.values():
+        pool.shutdown(wait=False)
 
 
 def _send_one(
@@ -312,6 +391,7 @@ def _send_one(
     data: bytes,
     headers: dict[str, str],
     ttl: int,
+    proxies: dict[str, dict[str, str]],
 ) -> PushResult:
     try:
         # RFC 8291 (aes128gcm): the salt and our public key travel in the body.
@@ -320,6 +400,7 @@ def _send_one(
             subscription.endpoint,
             body,
             {**headers, "Content-Encoding": "aes128gcm", "TTL": str(ttl)},
+            proxies,
         )
     except _PERMANENT_HTTP_ERRORS as error:
         return _failure(subscription, PushStatus.PERMANENT, error)
@@ -355,7 +436,6 @@ def send_push(
         ttl = int(getattr(settings, "PUSH_TTL_SECONDS", DEFAULT_TTL_SECONDS))
     vapid, _public = vapid_keys()
     subject = vapid_subject()
-    expires = int(time.time()) + JWT_LIFETIME_SECONDS
 
     results: list[PushResult | None] = [None] * len(messages)
     authorizations: dict[str, dict[str, str] | str] = {}
@@ -369,7 +449,7 @@ def send_push(
             continue
         if origin not in authorizations:
             try:
-                authorizations[origin] = vapid.sign({"sub": subject, "aud": origin, "exp": expires})
+                authorizations[origin] = _authorization(vapid, subject, origin)
             except Exception as error:
                 authorizations[origin] = f"VAPID signature for {origin}: {error}"
         authorization = authorizations[origin]
@@ -393,17 +473,18 @@ def send_push(
         jobs.append((index, subscription, info, data, headers))
 
     if jobs:
-        pool_size = max(1, min(workers, len(jobs)))
-        with (
-            _Session(len(authorizations), pool_size) as session,
-            ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="push") as pool,
-        ):
-            futures = [
-                (index, pool.submit(_send_one, session, subscription, info, data, headers, ttl))
-                for index, subscription, info, data, headers in jobs
-            ]
-            for index, future in futures:
-                results[index] = future.result()
+        size = max(1, workers)
+        session, pool = _session(size), _thread_pool(size)
+        proxies: dict[str, dict[str, str]] = {}  # this batch's, per push service
+        futures = [
+            (
+                index,
+                pool.submit(_send_one, session, subscription, info, data, headers, ttl, proxies),
+            )
+            for index, subscription, info, data, headers in jobs
+        ]
+        for index, future in futures:
+            results[index] = future.result()
 
     done = [result for result in results if result is not None]
     if logger.isEnabledFor(logging.INFO):

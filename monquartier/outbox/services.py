@@ -1,25 +1,39 @@
 """Waking the senders, and the counted SMS sent outside the alert outbox."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from monquartier.outbox.models import Channel, TextMessage
+from monquartier.outbox.sender import BATCH_SIZE
 from monquartier.outbox.sms.gsm7 import to_gsm7
 from monquartier.outbox.tasks import deliver, send_text_message
 
 _SEND_ORDER = (Channel.PUSH, Channel.EMAIL, Channel.SMS, Channel.VOICE)
 
 
-def wake_senders(channels: Iterable[str], *, at: datetime | None = None, copies: int = 1) -> None:
+def wake_senders(
+    channels: Iterable[str],
+    *,
+    at: datetime | None = None,
+    copies: int = 1,
+    rows: Mapping[str, int] | None = None,
+) -> None:
     """Enqueue sender tasks per channel, now or at a given time (the alert SMS). With
-    copies > 1, several workers share a big batch (each claims its own rows)."""
+    copies > 1, several workers share a big batch (each claims its own rows). With the
+    rows written per channel, no more copies than batches: a small alert's e-mails fit in
+    one or two, and a copy that finds nothing still costs a task claimed, run and closed
+    by a worker (on a day of many alerts, most of the workers' time)."""
     if at is not None and not deliver.get_backend().supports_defer:
         return  # a backend that cannot wait (tests, immediate): the sweep sends them when due
     task = deliver.using(run_after=at) if at is not None else deliver
     # Workers take tasks in the order they were written: push first (a phone shows it in
     # seconds), then e-mail, then SMS, then voice calls.
     for channel in sorted(set(channels), key=_SEND_ORDER.index):
-        for _copy in range(copies):
+        wanted = copies
+        if rows is not None and channel in rows:
+            batches = -(-rows[channel] // BATCH_SIZE[channel])
+            wanted = max(1, min(copies, batches))
+        for _copy in range(wanted):
             task.enqueue(channel=channel)
 
 

@@ -7,8 +7,11 @@ connection for the whole batch.
 """
 
 import logging
+import os
 import re
 import smtplib
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -188,6 +191,98 @@ def _skeleton_key(email: Email) -> tuple:
 # Below this many messages per connection, a connection's set-up (TCP, EHLO, TLS) costs
 # more than it saves.
 MIN_EMAILS_PER_CONNECTION = 25
+# An SMTP connection left open by a batch is used by the next one if it is no older than
+# this (idle): relays close idle connections after a few minutes (Postfix: 300 s).
+SMTP_KEEP_SECONDS = 30.0
+
+
+class _KeptSMTP:
+    """The SMTP connections a process keeps open between batches, with the thread pool
+    that shares a batch between them: an alert's e-mails go out in many batches of the
+    same worker, and each opening its own connections (TCP, EHLO, TLS, QUIT) cost as
+    much as a tenth of the messages. Connections are kept per server settings, as many as
+    EMAIL_SMTP_CONNECTIONS, and never shared by two threads at once. A forked child
+    starts afresh."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.idle: dict[tuple, list[tuple[float, SMTPBackend]]] = {}
+        self.pools: dict[int, ThreadPoolExecutor] = {}
+
+    @staticmethod
+    def key(connection: SMTPBackend) -> tuple:
+        return (
+            connection.host,
+            connection.port,
+            connection.username,
+            connection.use_tls,
+            connection.use_ssl,
+            connection.timeout,
+        )
+
+    def take(self, key: tuple) -> SMTPBackend | None:
+        """A kept connection to that server, open and idle for less than
+        SMTP_KEEP_SECONDS (older ones are closed)."""
+        now = time.monotonic()
+        stale = []
+        found = None
+        with self.lock:
+            kept = self.idle.get(key, [])
+            while kept:
+                since, connection = kept.pop()
+                if now - since <= SMTP_KEEP_SECONDS and connection.connection is not None:
+                    found = connection
+                    break
+                stale.append(connection)
+        for connection in stale:
+            _close_quietly(connection)
+        return found
+
+    def give_back(self, connection: SMTPBackend, limit: int) -> None:
+        key = self.key(connection)
+        with self.lock:
+            kept = self.idle.setdefault(key, [])
+            if len(kept) < limit:
+                kept.append((time.monotonic(), connection))
+                return
+        _close_quietly(connection)
+
+    def pool(self, size: int) -> ThreadPoolExecutor:
+        with self.lock:
+            if size not in self.pools:
+                self.pools[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="smtp")
+            return self.pools[size]
+
+
+_kept_smtp: _KeptSMTP | None = None
+
+
+def _process_smtp() -> _KeptSMTP:
+    global _kept_smtp
+    if _kept_smtp is None or _kept_smtp.pid != os.getpid():
+        _kept_smtp = _KeptSMTP()
+    return _kept_smtp
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except (OSError, smtplib.SMTPException):
+        logger.warning("Could not close the SMTP connection cleanly")
+
+
+def close_smtp_connections() -> None:
+    """Close the SMTP connections this process keeps (tests, shutdown)."""
+    global _kept_smtp
+    kept, _kept_smtp = _kept_smtp, None
+    if kept is None or kept.pid != os.getpid():
+        return
+    for connections in kept.idle.values():
+        for _since, connection in connections:
+            _close_quietly(connection)
+    for pool in kept.pools.values():
+        pool.shutdown(wait=False)
 
 
 class EmailTransport:
@@ -217,21 +312,36 @@ class EmailTransport:
             return self._send_on_one_connection(emails, skeletons)
         size = -(-len(emails) // count)  # contiguous shares, in order
         shares = [emails[start : start + size] for start in range(0, len(emails), size)]
-        with ThreadPoolExecutor(max_workers=len(shares), thread_name_prefix="smtp") as pool:
-            results = pool.map(self._send_on_one_connection, shares, [skeletons] * len(shares))
-            return [outcome for share in results for outcome in share]
+        pool = _process_smtp().pool(max(wanted, 1))
+        results = pool.map(self._send_on_one_connection, shares, [skeletons] * len(shares))
+        return [outcome for share in results for outcome in share]
+
+    @staticmethod
+    def _send_one(connection, sender: str, email: Email, raw: bytes | None) -> None:
+        if raw is not None:
+            connection.connection.sendmail(sender, [email.to], raw)
+        else:
+            _django_message(email, connection).send()
 
     def _send_on_one_connection(
         self, emails: Sequence[Email], skeletons: dict[tuple, _Skeleton] | None
     ) -> list[Outcome]:
         outcomes: list[Outcome] = []
+        kept = _process_smtp() if skeletons is not None else None
         try:
             connection = get_connection(fail_silently=False)
-            connection.open()
+            reused = None
+            if kept is not None and isinstance(connection, SMTPBackend):
+                reused = kept.take(kept.key(connection))
+            if reused is not None:
+                connection = reused
+            else:
+                connection.open()
         except (OSError, smtplib.SMTPException) as error:
             return [Failed(f"SMTP: {error}", permanent=False)] * len(emails)
         raw_smtp = getattr(connection, "connection", None) if skeletons is not None else None
         sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
+        healthy = True
         try:
             for index, email in enumerate(emails):
                 try:
@@ -240,10 +350,23 @@ class EmailTransport:
                         if raw_smtp is not None and skeletons is not None
                         else None
                     )
-                    if raw_smtp is not None and skeleton is not None and skeleton.fits(email):
-                        raw_smtp.sendmail(sender, [email.to], skeleton.copy(email))
-                    else:
-                        _django_message(email, connection).send()
+                    raw = (
+                        skeleton.copy(email)
+                        if raw_smtp is not None and skeleton is not None and skeleton.fits(email)
+                        else None
+                    )
+                    try:
+                        self._send_one(connection, sender, email, raw)
+                    except (smtplib.SMTPServerDisconnected, ConnectionError):
+                        if index or reused is None:
+                            raise
+                        # A kept connection the server has closed meanwhile: a new one,
+                        # and this message again (the closed one took nothing).
+                        _close_quietly(connection)
+                        reused = None
+                        connection.open()
+                        raw_smtp = connection.connection
+                        self._send_one(connection, sender, email, raw)
                     outcomes.append(Sent(email.message_id))
                 except smtplib.SMTPRecipientsRefused as error:
                     codes = [code for code, _text in error.recipients.values()]
@@ -256,14 +379,18 @@ class EmailTransport:
                     )
                 except (TimeoutError, OSError, smtplib.SMTPException) as error:
                     # The connection is gone: the rest of its share waits for the retry.
+                    healthy = False
                     remaining = len(emails) - index
                     outcomes.extend([Failed(f"SMTP: {error}", permanent=False)] * remaining)
                     break
+        except BaseException:
+            healthy = False
+            raise
         finally:
-            try:
-                connection.close()
-            except (OSError, smtplib.SMTPException):
-                logger.warning("Could not close the SMTP connection cleanly")
+            if kept is not None and healthy and getattr(connection, "connection", None):
+                kept.give_back(connection, max(getattr(settings, "EMAIL_SMTP_CONNECTIONS", 1), 1))
+            else:
+                _close_quietly(connection)
         return outcomes
 
 

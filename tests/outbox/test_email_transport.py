@@ -6,9 +6,11 @@ EmailMultiAlternatives would have sent, and check the fall-backs."""
 
 import email
 import re
+import socket
 
 import pytest
 
+from monquartier.outbox import transports
 from monquartier.outbox.transports import LINK, Email, EmailTransport, Sent, _django_message
 from tests.fakes.smtp import SMTPSink
 
@@ -26,6 +28,7 @@ def smtp(settings):
         settings.EMAIL_HOST = "127.0.0.1"
         settings.EMAIL_PORT = sink.port
         yield sink
+        transports.close_smtp_connections()
 
 
 def alert_email(number: int, *, to: str | None = None, text: str = TEXT) -> Email:
@@ -169,3 +172,31 @@ def test_a_header_that_would_fold_before_a_longer_link_is_built_the_usual_way(sm
     assert not transports._Skeleton(sent).usable
     EmailTransport().send([sent])
     assert normalised(smtp.messages[0]["raw"]) == normalised(django_bytes(sent))
+
+
+def test_the_next_batch_goes_on_the_kept_connection_and_one_the_server_closed_is_reopened(
+    smtp, settings
+):
+    settings.EMAIL_SMTP_CONNECTIONS = 1
+    EmailTransport().send([alert_email(number) for number in range(1, 4)])
+    EmailTransport().send([alert_email(number) for number in range(4, 7)])
+    assert len({message["peer"] for message in smtp.messages}) == 1
+    kept = transports._process_smtp()
+    ((_since, connection),) = [entry for entries in kept.idle.values() for entry in entries]
+    connection.connection.sock.shutdown(socket.SHUT_RDWR)  # as a relay closing it
+
+    outcomes = EmailTransport().send([alert_email(number) for number in range(7, 10)])
+
+    assert outcomes == [Sent(f"<delivery-{number}@monquartier.ci>") for number in range(7, 10)]
+    assert sorted(message["message_id"] for message in smtp.messages) == sorted(
+        f"<delivery-{number}@monquartier.ci>" for number in range(1, 10)
+    )
+    assert len({message["peer"] for message in smtp.messages}) == 2
+
+
+def test_a_connection_idle_too_long_is_not_reused(smtp, settings, monkeypatch):
+    settings.EMAIL_SMTP_CONNECTIONS = 1
+    EmailTransport().send([alert_email(1)])
+    monkeypatch.setattr(transports, "SMTP_KEEP_SECONDS", -1.0)
+    EmailTransport().send([alert_email(2)])
+    assert len({message["peer"] for message in smtp.messages}) == 2

@@ -364,3 +364,21 @@ def test_a_proxy_from_the_environment_is_used_except_where_no_proxy_says(awa, br
     }
     assert proxies["fcm.googleapis.com"].get("https") == "http://proxy.exemple.ci:3128"
     assert "https" not in proxies["updates.push.services.mozilla.com"]
+
+
+def test_the_next_batches_reuse_the_signature_until_it_gets_old(awa, push_service, monkeypatch):
+    subscriptions = [Browser().subscribe(awa, f"{FCM}{n}") for n in range(3)]
+    push_service.add(responses.POST, re.compile(r"https://.*"), status=201)
+    push.close_connections()
+    with mock.patch.object(Vapid02, "sign", autospec=True, side_effect=Vapid02.sign) as sign:
+        for subscription in subscriptions:
+            send_push([PushMessage(subscription, alert_payload())])
+        assert sign.call_count == 1
+        # Less than JWT_MIN_REMAINING_SECONDS left: signed again.
+        later = push.time.time() + push.JWT_LIFETIME_SECONDS - push.JWT_MIN_REMAINING_SECONDS + 60
+        monkeypatch.setattr(push.time, "time", lambda: later)
+        [result] = send_push([PushMessage(subscriptions[0], alert_payload())])
+    assert sign.call_count == 2 and result.ok
+    claims = vapid_claims(push_service.calls[-1].request.headers["Authorization"])
+    assert claims["exp"] == int(later) + push.JWT_LIFETIME_SECONDS
+    push.close_connections()

@@ -47,3 +47,32 @@ def test_sign_up_queues_the_email_and_the_sms_and_the_worker_sends_them(
 def test_a_failed_signup_queues_nothing(client, database_tasks):
     client.post(reverse("account_signup"), signup_data(phone="123"))
     assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db
+def test_senders_get_no_more_copies_than_the_rows_fill_batches(database_tasks):
+    """An alert of 57 members wakes one push sender, not ALERT_SENDER_TASKS of them: a
+    copy that finds nothing still costs the workers a task; a big one keeps its copies."""
+    from monquartier.outbox.models import Channel
+    from monquartier.outbox.sender import BATCH_SIZE
+    from monquartier.outbox.services import wake_senders
+
+    def copies(channel):
+        return sum(
+            1
+            for task in DBTaskResult.objects.filter(task_path="monquartier.outbox.tasks.deliver")
+            if task.args_kwargs["kwargs"]["channel"] == channel
+        )
+
+    wake_senders(
+        [Channel.PUSH, Channel.EMAIL],
+        copies=3,
+        rows={Channel.PUSH: 56, Channel.EMAIL: BATCH_SIZE[Channel.EMAIL] + 13},
+    )
+    assert copies(Channel.PUSH) == 1 and copies(Channel.EMAIL) == 2
+    DBTaskResult.objects.all().delete()
+    wake_senders([Channel.EMAIL], copies=3, rows={Channel.EMAIL: 6000})
+    assert copies(Channel.EMAIL) == 3
+    DBTaskResult.objects.all().delete()
+    wake_senders([Channel.SMS], copies=3)  # rows not told: every copy
+    assert copies(Channel.SMS) == 3
