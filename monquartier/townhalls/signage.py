@@ -6,6 +6,7 @@ their order queue (/equipe/boutique/). Otherwise staff handle the request in the
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -85,7 +86,10 @@ def order_signage(
 
 def _shop_order(agent: User, town_hall: TownHall, order: SignageOrder, communities):
     """The shop's order for the request, or None when the catalogue does not sell what it
-    asks (staff then handle it by hand). Not enough stock refuses the request."""
+    asks (staff then handle it by hand) or the shop is off. Not enough stock refuses the
+    request."""
+    if not settings.SHOP_ENABLED:
+        return None
     wanted = [(ProductKind.SIGN_LARGE, order.signs), (ProductKind.STICKER, order.stickers)]
     items = []
     for kind, quantity in wanted:
