@@ -27,6 +27,11 @@ urlpatterns = [
     path("equipe/boutique/", shop_page(staff_views.queue), name="staff_queue"),
     path("equipe/boutique/<id:order_id>/", shop_page(staff_views.order_detail), name="staff_order"),
     path(
+        "equipe/boutique/demandes-des-mairies/<id:request_id>/commander/",
+        shop_page(staff_views.request_to_order),
+        name="staff_request_to_order",
+    ),
+    path(
         "equipe/boutique/<id:order_id>/etape/", shop_page(staff_views.advance), name="staff_advance"
     ),
     path(
