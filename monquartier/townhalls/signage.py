@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
-from monquartier.audit import log
 from monquartier.accounts.phones import parse_phone, to_e164
+from monquartier.audit import log
 from monquartier.communities.models import Community
 from monquartier.core import flood
 from monquartier.shop import services as shop
-from monquartier.shop.requests import RequestSource, WaitingRequest
 from monquartier.shop.models import Personalisation, Product, ProductKind
+from monquartier.shop.requests import RequestSource, WaitingRequest
 from monquartier.townhalls.models import SignageOrder, TownHall
 
 # An order above these is a typing slip, not a commune's need.

@@ -449,9 +449,7 @@ def _shop_order(customer):
 
 # Everyone but the person shown and staff: a neighbour and a référent of theirs, a twinned
 # member, an outsider, a pending member, a town-hall agent, a visitor.
-_OUTSIDERS = {
-    viewer: NOTHING for viewer in ("awa", "koffi", "aya", "issa", "salif", "aicha", "visitor")
-}
+_OUTSIDERS = dict.fromkeys(("awa", "koffi", "aya", "issa", "salif", "aicha", "visitor"), NOTHING)
 
 # (page, person shown, {viewer: what the viewer sees of that person's name})
 PAGES = [
