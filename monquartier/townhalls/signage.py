@@ -158,7 +158,8 @@ def request_to_order(staff: User, request_id: int):
     the usual steps follow (confirm and invoice, the mandate's payment). Once: a second
     click finds the order made."""
     request = (
-        SignageOrder.objects.select_for_update()
+        # Only the request's row is locked (its agent may be gone: an outer join).
+        SignageOrder.objects.select_for_update(of=("self",))
         .select_related("town_hall__commune", "ordered_by")
         .filter(pk=request_id)
         .first()
