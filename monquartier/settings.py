@@ -625,7 +625,7 @@ CONTENT_SECURITY_POLICY = {
 }
 # The signage shop's mobile-money aggregator (CinetPay's API v2, monquartier/shop/
 # payments.py). Development and tests point at the fake aggregator of tests/fakes (the
-# demo starts it); production refuses to start without real keys.
+# demo starts it); production has no keys by default.
 SHOP_PAYMENT_API_URL = env_str(
     "SHOP_PAYMENT_API_URL",
     "https://api-checkout.cinetpay.com" if PRODUCTION else "http://127.0.0.1:8766",
@@ -635,9 +635,16 @@ SHOP_PAYMENT_SITE_ID = env_str("SHOP_PAYMENT_SITE_ID", "" if PRODUCTION else "10
 SHOP_PAYMENT_SECRET_KEY = env_str(
     "SHOP_PAYMENT_SECRET_KEY", "" if PRODUCTION else "demo-secret-key-for-the-fake-wallet"
 )
-if PRODUCTION and not (SHOP_PAYMENT_API_KEY and SHOP_PAYMENT_SITE_ID and SHOP_PAYMENT_SECRET_KEY):
+# The shop is optional: a deployment without a payment contract starts without it (its
+# pages answer 404, its links are hidden, ShopConfig.ready() logs that it is off). On by
+# by default when the keys are set; one of them missing (or SHOP_ENABLED=1 without them)
+# is a half-configured contract, refused.
+_SHOP_KEYS = (SHOP_PAYMENT_API_KEY, SHOP_PAYMENT_SITE_ID, SHOP_PAYMENT_SECRET_KEY)
+SHOP_ENABLED = env_bool("SHOP_ENABLED", default=any(_SHOP_KEYS))
+if SHOP_ENABLED and not all(_SHOP_KEYS):
     raise ImproperlyConfigured(
-        "SHOP_PAYMENT_API_KEY, SHOP_PAYMENT_SITE_ID and SHOP_PAYMENT_SECRET_KEY are required."
+        "SHOP_ENABLED needs SHOP_PAYMENT_API_KEY, SHOP_PAYMENT_SITE_ID and "
+        "SHOP_PAYMENT_SECRET_KEY (or set SHOP_ENABLED=0 to start without the shop)."
     )
 # Minutes an order waits for its payment before it expires and gives its stock back.
 SHOP_PAYMENT_MINUTES = env_int("SHOP_PAYMENT_MINUTES", 30, minimum=5)

@@ -29,6 +29,9 @@ def for_member(action: str) -> str:
         ),
         "shop.invoice.download": _("L'équipe a consulté la facture d'une de vos commandes."),
         "shop.mandate.confirm": _("L'équipe a confirmé et facturé une commande de votre mairie."),
+        "shop.signage.to_order": _(
+            "L'équipe a fait d'une demande de signalétique de votre mairie une commande."
+        ),
         "shop.mandate.paid": _("L'équipe a enregistré le paiement d'une commande de votre mairie."),
     }
     return labels.get(action, _("L'équipe a traité une opération vous concernant."))

@@ -1,8 +1,24 @@
-"""Who may open which order: its customer, and staff; a 404 for anyone else."""
+"""Who may open which order: its customer, and staff; a 404 for anyone else. And the
+shop itself: off (settings.SHOP_ENABLED), every page of it is a 404."""
 
+from functools import wraps
+
+from django.conf import settings
 from django.http import Http404
 
 from monquartier.shop.models import Invoice, Order
+
+
+def shop_page(view):
+    """The shop's pages exist only while the shop is on (read at each request)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.SHOP_ENABLED:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def get_order_for_customer(user, order_id: int) -> Order:

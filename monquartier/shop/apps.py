@@ -1,4 +1,7 @@
+import logging
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,3 +21,8 @@ class ShopConfig(AppConfig):
         sources.register(outbox.SOURCE)
         jobs.register()
         my_data.register("shop_orders", exports.orders)
+        if not settings.SHOP_ENABLED:
+            logging.getLogger(__name__).warning(
+                "The shop is off (SHOP_ENABLED=0, or no SHOP_PAYMENT_* keys): its pages "
+                "answer 404, its links are hidden, town halls' signage requests stay requests."
+            )

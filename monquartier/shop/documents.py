@@ -1,5 +1,6 @@
 """The invoice and the packing slip, as PDF (ReportLab): whole francs, our words, the
-customer's own name (they are the customer's papers, and staff's)."""
+customer's name as privacy.py lets the reader see it (they are the customer's papers, and
+staff's: the real name for both; the fetchers give them to nobody else)."""
 
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -12,6 +13,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+from monquartier.communities import privacy
 from monquartier.shop.models import DeliveryMethod, Invoice, Order
 
 GREEN = colors.HexColor("#1d6b45")
@@ -48,18 +50,18 @@ def _table(rows: list[list[str]], widths: list[float]) -> Table:
 
 def _address(order: Order) -> list[str]:
     if order.delivery_method == DeliveryMethod.PICKUP:
-        return [_("Retrait au point de retrait MonQuartier"), order.phone]
+        return [_("Retrait au point de retrait MonQuartier"), order.phone_display]
     return [
         ", ".join(
             part for part in (order.quartier, order.commune.name if order.commune else "") if part
         ),
         _("Repère : %(landmark)s") % {"landmark": order.landmark},
-        _("Téléphone : %(phone)s") % {"phone": order.phone},
+        _("Téléphone : %(phone)s") % {"phone": order.phone_display},
     ]
 
 
-def _customer(order: Order) -> str:
-    person = f"{order.user.first_name} {order.user.last_name}".strip()
+def _customer(order: Order, viewer) -> str:
+    person = privacy.name_seen_by(viewer, order.user)
     return f"{order.buyer} ({person})" if order.buyer else person
 
 
@@ -79,7 +81,7 @@ def _build(title: str, story: list) -> bytes:
     return buffer.getvalue()
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
+def invoice_pdf(invoice: Invoice, viewer) -> bytes:
     order = invoice.order
     styles = _styles()
     title = _("Facture %(number)s") % {"number": invoice.number}
@@ -96,7 +98,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     ]
     rows.append([_("Livraison"), "", "", _francs(order.delivery_fee)])
     rows.append([_("Total payé"), "", "", _francs(order.total)])
-    customer = _customer(order)
+    customer = _customer(order, viewer)
     if order.is_mandate:
         settlement = (
             _("Réglée par mandat administratif (référence %(reference)s).")
@@ -130,14 +132,14 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     return _build(title, story)
 
 
-def packing_slip_pdf(order: Order) -> bytes:
+def packing_slip_pdf(order: Order, viewer) -> bytes:
     styles = _styles()
     title = _("Bon de préparation %(number)s") % {"number": order.number}
     rows = [[_("Article"), _("Quantité"), _("Personnalisation")]]
     rows += [
         [line.name, str(line.quantity), line.personalised_with or "—"] for line in order.lines.all()
     ]
-    customer = _customer(order)
+    customer = _customer(order, viewer)
     story = [
         Paragraph(escape(title), styles["title"]),
         Paragraph(escape(_("Pour : %(name)s") % {"name": customer}), styles["body"]),

@@ -35,6 +35,11 @@ class CheckoutForm(forms.Form):
     phone = forms.CharField(
         label=gettext_lazy("Téléphone à appeler pour la livraison"), max_length=30
     )
+    # What the page showed for the articles (the template writes it, never the bound
+    # form: after a price change the page shows the new amount and accepts it).
+    shown_subtotal = forms.IntegerField(
+        required=False, min_value=0, max_value=10**9, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

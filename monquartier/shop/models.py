@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from monquartier.accounts.phones import format_for_display
+
 CURRENCY = "XOF"
 
 
@@ -236,6 +238,11 @@ class Order(models.Model):
             self.state == OrderState.AWAITING_PAYMENT
             and self.payment_method == PaymentMethod.MOBILE_MONEY
         )
+
+    @property
+    def phone_display(self) -> str:
+        """The phone to call as people write it (07 07 12 34 56), stored in E.164."""
+        return format_for_display(self.phone)
 
     @property
     def is_mandate(self) -> bool:

@@ -59,6 +59,8 @@ MAX_CART_ITEMS = 20
 MAX_PAYMENT_ATTEMPTS = 10  # per order: each one is a call to the aggregator
 # The steps the customer is also told by SMS (each SMS costs us: capped, see _tell).
 SMS_EVENTS = {MessageEvent.PAID, MessageEvent.SHIPPED}
+# SMS of one order, whatever happens to it (paid, expired, paid again late, shipped…).
+MAX_SMS_PER_ORDER = 2
 STAFF_STEP_EVENTS = {
     OrderState.PREPARING: MessageEvent.PREPARING,
     OrderState.SHIPPED: MessageEvent.SHIPPED,
@@ -149,9 +151,11 @@ def place_order(
     quartier: str = "",
     landmark: str = "",
     phone: str = "",
+    shown_subtotal: int | None = None,
 ) -> Order:
     """The cart becomes an order awaiting payment; its stock is held until it is paid or
-    expires (SHOP_PAYMENT_MINUTES)."""
+    expires (SHOP_PAYMENT_MINUTES). `shown_subtotal` is what the checkout page showed:
+    a price changed since refuses the order, which then keeps the price it shows."""
     errors: dict[str, str] = {}
     items = list(CartItem.objects.filter(cart__user=user).select_related("product").order_by("id"))
     if not items:
@@ -186,6 +190,12 @@ def place_order(
                 _("« %(name)s » n'est plus disponible : retirez-le du panier.")
                 % {"name": item.product.name},
             )
+    subtotal = sum(item.product.price * item.quantity for item in items)
+    if not errors and shown_subtotal is not None and shown_subtotal != subtotal:
+        errors["__all__"] = _(
+            "Un prix a changé depuis l'affichage de votre panier : vérifiez le nouveau "
+            "montant (%(subtotal)s F CFA), puis validez à nouveau."
+        ) % {"subtotal": subtotal}
     if errors:
         raise ValidationError(errors)
     flood.check_flood(
@@ -194,7 +204,6 @@ def place_order(
         _("Vous avez passé %(count)s commandes aujourd'hui : réessayez demain."),
     )
     _reserve([(item.product_id, item.quantity, item.product.name) for item in items])
-    subtotal = sum(item.product.price * item.quantity for item in items)
     fee = zone.fee if zone is not None else 0
     now = timezone.now()
     order = Order.objects.create(
@@ -330,9 +339,12 @@ def confirm_mandate_order(staff: User, order: Order) -> Invoice:
 @transaction.atomic(durable=True)
 def record_mandate_payment(staff: User, order: Order, *, reference: str) -> Order:
     """The treasury paid the invoice: the order is paid and goes to preparation."""
-    reference = (reference or "").strip()[:80]
+    reference = (reference or "").strip()
     if not reference:
         raise ValidationError({"reference": _("Indiquez la référence du paiement du mandat.")})
+    if len(reference) > 80:
+        # Cut, it would be another mandate's reference on the invoice.
+        raise ValidationError({"reference": _("Une référence de mandat tient en 80 caractères.")})
     order = _staff_order(staff, order.pk)
     if not order.is_mandate or order.state != OrderState.AWAITING_PAYMENT or not order.confirmed_at:
         raise ValidationError(_("Confirmez et facturez la commande avant d'en noter le paiement."))
@@ -629,7 +641,8 @@ def refund_order(staff: User, order: Order, *, reference: str, reason: str) -> O
 
 def _tell(order: Order, event: str) -> OrderMessage | None:
     """An e-mail at each step, and an SMS for the payment and the shipping, through the
-    outbox. SMS are capped per account and per community (FLOOD_LIMITS)."""
+    outbox. SMS are capped per order (MAX_SMS_PER_ORDER), per account and per community
+    (FLOOD_LIMITS)."""
     user = order.user
     if not user.is_active or user.is_closed:
         return None
@@ -641,7 +654,10 @@ def _tell(order: Order, event: str) -> OrderMessage | None:
         )
     if event in SMS_EVENTS and user.mobile and user.mobile_verified:
         sent = Delivery.objects.filter(shop_message__isnull=False, channel=Channel.SMS)
-        if not flood.is_flooded(sent.filter(user=user), "shop_sms_account") and not (
+        if (
+            sent.filter(shop_message__order=order).count() < MAX_SMS_PER_ORDER
+            and not flood.is_flooded(sent.filter(user=user), "shop_sms_account")
+        ) and not (
             order.community_id is not None
             and flood.is_flooded(
                 sent.filter(shop_message__order__community_id=order.community_id),

@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from monquartier.audit import log
-from monquartier.shop import access, documents, services
+from monquartier.shop import access, documents, requests, services
 from monquartier.shop.forms import RefundForm
 from monquartier.shop.models import NEXT_STATE, REFUNDABLE, Order, OrderState, PaymentStatus
 
 QUEUE_PAGE_SIZE = 50
+WAITING_REQUESTS_SHOWN = 20
 
 
 def _context(request, **values) -> dict:
@@ -34,6 +35,7 @@ def queue(request):
     page = Paginator(orders.order_by("created_at", "id"), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    waiting, waiting_count = requests.waiting(WAITING_REQUESTS_SHOWN)
     return render(
         request,
         "shop/staff/queue.html",
@@ -43,6 +45,8 @@ def queue(request):
             page=page,
             state=state,
             tabs=[(value, label, counts.get(value, 0)) for value, label in OrderState.choices],
+            waiting=waiting,
+            waiting_count=waiting_count,
         ),
     )
 
@@ -127,6 +131,23 @@ def record_mandate_payment(request, order_id: int):
 
 
 @require_POST
+def request_to_order(request, request_id: int):
+    """A town hall's signage request stored without an order becomes one, by mandate."""
+    access.require_staff(request.user)
+    try:
+        order = requests.to_order(request.user, request_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("shop:staff_queue")
+    messages.success(
+        request,
+        _("Commande %(number)s créée pour la mairie : confirmez-la pour la facturer.")
+        % {"number": order.number},
+    )
+    return redirect("shop:staff_order", order.pk)
+
+
+@require_POST
 def cancel(request, order_id: int):
     order = access.get_order_for_staff(request.user, order_id)
     try:
@@ -139,7 +160,9 @@ def cancel(request, order_id: int):
 def packing_slip(request, order_id: int):
     order = access.get_order_for_staff(request.user, order_id)
     log.record(request.user, "shop.order.packing_slip", member=order.user, target=order)
-    response = HttpResponse(documents.packing_slip_pdf(order), content_type="application/pdf")
+    response = HttpResponse(
+        documents.packing_slip_pdf(order, request.user), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="preparation-{order.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -148,7 +171,9 @@ def packing_slip(request, order_id: int):
 def invoice(request, order_id: int):
     found = access.get_invoice_for_staff(request.user, order_id)
     log.record(request.user, "shop.invoice.download", member=found.order.user, target=found)
-    response = HttpResponse(documents.invoice_pdf(found), content_type="application/pdf")
+    response = HttpResponse(
+        documents.invoice_pdf(found, request.user), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="facture-{found.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

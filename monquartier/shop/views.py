@@ -213,7 +213,9 @@ def history(request):
 
 def invoice(request, order_id: int):
     found = access.get_invoice_for_owner(request.user, order_id)
-    response = HttpResponse(documents.invoice_pdf(found), content_type="application/pdf")
+    response = HttpResponse(
+        documents.invoice_pdf(found, request.user), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="facture-{found.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

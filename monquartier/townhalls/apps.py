@@ -13,13 +13,14 @@ class TownhallsConfig(AppConfig):
         # communities what the commune decides for them; notifications what the town
         # hall's messages say; the outbox how to send an announcement; the alert list
         # where to find the ones for a community; the shop which communes lend their coat
-        # of arms to its signs.
+        # of arms to its signs, and which signage requests wait to become its orders.
         from monquartier.accounts import exports
         from monquartier.alerts import audiences, feeds
         from monquartier.communities import commune_rules
         from monquartier.notifications import events as notification_events
         from monquartier.outbox import sources
         from monquartier.shop import personalisation
+        from monquartier.shop import requests as shop_requests
         from monquartier.townhalls import (  # noqa: F401
             announcements,
             audience,
@@ -28,6 +29,7 @@ class TownhallsConfig(AppConfig):
             outbox,
             receivers,
             shop,
+            signage,
             validation,
         )
         from monquartier.townhalls import exports as my_data
@@ -41,5 +43,6 @@ class TownhallsConfig(AppConfig):
         sources.register(outbox.SOURCE)
         feeds.register(announcements.FEED)
         personalisation.register_coat_of_arms(shop.lends_coat_of_arms)
+        shop_requests.register(signage.REQUESTS)
         exports.register("town_hall", my_data.town_hall)
         jobs.register()

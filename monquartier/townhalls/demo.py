@@ -2,6 +2,7 @@
 station and three messages to residents. Idempotent, like every demo loader."""
 
 import datetime
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -141,7 +142,8 @@ def demo_agent_login() -> tuple[str, str, str]:
 
 def create_demo_mandate_order() -> int:
     """Cocody's agent ordered signs for Riviera 2 by administrative mandate: a shop order
-    waiting for staff to confirm and invoice it (/equipe/boutique/). Idempotent."""
+    waiting for staff to confirm and invoice it (/equipe/boutique/), and an older request
+    stored without an order. Idempotent."""
     from_agent = (
         Agent.objects.select_related("user", "town_hall")
         .filter(user__email=DEMO_AGENT_EMAIL)
@@ -161,4 +163,18 @@ def create_demo_mandate_order() -> int:
         mandate_reference="MA-2026-118",
         notes="Livraison le matin de préférence.",
     )
+    # And one stored a month earlier, before the shop sold signs: it waits on the staff's
+    # queue for them to make it an order ("En faire une commande").
+    earlier = SignageOrder.objects.create(
+        town_hall=from_agent.town_hall,
+        ordered_by=from_agent.user,
+        signs=2,
+        stickers=40,
+        delivery_address="Mairie de Cocody, service technique, boulevard Latrille",
+        contact_phone="+2252722445566",
+        mandate_reference="MA-2026-097",
+        created_at=timezone.now() - timedelta(days=30),
+    )
+    if riviera:
+        earlier.communities.set([riviera])
     return 1

@@ -6,16 +6,19 @@ their order queue (/equipe/boutique/). Otherwise staff handle the request in the
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from monquartier.accounts.models import User
 from monquartier.accounts.phones import parse_phone, to_e164
+from monquartier.audit import log
 from monquartier.communities.models import Community
 from monquartier.core import flood
 from monquartier.shop import services as shop
 from monquartier.shop.models import Personalisation, Product, ProductKind
+from monquartier.shop.requests import RequestSource, WaitingRequest
 from monquartier.townhalls.models import SignageOrder, TownHall
 
 # An order above these is a typing slip, not a commune's need.
@@ -85,7 +88,10 @@ def order_signage(
 
 def _shop_order(agent: User, town_hall: TownHall, order: SignageOrder, communities):
     """The shop's order for the request, or None when the catalogue does not sell what it
-    asks (staff then handle it by hand). Not enough stock refuses the request."""
+    asks (staff then handle it by hand) or the shop is off. Not enough stock refuses the
+    request."""
+    if not settings.SHOP_ENABLED:
+        return None
     wanted = [(ProductKind.SIGN_LARGE, order.signs), (ProductKind.STICKER, order.stickers)]
     items = []
     for kind, quantity in wanted:
@@ -121,3 +127,73 @@ def _personalised(product: Product, town_hall: TownHall, communities) -> str:
             "commune": town_hall.commune.name,
         }
     return names
+
+
+# Requests stored without a shop order (before the shop sold signs, or while it was off):
+# staff make one of them on their queue (shop/requests.py), once.
+
+
+def _waiting_requests():
+    return SignageOrder.objects.filter(
+        shop_order__isnull=True, status=SignageOrder.Status.RECEIVED
+    ).select_related("town_hall")
+
+
+def waiting_requests(limit: int) -> list[WaitingRequest]:
+    return [
+        WaitingRequest(
+            pk=request.pk,
+            buyer=request.town_hall.name,
+            summary=_("%(signs)s panneaux, %(stickers)s autocollants")
+            % {"signs": request.signs, "stickers": request.stickers},
+            created_at=request.created_at,
+        )
+        for request in _waiting_requests().order_by("created_at", "id")[:limit]
+    ]
+
+
+@transaction.atomic(durable=True)
+def request_to_order(staff: User, request_id: int):
+    """Staff chose to make a stored request a shop order by mandate: its stock is held and
+    the usual steps follow (confirm and invoice, the mandate's payment). Once: a second
+    click finds the order made."""
+    request = (
+        # Only the request's row is locked (its agent may be gone: an outer join).
+        SignageOrder.objects.select_for_update(of=("self",))
+        .select_related("town_hall__commune", "ordered_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None:
+        raise ValidationError(_("Cette demande n'existe pas."))
+    if request.shop_order_id is not None:
+        raise ValidationError(_("Cette demande est déjà une commande de la boutique."))
+    if request.status != SignageOrder.Status.RECEIVED:
+        raise ValidationError(_("Cette demande n'est plus en attente."))
+    agent = request.ordered_by
+    if agent is None or not agent.is_active or agent.is_closed:
+        raise ValidationError(
+            _("L'agent qui a passé cette demande n'a plus de compte : traitez-la à la main.")
+        )
+    communities = list(request.communities.all())
+    order = _shop_order(agent, request.town_hall, request, communities)
+    if order is None:
+        raise ValidationError(
+            _("La boutique ne vend pas de grand panneau ou d'autocollant pour le moment.")
+        )
+    request.shop_order = order
+    request.status = SignageOrder.Status.IN_PROGRESS
+    request.save(update_fields=["shop_order", "status"])
+    log.record(
+        staff,
+        "shop.signage.to_order",
+        member=agent,
+        target=order,
+        details={"request": request.pk, "town_hall": request.town_hall_id},
+    )
+    return order
+
+
+REQUESTS = RequestSource(
+    waiting=waiting_requests, count=lambda: _waiting_requests().count(), to_order=request_to_order
+)

@@ -321,6 +321,7 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
     message = messaging.start_conversation(awa, [yao.pk, aya.pk], "Réunion samedi à 10 h.")
     # Yao (twinned) saw Koffi's alert: its sender and staff see who did.
     AlertAcknowledgement.objects.create(alert=alert, user=yao, channel="web")
+    order = _shop_order(yao)
     people = {
         "awa": awa,
         "yao": yao,
@@ -391,9 +392,64 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         "api_help": "/api/v1/help",
         "api_help_article": "/api/v1/help/alertes/lancer-une-alerte",
         "api_help_search": "/api/v1/help/search?q=alerte",
+        # The shop (issue 17): Yao's paid order, delivered in Cocody.
+        "shop_catalogue": reverse("shop:catalogue"),
+        "shop_product": reverse("shop:product", args=[order.lines.first().product_id]),
+        "shop_cart": reverse("shop:cart"),
+        "shop_checkout": reverse("shop:checkout"),
+        "shop_order": reverse("shop:order", args=[order.pk]),
+        "shop_history": reverse("shop:history"),
+        "shop_invoice": reverse("shop:invoice", args=[order.pk]),
+        "shop_staff_queue": reverse("shop:staff_queue"),
+        "shop_staff_order": reverse("shop:staff_order", args=[order.pk]),
+        "shop_packing_slip": reverse("shop:staff_packing_slip", args=[order.pk]),
+        "shop_staff_invoice": reverse("shop:staff_invoice", args=[order.pk]),
     }
     return people, urls
 
+
+SHOP_PHONE = "07 07 12 34 56"
+SHOP_LANDMARK = "Portail vert après le maquis"
+
+
+def _shop_order(customer):
+    """A paid order of `customer`'s (two personalised signs), its invoice issued; and
+    a sticker in the cart of everyone else who may shop, for the cart and checkout."""
+    from django.db import transaction
+
+    from monquartier.places.models import Commune
+    from monquartier.shop import services
+    from monquartier.shop.models import DeliveryZone, Order, OrderState, Product
+
+    cocody = Commune.objects.get(slug="cocody")
+    zone = DeliveryZone.objects.create(name="Abidjan nord", fee=1500)
+    zone.communes.add(cocody)
+    sign = Product.objects.create(
+        kind="sign_large",
+        name="Grand panneau",
+        price=12500,
+        stock=10,
+        personalisation="community_name",
+    )
+    services.add_to_cart(customer, sign, 2)
+    order = services.place_order(
+        customer,
+        delivery_method="delivery",
+        commune=cocody,
+        quartier="Riviera 2",
+        landmark=SHOP_LANDMARK,
+        phone=SHOP_PHONE,
+    )
+    with transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(state=OrderState.PAID)
+        services._issue_invoice(order)
+    services.add_to_cart(customer, sign, 1)
+    return order
+
+
+# Everyone but the person shown and staff: a neighbour and a référent of theirs, a twinned
+# member, an outsider, a pending member, a town-hall agent, a visitor.
+_OUTSIDERS = dict.fromkeys(("awa", "koffi", "aya", "issa", "salif", "aicha", "visitor"), NOTHING)
 
 # (page, person shown, {viewer: what the viewer sees of that person's name})
 PAGES = [
@@ -553,6 +609,20 @@ PAGES = [
     ("api_help_article", "awa", {"visitor": NOTHING, "yao": NOTHING}),
     ("api_help_search", "awa", {"visitor": NOTHING, "yao": NOTHING}),
     ("api_me_home", "awa", {"yao": NOTHING, "aya": NOTHING, "visitor": NOTHING}),
+    # The shop: the customer (Yao) and staff only; the staff's pages by the real name
+    # (privacy.py, STAFF), the customer's papers by their own; nobody else (a 404 or a
+    # login page, which name nobody).
+    *[
+        (page, "yao", {**_OUTSIDERS, "yao": NOTHING, "mariam": NOTHING})
+        for page in ("shop_catalogue", "shop_product", "shop_cart", "shop_checkout")
+    ],
+    ("shop_order", "yao", {**_OUTSIDERS, "yao": NOTHING, "mariam": NOTHING}),
+    ("shop_history", "yao", {**_OUTSIDERS, "yao": NOTHING, "mariam": NOTHING}),
+    ("shop_invoice", "yao", {**_OUTSIDERS, "yao": REAL, "mariam": NOTHING}),
+    ("shop_staff_queue", "yao", {**_OUTSIDERS, "yao": NOTHING, "mariam": REAL}),
+    ("shop_staff_order", "yao", {**_OUTSIDERS, "yao": NOTHING, "mariam": REAL}),
+    ("shop_packing_slip", "yao", {**_OUTSIDERS, "yao": NOTHING, "mariam": REAL}),
+    ("shop_staff_invoice", "yao", {**_OUTSIDERS, "yao": NOTHING, "mariam": REAL}),
 ]
 
 
@@ -581,6 +651,8 @@ def test_every_page_names_people_as_the_privacy_module_says(
     if urls[page].startswith("/api/") and response["Content-Type"].startswith("application/json"):
         # JSON escapes "é": compare the decoded text.
         shown = json.dumps(response.json(), ensure_ascii=False)
+    elif response["Content-Type"] == "application/pdf":
+        shown = pdf_text(response.content)
     else:
         shown = html.unescape(response.content.decode())
     real, public = NAMES[person]
@@ -590,6 +662,105 @@ def test_every_page_names_people_as_the_privacy_module_says(
         assert public in shown and real not in shown
     else:
         assert real not in shown and public not in shown
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a ReportLab PDF: its streams, ASCII85 then zlib encoded, unescaped."""
+    import base64
+    import re
+    import zlib
+
+    parts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", content, re.DOTALL):
+        data = stream.strip()
+        try:
+            if data.endswith(b"~>"):
+                data = base64.a85decode(data[:-2], adobe=False)
+            parts.append(zlib.decompress(data).decode("latin-1"))
+        except (ValueError, zlib.error):
+            parts.append(stream.decode("latin-1"))
+    # PDF strings escape what is not ASCII (\350 for è in WinAnsi) and parentheses.
+    text = "\n".join(parts)
+    text = re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), text)
+    return re.sub(r"\\([()\\])", r"\1", text)
+
+
+# The shop's pages with the customer's delivery details (the phone the delivery person
+# calls, the landmark): the customer and staff, nobody else, who get a 404.
+SHOP_DETAILS = {
+    "shop_order": {"yao"},
+    "shop_invoice": {"yao"},
+    "shop_staff_order": {"mariam"},
+    "shop_packing_slip": {"mariam"},
+    "shop_staff_invoice": {"mariam"},
+}
+
+
+@pytest.mark.parametrize(
+    ("page", "viewer"),
+    [
+        (page, viewer)
+        for page in SHOP_DETAILS
+        for viewer in ("yao", "mariam", "awa", "koffi", "aya", "issa", "salif", "aicha")
+    ],
+)
+def test_the_shops_pages_show_the_customers_phone_and_address_to_them_and_staff(
+    client, world, page, viewer
+):
+    people, urls = world
+    factories.log_in(client, people[viewer])
+    response = client.get(urls[page])
+    if viewer not in SHOP_DETAILS[page]:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    if response["Content-Type"] == "application/pdf":
+        shown = pdf_text(response.content)
+    else:
+        import html
+
+        shown = html.unescape(response.content.decode())
+    assert SHOP_PHONE in shown and SHOP_LANDMARK in shown
+
+
+@pytest.mark.parametrize("viewer", ["awa", "koffi", "aya", "issa", "salif", "aicha"])
+def test_nobody_else_finds_the_customers_order_in_their_own_shop_pages(client, world, viewer):
+    people, urls = world
+    factories.log_in(client, people[viewer])
+    for page in ("shop_history", "shop_staff_queue", "shop_cart", "shop_checkout"):
+        shown = client.get(urls[page], follow=True).content.decode()
+        assert SHOP_PHONE not in shown and SHOP_LANDMARK not in shown
+        assert "F2026-" not in shown and "Riviera 2, " not in shown
+
+
+def test_the_shops_messages_go_to_the_customer_alone_and_name_nobody_else(world, run_tasks):
+    """Its e-mails and SMS: to the customer's own address and mobile, greeting them by
+    their first name, naming no one else (the order's number and total, our words)."""
+    from django.core import mail
+
+    from monquartier.outbox.sms import dev as sms_dev
+    from monquartier.shop import services
+    from monquartier.shop.models import Order
+
+    people, _urls = world
+    mariam, yao = people["mariam"], people["yao"]
+    mail.outbox.clear()
+    sms_dev.outbox.clear()
+    order = Order.objects.get(user=yao)
+    services.advance_order(mariam, order, from_state="paid")
+    services.advance_order(mariam, order, from_state="preparing")
+    run_tasks()
+    assert {message.to[0] for message in mail.outbox} == {"yao.kouassi@exemple.ci"}
+    assert [sms.to for sms in sms_dev.outbox] == [str(yao.mobile)]
+    others = [
+        name for person in ("awa", "mariam", "koffi", "aya") for name in NAMES.get(person, ())
+    ]
+    for message in mail.outbox:
+        assert "Yao" in message.body and "Kouassi" not in message.body
+        assert not any(name in message.body + message.subject for name in others)
+        assert "Bamba" not in message.body
+    for sms in sms_dev.outbox:
+        assert "Yao" not in sms.text and "Kouassi" not in sms.text
 
 
 def test_join_applicants_are_shown_to_the_referents_with_what_they_need(client, world):

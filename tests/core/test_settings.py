@@ -206,3 +206,48 @@ def test_behind_a_pooler_querysets_iterate_without_server_side_cursors():
     pooled = manage("shell", "-v", "0", "-c", show, DATABASE_BEHIND_POOLER="1", **database)
     direct = manage("shell", "-v", "0", "-c", show, **database)
     assert (pooled.stdout.strip(), direct.stdout.strip()) == ("True", "False")
+
+
+def _without_shop_keys() -> dict[str, str]:
+    return {key: value for key, value in PRODUCTION_ENV.items() if "SHOP_PAYMENT" not in key}
+
+
+def test_production_starts_without_a_payment_contract_and_says_the_shop_is_off():
+    show = "from django.conf import settings; print(settings.SHOP_ENABLED)"
+    result = manage("shell", "-c", show, **_without_shop_keys())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "False"
+    assert "The shop is off" in result.stderr
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **_without_shop_keys())
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_production_with_the_keys_has_the_shop_on_unless_told_otherwise():
+    show = "from django.conf import settings; print(settings.SHOP_ENABLED)"
+    result = manage("shell", "-c", show, **PRODUCTION_ENV)
+    assert result.stdout.split()[-1] == "True" and "The shop is off" not in result.stderr
+    result = manage("shell", "-c", show, **{**PRODUCTION_ENV, "SHOP_ENABLED": "0"})
+    assert result.stdout.split()[-1] == "False" and "The shop is off" in result.stderr
+
+
+def test_the_shop_asked_for_without_its_keys_refuses_to_start():
+    result = manage("check", **{**_without_shop_keys(), "SHOP_ENABLED": "1"})
+    assert result.returncode != 0 and "SHOP_ENABLED" in result.stderr
+    result = manage("check", **{**PRODUCTION_ENV, "SHOP_PAYMENT_SECRET_KEY": ""})
+    assert result.returncode != 0 and "SHOP_PAYMENT_SECRET_KEY" in result.stderr
+
+
+def test_with_the_shop_off_its_pages_are_404_and_its_links_hidden(client, settings, mariam):
+    from tests import factories
+
+    factories.log_in(client, mariam)
+    page = client.get(reverse("accounts:settings")).content.decode()
+    for name in ("shop:catalogue", "shop:history", "shop:staff_queue"):
+        assert reverse(name) in page
+    settings.SHOP_ENABLED = False
+    for name in ("shop:catalogue", "shop:cart", "shop:history", "shop:staff_queue"):
+        assert client.get(reverse(name)).status_code == 404
+    assert client.post(reverse("shop:payment_webhook"), {"cpm_trans_id": "X"}).status_code == 404
+    page = client.get(reverse("accounts:settings")).content.decode()
+    for name in ("shop:catalogue", "shop:history", "shop:staff_queue"):
+        assert reverse(name) not in page

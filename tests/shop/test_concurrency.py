@@ -101,3 +101,37 @@ def test_invoices_paid_together_get_consecutive_numbers(communes, sticker, zone,
 
     assert outcomes == [NotificationOutcome.CONFIRMED] * 4
     assert sorted(Invoice.objects.values_list("sequence", flat=True)) == [1, 2, 3, 4]
+
+
+def test_two_staff_making_one_stored_request_an_order_at_once_make_one(
+    communes, riviera, sign, sticker, zone, cocody, mariam
+):
+    from django.core.exceptions import ValidationError
+
+    from monquartier.townhalls import signage
+    from monquartier.townhalls.models import SignageOrder
+
+    town_hall = factories.make_town_hall("cocody")
+    agent = factories.make_agent(town_hall, email="agent.cocody@mairie-cocody.ci")
+    request = SignageOrder.objects.create(
+        town_hall=town_hall,
+        ordered_by=agent,
+        signs=2,
+        stickers=10,
+        delivery_address="Mairie de Cocody",
+        contact_phone="+2252722445566",
+    )
+    other = factories.make_user("Issouf", "Diallo", is_staff=True)
+
+    results = _together(
+        [
+            lambda staff=staff: signage.request_to_order(staff, request.pk)
+            for staff in (mariam, other)
+        ]
+    )
+
+    assert sorted(type(result).__name__ for result in results) == ["Order", "ValidationError"]
+    assert any(isinstance(result, ValidationError) for result in results)
+    assert Order.objects.count() == 1
+    assert Product.objects.get(pk=sign.pk).stock == 8
+    assert SignageOrder.objects.get(pk=request.pk).shop_order_id == Order.objects.get().pk

@@ -24,3 +24,13 @@ def test_the_demo_has_a_catalogue_and_orders_in_each_kind_of_state(communes):
     # Idempotent.
     load_demo_data()
     assert Order.objects.count() == 3
+
+
+def test_the_demo_has_a_town_halls_request_waiting_for_staff_to_make_it_an_order(communes):
+    from monquartier.shop import requests
+
+    load_demo_data()
+    waiting, count = requests.waiting(20)
+    assert count == 1 and waiting[0].buyer == "Mairie de Cocody"
+    load_demo_data()
+    assert requests.waiting(20)[1] == 1

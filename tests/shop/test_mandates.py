@@ -127,3 +127,87 @@ def test_staff_pages_show_and_confirm_the_mandate(client, mandate_order, mariam)
     assert Order.objects.get(pk=mandate_order.pk).state == OrderState.PAID
     slip = client.get(f"/equipe/boutique/{mandate_order.pk}/facture/")
     assert slip.status_code == 200 and slip.content.startswith(b"%PDF-")
+
+
+@pytest.fixture
+def stored_request(agent_client, riviera, cocody_town_hall):
+    """Stored before the catalogue sold signs: a request without a shop order."""
+    agent_client.post(PAGE, _request(communities=[riviera.pk]))
+    request = SignageOrder.objects.get()
+    assert request.shop_order is None
+    return request
+
+
+def _to_order(client, request):
+    return client.post(f"/equipe/boutique/demandes-des-mairies/{request.pk}/commander/")
+
+
+def test_staff_make_a_stored_request_a_mandate_order_once(
+    client, stored_request, mariam, aicha, sign, stickers, zone
+):
+    factories.log_in(client, mariam)
+    queue = client.get("/equipe/boutique/").content.decode()
+    assert "Mairie de Cocody" in queue and "4 panneaux, 200 autocollants" in queue
+    response = _to_order(client, stored_request)
+    stored_request.refresh_from_db()
+    order = stored_request.shop_order
+    assert response.status_code == 302 and response["Location"] == f"/equipe/boutique/{order.pk}/"
+    assert stored_request.status == SignageOrder.Status.IN_PROGRESS
+    assert order.payment_method == PaymentMethod.MANDATE and order.user == aicha
+    assert order.mandate_reference == "MA-2026-118" and order.total == 4 * 12500 + 200 * 500 + 1500
+    assert order.lines.get(product=sign).personalised_with == "Riviera 2"
+    assert Product.objects.get(pk=sign.pk).stock == 6
+    assert AuditEntry.objects.filter(actor=mariam, action="shop.signage.to_order").count() == 1
+    assert mail.outbox[-1].to == [aicha.email]
+    # Once: a second click (or a second tab) makes no second order.
+    page = client.post(
+        f"/equipe/boutique/demandes-des-mairies/{stored_request.pk}/commander/", follow=True
+    ).content.decode()
+    assert "déjà une commande" in page
+    assert Order.objects.count() == 1 and Product.objects.get(pk=sign.pk).stock == 6
+    assert "4 panneaux, 200 autocollants" not in client.get("/equipe/boutique/").content.decode()
+    # The usual steps follow.
+    services.confirm_mandate_order(mariam, order)
+    assert Invoice.objects.filter(order=order).exists()
+
+
+def test_a_stored_request_without_the_products_or_the_stock_stays_a_request(
+    client, stored_request, mariam, sign
+):
+    factories.log_in(client, mariam)
+    page = _to_order(client, stored_request)
+    assert "ne vend pas" in client.get("/equipe/boutique/").content.decode()
+    stickers = Product.objects.create(kind=ProductKind.STICKER, name="A", price=500, stock=10)
+    page = client.post(
+        f"/equipe/boutique/demandes-des-mairies/{stored_request.pk}/commander/", follow=True
+    )
+    assert page.status_code == 200 and "stock" in page.content.decode()
+    stored_request.refresh_from_db()
+    assert stored_request.shop_order is None and not Order.objects.exists()
+    assert Product.objects.get(pk=sign.pk).stock == 10
+    assert Product.objects.get(pk=stickers.pk).stock == 10
+
+
+def test_only_staff_make_a_request_an_order(client, stored_request, aicha, yao, sign, stickers):
+    for person in (aicha, yao):
+        factories.log_in(client, person)
+        assert _to_order(client, stored_request).status_code == 404
+    with pytest.raises(ValidationError):
+        from monquartier.shop import requests
+
+        requests.to_order(aicha, stored_request.pk)
+    assert not Order.objects.exists()
+
+
+def test_a_cancelled_or_unknown_request_is_refused(client, stored_request, mariam, sign, stickers):
+    factories.log_in(client, mariam)
+    SignageOrder.objects.filter(pk=stored_request.pk).update(status=SignageOrder.Status.CANCELLED)
+    assert "plus en attente" in _follow(client, stored_request.pk)
+    assert "existe pas" in _follow(client, stored_request.pk + 1000)
+    assert not Order.objects.exists()
+
+
+def _follow(client, request_id):
+    return client.post(
+        f"/equipe/boutique/demandes-des-mairies/{request_id}/commander/", follow=True
+    ).content.decode()

@@ -55,18 +55,44 @@ def test_the_purchase_history_runs_a_fixed_number_of_queries(
 
 
 def test_the_staff_queue_runs_a_fixed_number_of_queries(
-    staff_client, riviera, yao, sticker, zone, cocody, settings, django_assert_num_queries
+    staff_client,
+    riviera,
+    yao,
+    sticker,
+    zone,
+    cocody,
+    settings,
+    django_assert_num_queries,
+    monkeypatch,
 ):
     settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "shop_order": (50, 3600)}
     _orders(yao, cocody, sticker, 2)
     url = "/equipe/boutique/?etat=awaiting_payment"
     staff_client.get(url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         staff_client.get(url)
     _orders(yao, cocody, sticker, 5)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = staff_client.get(url)
     assert response.content.decode().count("MQ-") >= 7
+    # The town halls' requests waiting for an order: one query for the list, one more
+    # for their count when more wait than the page shows.
+    from monquartier.shop import staff_views
+    from monquartier.townhalls.models import SignageOrder
+
+    town_hall = factories.make_town_hall("cocody")
+    for _ in range(3):
+        SignageOrder.objects.create(
+            town_hall=town_hall, signs=2, delivery_address="Mairie", contact_phone="+2252722445566"
+        )
+    with django_assert_num_queries(8):
+        response = staff_client.get(url)
+    assert response.content.decode().count("En faire une commande") == 3
+    monkeypatch.setattr(staff_views, "WAITING_REQUESTS_SHOWN", 2)
+    with django_assert_num_queries(9):
+        response = staff_client.get(url)
+    page = response.content.decode()
+    assert page.count("En faire une commande") == 2 and "3 demandes de mairies" in page
 
 
 def test_staff_pages_do_not_exist_for_members(yao_client, order):
