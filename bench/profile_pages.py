@@ -20,6 +20,7 @@ BENCH_DATABASE_URL (load a small size first: `bench/run.py --only scale --member
 
 import argparse
 import cProfile
+import functools
 import io
 import os
 import pstats
@@ -133,7 +134,7 @@ def main() -> None:
         timing = get(page, members[0])["Server-Timing"]
         queries = timing.rsplit('desc="', 1)[1].rstrip('"')
         if options.sql:
-            print_queries(page, lambda: get(page, members[0]))
+            print_queries(page, functools.partial(get, page, members[0]))
         spans = shims._spans
         spans.clear()
         profiler = cProfile.Profile() if options.profile else None

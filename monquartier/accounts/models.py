@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
 from monquartier.accounts.fields import LazyPhoneNumberField
 from monquartier.accounts.phones import format_for_display
 
