@@ -114,7 +114,9 @@ def main() -> None:
     members = scale.sample_members(options.members, 1)
     cookies = open_sessions(members, settings.SECRET_KEY)
     pages = options.page or ["bare", *scale.PAGES]
-    headers = {f"HTTP_{key.upper().replace('-', '_')}": value for key, value in PROXY_HEADERS.items()}
+    headers = {
+        f"HTTP_{key.upper().replace('-', '_')}": value for key, value in PROXY_HEADERS.items()
+    }
     clients = {}
     for member in members:
         client = Client(**headers)

@@ -1,6 +1,7 @@
 import hashlib
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -65,9 +66,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Le seul nom que voient les personnes hors de votre communauté."),
     )
     # Parsed when read (accounts/fields.py): most pages load users without showing them.
-    mobile = LazyPhoneNumberField(_("téléphone mobile"), blank=True)
+    # Typed Any, as the untyped django-phonenumber-field made them: a PhoneNumber or "".
+    mobile: Any = LazyPhoneNumberField(_("téléphone mobile"), blank=True)
     mobile_verified = models.BooleanField(_("mobile vérifié"), default=False)
-    landline = LazyPhoneNumberField(_("téléphone fixe"), blank=True)
+    landline: Any = LazyPhoneNumberField(_("téléphone fixe"), blank=True)
     hide_mobile = models.BooleanField(_("masquer mon mobile dans l'annuaire"), default=False)
     hide_landline = models.BooleanField(_("masquer mon fixe dans l'annuaire"), default=False)
     newsletter = models.BooleanField(_("recevoir la lettre d'information"), default=False)
