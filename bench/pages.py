@@ -64,10 +64,13 @@ MEMBERS_SAMPLED = 200
 QUICK_MEMBERS_SAMPLED = 40
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11")
 
-TARGET_PER_CORE = 300.0
+# TARGETS.md, "member pages": ratios to the bare view of the same run (an absolute figure
+# is not stable on these shared machines). Without the bare view's p95 (bench/api.py),
+# the p95 falls back to the absolute TARGET_P95_MS.
 TARGET_P95_MS = 20.0
+TARGET_P95_RATIO = 2.0
 TARGET_QUERIES = 8
-TARGET_RATIO = 0.25
+TARGET_RATIO = 0.5
 
 # What nginx adds in front of gunicorn (docs/deployment.md): the scheme, the visitor.
 PROXY_HEADERS = {
@@ -576,7 +579,11 @@ def ms(value: float | None) -> str:
 
 
 def page_rows(
-    page: str, result: PhaseResult, bare_per_core: float | None, bare_rate: float
+    page: str,
+    result: PhaseResult,
+    bare_per_core: float | None,
+    bare_rate: float,
+    bare_p95: float | None = None,
 ) -> list[dict[str, Any]]:
     per_core = result.per_core
     p50, p95 = percentile(result.server_ms, 50), percentile(result.server_ms, 95)
@@ -584,6 +591,12 @@ def page_rows(
     a95 = percentile(result.app_ms, 95)
     db50 = percentile(result.db_ms, 50)
     ratio = per_core / bare_per_core if per_core and bare_per_core else None
+    p95_limit = TARGET_P95_RATIO * bare_p95 if bare_p95 else TARGET_P95_MS
+    p95_target = (
+        f"≤ {TARGET_P95_RATIO:g} × bare ({p95_limit:.1f} ms)"
+        if bare_p95
+        else f"≤ {TARGET_P95_MS:g} ms"
+    )
     most = max(result.queries) if result.queries else None
     least = min(result.queries) if result.queries else None
     errors = join_notes(
@@ -598,8 +611,8 @@ def page_rows(
             f"{page}: requests/s per core",
             per_core,
             "req/s",
-            target=f"≥ {TARGET_PER_CORE:g} req/s",
-            passed=per_core is not None and per_core >= TARGET_PER_CORE and not result.errors,
+            # No target of its own (TARGETS.md: the ratio decides); errors still fail it.
+            passed=not result.errors,
             note=join_notes(
                 f"{result.rate:.0f} req/s over {result.seconds:.1f} s ({result.answers} answers) "
                 f"÷ {result.cpu.server_cores:.2f} cores used by gunicorn and PostgreSQL",
@@ -612,8 +625,8 @@ def page_rows(
             f"{page}: server time p95",
             p95,
             "ms",
-            target=f"≤ {TARGET_P95_MS:g} ms",
-            passed=p95 is not None and p95 <= TARGET_P95_MS,
+            target=p95_target,
+            passed=p95 is not None and p95 <= p95_limit,
             note=(
                 f"gunicorn's request time (%(D)s): p50 {ms(p50)}; Django (Server-Timing) p95 "
                 f"{ms(a95)}, SQL p50 {ms(db50)}; seen by the client (queueing included): "
@@ -695,7 +708,9 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
                     f"pages ({bare_before.per_core or 0:.0f} per core, {bare_before.rate:.0f} req/s) and "
                     f"after them ({bare_after.per_core or 0:.0f}, {bare_after.rate:.0f} req/s)",
                     bare_before.cpu.note(),
-                    f"server time p95 {ms(percentile(bare_before.server_ms, 95))}",
+                    f"server time p95 {ms(percentile(bare_before.server_ms, 95))} before, "
+                    f"{ms(percentile(bare_after.server_ms, 95))} after (the pages' p95 target: "
+                    f"{TARGET_P95_RATIO:g} × their mean)",
                 ),
             )
         )
@@ -712,8 +727,14 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
                 ),
             )
         )
+        bare_p95s = [
+            value
+            for value in (percentile(item.server_ms, 95) for item in (bare_before, bare_after))
+            if value is not None
+        ]
+        bare_p95 = sum(bare_p95s) / len(bare_p95s) if bare_p95s else None
         for page, result in results.items():
-            rows += page_rows(page, result, bare_per_core, bare_rate)
+            rows += page_rows(page, result, bare_per_core, bare_rate, bare_p95)
         phases = [bare_before, *results.values(), bare_after, anonymous]
         errors = sum(item.errors for item in phases)
         rows.append(

@@ -29,6 +29,7 @@ PAGES = (
     "post",
     "directory",
     "community",
+    "history",
     "conversations",
     "conversation",
 )
@@ -106,6 +107,7 @@ def sample_members(count: int, seed: int = 1, *, largest_share: float = 0.1) -> 
             "post": reverse("gazette:detail", args=[rng.choice(posts)]),
             "directory": reverse("communities:directory", args=[community_id]),
             "community": reverse("communities:info", args=[community_id]),
+            "history": reverse("communities:history", args=[community_id]),
             "conversations": reverse("messaging:list"),
             "conversation": reverse("messaging:conversation", args=[rng.choice(conversations)]),
         }

@@ -1,6 +1,7 @@
 import hashlib
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -10,8 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.modelfields import PhoneNumberField
 
+from monquartier.accounts.fields import LazyPhoneNumberField
 from monquartier.accounts.phones import format_for_display
 
 
@@ -64,9 +65,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text=_("Le seul nom que voient les personnes hors de votre communauté."),
     )
-    mobile = PhoneNumberField(_("téléphone mobile"), blank=True)
+    # Parsed when read (accounts/fields.py): most pages load users without showing them.
+    # Typed Any, as the untyped django-phonenumber-field made them: a PhoneNumber or "".
+    mobile: Any = LazyPhoneNumberField(_("téléphone mobile"), blank=True)
     mobile_verified = models.BooleanField(_("mobile vérifié"), default=False)
-    landline = PhoneNumberField(_("téléphone fixe"), blank=True)
+    landline: Any = LazyPhoneNumberField(_("téléphone fixe"), blank=True)
     hide_mobile = models.BooleanField(_("masquer mon mobile dans l'annuaire"), default=False)
     hide_landline = models.BooleanField(_("masquer mon fixe dans l'annuaire"), default=False)
     newsletter = models.BooleanField(_("recevoir la lettre d'information"), default=False)

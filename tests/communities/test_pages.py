@@ -70,6 +70,34 @@ def test_the_history_is_paginated(client, riviera, awa):
     assert client.get(url + "?page=99").status_code == 200
 
 
+def test_the_history_costs_the_same_queries_whatever_its_length(
+    client, riviera, riviera3, awa, yao, django_assert_num_queries
+):
+    """Session, user, the member's access, the count, one page of movements with their
+    people and the other community, each named by the privacy rules without a query."""
+    factories.log_in(client, yao)
+    url = reverse("communities:history", args=[riviera.pk])
+    client.get(url)  # warm the session
+    with django_assert_num_queries(5):
+        client.get(url)
+    kinds = ["arrival", "departure", "join_refused", "referent_added", "twinning_requested"]
+    Movement.objects.bulk_create(
+        Movement(
+            community=riviera,
+            kind=kinds[index % len(kinds)],
+            actor=awa,
+            member=yao if index % 2 else awa,
+            other_community=riviera3 if index % 3 == 0 else None,
+        )
+        for index in range(60)
+    )
+    with django_assert_num_queries(5):
+        response = client.get(url)
+    assert len(response.context["page"]) == 30
+    page = response.content.decode()
+    assert "demande refusée" in page.lower() and "Riviera 3" in page
+
+
 @pytest.mark.parametrize(
     "name",
     [
