@@ -38,15 +38,18 @@ from monquartier.api.errors import DEFAULT_RETRY_AFTER, error_response
 # the URLs that take files only (a post's photos and PDFs: 6 files of 10 MB at most).
 API_MAX_BODY = 64 * 1024
 UPLOAD_PATHS = re.compile(r"^/api/v1/gazette(/[0-9]+/attachments)?$")
+# The profile photo: one photo of 10 MB at most.
+PHOTO_PATH = "/api/v1/me/photo"
 
 
 def max_body(request: HttpRequest) -> int:
-    if (
-        request.method == "POST"
-        and request.content_type == "multipart/form-data"
-        and UPLOAD_PATHS.match(request.path)
-    ):
-        return settings.GAZETTE_MAX_ATTACHMENTS * settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
+    if request.method == "POST" and request.content_type == "multipart/form-data":
+        if UPLOAD_PATHS.match(request.path):
+            return (
+                settings.GAZETTE_MAX_ATTACHMENTS * settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
+            )
+        if request.path == PHOTO_PATH:
+            return settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
     return API_MAX_BODY
 
 
