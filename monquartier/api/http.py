@@ -45,9 +45,7 @@ PHOTO_PATH = "/api/v1/me/photo"
 def max_body(request: HttpRequest) -> int:
     if request.method == "POST" and request.content_type == "multipart/form-data":
         if UPLOAD_PATHS.match(request.path):
-            return (
-                settings.GAZETTE_MAX_ATTACHMENTS * settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
-            )
+            return settings.GAZETTE_MAX_ATTACHMENTS * settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
         if request.path == PHOTO_PATH:
             return settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
     return API_MAX_BODY

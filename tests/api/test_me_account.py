@@ -101,7 +101,9 @@ def test_the_last_member_is_warned_before_closing(api_as, awa, yao, riviera):
         ({"confirm": True}, 422, "password"),
     ],
 )
-def test_closing_needs_the_password_and_the_confirmation(api_as, yao, riviera, payload, status, field):
+def test_closing_needs_the_password_and_the_confirmation(
+    api_as, yao, riviera, payload, status, field
+):
     response = api_as(yao).post("/me/close", payload)
     assert response.status_code == status, response.content
     assert field in response.json()["fields"]
@@ -162,6 +164,8 @@ def test_the_downloads_are_limited_as_on_the_website(api_as, yao, settings):
 
 def test_the_data_hold_no_other_members_secret(api_as, awa, yao, riviera):
     factories.make_post(awa, title="Réunion", text="Chez Awa")
-    body = b"".join(api_as(yao).post("/me/data", {"password": factories.PASSWORD}).streaming_content)
+    body = b"".join(
+        api_as(yao).post("/me/data", {"password": factories.PASSWORD}).streaming_content
+    )
     assert b"awa.kone@exemple.ci" not in body
     assert User.objects.filter(pk=awa.pk, is_active=True).exists()

@@ -58,9 +58,7 @@ def test_a_plain_member_gets_a_403_and_changes_nothing(api_as, aged, yao, sms_ou
     assert User.objects.count() == 2 and sms_outbox == []
 
 
-def test_who_has_no_community_or_waits_gets_a_403(
-    api_as, riviera, issa, aicha, mariam, salif
-):
+def test_who_has_no_community_or_waits_gets_a_403(api_as, riviera, issa, aicha, mariam, salif):
     for outsider in (issa, aicha, mariam):
         assert api_as(outsider).get("/community/settings").json()["code"] == "not_a_member"
         assert api_as(outsider).post("/community/neighbours", neighbour()).status_code == 403
@@ -122,7 +120,8 @@ def test_a_referent_changes_the_delay_and_the_public_page(api_as, riviera, awa):
 def test_refused_settings_change_nothing(api_as, riviera, awa, changes, field):
     before = Community.objects.values().get(pk=riviera.pk)
     response = api_as(awa).patch(
-        "/community/settings", {**changes, "acknowledgement_minutes": 40}
+        "/community/settings",
+        {**changes, "acknowledgement_minutes": 40}
         if field != "acknowledgement_minutes"
         else changes,
     )
@@ -157,9 +156,7 @@ def test_a_mode_the_town_hall_decides_cannot_be_changed(api_as, riviera, awa):
 # --- neighbours without internet ---------------------------------------------------
 
 
-def test_a_referent_registers_a_neighbour_who_gets_the_consent_sms(
-    api_as, aged, awa, sms_outbox
-):
+def test_a_referent_registers_a_neighbour_who_gets_the_consent_sms(api_as, aged, awa, sms_outbox):
     response = api_as(awa).post(
         "/community/neighbours", neighbour(alert_voice=True, email="Mamadou@Exemple.ci")
     )
@@ -230,9 +227,7 @@ def test_a_new_community_waits_before_registering(api_as, riviera, awa, sms_outb
     assert User.objects.count() == 2 and sms_outbox == []
 
 
-def test_the_referents_cap_is_a_429_and_staff_are_told(
-    api_as, aged, awa, mariam, settings
-):
+def test_the_referents_cap_is_a_429_and_staff_are_told(api_as, aged, awa, mariam, settings):
     settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "neighbour_by_referent": (1, 24 * 3600)}
     app = api_as(awa)
     assert app.post("/community/neighbours", neighbour()).status_code == 201

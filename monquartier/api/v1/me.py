@@ -19,6 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status, UploadedFile
 
@@ -31,8 +32,8 @@ from monquartier.accounts.forms import (
     PhotoForm,
     ProfileForm,
 )
-from monquartier.accounts.signals import account_closure_warnings
 from monquartier.accounts.models import Home, User
+from monquartier.accounts.signals import account_closure_warnings
 from monquartier.api.auth import current_token, require_password, signed_in
 from monquartier.api.errors import ApiError, rate_window, too_many
 from monquartier.api.http import notices
@@ -40,7 +41,6 @@ from monquartier.api.v1.schemas import (
     CloseAccountIn,
     ClosedOut,
     ClosureWarningsOut,
-    MyDataIn,
     CommuneRef,
     EmailChangeIn,
     EmailChangeOut,
@@ -51,6 +51,7 @@ from monquartier.api.v1.schemas import (
     MeOut,
     MePatch,
     MyCommunity,
+    MyDataIn,
     NotificationModes,
     NotificationsOut,
     NotificationsPatch,
@@ -360,7 +361,7 @@ def upload_photo(request: HttpRequest, photo: File[UploadedFile]):
     10 MB at most (413 over that), re-encoded without its metadata (the place it was
     taken) and with a thumbnail, as on the website. Another file: 422, nothing changes."""
     user = signed_in(request)
-    form = PhotoForm(data={}, files={"photo": photo})
+    form = PhotoForm(data={}, files=MultiValueDict({"photo": [photo]}))
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
     try:
@@ -374,9 +375,7 @@ def upload_photo(request: HttpRequest, photo: File[UploadedFile]):
     return profile_out(User.objects.select_related("profile").get(pk=user.pk))
 
 
-@router.delete(
-    "/me/photo", response={200: ProfileOut, 401: Error}, summary="Remove my photo"
-)
+@router.delete("/me/photo", response={200: ProfileOut, 401: Error}, summary="Remove my photo")
 def delete_photo(request: HttpRequest):
     """The photo and its thumbnail are deleted (none: nothing changes)."""
     user = signed_in(request)
@@ -426,7 +425,7 @@ def close_account(request: HttpRequest, payload: CloseAccountIn):
     summary="Download my data",
 )
 def my_data(request: HttpRequest, payload: MyDataIn):
-    """"Télécharger mes données", with the current password (the website asks it again
+    """ "Télécharger mes données", with the current password (the website asks it again
     too): everything MonQuartier holds about the member, as the JSON of the website's zip
     (`exported_at` and one key per part; the photos and attachments themselves are in
     the website's zip). A few downloads a day (429 past that)."""

@@ -115,7 +115,7 @@ def devices(request: HttpRequest):
     tokens = DeviceToken.objects.filter(user=signed_in(request)).annotate(
         has_push=Exists(FCMRegistration.objects.filter(device=OuterRef("pk")))
     )
-    return [device_out(token, has_push=token.has_push) for token in tokens]  # type: ignore[attr-defined]
+    return [device_out(token, has_push=token.has_push) for token in tokens]
 
 
 @router.delete(
