@@ -249,3 +249,81 @@ def test_a_repeat_with_the_same_key_registers_once(api_as, aged, awa):
     assert TextMessage.objects.count() == 1
     other = app.post("/community/neighbours", neighbour(first_name="Autre"), headers=key)
     assert other.status_code == 409
+
+
+# --- boundary and name --------------------------------------------------------------
+
+
+def put(app, path, data):
+    return app.client.put(
+        f"/api/v1{path}",
+        data,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {app.token}"},
+    )
+
+
+def test_the_boundary_is_for_the_referents_only(api, api_as, riviera, yao, issa):
+    assert api.get("/community/boundary").status_code == 401
+    assert api_as(yao).get("/community/boundary").json()["code"] == "forbidden"
+    assert api_as(issa).get("/community/boundary").json()["code"] == "not_a_member"
+    smaller = factories.square(5.3590, -3.9610, side_m=500)
+    assert (
+        put(api_as(yao), "/community/boundary", {"name": "X", "area": smaller}).status_code == 403
+    )
+    riviera.refresh_from_db()
+    assert riviera.name == "Riviera 2"
+
+
+def test_a_referent_renames_and_redraws_the_community(api_as, riviera, awa, yao):
+    app = api_as(awa)
+    body = app.get("/community/boundary").json()
+    assert body["name"] == "Riviera 2" and body["area"]["type"] == "Polygon"
+    assert body["max_area_m2"] == 1_000_000
+    larger = factories.square(5.3590, -3.9610, side_m=700)
+    response = put(app, "/community/boundary", {"name": "Riviera 2 – Manguiers", "area": larger})
+    assert response.status_code == 200, response.content
+    riviera.refresh_from_db()
+    assert riviera.name == "Riviera 2 – Manguiers"
+    assert response.json()["area_m2"] == pytest.approx(riviera.area_m2)
+    assert riviera.area_m2 > 450_000
+
+
+def test_members_left_outside_are_named_until_the_referent_warned_them(api_as, riviera, awa, yao):
+    app = api_as(awa)
+    smaller = factories.square(5.3588, -3.9612, side_m=60)  # Awa's home only
+    response = put(app, "/community/boundary", {"name": "Riviera 2", "area": smaller})
+    assert response.status_code == 422
+    assert "Yao Kouassi" in response.json()["fields"]["leave_outside"][0]
+    riviera.refresh_from_db()
+    assert riviera.area_m2 > 300_000  # unchanged
+    response = put(
+        app, "/community/boundary", {"name": "Riviera 2", "area": smaller, "leave_outside": True}
+    )
+    assert response.status_code == 200
+    riviera.refresh_from_db()
+    assert riviera.area_m2 < 10_000
+
+
+@pytest.mark.parametrize(
+    "area",
+    [
+        {"type": "Point", "coordinates": [-3.96, 5.36]},
+        {"type": "Polygon", "coordinates": "n'importe quoi"},
+        {"type": "Polygon", "coordinates": [[[-3.96, 5.36], [-3.95, 5.36]]]},
+        {},
+    ],
+)
+def test_a_bad_area_is_a_422_and_changes_nothing(api_as, riviera, awa, area):
+    before = Community.objects.values("area", "name").get(pk=riviera.pk)
+    response = put(api_as(awa), "/community/boundary", {"name": "Autre nom", "area": area})
+    assert response.status_code == 422, response.content
+    assert "area" in response.json()["fields"]
+    assert Community.objects.values("area", "name").get(pk=riviera.pk) == before
+
+
+def test_an_area_over_another_community_is_refused(api_as, riviera, riviera3, awa):
+    over = factories.square(5.3590, -3.9560, side_m=700)  # into Riviera 3
+    response = put(api_as(awa), "/community/boundary", {"name": "Riviera 2", "area": over})
+    assert response.status_code == 422
+    assert "area" in response.json()["fields"]

@@ -1,11 +1,13 @@
 """What the référents of the member's community do there, beside the join requests
 (community.py): the référents (naming and removing them, stepping down), the community's
 settings (who validates the join requests, the public page, the delay before an alert
-escalates), registering a neighbour who has only a basic phone, and the twinnings
+escalates), its boundary and name, registering a neighbour who has only a basic phone, and the twinnings
 (asking a nearby community, answering, ending).
 Only for the référents of the community: the same fetcher
 (communities/access.get_community_for_referent), services (communities/services) and
 names (communities/privacy.py) as the website's référent pages."""
+
+import json
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -19,6 +21,8 @@ from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
 from monquartier.api.idempotency import idempotent
 from monquartier.api.v1.schemas import (
+    BoundaryIn,
+    BoundaryOut,
     CommunityRef,
     CommunitySettingsOut,
     CommunitySettingsPatch,
@@ -36,6 +40,7 @@ from monquartier.api.v1.schemas import (
 )
 from monquartier.communities import access, commune_rules, geometry, lookups, privacy, services
 from monquartier.communities.forms import (
+    BoundaryForm,
     CommunitySettingsForm,
     NeighbourForm,
     TwinningRequestForm,
@@ -262,6 +267,58 @@ def update_settings(request: HttpRequest, payload: CommunitySettingsPatch):
             raise ValidationError({"presentation": error}) from None
         raise
     return _settings_out(community)
+
+
+def _boundary_out(community: Community) -> BoundaryOut:
+    return BoundaryOut(
+        name=community.name,
+        area=community.area,
+        area_m2=community.area_m2,
+        max_area_m2=(
+            community.rural_max_area_m2 if community.rural_exemption else geometry.MAX_AREA_M2
+        ),
+    )
+
+
+@router.get(
+    "/community/boundary",
+    response={200: BoundaryOut, 401: Error, 403: Error},
+    summary="The community's boundary and name (référents)",
+)
+def boundary(request: HttpRequest):
+    """What the website's "Délimitation et nom" page edits."""
+    user = signed_in(request)
+    community, _membership = _referents_community(user)
+    return _boundary_out(community)
+
+
+@router.put(
+    "/community/boundary",
+    response={200: BoundaryOut, 401: Error, 403: Error, 422: Error},
+    summary="Change the community's boundary and name (référents)",
+)
+def change_boundary(request: HttpRequest, payload: BoundaryIn):
+    """The page's form and service in one step: the area (a valid polygon, not too
+    large, overlapping no other community) and the name are checked before anything is
+    saved. Members the new area leaves outside are named in a 422 on `leave_outside`:
+    warn them, then send it again with `leave_outside: true`. Everyone is told in the
+    community's history."""
+    user = signed_in(request)
+    community, _membership = _referents_community(user)
+    data = {"name": payload.name, "area": json.dumps(payload.area)}
+    if payload.leave_outside:
+        data["leave_outside"] = "on"
+    form = BoundaryForm(data=data)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    community = services.change_boundary(
+        user,
+        community,
+        form.cleaned_data["area"],
+        name=form.cleaned_data["name"],
+        leave_outside=form.cleaned_data["leave_outside"],
+    )
+    return _boundary_out(community)
 
 
 @router.post(

@@ -389,6 +389,24 @@ class CommunitySettingsPatch(Input):
     acknowledgement_minutes: StrictInt | None = None
 
 
+class BoundaryOut(Schema):
+    """The référents' "Délimitation et nom" page."""
+
+    name: str
+    area: dict = Field(description="The boundary: a GeoJSON Polygon (longitude, latitude).")
+    area_m2: float
+    # The largest area it may have (a rural community's own, or null: no maximum).
+    max_area_m2: float | None
+
+
+class BoundaryIn(Input):
+    name: str = Field(max_length=160)
+    area: dict = Field(description="A GeoJSON Polygon (or a Feature holding one).")
+    # The référent warned the members the new boundary leaves outside: without it, 422
+    # naming them.
+    leave_outside: StrictBool = False
+
+
 class NeighbourIn(Input):
     """A neighbour with only a basic phone, registered with their consent."""
 
