@@ -169,3 +169,11 @@ def test_the_data_hold_no_other_members_secret(api_as, awa, yao, riviera):
     )
     assert b"awa.kone@exemple.ci" not in body
     assert User.objects.filter(pk=awa.pk, is_active=True).exists()
+
+
+def test_two_photos_at_once_are_refused(client, yao):
+    files = {"photo": [factories.uploaded_image("a.jpg"), factories.uploaded_image("b.jpg")]}
+    response = upload(client, yao, files)
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["photo"]
+    assert not Profile.objects.get(user=yao).photo

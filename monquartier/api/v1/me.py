@@ -36,7 +36,7 @@ from monquartier.accounts.models import Home, User
 from monquartier.accounts.signals import account_closure_warnings
 from monquartier.api.auth import current_token, require_password, signed_in
 from monquartier.api.errors import ApiError, rate_window, too_many
-from monquartier.api.http import notices
+from monquartier.api.http import notices, refuse_repeated_fields
 from monquartier.api.v1.schemas import (
     CloseAccountIn,
     ClosedOut,
@@ -361,6 +361,7 @@ def upload_photo(request: HttpRequest, photo: File[UploadedFile]):
     10 MB at most (413 over that), re-encoded without its metadata (the place it was
     taken) and with a thumbnail, as on the website. Another file: 422, nothing changes."""
     user = signed_in(request)
+    refuse_repeated_fields(request)
     form = PhotoForm(data={}, files=MultiValueDict({"photo": [photo]}))
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
