@@ -15,7 +15,7 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -51,26 +51,23 @@ def registered() -> list[Part]:
     return list(_PARTS.values())
 
 
+def json_chunks(user) -> Iterator[bytes]:
+    """`mes-donnees.json`, part by part (one part in memory at a time): the zip's, and
+    the apps' download of the same data (api/v1/me.py)."""
+    yield b'{\n"exported_at": '
+    yield json.dumps(timezone.now(), cls=DjangoJSONEncoder).encode()
+    for part in registered():
+        yield f",\n{json.dumps(part.name)}: ".encode()
+        yield json.dumps(
+            part.data(user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=1
+        ).encode()
+    yield b"\n}\n"
+
+
 def _write_json(archive: zipfile.ZipFile, user) -> None:
     with archive.open(JSON_NAME, "w") as raw:
-        out = _TextOut(raw)
-        out.write('{\n"exported_at": ')
-        out.write(json.dumps(timezone.now(), cls=DjangoJSONEncoder))
-        for part in registered():
-            out.write(f",\n{json.dumps(part.name)}: ")
-            # One part in memory at a time.
-            out.write(
-                json.dumps(part.data(user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
-            )
-        out.write("\n}\n")
-
-
-class _TextOut:
-    def __init__(self, raw: IO[bytes]):
-        self.raw = raw
-
-    def write(self, text: str) -> None:
-        self.raw.write(text.encode())
+        for chunk in json_chunks(user):
+            raw.write(chunk)
 
 
 def _write_files(archive: zipfile.ZipFile, user) -> None:

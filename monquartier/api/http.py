@@ -32,25 +32,40 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
-from monquartier.api.errors import DEFAULT_RETRY_AFTER, error_response
+from monquartier.api.errors import DEFAULT_RETRY_AFTER, ApiError, error_response
 
 # JSON requests are small (an alert is 500 characters); uploads have their own limit, on
 # the URLs that take files only (a post's photos and PDFs: 6 files of 10 MB at most).
 API_MAX_BODY = 64 * 1024
 UPLOAD_PATHS = re.compile(r"^/api/v1/gazette(/[0-9]+/attachments)?$")
+# The profile photo: one photo of 10 MB at most.
+PHOTO_PATH = "/api/v1/me/photo"
 
 
 def max_body(request: HttpRequest) -> int:
-    if (
-        request.method == "POST"
-        and request.content_type == "multipart/form-data"
-        and UPLOAD_PATHS.match(request.path)
-    ):
-        return settings.GAZETTE_MAX_ATTACHMENTS * settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
+    if request.method == "POST" and request.content_type == "multipart/form-data":
+        if UPLOAD_PATHS.match(request.path):
+            return settings.GAZETTE_MAX_ATTACHMENTS * settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
+        if request.path == PHOTO_PATH:
+            return settings.PHOTO_MAX_UPLOAD_BYTES + API_MAX_BODY
     return API_MAX_BODY
 
 
 _gzip = GZipMiddleware(lambda request: HttpResponse())
+
+
+def refuse_repeated_fields(request: HttpRequest, *, lists: tuple[str, ...] = ()) -> None:
+    """A multipart form with a field given twice (two titles, two photos) is refused: the
+    schema says one, and taking either silently is guessing. `lists` may repeat."""
+    repeated = sorted(
+        name
+        for data in (request.POST, request.FILES)
+        for name, values in data.lists()
+        if len(values) > 1 and name not in lists
+    )
+    if repeated:
+        message = _("Ce champ est donné plusieurs fois : envoyez-le une fois.")
+        raise ApiError(422, "invalid", message, {name: [message] for name in repeated})
 
 
 def compressible(response: HttpResponseBase) -> bool:

@@ -119,7 +119,8 @@ def test_the_list_costs_the_same_queries_whatever_its_length(
     app.get("/alerts")  # the token's last use is written once
     for number in range(3):
         make_alert(yao, f"Alerte {number}")
-    with django_assert_num_queries(5) as few:
+    # The token, the membership, the alerts, the read marks, the town hall's messages…
+    with django_assert_num_queries(6) as few:
         app.get("/alerts")
     Alert.objects.bulk_create(
         Alert(community=community, sender=sender, category="theft", text=f"Vol {number}")
@@ -332,3 +333,60 @@ def test_the_detail_costs_a_fixed_number_of_queries(
     # One more for the ties of the people who acknowledged, whatever their number.
     with django_assert_max_num_queries(6):
         assert len(app.get(f"/alerts/{alert.pk}").json()["seen"]["names"]) == 3
+
+
+def test_the_first_page_has_the_town_halls_messages_as_the_website_list(
+    api_as, riviera, riviera3, awa, yao, aya, cocody_town_hall, django_assert_num_queries
+):
+    from monquartier.townhalls.models import Announcement
+
+    def announce(text, communities, **fields):
+        announcement = Announcement.objects.create(
+            town_hall=cocody_town_hall, category="water_cut", text=text, **fields
+        )
+        announcement.communities.set(communities)
+        return announcement
+
+    app = api_as(yao)
+    assert app.get("/alerts").json()["town_hall_messages"] == []
+    cut = announce(
+        "Coupure d'eau mardi",
+        [riviera],
+        place="Rue des jardins",
+        starts_at=timezone.now() + timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=2),
+    )
+    announce("Pour Riviera 3 seulement", [riviera3])
+    announce("Fini", [riviera], created_at=timezone.now() - timedelta(days=30))
+    Alert.objects.bulk_create(
+        Alert(community=riviera, sender=awa, category="theft", text=f"Vol {number}")
+        for number in range(25)
+    )
+    body = app.get("/alerts").json()
+    assert body["town_hall_messages"] == [
+        {
+            "id": cut.pk,
+            "urgent": False,
+            "category": "water_cut",
+            "category_label": "Coupure d'eau",
+            "text": "Coupure d'eau mardi",
+            "place": "Rue des jardins",
+            "starts_at": body["town_hall_messages"][0]["starts_at"],
+            "ends_at": body["town_hall_messages"][0]["ends_at"],
+            "created_at": body["town_hall_messages"][0]["created_at"],
+            "town_hall": "Mairie de Cocody",
+        }
+    ]
+    # The website's list shows them on its first page only.
+    rest = app.get("/alerts", cursor=body["next_cursor"]).json()
+    assert rest["town_hall_messages"] == [] and len(rest["items"]) == 5
+    # Aya (Riviera 3) reads only hers.
+    messages = api_as(aya).get("/alerts").json()["town_hall_messages"]
+    assert [item["text"] for item in messages] == ["Pour Riviera 3 seulement"]
+    # One query for them, whatever their number.
+    with django_assert_num_queries(6) as few:
+        app.get("/alerts")
+    for number in range(4):
+        announce(f"Annonce {number}", [riviera])
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(app.get("/alerts").json()["town_hall_messages"]) == 5

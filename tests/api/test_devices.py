@@ -202,3 +202,32 @@ def test_the_account_ending_or_its_password_changing_ends_the_app_pushes(client,
     else:
         close_account(yao)
     assert not FCMRegistration.objects.exists()
+
+
+def test_the_device_list_says_which_devices_have_pushes(client, yao, django_assert_num_queries):
+    phone_secret = token_for(yao, "Téléphone de Yao")
+    token_for(yao, "Tablette de Yao")
+    phone = ApiClient(client, phone_secret)
+    listed = phone.get("/auth/tokens").json()
+    assert [(item["name"], item["has_push"]) for item in listed] == [
+        ("Tablette de Yao", False),
+        ("Téléphone de Yao", False),
+    ]
+    client.put(
+        "/api/v1/push/app",
+        {"token": APP_TOKEN},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {phone_secret}"},
+    )
+    listed = phone.get("/auth/tokens").json()
+    assert [(item["name"], item["has_push"]) for item in listed] == [
+        ("Tablette de Yao", False),
+        ("Téléphone de Yao", True),
+    ]
+    # The token with its user, the list with its pushes: whatever the number of devices.
+    with django_assert_num_queries(2):
+        phone.get("/auth/tokens")
+    for number in range(5):
+        token_for(yao, f"Appareil {number}")
+    with django_assert_num_queries(2):
+        assert len(phone.get("/auth/tokens").json()) == 7

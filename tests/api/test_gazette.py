@@ -303,3 +303,16 @@ def test_the_websites_flood_limit_on_posts_is_a_429(client, riviera, awa, settin
     response = post_form(client, awa, {"category": "info", "title": "Encore", "text": "x"})
     assert (response.status_code, response.json()["code"]) == (429, "too_many_requests")
     assert Post.objects.count() == 1
+
+
+def test_a_field_given_twice_is_refused(client, riviera, yao):
+    """Two titles: the schema says one, and taking either would be guessing."""
+    headers = {"Authorization": f"Bearer {token_for(yao)}"}
+    response = client.post(
+        "/api/v1/gazette",
+        {"category": "info", "title": ["Un", "Deux"], "text": "Bonjour"},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["title"]
+    assert not Post.objects.exists()

@@ -34,3 +34,24 @@ def test_the_schema_does_not_depend_on_the_language(settings):
     with translation.override("fr"):
         french = schema_text("v1")
     assert french == schema_text("v1")
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    """OpenAPI names a component by its class: a second class of the same name would
+    silently stand for the first in the schema (the town hall's "seen" once did for an
+    alert's), and the apps would read the wrong shape."""
+    import inspect
+    import pkgutil
+    from importlib import import_module
+
+    from pydantic import BaseModel
+
+    import monquartier.api.v1 as v1
+
+    owners: dict[str, set[str]] = {}
+    for module_info in pkgutil.iter_modules(v1.__path__):
+        module = import_module(f"{v1.__name__}.{module_info.name}")
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, BaseModel):
+                owners.setdefault(name, set()).add(f"{value.__module__}.{value.__qualname__}")
+    assert {name: where for name, where in owners.items() if len(where) > 1} == {}

@@ -380,6 +380,10 @@ def world(riviera, riviera3, awa, yao, koffi, aya, twinned, salif, issa, mariam,
         "api_referents": "/api/v1/community/referents",
         "api_validation_mode": "/api/v1/community/validation-mode",
         "api_twinnings": "/api/v1/community/twinnings",
+        "api_community_settings": "/api/v1/community/settings",
+        "api_boundary": "/api/v1/community/boundary",
+        "api_me_closure": "/api/v1/me/closure",
+        "api_devices": "/api/v1/auth/tokens",
         "api_me_phones": "/api/v1/me/phones",
         "api_me_notifications": "/api/v1/me/notifications",
         "api_me_profile": "/api/v1/me/profile",
@@ -596,6 +600,17 @@ PAGES = [
     ),
     ("api_validation_mode", "awa", {"awa": NOTHING, "yao": NOTHING, "mariam": NOTHING}),
     ("api_twinnings", "koffi", {"awa": NOTHING, "koffi": NOTHING, "aya": NOTHING}),
+    # The Réglages page names nobody, to its référents or to anyone refused it.
+    (
+        "api_community_settings",
+        "awa",
+        {"awa": NOTHING, "yao": NOTHING, "koffi": NOTHING, "mariam": NOTHING, "aicha": NOTHING},
+    ),
+    ("api_community_settings", "yao", {"awa": NOTHING, "salif": NOTHING, "visitor": NOTHING}),
+    ("api_boundary", "yao", {"awa": NOTHING, "yao": NOTHING, "koffi": NOTHING, "aicha": NOTHING}),
+    # What closing would end: a community's name at most, never a person's.
+    ("api_me_closure", "awa", {"yao": NOTHING, "awa": NOTHING, "visitor": NOTHING}),
+    ("api_devices", "yao", {"yao": NOTHING, "awa": NOTHING, "visitor": NOTHING}),
     # The public page is the same for everyone (and cached as such).
     ("public", "awa", {"visitor": PUBLIC, "issa": PUBLIC, "yao": PUBLIC, "aya": PUBLIC}),
     ("api_me_phones", "yao", {"awa": NOTHING, "aya": NOTHING, "visitor": NOTHING}),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
 
-from monquartier.alerts import acknowledgements, escalation, services
+from monquartier.alerts import acknowledgements, escalation, feeds, services
 from monquartier.alerts.access import (
     follows_delivery,
     get_alert_for_reader,
@@ -48,11 +48,13 @@ from monquartier.api.v1.schemas import (
     ReportOut,
     SeenOut,
     ToldOut,
+    TownHallMessageOut,
 )
 from monquartier.communities import privacy
 from monquartier.communities.models import Membership
 from monquartier.moderation import services as moderation
 from monquartier.moderation.models import ReportKind
+from monquartier.townhalls.announcements import FEED as TOWN_HALL_FEED
 
 router = Router(tags=["alerts"])
 
@@ -161,7 +163,9 @@ def _own_community(user) -> tuple[int, list[int]]:
 )
 def alert_list(request: HttpRequest, params: Query[ListParams]):
     """The alerts of the member's community and of the communities twinned with it, newest
-    first, 20 a page; `next_cursor` fetches the next page."""
+    first, 20 a page; `next_cursor` fetches the next page. The first page also has the
+    messages of the commune's town hall to the community (`town_hall_messages`), as the
+    website's list shows them at its head."""
     unknown = set(request.GET) - set(ListParams.model_fields)
     if unknown:  # a typo in the app would otherwise go unnoticed
         raise ApiError(
@@ -190,7 +194,30 @@ def alert_list(request: HttpRequest, params: Query[ListParams]):
     return AlertPage(
         items=[_alert_out(alert, alert.pk in read or alert.community_id != own) for alert in page],
         next_cursor=cursors.moment(page[-1]) if more else None,
+        town_hall_messages=[] if params.cursor else _town_hall_messages(own),
     )
+
+
+def _town_hall_messages(community_id: int) -> list[TownHallMessageOut]:
+    """What the website's alert list shows at the head of its first page (alerts/feeds.py:
+    the town hall's announcements feed)."""
+    return [
+        TownHallMessageOut(
+            id=announcement.pk,
+            urgent=announcement.urgent,
+            category=announcement.category,
+            category_label=str(announcement.get_category_display()),
+            text=announcement.text,
+            place=announcement.place,
+            starts_at=announcement.starts_at,
+            ends_at=announcement.ends_at,
+            created_at=announcement.created_at,
+            town_hall=announcement.town_hall.name,
+        )
+        for feed, items in feeds.shown_to(community_id)
+        if feed.name == TOWN_HALL_FEED.name
+        for announcement in items
+    ]
 
 
 @router.get(

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
+from monquartier.api.http import refuse_repeated_fields
 from monquartier.api.idempotency import idempotent
 from monquartier.api.v1 import cursors
 from monquartier.api.v1.cursors import ListParams
@@ -176,6 +177,7 @@ def create_post(
     without their metadata; PDFs of 5 MB at most, without scripts). A file too large is a
     413. Send an `Idempotency-Key` header so that a repeat publishes nothing twice."""
     user = signed_in(request)
+    refuse_repeated_fields(request, lists=("files",))
     try:
         post = services.create_post(
             user, title=form.title, text=form.text, category=form.category, files=files or []

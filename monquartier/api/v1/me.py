@@ -16,19 +16,31 @@ from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import File, Router, Status, UploadedFile
 
+from monquartier.accounts import exports
 from monquartier.accounts import services as account_services
-from monquartier.accounts.forms import HomeForm, IdentityForm, ProfileForm
+from monquartier.accounts.forms import (
+    CloseAccountForm,
+    HomeForm,
+    IdentityForm,
+    PhotoForm,
+    ProfileForm,
+)
 from monquartier.accounts.models import Home, User
+from monquartier.accounts.signals import account_closure_warnings
 from monquartier.api.auth import current_token, require_password, signed_in
-from monquartier.api.errors import rate_window, too_many
-from monquartier.api.http import notices
+from monquartier.api.errors import ApiError, rate_window, too_many
+from monquartier.api.http import notices, refuse_repeated_fields
 from monquartier.api.v1.schemas import (
+    CloseAccountIn,
+    ClosedOut,
+    ClosureWarningsOut,
     CommuneRef,
     EmailChangeIn,
     EmailChangeOut,
@@ -39,6 +51,7 @@ from monquartier.api.v1.schemas import (
     MeOut,
     MePatch,
     MyCommunity,
+    MyDataIn,
     NotificationModes,
     NotificationsOut,
     NotificationsPatch,
@@ -336,3 +349,95 @@ def set_home(request: HttpRequest, payload: HomeIn):
     except ValidationError as error:  # the pin out of the community: the website's words
         raise ValidationError({"place": error.messages}) from None
     return home_out(saved)
+
+
+@router.post(
+    "/me/photo",
+    response={200: ProfileOut, 401: Error, 413: Error, 422: Error},
+    summary="Give or change my photo",
+)
+def upload_photo(request: HttpRequest, photo: File[UploadedFile]):
+    """The profile photo, sent as `multipart/form-data` (`photo`): JPEG, PNG or WebP of
+    10 MB at most (413 over that), re-encoded without its metadata (the place it was
+    taken) and with a thumbnail, as on the website. Another file: 422, nothing changes."""
+    user = signed_in(request)
+    refuse_repeated_fields(request)
+    form = PhotoForm(data={}, files=MultiValueDict({"photo": [photo]}))
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    try:
+        account_services.set_profile_photo(user, form.cleaned_data["photo"])
+    except ValidationError as error:
+        if any(leaf.code == "too_large" for leaf in error.error_list):
+            raise ApiError(
+                413, "too_large", " ".join(error.messages), {"photo": error.messages}
+            ) from None
+        raise ValidationError({"photo": error}) from None
+    return profile_out(User.objects.select_related("profile").get(pk=user.pk))
+
+
+@router.delete("/me/photo", response={200: ProfileOut, 401: Error}, summary="Remove my photo")
+def delete_photo(request: HttpRequest):
+    """The photo and its thumbnail are deleted (none: nothing changes)."""
+    user = signed_in(request)
+    account_services.remove_profile_photo(user)
+    return profile_out(User.objects.select_related("profile").get(pk=user.pk))
+
+
+@router.get(
+    "/me/closure",
+    response={200: ClosureWarningsOut, 401: Error},
+    summary="Before closing my account",
+)
+def closure_warnings(request: HttpRequest):
+    """What the website says before the member closes their account: what else the
+    closure ends (the last member of a community: the community goes with it)."""
+    responses = account_closure_warnings.send(sender=User, user=signed_in(request))
+    return ClosureWarningsOut(
+        warnings=[str(warning) for _receiver, warning in responses if warning]
+    )
+
+
+@router.post(
+    "/me/close",
+    response={200: ClosedOut, 401: Error, 403: Error, 422: Error, 429: Error},
+    summary="Close my account",
+)
+def close_account(request: HttpRequest, payload: CloseAccountIn):
+    """With the current password and `confirm`: the personal data are erased for good,
+    the member leaves their community, and every device is signed out (this token stops
+    working with the answer), as the website's "Fermer mon compte" does. Read GET
+    /me/closure first and show its warnings."""
+    user = signed_in(request)
+    require_password(request, user, payload.password)
+    form = CloseAccountForm(
+        data={"password": payload.password, **({"confirm": "on"} if payload.confirm else {})},
+        user=user,
+    )
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    account_services.close_account(user)
+    return ClosedOut(message=_("Votre compte est fermé et vos données personnelles sont effacées."))
+
+
+@router.post(
+    "/me/data",
+    response={200: dict[str, Any], 401: Error, 403: Error, 422: Error, 429: Error},
+    summary="Download my data",
+)
+def my_data(request: HttpRequest, payload: MyDataIn):
+    """ "Télécharger mes données", with the current password (the website asks it again
+    too): everything MonQuartier holds about the member, as the JSON of the website's zip
+    (`exported_at` and one key per part; the photos and attachments themselves are in
+    the website's zip). A few downloads a day (429 past that)."""
+    user = signed_in(request)
+    require_password(request, user, payload.password)
+    account_services.record_data_export(user)
+    response = StreamingHttpResponse(
+        exports.json_chunks(user), content_type="application/json; charset=utf-8"
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = (
+        f'attachment; filename="monquartier-mes-donnees-{timezone.localdate().isoformat()}.json"'
+    )
+    return response

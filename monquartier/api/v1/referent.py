@@ -1,9 +1,13 @@
 """What the référents of the member's community do there, beside the join requests
-(community.py): the référents (naming and removing them, stepping down), who validates
-the join requests, and the twinnings (asking a nearby community, answering, ending).
+(community.py): the référents (naming and removing them, stepping down), the community's
+settings (who validates the join requests, the public page, the delay before an alert
+escalates), its boundary and name, registering a neighbour who has only a basic phone, and the twinnings
+(asking a nearby community, answering, ending).
 Only for the référents of the community: the same fetcher
 (communities/access.get_community_for_referent), services (communities/services) and
 names (communities/privacy.py) as the website's référent pages."""
+
+import json
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -17,9 +21,15 @@ from monquartier.api.auth import signed_in
 from monquartier.api.errors import ApiError
 from monquartier.api.idempotency import idempotent
 from monquartier.api.v1.schemas import (
+    BoundaryIn,
+    BoundaryOut,
     CommunityRef,
+    CommunitySettingsOut,
+    CommunitySettingsPatch,
     Error,
     NearbyOut,
+    NeighbourIn,
+    NeighbourOut,
     ReferentOut,
     ReferentsOut,
     TwinningIn,
@@ -29,8 +39,15 @@ from monquartier.api.v1.schemas import (
     ValidationModeOut,
 )
 from monquartier.communities import access, commune_rules, geometry, lookups, privacy, services
-from monquartier.communities.forms import TwinningRequestForm
+from monquartier.communities.forms import (
+    BoundaryForm,
+    CommunitySettingsForm,
+    NeighbourForm,
+    TwinningRequestForm,
+)
 from monquartier.communities.models import (
+    ACKNOWLEDGEMENT_MINUTES_MAX,
+    ACKNOWLEDGEMENT_MINUTES_MIN,
     Community,
     Membership,
     Twinning,
@@ -191,6 +208,168 @@ def set_validation_mode(request: HttpRequest, payload: ValidationModeIn):
             raise ValidationError({"mode": error.error_dict["validation_mode"]}) from None
         raise
     return _validation_mode(community)
+
+
+def _settings_out(community: Community) -> CommunitySettingsOut:
+    return CommunitySettingsOut(
+        validation_mode=_validation_mode(community),
+        public_page=community.public_page,
+        presentation=community.presentation,
+        acknowledgement_minutes=community.acknowledgement_minutes,
+        acknowledgement_minutes_min=ACKNOWLEDGEMENT_MINUTES_MIN,
+        acknowledgement_minutes_max=ACKNOWLEDGEMENT_MINUTES_MAX,
+        registers_neighbours_from=community.registers_neighbours_from,
+    )
+
+
+@router.get(
+    "/community/settings",
+    response={200: CommunitySettingsOut, 401: Error, 403: Error},
+    summary="The community's settings (référents)",
+)
+def community_settings(request: HttpRequest):
+    """The website's Réglages page: who validates the join requests, the public page and
+    its presentation, and the delay (minutes) before an alert nobody said "J'ai vu" to
+    calls the référents."""
+    user = signed_in(request)
+    community, _membership = _referents_community(user)
+    return _settings_out(community)
+
+
+@router.patch(
+    "/community/settings",
+    response={200: CommunitySettingsOut, 401: Error, 403: Error, 422: Error},
+    summary="Change the community's settings (référents)",
+)
+def update_settings(request: HttpRequest, payload: CommunitySettingsPatch):
+    """The Réglages page's form and service: the fields left out keep their value; a
+    refused one (a mode the commune's town hall decides, a delay out of
+    `acknowledgement_minutes_min`..`max`, a presentation over 1 000 characters) changes
+    nothing (422, by field)."""
+    user = signed_in(request)
+    community, _membership = _referents_community(user)
+    data = {
+        "validation_mode": community.validation_mode,
+        "public_page": community.public_page,
+        "presentation": community.presentation,
+        "acknowledgement_minutes": community.acknowledgement_minutes,
+    }
+    data.update(payload.model_dump(exclude_unset=True, exclude_none=True))
+    if not data["public_page"]:
+        data.pop("public_page")  # an unchecked box is a missing one
+    form = CommunitySettingsForm(data=data)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    try:
+        community = services.update_community_settings(user, community, **form.cleaned_data)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):  # the presentation's length
+            raise ValidationError({"presentation": error}) from None
+        raise
+    return _settings_out(community)
+
+
+def _boundary_out(community: Community) -> BoundaryOut:
+    return BoundaryOut(
+        name=community.name,
+        area=community.area,
+        area_m2=community.area_m2,
+        max_area_m2=(
+            community.rural_max_area_m2 if community.rural_exemption else geometry.MAX_AREA_M2
+        ),
+    )
+
+
+@router.get(
+    "/community/boundary",
+    response={200: BoundaryOut, 401: Error, 403: Error},
+    summary="The community's boundary and name (référents)",
+)
+def boundary(request: HttpRequest):
+    """What the website's "Délimitation et nom" page edits."""
+    user = signed_in(request)
+    community, _membership = _referents_community(user)
+    return _boundary_out(community)
+
+
+@router.put(
+    "/community/boundary",
+    response={200: BoundaryOut, 401: Error, 403: Error, 422: Error},
+    summary="Change the community's boundary and name (référents)",
+)
+def change_boundary(request: HttpRequest, payload: BoundaryIn):
+    """The page's form and service in one step: the area (a valid polygon, not too
+    large, overlapping no other community) and the name are checked before anything is
+    saved. Members the new area leaves outside are named in a 422 on `leave_outside`:
+    warn them, then send it again with `leave_outside: true`. Everyone is told in the
+    community's history."""
+    user = signed_in(request)
+    community, _membership = _referents_community(user)
+    data = {"name": payload.name, "area": json.dumps(payload.area)}
+    if payload.leave_outside:
+        data["leave_outside"] = "on"
+    form = BoundaryForm(data=data)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    community = services.change_boundary(
+        user,
+        community,
+        form.cleaned_data["area"],
+        name=form.cleaned_data["name"],
+        leave_outside=form.cleaned_data["leave_outside"],
+    )
+    return _boundary_out(community)
+
+
+@router.post(
+    "/community/neighbours",
+    response={201: NeighbourOut, 401: Error, 403: Error, 409: Error, 422: Error, 429: Error},
+    summary="Register a neighbour who has only a basic phone (référents)",
+)
+@decorate_view(idempotent)
+def register_neighbour(request: HttpRequest, payload: NeighbourIn):
+    """The website's "Inscrire un voisin sans internet": the neighbour becomes a member
+    with an SMS of ours that asks them to answer OUI; alerts reach them by SMS (and by a
+    voice call with `alert_voice`) once they did. Only with their consent (`confirm`),
+    inside the community's area, an Ivorian mobile not already registered here, and
+    after the community's first days (`registers_neighbours_from` in GET
+    /community/settings). Each costs an SMS: a référent and a community register a few a
+    day (429 past that; the MonQuartier team is told). Send an `Idempotency-Key`."""
+    user = signed_in(request)
+    community, _membership = _referents_community(user)
+    data = payload.model_dump(exclude={"place"})
+    data.update(latitude=payload.place.latitude, longitude=payload.place.longitude)
+    for name in ("alert_voice", "confirm"):
+        if not data[name]:
+            data.pop(name)  # an unchecked box is a missing one
+    form = NeighbourForm(data=data)
+    if not form.is_valid():
+        raise ValidationError(_place_fields(form.errors.as_data()))
+    fields = {key: value for key, value in form.cleaned_data.items() if key != "confirm"}
+    try:
+        neighbour = services.register_neighbour(user, community, **fields)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise ValidationError(_place_fields(error.error_dict)) from None
+        raise
+    return Status(
+        201,
+        NeighbourOut(
+            user_id=neighbour.pk,
+            name=privacy.name_seen_by(user, neighbour),
+            mobile_verified=neighbour.mobile_verified,
+            alert_voice=neighbour.alert_voice,
+        ),
+    )
+
+
+def _place_fields(errors: dict) -> dict:
+    """The form's latitude and longitude are the request's `place`."""
+    named: dict = {}
+    for name, items in errors.items():
+        key = "place" if name in ("latitude", "longitude") else name
+        named.setdefault(key, []).extend(items)
+    return named
 
 
 def _links(community: Community):

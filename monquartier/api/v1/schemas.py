@@ -47,6 +47,8 @@ class DeviceOut(Schema):
     name: str
     created_at: datetime
     last_used_at: datetime | None
+    # Its app registered for pushes (a Firebase Cloud Messaging token).
+    has_push: bool
 
 
 class TokenOut(Schema):
@@ -170,8 +172,29 @@ class AlertDetail(AlertOut):
     escalation: EscalationOut | None
 
 
+class TownHallMessageOut(Schema):
+    """A message of the commune's town hall to the community, as the alert list shows it:
+    an announcement, or an urgent alert (`urgent`)."""
+
+    id: int
+    urgent: bool
+    category: str
+    category_label: str
+    text: str
+    place: str
+    # Its period, when it has one (a water cut from … to …).
+    starts_at: datetime | None
+    ends_at: datetime | None
+    created_at: datetime
+    town_hall: str
+
+
 class AlertPage(Schema):
     items: list[AlertOut]
+    # The town hall's messages the alert list shows at its head: on the first page only
+    # (none with a cursor), those whose period has not ended or, without one, of the last
+    # two weeks.
+    town_hall_messages: list[TownHallMessageOut]
     # Give it back as ?cursor= for the next page; null on the last page.
     next_cursor: str | None
 
@@ -339,6 +362,74 @@ class ValidationModeOut(Schema):
 
 class ValidationModeIn(Input):
     mode: str = Field(max_length=20)
+
+
+class CommunitySettingsOut(Schema):
+    """The référents' Réglages page."""
+
+    validation_mode: ValidationModeOut
+    public_page: bool
+    # Shown on the public page (1 000 characters at most).
+    presentation: str
+    # Minutes without a "J'ai vu" before the référents are called (twice that: the town
+    # hall and the police of the commune).
+    acknowledgement_minutes: int
+    acknowledgement_minutes_min: int
+    acknowledgement_minutes_max: int
+    # A new community registers neighbours without internet from then on.
+    registers_neighbours_from: datetime
+
+
+class CommunitySettingsPatch(Input):
+    """The fields left out keep their value."""
+
+    validation_mode: str | None = Field(default=None, max_length=20)
+    public_page: StrictBool | None = None
+    presentation: str | None = Field(default=None, max_length=2000)  # cleaned, then counted
+    acknowledgement_minutes: StrictInt | None = None
+
+
+class BoundaryOut(Schema):
+    """The référents' "Délimitation et nom" page."""
+
+    name: str
+    area: dict = Field(description="The boundary: a GeoJSON Polygon (longitude, latitude).")
+    area_m2: float
+    # The largest area it may have (a rural community's own, or null: no maximum).
+    max_area_m2: float | None
+
+
+class BoundaryIn(Input):
+    name: str = Field(max_length=160)
+    area: dict = Field(description="A GeoJSON Polygon (or a Feature holding one).")
+    # The référent warned the members the new boundary leaves outside: without it, 422
+    # naming them.
+    leave_outside: StrictBool = False
+
+
+class NeighbourIn(Input):
+    """A neighbour with only a basic phone, registered with their consent."""
+
+    first_name: str = Field(max_length=60)
+    last_name: str = Field(max_length=60)
+    mobile: str = Field(max_length=32, description="An Ivorian mobile (+225).")
+    email: str = Field(default="", max_length=254)
+    quartier: str = Field(max_length=80)
+    address_details: str = Field(default="", max_length=200)
+    landmark: str = Field(default="", max_length=200)
+    place: Place
+    # Alerts read to them by a voice call too (once they answered OUI).
+    alert_voice: StrictBool = False
+    # The référent confirms the neighbour agreed: without it, 422.
+    confirm: StrictBool = False
+
+
+class NeighbourOut(Schema):
+    user_id: int
+    name: str
+    # Not until the neighbour answers OUI to the SMS that asks them.
+    mobile_verified: bool
+    alert_voice: bool
 
 
 class TwinningOut(Schema):
@@ -711,3 +802,23 @@ class HomeIn(Input):
 
 
 HomeOut.model_rebuild()
+
+
+class CloseAccountIn(Input):
+    password: str = _password()
+    # The member confirms their personal data are erased for good: without it, 422.
+    confirm: StrictBool = False
+
+
+class ClosureWarningsOut(Schema):
+    # What closing would also end, said before the member confirms (the last member of a
+    # community: the community goes too).
+    warnings: list[str]
+
+
+class ClosedOut(Schema):
+    message: str
+
+
+class MyDataIn(Input):
+    password: str = _password()

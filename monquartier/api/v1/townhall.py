@@ -130,7 +130,7 @@ class TownHallAlertPage(Schema):
     next_cursor: str | None
 
 
-class SeenOut(Schema):
+class TownHallSeenOut(Schema):
     seen_at: datetime
     seen_by: str | None
     # False when the town hall had already seen it (the first agent and time stay).
@@ -370,7 +370,7 @@ def alert_detail(request: HttpRequest, alert_id: int):
 
 @router.post(
     "/townhall/alerts/{id:alert_id}/seen",
-    response={200: SeenOut, 401: Error, 403: Error, 404: Error},
+    response={200: TownHallSeenOut, 401: Error, 403: Error, 404: Error},
     summary="Acknowledge an alert",
 )
 def acknowledge(request: HttpRequest, alert_id: int):
@@ -381,7 +381,9 @@ def acknowledge(request: HttpRequest, alert_id: int):
     alert = access.alert_for(agent.town_hall, alert_id)
     newly_seen = alert_services.mark_seen_by_town_hall(alert, agent.user)
     assert alert.town_hall_seen_at is not None  # set by now, by this agent or another
-    return SeenOut(seen_at=alert.town_hall_seen_at, seen_by=_seen_by(alert), newly_seen=newly_seen)
+    return TownHallSeenOut(
+        seen_at=alert.town_hall_seen_at, seen_by=_seen_by(alert), newly_seen=newly_seen
+    )
 
 
 # --- announcements -------------------------------------------------------------------
