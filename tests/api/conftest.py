@@ -50,3 +50,17 @@ def api(client):
 def api_as(client):
     """api_as(user): a client with a fresh token of the user's."""
     return lambda user: ApiClient(client, token_for(user))
+
+
+@pytest.fixture
+def test_database_kept_open():
+    """For calls through the WSGI handler (the fuzz tests): it closes the connection after
+    each request, and the test's transaction must live on (as Django's test client does)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
