@@ -39,7 +39,7 @@ from django.core.exceptions import ImproperlyConfigured
 from requests.adapters import HTTPAdapter
 
 from monquartier.outbox.models import FCMRegistration
-from monquartier.outbox.push import DEFAULT_TTL_SECONDS, PushStatus, encode_payload
+from monquartier.outbox.push import DEFAULT_TTL_SECONDS, PushOutcome, PushStatus, encode_payload
 
 logger = logging.getLogger(__name__)
 
@@ -243,24 +243,12 @@ class FCMMessage:
 
 
 @dataclass
-class FCMResult:
+class FCMResult(PushOutcome):
     registration: FCMRegistration
     status: PushStatus
     detail: str = ""
     status_code: int | None = None
     retry_after: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status is PushStatus.OK
-
-    @property
-    def gone(self) -> bool:
-        return self.status is PushStatus.GONE
-
-    @property
-    def transient(self) -> bool:
-        return self.status is PushStatus.TRANSIENT
 
 
 def message_body(token: str, payload: dict[str, Any], ttl: int) -> dict[str, Any]:

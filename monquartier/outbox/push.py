@@ -197,13 +197,10 @@ class PushStatus(enum.StrEnum):
     PERMANENT = "permanent"  # this message will never go through as it is
 
 
-@dataclass
-class PushResult:
-    subscription: PushSubscription
+class PushOutcome:
+    """What a push service (web push, FCM: outbox/fcm.py) answered for one device."""
+
     status: PushStatus
-    detail: str = ""
-    status_code: int | None = None
-    retry_after: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -220,6 +217,15 @@ class PushResult:
     @property
     def permanent(self) -> bool:
         return self.status is PushStatus.PERMANENT
+
+
+@dataclass
+class PushResult(PushOutcome):
+    subscription: PushSubscription
+    status: PushStatus
+    detail: str = ""
+    status_code: int | None = None
+    retry_after: str | None = None
 
 
 def encode_payload(payload: dict[str, Any], limit: int = MAX_PAYLOAD_BYTES) -> bytes:
