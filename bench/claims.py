@@ -59,13 +59,13 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bench import fanout
-from bench.lib.database import delete_strictly, table_name, vacuum_analyze
+from bench.lib.database import table_name, vacuum_analyze
 from bench.lib.figures import figure
 from bench.lib.processes import die_with_parent
 from bench.lib.push_keys import browser_keys, vapid_key_pair
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.alerts.fanout import COMMUNITY
-from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertStatus
+from monquartier.alerts.models import Alert, AlertCategory, AlertStatus
 from monquartier.communities.models import Community, CommunityCell, Membership
 from monquartier.outbox.models import Channel, Delivery, DeliveryStatus, PushSubscription
 from monquartier.outbox.sender import BATCH_SIZE
@@ -172,43 +172,8 @@ LOADED_MODELS = (
 
 
 def wipe() -> None:
-    """Delete this benchmark's rows and the task queue (bench/fanout.wipe's way)."""
-    users = f"SELECT id FROM {table_name(User)} WHERE email LIKE %s"  # noqa: S608
-    communities = f"SELECT id FROM {table_name(Community)} WHERE name LIKE %s"  # noqa: S608
-    alerts = f"SELECT id FROM {table_name(Alert)} WHERE community_id IN ({communities})"  # noqa: S608
-    user_like, name_like = f"%@{EMAIL_DOMAIN}", f"{NAME_PREFIX} %"
-    statements = [
-        (
-            f"DELETE FROM {table_name(Delivery)} WHERE alert_id IN ({alerts}) "  # noqa: S608
-            f"OR user_id IN ({users})",
-            [name_like, user_like],
-        ),
-        (
-            f"DELETE FROM {table_name(AlertRead)} WHERE alert_id IN ({alerts}) OR user_id IN ({users})",  # noqa: S608
-            [name_like, user_like],
-        ),
-        (f"DELETE FROM {table_name(Alert)} WHERE community_id IN ({communities})", [name_like]),  # noqa: S608
-        (f"DELETE FROM {table_name(PushSubscription)} WHERE user_id IN ({users})", [user_like]),  # noqa: S608
-        (
-            f"DELETE FROM {table_name(Membership)} WHERE user_id IN ({users}) OR community_id IN ({communities})",  # noqa: S608
-            [user_like, name_like],
-        ),
-        (f"DELETE FROM {table_name(Home)} WHERE user_id IN ({users})", [user_like]),  # noqa: S608
-        (f"DELETE FROM {table_name(Profile)} WHERE user_id IN ({users})", [user_like]),  # noqa: S608
-        (
-            f"DELETE FROM {table_name(CommunityCell)} WHERE community_id IN ({communities})",  # noqa: S608
-            [name_like],
-        ),
-        (f"DELETE FROM {table_name(Community)} WHERE name LIKE %s", [name_like]),  # noqa: S608
-        (f"DELETE FROM {table_name(User)} WHERE email LIKE %s", [user_like]),  # noqa: S608
-        # A task left by an interrupted run would be picked up by the next workers.
-        (f"DELETE FROM {table_name(DBTaskResult)}", []),  # noqa: S608
-    ]
-    if not delete_strictly(statements):
-        Community.objects.filter(name__startswith=f"{NAME_PREFIX} ").delete()
-        User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").delete()
-        DBTaskResult.objects.all().delete()
-    vacuum_analyze(LOADED_MODELS)
+    """Delete this benchmark's rows and the task queue (bench/fanout.wipe, with our names)."""
+    fanout.wipe(EMAIL_DOMAIN, NAME_PREFIX)
 
 
 # --- the workload -----------------------------------------------------------------------

@@ -637,8 +637,9 @@ LOADED_MODELS = (
 )
 
 
-def wipe() -> None:
-    """Delete this benchmark's rows (and the task queue), in plain DELETEs.
+def wipe(email_domain: str = EMAIL_DOMAIN, name_prefix: str = NAME_PREFIX) -> None:
+    """Delete this benchmark's rows (and the task queue), in plain DELETEs; another
+    benchmark's with its own e-mail domain and name prefix (bench/claims.py).
 
     Foreign keys are checked at each statement: if something else points at our rows,
     the ORM's cascading delete does it instead (slow, but it leaves nothing behind)."""
@@ -646,7 +647,7 @@ def wipe() -> None:
     communities = f"SELECT id FROM {table_name(Community)} WHERE name LIKE %s"  # noqa: S608
     alerts = f"SELECT id FROM {table_name(Alert)} WHERE community_id IN ({communities})"  # noqa: S608
     contacts = f"SELECT id FROM {table_name(TownHallContact)} WHERE name LIKE %s"  # noqa: S608
-    user_like, name_like = f"%@{EMAIL_DOMAIN}", f"{NAME_PREFIX} %"
+    user_like, name_like = f"%@{email_domain}", f"{name_prefix} %"
     statements = [
         (
             f"DELETE FROM {table_name(Delivery)} WHERE alert_id IN ({alerts}) "  # noqa: S608
@@ -687,9 +688,9 @@ def wipe() -> None:
         ("DROP TABLE IF EXISTS bench_fanout_floor_indexed", []),
     ]
     if not delete_strictly(statements):
-        Community.objects.filter(name__startswith=f"{NAME_PREFIX} ").delete()
-        User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").delete()
-        TownHallContact.objects.filter(name__startswith=f"{NAME_PREFIX} ").delete()
+        Community.objects.filter(name__startswith=f"{name_prefix} ").delete()
+        User.objects.filter(email__endswith=f"@{email_domain}").delete()
+        TownHallContact.objects.filter(name__startswith=f"{name_prefix} ").delete()
         DBTaskResult.objects.all().delete()
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS bench_fanout_floor")
