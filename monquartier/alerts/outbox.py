@@ -6,6 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from monquartier.alerts import audiences, voice
+from monquartier.alerts.fanout import COMMUNITY, TWINNED
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.privacy import alert_sender_name
 from monquartier.core.paths import path_prefix
@@ -63,11 +64,13 @@ def alert_email(delivery: Delivery) -> Email:
     return personalise(rendered, link, to=delivery.address, delivery_id=delivery.pk)
 
 
-def alert_sms_text(alert: Alert) -> str:
+def alert_sms_text(alert: Alert, audience: str = COMMUNITY) -> str:
     """One GSM-7 segment where possible: the text is trimmed, never the sender or the link.
     A correction says CORRECTION where an alert says ALERTE. When the whole text fits one
-    segment with it, the SMS ends with how to say "j'ai vu" (VU in reply, as the call's
-    key 2); never at the cost of the alert's own words, nor of a second segment."""
+    segment with it, a member's SMS (of the community or a twinned one) ends with how to
+    say "j'ai vu" (VU in reply, as the call's key 2); never at the cost of the alert's own
+    words, nor of a second segment. Town-hall agents and contacts cannot answer VU (they
+    are no members): their SMS never says it."""
     with translation.override(settings.LANGUAGE_CODE):
         heading = (
             _("CORRECTION %(category)s - %(community)s: ")
@@ -83,7 +86,8 @@ def alert_sms_text(alert: Alert) -> str:
     # The reminder is never cut either: the text is what gives way (the link has it all).
     suffix = f" ({alert_sender_name(alert.sender)}) {settings.SITE_URL}/a/{alert.pk} {reminder}"
     with_hint = f"{suffix} {how_to_acknowledge}"
-    if gsm7_length(prefix + alert.text + with_hint) <= SINGLE_SEGMENT:
+    members = audience in (COMMUNITY, TWINNED)
+    if members and gsm7_length(prefix + alert.text + with_hint) <= SINGLE_SEGMENT:
         return fit_sms(prefix, alert.text, with_hint)
     return fit_sms(prefix, alert.text, suffix)
 
@@ -156,6 +160,7 @@ SOURCE = Source(
     queryset=_batch_queryset,
     email=alert_email,
     sms=alert_sms_text,
+    sms_by_audience=True,
     push=alert_push_payload,
     obsolete=obsolete,
     voice=voice.voice_script,

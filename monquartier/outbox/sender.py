@@ -129,15 +129,16 @@ def _send_email(deliveries: list[Delivery]) -> list[Outcome]:
 
 
 def _send_sms(deliveries: list[Delivery]) -> list[Outcome]:
-    texts: dict[tuple[str, int], str] = {}  # an alert's members share its text
+    texts: dict[tuple[str, int, str], str] = {}  # an alert's members share its text
     messages = []
     for delivery in deliveries:
         source, carried = sources.of(delivery)
         if source.sms is None:
             raise ValueError(f"Delivery {delivery.pk}: {source.field} rows go by no SMS")
-        key = (source.field, carried.pk)
+        audience = delivery.audience if source.sms_by_audience else ""
+        key = (source.field, carried.pk, audience)
         if key not in texts:
-            texts[key] = source.sms(carried)
+            texts[key] = source.sms(carried, audience) if audience else source.sms(carried)
         messages.append(
             SMSMessage(to=delivery.address, text=texts[key], reference=str(delivery.pk))
         )

@@ -25,8 +25,10 @@ class Source:
     queryset: Callable[[], QuerySet] | None = None
     email: Callable[[Delivery], Email] | None = None
     # The SMS text and push payload depend only on the row carried (and the language):
-    # the senders make each once per batch.
-    sms: Callable[[Any], str] | None = None
+    # the senders make each once per batch. With `sms_by_audience`, the SMS text also
+    # depends on the Delivery's audience (sms(row, audience)), made once per audience.
+    sms: Callable[..., str] | None = None
+    sms_by_audience: bool = False
     push: Callable[[Any, str], dict] | None = None
     # The ids of the rows of a batch that must not go any more (hidden, already read).
     obsolete: Callable[[list[Delivery]], set[int]] | None = None

@@ -7,6 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from monquartier.alerts import audiences, fanout, services
+from monquartier.alerts.audiences import POLICE, TOWN_HALL
 from monquartier.alerts.outbox import alert_sms_text
 from monquartier.outbox.models import Delivery, PushSubscription
 from monquartier.townhalls.audience import console_alert_path
@@ -168,7 +169,12 @@ def test_an_agent_and_a_police_contact_receive_the_alert(
     assert "a relié votre service à ce quartier" in to_police[0].body
     numbers = {message.to for message in sms_outbox}
     assert {"+2250707111111", "+2250102030405"} <= numbers
-    text = alert_sms_text(alert)
+    # The members' SMS says "Répondez VU"; agents and the police are no members and
+    # cannot answer it: theirs ends with the reminder.
+    assert alert_sms_text(alert).endswith("Répondez VU")
+    text = alert_sms_text(alert, POLICE)
+    assert text == alert_sms_text(alert, TOWN_HALL)
+    assert text.endswith("N'intervenez pas: 110/111/170")
     assert {message.text for message in sms_outbox if message.to == "+2250102030405"} == {text}
     assert {message.text for message in sms_outbox if message.to == "+2250707111111"} == {text}
 
