@@ -30,12 +30,9 @@ from bench.pages import (
     PROXY_HEADERS,
     QUICK_MEMBERS_SAMPLED,
     QUICK_PAGE_SECONDS,
-    WARMUP_SECONDS,
-    PhaseResult,
     Site,
     join_notes,
     page_rows,
-    run_phase,
     start_site,
 )
 from monquartier.accounts.models import DeviceToken
@@ -110,18 +107,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
     try:
         tokens = issue_tokens(site.members)
 
-        def phase(label: str, targets) -> PhaseResult:
-            print(f"   {label}: {connections} connections for {seconds:g} s …", flush=True)
-            return run_phase(
-                site.client,
-                site.server,
-                label,
-                targets,
-                connections=connections,
-                seconds=seconds,
-                warmup=WARMUP_SECONDS,
-                seed=seed,
-            )
+        phase = functools.partial(site.phase, connections=connections, seconds=seconds, seed=seed)
 
         bare_before = phase("bare view", site.bare_targets())
         results = {

@@ -132,17 +132,7 @@ def load(communities: int, members: int, max_workers: int, push_url: str) -> Loa
     everyone = [*places, warmup]
     keys = browser_keys(fanout.KEY_POOL)
     with transaction.atomic():
-        rows = [
-            fanout.build_community(place, index, origin=ORIGIN, prefix=NAME_PREFIX)
-            for index, place in enumerate(everyone)
-        ]
-        Community.objects.bulk_create(rows, batch_size=fanout.INSERT_BATCH)
-        for place, community in zip(everyone, rows, strict=True):
-            place.community = community
-        CommunityCell.objects.bulk_create(
-            [cell for community in rows for cell in fanout.cells(community)],
-            batch_size=fanout.INSERT_BATCH,
-        )
+        fanout.create_communities(everyone, origin=ORIGIN, prefix=NAME_PREFIX)
         users = fanout.add_members(
             everyone,
             email_domain=EMAIL_DOMAIN,

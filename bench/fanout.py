@@ -441,6 +441,32 @@ def build_community(
     return community
 
 
+def create_communities(
+    places: list[Place],
+    *,
+    origin: tuple[float, float] = ORIGIN,
+    prefix: str = NAME_PREFIX,
+    adjust=None,
+) -> list[Community]:
+    """The places' communities of the lattice and their cells, inserted in bulk; each
+    place gets its community. `adjust(community)` changes one before it is inserted."""
+    communities = [
+        build_community(place, index, origin=origin, prefix=prefix)
+        for index, place in enumerate(places)
+    ]
+    if adjust is not None:
+        for community in communities:
+            adjust(community)
+    Community.objects.bulk_create(communities, batch_size=INSERT_BATCH)
+    for place, community in zip(places, communities, strict=True):
+        place.community = community
+    CommunityCell.objects.bulk_create(
+        [cell for community in communities for cell in cells(community)],
+        batch_size=INSERT_BATCH,
+    )
+    return communities
+
+
 def cells(community: Community) -> list[CommunityCell]:
     bounds = geometry.Bounds(
         community.min_longitude,
@@ -565,12 +591,7 @@ def load(peak_alerts: int, push_url: str) -> Loaded:
     password = make_password(None)  # unusable, as for a neighbour registered by a référent
 
     with transaction.atomic():
-        communities = [build_community(place, index) for index, place in enumerate(places)]
-        Community.objects.bulk_create(communities, batch_size=INSERT_BATCH)
-        for place, community in zip(places, communities, strict=True):
-            place.community = community
-        lattice = [cell for community in communities for cell in cells(community)]
-        CommunityCell.objects.bulk_create(lattice, batch_size=INSERT_BATCH)
+        communities = create_communities(places)
         # The warm-up community gets no delayed SMS: nothing of it may still be waiting
         # when the measurement starts.
         users = add_members(

@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -529,6 +530,22 @@ class Site:
     def anonymous_bare_targets(self) -> list[http_client.Target]:
         return [http_client.Target("bare, no session", BARE_URL)]
 
+    def phase(
+        self, label: str, targets, *, connections: int, seconds: float, seed: int
+    ) -> "PhaseResult":
+        """One timed phase of requests to `targets` (run_phase), announced."""
+        print(f"   {label}: {connections} connections for {seconds:g} s …", flush=True)
+        return run_phase(
+            self.client,
+            self.server,
+            label,
+            targets,
+            connections=connections,
+            seconds=seconds,
+            warmup=WARMUP_SECONDS,
+            seed=seed,
+        )
+
     def close(self, keep_logs: bool = False) -> None:
         self.client.close()
         self.server.stop()
@@ -675,18 +692,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         print("   warming up …", flush=True)
         warm_up(site, scale.PAGES, 2 * WARMUP_SECONDS, connections, seed)
 
-        def phase(label: str, targets) -> PhaseResult:
-            print(f"   {label}: {connections} connections for {seconds:g} s …", flush=True)
-            return run_phase(
-                site.client,
-                site.server,
-                label,
-                targets,
-                connections=connections,
-                seconds=seconds,
-                warmup=WARMUP_SECONDS,
-                seed=seed,
-            )
+        phase = partial(site.phase, connections=connections, seconds=seconds, seed=seed)
 
         bare_before = phase("bare view", site.bare_targets())
         results = {page: phase(page, site.targets(page)) for page in scale.PAGES}

@@ -194,19 +194,13 @@ def load(communities: int, push_url: str, seed: int) -> dict[str, Any]:
             longitude=ORIGIN[0] + 0.3,
         )
         places = [fanout.Place(f"{k + 1:04d}", commune, MEMBERS_EACH) for k in range(communities)]
-        rows = [
-            fanout.build_community(place, index, origin=ORIGIN, prefix=NAME_PREFIX)
-            for index, place in enumerate(places)
-        ]
-        # Created over the last three years, a few this month.
-        for community in rows:
+
+        def created_over_three_years(community):
+            # Created over the last three years, a few this month.
             community.created_at = now - timedelta(days=rng.uniform(0, 3 * 365))
-        Community.objects.bulk_create(rows, batch_size=fanout.INSERT_BATCH)
-        for place, community in zip(places, rows, strict=True):
-            place.community = community
-        CommunityCell.objects.bulk_create(
-            [cell for community in rows for cell in fanout.cells(community)],
-            batch_size=fanout.INSERT_BATCH,
+
+        fanout.create_communities(
+            places, origin=ORIGIN, prefix=NAME_PREFIX, adjust=created_over_three_years
         )
         users = fanout.add_members(
             places,
