@@ -35,6 +35,12 @@ class Target:
     url: str
     cookie: str = ""
     authorization: str = ""  # the API's device token (bench/api.py)
+    # Sent with this target's requests on top of the phase's: `Cache-Control: no-cache`
+    # (RENDER), what a browser's reload sends, asks for the page rendered, not a cached copy.
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+RENDER = {"Cache-Control": "no-cache"}
 
 
 @dataclass
@@ -86,6 +92,7 @@ async def _one(
         request_headers["Cookie"] = target.cookie
     if target.authorization:
         request_headers["Authorization"] = target.authorization
+    request_headers.update(target.headers)
     started = time.perf_counter()
     try:
         async with session.get(

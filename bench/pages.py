@@ -12,10 +12,15 @@ data (TARGETS.md, "member pages" and "scale").
 3. Sampled members logged in by sessions written straight into the session table (which
    production's cached_db engine reads through Redis), as django.contrib.auth.login fills
    them; one member also logs in through the real form, to prove the known password and
-   Argon2 work.
+   Argon2 work. For the town hall's console and dashboard, a partner town hall of the
+   commune with the most communities and its agents, logged in with their second factor
+   (bench/pages_agents.py).
 4. For each page in turn, then the bare view before and after them: `connections`
    concurrent clients (bench/http_client.py, a process of its own) for `seconds`, each
-   request for a random sampled member. Figures: requests/s per core (the CPU that
+   request for a random sampled member (a random agent for the town-hall pages). Each
+   page twice (VARIANTS): plain GETs ("repeat visit": a server-side page cache may answer
+   them), then GETs with `Cache-Control: no-cache`, as a browser's reload ("rendered": the
+   page must be rendered). Figures: requests/s per core (the CPU that
    gunicorn and PostgreSQL used meanwhile, measured in /proc), p95 of the server time
    (gunicorn's own request time, %(D)s of its access log), queries per page (from the
    Server-Timing header), the ratio to the bare view.
@@ -23,6 +28,7 @@ data (TARGETS.md, "member pages" and "scale").
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import http.client
 import multiprocessing
@@ -49,7 +55,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test.utils import override_settings
 
-from bench import http_client, scale
+from bench import http_client, pages_agents, scale
 from bench.lib.figures import figure
 from bench.lib.gunicorn import Gunicorn
 from bench.lib.processes import cpu_of
@@ -584,11 +590,46 @@ def start_site(options: argparse.Namespace, sampled: int, label: str) -> Site:
     )
 
 
-def warm_up(site: Site, pages: Sequence[str], seconds: float, connections: int, seed: int) -> None:
-    """Every page of every sampled member, as a running server has seen them: templates
-    compiled, connections open, the members' rows in PostgreSQL's buffers."""
-    targets = [target for page in pages for target in site.targets(page)]
+def warm_up(
+    site: Site,
+    pages: Sequence[str],
+    seconds: float,
+    connections: int,
+    seed: int,
+    *,
+    extra: Sequence[http_client.Target] = (),
+) -> None:
+    """Every page of every sampled member (and the `extra` targets), as a running server
+    has seen them: templates compiled, connections open, the members' rows in
+    PostgreSQL's buffers."""
+    targets = [target for page in pages for target in site.targets(page)] + list(extra)
     site.client.run(site.server.base, targets, connections=connections, seconds=seconds, seed=seed)
+
+
+# Each page twice (issue 16, item 1): a plain GET, which a server-side page cache may answer
+# when the member saw the page and it has not changed ("repeat visit"; the row ids of the
+# runs before the variants), and the same GET carrying what a browser's reload sends,
+# `Cache-Control: no-cache`, which must render the page ("rendered"). (id suffix, name, headers)
+VARIANTS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("", "repeat visit", {}),
+    ("rendered", "rendered (Cache-Control: no-cache)", http_client.RENDER),
+)
+
+
+def with_headers(
+    targets: Sequence[http_client.Target], headers: dict[str, str]
+) -> list[http_client.Target]:
+    return [
+        dataclasses.replace(target, headers={**target.headers, **headers}) for target in targets
+    ]
+
+
+def agent_targets(town: pages_agents.TownHallSite) -> dict[str, list[http_client.Target]]:
+    """page → one target per agent of the partner town hall."""
+    return {
+        page: [http_client.Target(page, url, town.cookies[agent.pk]) for agent in town.agents]
+        for page, url in town.urls().items()
+    }
 
 
 def ms(value: float | None) -> str:
@@ -601,7 +642,11 @@ def page_rows(
     bare_per_core: float | None,
     bare_rate: float,
     bare_p95: float | None = None,
+    *,
+    name: str = "",
 ) -> list[dict[str, Any]]:
+    """The four rows of a page: ids from `page`, names from `name` (`page` if empty)."""
+    name = name or page
     per_core = result.per_core
     p50, p95 = percentile(result.server_ms, 50), percentile(result.server_ms, 95)
     c50, c95 = percentile(result.client_ms, 50), percentile(result.client_ms, 95)
@@ -625,7 +670,7 @@ def page_rows(
     return [
         _row(
             f"{page}.per_core",
-            f"{page}: requests/s per core",
+            f"{name}: requests/s per core",
             per_core,
             "req/s",
             # No target of its own (TARGETS.md: the ratio decides); errors still fail it.
@@ -639,7 +684,7 @@ def page_rows(
         ),
         _row(
             f"{page}.p95",
-            f"{page}: server time p95",
+            f"{name}: server time p95",
             p95,
             "ms",
             target=p95_target,
@@ -652,7 +697,7 @@ def page_rows(
         ),
         _row(
             f"{page}.queries",
-            f"{page}: SQL queries",
+            f"{name}: SQL queries",
             most,
             target=f"≤ {TARGET_QUERIES}",
             passed=most is not None and most <= TARGET_QUERIES,
@@ -660,7 +705,7 @@ def page_rows(
         ),
         _row(
             f"{page}.ratio",
-            f"{page}: share of the bare view's throughput",
+            f"{name}: share of the bare view's throughput",
             None if ratio is None else 100 * ratio,
             "%",
             target=f"≥ {100 * TARGET_RATIO:g} %",
@@ -689,13 +734,30 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     keep_logs = False
     try:
+        print("   partner town hall, agents, dashboard aggregate …", flush=True)
+        town = pages_agents.prepare(site.production.secret_key)
+        by_page = {page: site.targets(page) for page in scale.PAGES} | agent_targets(town)
         print("   warming up …", flush=True)
-        warm_up(site, scale.PAGES, 2 * WARMUP_SECONDS, connections, seed)
+        warm_up(
+            site,
+            scale.PAGES,
+            2 * WARMUP_SECONDS,
+            connections,
+            seed,
+            extra=[target for page in pages_agents.AGENT_PAGES for target in by_page[page]],
+        )
 
         phase = partial(site.phase, connections=connections, seconds=seconds, seed=seed)
 
         bare_before = phase("bare view", site.bare_targets())
-        results = {page: phase(page, site.targets(page)) for page in scale.PAGES}
+        # (row id, row name) → the phase
+        results = {
+            (f"{page}.{suffix}" if suffix else page, f"{page}, {name}"): phase(
+                f"{page}, {name}", with_headers(targets, headers)
+            )
+            for page, targets in by_page.items()
+            for suffix, name, headers in VARIANTS
+        }
         bare_after = phase("bare view", site.bare_targets())
         anonymous = phase("bare view, no session", site.anonymous_bare_targets())
         bare_rates = [item.rate for item in (bare_before, bare_after)]
@@ -703,6 +765,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         bare_rate = sum(bare_rates) / 2
         bare_per_core = sum(per_cores) / len(per_cores) if per_cores else None
         rows += info_rows(site, connections, seconds)
+        rows.append(town_hall_row(town))
         rows.append(
             _row(
                 "bare.per_core",
@@ -739,8 +802,8 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
             if value is not None
         ]
         bare_p95 = sum(bare_p95s) / len(bare_p95s) if bare_p95s else None
-        for page, result in results.items():
-            rows += page_rows(page, result, bare_per_core, bare_rate, bare_p95)
+        for (key, name), result in results.items():
+            rows += page_rows(key, result, bare_per_core, bare_rate, bare_p95, name=name)
         phases = [bare_before, *results.values(), bare_after, anonymous]
         errors = sum(item.errors for item in phases)
         rows.append(
@@ -761,6 +824,23 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
     finally:
         site.close(keep_logs)
     return rows
+
+
+def town_hall_row(town: pages_agents.TownHallSite) -> dict[str, Any]:
+    return _row(
+        "town_hall",
+        "pages: partner town hall (console, dashboard)",
+        town.town_hall.name,
+        note=(
+            f"the commune with the most communities ({town.communities}), made a partner for "
+            f"the benchmark (bench/pages_agents.py, kept for the next run); {len(town.agents)} "
+            f"agents with an authenticator app (TOTP), each request for a random one, logged "
+            f"in by sessions written as the log-in leaves them after the password and the code "
+            f"(allauth's records of both steps); the dashboard's daily aggregate brought up to "
+            f"date by the scheduler's job (townhalls.stats.update: {town.aggregate}) in "
+            f"{town.aggregate_seconds:.1f} s; both pages with their default filters"
+        ),
+    )
 
 
 def info_rows(site: Site, connections: int, seconds: float) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import connection
 
-from bench.scale.shape import META_TABLE, VERSION
+from bench.scale.shape import AGENTS_EMAIL_DOMAIN, META_TABLE, VERSION
 from monquartier.accounts.models import User
 from monquartier.communities.models import (
     Community,
@@ -82,7 +82,8 @@ def matching_load(members: int, communities: int, seed: int) -> dict[str, Any] |
     counts = meta.get("counts", {})
     if Community.objects.count() != counts.get(Community._meta.label):
         return None
-    if User.objects.count() != counts.get(User._meta.label):
+    loaded_users = User.objects.exclude(email__endswith=f"@{AGENTS_EMAIL_DOMAIN}")
+    if loaded_users.count() != counts.get(User._meta.label):
         return None
     if Membership.objects.count() != counts.get(Membership._meta.label):
         return None

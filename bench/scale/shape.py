@@ -27,6 +27,10 @@ EMAIL_DOMAIN = "scale.bench.invalid"
 
 STAFF_EMAIL = f"equipe@{EMAIL_DOMAIN}"
 
+# The pages benchmark adds a partner town hall's agents to the loaded data
+# (bench/pages_agents.py); the "already loaded" check (meta.matching_load) does not count them.
+AGENTS_EMAIL_DOMAIN = "agents.pages.bench.invalid"
+
 
 # Push endpoints point nowhere until bench/load.py points some at its push sink.
 PUSH_PLACEHOLDER = "http://127.0.0.1:9"
