@@ -6,7 +6,9 @@ beside the same pages of the website and the bare view, in one run on the same g
 2. A device token for each sampled member, written straight into accounts_devicetoken as
    a sign-in makes them (sha256 of a random secret); deleted at the end.
 3. Phases, each `connections` clients for `seconds`: the bare view, the API's list, the
-   API's detail, the website's list and detail, the bare view again. Figures: requests/s
+   API's detail, the website's list and detail, the bare view again; each but the bare
+   view twice, as bench/pages.py's VARIANTS: a plain GET ("repeat visit", which a cache
+   may answer) and one with `Cache-Control: no-cache` ("rendered"). Figures: requests/s
    per core and server time p95 (as the pages'), queries per request, the share of the
    bare view's throughput; the compressed and raw bytes of a list and a detail.
 """
@@ -30,10 +32,12 @@ from bench.pages import (
     PROXY_HEADERS,
     QUICK_MEMBERS_SAMPLED,
     QUICK_PAGE_SECONDS,
+    VARIANTS,
     Site,
     join_notes,
     page_rows,
     start_site,
+    with_headers,
 )
 from monquartier.accounts.models import DeviceToken
 
@@ -110,18 +114,27 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         phase = functools.partial(site.phase, connections=connections, seconds=seconds, seed=seed)
 
         bare_before = phase("bare view", site.bare_targets())
+        by_page = {
+            "api_alerts": api_targets(site, tokens, "api_alerts"),
+            "api_alert": api_targets(site, tokens, "api_alert"),
+            "alerts": site.targets("alerts"),
+            "alert": site.targets("alert"),
+        }
+        # Each twice, as the pages benchmark does: a plain GET, and one that asks for a
+        # fresh answer (Cache-Control: no-cache). (row id, row name) → the phase
         results = {
-            "api_alerts": phase("api_alerts", api_targets(site, tokens, "api_alerts")),
-            "api_alert": phase("api_alert", api_targets(site, tokens, "api_alert")),
-            "alerts": phase("alerts", site.targets("alerts")),
-            "alert": phase("alert", site.targets("alert")),
+            (f"{page}.{suffix}" if suffix else page, f"{page}, {name}"): phase(
+                f"{page}, {name}", with_headers(targets, headers)
+            )
+            for page, targets in by_page.items()
+            for suffix, name, headers in VARIANTS
         }
         bare_after = phase("bare view", site.bare_targets())
         per_cores = [item.per_core for item in (bare_before, bare_after) if item.per_core]
         bare_per_core = sum(per_cores) / len(per_cores) if per_cores else None
         bare_rate = (bare_before.rate + bare_after.rate) / 2
-        for label, result in results.items():
-            rows += page_rows(label, result, bare_per_core, bare_rate)
+        for (key, name), result in results.items():
+            rows += page_rows(key, result, bare_per_core, bare_rate, name=name)
         member = site.members[0]
         authorization = tokens[member.user_id]
         for label, path, target in [
