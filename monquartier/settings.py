@@ -189,6 +189,30 @@ SESSION_ENGINE = (
     else "django.contrib.sessions.backends.db"
 )
 
+# Member pages answered from the cache while nothing they show has changed
+# (core/pagecache.py). PAGE_CACHE_SECONDS bounds how late a change that only time brings
+# (an announcement's period) shows.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", default=True)
+# Its own cache, so that a Redis made to evict (allkeys-lru: a lost page or version only
+# renders again) never evicts the rate limits of the default cache. By default, the same
+# server as the default cache.
+_page_cache_url = env_str("PAGE_CACHE_URL", "")
+if _page_cache_url.startswith(("redis://", "rediss://")):
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _page_cache_url,
+    }
+elif _page_cache_url:
+    raise ImproperlyConfigured(f"PAGE_CACHE_URL={_page_cache_url!r}: use redis://host:port/db.")
+elif CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+    }
+else:
+    CACHES["pages"] = CACHES["default"]
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=1)
+
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -7,7 +7,7 @@ for the MonQuartier team (staff), Issa is an outsider with no tie to anyone.
 import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db.models.signals import post_migrate
 from django.utils import translation
 
@@ -76,6 +76,7 @@ def _test_settings(settings, tmp_path):
 def _fresh_state():
     # Rate limits live in the cache: one test's attempts must not count in the next.
     cache.clear()
+    caches["pages"].clear()
     sms_dev.outbox.clear()
     # A test that renders in English outside a request (a notification, an export) leaves
     # the thread's language behind: each test starts in the site's language.

@@ -8,6 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes")
 
     def ready(self):
+        from monquartier.accounts import pagecache
+
+        pagecache.connect()
         from monquartier.accounts import jobs, my_data, signals  # noqa: F401
 
         jobs.register()

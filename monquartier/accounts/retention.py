@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from monquartier.accounts.models import DataExport, User
+from monquartier.accounts.pagecache import users_changed
 from monquartier.accounts.signals import closed_accounts_expiring
 from monquartier.outbox.models import (
     Delivery,
@@ -46,6 +47,7 @@ def _erase(user_ids: list[int], now) -> None:
     DataExport.objects.filter(user_id__in=user_ids).delete()
     Authenticator.objects.filter(user_id__in=user_ids).delete()
     User.objects.filter(pk__in=user_ids).update(traces_erased_at=now)
+    users_changed(user_ids)
 
 
 def erase_closed_account_traces(now=None) -> int:

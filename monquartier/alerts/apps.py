@@ -11,6 +11,9 @@ class AlertsConfig(AppConfig):
         # Django's place for wiring an app into the apps below it: moderation learns here
         # how to reach this app's content (moderation/content.py), the outbox how to send
         # an alert (outbox/sources.py) and where SMS received go (outbox/signals.py).
+        from monquartier.alerts import pagecache
+
+        pagecache.connect()
         from monquartier.accounts import exports
         from monquartier.accounts.signals import closed_accounts_expiring
         from monquartier.alerts import events, holds, jobs, outbox, reporting, retention, sms_intake

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monquartier.alerts import holds, safeguards
+from monquartier.alerts import pagecache as alerts_pagecache
 from monquartier.alerts.models import Alert, AlertCategory, AlertRead, AlertSource, AlertStatus
 from monquartier.alerts.tasks import fan_out_alert
 from monquartier.audit import log as audit_log
@@ -141,6 +142,7 @@ def mark_read(alert: Alert, user) -> bool:
     if AlertRead.objects.filter(alert=alert, user=user).exists():
         return False
     AlertRead.objects.bulk_create([AlertRead(alert=alert, user=user)], ignore_conflicts=True)
+    alerts_pagecache.read_by(user.pk)
     Delivery.objects.filter(
         alert=alert,
         user=user,
@@ -165,6 +167,7 @@ def hide_alert(staff, alert: Alert, reason: str) -> Alert:
         status=DeliveryStatus.CANCELLED
     )
     alert.refresh_from_db()
+    alerts_pagecache.alert_changed(alert)
     audit_log.record(staff, "alert.hide", member=alert.sender, target=alert, reason=reason)
     return alert
 
@@ -178,6 +181,8 @@ def mark_seen_by_town_hall(alert: Alert, user) -> bool:
         town_hall_seen_at=now, town_hall_seen_by=user
     )
     alert.refresh_from_db(fields=["town_hall_seen_at", "town_hall_seen_by"])
+    if updated:
+        alerts_pagecache.alert_changed(alert)
     return bool(updated)
 
 

@@ -24,9 +24,11 @@ from monquartier.alerts.access import (
 from monquartier.alerts.forms import AlertForm, HeldDecisionForm, HideAlertForm
 from monquartier.alerts.maps import place_map
 from monquartier.alerts.models import AcknowledgementChannel, Alert, AlertRead
+from monquartier.communities import pagecache
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, Twinning
 from monquartier.communities.privacy import alert_sender_name
+from monquartier.core.pagecache import cached_page, skip
 
 ALERTS_PER_PAGE = 20
 
@@ -37,6 +39,7 @@ def _offline_cacheable(response):
     return response
 
 
+@cached_page(pagecache.member_page)
 def alert_list(request):
     own, readable = readable_community_ids(request.user)
     if own is None:
@@ -111,6 +114,7 @@ def launch(request, alert_id: int | None = None):
     )
 
 
+@cached_page(pagecache.alert_page)
 def detail(request, alert_id: int):
     # A town hall's agent (from an alert's push or SMS) reads it in the console.
     if getattr(request.user, "is_town_hall_agent", False):
@@ -122,6 +126,9 @@ def detail(request, alert_id: int):
     if own_community and alert.sender_id != request.user.pk:
         services.mark_read(alert, request.user)
     can_follow = follows_delivery(request.user, alert)
+    if can_follow:
+        # Its deliveries and escalation move by the second: rendered each time.
+        skip(request)
     context = {
         "alert": alert,
         "corrections": alert.corrections.visible().select_related("sender"),

@@ -21,6 +21,9 @@ class PendingMember(PermissionDenied):
 def open_membership(user) -> Membership | None:
     if not user.is_authenticated:
         return None
+    # Already read for this request's page cache (pagecache.own_community_id).
+    if hasattr(user, "_open_membership"):
+        return user._open_membership
     return (
         Membership.objects.open()
         .select_related("community", "community__commune")

@@ -163,7 +163,10 @@ class MembershipQuerySet(models.QuerySet):
         return self.active_of(user).select_related("community").first()
 
     def active_community_id(self, user) -> int | None:
-        """The id of the user's community (active membership), or None, in one query."""
+        """The id of the user's community (active membership), or None, in one query
+        (none when this request's page cache already asked: pagecache.own_community_id)."""
+        if hasattr(user, "_active_community_id"):
+            return user._active_community_id
         return self.active_of(user).values_list("community_id", flat=True).first()
 
     def community_left_empty_by(self, user) -> "Community | None":

@@ -11,6 +11,9 @@ class GazetteConfig(AppConfig):
         # Django's place for wiring an app into the apps below it: moderation learns here
         # how to reach this app's content (moderation/content.py) and notifications what
         # its events say (notifications/events.py).
+        from monquartier.gazette import pagecache
+
+        pagecache.connect()
         from monquartier.accounts import exports
         from monquartier.gazette import events, reporting
         from monquartier.gazette import exports as my_data

@@ -18,6 +18,7 @@ from monquartier.communities.models import Membership, MembershipStatus
 from monquartier.core import flood
 from monquartier.core.documents import check_pdf, looks_like_pdf
 from monquartier.core.images import reencode_image
+from monquartier.gazette import pagecache as gazette_pagecache
 from monquartier.gazette.models import Attachment, AttachmentKind, Post, PostCategory
 from monquartier.notifications.models import NotificationKind
 
@@ -202,6 +203,7 @@ def edit_post(
         Post.objects.filter(pk=post.pk).update(
             title=title, text=text, category=category, edited_at=timezone.now()
         )
+        gazette_pagecache.post_changed(post.community_id)
     post.refresh_from_db()
     return post
 
@@ -214,5 +216,6 @@ def hide_post(staff: User, post: Post, reason: str) -> Post:
         hidden_at=timezone.now(), hidden_by=staff, hidden_reason=(reason or "")[:300]
     )
     post.refresh_from_db()
+    gazette_pagecache.post_changed(post.community_id)
     audit_log.record(staff, "post.hide", member=post.author, target=post, reason=reason or "")
     return post

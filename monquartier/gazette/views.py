@@ -6,9 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monquartier.communities import privacy
+from monquartier.communities import pagecache, privacy
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership
+from monquartier.core.pagecache import cached_page
 from monquartier.gazette import access, services
 from monquartier.gazette.files import attachment_response
 from monquartier.gazette.forms import EditPostForm, HidePostForm, PostForm
@@ -17,6 +18,7 @@ from monquartier.gazette.models import Attachment, AttachmentKind, Post
 POSTS_PER_PAGE = 15
 
 
+@cached_page(pagecache.member_page)
 def post_list(request):
     community_id = Membership.objects.active_community_id(request.user)
     if community_id is None:
@@ -62,6 +64,7 @@ def create(request):
     return render(request, "gazette/form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@cached_page(pagecache.member_page)
 def detail(request, post_id: int):
     post, community_id = access.get_post_for_reader(request.user, post_id)
     privacy.name_people(privacy.Viewpoint.of_member(request.user, community_id), [post], "author")

@@ -11,6 +11,9 @@ class MessagingConfig(AppConfig):
         # Django's place for wiring an app into the apps below it: moderation learns here
         # how to reach this app's content (moderation/content.py) and notifications what
         # its events say (notifications/events.py).
+        from monquartier.messaging import pagecache
+
+        pagecache.connect()
         from monquartier.accounts import exports
         from monquartier.messaging import events, reporting
         from monquartier.messaging import exports as my_data

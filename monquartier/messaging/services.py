@@ -24,8 +24,9 @@ from monquartier.accounts.models import User
 from monquartier.audit import log as audit_log
 from monquartier.communities import privacy
 from monquartier.communities.models import Community, Membership, MembershipStatus, Twinning
-from monquartier.core import flood
+from monquartier.core import flood, pagecache
 from monquartier.core.parsing import parse_id
+from monquartier.messaging import pagecache as messaging_pagecache
 from monquartier.messaging.models import Conversation, Message, Participant
 from monquartier.notifications.models import NotificationKind
 from monquartier.notifications.services import notify
@@ -309,9 +310,12 @@ def mark_read(participant: Participant, up_to) -> None:
     page was read: a message arriving meanwhile stays unread)."""
     if up_to is None:
         return
-    Participant.objects.filter(pk=participant.pk).filter(
-        Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to)
-    ).update(last_read_at=up_to)
+    if (
+        Participant.objects.filter(pk=participant.pk)
+        .filter(Q(last_read_at__isnull=True) | Q(last_read_at__lt=up_to))
+        .update(last_read_at=up_to)
+    ):
+        pagecache.bump(pagecache.user(participant.user_id))
 
 
 @transaction.atomic
@@ -326,5 +330,6 @@ def hide_message(staff: User, message: Message, reason: str) -> Message:
         hidden_at=timezone.now(), hidden_by=staff, hidden_reason=reason[:300]
     )
     message.refresh_from_db()
+    messaging_pagecache.conversation_changed(message.conversation_id)
     audit_log.record(staff, "message.hide", member=message.sender, target=message, reason=reason)
     return message

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from monquartier.communities import privacy
+from monquartier.communities import pagecache, privacy
 from monquartier.communities.access import open_membership
+from monquartier.core.pagecache import cached_page
 from monquartier.core.parsing import parse_id
 from monquartier.messaging import access, services
 from monquartier.messaging.forms import MessageForm
@@ -29,6 +30,7 @@ def _not_a_member(request):
     return render(request, "messaging/no_community.html", {"membership": membership}, status=403)
 
 
+@cached_page(pagecache.personal_page)
 def conversation_list(request):
     membership = services.writer_membership(request.user)
     if membership is None:
@@ -62,6 +64,7 @@ def conversation_list(request):
     return render(request, "messaging/list.html", {"page": page, "rows": rows})
 
 
+@cached_page(pagecache.personal_page)
 def conversation(request, conversation_id: int):
     conversation, seat = access.get_conversation_for_participant(request.user, conversation_id)
     form = MessageForm(request.POST or None, label=_("Votre réponse"))

@@ -14,6 +14,9 @@ class TownhallsConfig(AppConfig):
         # hall's messages say; the outbox how to send an announcement; the alert list
         # where to find the ones for a community; the shop which communes lend their coat
         # of arms to its signs, and which signage requests wait to become its orders.
+        from monquartier.townhalls import pagecache
+
+        pagecache.connect()
         from monquartier.accounts import exports
         from monquartier.alerts import audiences, feeds
         from monquartier.communities import commune_rules

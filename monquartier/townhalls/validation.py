@@ -17,6 +17,7 @@ from monquartier.accounts.models import User
 from monquartier.communities import privacy
 from monquartier.communities.models import Community, Membership, ValidationMode
 from monquartier.townhalls.models import Agent, TownHall, TownHallValidation
+from monquartier.townhalls.pagecache import commune_changed
 
 
 def commune_mode(commune_id: int) -> str | None:
@@ -53,9 +54,11 @@ def deciders(commune_id: int) -> tuple[list[User], str]:
 
 def _apply(town_hall: TownHall) -> int:
     # TownHallValidation and ValidationMode share their values.
-    return Community.objects.filter(commune_id=town_hall.commune_id).update(
+    changed = Community.objects.filter(commune_id=town_hall.commune_id).update(
         validation_mode=ValidationMode(town_hall.validation), updated_at=timezone.now()
     )
+    commune_changed(town_hall.commune_id)
+    return changed
 
 
 @transaction.atomic

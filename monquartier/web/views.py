@@ -6,9 +6,10 @@ from django.shortcuts import redirect, render
 
 from monquartier.accounts.models import Home
 from monquartier.alerts.models import Alert, AlertRead
-from monquartier.communities import privacy
+from monquartier.communities import pagecache, privacy
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, MembershipStatus, Twinning
+from monquartier.core.pagecache import cached_page
 from monquartier.gazette.models import Post
 from monquartier.messaging.services import unread_count
 from monquartier.townhalls import announcements
@@ -18,6 +19,7 @@ HOME_POSTS = 5
 
 
 @login_not_required
+@cached_page(pagecache.member_page)
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "core/landing.html")

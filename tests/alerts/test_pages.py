@@ -331,13 +331,15 @@ def test_the_short_sms_link(client, alert, yao):
 
 
 def test_the_alert_page_runs_a_fixed_number_of_queries(
-    client, alert, awa, yao, django_assert_num_queries
+    client, alert, awa, yao, django_assert_num_queries, settings
 ):
     """Session, user, the alert with the reader's access in one query, the read, the
     corrections; on the first visit the read is written and the waiting SMS cancelled; the
     sender and référents also get the progress, in one query; everyone the
     acknowledgements, in one query (names: one more, tests/alerts/test_acknowledgements.py).
     However many members, deliveries and corrections."""
+    # The rendering's queries (the cached answer's: tests/core/test_pagecache.py).
+    settings.PAGE_CACHE_ENABLED = False
     for index in range(5):
         factories.add_member(alert.community, first_name=f"Voisin{index}", last_name="Test")
         Alert.objects.create(

@@ -262,6 +262,8 @@ def test_files_are_private_and_pdfs_sandboxed(client, post_with_files, yao):
 def test_the_gazette_list_costs_the_same_queries_whatever_its_length(
     client, riviera, awa, yao, django_assert_num_queries, settings
 ):
+    # The rendering's queries (the cached answer's: tests/core/test_pagecache.py).
+    settings.PAGE_CACHE_ENABLED = False
     settings.FLOOD_LIMITS = {**settings.FLOOD_LIMITS, "gazette_post": (100, 24 * 3600)}
     factories.make_post(awa, files=[factories.uploaded_image()])
     factories.log_in(client, yao)
@@ -279,8 +281,10 @@ def test_the_gazette_list_costs_the_same_queries_whatever_its_length(
 
 
 def test_a_post_costs_the_same_queries_whatever_its_attachments(
-    client, riviera, awa, yao, django_assert_num_queries
+    client, riviera, awa, yao, django_assert_num_queries, settings
 ):
+    # The rendering's queries (the cached answer's: tests/core/test_pagecache.py).
+    settings.PAGE_CACHE_ENABLED = False
     post = factories.make_post(awa, files=[factories.uploaded_image()])
     factories.log_in(client, yao)
     url = reverse("gazette:detail", args=[post.pk])

@@ -17,6 +17,7 @@ from monquartier.communities.models import (
     MovementKind,
     ValidationMode,
 )
+from monquartier.communities.pagecache import communities_changed
 from monquartier.communities.services._common import (
     _check_area,
     _clean_name,
@@ -161,5 +162,6 @@ def update_community_settings(
         acknowledgement_minutes=acknowledgement_minutes,
         updated_at=timezone.now(),
     )
+    communities_changed([community.pk])
     community.refresh_from_db()
     return community

@@ -19,6 +19,7 @@ from monquartier.communities.models import (
     MovementKind,
     ValidationMode,
 )
+from monquartier.communities.pagecache import memberships_changed
 from monquartier.communities.services._common import (
     _check_area,
     _clean_name,
@@ -266,9 +267,9 @@ def _delete_emptied_community(community: Community) -> None:
     """The last member is gone: the area is free for others, the history goes with it
     (PRODUCT.md). What stays is what staff and the commune's town hall are told: the
     staff notifications carry the name, the commune and why."""
-    Membership.objects.filter(community=community, status=MembershipStatus.PENDING).update(
-        status=MembershipStatus.CANCELLED, ended_at=timezone.now()
-    )
+    pending = Membership.objects.filter(community=community, status=MembershipStatus.PENDING)
+    memberships_changed(community.pk, list(pending.values_list("user_id", flat=True)))
+    pending.update(status=MembershipStatus.CANCELLED, ended_at=timezone.now())
     facts = {"community_name": community.name, "commune": community.commune.name}
     notify(
         User.objects.filter(is_staff=True, is_active=True),

@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from monquartier.communities import access, privacy
+from monquartier.communities import access, pagecache, privacy
 from monquartier.communities.models import (
     Community,
     Membership,
@@ -16,9 +16,11 @@ from monquartier.communities.views._common import (
     _area_entry,
     _page_context,
 )
+from monquartier.core.pagecache import cached_page
 from monquartier.core.paths import path_prefix
 
 
+@cached_page(pagecache.community_page)
 def info(request, community_id: int):
     community, membership = access.get_community_for_member(request.user, community_id)
     referents = privacy.name_memberships(
@@ -48,6 +50,7 @@ def info(request, community_id: int):
     )
 
 
+@cached_page(pagecache.community_page)
 def directory(request, community_id: int):
     community, membership = access.get_community_for_member(request.user, community_id)
     memberships = (
@@ -79,6 +82,7 @@ def directory(request, community_id: int):
     )
 
 
+@cached_page(pagecache.community_page)
 def member_card(request, community_id: int, user_id: int):
     community, membership = access.get_community_for_member(request.user, community_id)
     member, member_membership = access.get_member_of(community, user_id)
@@ -91,6 +95,7 @@ def member_card(request, community_id: int, user_id: int):
     )
 
 
+@cached_page(pagecache.community_page)
 def history(request, community_id: int):
     community, membership = access.get_community_for_member(request.user, community_id)
     movements = privacy.with_communities(

@@ -1,0 +1,40 @@
+"""What alerts' changes do to the cached pages (core/pagecache.py): an alert is on its
+community's pages and its twinned communities'; a read mark is the reader's own; an
+acknowledgement shows on the alert's page only."""
+
+from django.db.models.signals import post_delete, post_save
+
+from monquartier.alerts.models import Alert, AlertAcknowledgement, AlertRead
+from monquartier.communities.pagecache import communities_changed
+from monquartier.core import pagecache
+
+
+def alert_changed(alert) -> None:
+    communities_changed([alert.community_id])
+
+
+def read_by(user_id: int) -> None:
+    pagecache.bump(pagecache.user(user_id))
+
+
+def _alert(sender, instance, **kwargs):
+    alert_changed(instance)
+
+
+def _read(sender, instance, **kwargs):
+    read_by(instance.user_id)
+
+
+def _acknowledgement(sender, instance, **kwargs):
+    pagecache.bump(pagecache.alert(instance.alert_id), pagecache.user(instance.user_id))
+
+
+def connect() -> None:
+    for model, receiver in (
+        (Alert, _alert),
+        (AlertRead, _read),
+        (AlertAcknowledgement, _acknowledgement),
+    ):
+        name = model.__name__
+        post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}-deleted")

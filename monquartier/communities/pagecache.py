@@ -1,0 +1,127 @@
+"""The cached member pages' scopes (core/pagecache.py), and what the communities' changes
+do to them: a community's pages (and its twinned communities', which show its alerts,
+name and area), its members' own pages, and how people are named (a membership decides
+which name a neighbour sees)."""
+
+from collections.abc import Iterable
+
+from django.core.cache import caches
+from django.db.models.signals import post_delete, post_save
+
+from monquartier.communities.access import open_membership
+from monquartier.communities.models import (
+    Community,
+    Membership,
+    MembershipStatus,
+    Movement,
+    Twinning,
+)
+from monquartier.core import pagecache
+
+MEMBER_PREFIX = "pm:"
+
+
+def own_community_id(user) -> int | None:
+    """The user's active community, from the cache while their version has not changed
+    (a membership's change bumps it), else from one query. What it learns stays on the
+    user object for the rest of the request (a GET page's: nothing changes the
+    memberships meanwhile), so that the page's view does not ask again."""
+    version_key = f"{pagecache.VERSION_PREFIX}{pagecache.user(user.pk)}"
+    member_key = f"{MEMBER_PREFIX}{user.pk}"
+    found = caches["pages"].get_many([version_key, member_key])
+    version = found.get(version_key)
+    remembered = found.get(member_key)
+    if version is not None and remembered is not None and remembered[0] == version:
+        community_id = remembered[1]
+        # The view asks again: one query less (models.MembershipQuerySet).
+        user._active_community_id = community_id
+        return community_id
+    # The view's own question, asked first: the view gets the answer (access.py).
+    membership = open_membership(user)
+    user._open_membership = membership
+    community_id = (
+        membership.community_id
+        if membership is not None and membership.status == MembershipStatus.ACTIVE
+        else None
+    )
+    user._active_community_id = community_id
+    if version is not None:
+        caches["pages"].set(member_key, (version, community_id), timeout=pagecache.VERSION_TIMEOUT)
+    return community_id
+
+
+def _viewer(user) -> list[str]:
+    return [pagecache.user(user.pk), pagecache.PEOPLE]
+
+
+def member_page(request, *args, **kwargs) -> list[str]:
+    """A page of the viewer's own community (home, alerts, gazette, a post)."""
+    community_id = own_community_id(request.user)
+    scopes = _viewer(request.user)
+    if community_id is not None:
+        scopes.append(pagecache.community(community_id))
+    return scopes
+
+
+def alert_page(request, alert_id: int, **kwargs) -> list[str]:
+    return [*member_page(request), pagecache.alert(alert_id)]
+
+
+def community_page(request, community_id: int, **kwargs) -> list[str]:
+    """A page of the community in the address (whether the viewer may see it depends on
+    their memberships, in their own scope)."""
+    return [*_viewer(request.user), pagecache.community(community_id)]
+
+
+def personal_page(request, *args, **kwargs) -> list[str]:
+    """A page of the viewer's own things (their conversations)."""
+    return _viewer(request.user)
+
+
+def communities_changed(community_ids: Iterable[int], *, twinned: bool = True) -> None:
+    """These communities' pages change, and with `twinned` their twinned communities'."""
+    ids = set(community_ids)
+    if twinned:
+        for community_id in list(ids):
+            ids.update(Twinning.objects.partner_ids(community_id))
+    pagecache.bump(*(pagecache.community(community_id) for community_id in ids))
+
+
+def memberships_changed(community_id: int, user_ids: Iterable[int]) -> None:
+    """For writes by update(): these members' memberships of this community changed."""
+    pagecache.bump(
+        pagecache.community(community_id),
+        pagecache.PEOPLE,
+        *(pagecache.user(user_id) for user_id in user_ids),
+    )
+
+
+def _community(sender, instance, **kwargs):
+    communities_changed([instance.pk])
+
+
+def _membership(sender, instance, **kwargs):
+    memberships_changed(instance.community_id, [instance.user_id])
+
+
+def _movement(sender, instance, **kwargs):
+    ids = [instance.community_id]
+    if instance.other_community_id:
+        ids.append(instance.other_community_id)
+    pagecache.bump(*(pagecache.community(community_id) for community_id in ids))
+
+
+def _twinning(sender, instance, **kwargs):
+    communities_changed([instance.requester_id, instance.partner_id], twinned=False)
+
+
+def connect() -> None:
+    for model, receiver in (
+        (Community, _community),
+        (Membership, _membership),
+        (Movement, _movement),
+        (Twinning, _twinning),
+    ):
+        name = model.__name__
+        post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}-deleted")

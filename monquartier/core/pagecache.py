@@ -1,0 +1,223 @@
+"""Member pages answered without rendering while nothing they show has changed.
+
+A page is cached for one viewer: the key holds who asks (the user, their CSRF secret, the
+language, htmx or not), what they ask (the view and its path) and the *versions* of what
+the page shows. A version is a random token in the cache per scope:
+
+- `c:<id>`: what a community's members see of it (its alerts and those of its twinned
+  communities, its gazette, its members, référents, history, twinnings, town-hall
+  announcements);
+- `u:<id>`: what is the user's own (their memberships and role, read marks, messages,
+  account);
+- `a:<id>`: an alert's acknowledgements (only its page shows them);
+- `people`: how everyone is named and shown (a profile, a name, a photo, a privacy
+  choice): rare changes, so one scope for the whole site.
+
+Whoever writes bumps the scopes of what they wrote, after the commit (`bump`): a
+`post_save`/`post_delete` receiver per model in each app (apps' `pagecache.py`), and the
+services that write with `update()` or `bulk_create()` call `bump` themselves. A page
+rendered from data read after the bump carries the new versions, so an answer from the
+cache is never older than the last commit that bumped its scopes. Each key also holds a
+five-minute window (`PAGE_CACHE_SECONDS`): what changes with time alone (an announcement's
+period) is at most that late, and so is anything a writer forgot to bump.
+
+A hit costs a few cache reads instead of the page's queries and templates; a browser's
+revalidation (`If-None-Match`) gets a 304. A request with `Cache-Control: no-cache` (a
+reload) renders and refreshes the entry. Nothing is cached for staff, for a request with
+flash messages waiting or with a query string other than page numbers, nor when the
+view writes the session, adds a message, sets a cookie or says `skip(request)`.
+"""
+
+import hashlib
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache, partial, wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags
+from django.utils.translation import get_language
+
+VERSION_PREFIX = "pv:"
+BODY_PREFIX = "pb:"
+# A version lost (evicted, expired) is replaced by a new one: the pages render again.
+VERSION_TIMEOUT = 7 * 24 * 3600
+PEOPLE = "people"
+# The only query parameters a cached page may have: page numbers and a message thread's
+# cursor. Anything else renders (and an arbitrary parameter cannot fill the cache).
+QUERY_KEYS = frozenset({"page", "before"})
+# Headers a view sets that go back with a cached answer (middlewares add theirs again).
+KEPT_HEADERS = ("Content-Type", "X-Offline-Cacheable")
+
+Scopes = Callable[..., Sequence[str] | None]
+
+
+def community(community_id: int) -> str:
+    return f"c:{community_id}"
+
+
+def user(user_id: int) -> str:
+    return f"u:{user_id}"
+
+
+def alert(alert_id: int) -> str:
+    return f"a:{alert_id}"
+
+
+def _token() -> str:
+    return secrets.token_hex(6)
+
+
+def _apply(scopes: Iterable[str]) -> None:
+    caches["pages"].set_many(
+        {f"{VERSION_PREFIX}{scope}": _token() for scope in scopes}, timeout=VERSION_TIMEOUT
+    )
+
+
+def bump(*scopes: str) -> None:
+    """The pages of these scopes change. Now, for the rest of this transaction (and the
+    tests, which never commit), and again after the commit: a page rendered in between
+    from data read before the commit may have been stored under the first token."""
+    if not scopes:
+        return
+    _apply(scopes)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(partial(_apply, scopes))
+
+
+def versions(scopes: Sequence[str]) -> list[str] | None:
+    """The current token of each scope (created when missing), or None without a cache."""
+    keys = [f"{VERSION_PREFIX}{scope}" for scope in scopes]
+    found = caches["pages"].get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            caches["pages"].add(key, _token(), timeout=VERSION_TIMEOUT)
+        found.update(caches["pages"].get_many(missing))
+    if len(found) < len(keys):
+        return None
+    return [found[key] for key in keys]
+
+
+@lru_cache(maxsize=1)
+def release() -> str:
+    """What identifies the code serving the pages: a new release (its templates, its
+    code, its static files) never answers with an old release's page."""
+    digest = hashlib.sha256(os.environ.get("RELEASE", "").encode())
+    base = Path(settings.BASE_DIR)
+    for folder in (base / "monquartier", base / "templates"):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".html", ".txt", ".mo", ".json"):
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def skip(request: HttpRequest) -> None:
+    """This answer is for now only (a sender watching their alert go out): not cached."""
+    request._page_cache_skip = True  # type: ignore[attr-defined]
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    if not settings.PAGE_CACHE_ENABLED or request.method not in ("GET", "HEAD"):
+        return False
+    viewer = request.user
+    if not viewer.is_authenticated or viewer.is_staff:
+        return False
+    for key, values in request.GET.lists():
+        if key not in QUERY_KEYS or len(values) != 1 or not values[0].isdigit():
+            return False
+    # The page must show them, and showing them uses them up.
+    if len(get_messages(request)):
+        return False
+    # Without the secret the page's forms carry a token of a new one, set by the answer.
+    return bool(request.META.get("CSRF_COOKIE")) and not request.META.get(
+        "CSRF_COOKIE_NEEDS_UPDATE"
+    )
+
+
+def _key(request: HttpRequest, name: str, tokens: Sequence[str]) -> str:
+    parts = (
+        release(),
+        name,
+        request.get_full_path(),
+        str(request.user.pk),
+        get_language() or "",
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-Target", ""),
+        request.META["CSRF_COOKIE"],
+        str(int(time.time() // settings.PAGE_CACHE_SECONDS)),
+        *tokens,
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
+def _storable(request: HttpRequest, response: HttpResponse, secret: str) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not any(name != settings.CSRF_COOKIE_NAME for name in response.cookies)
+        and not getattr(request, "_page_cache_skip", False)
+        and not getattr(getattr(request, "session", None), "modified", False)
+        # The secret the key holds is still the one the page's forms carry (a view that
+        # logs in rotates it). Django sends the same cookie again: that changes nothing.
+        and request.META.get("CSRF_COOKIE") == secret
+        and not len(get_messages(request))
+    )
+
+
+def _finish(response: HttpResponse, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    # The browser may keep it but asks each time; no shared cache keeps it.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def cached_page(scopes_of: Scopes):
+    """Decorate a member page's view. `scopes_of(request, *args, **kwargs)` says which
+    scopes the page shows for this viewer (None: do not cache); it must be cheap."""
+
+    def decorator(view):
+        name = f"{view.__module__}.{view.__qualname__}"
+
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if not _cacheable_request(request):
+                return view(request, *args, **kwargs)
+            scopes = scopes_of(request, *args, **kwargs)
+            tokens = versions(scopes) if scopes is not None else None
+            if tokens is None:
+                return view(request, *args, **kwargs)
+            key = _key(request, name, tokens)
+            etag = f'"p{key[:32]}"'
+            reload = "no-cache" in request.headers.get("Cache-Control", "")
+            if not reload:
+                if etag in parse_etags(request.headers.get("If-None-Match", "")):
+                    return _finish(HttpResponseNotModified(), etag)
+                stored = caches["pages"].get(BODY_PREFIX + key)
+                if stored is not None:
+                    content, headers = stored
+                    hit = HttpResponse(content)
+                    for header, value in headers.items():
+                        hit[header] = value
+                    return _finish(hit, etag)
+            secret = request.META["CSRF_COOKIE"]
+            response = view(request, *args, **kwargs)
+            if not _storable(request, response, secret):
+                return response
+            headers = {header: response[header] for header in KEPT_HEADERS if header in response}
+            caches["pages"].set(
+                BODY_PREFIX + key, (response.content, headers), timeout=settings.PAGE_CACHE_SECONDS
+            )
+            return _finish(response, etag)
+
+        return wrapper
+
+    return decorator
