@@ -53,7 +53,9 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test.utils import override_settings
+from django.utils.crypto import get_random_string
 
 from bench import http_client, pages_agents, scale
 from bench.lib.figures import figure
@@ -180,7 +182,13 @@ def open_sessions(members: Sequence[scale.Member], secret_key: str) -> dict[int,
             session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
-            cookies[user.pk] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+            # And the CSRF cookie a browser holds after its first page (the page cache
+            # keys a page's forms to it: core/pagecache.py).
+            csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+            cookies[user.pk] = (
+                f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
+                f"{settings.CSRF_COOKIE_NAME}={csrf}"
+            )
     return cookies
 
 

@@ -33,9 +33,11 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.db.models import Count
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from bench.scale.shape import AGENTS_EMAIL_DOMAIN, PASSWORD
 from monquartier.accounts.models import User
@@ -155,7 +157,13 @@ def open_agent_sessions(agents: list[User], secret_key: str) -> dict[int, str]:
             ]
             session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
             session.create()
-            cookies[user.pk] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+            # And the CSRF cookie a browser holds after its first page (the page cache
+            # keys a page's forms to it: core/pagecache.py).
+            csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+            cookies[user.pk] = (
+                f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
+                f"{settings.CSRF_COOKIE_NAME}={csrf}"
+            )
     return cookies
 
 
