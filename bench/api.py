@@ -124,7 +124,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         # fresh answer (Cache-Control: no-cache). (row id, row name) → the phase
         results = {
             (f"{page}.{suffix}" if suffix else page, f"{page}, {name}"): phase(
-                f"{page}, {name}", with_headers(targets, headers)
+                f"{page}, {name}", with_headers(targets, headers), primed=not suffix
             )
             for page, targets in by_page.items()
             for suffix, name, headers in VARIANTS

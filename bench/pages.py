@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 from django.conf import settings
@@ -459,6 +459,24 @@ class PhaseResult:
         return self.rate / cores if cores > 0 else None
 
 
+def prime(server: Gunicorn, targets: Sequence[http_client.Target]) -> None:
+    """Each target once, one after the other: the visit that a repeat visit repeats (a
+    random warm-up reaches only some of them)."""
+    address = urlsplit(server.base)
+    connection_ = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    try:
+        for target in targets:
+            headers = {**PROXY_HEADERS, **target.headers}
+            if target.cookie:
+                headers["Cookie"] = target.cookie
+            if target.authorization:
+                headers["Authorization"] = target.authorization
+            connection_.request("GET", target.url, headers=headers)
+            connection_.getresponse().read()
+    finally:
+        connection_.close()
+
+
 def run_phase(
     client: LoadClient,
     server: Gunicorn,
@@ -469,7 +487,10 @@ def run_phase(
     seconds: float,
     warmup: float,
     seed: int,
+    primed: bool = False,
 ) -> PhaseResult:
+    if primed:
+        prime(server, targets)
     if warmup:
         client.run(server.base, targets, connections=connections, seconds=warmup, seed=seed)
     offset = server.log_offset()
@@ -545,9 +566,17 @@ class Site:
         return [http_client.Target("bare, no session", BARE_URL)]
 
     def phase(
-        self, label: str, targets, *, connections: int, seconds: float, seed: int
+        self,
+        label: str,
+        targets,
+        *,
+        connections: int,
+        seconds: float,
+        seed: int,
+        primed: bool = False,
     ) -> "PhaseResult":
-        """One timed phase of requests to `targets` (run_phase), announced."""
+        """One timed phase of requests to `targets` (run_phase), announced. `primed`: each
+        target visited once first (a repeat visit's phase)."""
         print(f"   {label}: {connections} connections for {seconds:g} s …", flush=True)
         return run_phase(
             self.client,
@@ -558,6 +587,7 @@ class Site:
             seconds=seconds,
             warmup=WARMUP_SECONDS,
             seed=seed,
+            primed=primed,
         )
 
     def close(self, keep_logs: bool = False) -> None:
@@ -614,9 +644,9 @@ def warm_up(
     site.client.run(site.server.base, targets, connections=connections, seconds=seconds, seed=seed)
 
 
-# Each page twice (issue 16, item 1): a plain GET, which a server-side page cache may answer
-# when the member saw the page and it has not changed ("repeat visit"; the row ids of the
-# runs before the variants), and the same GET carrying what a browser's reload sends,
+# Each page twice (issue 16, item 1): a plain GET, which the page cache (core/pagecache.py)
+# answers when the member saw the page and it has not changed ("repeat visit": each member
+# visits each page once before the phase; the row ids of the runs before the variants), and the same GET carrying what a browser's reload sends,
 # `Cache-Control: no-cache`, which must render the page ("rendered"). (id suffix, name, headers)
 VARIANTS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("", "repeat visit", {}),
@@ -761,7 +791,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         # (row id, row name) → the phase
         results = {
             (f"{page}.{suffix}" if suffix else page, f"{page}, {name}"): phase(
-                f"{page}, {name}", with_headers(targets, headers)
+                f"{page}, {name}", with_headers(targets, headers), primed=not suffix
             )
             for page, targets in by_page.items()
             for suffix, name, headers in VARIANTS
