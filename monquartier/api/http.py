@@ -32,12 +32,21 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
+from monquartier.api.auth import token_of
 from monquartier.api.errors import DEFAULT_RETRY_AFTER, ApiError, error_response
+from monquartier.communities import pagecache as member_scopes
+from monquartier.core import pagecache
 
 # JSON requests are small (an alert is 500 characters); uploads have their own limit, on
 # the URLs that take files only (a post's photos and PDFs: 6 files of 10 MB at most).
 API_MAX_BODY = 64 * 1024
 UPLOAD_PATHS = re.compile(r"^/api/v1/gazette(/[0-9]+/attachments)?$")
+# The GETs answered from the member pages' cache (core/pagecache.py), with the scopes of
+# what they show: the same as the website's list and alert page.
+CACHED_ROUTES: dict[str, pagecache.Scopes] = {
+    "api/v1/alerts": member_scopes.member_page,
+    "api/v1/alerts/<id:alert_id>": member_scopes.alert_page,
+}
 # The profile photo: one photo of 10 MB at most.
 PHOTO_PATH = "/api/v1/me/photo"
 
@@ -107,8 +116,39 @@ def notices(request: HttpRequest) -> list[str]:
     return list(storage.messages) if isinstance(storage, Notices) else []
 
 
+def _device_token_secret(request: HttpRequest) -> str | None:
+    token = token_of(request)
+    return f"token:{token.pk}" if token is not None else None
+
+
+def _cached(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The member pages' cache (core/pagecache.py) for the GETs of CACHED_ROUTES: a poll
+    of an unchanged list costs a few cache reads, not its queries and serialisation. The
+    answer is bound to the device token, as the website's is to the CSRF secret."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        match = request.resolver_match
+        scopes_of = CACHED_ROUTES.get(match.route) if match is not None else None
+        if scopes_of is None or request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        # The token's user becomes the request's (auth.py), as ninja's auth would do.
+        token_of(request)
+        return pagecache.serve(
+            request,
+            f"api:{match.route}",
+            scopes_of,
+            view,  # type: ignore[arg-type]
+            args,
+            kwargs,
+            secret_of=_device_token_secret,
+        )
+
+    return wrapper
+
+
 def api_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    conditional = conditional_page(view)
+    conditional = conditional_page(_cached(view))
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:

@@ -135,15 +135,18 @@ def _cacheable_request(request: HttpRequest) -> bool:
         if key not in QUERY_KEYS or len(values) != 1 or not values[0].isdigit():
             return False
     # The page must show them, and showing them uses them up.
-    if len(get_messages(request)):
-        return False
-    # Without the secret the page's forms carry a token of a new one, set by the answer.
-    return bool(request.META.get("CSRF_COOKIE")) and not request.META.get(
-        "CSRF_COOKIE_NEEDS_UPDATE"
-    )
+    return not len(get_messages(request))
 
 
-def _key(request: HttpRequest, name: str, tokens: Sequence[str]) -> str:
+def csrf_secret(request: HttpRequest) -> str | None:
+    """A website page's forms carry a token of the browser's CSRF secret: the page is
+    cached for that secret. Without one, the answer sets a new one: not cached."""
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return None
+    return request.META.get("CSRF_COOKIE") or None
+
+
+def _key(request: HttpRequest, name: str, secret: str, tokens: Sequence[str]) -> str:
     parts = (
         release(),
         name,
@@ -152,8 +155,10 @@ def _key(request: HttpRequest, name: str, tokens: Sequence[str]) -> str:
         get_language() or "",
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-Target", ""),
-        request.META["CSRF_COOKIE"],
-        str(int(time.time() // settings.PAGE_CACHE_SECONDS)),
+        secret,
+        # Each viewer's windows start at their own second: no moment when every page of
+        # the site renders again at once.
+        str(int((time.time() + request.user.pk) // settings.PAGE_CACHE_SECONDS)),
         *tokens,
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
@@ -168,7 +173,7 @@ def _storable(request: HttpRequest, response: HttpResponse, secret: str) -> bool
         and not getattr(getattr(request, "session", None), "modified", False)
         # The secret the key holds is still the one the page's forms carry (a view that
         # logs in rotates it). Django sends the same cookie again: that changes nothing.
-        and request.META.get("CSRF_COOKIE") == secret
+        and request.META.get("CSRF_COOKIE", secret) == secret
         and not len(get_messages(request))
     )
 
@@ -180,6 +185,46 @@ def _finish(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
+def serve(
+    request: HttpRequest,
+    name: str,
+    scopes_of: Scopes,
+    view: Callable[..., HttpResponse],
+    args: tuple,
+    kwargs: dict,
+    *,
+    secret_of: Callable[[HttpRequest], str | None] = csrf_secret,
+) -> HttpResponse:
+    """The answer of `view(request, *args, **kwargs)`, from the cache when it holds the
+    same page for the same viewer and versions. `secret_of` names what the page is
+    bound to besides the user (the website's CSRF secret, the API's device token)."""
+    secret = secret_of(request) if _cacheable_request(request) else None
+    scopes = scopes_of(request, *args, **kwargs) if secret is not None else None
+    tokens = versions(scopes) if scopes is not None else None
+    if secret is None or tokens is None:
+        return view(request, *args, **kwargs)
+    key = _key(request, name, secret, tokens)
+    etag = f'"p{key[:32]}"'
+    if "no-cache" not in request.headers.get("Cache-Control", ""):
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return _finish(HttpResponseNotModified(), etag)
+        stored = caches["pages"].get(BODY_PREFIX + key)
+        if stored is not None:
+            content, headers = stored
+            hit = HttpResponse(content)
+            for header, value in headers.items():
+                hit[header] = value
+            return _finish(hit, etag)
+    response = view(request, *args, **kwargs)
+    if not _storable(request, response, secret):
+        return response
+    headers = {header: response[header] for header in KEPT_HEADERS if header in response}
+    caches["pages"].set(
+        BODY_PREFIX + key, (response.content, headers), timeout=settings.PAGE_CACHE_SECONDS
+    )
+    return _finish(response, etag)
+
+
 def cached_page(scopes_of: Scopes):
     """Decorate a member page's view. `scopes_of(request, *args, **kwargs)` says which
     scopes the page shows for this viewer (None: do not cache); it must be cheap."""
@@ -189,34 +234,7 @@ def cached_page(scopes_of: Scopes):
 
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            if not _cacheable_request(request):
-                return view(request, *args, **kwargs)
-            scopes = scopes_of(request, *args, **kwargs)
-            tokens = versions(scopes) if scopes is not None else None
-            if tokens is None:
-                return view(request, *args, **kwargs)
-            key = _key(request, name, tokens)
-            etag = f'"p{key[:32]}"'
-            reload = "no-cache" in request.headers.get("Cache-Control", "")
-            if not reload:
-                if etag in parse_etags(request.headers.get("If-None-Match", "")):
-                    return _finish(HttpResponseNotModified(), etag)
-                stored = caches["pages"].get(BODY_PREFIX + key)
-                if stored is not None:
-                    content, headers = stored
-                    hit = HttpResponse(content)
-                    for header, value in headers.items():
-                        hit[header] = value
-                    return _finish(hit, etag)
-            secret = request.META["CSRF_COOKIE"]
-            response = view(request, *args, **kwargs)
-            if not _storable(request, response, secret):
-                return response
-            headers = {header: response[header] for header in KEPT_HEADERS if header in response}
-            caches["pages"].set(
-                BODY_PREFIX + key, (response.content, headers), timeout=settings.PAGE_CACHE_SECONDS
-            )
-            return _finish(response, etag)
+            return serve(request, name, scopes_of, view, args, kwargs)
 
         return wrapper
 

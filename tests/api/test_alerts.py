@@ -113,8 +113,10 @@ def test_a_bad_cursor_is_a_422(api_as, riviera, awa, cursor):
 
 
 def test_the_list_costs_the_same_queries_whatever_its_length(
-    api_as, riviera, riviera3, twinned, yao, aya, awa, django_assert_num_queries
+    api_as, riviera, riviera3, twinned, yao, aya, awa, django_assert_num_queries, settings
 ):
+    # The rendering's queries (the cached answer's: tests/api/test_pagecache.py).
+    settings.PAGE_CACHE_ENABLED = False
     app = api_as(awa)
     app.get("/alerts")  # the token's last use is written once
     for number in range(3):
@@ -316,8 +318,10 @@ def test_a_body_that_is_not_an_object_is_refused(api_as, riviera, yao, awa):
 
 
 def test_the_detail_costs_a_fixed_number_of_queries(
-    api_as, riviera, yao, awa, django_assert_max_num_queries
+    api_as, riviera, yao, awa, django_assert_max_num_queries, settings
 ):
+    # The rendering's queries (the cached answer's: tests/api/test_pagecache.py).
+    settings.PAGE_CACHE_ENABLED = False
     alert = make_alert(yao)
     for number in range(3):
         send_alert(yao, category="theft", text=f"Correction {number}", corrects=alert)
@@ -336,8 +340,10 @@ def test_the_detail_costs_a_fixed_number_of_queries(
 
 
 def test_the_first_page_has_the_town_halls_messages_as_the_website_list(
-    api_as, riviera, riviera3, awa, yao, aya, cocody_town_hall, django_assert_num_queries
+    api_as, riviera, riviera3, awa, yao, aya, cocody_town_hall, django_assert_num_queries, settings
 ):
+    # The rendering's queries (the cached answer's: tests/api/test_pagecache.py).
+    settings.PAGE_CACHE_ENABLED = False
     from monquartier.townhalls.models import Announcement
 
     def announce(text, communities, **fields):

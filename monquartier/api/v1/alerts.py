@@ -52,6 +52,7 @@ from monquartier.api.v1.schemas import (
 )
 from monquartier.communities import privacy
 from monquartier.communities.models import Membership
+from monquartier.core.pagecache import skip
 from monquartier.moderation import services as moderation
 from monquartier.moderation.models import ReportKind
 from monquartier.townhalls.announcements import FEED as TOWN_HALL_FEED
@@ -232,6 +233,9 @@ def alert_detail(request: HttpRequest, alert_id: int):
     mark it read: the app says so with POST /alerts/{id}/read when the member opens it."""
     user = signed_in(request)
     alert, own = get_alert_for_reader(user, alert_id)
+    if follows_delivery(user, alert):
+        # Its deliveries and escalation move by the second: not kept (api/http.py).
+        skip(request)
     return _detail(alert, user, own)
 
 
