@@ -128,15 +128,15 @@ def _cached(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
-        match = request.resolver_match
-        scopes_of = CACHED_ROUTES.get(match.route) if match is not None else None
+        route = request.resolver_match.route if request.resolver_match is not None else ""
+        scopes_of = CACHED_ROUTES.get(route)
         if scopes_of is None or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         # The token's user becomes the request's (auth.py), as ninja's auth would do.
         token_of(request)
         return pagecache.serve(
             request,
-            f"api:{match.route}",
+            f"api:{route}",
             scopes_of,
             view,  # type: ignore[arg-type]
             args,

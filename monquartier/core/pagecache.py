@@ -158,7 +158,7 @@ def _key(request: HttpRequest, name: str, secret: str, tokens: Sequence[str]) ->
         secret,
         # Each viewer's windows start at their own second: no moment when every page of
         # the site renders again at once.
-        str(int((time.time() + request.user.pk) // settings.PAGE_CACHE_SECONDS)),
+        str(int((time.time() + (request.user.pk or 0)) // settings.PAGE_CACHE_SECONDS)),
         *tokens,
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
