@@ -5,7 +5,7 @@ acknowledgement shows on the alert's page only."""
 from django.db.models.signals import post_delete, post_save
 
 from monquartier.alerts.models import Alert, AlertAcknowledgement, AlertRead
-from monquartier.communities.pagecache import communities_changed
+from monquartier.communities.pagecache import communes_of, communities_changed
 from monquartier.core import pagecache
 
 
@@ -13,8 +13,15 @@ def alert_changed(alert) -> None:
     communities_changed([alert.community_id])
 
 
-def read_by(user_id: int) -> None:
-    pagecache.bump(pagecache.user(user_id))
+def read_by(user_id: int, alert=None) -> None:
+    """A read mark is the reader's; a référent's read is also a figure of the town hall's
+    dashboard (its commune's scope)."""
+    scopes = [pagecache.user(user_id)]
+    if alert is not None and "community" in alert._state.fields_cache:
+        scopes.append(pagecache.commune(alert.community.commune_id))
+    elif alert is not None:
+        scopes += communes_of([alert.community_id])
+    pagecache.bump(*scopes)
 
 
 def _alert(sender, instance, **kwargs):
@@ -22,7 +29,8 @@ def _alert(sender, instance, **kwargs):
 
 
 def _read(sender, instance, **kwargs):
-    read_by(instance.user_id)
+    # The alert the read was made with (no query for a cascade's deletion).
+    read_by(instance.user_id, instance._state.fields_cache.get("alert"))
 
 
 def _acknowledgement(sender, instance, **kwargs):

@@ -142,7 +142,7 @@ def mark_read(alert: Alert, user) -> bool:
     if AlertRead.objects.filter(alert=alert, user=user).exists():
         return False
     AlertRead.objects.bulk_create([AlertRead(alert=alert, user=user)], ignore_conflicts=True)
-    alerts_pagecache.read_by(user.pk)
+    alerts_pagecache.read_by(user.pk, alert)
     Delivery.objects.filter(
         alert=alert,
         user=user,

@@ -78,13 +78,29 @@ def personal_page(request, *args, **kwargs) -> list[str]:
     return _viewer(request.user)
 
 
-def communities_changed(community_ids: Iterable[int], *, twinned: bool = True) -> None:
-    """These communities' pages change, and with `twinned` their twinned communities'."""
-    ids = set(community_ids)
+def communes_of(community_ids: Iterable[int]) -> list[str]:
+    """The town-hall consoles that show these communities (core/pagecache.py, `m:`)."""
+    communes = Community.objects.filter(pk__in=list(community_ids)).values_list(
+        "commune_id", flat=True
+    )
+    return [pagecache.commune(commune_id) for commune_id in set(communes)]
+
+
+def communities_changed(
+    community_ids: Iterable[int], *, twinned: bool = True, communes: Iterable[str] = ()
+) -> None:
+    """These communities' pages change, with their town hall's console, and with
+    `twinned` their twinned communities' pages."""
+    own = set(community_ids)
+    ids = set(own)
     if twinned:
-        for community_id in list(ids):
+        for community_id in own:
             ids.update(Twinning.objects.partner_ids(community_id))
-    pagecache.bump(*(pagecache.community(community_id) for community_id in ids))
+    pagecache.bump(
+        *(pagecache.community(community_id) for community_id in ids),
+        *communes_of(own),
+        *communes,
+    )
 
 
 def memberships_changed(community_id: int, user_ids: Iterable[int]) -> None:
@@ -92,12 +108,14 @@ def memberships_changed(community_id: int, user_ids: Iterable[int]) -> None:
     pagecache.bump(
         pagecache.community(community_id),
         pagecache.PEOPLE,
+        *communes_of([community_id]),
         *(pagecache.user(user_id) for user_id in user_ids),
     )
 
 
 def _community(sender, instance, **kwargs):
-    communities_changed([instance.pk])
+    # Deleted, it is no longer there to say its commune.
+    communities_changed([instance.pk], communes=[pagecache.commune(instance.commune_id)])
 
 
 def _membership(sender, instance, **kwargs):

@@ -10,6 +10,8 @@ the page shows. A version is a random token in the cache per scope:
 - `u:<id>`: what is the user's own (their memberships and role, read marks, messages,
   account);
 - `a:<id>`: an alert's acknowledgements (only its page shows them);
+- `m:<commune>`: what its town hall's console and dashboard show (its communities, their
+  members, requests and alerts, and the référents' reads);
 - `people`: how everyone is named and shown (a profile, a name, a photo, a privacy
   choice): rare changes, so one scope for the whole site.
 
@@ -69,6 +71,10 @@ def user(user_id: int) -> str:
 
 def alert(alert_id: int) -> str:
     return f"a:{alert_id}"
+
+
+def commune(commune_id) -> str:
+    return f"m:{commune_id}"
 
 
 def _token() -> str:

@@ -11,6 +11,15 @@ from monquartier.core import pagecache
 from monquartier.townhalls.models import Agent, Announcement, TownHall
 
 
+def town_hall_page(request, *args, **kwargs) -> list[str]:
+    """A page of the agent's console (agent_required has checked them, every time)."""
+    return [
+        pagecache.user(request.user.pk),
+        pagecache.PEOPLE,
+        pagecache.commune(request.town_hall.commune_id),
+    ]
+
+
 def announcement_changed(announcement_id: int) -> None:
     community_ids = Announcement.communities.through.objects.filter(
         announcement_id=announcement_id
