@@ -120,8 +120,10 @@ def main() -> None:
     clients = {}
     for member in members:
         client = Client(**headers)
-        name, value = cookies[member.user_id].split("=", 1)
-        client.cookies[name] = value
+        # The session's cookie and the CSRF cookie (bench/pages.py's open_sessions).
+        for item in cookies[member.user_id].split("; "):
+            name, value = item.split("=", 1)
+            client.cookies[name] = value
         clients[member.user_id] = client
 
     def get(page: str, member):

@@ -71,10 +71,12 @@ def test_the_history_is_paginated(client, riviera, awa):
 
 
 def test_the_history_costs_the_same_queries_whatever_its_length(
-    client, riviera, riviera3, awa, yao, django_assert_num_queries
+    client, riviera, riviera3, awa, yao, django_assert_num_queries, settings
 ):
     """Session, user, the member's access, the count, one page of movements with their
     people and the other community, each named by the privacy rules without a query."""
+    # The rendering's queries (the cached answer's: tests/core/test_pagecache.py).
+    settings.PAGE_CACHE_ENABLED = False
     factories.log_in(client, yao)
     url = reverse("communities:history", args=[riviera.pk])
     client.get(url)  # warm the session
@@ -194,10 +196,12 @@ def test_a_bad_area_is_explained_and_creates_nothing(client, issa, area, message
 
 
 def test_the_information_page_costs_the_same_queries_whatever_the_community(
-    client, riviera, awa, yao, twinned, django_assert_num_queries
+    client, riviera, awa, yao, twinned, django_assert_num_queries, settings
 ):
     """Session, user, membership, member count, twinned communities (ids, then rows),
     référents; and the waiting requests for a référent."""
+    # The rendering's queries (the cached answer's: tests/core/test_pagecache.py).
+    settings.PAGE_CACHE_ENABLED = False
     factories.log_in(client, yao)
     url = reverse("communities:info", args=[riviera.pk])
     client.get(url)

@@ -300,10 +300,12 @@ def test_a_post_costs_the_same_queries_whatever_its_attachments(
 
 
 def test_the_members_home_costs_the_same_queries_whatever_there_is_to_show(
-    client, riviera, awa, yao, salif, django_assert_num_queries
+    client, riviera, awa, yao, salif, django_assert_num_queries, settings
 ):
     """Session, user, membership, twinned communities, alerts, the town hall's
     announcements, posts, unread messages; and the waiting requests for a référent."""
+    # The rendering's queries (the cached answer's: tests/core/test_pagecache.py).
+    settings.PAGE_CACHE_ENABLED = False
     factories.log_in(client, yao)
     url = reverse("home")
     client.get(url)
