@@ -35,8 +35,8 @@ from bench.pages import (
     VARIANTS,
     Site,
     join_notes,
+    mean_p95,
     page_rows,
-    percentile,
     start_site,
     with_headers,
 )
@@ -135,12 +135,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         bare_per_core = sum(per_cores) / len(per_cores) if per_cores else None
         bare_rate = (bare_before.rate + bare_after.rate) / 2
         # The p95 target is relative too (issue 16: ≤ 2 × the bare view's p95, same run).
-        bare_p95s = [
-            value
-            for value in (percentile(item.server_ms, 95) for item in (bare_before, bare_after))
-            if value is not None
-        ]
-        bare_p95 = sum(bare_p95s) / len(bare_p95s) if bare_p95s else None
+        bare_p95 = mean_p95(bare_before, bare_after)
         for (key, name), result in results.items():
             rows += page_rows(key, result, bare_per_core, bare_rate, bare_p95, name=name)
         member = site.members[0]

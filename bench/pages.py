@@ -53,11 +53,10 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test.utils import override_settings
-from django.utils.crypto import get_random_string
 
 from bench import http_client, pages_agents, scale
+from bench.lib.cookies import browser_cookies
 from bench.lib.figures import figure
 from bench.lib.gunicorn import Gunicorn
 from bench.lib.processes import cpu_of
@@ -182,13 +181,7 @@ def open_sessions(members: Sequence[scale.Member], secret_key: str) -> dict[int,
             session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
-            # And the CSRF cookie a browser holds after its first page (the page cache
-            # keys a page's forms to it: core/pagecache.py).
-            csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
-            cookies[user.pk] = (
-                f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
-                f"{settings.CSRF_COOKIE_NAME}={csrf}"
-            )
+            cookies[user.pk] = browser_cookies(session.session_key)
     return cookies
 
 
@@ -670,6 +663,14 @@ def agent_targets(town: pages_agents.TownHallSite) -> dict[str, list[http_client
     }
 
 
+def mean_p95(*phases: PhaseResult) -> float | None:
+    """The mean of the phases' server-time p95 (the bare view's, before and after)."""
+    values = [
+        value for value in (percentile(item.server_ms, 95) for item in phases) if value is not None
+    ]
+    return sum(values) / len(values) if values else None
+
+
 def ms(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} ms"
 
@@ -834,12 +835,7 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
                 ),
             )
         )
-        bare_p95s = [
-            value
-            for value in (percentile(item.server_ms, 95) for item in (bare_before, bare_after))
-            if value is not None
-        ]
-        bare_p95 = sum(bare_p95s) / len(bare_p95s) if bare_p95s else None
+        bare_p95 = mean_p95(bare_before, bare_after)
         for (key, name), result in results.items():
             rows += page_rows(key, result, bare_per_core, bare_rate, bare_p95, name=name)
         phases = [bare_before, *results.values(), bare_after, anonymous]

@@ -27,18 +27,16 @@ from allauth.account.internal.userkit import user_id_to_str
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.db.models import Count
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 
+from bench.lib.cookies import browser_cookies
 from bench.scale.shape import AGENTS_EMAIL_DOMAIN, PASSWORD
 from monquartier.accounts.models import User
 from monquartier.communities.models import Community
@@ -157,13 +155,7 @@ def open_agent_sessions(agents: list[User], secret_key: str) -> dict[int, str]:
             ]
             session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
             session.create()
-            # And the CSRF cookie a browser holds after its first page (the page cache
-            # keys a page's forms to it: core/pagecache.py).
-            csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
-            cookies[user.pk] = (
-                f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
-                f"{settings.CSRF_COOKIE_NAME}={csrf}"
-            )
+            cookies[user.pk] = browser_cookies(session.session_key)
     return cookies
 
 

@@ -8,10 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes")
 
     def ready(self):
-        from monquartier.accounts import pagecache
-
-        pagecache.connect()
-        from monquartier.accounts import jobs, my_data, signals  # noqa: F401
+        from monquartier.accounts import jobs, my_data, pagecache, signals  # noqa: F401
 
         jobs.register()
         my_data.register()
+        pagecache.connect()

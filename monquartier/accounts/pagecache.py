@@ -1,8 +1,6 @@
 """What an account's changes do to the cached pages (core/pagecache.py): the person's own
 pages, and how everyone sees them named (a name, a photo, a privacy choice, a home)."""
 
-from django.db.models.signals import post_delete, post_save
-
 from monquartier.accounts.models import Home, Profile, User
 from monquartier.core import pagecache
 
@@ -21,13 +19,7 @@ def _part_changed(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    post_save.connect(_user_changed, sender=User, dispatch_uid="pagecache-user")
-    post_delete.connect(_user_changed, sender=User, dispatch_uid="pagecache-user-deleted")
-    for model in (Profile, Home):
-        post_save.connect(_part_changed, sender=model, dispatch_uid=f"pagecache-{model.__name__}")
-        post_delete.connect(
-            _part_changed, sender=model, dispatch_uid=f"pagecache-{model.__name__}-deleted"
-        )
+    pagecache.connect({User: _user_changed, Profile: _part_changed, Home: _part_changed})
 
 
 def users_changed(user_ids) -> None:

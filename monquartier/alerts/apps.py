@@ -11,12 +11,18 @@ class AlertsConfig(AppConfig):
         # Django's place for wiring an app into the apps below it: moderation learns here
         # how to reach this app's content (moderation/content.py), the outbox how to send
         # an alert (outbox/sources.py) and where SMS received go (outbox/signals.py).
-        from monquartier.alerts import pagecache
-
-        pagecache.connect()
         from monquartier.accounts import exports
         from monquartier.accounts.signals import closed_accounts_expiring
-        from monquartier.alerts import events, holds, jobs, outbox, reporting, retention, sms_intake
+        from monquartier.alerts import (
+            events,
+            holds,
+            jobs,
+            outbox,
+            pagecache,
+            reporting,
+            retention,
+            sms_intake,
+        )
         from monquartier.alerts import exports as my_data
         from monquartier.notifications import events as notification_events
         from monquartier.outbox import sources
@@ -32,3 +38,4 @@ class AlertsConfig(AppConfig):
         )
         sources.register(outbox.SOURCE)
         sms_received.connect(sms_intake.on_sms_received, dispatch_uid="alerts_sms_intake")
+        pagecache.connect()

@@ -2,8 +2,6 @@
 community's pages and its twinned communities'; a read mark is the reader's own; an
 acknowledgement shows on the alert's page only."""
 
-from django.db.models.signals import post_delete, post_save
-
 from monquartier.alerts.models import Alert, AlertAcknowledgement, AlertRead
 from monquartier.communities.pagecache import communes_of, communities_changed
 from monquartier.core import pagecache
@@ -38,11 +36,4 @@ def _acknowledgement(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    for model, receiver in (
-        (Alert, _alert),
-        (AlertRead, _read),
-        (AlertAcknowledgement, _acknowledgement),
-    ):
-        name = model.__name__
-        post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}")
-        post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}-deleted")
+    pagecache.connect({Alert: _alert, AlertRead: _read, AlertAcknowledgement: _acknowledgement})

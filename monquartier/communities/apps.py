@@ -8,14 +8,12 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communautés")
 
     def ready(self):
-        from monquartier.communities import pagecache
-
-        pagecache.connect()
         from monquartier.accounts import exports
-        from monquartier.communities import events, jobs, receivers, signals  # noqa: F401
+        from monquartier.communities import events, jobs, pagecache, receivers, signals  # noqa: F401
         from monquartier.communities import exports as my_data
         from monquartier.notifications.events import register
 
         jobs.register()
         exports.register("memberships", my_data.memberships)
         register(events.texts)
+        pagecache.connect()

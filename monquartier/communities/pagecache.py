@@ -6,7 +6,6 @@ which name a neighbour sees)."""
 from collections.abc import Iterable
 
 from django.core.cache import caches
-from django.db.models.signals import post_delete, post_save
 
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import (
@@ -134,12 +133,6 @@ def _twinning(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    for model, receiver in (
-        (Community, _community),
-        (Membership, _membership),
-        (Movement, _movement),
-        (Twinning, _twinning),
-    ):
-        name = model.__name__
-        post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}")
-        post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}-deleted")
+    pagecache.connect(
+        {Community: _community, Membership: _membership, Movement: _movement, Twinning: _twinning}
+    )

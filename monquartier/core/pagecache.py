@@ -42,6 +42,7 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
@@ -75,6 +76,14 @@ def alert(alert_id: int) -> str:
 
 def commune(commune_id) -> str:
     return f"m:{commune_id}"
+
+
+def connect(receivers: dict) -> None:
+    """Each model's receiver, called after it is saved or deleted (an app's pagecache.py)."""
+    for model, receiver in receivers.items():
+        name = f"{model._meta.label}-{receiver.__name__}"
+        post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}-deleted")
 
 
 def _token() -> str:

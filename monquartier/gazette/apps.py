@@ -11,14 +11,12 @@ class GazetteConfig(AppConfig):
         # Django's place for wiring an app into the apps below it: moderation learns here
         # how to reach this app's content (moderation/content.py) and notifications what
         # its events say (notifications/events.py).
-        from monquartier.gazette import pagecache
-
-        pagecache.connect()
         from monquartier.accounts import exports
-        from monquartier.gazette import events, reporting
+        from monquartier.gazette import events, pagecache, reporting
         from monquartier.gazette import exports as my_data
         from monquartier.notifications.events import register
 
         reporting.register()
         register(events.texts)
         exports.register("gazette_posts", my_data.posts, files=my_data.attachment_files)
+        pagecache.connect()

@@ -1,8 +1,6 @@
 """What the gazette's changes do to the cached pages (core/pagecache.py): a post and its
 attachments are on its community's pages only."""
 
-from django.db.models.signals import post_delete, post_save
-
 from monquartier.core import pagecache
 from monquartier.gazette.models import Attachment, Post
 
@@ -22,7 +20,4 @@ def _attachment(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    for model, receiver in ((Post, _post), (Attachment, _attachment)):
-        name = model.__name__
-        post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}")
-        post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}-deleted")
+    pagecache.connect({Post: _post, Attachment: _attachment})

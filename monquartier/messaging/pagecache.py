@@ -1,8 +1,6 @@
 """What messages' changes do to the cached pages (core/pagecache.py): a conversation is on
 its participants' own pages (their list, its thread, the unread count of their home)."""
 
-from django.db.models.signals import post_delete, post_save
-
 from monquartier.core import pagecache
 from monquartier.messaging.models import Conversation, Message, Participant
 
@@ -28,11 +26,4 @@ def _participant(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    for model, receiver in (
-        (Conversation, _conversation),
-        (Message, _message),
-        (Participant, _participant),
-    ):
-        name = model.__name__
-        post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}")
-        post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}-deleted")
+    pagecache.connect({Conversation: _conversation, Message: _message, Participant: _participant})

@@ -14,9 +14,6 @@ class TownhallsConfig(AppConfig):
         # hall's messages say; the outbox how to send an announcement; the alert list
         # where to find the ones for a community; the shop which communes lend their coat
         # of arms to its signs, and which signage requests wait to become its orders.
-        from monquartier.townhalls import pagecache
-
-        pagecache.connect()
         from monquartier.accounts import exports
         from monquartier.alerts import audiences, feeds
         from monquartier.communities import commune_rules
@@ -30,6 +27,7 @@ class TownhallsConfig(AppConfig):
             events,
             jobs,
             outbox,
+            pagecache,
             receivers,
             shop,
             signage,
@@ -49,3 +47,4 @@ class TownhallsConfig(AppConfig):
         shop_requests.register(signage.REQUESTS)
         exports.register("town_hall", my_data.town_hall)
         jobs.register()
+        pagecache.connect()

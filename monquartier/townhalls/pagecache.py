@@ -3,7 +3,7 @@ announcement is on the pages of the communities it went to; a partnership (its n
 period, its validation) on every page of the commune's communities; an agent's account
 decides where they land."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed
 
 from monquartier.communities.models import Community
 from monquartier.communities.pagecache import communities_changed
@@ -54,10 +54,7 @@ def _agent(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    for model, receiver in ((Announcement, _announcement), (TownHall, _town_hall), (Agent, _agent)):
-        name = model.__name__
-        post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}")
-        post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}-deleted")
+    pagecache.connect({Announcement: _announcement, TownHall: _town_hall, Agent: _agent})
     m2m_changed.connect(
         _announcement_communities,
         sender=Announcement.communities.through,
