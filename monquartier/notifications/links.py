@@ -30,6 +30,10 @@ LINK_MAX_AGE = 7 * 24 * 3600
 _SALT = "monquartier.notifications.links"
 
 
+# What _user_state reads of the member: a sender that loads members narrowly loads these.
+SIGNED_USER_FIELDS = ("password", "email", "is_active", "last_login")
+
+
 def _user_state(user) -> str:
     # last_login: the log-in a link makes changes it, so a link logs in only once.
     state = f"{user.password}{user.email}{user.is_active}{user.last_login}"
