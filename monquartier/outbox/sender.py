@@ -22,7 +22,7 @@ from django.db.models import F, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from monquartier.outbox import fcm, push, sources
+from monquartier.outbox import fcm, push, sources, wakes
 from monquartier.outbox.models import (
     Channel,
     Delivery,
@@ -371,14 +371,18 @@ def deliver(channel: str, *, max_seconds: float = 30.0) -> tuple[int, bool]:
     Returns the rows handled and whether rows may remain (the task then goes on)."""
     started = time.monotonic()
     handled = 0
-    while True:
-        ids = claim(channel, BATCH_SIZE[channel])
-        if not ids:
-            return handled, False
-        send_claimed(channel, ids)
-        handled += len(ids)
-        if time.monotonic() - started > max_seconds:
-            return handled, True
+    limit = BATCH_SIZE[channel]
+    # Wakes count this sender as one that will see their rows (outbox/wakes.py): it ends
+    # only after its last claim, made under their lock, found nothing.
+    with wakes.Running(channel) as running:
+        while True:
+            ids = claim(channel, limit) or running.last_claim(lambda: claim(channel, limit))
+            if not ids:
+                return handled, False
+            send_claimed(channel, ids)
+            handled += len(ids)
+            if time.monotonic() - started > max_seconds:
+                return handled, True
 
 
 def requeue_abandoned() -> int:

@@ -1,0 +1,150 @@
+"""One sender per channel (outbox/wakes.py): a wake enqueues no task when a sender already
+queued or running will see its rows, and never loses rows to a sender about to end
+(PostgreSQL: advisory locks; each sender and wake here has its own connection)."""
+
+import threading
+import time
+
+import pytest
+from django.core import mail
+from django.db import connection, connections, transaction
+from django_tasks_db.models import DBTaskResult
+
+from monquartier.alerts import fanout, services
+from monquartier.outbox import sender, wakes
+from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
+from monquartier.outbox.services import wake_senders
+from monquartier.outbox.tasks import deliver
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs advisory locks"),
+]
+
+DELIVER = "monquartier.outbox.tasks.deliver"
+
+
+@pytest.fixture
+def database_tasks(settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+def email_senders_queued() -> int:
+    return sum(
+        1
+        for task in DBTaskResult.objects.filter(task_path=DELIVER, status="READY")
+        if task.args_kwargs["kwargs"]["channel"] == Channel.EMAIL
+    )
+
+
+def alert_of(awa):
+    # Written with its fan-out task, not yet fanned out: the test fans it out itself.
+    alert = services.send_alert(awa, category="theft", text="Deux motos volées rue 12")
+    DBTaskResult.objects.all().delete()
+    return alert
+
+
+class PausedSender:
+    """sender.deliver on a thread of its own, stopped after its first claim that found
+    nothing (it holds its channel, as a sender about to end does) until `go_on`."""
+
+    def __init__(self, monkeypatch, channel: str) -> None:
+        self.at_the_end = threading.Event()
+        self.go_on = threading.Event()
+        self.handled: int | None = None
+        claim = sender.claim
+
+        def pausing_claim(channel: str, limit: int) -> list[int]:
+            ids = claim(channel, limit)
+            if not ids and not self.at_the_end.is_set():
+                self.at_the_end.set()
+                self.go_on.wait(10)
+            return ids
+
+        monkeypatch.setattr(sender, "claim", pausing_claim)
+        self.thread = threading.Thread(target=self._run, args=(channel,))
+
+    def _run(self, channel: str) -> None:
+        try:
+            self.handled, _more = sender.deliver(channel)
+        finally:
+            connections.close_all()
+
+    def __enter__(self) -> "PausedSender":
+        self.thread.start()
+        assert self.at_the_end.wait(10)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.go_on.set()
+        self.thread.join(20)
+        assert not self.thread.is_alive()
+
+
+def test_a_wake_enqueues_a_sender_when_none_runs(riviera, awa, yao, database_tasks):
+    fanout.fan_out_alert(alert_of(awa))
+    assert email_senders_queued() == 1
+
+
+def test_a_queued_sender_is_enough(riviera, awa, yao, database_tasks):
+    wake_senders([Channel.EMAIL])
+    fanout.fan_out_alert(alert_of(awa))
+    assert email_senders_queued() == 1
+
+
+def test_a_sender_about_to_end_sends_the_rows_of_a_wake_that_counted_it(
+    riviera, awa, yao, database_tasks, monkeypatch
+):
+    """The sender's claim found nothing; the alert's rows are written and the wake sees
+    the sender still running, so it enqueues nothing. The sender's last claim waits for
+    the wake's commit, and takes the rows."""
+    alert = alert_of(awa)
+    with PausedSender(monkeypatch, Channel.EMAIL) as paused, transaction.atomic():
+        fanout.fan_out_alert(alert)
+        assert email_senders_queued() == 0
+        paused.go_on.set()
+        time.sleep(0.3)  # the sender now waits for this transaction
+        assert paused.thread.is_alive()
+    assert paused.handled == 1
+    assert Delivery.objects.get(alert=alert, channel=Channel.EMAIL).status == DeliveryStatus.SENT
+    assert [message.to for message in mail.outbox] == [[yao.email]]
+
+
+def test_a_wake_after_a_sender_ended_enqueues_one(riviera, awa, yao, database_tasks, monkeypatch):
+    alert = alert_of(awa)
+    with PausedSender(monkeypatch, Channel.EMAIL) as paused:
+        paused.go_on.set()
+        paused.thread.join(10)
+        assert paused.handled == 0
+        fanout.fan_out_alert(alert)
+    assert email_senders_queued() == 1
+
+
+def test_a_sender_whose_connection_died_is_counted_no_more(riviera, awa, yao, database_tasks):
+    """A worker that dies takes its lock with its connection: the next wake enqueues."""
+    held, closed = threading.Event(), threading.Event()
+
+    def dying_sender() -> None:
+        running = wakes.Running(Channel.EMAIL).__enter__()
+        assert running.held
+        held.set()
+        closed.wait(10)
+        connections.close_all()  # never released: the connection goes
+
+    thread = threading.Thread(target=dying_sender)
+    thread.start()
+    assert held.wait(10)
+    wake_senders([Channel.EMAIL])
+    assert email_senders_queued() == 0  # counted while its connection lives
+    closed.set()
+    thread.join(10)
+    for _poll in range(50):  # the server ends the dead connection's backend meanwhile
+        with transaction.atomic():
+            if wakes.senders_that_will_look(Channel.EMAIL, 1, deliver, "default") == 0:
+                break
+        time.sleep(0.1)
+    fanout.fan_out_alert(alert_of(awa))
+    assert email_senders_queued() == 1
