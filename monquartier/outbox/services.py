@@ -31,9 +31,11 @@ def wake_senders(
     backend = deliver.get_backend()
     if at is not None and not backend.supports_defer:
         return  # a backend that cannot wait (tests, immediate): the sweep sends them when due
+    # Only a database queue can be looked into.
+    counted = isinstance(backend, DatabaseBackend) and wakes.coordinated()
+    if at is not None and counted:
+        at = wakes.rounded_up(at)
     task = deliver.using(run_after=at) if at is not None else deliver
-    # Only a database queue can be looked into; a delayed wake is for rows not yet due.
-    counted = at is None and isinstance(backend, DatabaseBackend) and wakes.coordinated()
     # Workers take tasks in the order they were written: push first (a phone shows it in
     # seconds), then e-mail, then SMS, then voice calls.
     for channel in sorted(set(channels), key=_SEND_ORDER.index):
@@ -43,7 +45,9 @@ def wake_senders(
             wanted = max(1, min(copies, batches))
         with transaction.atomic():
             if counted:
-                wanted -= wakes.senders_that_will_look(channel, wanted, deliver, backend.alias)
+                wanted -= wakes.senders_that_will_look(
+                    channel, wanted, deliver, backend.alias, at=at
+                )
             for _copy in range(wanted):
                 task.enqueue(channel=channel)
 

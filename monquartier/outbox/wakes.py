@@ -12,6 +12,10 @@ claim after that commit (`senders_that_will_look`):
 - those queued and due: the wake locks their task rows (FOR UPDATE SKIP LOCKED), so that
   no worker can start one before the commit.
 
+A delayed wake (rows due later: the alert SMS) is rounded up to the second and counts the
+tasks queued for that same second; one that starts before the wake commits still waits
+for it in its last claim.
+
 A sender that dies lets go of its lock with its connection: it is counted no more. A
 sender starting or finishing between two wakes may be missed by them: counting too few
 only costs a task. Elsewhere (SQLite, a task backend that runs tasks at once) nothing is
@@ -20,9 +24,10 @@ counted and every wake enqueues, as before.
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.db import DatabaseError, connection, transaction
-from django_tasks.base import Task
+from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from monquartier.outbox.models import Channel
@@ -103,23 +108,38 @@ class Running:
                 logger.warning("Could not release the sender lock", exc_info=True)
 
 
-def senders_that_will_look(channel: str, wanted: int, task: Task, backend_name: str) -> int:
+def senders_that_will_look(
+    channel: str, wanted: int, task: Task, backend_name: str, *, at: datetime | None = None
+) -> int:
     """In the wake's transaction: how many senders of the channel (up to `wanted`) will
-    claim after it commits. Takes the wake lock, and locks the queued tasks it counts."""
+    claim after it commits. Takes the wake lock, and locks the queued tasks it counts.
+    For rows due at `at` (later), only the tasks queued to start at that very moment
+    count: a sender running now may have ended by then."""
     _take_wake_lock()
-    ((running,),) = _execute(_HOLDERS, [_NAMESPACE, _CHANNEL_LOCKS[channel]])
-    if running >= wanted:
-        return running
+    running = 0
+    if at is None:
+        ((running,),) = _execute(_HOLDERS, [_NAMESPACE, _CHANNEL_LOCKS[channel]])
+        if running >= wanted:
+            return running
+    tasks = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        backend_name=backend_name,
+        args_kwargs__kwargs__channel=channel,
+    )
+    due = tasks.filter(run_after=at) if at is not None else tasks.ready()
     queued = (
-        DBTaskResult.objects.ready()
-        .filter(
-            task_path=task.module_path,
-            queue_name=task.queue_name,
-            backend_name=backend_name,
-            args_kwargs__kwargs__channel=channel,
-        )
-        .order_by()
+        due.order_by()
         .select_for_update(skip_locked=True)
         .values_list("id", flat=True)[: wanted - running]
     )
     return running + len(list(queued))
+
+
+def rounded_up(at: datetime) -> datetime:
+    """Delayed wakes meet on whole seconds: the alerts of one second share one delayed
+    sender, whose rows then wait at most a second more (the alert SMS waits minutes)."""
+    if at.microsecond:
+        return at.replace(microsecond=0) + timedelta(seconds=1)
+    return at

@@ -148,3 +148,23 @@ def test_a_sender_whose_connection_died_is_counted_no_more(riviera, awa, yao, da
         time.sleep(0.1)
     fanout.fan_out_alert(alert_of(awa))
     assert email_senders_queued() == 1
+
+
+def test_delayed_wakes_of_one_second_share_one_sender(database_tasks):
+    """The alert SMS of alerts sent in the same second wait for one task, started on the
+    next whole second (after every one of them is due)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    due = timezone.now().replace(microsecond=100_000) + timedelta(minutes=3)
+    wake_senders([Channel.SMS], at=due)
+    wake_senders([Channel.SMS], at=due + timedelta(milliseconds=500))
+    wake_senders([Channel.SMS], at=due + timedelta(seconds=1))
+    starts = sorted(
+        task.run_after
+        for task in DBTaskResult.objects.filter(task_path=DELIVER)
+        if task.args_kwargs["kwargs"]["channel"] == Channel.SMS
+    )
+    second = due.replace(microsecond=0) + timedelta(seconds=1)
+    assert starts == [second, second + timedelta(seconds=1)]
