@@ -18,14 +18,17 @@ for it in its last claim.
 
 A sender that dies lets go of its lock with its connection: it is counted no more. A
 sender starting or finishing between two wakes may be missed by them: counting too few
-only costs a task. Elsewhere (SQLite, a task backend that runs tasks at once) nothing is
-counted and every wake enqueues, as before.
+only costs a task. Behind PgBouncer in transaction mode (DATABASE_BEHIND_POOLER) a
+session's lock is not to be had: only the queued senders are counted. Elsewhere (SQLite,
+a task backend that runs tasks at once) nothing is counted and every wake enqueues, as
+before.
 """
 
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -58,6 +61,13 @@ def coordinated() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _running_counted() -> bool:
+    # Behind a pooler in transaction mode a session's lock would stay with the server
+    # connection its transaction used, which goes on to serve other clients: there only
+    # the queued senders are counted (docs/operations.md, Scale-out).
+    return coordinated() and not settings.DATABASE_BEHIND_POOLER
+
+
 def _execute(sql: str, parameters: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
@@ -77,7 +87,7 @@ class Running:
         self.held = False
 
     def __enter__(self) -> "Running":
-        if coordinated():
+        if _running_counted():
             _execute("SELECT pg_advisory_lock_shared(%s, %s)", [_NAMESPACE, self.key])
             self.held = True
         return self
@@ -117,7 +127,7 @@ def senders_that_will_look(
     count: a sender running now may have ended by then."""
     _take_wake_lock()
     running = 0
-    if at is None:
+    if at is None and _running_counted():
         ((running,),) = _execute(_HOLDERS, [_NAMESPACE, _CHANNEL_LOCKS[channel]])
         if running >= wanted:
             return running

@@ -168,3 +168,21 @@ def test_delayed_wakes_of_one_second_share_one_sender(database_tasks):
     )
     second = due.replace(microsecond=0) + timedelta(seconds=1)
     assert starts == [second, second + timedelta(seconds=1)]
+
+
+def test_behind_a_pooler_only_queued_senders_count(
+    riviera, awa, yao, database_tasks, monkeypatch, settings
+):
+    """PgBouncer in transaction mode: no session lock (it would stay with a server
+    connection that serves others), so a running sender is not counted and a wake
+    enqueues; a queued one still counts."""
+    settings.DATABASE_BEHIND_POOLER = True
+    alert = alert_of(awa)
+    with PausedSender(monkeypatch, Channel.EMAIL) as paused:
+        fanout.fan_out_alert(alert)
+        assert email_senders_queued() == 1
+        wake_senders([Channel.EMAIL])
+        assert email_senders_queued() == 1
+    # It had claimed before the rows were written, and ended: the queued task sends them.
+    assert paused.handled == 0
+    assert Delivery.objects.get(alert=alert, channel=Channel.EMAIL).status == DeliveryStatus.QUEUED
