@@ -373,10 +373,14 @@ def deliver(channel: str, *, max_seconds: float = 30.0) -> tuple[int, bool]:
     handled = 0
     limit = BATCH_SIZE[channel]
     # Wakes count this sender as one that will see their rows (outbox/wakes.py): it ends
-    # only after its last claim, made under their lock, found nothing.
+    # only after its last claim, made once they have committed, found nothing.
     with wakes.Running(channel) as running:
         while True:
-            ids = claim(channel, limit) or running.last_claim(lambda: claim(channel, limit))
+            ids: list[int] | None = claim(channel, limit)
+            if not ids:
+                ids = running.last_claim(lambda: claim(channel, limit), until=started + max_seconds)
+            if ids is None:
+                return handled, True  # wakes kept committing: a fresh task goes on
             if not ids:
                 return handled, False
             send_claimed(channel, ids)

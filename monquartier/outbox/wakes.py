@@ -2,15 +2,18 @@
 running will see its rows, and enqueues no other (PostgreSQL).
 
 A sender (sender.deliver) holds a shared advisory lock of its channel while it runs
-(`Running`), and it ends only after a last claim, made under the wake lock, has found
-nothing (`Running.last_claim`). A wake (services.wake_senders) takes the wake lock, which
-it keeps until its transaction commits, and counts the senders of the channel that will
-claim after that commit (`senders_that_will_look`):
+(`Running`), and it ends only after a last claim, made holding the channel's wake lock
+alone, has found nothing (`Running.last_claim`). A wake (services.wake_senders) holds the
+wake lock shared until its transaction commits, and counts the senders of the channel
+that will claim after that commit (`senders_that_will_look`):
 
 - those running: whatever each is doing (sending a batch, or about to end), its last
-  claim waits for the wake lock, hence for the wake's rows to be committed;
+  claim cannot take the wake lock alone before the wake's commit, hence sees its rows;
 - those queued and due: the wake locks their task rows (FOR UPDATE SKIP LOCKED), so that
   no worker can start one before the commit.
+
+Wakes never wait for each other (the lock is shared), and never for a sender: a sender
+tries the lock and, while wakes hold it, claims what is due meanwhile and tries again.
 
 A delayed wake (rows due later: the alert SMS) is rounded up to the second and counts the
 tasks queued for that same second; one that starts before the wake commits still waits
@@ -25,6 +28,7 @@ before.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -37,16 +41,19 @@ from monquartier.outbox.models import Channel
 
 logger = logging.getLogger(__name__)
 
-# Advisory lock keys (two int4): ours, then what it locks. The wake lock is one for every
-# channel: wakes that take it for several channels never wait for each other in a cycle.
+# Advisory lock keys (two int4): ours, then what it locks: a channel's running senders,
+# and its wake lock (the same number plus WAKE_LOCKS).
 _NAMESPACE = 0x4D510001
-_WAKE_LOCK = 0
 _CHANNEL_LOCKS: dict[str, int] = {
     Channel.EMAIL: 1,
     Channel.SMS: 2,
     Channel.PUSH: 3,
     Channel.VOICE: 4,
 }
+_WAKE_LOCKS = 100
+# A sender whose last claim finds a wake committing polls this often: it never queues for
+# the wake lock, so a wake never waits behind it.
+WAKE_POLL_SECONDS = 0.02
 
 # Granted locks of this database (advisory locks are per database; a benchmark or a test
 # database on the same server has senders of its own).
@@ -74,15 +81,25 @@ def _execute(sql: str, parameters: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _take_wake_lock() -> None:
-    # Until the end of the transaction.
-    _execute("SELECT pg_advisory_xact_lock(%s, %s)", [_NAMESPACE, _WAKE_LOCK])
+def _take_wake_lock(channel: str) -> None:
+    # Shared and until the end of the transaction: wakes never wait for each other (nor
+    # make a cycle with the rest of their transactions); only for a sender's last claim.
+    key = _WAKE_LOCKS + _CHANNEL_LOCKS[channel]
+    _execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [_NAMESPACE, key])
+
+
+def _try_wake_lock_alone(channel: str) -> bool:
+    # Exclusive, until the end of the transaction; false while a wake holds it.
+    key = _WAKE_LOCKS + _CHANNEL_LOCKS[channel]
+    ((taken,),) = _execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_NAMESPACE, key])
+    return bool(taken)
 
 
 class Running:
     """A sender's hold on its channel, from its start to its last claim."""
 
     def __init__(self, channel: str) -> None:
+        self.channel = channel
         self.key = _CHANNEL_LOCKS[channel]
         self.held = False
 
@@ -92,18 +109,27 @@ class Running:
             self.held = True
         return self
 
-    def last_claim(self, claim: Callable[[], list[int]]) -> list[int]:
-        """Claim once more, under the wake lock: a wake that counted this sender has
-        committed its rows by then. With nothing claimed, let go of the channel before
-        the wake lock is released (the next wake counts this sender no more)."""
+    def last_claim(self, claim: Callable[[], list[int]], until: float) -> list[int] | None:
+        """Claim once more, holding the wake lock alone: a wake that counted this sender
+        has committed its rows by then. With nothing claimed, let go of the channel before
+        the wake lock is released (the next wake counts this sender no more). While wakes
+        hold the lock, claim what is due meanwhile and try again; None when
+        time.monotonic() passes `until` first: the caller hands over to a fresh task."""
         if not self.held:
             return []
-        with transaction.atomic():
-            _take_wake_lock()
+        while True:
+            with transaction.atomic():
+                if _try_wake_lock_alone(self.channel):
+                    ids = claim()
+                    if not ids:
+                        self._release()
+                    return ids
             ids = claim()
-            if not ids:
-                self._release()
-        return ids
+            if ids:
+                return ids
+            if time.monotonic() > until:
+                return None
+            time.sleep(WAKE_POLL_SECONDS)
 
     def _release(self) -> None:
         _execute("SELECT pg_advisory_unlock_shared(%s, %s)", [_NAMESPACE, self.key])
@@ -125,7 +151,7 @@ def senders_that_will_look(
     claim after it commits. Takes the wake lock, and locks the queued tasks it counts.
     For rows due at `at` (later), only the tasks queued to start at that very moment
     count: a sender running now may have ended by then."""
-    _take_wake_lock()
+    _take_wake_lock(channel)
     running = 0
     if at is None and _running_counted():
         ((running,),) = _execute(_HOLDERS, [_NAMESPACE, _CHANNEL_LOCKS[channel]])

@@ -186,3 +186,48 @@ def test_behind_a_pooler_only_queued_senders_count(
     # It had claimed before the rows were written, and ended: the queued task sends them.
     assert paused.handled == 0
     assert Delivery.objects.get(alert=alert, channel=Channel.EMAIL).status == DeliveryStatus.QUEUED
+
+
+def test_two_wakes_never_wait_for_each_other(database_tasks):
+    """A wake keeps the wake lock until it commits, shared: another wake (a web request
+    that notifies, say) goes on meanwhile, whatever else their transactions lock."""
+    woken, done = threading.Event(), threading.Event()
+
+    def first_wake() -> None:
+        try:
+            with transaction.atomic():
+                wake_senders([Channel.EMAIL, Channel.PUSH])
+                woken.set()
+                done.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first_wake)
+    thread.start()
+    assert woken.wait(10)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            wake_senders([Channel.PUSH, Channel.EMAIL])
+    finally:
+        done.set()
+        thread.join(10)
+    assert email_senders_queued() == 2  # neither saw the other's uncommitted task
+
+
+def test_a_sender_that_waits_too_long_for_wakes_hands_over_to_a_fresh_task(database_tasks):
+    outcome: dict = {}
+
+    def sender_with_little_time() -> None:
+        try:
+            outcome["result"] = sender.deliver(Channel.EMAIL, max_seconds=0.3)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        wake_senders([Channel.EMAIL])  # holds the wake lock until this block ends
+        thread = threading.Thread(target=sender_with_little_time)
+        thread.start()
+        thread.join(10)
+    assert outcome["result"] == (0, True)  # tasks.deliver then enqueues the next one
