@@ -42,7 +42,7 @@ from monquartier.outbox.models import Channel
 logger = logging.getLogger(__name__)
 
 # Advisory lock keys (two int4): ours, then what it locks: a channel's running senders,
-# and its wake lock (the same number plus WAKE_LOCKS).
+# and its wake lock (the same number plus _WAKE_LOCKS).
 _NAMESPACE = 0x4D510001
 _CHANNEL_LOCKS: dict[str, int] = {
     Channel.EMAIL: 1,
