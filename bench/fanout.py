@@ -1077,12 +1077,28 @@ def measure_overhead(loaded: Loaded, repeats: int) -> list[dict[str, Any]]:
     ]
 
 
+def tasks_note(since: datetime) -> str:
+    """The tasks written since `since`: the senders' (`deliver`) by channel, and the rest
+    by name (each costs the workers a claim, a run and a close)."""
+    counts: dict[str, int] = {}
+    for path, arguments in DBTaskResult.objects.filter(enqueued_at__gte=since).values_list(
+        "task_path", "args_kwargs"
+    ):
+        name = path.rsplit(".", 1)[-1]
+        if name == "deliver":
+            name = f"deliver ({arguments['kwargs'].get('channel')})"
+        counts[name] = counts.get(name, 0) + 1
+    listed = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+    return f"tasks written meanwhile: {listed or 'none'}"
+
+
 def single_alert(env: Environment, loaded: Loaded) -> list[dict[str, Any]]:
     place = loaded.alert
     workers = start_workers(env, loaded, ALERT_SMS_DELAY_S, "alert", 0)
     try:
         meter = env.cpu_meter(workers)
         before = meter.snapshot()
+        since = timezone.now()
         alert = alert_services.send_alert(
             place.sender, category=AlertCategory.BURGLARY, text=TEXT.format(n=12)
         )
@@ -1097,6 +1113,7 @@ def single_alert(env: Environment, loaded: Loaded) -> list[dict[str, Any]]:
     finally:
         workers.stop()
     problems, counts = check_counts(result, sinks)
+    tasks = tasks_note(since)
     fan_out_ms = (
         (result.fanned_out_last.timestamp() - committed) * 1000 if result.fanned_out_last else None
     )
@@ -1138,6 +1155,7 @@ def single_alert(env: Environment, loaded: Loaded) -> list[dict[str, Any]]:
                 resolution,
                 "NOT FINISHED within the time limit" if email_push is None else "",
                 email_push_meter if email_push is not None else "",
+                tasks,
             ),
         ),
         _row(
@@ -1180,6 +1198,7 @@ def peak_day(env: Environment, loaded: Loaded, quick: bool) -> list[dict[str, An
     try:
         meter = env.cpu_meter(workers)
         before = meter.snapshot()
+        since = timezone.now()
         first = None
         began = time.perf_counter()
         ids = []
@@ -1200,6 +1219,7 @@ def peak_day(env: Environment, loaded: Loaded, quick: bool) -> list[dict[str, An
     finally:
         workers.stop()
     problems, counts = check_counts(result, sinks)
+    tasks = tasks_note(since)
     resolution = f"polled every {POLL_S * 1000:.0f} ms (mean poll query {seen.mean_poll_ms:.1f} ms)"
     email_push = None if seen.email_push_done is None else seen.email_push_done - first
     env.scenarios["peak"] = (lo, hi, email_push, meter.used(before, after).get("workers"))
@@ -1246,6 +1266,7 @@ def peak_day(env: Environment, loaded: Loaded, quick: bool) -> list[dict[str, An
                 resolution,
                 "NOT FINISHED within the time limit" if email_push is None else "",
                 meter.note(before, after),
+                tasks,
             ),
         ),
         _row(

@@ -141,7 +141,10 @@ DATABASES = {
 }
 # Behind PgBouncer in transaction mode a named cursor (QuerySet.iterator()) cannot outlive
 # its transaction's server connection (docs/operations.md, Scale-out).
-if env_bool("DATABASE_BEHIND_POOLER", False):
+# A session's advisory lock would outlive its server connection too: the senders do not
+# count each other there (outbox/wakes.py).
+DATABASE_BEHIND_POOLER = env_bool("DATABASE_BEHIND_POOLER", False)
+if DATABASE_BEHIND_POOLER:
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs the web server and the worker on one SQLite file: WAL lets them read

@@ -10,7 +10,7 @@ from monquartier.alerts.fanout import COMMUNITY, TWINNED
 from monquartier.alerts.models import Alert, AlertRead
 from monquartier.communities.privacy import alert_sender_name
 from monquartier.core.paths import path_prefix
-from monquartier.notifications.links import absolute_link
+from monquartier.notifications.links import SIGNED_USER_FIELDS, absolute_link
 from monquartier.outbox.models import Channel, Delivery
 from monquartier.outbox.rendering import Rendered, RenderedOnce, personalise, render_email
 from monquartier.outbox.sms.gsm7 import SINGLE_SEGMENT, fit_sms, gsm7_length
@@ -165,4 +165,5 @@ SOURCE = Source(
     obsolete=obsolete,
     voice=voice.voice_script,
     acknowledge=voice.acknowledge,
+    member_fields=("language", *SIGNED_USER_FIELDS),
 )

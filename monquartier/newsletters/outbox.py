@@ -94,4 +94,5 @@ SOURCE = Source(
     queryset=lambda: Newsletter.objects.all(),
     email=delivery_email,
     obsolete=obsolete,
+    member_fields=("language", "newsletter"),
 )

@@ -4,7 +4,7 @@ and pushes. Registered from NotificationsConfig.ready()."""
 from django.utils import translation
 
 from monquartier.notifications import events
-from monquartier.notifications.links import absolute_link
+from monquartier.notifications.links import SIGNED_USER_FIELDS, absolute_link
 from monquartier.notifications.models import Digest, Notification
 from monquartier.outbox.models import Delivery
 from monquartier.outbox.rendering import personalise, render_email
@@ -74,5 +74,11 @@ NOTIFICATION = Source(
     queryset=lambda: Notification.objects.select_related("community"),
     email=notification_email,
     push=notification_push_payload,
+    member_fields=("language", *SIGNED_USER_FIELDS),
 )
-DIGEST = Source(field="digest", queryset=Digest.objects.all, email=digest_email)
+DIGEST = Source(
+    field="digest",
+    queryset=Digest.objects.all,
+    email=digest_email,
+    member_fields=("language", *SIGNED_USER_FIELDS),
+)

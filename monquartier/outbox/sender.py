@@ -18,10 +18,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from monquartier.outbox import fcm, push, sources
+from monquartier.outbox import fcm, push, sources, wakes
 from monquartier.outbox.models import (
     Channel,
     Delivery,
@@ -94,17 +95,42 @@ def claim(channel: str, limit: int) -> list[int]:
     return ids
 
 
+def _loaded_fields() -> list[str]:
+    """The row's own columns, and of its member only what the sources read (a whole
+    User row is some thirty columns a batch would convert for nothing)."""
+    member = {"language", *sources.member_fields()}
+    return [field.name for field in Delivery._meta.concrete_fields] + [
+        f"user__{name}" for name in sorted(member)
+    ]
+
+
+def _in_ids(ids: list[int]) -> list[int] | RawSQL:
+    # On PostgreSQL one array parameter, not a hundred placeholders: the statement stays
+    # short and the same from batch to batch, and psycopg parses it once.
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
+
+
 def _load(ids: list[int]) -> list[Delivery]:
     """The batch's rows, each with what rendering needs. The rows of a batch mostly share
-    one or two alerts: those are fetched once each (prefetch), not once per row. Phone
-    numbers are left out: parsing them costs, and the senders read the row's address."""
-    return list(
-        Delivery.objects.filter(id__in=ids)
+    one or two alerts: those are fetched once each (prefetch), not once per row; the
+    sources the batch carries nothing of cost nothing (each empty prefetch would still
+    build its query)."""
+    deliveries = list(
+        Delivery.objects.filter(id__in=_in_ids(ids))
         .select_related("user")
-        .defer("user__mobile", "user__landline")
-        .prefetch_related(*sources.prefetches())
+        .only(*_loaded_fields())
         .order_by("id")
     )
+    carried = [
+        source
+        for source in sources.registered()
+        if any(getattr(delivery, f"{source.field}_id") is not None for delivery in deliveries)
+    ]
+    if carried:
+        prefetch_related_objects(deliveries, *sources.prefetches(carried))
+    return deliveries
 
 
 def _obsolete(deliveries: list[Delivery]) -> set[int]:
@@ -256,14 +282,17 @@ _OUTCOME_FIELDS = (
     "last_error",
     "due_at",
 )
-# One UPDATE … FROM (VALUES …) for a whole batch: Django's bulk_update builds a CASE per
-# field and row, which cost more than sending the e-mails themselves.
+# One UPDATE … FROM unnest(arrays) for a whole batch: Django's bulk_update builds a CASE
+# per field and row, which cost more than sending the e-mails themselves; and a VALUES
+# list of a placeholder per value is a statement psycopg parses again for every batch
+# (too long for its cache), where eight arrays make the same short one each time.
 _UPDATE_OUTCOMES = (
     "UPDATE {table} AS d SET status = v.status, claimed_at = NULL, sent_at = v.sent_at, "
     "provider_id = v.provider_id, sms_provider = v.sms_provider, cost = v.cost, "
     "last_error = v.last_error, due_at = v.due_at "
-    "FROM (VALUES {rows}) AS v(id, status, sent_at, provider_id, sms_provider, cost, "
-    "last_error, due_at) "
+    "FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::varchar[], "
+    "%s::varchar[], %s::numeric[], %s::varchar[], %s::timestamptz[]) "
+    "AS v(id, status, sent_at, provider_id, sms_provider, cost, last_error, due_at) "
     "WHERE d.id = v.id"
 )
 
@@ -272,30 +301,26 @@ def _save_outcomes(deliveries: list[Delivery]) -> None:
     if connection.vendor != "postgresql":
         Delivery.objects.bulk_update(deliveries, _OUTCOME_FIELDS, batch_size=500)
         return
-    row = (
-        "(%s, %s, CAST(%s AS timestamptz), %s, %s, CAST(%s AS numeric), %s, "
-        "CAST(%s AS timestamptz))"
-    )
-    sql = _UPDATE_OUTCOMES.format(
-        table=connection.ops.quote_name(Delivery._meta.db_table),
-        rows=", ".join([row] * len(deliveries)),
-    )
-    parameters = [
-        value
-        for delivery in deliveries
-        for value in (
-            delivery.pk,
-            delivery.status,
-            delivery.sent_at,
-            delivery.provider_id,
-            delivery.sms_provider,
-            delivery.cost,
-            delivery.last_error,
-            delivery.due_at,
-        )
-    ]
+    sql = _UPDATE_OUTCOMES.format(table=connection.ops.quote_name(Delivery._meta.db_table))
+    columns: list[list] = [[] for _column in range(8)]
+    for delivery in deliveries:
+        for column, value in zip(
+            columns,
+            (
+                delivery.pk,
+                delivery.status,
+                delivery.sent_at,
+                delivery.provider_id,
+                delivery.sms_provider,
+                delivery.cost,
+                delivery.last_error,
+                delivery.due_at,
+            ),
+            strict=True,
+        ):
+            column.append(value)
     with connection.cursor() as cursor:
-        cursor.execute(sql, parameters)
+        cursor.execute(sql, columns)
 
 
 def _record(deliveries: list[Delivery], outcomes: Sequence[Outcome | None]) -> None:
@@ -346,14 +371,22 @@ def deliver(channel: str, *, max_seconds: float = 30.0) -> tuple[int, bool]:
     Returns the rows handled and whether rows may remain (the task then goes on)."""
     started = time.monotonic()
     handled = 0
-    while True:
-        ids = claim(channel, BATCH_SIZE[channel])
-        if not ids:
-            return handled, False
-        send_claimed(channel, ids)
-        handled += len(ids)
-        if time.monotonic() - started > max_seconds:
-            return handled, True
+    limit = BATCH_SIZE[channel]
+    # Wakes count this sender as one that will see their rows (outbox/wakes.py): it ends
+    # only after its last claim, made once they have committed, found nothing.
+    with wakes.Running(channel) as running:
+        while True:
+            ids: list[int] | None = claim(channel, limit)
+            if not ids:
+                ids = running.last_claim(lambda: claim(channel, limit), until=started + max_seconds)
+            if ids is None:
+                return handled, True  # wakes kept committing: a fresh task goes on
+            if not ids:
+                return handled, False
+            send_claimed(channel, ids)
+            handled += len(ids)
+            if time.monotonic() - started > max_seconds:
+                return handled, True
 
 
 def requeue_abandoned() -> int:

@@ -3,6 +3,10 @@
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from django.db import transaction
+from django_tasks_db.backend import DatabaseBackend
+
+from monquartier.outbox import wakes
 from monquartier.outbox.models import Channel, TextMessage
 from monquartier.outbox.sender import BATCH_SIZE
 from monquartier.outbox.sms.gsm7 import to_gsm7
@@ -22,9 +26,15 @@ def wake_senders(
     copies > 1, several workers share a big batch (each claims its own rows). With the
     rows written per channel, no more copies than batches: a small alert's e-mails fit in
     one or two, and a copy that finds nothing still costs a task claimed, run and closed
-    by a worker (on a day of many alerts, most of the workers' time)."""
-    if at is not None and not deliver.get_backend().supports_defer:
+    by a worker (on a day of many alerts, most of the workers' time). Senders already
+    running or queued that will see the rows count as copies (outbox/wakes.py)."""
+    backend = deliver.get_backend()
+    if at is not None and not backend.supports_defer:
         return  # a backend that cannot wait (tests, immediate): the sweep sends them when due
+    # Only a database queue can be looked into.
+    counted = isinstance(backend, DatabaseBackend) and wakes.coordinated()
+    if at is not None and counted:
+        at = wakes.rounded_up(at)
     task = deliver.using(run_after=at) if at is not None else deliver
     # Workers take tasks in the order they were written: push first (a phone shows it in
     # seconds), then e-mail, then SMS, then voice calls.
@@ -33,8 +43,13 @@ def wake_senders(
         if rows is not None and channel in rows:
             batches = -(-rows[channel] // BATCH_SIZE[channel])
             wanted = max(1, min(copies, batches))
-        for _copy in range(wanted):
-            task.enqueue(channel=channel)
+        with transaction.atomic():
+            if counted:
+                wanted -= wakes.senders_that_will_look(
+                    channel, wanted, deliver, backend.alias, at=at
+                )
+            for _copy in range(wanted):
+                task.enqueue(channel=channel)
 
 
 def send_text(to: str, text: str, *, purpose: str, account=None, community=None) -> TextMessage:

@@ -36,6 +36,10 @@ class Source:
     # ("I heard it") does.
     voice: Callable[[Delivery], Spoken] | None = None
     acknowledge: Callable[[Delivery], None] | None = None
+    # What the e-mail, SMS, push, voice and `obsolete` above read of the row's member
+    # (Delivery.user): the senders load only these columns of the user (and its id).
+    # A field read but not named here costs a query per row.
+    member_fields: tuple[str, ...] = ()
 
 
 _SOURCES: dict[str, Source] = {}
@@ -49,11 +53,17 @@ def registered() -> list[Source]:
     return list(_SOURCES.values())
 
 
-def prefetches() -> list[Prefetch | str]:
+def prefetches(carried: list[Source] | None = None) -> list[Prefetch | str]:
+    """How a batch fetches the rows it carries; `carried`: only those sources' rows."""
     return [
         Prefetch(source.field, queryset=source.queryset()) if source.queryset else source.field
-        for source in _SOURCES.values()
+        for source in (_SOURCES.values() if carried is None else carried)
     ]
+
+
+def member_fields() -> set[str]:
+    """The member's columns any source reads."""
+    return {name for source in _SOURCES.values() for name in source.member_fields}
 
 
 def of(delivery: Delivery) -> tuple[Source, Any]:

@@ -12,6 +12,7 @@ import re
 import smtplib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -194,6 +195,11 @@ MIN_EMAILS_PER_CONNECTION = 25
 # An SMTP connection left open by a batch is used by the next one if it is no older than
 # this (idle): relays close idle connections after a few minutes (Postfix: 300 s).
 SMTP_KEEP_SECONDS = 30.0
+# A skeleton serves the next batches for this long (an alert's 6,000 e-mails are 60
+# batches of the same few texts): its Date header is the moment it was built, so a
+# message's Date is never older than this.
+SKELETON_KEEP_SECONDS = 60.0
+SKELETONS_KEPT = 32
 
 
 class _KeptSMTP:
@@ -201,14 +207,34 @@ class _KeptSMTP:
     that shares a batch between them: an alert's e-mails go out in many batches of the
     same worker, and each opening its own connections (TCP, EHLO, TLS, QUIT) cost as
     much as a tenth of the messages. Connections are kept per server settings, as many as
-    EMAIL_SMTP_CONNECTIONS, and never shared by two threads at once. A forked child
-    starts afresh."""
+    EMAIL_SMTP_CONNECTIONS, and never shared by two threads at once. The skeletons of the
+    last texts are kept too, for SKELETON_KEEP_SECONDS. A forked child starts afresh."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.lock = threading.Lock()
         self.idle: dict[tuple, list[tuple[float, SMTPBackend]]] = {}
         self.pools: dict[int, ThreadPoolExecutor] = {}
+        self.skeletons: OrderedDict[tuple, tuple[float, _Skeleton]] = OrderedDict()
+
+    def skeleton(self, key: tuple, email: Email) -> "_Skeleton":
+        """The skeleton of the text `key` (_skeleton_key) names, built from `email` unless
+        one recent enough is kept."""
+        now = time.monotonic()
+        # The sender is in the built bytes (settings may change between two tests).
+        key = (settings.DEFAULT_FROM_EMAIL, *key)
+        with self.lock:
+            kept = self.skeletons.get(key)
+            if kept is not None and now - kept[0] <= SKELETON_KEEP_SECONDS:
+                self.skeletons.move_to_end(key)
+                return kept[1]
+        skeleton = _Skeleton(email)
+        with self.lock:
+            self.skeletons[key] = (now, skeleton)
+            self.skeletons.move_to_end(key)
+            while len(self.skeletons) > SKELETONS_KEPT:
+                self.skeletons.popitem(last=False)
+        return skeleton
 
     @staticmethod
     def key(connection: SMTPBackend) -> tuple:
@@ -302,10 +328,11 @@ class EmailTransport:
         if not over_smtp:
             return self._send_on_one_connection(emails, None)
         skeletons: dict[tuple, _Skeleton] = {}
+        kept = _process_smtp()
         for email in emails:
             key = _skeleton_key(email)
             if key not in skeletons:
-                skeletons[key] = _Skeleton(email)
+                skeletons[key] = kept.skeleton(key, email)
         wanted = getattr(settings, "EMAIL_SMTP_CONNECTIONS", 1)
         count = max(1, min(wanted, len(emails) // MIN_EMAILS_PER_CONNECTION))
         if count == 1:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from monquartier.notifications.links import absolute_link
+from monquartier.notifications.links import SIGNED_USER_FIELDS, absolute_link
 from monquartier.outbox.models import Delivery
 from monquartier.outbox.rendering import Rendered, RenderedOnce, personalise, render_email
 from monquartier.outbox.sms.gsm7 import fit_sms
@@ -104,4 +104,5 @@ SOURCE = Source(
     email=announcement_email,
     sms=announcement_sms_text,
     push=announcement_push_payload,
+    member_fields=("language", *SIGNED_USER_FIELDS),
 )

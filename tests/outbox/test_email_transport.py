@@ -113,6 +113,28 @@ def test_one_text_is_built_once_for_all_its_recipients(smtp, monkeypatch):
     assert len(builds) == 1
 
 
+def test_the_next_batches_of_a_text_reuse_its_build_for_a_minute(smtp, monkeypatch):
+    """An alert's e-mails go in many batches of the same text: built once for them all,
+    but not for longer than SKELETON_KEEP_SECONDS (the build carries its Date)."""
+    builds = []
+    real = transports._django_message
+    monkeypatch.setattr(
+        transports, "_django_message", lambda *args, **kw: builds.append(1) or real(*args, **kw)
+    )
+    EmailTransport().send([alert_email(number) for number in range(1, 4)])
+    later = [alert_email(number) for number in range(4, 7)]
+    EmailTransport().send(later)
+    assert len(builds) == 1
+    monkeypatch.setattr(transports, "SKELETON_KEEP_SECONDS", -1.0)
+    EmailTransport().send([alert_email(7)])
+    assert len(builds) == 2
+    assert len(smtp.messages) == 7
+    received = {message["message_id"]: message for message in smtp.messages}
+    for sent in later:
+        expected = real(sent).message().as_bytes(linesep="\r\n")
+        assert normalised(received[sent.message_id]["raw"]) == normalised(expected)
+
+
 def test_a_batch_is_shared_between_several_connections_and_outcomes_keep_their_order(
     smtp, settings
 ):

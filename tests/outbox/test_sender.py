@@ -219,3 +219,41 @@ def test_a_correction_sent_after_its_original_was_hidden_says_the_original_was_w
     (message,) = mail.outbox
     assert "L'alerte d'origine a été retirée par l'équipe MonQuartier." in message.body
     assert "moto devant la pharmacie" not in message.body + message.alternatives[0][0]
+
+
+def _queries_to_send(channel: str, alert) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from monquartier.alerts import fanout
+    from monquartier.outbox import sender
+
+    fanout.fan_out_alert(alert)
+    ids = sender.claim(channel, 100)
+    assert ids
+    with CaptureQueriesContext(connection) as queries:
+        sender.send_claimed(channel, ids)
+    assert not Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).exists()
+    return len(queries)
+
+
+@pytest.mark.parametrize("channel", ["email", "push"])
+def test_a_batch_costs_the_same_queries_whatever_its_members(riviera, awa, yao, channel, run_tasks):
+    """The senders load only the member's columns the sources read (Source.member_fields):
+    one left out would cost a query per row, which this would show."""
+    from monquartier.outbox.models import PushSubscription
+
+    def subscribe(user):
+        PushSubscription.objects.create(
+            user=user, endpoint=f"https://push.exemple.ci/{user.pk}", p256dh="k", auth="a"
+        )
+
+    subscribe(yao)
+    one = _queries_to_send(channel, launch(awa))
+    from tests import factories
+
+    for first_name in ("Adjoua", "Koffi", "Fatou"):
+        member = factories.add_member(riviera, first_name=first_name, language="en")
+        subscribe(member)
+    four = services.send_alert(yao, category="theft", text="Une autre moto, rue des jardins")
+    assert _queries_to_send(channel, four) == one
