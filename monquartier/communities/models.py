@@ -262,6 +262,14 @@ class Membership(models.Model):
                 condition=Q(status=MembershipStatus.ACTIVE),
                 name="membership_directory",
             ),
+            # The town hall's console and dashboard: a community's newcomers since a date
+            # (status read from the index) and its members at the end of each month
+            # (joined and ended read from the index, no table row).
+            models.Index(
+                fields=["community", "joined_at", "ended_at", "status"],
+                condition=Q(joined_at__isnull=False),
+                name="membership_community_joined",
+            ),
         ]
 
     def __str__(self) -> str:
