@@ -95,7 +95,12 @@ class Community(models.Model):
         ordering = ["name"]
         verbose_name = _("communauté")
         verbose_name_plural = _("communautés")
-        indexes = [models.Index(fields=["commune", "name"], name="community_commune_name_idx")]
+        indexes = [
+            # With the id, a commune's communities are read from the index alone (the
+            # town hall's pages join a commune's communities to their members); the
+            # console's list, by name then id, comes in its order.
+            models.Index(fields=["commune", "name", "id"], name="community_commune_name_id")
+        ]
 
     def __str__(self) -> str:
         return self.name
