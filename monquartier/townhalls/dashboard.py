@@ -66,13 +66,14 @@ def months_back(today: datetime.date, months: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
-def alerts_of(town_hall: TownHall, filters: Filters) -> QuerySet[Alert]:
-    alerts = Alert.objects.visible().filter(
-        community__commune_id=town_hall.commune_id,
-        corrects__isnull=True,
-        created_at__gte=filters.since,
-        created_at__lt=filters.until,
+def _counted(filters: Filters) -> QuerySet[Alert]:
+    return Alert.objects.visible().filter(
+        corrects__isnull=True, created_at__gte=filters.since, created_at__lt=filters.until
     )
+
+
+def alerts_of(town_hall: TownHall, filters: Filters) -> QuerySet[Alert]:
+    alerts = _counted(filters).filter(community__commune_id=town_hall.commune_id)
     if filters.community is not None:
         alerts = alerts.filter(community=filters.community)
     return alerts
@@ -113,19 +114,21 @@ def _live_from():
 def _closed_days(
     town_hall: TownHall, filters: Filters, state: State | None = None
 ) -> QuerySet[DailyCommunityStats]:
-    rows = DailyCommunityStats.objects.filter(
-        community__commune_id=town_hall.commune_id,
-        day__gte=filters.start,
-        day__lte=filters.end,
-    )
+    rows = _closed_rows(filters, state).filter(community__commune_id=town_hall.commune_id)
+    if filters.community is not None:
+        rows = rows.filter(community=filters.community)
+    return rows
+
+
+def _closed_rows(filters: Filters, state: State | None = None) -> QuerySet[DailyCommunityStats]:
+    """The aggregate's closed days of the period, of any community."""
+    rows = DailyCommunityStats.objects.filter(day__gte=filters.start, day__lte=filters.end)
     if state is None:
         rows = rows.filter(day__lte=_through())
     elif state.through is None:
         return rows.none()
     else:
         rows = rows.filter(day__lte=state.through)
-    if filters.community is not None:
-        rows = rows.filter(community=filters.community)
     return rows
 
 
@@ -200,16 +203,19 @@ def _community_rows(
     communities = communities_of(town_hall)
     if filters.community is not None:
         communities = communities.filter(pk=filters.community.pk)
+    # Each community's own rows: the outer query keeps the commune's communities, a
+    # join to them in every subquery would only repeat it.
+    live_from = Coalesce(_live_from(), Value(_EPOCH, output_field=DateTimeField()))
     closed = (
-        _closed_days(town_hall, filters)
+        _closed_rows(filters)
         .filter(community=OuterRef("pk"))
         .values("community")
         .annotate(total=Sum("alerts"))
         .values("total")
     )
     live = (
-        _live(town_hall, filters)
-        .filter(community=OuterRef("pk"))
+        _counted(filters)
+        .filter(community=OuterRef("pk"), created_at__gte=live_from)
         .values("community")
         .annotate(total=Count("pk"))
         .values("total")
