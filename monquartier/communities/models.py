@@ -95,7 +95,12 @@ class Community(models.Model):
         ordering = ["name"]
         verbose_name = _("communauté")
         verbose_name_plural = _("communautés")
-        indexes = [models.Index(fields=["commune", "name"], name="community_commune_name_idx")]
+        indexes = [
+            # With the id, a commune's communities are read from the index alone (the
+            # town hall's pages join a commune's communities to their members); the
+            # console's list, by name then id, comes in its order.
+            models.Index(fields=["commune", "name", "id"], name="community_commune_name_id")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -261,6 +266,14 @@ class Membership(models.Model):
                 fields=["community", "directory_name", "id"],
                 condition=Q(status=MembershipStatus.ACTIVE),
                 name="membership_directory",
+            ),
+            # The town hall's console and dashboard: a community's newcomers since a date
+            # (status read from the index) and its members at the end of each month
+            # (joined and ended read from the index, no table row).
+            models.Index(
+                fields=["community", "joined_at", "ended_at", "status"],
+                condition=Q(joined_at__isnull=False),
+                name="membership_community_joined",
             ),
         ]
 

@@ -9,7 +9,8 @@ of Cocody asking for anything of Yopougon gets 404.
 from collections.abc import Callable
 from functools import wraps
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -74,16 +75,49 @@ def communities_of(town_hall: TownHall):
     return Community.objects.filter(commune_id=town_hall.commune_id)
 
 
+def _active_members(since=None) -> Coalesce:
+    """The active members of the outer community (joined since `since`, if given)."""
+    members = Membership.objects.filter(community=OuterRef("pk"), status=MembershipStatus.ACTIVE)
+    if since is not None:
+        members = members.filter(joined_at__gte=since)
+    return Coalesce(
+        Subquery(
+            members.order_by()
+            .values("community")
+            .annotate(count=Count("joined_at"))
+            .values("count")
+        ),
+        0,
+    )
+
+
 def with_counts(communities, month_start):
     """The communities with their active members, and those who joined since
-    `month_start`, counted in the same query."""
-    active = Q(memberships__status=MembershipStatus.ACTIVE)
+    `month_start`. Each count is a subquery of the row, not a join grouped by community:
+    a page of a long list counts its own rows only (PostgreSQL computes the select list
+    after the sort and the limit), and counting the list (the paginator) skips them."""
     return communities.annotate(
-        member_count=Count("memberships", filter=active),
-        new_members=Count(
-            "memberships", filter=active & Q(memberships__joined_at__gte=month_start)
-        ),
+        member_count=_active_members(), new_members=_active_members(month_start)
     )
+
+
+def grown_since(town_hall: TownHall, since, limit: int) -> list[dict]:
+    """The communities of the commune with the most members who joined since `since`
+    (and are still active), up to `limit`: {"pk", "name", "new_members"}, counted from
+    the memberships of the period (an index on (community, joined_at)) rather than
+    over every member of the commune."""
+    return [
+        {"pk": row["community_id"], "name": row["community__name"], "new_members": row["count"]}
+        for row in Membership.objects.filter(
+            community__commune_id=town_hall.commune_id,
+            status=MembershipStatus.ACTIVE,
+            joined_at__gte=since,
+        )
+        .values("community_id", "community__name")
+        # joined_at (never null here), not the id: the index answers alone.
+        .annotate(count=Count("joined_at"))
+        .order_by("-count", "community__name", "community_id")[:limit]
+    ]
 
 
 def referents_by_community(viewer, community_ids) -> dict[int, list[Membership]]:

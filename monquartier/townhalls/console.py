@@ -23,6 +23,7 @@ from monquartier.townhalls.access import (
     AgentRequest,
     agent_required,
     communities_of,
+    grown_since,
     referents_by_community,
     with_counts,
 )
@@ -96,8 +97,10 @@ def console(request: AgentRequest):
     listed = communities_of(town_hall)
     if search:
         listed = listed.filter(name__icontains=search)
+    # The paginator counts the plain list; the page's rows get their counts.
     page = Paginator(
-        with_counts(listed, month_start).order_by("name", "pk"), COMMUNITIES_PER_PAGE
+        with_counts(listed.only("id", "name", "created_at"), month_start).order_by("name", "pk"),
+        COMMUNITIES_PER_PAGE,
     ).get_page(request.GET.get("page"))
     communities = list(page.object_list)
     referents = referents_by_community(request.user, [community.pk for community in communities])
@@ -109,12 +112,7 @@ def console(request: AgentRequest):
         .order_by("-created_at", "pk")
         .only("id", "name", "created_at")[: NEWS_SHOWN + 1]
     )
-    grown = list(
-        with_counts(communities_of(town_hall), month_start)
-        .filter(new_members__gt=0)
-        .order_by("-new_members", "name")
-        .only("id", "name")[: NEWS_SHOWN + 1]
-    )
+    grown = grown_since(town_hall, month_start, NEWS_SHOWN + 1)
     pending = (
         Membership.objects.pending()
         .filter(

@@ -7,6 +7,7 @@ ones that are not corrections (a correction repeats an alert, it is no new incid
 sent in the commune's communities during the period.
 """
 
+import bisect
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -65,13 +66,14 @@ def months_back(today: datetime.date, months: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
-def alerts_of(town_hall: TownHall, filters: Filters) -> QuerySet[Alert]:
-    alerts = Alert.objects.visible().filter(
-        community__commune_id=town_hall.commune_id,
-        corrects__isnull=True,
-        created_at__gte=filters.since,
-        created_at__lt=filters.until,
+def _counted(filters: Filters) -> QuerySet[Alert]:
+    return Alert.objects.visible().filter(
+        corrects__isnull=True, created_at__gte=filters.since, created_at__lt=filters.until
     )
+
+
+def alerts_of(town_hall: TownHall, filters: Filters) -> QuerySet[Alert]:
+    alerts = _counted(filters).filter(community__commune_id=town_hall.commune_id)
     if filters.community is not None:
         alerts = alerts.filter(community=filters.community)
     return alerts
@@ -89,22 +91,51 @@ def read_by_referent() -> Exists:
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
-def _closed_days(town_hall: TownHall, filters: Filters) -> QuerySet[DailyCommunityStats]:
-    rows = DailyCommunityStats.objects.filter(
-        community__commune_id=town_hall.commune_id,
-        day__gte=filters.start,
-        day__lte=filters.end,
-    ).filter(day__lte=Subquery(StatsState.objects.values("through")[:1]))
+@dataclass(frozen=True)
+class State:
+    """StatsState's dates, read beforehand: a closed day's rows, or an alert counted
+    live, then filter on a constant. Compared with a subquery, PostgreSQL cannot know how
+    many days it keeps and guesses a handful (a loop over every day of the period).
+    A state read a moment before the figures is still right: the aggregate then holds
+    its closed days as they are now, and the days after are counted live."""
+
+    through: datetime.date | None
+    live_from: datetime.datetime | None
+
+
+def _through():
+    return Subquery(StatsState.objects.values("through")[:1])
+
+
+def _live_from():
+    return Subquery(StatsState.objects.values("live_from")[:1])
+
+
+def _closed_days(
+    town_hall: TownHall, filters: Filters, state: State | None = None
+) -> QuerySet[DailyCommunityStats]:
+    rows = _closed_rows(filters, state).filter(community__commune_id=town_hall.commune_id)
     if filters.community is not None:
         rows = rows.filter(community=filters.community)
     return rows
 
 
-def _live(town_hall: TownHall, filters: Filters) -> QuerySet[Alert]:
-    live_from = Coalesce(
-        Subquery(StatsState.objects.values("live_from")[:1]),
-        Value(_EPOCH, output_field=DateTimeField()),
-    )
+def _closed_rows(filters: Filters, state: State | None = None) -> QuerySet[DailyCommunityStats]:
+    """The aggregate's closed days of the period, of any community."""
+    rows = DailyCommunityStats.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    if state is None:
+        rows = rows.filter(day__lte=_through())
+    elif state.through is None:
+        return rows.none()
+    else:
+        rows = rows.filter(day__lte=state.through)
+    return rows
+
+
+def _live(town_hall: TownHall, filters: Filters, state: State | None = None) -> QuerySet[Alert]:
+    if state is not None:
+        return alerts_of(town_hall, filters).filter(created_at__gte=state.live_from or _EPOCH)
+    live_from = Coalesce(_live_from(), Value(_EPOCH, output_field=DateTimeField()))
     return alerts_of(town_hall, filters).filter(created_at__gte=live_from)
 
 
@@ -125,18 +156,20 @@ def _monday(day) -> Cast:
     return Cast(TruncWeek(day), output_field=DateField())
 
 
-def _week_category_rows(town_hall: TownHall, filters: Filters) -> list[tuple]:
+def _week_category_rows(
+    town_hall: TownHall, filters: Filters, state: State | None = None
+) -> list[tuple]:
     """(monday, category, alerts, seen by the town hall, seen by a référent): the
     closed days' from the aggregate and the others' from the alerts, in one query."""
     closed = (
-        _closed_days(town_hall, filters)
+        _closed_days(town_hall, filters, state)
         .annotate(week=_monday("day"))
         .values("week", "category")
         .annotate(alerts=Sum("alerts"), seen=Sum("town_hall"), read=Sum("referents"))
         .order_by()
     )
     live = (
-        _live(town_hall, filters)
+        _live(town_hall, filters, state)
         .annotate(week=_monday(TruncDate("created_at")))
         .values("week", "category")
         .annotate(
@@ -161,30 +194,38 @@ class CommunityRow:
     alerts: int
 
 
-def _community_rows(town_hall: TownHall, filters: Filters) -> list[CommunityRow]:
+def _community_rows(
+    town_hall: TownHall, filters: Filters
+) -> tuple[list[CommunityRow], State | None]:
     """Every community of the commune (or the one chosen) with its alerts of the period,
-    in one query."""
+    in one query, and the aggregate's state read by the same query (None when there is
+    no community)."""
     communities = communities_of(town_hall)
     if filters.community is not None:
         communities = communities.filter(pk=filters.community.pk)
+    # Each community's own rows: the outer query keeps the commune's communities, a
+    # join to them in every subquery would only repeat it.
+    live_from = Coalesce(_live_from(), Value(_EPOCH, output_field=DateTimeField()))
     closed = (
-        _closed_days(town_hall, filters)
+        _closed_rows(filters)
         .filter(community=OuterRef("pk"))
         .values("community")
         .annotate(total=Sum("alerts"))
         .values("total")
     )
     live = (
-        _live(town_hall, filters)
-        .filter(community=OuterRef("pk"))
+        _counted(filters)
+        .filter(community=OuterRef("pk"), created_at__gte=live_from)
         .values("community")
         .annotate(total=Count("pk"))
         .values("total")
     )
-    return [
-        CommunityRow(pk, name, (south, north, west, east), created_at, closed + live)
-        for pk, name, south, north, west, east, created_at, closed, live in communities.annotate(
-            closed=Coalesce(Subquery(closed), 0), live=Coalesce(Subquery(live), 0)
+    found = list(
+        communities.annotate(
+            closed=Coalesce(Subquery(closed), 0),
+            live=Coalesce(Subquery(live), 0),
+            through=_through(),
+            live_from=_live_from(),
         )
         .order_by("pk")
         .values_list(
@@ -197,13 +238,22 @@ def _community_rows(town_hall: TownHall, filters: Filters) -> list[CommunityRow]
             "created_at",
             "closed",
             "live",
+            "through",
+            "live_from",
         )
+    )
+    rows = [
+        CommunityRow(pk, name, (south, north, west, east), created_at, closed + live)
+        for pk, name, south, north, west, east, created_at, closed, live, _t, _l in found
     ]
+    return rows, State(found[0][-2], found[0][-1]) if found else None
 
 
 class Figures:
     """The dashboard's numbers for one town hall and filters, each query run once
-    whatever is asked: the page asks for everything in 4 queries (3 for one community)."""
+    whatever is asked: the page asks for everything in 4 queries (3 for one community).
+    For the whole commune, the communities come first: their query reads the
+    aggregate's state, that the weeks' query then filters on (State)."""
 
     def __init__(self, town_hall: TownHall, filters: Filters) -> None:
         self.town_hall = town_hall
@@ -211,13 +261,19 @@ class Figures:
 
     @cached_property
     def _weeks(self) -> list[tuple]:
-        return _week_category_rows(self.town_hall, self.filters)
+        # One community's days are few and found by its index: the subqueries do.
+        state = self._commune[1] if self.filters.community is None else None
+        return _week_category_rows(self.town_hall, self.filters, state)
+
+    @cached_property
+    def _commune(self) -> tuple[list[CommunityRow], State | None]:
+        return _community_rows(self.town_hall, self.filters)
 
     @cached_property
     def _communities(self) -> list[CommunityRow]:
         chosen = self.filters.community
         if chosen is None:
-            return _community_rows(self.town_hall, self.filters)
+            return self._commune[0]
         # The form took it among the commune's communities: its row is known already.
         box = (chosen.min_latitude, chosen.max_latitude, chosen.min_longitude, chosen.max_longitude)
         return [
@@ -280,23 +336,21 @@ class Figures:
         )
         if filters.community is not None:
             memberships = memberships.filter(community=filters.community)
+        # Counting joined_at (never null here), not the id: the index (community,
+        # joined_at, ended_at) answers alone.
         members = memberships.aggregate(
             **{
                 f"m{index}": Count(
-                    "pk",
+                    "joined_at",
                     filter=Q(joined_at__lt=moment)
                     & (Q(ended_at__isnull=True) | Q(ended_at__gte=moment)),
                 )
                 for index, (_month, moment) in enumerate(edges)
             }
         )
-        created = [row.created_at for row in self._communities]
+        created = sorted(row.created_at for row in self._communities)
         return [
-            (
-                month,
-                members[f"m{index}"],
-                sum(1 for moment_created in created if moment_created < moment),
-            )
+            (month, members[f"m{index}"], bisect.bisect_left(created, moment))
             for index, (month, moment) in enumerate(edges)
         ]
 

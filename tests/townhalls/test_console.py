@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from monquartier.communities.models import Membership
+from monquartier.communities.models import Community, Membership, MembershipStatus
 from monquartier.notifications.models import Notification
 from monquartier.townhalls import console
 from tests import factories
@@ -87,6 +87,43 @@ def test_the_home_costs_the_same_queries_for_3_and_for_30_communities(agent_clie
         response = agent_client.get(reverse("townhalls:console"))
     assert len(response.context["communities"]) == 30
     assert len(many) == len(few) <= 12
+
+
+def test_the_communities_that_grow_come_by_their_newcomers_still_active_this_month(
+    agent_client, aicha
+):
+    _grid_communities(3)
+    q0, q1, q2 = (Community.objects.get(name=f"Quartier {index:02d}") for index in range(3))
+    # Their founders joined long ago: only the newcomers of this month count.
+    Membership.objects.update(joined_at=timezone.now() - timezone.timedelta(days=60))
+    for number in range(3):
+        factories.add_member(q1, email=f"q1-{number}@exemple.ci")
+    gone = factories.add_member(q2, email="q2-gone@exemple.ci")
+    factories.add_member(q2, email="q2-stays@exemple.ci")
+    Membership.objects.filter(user=gone).update(
+        status=MembershipStatus.LEFT, ended_at=timezone.now()
+    )
+    grown = agent_client.get(reverse("townhalls:console")).context["grown_this_month"]
+    assert [(row["name"], row["new_members"]) for row in grown] == [
+        ("Quartier 01", 3),
+        ("Quartier 02", 1),
+    ]
+    assert q0.pk not in [row["pk"] for row in grown]
+
+
+def test_the_home_counts_a_page_of_communities_whatever_their_number(agent_client, aicha):
+    """The list's counts are subqueries of its rows: the paginator's count is of the
+    communities alone, and the page's members are counted for its rows only."""
+    _grid_communities(12)
+    with CaptureQueriesContext(connection) as queries:
+        agent_client.get(reverse("townhalls:console"))
+    counts = [
+        query["sql"]
+        for query in queries
+        if query["sql"].startswith("SELECT COUNT(*)")
+        and 'FROM "communities_community"' in query["sql"]
+    ]
+    assert counts and all("communities_membership" not in sql for sql in counts)
 
 
 def test_the_list_comes_a_page_at_a_time_and_finds_a_community_by_name(

@@ -403,3 +403,20 @@ def test_charts_escape_their_text_and_scale_to_whole_numbers():
     assert empty.rows == [] and 'role="img"' in empty.svg
     line = charts.line("l", "Membres", "d", [("Jan", 4), ("Fév", 11)], ("m", "n"))
     assert ">11</text>" in line.svg and "<polyline" in line.svg
+
+
+def test_a_charts_table_writes_its_cells_as_the_template_would():
+    chart = charts.scatter(
+        "m",
+        "Carte",
+        "d",
+        [(5.345, -3.99, 2), (5.346, -3.99, 2)],
+        (5.3, 5.4, -4.0, -3.9),
+        ("a", "b", "c"),
+    )
+    assert chart.table_body() == (
+        "<tr><td>5,345</td><td>-3,99</td><td>2</td></tr>\n      "
+        "<tr><td>5,346</td><td>-3,99</td><td>2</td></tr>\n      "
+    )
+    named = charts.bars("c", "t", "d", [("<b>Riviera</b>", 1)], ("a", "b"))
+    assert named.table_body() == "<tr><td>&lt;b&gt;Riviera&lt;/b&gt;</td><td>1</td></tr>\n      "

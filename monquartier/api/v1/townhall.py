@@ -599,8 +599,9 @@ def dashboard_figures(request: HttpRequest, params: Query[DashboardParams]):
     if choice.notice:
         raise _refuse(choice.form, {})
     filters = choice.filters
-    counted = dashboard.response(town_hall, filters)
-    top, others = dashboard.by_community(town_hall, filters)
+    figures = dashboard.figures(town_hall, filters)
+    counted = figures.response()
+    top, others = figures.by_community()
     community = filters.community
     return DashboardOut(
         start=filters.start,
@@ -611,12 +612,9 @@ def dashboard_figures(request: HttpRequest, params: Query[DashboardParams]):
         read_by_referents=counted["referents"],
         by_category=[
             CategoryCount(category=value, label=label, count=count)
-            for value, label, count in dashboard.by_category(town_hall, filters)
+            for value, label, count in figures.by_category()
         ],
-        by_week=[
-            WeekCount(week=week, count=count)
-            for week, count in dashboard.weekly(town_hall, filters)
-        ],
+        by_week=[WeekCount(week=week, count=count) for week, count in figures.weekly()],
         top_communities=[CommunityCount(name=name, count=count) for name, count in top],
         other_communities=others,
     )
