@@ -49,6 +49,7 @@ from monquartier.api.v1.schemas import (
     SeenOut,
     ToldOut,
     TownHallMessageOut,
+    announcement_fields,
 )
 from monquartier.communities import privacy
 from monquartier.communities.models import Membership
@@ -204,16 +205,7 @@ def _town_hall_messages(community_id: int) -> list[TownHallMessageOut]:
     the town hall's announcements feed)."""
     return [
         TownHallMessageOut(
-            id=announcement.pk,
-            urgent=announcement.urgent,
-            category=announcement.category,
-            category_label=str(announcement.get_category_display()),
-            text=announcement.text,
-            place=announcement.place,
-            starts_at=announcement.starts_at,
-            ends_at=announcement.ends_at,
-            created_at=announcement.created_at,
-            town_hall=announcement.town_hall.name,
+            **announcement_fields(announcement), town_hall=announcement.town_hall.name
         )
         for feed, items in feeds.shown_to(community_id)
         if feed.name == TOWN_HALL_FEED.name

@@ -172,9 +172,8 @@ class AlertDetail(AlertOut):
     escalation: EscalationOut | None
 
 
-class TownHallMessageOut(Schema):
-    """A message of the commune's town hall to the community, as the alert list shows it:
-    an announcement, or an urgent alert (`urgent`)."""
+class AnnouncementFields(Schema):
+    """What every answer says of a town hall's announcement, or urgent alert (`urgent`)."""
 
     id: int
     urgent: bool
@@ -186,6 +185,26 @@ class TownHallMessageOut(Schema):
     starts_at: datetime | None
     ends_at: datetime | None
     created_at: datetime
+
+
+def announcement_fields(announcement) -> dict:
+    """AnnouncementFields of a townhalls.Announcement."""
+    return {
+        "id": announcement.pk,
+        "urgent": announcement.urgent,
+        "category": announcement.category,
+        "category_label": str(announcement.get_category_display()),
+        "text": announcement.text,
+        "place": announcement.place,
+        "starts_at": announcement.starts_at,
+        "ends_at": announcement.ends_at,
+        "created_at": announcement.created_at,
+    }
+
+
+class TownHallMessageOut(AnnouncementFields):
+    """A message of the commune's town hall to the community, as the alert list shows it."""
+
     town_hall: str
 
 

@@ -29,7 +29,14 @@ from monquartier.api.errors import ApiError
 from monquartier.api.idempotency import idempotent
 from monquartier.api.v1 import cursors
 from monquartier.api.v1.cursors import ListParams
-from monquartier.api.v1.schemas import CommunityRef, Error, Input, Place
+from monquartier.api.v1.schemas import (
+    AnnouncementFields,
+    CommunityRef,
+    Error,
+    Input,
+    Place,
+    announcement_fields,
+)
 from monquartier.communities import privacy
 from monquartier.outbox.models import Channel
 from monquartier.townhalls import access, announcements, dashboard
@@ -167,16 +174,7 @@ class Reach(Schema):
     sms: int
 
 
-class AnnouncementOut(Schema):
-    id: int
-    urgent: bool
-    category: str
-    category_label: str
-    text: str
-    place: str
-    starts_at: datetime | None
-    ends_at: datetime | None
-    created_at: datetime
+class AnnouncementOut(AnnouncementFields):
     sent_by: str | None
     community_count: int
     # The messages its fan-out queued (push and e-mail), and the SMS it counted.
@@ -391,15 +389,7 @@ def acknowledge(request: HttpRequest, alert_id: int):
 
 def _announcement_fields(announcement: Announcement, reach: dict[tuple[int, str], int]) -> dict:
     return {
-        "id": announcement.pk,
-        "urgent": announcement.urgent,
-        "category": announcement.category,
-        "category_label": str(announcement.get_category_display()),
-        "text": announcement.text,
-        "place": announcement.place,
-        "starts_at": announcement.starts_at,
-        "ends_at": announcement.ends_at,
-        "created_at": announcement.created_at,
+        **announcement_fields(announcement),
         "sent_by": privacy.colleague_name(announcement.sent_by) if announcement.sent_by else None,
         "community_count": announcement.community_count,  # type: ignore[attr-defined]  # annotated
         "reach": Reach(
