@@ -28,7 +28,7 @@ from monquartier.communities import pagecache
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, Twinning
 from monquartier.communities.privacy import alert_sender_name
-from monquartier.core.pagecache import cached_page, skip
+from monquartier.core.pagecache import cached_page, shows_own_writes, skip
 
 ALERTS_PER_PAGE = 20
 
@@ -125,6 +125,8 @@ def detail(request, alert_id: int):
     # The sender gets none of their alert's messages: their visit is not a read.
     if own_community and alert.sender_id != request.user.pk:
         services.mark_read(alert, request.user)
+        # The page shows it read: the next visit is answered from the cache.
+        shows_own_writes(request)
     can_follow = follows_delivery(request.user, alert)
     if can_follow:
         # Its deliveries and escalation move by the second: rendered each time.

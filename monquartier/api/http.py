@@ -20,7 +20,7 @@
 
 import re
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -117,8 +117,19 @@ def notices(request: HttpRequest) -> list[str]:
 
 
 def _device_token_secret(request: HttpRequest) -> str | None:
+    """What a cached answer is bound to: the device token, and whether the app takes gzip
+    (the answer is stored compressed, as it leaves)."""
     token = token_of(request)
-    return f"token:{token.pk}" if token is not None else None
+    if token is None:
+        return None
+    gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    return f"token:{token.pk}:{'gzip' if gzip else 'identity'}"
+
+
+def _compressed(view: Callable[..., HttpResponseBase], request, *args, **kwargs) -> HttpResponse:
+    # Compressed once, before the cache keeps it: a hit is not compressed again (gzip
+    # leaves an answer that has a Content-Encoding as it is).
+    return compress(request, view(request, *args, **kwargs))  # type: ignore[return-value]
 
 
 def _cached(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -138,7 +149,7 @@ def _cached(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
             request,
             f"api:{route}",
             scopes_of,
-            view,  # type: ignore[arg-type]
+            partial(_compressed, view),
             args,
             kwargs,
             secret_of=_device_token_secret,

@@ -35,6 +35,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from functools import lru_cache, partial, wraps
 from pathlib import Path
 
@@ -57,7 +58,7 @@ PEOPLE = "people"
 # cursor. Anything else renders (and an arbitrary parameter cannot fill the cache).
 QUERY_KEYS = frozenset({"page", "before"})
 # Headers a view sets that go back with a cached answer (middlewares add theirs again).
-KEPT_HEADERS = ("Content-Type", "X-Offline-Cacheable")
+KEPT_HEADERS = ("Content-Type", "Content-Encoding", "Vary", "X-Offline-Cacheable")
 
 Scopes = Callable[..., Sequence[str] | None]
 
@@ -86,14 +87,23 @@ def connect(receivers: dict) -> None:
         post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-{name}-deleted")
 
 
+# The tokens the request being answered has set itself, by scope (serve, shows_own_writes).
+_own_bumps: ContextVar[dict[str, str] | None] = ContextVar("page_cache_own_bumps", default=None)
+
+
 def _token() -> str:
     return secrets.token_hex(6)
 
 
 def _apply(scopes: Iterable[str]) -> None:
+    tokens = {scope: _token() for scope in scopes}
     caches["pages"].set_many(
-        {f"{VERSION_PREFIX}{scope}": _token() for scope in scopes}, timeout=VERSION_TIMEOUT
+        {f"{VERSION_PREFIX}{scope}": token for scope, token in tokens.items()},
+        timeout=VERSION_TIMEOUT,
     )
+    own = _own_bumps.get()
+    if own is not None:
+        own.update(tokens)
 
 
 def bump(*scopes: str) -> None:
@@ -133,6 +143,17 @@ def release() -> str:
                 stat = path.stat()
                 digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
+
+
+def shows_own_writes(request: HttpRequest) -> None:
+    """What this view has written so far (an alert's read mark) is read back by the page
+    it renders from now on: the page is stored under the versions these writes set, not
+    under those it was asked with, so the next visit is a hit instead of a render. Call
+    it after the writes and before reading what the page shows. A write after the call,
+    or anyone else's meanwhile, still makes the stored page unreachable."""
+    own = _own_bumps.get()
+    if own is not None:
+        request._page_cache_own = dict(own)  # type: ignore[attr-defined]
 
 
 def skip(request: HttpRequest) -> None:
@@ -230,9 +251,18 @@ def serve(
             for header, value in headers.items():
                 hit[header] = value
             return _finish(hit, etag)
-    response = view(request, *args, **kwargs)
+    recording = _own_bumps.set({})
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        _own_bumps.reset(recording)
     if not _storable(request, response, secret):
         return response
+    own = getattr(request, "_page_cache_own", None)
+    if own:
+        tokens = [own.get(scope, token) for scope, token in zip(scopes, tokens, strict=True)]
+        key = _key(request, name, secret, tokens)
+        etag = f'"p{key[:32]}"'
     headers = {header: response[header] for header in KEPT_HEADERS if header in response}
     caches["pages"].set(
         BODY_PREFIX + key, (response.content, headers), timeout=settings.PAGE_CACHE_SECONDS

@@ -77,3 +77,28 @@ def test_the_sender_following_the_delivery_gets_it_rendered(api_as, riviera, awa
     with CaptureQueriesContext(connection) as queries:
         assert app.get(f"/alerts/{alert.pk}").status_code == 200
     assert len(queries) > 1
+
+
+def test_a_hit_is_stored_compressed_for_the_apps_that_take_gzip(
+    api_as, riviera, awa, yao, django_assert_max_num_queries
+):
+    import gzip
+    import json
+
+    for number in range(5):
+        _alert(awa, f"Coupure d'eau numéro {number} dans la rue des Manguiers")
+    app = api_as(yao)
+    gzipped = {"Accept-Encoding": "gzip, deflate"}
+    first = app.get("/alerts", headers=gzipped)
+    assert first["Content-Encoding"] == "gzip"
+    with django_assert_max_num_queries(1):
+        again = app.get("/alerts", headers=gzipped)
+    assert again.content == first.content
+    assert again["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in again["Vary"] and "Authorization" in again["Vary"]
+    # An app without gzip gets its own entry, never the compressed one.
+    plain = app.get("/alerts")
+    assert not plain.has_header("Content-Encoding")
+    assert json.loads(gzip.decompress(again.content)) == plain.json()
+    assert app.get("/alerts").content == plain.content
+    assert plain["ETag"] != first["ETag"]
