@@ -259,7 +259,7 @@ def serve(
     if not _storable(request, response, secret):
         return response
     own = getattr(request, "_page_cache_own", None)
-    if own:
+    if own and scopes is not None:
         tokens = [own.get(scope, token) for scope, token in zip(scopes, tokens, strict=True)]
         key = _key(request, name, secret, tokens)
         etag = f'"p{key[:32]}"'
