@@ -7,17 +7,24 @@ of Cocody asking for anything of Yopougon gets 404.
 """
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
+from typing import NamedTuple
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from monquartier.alerts.models import Alert
 from monquartier.communities import privacy
 from monquartier.communities.models import Community, Membership, MembershipStatus
-from monquartier.townhalls.models import Agent, Announcement, TownHall
+from monquartier.core import pagecache
+from monquartier.core.pagecache import cached_page
+from monquartier.townhalls.models import Agent, Announcement, TownHall, partner_on
 
 # The alert filter's "state": whether the town hall has said it saw the alert.
 SEEN, UNSEEN = "seen", "unseen"
@@ -38,10 +45,20 @@ def agent_of(user) -> Agent | None:
     )
 
 
+_FETCHED = "_agent_fetched"
+
+
+def _agent_for(request: HttpRequest) -> Agent | None:
+    """agent_of(request.user), once per request."""
+    if not hasattr(request, _FETCHED):
+        setattr(request, _FETCHED, agent_of(request.user))
+    return getattr(request, _FETCHED)
+
+
 def agent_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        agent = agent_of(request.user)
+        agent = _agent_for(request)
         if agent is None:
             raise Http404
         if not agent.town_hall.is_partner:
@@ -54,6 +71,76 @@ def agent_required(view: Callable) -> Callable:
         request.agent = agent  # type: ignore[attr-defined]
         request.town_hall = agent.town_hall  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class AgentSummary(NamedTuple):
+    """What a cached console page needs to know of its agent before the cache answers."""
+
+    town_hall_id: int
+    commune_id: int
+    starts_on: date
+    ends_on: date | None
+
+
+AGENT_PREFIX = "pa:"
+
+
+def agent_summary(request: HttpRequest) -> AgentSummary | None:
+    """The request's agent, from the cache while their version has not changed (a change
+    of their Agent or of their town hall bumps it: townhalls/pagecache.py), else from
+    the query agent_required makes, which it then reuses."""
+    user = request.user
+    if not (user.is_authenticated and user.is_town_hall_agent):
+        return None
+    version_key = f"{pagecache.VERSION_PREFIX}{pagecache.user(user.pk)}"
+    summary_key = f"{AGENT_PREFIX}{user.pk}"
+    found = caches["pages"].get_many([version_key, summary_key])
+    version, remembered = found.get(version_key), found.get(summary_key)
+    if version is not None and remembered is not None and remembered[0] == version:
+        return AgentSummary(*remembered[1])
+    agent = _agent_for(request)
+    if agent is None:
+        return None
+    town_hall = agent.town_hall
+    summary = AgentSummary(
+        town_hall.pk, town_hall.commune_id, town_hall.starts_on, town_hall.ends_on
+    )
+    if version is not None:
+        caches["pages"].set(
+            summary_key, (version, tuple(summary)), timeout=pagecache.VERSION_TIMEOUT
+        )
+    return summary
+
+
+def town_hall_page(request, *args, **kwargs) -> list[str]:
+    """The scopes of a page of the agent's console (agent_page has checked them)."""
+    return [
+        pagecache.user(request.user.pk),
+        pagecache.PEOPLE,
+        pagecache.commune(request.town_hall_commune_id),
+    ]
+
+
+def agent_page(view: Callable) -> Callable:
+    """agent_required, for a console page that the member pages' cache answers
+    (core/pagecache.py): a repeat visit checks the agent and their partnership from the
+    cache, and only a page rendered fetches the agent (and checks them again)."""
+    checked = agent_required(view)
+    cached = cached_page(town_hall_page)(checked)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.PAGE_CACHE_ENABLED or request.method not in ("GET", "HEAD"):
+            return checked(request, *args, **kwargs)
+        summary = agent_summary(request)
+        if summary is None:
+            raise Http404
+        if not partner_on(summary.starts_on, summary.ends_on, timezone.localdate()):
+            return checked(request, *args, **kwargs)  # says the partnership ended
+        request.town_hall_commune_id = summary.commune_id  # type: ignore[attr-defined]
+        return cached(request, *args, **kwargs)
 
     return wrapper
 

@@ -18,6 +18,7 @@ from monquartier.alerts import services as alert_services
 from monquartier.alerts.maps import place_map
 from monquartier.alerts.models import Alert
 from monquartier.communities import privacy
+from monquartier.core import pagecache
 from monquartier.outbox.models import SMSOptOut
 from monquartier.townhalls.access import (
     AgentRequest,
@@ -145,6 +146,7 @@ def agent_settings(request: AgentRequest):
             Agent.objects.filter(pk=agent.pk).update(
                 receives_alert_sms=wanted, alert_sms_stopped=False
             )
+            pagecache.bump(pagecache.user(user.pk))
             messages.success(
                 request,
                 _("Vous recevrez aussi les alertes par SMS.")

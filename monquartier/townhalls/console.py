@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 
 from monquartier.communities import services
 from monquartier.communities.models import Membership, ValidationMode
-from monquartier.core.pagecache import cached_page
-from monquartier.townhalls import bulk_twinning, pagecache, twinning, validation
+from monquartier.townhalls import bulk_twinning, twinning, validation
 from monquartier.townhalls.access import (
     AgentRequest,
+    agent_page,
     agent_required,
     communities_of,
     grown_since,
@@ -85,8 +85,7 @@ def _area_entry(community, *, highlight: bool = False) -> dict:
     }
 
 
-@agent_required
-@cached_page(pagecache.town_hall_page)
+@agent_page
 def console(request: AgentRequest):
     """The console's home: the map (its areas come from console_map), this month's news,
     the communities a page at a time, searchable by name. The same queries whatever the

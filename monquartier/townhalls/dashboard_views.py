@@ -17,9 +17,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from monquartier.core.pagecache import cached_page
-from monquartier.townhalls import charts, dashboard, pagecache
-from monquartier.townhalls.access import AgentRequest, agent_required, communities_of
+from monquartier.townhalls import charts, dashboard
+from monquartier.townhalls.access import AgentRequest, agent_page, agent_required, communities_of
 from monquartier.townhalls.dashboard import Filters
 from monquartier.townhalls.forms import CommunityFilterField
 from monquartier.townhalls.models import TownHall
@@ -250,8 +249,7 @@ def _charts(figures: dashboard.Figures, filters: Filters) -> list[charts.Chart]:
     return result
 
 
-@agent_required
-@cached_page(pagecache.town_hall_page)
+@agent_page
 def dashboard_page(request: AgentRequest):
     town_hall = request.town_hall
     choice = choose(request)

@@ -31,6 +31,11 @@ def _coat_of_arms_path(instance: "TownHall", filename: str) -> str:
     return f"townhalls/{instance.commune_id}/armoiries-{timezone.now():%Y%m%d%H%M%S}.png"
 
 
+def partner_on(starts_on: date, ends_on: date | None, day: date) -> bool:
+    """A partnership from starts_on to ends_on (included; open-ended without) holds on day."""
+    return starts_on <= day and (ends_on is None or ends_on >= day)
+
+
 class TownHall(models.Model):
     """A commune's partnership: its town hall subscribes for a period and its agents see
     and receive what happens in the commune. Staff record it in the admin."""
@@ -87,7 +92,7 @@ class TownHall(models.Model):
         return self.name
 
     def is_partner_on(self, day: date) -> bool:
-        return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+        return partner_on(self.starts_on, self.ends_on, day)
 
     @property
     def is_partner(self) -> bool:

@@ -11,15 +11,6 @@ from monquartier.core import pagecache
 from monquartier.townhalls.models import Agent, Announcement, TownHall
 
 
-def town_hall_page(request, *args, **kwargs) -> list[str]:
-    """A page of the agent's console (agent_required has checked them, every time)."""
-    return [
-        pagecache.user(request.user.pk),
-        pagecache.PEOPLE,
-        pagecache.commune(request.town_hall.commune_id),
-    ]
-
-
 def announcement_changed(announcement_id: int) -> None:
     community_ids = Announcement.communities.through.objects.filter(
         announcement_id=announcement_id
@@ -47,6 +38,9 @@ def _announcement_communities(sender, instance, action, pk_set=None, **kwargs):
 
 def _town_hall(sender, instance, **kwargs):
     commune_changed(instance.commune_id)
+    # Its agents' consoles, and what the cache knows of them (access.agent_summary).
+    agents = Agent.objects.filter(town_hall_id=instance.pk).values_list("user_id", flat=True)
+    pagecache.bump(pagecache.commune(instance.commune_id), *map(pagecache.user, agents))
 
 
 def _agent(sender, instance, **kwargs):

@@ -32,8 +32,8 @@ def test_a_repeat_visit_is_answered_without_rendering(
     url = reverse(page)
     first = agent_client.get(url)
     assert first.status_code == 200
-    # The session, the user, the agent with their town hall: then the cache.
-    with django_assert_max_num_queries(3):
+    # The session and the user: the agent and their partnership come from the cache.
+    with django_assert_max_num_queries(2):
         again = agent_client.get(url)
     assert not _rendered(again)
     assert again.content == first.content
@@ -84,3 +84,41 @@ def test_an_ended_partnership_is_not_hidden_by_the_cache(agent_client, cocody_to
     cocody_town_hall.ends_on = datetime.date.today() - datetime.timedelta(days=1)
     cocody_town_hall.save()
     assert agent_client.get(url).status_code == 403
+
+
+def test_an_ending_partnership_ends_the_cached_console_at_midnight(
+    agent_client, cocody_town_hall, monkeypatch
+):
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    cocody_town_hall.ends_on = today
+    cocody_town_hall.save()
+    url = reverse("townhalls:console")
+    agent_client.get(url)
+    assert not _rendered(agent_client.get(url))
+    monkeypatch.setattr(timezone, "localdate", lambda: today + datetime.timedelta(days=1))
+    assert agent_client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_an_agent_removed_no_longer_gets_the_cached_page(agent_client, page, aicha):
+    url = reverse(page)
+    agent_client.get(url)
+    assert not _rendered(agent_client.get(url))
+    aicha.town_hall_agent.delete()
+    assert agent_client.get(url).status_code == 404
+
+
+def test_an_agent_moved_to_another_town_hall_gets_its_console(agent_client, aicha, issa):
+    factories.make_community(
+        issa, name="Yopougon Niangon", commune_slug="yopougon", centre=(5.3265, -4.1060)
+    )
+    url = reverse("townhalls:console")
+    assert "Niangon" not in agent_client.get(url).content.decode()
+    agent = aicha.town_hall_agent
+    agent.town_hall = factories.make_town_hall("yopougon")
+    agent.save()
+    assert "Niangon" in agent_client.get(url).content.decode()
