@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from monquartier.communities import pagecache, privacy
 from monquartier.communities.access import open_membership
-from monquartier.core.pagecache import cached_page
+from monquartier.core.pagecache import cached_page, shows_own_writes
 from monquartier.core.parsing import parse_id
 from monquartier.messaging import access, services
 from monquartier.messaging.forms import MessageForm
@@ -76,6 +76,9 @@ def conversation(request, conversation_id: int):
         else:
             messages.success(request, _("Message envoyé."))
             return redirect(f"{services.conversation_url(conversation.pk)}#m{message.pk}")
+    services.mark_read(seat, conversation.last_message_at)
+    # The page that follows shows it read (its unread counts): the next visit is a hit.
+    shows_own_writes(request)
     thread = conversation.messages.order_by("-id")
     before = parse_id(request.GET.get("avant"))
     if before is not None:
@@ -88,7 +91,6 @@ def conversation(request, conversation_id: int):
     for message in batch:
         message.sender_name = seen_as.get(message.sender_id, "")
         message.is_mine = message.sender_id == request.user.pk
-    services.mark_read(seat, conversation.last_message_at)
     return render(
         request,
         "messaging/conversation.html",

@@ -127,6 +127,26 @@ def test_a_message_shows_in_the_recipients_list_and_home(yao_client, awa, yao):
     assert _rendered(yao_client.get(home))
 
 
+def test_the_visit_that_reads_a_conversation_is_cached_read(yao_client, awa, yao):
+    conversation = messaging.start_conversation(
+        awa, [yao.pk], "Réunion des voisins jeudi"
+    ).conversation
+    url = reverse("messaging:conversation", args=[conversation.pk])
+    conversations = reverse("messaging:list")
+    assert "non lu" in yao_client.get(conversations).content.decode()
+    first = yao_client.get(url)
+    assert _rendered(first)
+    again = yao_client.get(url)
+    assert not _rendered(again)
+    assert again.content == first.content
+    # The list, rendered again, shows it read.
+    listed = yao_client.get(conversations)
+    assert _rendered(listed) and "non lu" not in listed.content.decode()
+    messaging.reply(awa, conversation, "Et vendredi ?")
+    shown = yao_client.get(url)
+    assert _rendered(shown) and "Et vendredi" in shown.content.decode()
+
+
 def test_reading_an_alert_changes_the_readers_pages_only(client, yao_client, riviera, awa, yao):
     alert = _alert(awa, "Rue inondée")
     url = reverse("alerts:list")
