@@ -165,7 +165,7 @@ _cache_url = env_str("CACHE_URL", "locmem://")
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "monquartier.core.cache.RedisCache",
             "LOCATION": _cache_url,
         }
     }
@@ -202,7 +202,7 @@ PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", default=True)
 _page_cache_url = env_str("PAGE_CACHE_URL", "")
 if _page_cache_url.startswith(("redis://", "rediss://")):
     CACHES["pages"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "monquartier.core.cache.RedisCache",
         "LOCATION": _page_cache_url,
     }
 elif _page_cache_url:

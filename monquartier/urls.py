@@ -20,6 +20,9 @@ admin.site.site_header = _("MonQuartier — administration")
 admin.site.site_title = "MonQuartier"
 
 urlpatterns = [
+    # First: an app's poll is resolved at once, not after every page of the site (each
+    # pattern tried costs; the API's prefix is one test for a page's request).
+    path("", include("monquartier.api.urls")),
     path("", web_views.home, name="home"),
     path("charte/", core_views.charter, name="charter"),
     path("sante/", core_views.health, name="health"),
@@ -41,7 +44,6 @@ urlpatterns = [
     path("", include("monquartier.staffops.urls")),
     path("", include("monquartier.ussd.urls")),
     path("", include("monquartier.web.pwa_urls")),
-    path("", include("monquartier.api.urls")),
     path(
         "parametres/notifications/",
         notification_views.notification_settings,
