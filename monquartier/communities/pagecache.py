@@ -5,8 +5,6 @@ which name a neighbour sees)."""
 
 from collections.abc import Iterable
 
-from django.core.cache import caches
-
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import (
     Community,
@@ -25,27 +23,18 @@ def own_community_id(user) -> int | None:
     (a membership's change bumps it), else from one query. What it learns stays on the
     user object for the rest of the request (a GET page's: nothing changes the
     memberships meanwhile), so that the page's view does not ask again."""
-    version_key = f"{pagecache.VERSION_PREFIX}{pagecache.user(user.pk)}"
-    member_key = f"{MEMBER_PREFIX}{user.pk}"
-    found = caches["pages"].get_many([version_key, member_key])
-    version = found.get(version_key)
-    remembered = found.get(member_key)
-    if version is not None and remembered is not None and remembered[0] == version:
-        community_id = remembered[1]
-        # The view asks again: one query less (models.MembershipQuerySet).
-        user._active_community_id = community_id
-        return community_id
-    # The view's own question, asked first: the view gets the answer (access.py).
-    membership = open_membership(user)
-    user._open_membership = membership
-    community_id = (
-        membership.community_id
-        if membership is not None and membership.status == MembershipStatus.ACTIVE
-        else None
-    )
+
+    def asked() -> int | None:
+        # The view's own question, asked first: the view gets the answer (access.py).
+        membership = open_membership(user)
+        user._open_membership = membership
+        if membership is not None and membership.status == MembershipStatus.ACTIVE:
+            return membership.community_id
+        return None
+
+    community_id = pagecache.remembered(user.pk, MEMBER_PREFIX, asked)
+    # The view asks again: one query less (models.MembershipQuerySet).
     user._active_community_id = community_id
-    if version is not None:
-        caches["pages"].set(member_key, (version, community_id), timeout=pagecache.VERSION_TIMEOUT)
     return community_id
 
 

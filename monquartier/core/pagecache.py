@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from functools import lru_cache, partial, wraps
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -129,6 +130,22 @@ def versions(scopes: Sequence[str]) -> list[str] | None:
     if len(found) < len(keys):
         return None
     return [found[key] for key in keys]
+
+
+def remembered(user_id: int, prefix: str, compute: Callable[[], Any]) -> Any:
+    """A value of the user's own, kept under their version (`u:`): from the cache while
+    that version holds, else `compute()`, kept under the version read before computing
+    (a change meanwhile bumps it, so what was kept is never used)."""
+    version_key = f"{VERSION_PREFIX}{user(user_id)}"
+    value_key = f"{prefix}{user_id}"
+    found = caches["pages"].get_many([version_key, value_key])
+    version, kept = found.get(version_key), found.get(value_key)
+    if version is not None and kept is not None and kept[0] == version:
+        return kept[1]
+    value = compute()
+    if version is not None:
+        caches["pages"].set(value_key, (version, value), timeout=VERSION_TIMEOUT)
+    return value
 
 
 @lru_cache(maxsize=1)

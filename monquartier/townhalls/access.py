@@ -12,7 +12,6 @@ from functools import wraps
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -94,24 +93,16 @@ def agent_summary(request: HttpRequest) -> AgentSummary | None:
     user = request.user
     if not (user.is_authenticated and user.is_town_hall_agent):
         return None
-    version_key = f"{pagecache.VERSION_PREFIX}{pagecache.user(user.pk)}"
-    summary_key = f"{AGENT_PREFIX}{user.pk}"
-    found = caches["pages"].get_many([version_key, summary_key])
-    version, remembered = found.get(version_key), found.get(summary_key)
-    if version is not None and remembered is not None and remembered[0] == version:
-        return AgentSummary(*remembered[1])
-    agent = _agent_for(request)
-    if agent is None:
-        return None
-    town_hall = agent.town_hall
-    summary = AgentSummary(
-        town_hall.pk, town_hall.commune_id, town_hall.starts_on, town_hall.ends_on
-    )
-    if version is not None:
-        caches["pages"].set(
-            summary_key, (version, tuple(summary)), timeout=pagecache.VERSION_TIMEOUT
-        )
-    return summary
+
+    def asked() -> tuple | None:
+        agent = _agent_for(request)
+        if agent is None:
+            return None
+        town_hall = agent.town_hall
+        return (town_hall.pk, town_hall.commune_id, town_hall.starts_on, town_hall.ends_on)
+
+    kept = pagecache.remembered(user.pk, AGENT_PREFIX, asked)
+    return AgentSummary(*kept) if kept is not None else None
 
 
 def town_hall_page(request, *args, **kwargs) -> list[str]:
