@@ -24,10 +24,11 @@ def wake_senders(
 ) -> None:
     """Enqueue sender tasks per channel, now or at a given time (the alert SMS). With
     copies > 1, several workers share a big batch (each claims its own rows). With the
-    rows written per channel, no more copies than batches: a small alert's e-mails fit in
-    one or two, and a copy that finds nothing still costs a task claimed, run and closed
-    by a worker (on a day of many alerts, most of the workers' time). Senders already
-    running or queued that will see the rows count as copies (outbox/wakes.py)."""
+    rows written per channel, no more copies than batches of the channel's due queue
+    (these rows and those waiting before them, PostgreSQL; elsewhere these rows): a small
+    alert on a quiet day fills one or two, and a copy that finds nothing still costs a
+    task claimed, run and closed by a worker. Senders already running or queued that will
+    see the rows count as copies (outbox/wakes.py)."""
     backend = deliver.get_backend()
     if at is not None and not backend.supports_defer:
         return  # a backend that cannot wait (tests, immediate): the sweep sends them when due
@@ -39,11 +40,17 @@ def wake_senders(
     # Workers take tasks in the order they were written: push first (a phone shows it in
     # seconds), then e-mail, then SMS, then voice calls.
     for channel in sorted(set(channels), key=_SEND_ORDER.index):
+        batch = BATCH_SIZE[channel]
         wanted = copies
         if rows is not None and channel in rows:
-            batches = -(-rows[channel] // BATCH_SIZE[channel])
-            wanted = max(1, min(copies, batches))
+            wanted = max(1, min(copies, -(-rows[channel] // batch)))
         with transaction.atomic():
+            if counted and at is None and wanted < copies:
+                # The rows of this wake may be few while the channel's queue is long
+                # (a day of many small alerts): the copies follow the queue, counted
+                # up to the rows that would fill them all.
+                queued = wakes.rows_due(channel, copies * batch)
+                wanted = max(wanted, min(copies, -(-queued // batch)))
             if counted:
                 wanted -= wakes.senders_that_will_look(
                     channel, wanted, deliver, backend.alias, at=at

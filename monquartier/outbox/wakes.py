@@ -34,10 +34,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from monquartier.outbox.models import Channel
+from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ _HOLDERS = (
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
     "AND classid = %s AND objid = %s AND objsubid = 2"
+)
+
+_ROWS_DUE = (
+    "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE status = %s AND channel = %s "
+    "AND due_at <= %s LIMIT %s) AS due"
 )
 
 
@@ -171,6 +177,14 @@ def senders_that_will_look(
         .values_list("id", flat=True)[: wanted - running]
     )
     return running + len(list(queued))
+
+
+def rows_due(channel: str, cap: int) -> int:
+    """The channel's rows queued and due now, counted up to `cap` (an index-only walk of
+    at most that many entries of the queue's partial index, whatever its length)."""
+    sql = _ROWS_DUE.format(table=connection.ops.quote_name(Delivery._meta.db_table))
+    ((count,),) = _execute(sql, [DeliveryStatus.QUEUED, channel, timezone.now(), cap])
+    return int(count)
 
 
 def rounded_up(at: datetime) -> datetime:

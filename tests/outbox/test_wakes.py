@@ -4,10 +4,12 @@ queued or running will see its rows, and never loses rows to a sender about to e
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection, connections, transaction
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from monquartier.alerts import fanout, services
@@ -231,3 +233,33 @@ def test_a_sender_that_waits_too_long_for_wakes_hands_over_to_a_fresh_task(datab
         thread.start()
         thread.join(10)
     assert outcome["result"] == (0, True)  # tasks.deliver then enqueues the next one
+
+
+def test_a_small_wake_behind_a_long_queue_gets_every_copy(riviera, awa, yao, database_tasks):
+    """A day of many small alerts: each wake's rows fill one batch, but the channel's
+    queue is long, so its copies follow the queue (the peak day drained with one sender
+    per channel and a core idle). Rows due later, or sent, are not counted."""
+    batch = sender.BATCH_SIZE[Channel.EMAIL]
+    later = timezone.now() + timedelta(minutes=5)
+    Delivery.objects.bulk_create(
+        [Delivery(channel=Channel.EMAIL, address=f"n{k}@exemple.ci") for k in range(batch + 1)]
+        + [
+            Delivery(channel=Channel.EMAIL, address=f"l{k}@exemple.ci", due_at=later)
+            for k in range(3 * batch)
+        ]
+        + [
+            Delivery(channel=Channel.EMAIL, address=f"s{k}@exemple.ci", status=DeliveryStatus.SENT)
+            for k in range(3 * batch)
+        ]
+    )
+    assert wakes.rows_due(Channel.EMAIL, 10 * batch) == batch + 1
+    assert wakes.rows_due(Channel.EMAIL, 7) == 7
+    wake_senders([Channel.EMAIL], copies=3, rows={Channel.EMAIL: 1})
+    assert email_senders_queued() == 2  # the queue fills two batches
+    Delivery.objects.bulk_create(
+        [Delivery(channel=Channel.EMAIL, address=f"m{k}@exemple.ci") for k in range(batch)]
+    )
+    wake_senders([Channel.EMAIL], copies=3, rows={Channel.EMAIL: 1})
+    assert email_senders_queued() == 3  # the two queued count; one more
+    wake_senders([Channel.EMAIL], copies=3, rows={Channel.EMAIL: 1})
+    assert email_senders_queued() == 3
