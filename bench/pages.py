@@ -80,11 +80,16 @@ TARGET_P95_RATIO = 2.0
 TARGET_QUERIES = 8
 TARGET_RATIO = 0.5
 
-# What nginx adds in front of gunicorn (docs/deployment.md): the scheme, the visitor.
+# What nginx adds in front of gunicorn (docs/deployment.md): the scheme, the visitor; and
+# what a phone's browser or app asks for. The load client (aiohttp) asks for gzip by
+# itself: the visits that prime the cache (http.client, which asks for `identity`) must
+# too, or the API's first answer to each member in a phase is rendered again (its cached
+# answer is stored compressed, and bound to whether the app takes gzip).
 PROXY_HEADERS = {
     "X-Forwarded-Proto": "https",
     "X-Forwarded-For": "192.0.2.10",
     "Accept-Language": "fr",
+    "Accept-Encoding": "gzip, deflate",
 }
 
 
