@@ -263,8 +263,15 @@ class CpuMeter:
     (every process named postgres, so this assumes the server is on this machine), the
     sinks (the stand-in outside world), this process, and everything else."""
 
-    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+    def __init__(
+        self, groups: dict[str, Callable[[], list[int]]], reaping: tuple[str, ...] = ("PostgreSQL",)
+    ) -> None:
         self.groups = groups
+        # Groups whose processes' readings include their ended children: a backend whose
+        # connection closed during the measurement (a worker reconnects every
+        # DB_CONN_MAX_AGE) was counted nowhere, which put PostgreSQL's CPU of a long
+        # measurement under "other processes".
+        self.reaping = {pid for name in reaping if name in groups for pid in groups[name]()}
         self.tick = os.sysconf("SC_CLK_TCK")
         self.available = os.path.exists("/proc/stat")
 
@@ -276,7 +283,7 @@ class CpuMeter:
         busy = (sum(fields[:8]) - fields[3] - fields[4]) / self.tick
         processes = {}
         for pid in {pid for pids in self.groups.values() for pid in pids()}:
-            cpu = cpu_of(pid, self.tick)
+            cpu = cpu_of(pid, self.tick, reaped=pid in self.reaping)
             if cpu is not None:
                 processes[pid] = cpu
         return CpuSnapshot(time.perf_counter(), busy, processes)

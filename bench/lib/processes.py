@@ -26,12 +26,15 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def cpu_of(pid: int, tick: int) -> float | None:
-    """CPU seconds (user + system) a live process used, None when it is gone."""
+def cpu_of(pid: int, tick: int, *, reaped: bool = False) -> float | None:
+    """CPU seconds (user + system) a live process used, None when it is gone. `reaped`:
+    with those of its children that ended and that it waited for (PostgreSQL's
+    postmaster: a backend that closes between two readings takes its CPU with it)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             after_name = stat.read().rsplit(")", 1)[1].split()
-        return (int(after_name[11]) + int(after_name[12])) / tick
+        fields = (11, 12, 13, 14) if reaped else (11, 12)
+        return sum(int(after_name[field]) for field in fields) / tick
     except (OSError, ValueError, IndexError):
         return None
 
