@@ -28,7 +28,7 @@ from monquartier.communities import pagecache
 from monquartier.communities.access import open_membership
 from monquartier.communities.models import Membership, Twinning
 from monquartier.communities.privacy import alert_sender_name
-from monquartier.core.pagecache import cached_page, shows_own_writes, skip
+from monquartier.core.pagecache import cached_page, live, shows_own_writes
 
 ALERTS_PER_PAGE = 20
 
@@ -129,8 +129,8 @@ def detail(request, alert_id: int):
         shows_own_writes(request)
     can_follow = follows_delivery(request.user, alert)
     if can_follow:
-        # Its deliveries and escalation move by the second: rendered each time.
-        skip(request)
+        # Its deliveries and escalation move by the second: kept a few seconds only.
+        live(request)
     context = {
         "alert": alert,
         "corrections": alert.corrections.visible().select_related("sender"),

@@ -28,6 +28,10 @@ revalidation (`If-None-Match`) gets a 304. A request with `Cache-Control: no-cac
 reload) renders and refreshes the entry. Nothing is cached for staff, for a request with
 flash messages waiting or with a query string other than page numbers, nor when the
 view writes the session, adds a message, sets a cookie or says `skip(request)`.
+
+A page that moves by the second (an alert's delivery, followed by its sender and
+référents) says `live(request)`: it is kept a few seconds (`LIVE_SECONDS`), has no ETag,
+and a visit in those seconds gets the same page instead of rendering it again.
 """
 
 import hashlib
@@ -58,6 +62,8 @@ PEOPLE = "people"
 # The only query parameters a cached page may have: page numbers and a message thread's
 # cursor. Anything else renders (and an arbitrary parameter cannot fill the cache).
 QUERY_KEYS = frozenset({"page", "before"})
+# How long a live page is kept: as long as its htmx part waits between two refreshes.
+LIVE_SECONDS = 5
 # Headers a view sets that go back with a cached answer (middlewares add theirs again).
 KEPT_HEADERS = ("Content-Type", "Content-Encoding", "Vary", "X-Offline-Cacheable")
 
@@ -174,8 +180,15 @@ def shows_own_writes(request: HttpRequest) -> None:
 
 
 def skip(request: HttpRequest) -> None:
-    """This answer is for now only (a sender watching their alert go out): not cached."""
+    """This answer is for now only: not cached."""
     request._page_cache_skip = True  # type: ignore[attr-defined]
+
+
+def live(request: HttpRequest, seconds: int = LIVE_SECONDS) -> None:
+    """This answer moves with time, not only with what bumps its scopes (a sender
+    watching their alert go out): kept `seconds` at most, and never revalidated (no
+    ETag: an unchanged key would answer 304 to a page that has moved)."""
+    request._page_cache_live = seconds  # type: ignore[attr-defined]
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -231,8 +244,9 @@ def _storable(request: HttpRequest, response: HttpResponse, secret: str) -> bool
     )
 
 
-def _finish(response: HttpResponse, etag: str) -> HttpResponse:
-    response["ETag"] = etag
+def _finish(response: HttpResponse, etag: str | None) -> HttpResponse:
+    if etag is not None:
+        response["ETag"] = etag
     # The browser may keep it but asks each time; no shared cache keeps it.
     patch_cache_control(response, private=True, no_cache=True)
     return response
@@ -263,11 +277,11 @@ def serve(
             return _finish(HttpResponseNotModified(), etag)
         stored = caches["pages"].get(BODY_PREFIX + key)
         if stored is not None:
-            content, headers = stored
+            content, headers, revalidated = stored
             hit = HttpResponse(content)
             for header, value in headers.items():
                 hit[header] = value
-            return _finish(hit, etag)
+            return _finish(hit, etag if revalidated else None)
     recording = _own_bumps.set({})
     try:
         response = view(request, *args, **kwargs)
@@ -281,10 +295,13 @@ def serve(
         key = _key(request, name, secret, tokens)
         etag = f'"p{key[:32]}"'
     headers = {header: response[header] for header in KEPT_HEADERS if header in response}
+    seconds = getattr(request, "_page_cache_live", None)
     caches["pages"].set(
-        BODY_PREFIX + key, (response.content, headers), timeout=settings.PAGE_CACHE_SECONDS
+        BODY_PREFIX + key,
+        (response.content, headers, seconds is None),
+        timeout=seconds or settings.PAGE_CACHE_SECONDS,
     )
-    return _finish(response, etag)
+    return _finish(response, etag if seconds is None else None)
 
 
 def cached_page(scopes_of: Scopes):

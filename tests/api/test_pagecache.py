@@ -66,14 +66,22 @@ def test_a_revoked_token_gets_no_cached_answer(api_as, riviera, awa, yao):
     assert app.get("/alerts").status_code == 401
 
 
-def test_the_sender_following_the_delivery_gets_it_rendered(api_as, riviera, awa):
-    alert = _alert(awa, "Serpent dans la cour")
-    app = api_as(awa)
-    app.get(f"/alerts/{alert.pk}")
-    # Rendered each time: more than the token's query.
+def test_the_sender_following_the_delivery_gets_it_live(api_as, riviera, awa, monkeypatch):
+    """Kept LIVE_SECONDS at most (its delivery moves by the second), then rendered."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from monquartier.core import pagecache
+
+    alert = _alert(awa, "Serpent dans la cour")
+    app = api_as(awa)
+    first = app.get(f"/alerts/{alert.pk}")
+    with CaptureQueriesContext(connection) as queries:
+        again = app.get(f"/alerts/{alert.pk}")
+    assert again.json() == first.json()
+    assert len(queries) == 1  # the device token with its user
+    real = pagecache.time.time
+    monkeypatch.setattr(pagecache.time, "time", lambda: real() + pagecache.LIVE_SECONDS + 1)
     with CaptureQueriesContext(connection) as queries:
         assert app.get(f"/alerts/{alert.pk}").status_code == 200
     assert len(queries) > 1

@@ -255,13 +255,34 @@ def test_staff_pages_are_never_cached(client, riviera, mariam):
     assert _rendered(client.get(url))
 
 
-def test_the_sender_watching_their_alert_always_gets_it_rendered(client, riviera, awa):
+def test_the_sender_watching_their_alert_gets_it_live(client, riviera, awa, monkeypatch):
+    """Its delivery moves by the second: a visit within LIVE_SECONDS gets the page kept,
+    with no ETag of the cache's (a revalidation would answer 304 to a page that moved),
+    and a later one renders it again."""
     alert = _alert(awa, "Coupure de courant")
     factories.log_in(client, awa)
     client.get(reverse("home"))
     url = reverse("alerts:detail", args=[alert.pk])
-    client.get(url)
+    first = client.get(url)
+    assert _rendered(first)
+    assert not first.get("ETag", "").startswith('"p')
+    again = client.get(url)
+    assert not _rendered(again)
+    assert again.content == first.content
+    assert not again.get("ETag", "").startswith('"p')
+    real = pagecache.time.time
+    monkeypatch.setattr(pagecache.time, "time", lambda: real() + pagecache.LIVE_SECONDS + 1)
     assert _rendered(client.get(url))
+
+
+def test_a_member_reading_the_alert_gets_it_kept_and_revalidated(yao_client, riviera, awa):
+    alert = _alert(awa, "Coupure de courant")
+    url = reverse("alerts:detail", args=[alert.pk])
+    yao_client.get(url)
+    again = yao_client.get(url)
+    assert not _rendered(again)
+    assert again["ETag"].startswith('"p')
+    assert yao_client.get(url, headers={"If-None-Match": again["ETag"]}).status_code == 304
 
 
 def test_an_acknowledgement_shows_on_the_alert_page(client, yao_client, riviera, awa, yao):

@@ -53,7 +53,7 @@ from monquartier.api.v1.schemas import (
 )
 from monquartier.communities import privacy
 from monquartier.communities.models import Membership
-from monquartier.core.pagecache import skip
+from monquartier.core.pagecache import live
 from monquartier.moderation import services as moderation
 from monquartier.moderation.models import ReportKind
 from monquartier.townhalls.announcements import FEED as TOWN_HALL_FEED
@@ -226,8 +226,9 @@ def alert_detail(request: HttpRequest, alert_id: int):
     user = signed_in(request)
     alert, own = get_alert_for_reader(user, alert_id)
     if follows_delivery(user, alert):
-        # Its deliveries and escalation move by the second: not kept (api/http.py).
-        skip(request)
+        # Its deliveries and escalation move by the second: kept a few seconds only
+        # (api/http.py).
+        live(request)
     return _detail(alert, user, own)
 
 
