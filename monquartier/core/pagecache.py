@@ -141,16 +141,17 @@ def versions(scopes: Sequence[str]) -> list[str] | None:
 def remembered(user_id: int, prefix: str, compute: Callable[[], Any]) -> Any:
     """A value of the user's own, kept under their version (`u:`): from the cache while
     that version holds, else `compute()`, kept under the version read before computing
-    (a change meanwhile bumps it, so what was kept is never used)."""
+    (a change meanwhile bumps it, so what was kept is never used). A value kept by
+    another release is computed again: its shape may have changed."""
     version_key = f"{VERSION_PREFIX}{user(user_id)}"
     value_key = f"{prefix}{user_id}"
     found = caches["pages"].get_many([version_key, value_key])
     version, kept = found.get(version_key), found.get(value_key)
-    if version is not None and kept is not None and kept[0] == version:
-        return kept[1]
+    if version is not None and kept is not None and kept[:2] == (version, release()):
+        return kept[2]
     value = compute()
     if version is not None:
-        caches["pages"].set(value_key, (version, value), timeout=VERSION_TIMEOUT)
+        caches["pages"].set(value_key, (version, release(), value), timeout=VERSION_TIMEOUT)
     return value
 
 

@@ -332,3 +332,17 @@ def test_a_bump_applies_again_after_the_commit(django_capture_on_commit_callback
         assert during is not None
     assert len(callbacks) == 1
     assert caches["pages"].get(key) not in (None, during)
+
+
+def test_a_value_remembered_by_another_release_is_computed_again(yao, monkeypatch):
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return ("shape", len(computed))
+
+    assert pagecache.remembered(yao.pk, "test:", compute) == ("shape", 1)
+    assert pagecache.remembered(yao.pk, "test:", compute) == ("shape", 1)
+    monkeypatch.setattr(pagecache, "release", lambda: "another release")
+    assert pagecache.remembered(yao.pk, "test:", compute) == ("shape", 2)
+    assert pagecache.remembered(yao.pk, "test:", compute) == ("shape", 2)
