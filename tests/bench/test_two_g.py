@@ -70,9 +70,12 @@ def test_one_run_of_every_visit_gives_every_figure(communes, proxy, browser):
     assert by_id["2g.alert.repeat.shown.median"]["target"] == "≤ 2 s"
     assert by_id["2g.send.repeat.shown.median"]["target"] == "≤ 3 s"
     # The repeat visit's alert went through the worker, and only its HTML was downloaded.
+    # (Chromium may check the worker's script for an update meanwhile: on a busy machine
+    # it sometimes does, and the answer is a 304 with no body.)
     [repeat] = series["alert.repeat"].measures
     assert repeat.through_worker
-    assert [line.split()[:3] for line in repeat.requests] == [
+    requests = [line.split()[:3] for line in repeat.requests]
+    assert [request for request in requests if request != ["GET", "/sw.js", "304"]] == [
         ["GET", f"/alertes/{data['alerts'][2]}/", "200"]
     ]
     [first] = series["alert.first"].measures
