@@ -64,11 +64,6 @@ _HOLDERS = (
     "AND classid = %s AND objid = %s AND objsubid = 2"
 )
 
-_ROWS_DUE = (
-    "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE status = %s AND channel = %s "
-    "AND due_at <= %s LIMIT %s) AS due"
-)
-
 
 def coordinated() -> bool:
     return connection.vendor == "postgresql"
@@ -182,9 +177,11 @@ def senders_that_will_look(
 def rows_due(channel: str, cap: int) -> int:
     """The channel's rows queued and due now, counted up to `cap` (an index-only walk of
     at most that many entries of the queue's partial index, whatever its length)."""
-    sql = _ROWS_DUE.format(table=connection.ops.quote_name(Delivery._meta.db_table))
-    ((count,),) = _execute(sql, [DeliveryStatus.QUEUED, channel, timezone.now(), cap])
-    return int(count)
+    due = Delivery.objects.filter(
+        status=DeliveryStatus.QUEUED, channel=channel, due_at__lte=timezone.now()
+    )
+    # A sliced count is a count of a LIMITed subquery.
+    return due.order_by()[:cap].count()
 
 
 def rounded_up(at: datetime) -> datetime:
