@@ -123,8 +123,14 @@ class Delivery(models.Model):
 
     What a row carries (an alert, a notification, a digest, a town hall's announcement, a
     newsletter, an invitation, a shop order's step) is a foreign key to the app
-    that owns it, named by its label only: the database keeps the cascades and the
-    unique keys that make a fan-out idempotent, and this app never imports those apps.
+    that owns it, named by its label only: the unique keys that make a fan-out
+    idempotent are the database's, and this app never imports those apps.
+
+    None of these keys is a constraint of the database (docs/decisions.md, "The outbox
+    keeps no foreign-key constraints"): each one's triggers fired on every row a fan-out
+    writes, and were nearly half its time. Django still cascades every deletion made
+    through the ORM; a row left pointing at nothing (a deletion racing a fan-out) is
+    cancelled by the sender, never sent.
     Each of them registers how its rows are loaded and rendered (outbox/sources.py);
     the support desk's e-mails (`support_email`) go to visitors as well as members.
     """
@@ -136,6 +142,7 @@ class Delivery(models.Model):
     alert = models.ForeignKey(
         "alerts.Alert",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -144,6 +151,7 @@ class Delivery(models.Model):
     notification = models.ForeignKey(
         "notifications.Notification",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -152,6 +160,7 @@ class Delivery(models.Model):
     digest = models.ForeignKey(
         "notifications.Digest",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -160,6 +169,7 @@ class Delivery(models.Model):
     announcement = models.ForeignKey(
         "townhalls.Announcement",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -168,6 +178,7 @@ class Delivery(models.Model):
     newsletter = models.ForeignKey(
         "newsletters.Newsletter",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -177,6 +188,7 @@ class Delivery(models.Model):
     invitation = models.ForeignKey(
         "invitations.Invitation",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -185,6 +197,7 @@ class Delivery(models.Model):
     support_email = models.ForeignKey(
         "support.SupportEmail",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -194,6 +207,7 @@ class Delivery(models.Model):
     shop_message = models.ForeignKey(
         "shop.OrderMessage",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -202,6 +216,7 @@ class Delivery(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -209,6 +224,7 @@ class Delivery(models.Model):
     contact = models.ForeignKey(
         "townhalls.TownHallContact",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",
@@ -217,6 +233,7 @@ class Delivery(models.Model):
     police = models.ForeignKey(
         "townhalls.PoliceContact",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="deliveries",

@@ -14,11 +14,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F, Model, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -134,14 +135,44 @@ def _load(ids: list[int]) -> list[Delivery]:
 
 
 def _obsolete(deliveries: list[Delivery]) -> set[int]:
-    """Rows that must not go any more, as each source decides (a hidden alert…)."""
-    obsolete: set[int] = set()
+    """Rows that must not go any more: those whose member or carried row is gone (the
+    outbox has no foreign-key constraints, so a deletion racing a fan-out can leave
+    one), and those each source rules out (a hidden alert…)."""
+    obsolete = _orphans(deliveries)
+    deliveries = [delivery for delivery in deliveries if delivery.pk not in obsolete]
     for source in sources.registered():
         if source.obsolete is not None:
             carrying = [d for d in deliveries if getattr(d, f"{source.field}_id") is not None]
             if carrying:
                 obsolete |= source.obsolete(carrying)
     return obsolete
+
+
+# Every row the outbox points to but its member: the sources it carries (loaded with the
+# batch) and the town hall's recipients (the contact, the police).
+_KEYS = [
+    field for field in Delivery._meta.concrete_fields if field.is_relation and field.name != "user"
+]
+
+
+def _orphans(deliveries: list[Delivery]) -> set[int]:
+    """Rows whose member, or a row they point to, no longer exists. The carried sources
+    and the member come with the batch; a key nothing loaded costs one query for the
+    batch, and only when a row of the batch has it."""
+    orphans = {d.pk for d in deliveries if d.user_id is not None and d.user is None}
+    loaded = {source.field for source in sources.registered()}
+    for field in _KEYS:
+        carrying = [d for d in deliveries if getattr(d, field.attname) is not None]
+        if not carrying:
+            continue
+        if field.name in loaded:
+            orphans |= {d.pk for d in carrying if getattr(d, field.name) is None}
+            continue
+        wanted = {getattr(d, field.attname) for d in carrying}
+        target = cast("type[Model]", field.related_model)
+        present = set(target._base_manager.filter(pk__in=wanted).values_list("pk", flat=True))
+        orphans |= {d.pk for d in carrying if getattr(d, field.attname) not in present}
+    return orphans
 
 
 def _send_email(deliveries: list[Delivery]) -> list[Outcome]:

@@ -257,3 +257,43 @@ def test_a_batch_costs_the_same_queries_whatever_its_members(riviera, awa, yao, 
         subscribe(member)
     four = services.send_alert(yao, category="theft", text="Une autre moto, rue des jardins")
     assert _queries_to_send(channel, four) == one
+
+
+def test_a_row_whose_member_alert_or_contact_is_gone_is_cancelled_not_sent(
+    riviera, awa, yao, run_tasks, sms_outbox
+):
+    # The outbox keeps no foreign-key constraint (the fan-out's speed): a deletion that
+    # races a fan-out can leave a row pointing at nothing. The sender drops such rows.
+    from monquartier.alerts import fanout
+    from monquartier.outbox import sender
+    from monquartier.townhalls.models import TownHallContact
+
+    gone, removed = (
+        TownHallContact.objects.create(commune=riviera.commune, name=name, email=email)
+        for name, email in (("Mairie", "securite@mairie.ci"), ("Ancien", "ancien@mairie.ci"))
+    )
+    alert = launch(awa)
+    other = services.send_alert(yao, category="theft", text="Un vélo a disparu au carrefour")
+    # The database's task backend (run_tasks): the senders the fan-out wakes wait.
+    fanout.fan_out_alert(alert)
+    fanout.fan_out_alert(other)
+    Delivery.objects.filter(alert=alert, user=yao, channel="email").update(user_id=10**9)
+    Delivery.objects.filter(alert=alert, contact=gone).update(contact_id=10**9)
+    Delivery.objects.filter(alert=other).update(alert_id=10**9 + 1)
+    removed_pk = removed.pk
+    assert Delivery.objects.filter(contact_id=removed_pk).exists()
+    removed.delete()  # through the ORM, its rows go with it, as they always did
+    assert not Delivery.objects.filter(contact_id=removed_pk).exists()
+    sender.deliver("email")
+    with later(181):
+        sender.deliver("sms")
+    assert mail.outbox == []
+    assert [sms.to for sms in sms_outbox] == [str(yao.mobile)]
+    cancelled = Delivery.objects.filter(status=DeliveryStatus.CANCELLED)
+    assert set(cancelled.values_list("user_id", "contact_id", "alert_id", "channel")) == {
+        (10**9, None, alert.pk, "email"),
+        (None, 10**9, alert.pk, "email"),
+        (None, gone.pk, 10**9 + 1, "email"),
+        *((awa.pk, None, 10**9 + 1, channel) for channel in ("email", "sms")),
+    }
+    assert Delivery.objects.exclude(status=DeliveryStatus.CANCELLED).get().channel == "sms"
