@@ -125,14 +125,14 @@ class Delivery(models.Model):
     newsletter, an invitation, a shop order's step) is a foreign key to the app
     that owns it, named by its label only: the unique keys that make a fan-out
     idempotent are the database's, and this app never imports those apps.
+    Each of them registers how its rows are loaded and rendered (outbox/sources.py);
+    the support desk's e-mails (`support_email`) go to visitors as well as members.
 
     None of these keys is a constraint of the database (docs/decisions.md, "The outbox
     keeps no foreign-key constraints"): each one's triggers fired on every row a fan-out
     writes, and were nearly half its time. Django still cascades every deletion made
     through the ORM; a row left pointing at nothing (a deletion racing a fan-out) is
     cancelled by the sender, never sent.
-    Each of them registers how its rows are loaded and rendered (outbox/sources.py);
-    the support desk's e-mails (`support_email`) go to visitors as well as members.
     """
 
     # Every row of an alert fan-out pays for each index of this table: the foreign keys
