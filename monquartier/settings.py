@@ -591,6 +591,8 @@ VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
 VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
 VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:equipe@monquartier.ci")
 PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 6 * 3600, minimum=0)
+# The certificate authorities web push trusts; empty: certifi's (docs/deployment.md).
+PUSH_CA_FILE = env_str("PUSH_CA_FILE", "")
 if PRODUCTION and not (VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY):
     raise ImproperlyConfigured(
         "VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY are required in production (manage.py generate_vapid_keys)."

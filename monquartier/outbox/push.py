@@ -8,7 +8,7 @@ knows it comes from us.
 `send_push` sends a batch: one VAPID signature per push-service origin, kept for the
 next batches while it has hours to live (an ES256 JWT is valid for hours: signing once
 per origin, not once per member, matters when an alert goes to a thousand neighbours), a
-few threads. The HTTP connection pools and the threads live as long as the process: an
+few threads. The HTTP connections and the threads live as long as the process: an
 alert's pushes go out in many batches of the same worker, and each batch opening new
 connections to the same push service cost a TCP (and, in production, TLS) handshake
 per thread and batch. It reports one result per message and deletes nothing: the caller
@@ -21,30 +21,33 @@ import base64
 import binascii
 import contextlib
 import enum
+import http.client
 import json
 import logging
 import os
 import re
+import select
+import ssl
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
-import requests
+import certifi
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from py_vapid import Vapid
 from pywebpush import WebPusher, WebPushException
-from requests.adapters import HTTPAdapter
 
 from monquartier.outbox.models import PushSubscription
 
@@ -61,8 +64,10 @@ DEFAULT_WORKERS = 8
 JWT_LIFETIME_SECONDS = 12 * 3600
 # A kept signature is used while it has at least this long to live (then signed again).
 JWT_MIN_REMAINING_SECONDS = 6 * 3600
-# Push services a process keeps connection pools for.
+# Push services (routes) a process keeps idle connections to.
 POOLED_ORIGINS = 32
+# What is read of a push service's answer (its error explained); a longer one is cut.
+MAX_ANSWER_BYTES = 4096
 URGENCIES = ("very-low", "low", "normal", "high")
 # RFC 8030 Topic: at most 32 characters of the base64url alphabet.
 _TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -259,10 +264,19 @@ def _origin(endpoint: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _classify(subscription: PushSubscription, response: requests.Response) -> PushResult:
-    code = response.status_code
-    detail = f"{code} {response.reason or ''}".strip()
-    text = (response.text or "").strip()
+class _Answer(NamedTuple):
+    """What a push service said: the status line, the start of the body, Retry-After."""
+
+    status: int
+    reason: str
+    text: str
+    retry_after: str | None
+
+
+def _classify(subscription: PushSubscription, answer: _Answer) -> PushResult:
+    code = answer.status
+    detail = f"{code} {answer.reason or ''}".strip()
+    text = answer.text.strip()
     if text and not 200 <= code < 300:
         detail = f"{detail}: {text[:200]}"
     if 200 <= code < 300:
@@ -273,64 +287,184 @@ def _classify(subscription: PushSubscription, response: requests.Response) -> Pu
         status = PushStatus.TRANSIENT
     else:
         status = PushStatus.PERMANENT
-    return PushResult(subscription, status, detail, code, response.headers.get("Retry-After"))
-
-
-_PERMANENT_HTTP_ERRORS = (
-    requests.exceptions.InvalidURL,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.MissingSchema,
-)
+    return PushResult(subscription, status, detail, code, answer.retry_after)
 
 
 def _failure(subscription: PushSubscription, status: PushStatus, error: Exception) -> PushResult:
     return PushResult(subscription, status, f"{type(error).__name__}: {error}"[:300])
 
 
-class _Session(requests.Session):
-    """The process's connection pools, one per push service, kept between batches
-    (HTTP keep-alive). Each push goes straight to the adapter (_send_one): requests'
-    session machinery (cookies, hooks, proxy settings looked up in the environment for
-    every request) cost more CPU than encrypting the message. The proxy settings of the
-    environment are read once per push service and batch instead (`proxies`, given by
-    the batch: the environment may change between batches)."""
+class _BadEndpoint(ValueError):
+    """An endpoint or proxy no request can be made to (a port that is not a number…)."""
 
-    def __init__(self, pool_size: int) -> None:
-        super().__init__()
-        self.trust_env = False
-        adapter = HTTPAdapter(pool_connections=POOLED_ORIGINS, pool_maxsize=pool_size)
-        self.mount("https://", adapter)
-        self.mount("http://", adapter)
 
-    def post_push(
-        self,
-        url: str,
-        body: bytes,
-        headers: dict[str, str],
-        proxies: dict[str, dict[str, str]],
-    ) -> requests.Response:
-        request = requests.PreparedRequest()
-        request.prepare_method("POST")
-        request.prepare_url(url, None)
-        request.prepare_headers(headers)
-        request.prepare_body(body, None)
-        origin = _origin(url) or url
-        if origin not in proxies:
-            proxies[origin] = requests.utils.get_environ_proxies(origin)
-        return self.get_adapter(url).send(
-            request, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), proxies=proxies[origin]
+# (scheme, host, port, proxy host, proxy port, proxy authorization): one kind of connection.
+_Route = tuple[str, str, int, str, int, str]
+# What a reused connection raises when the push service closed it while it was idle.
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def _route(url: str, proxies: dict[str, _Route]) -> tuple[_Route, str]:
+    """(how to reach the endpoint's push service, the request target). The proxy of the
+    environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) is looked up once per push service
+    and batch: the environment may change between batches."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise _BadEndpoint(f"invalid endpoint: {error}") from error
+    host = parts.hostname or ""
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if origin not in proxies:
+        proxies[origin] = _environ_route(parts.scheme, host, port)
+    target = parts.path or "/"
+    if parts.query:
+        target = f"{target}?{parts.query}"
+    return proxies[origin], target
+
+
+def _environ_route(scheme: str, host: str, port: int) -> _Route:
+    environment = urllib.request.getproxies_environment()
+    proxy = environment.get(scheme, "")
+    if not proxy or urllib.request.proxy_bypass(f"{host}:{port}"):
+        return (scheme, host, port, "", 0, "")
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if parts.scheme != "http":
+        raise _BadEndpoint(f"the proxy {parts.scheme}://{parts.hostname} is not an http:// one")
+    try:
+        proxy_port = parts.port or 80
+    except ValueError as error:
+        raise _BadEndpoint(f"invalid proxy: {error}") from error
+    authorization = ""
+    if parts.username is not None:
+        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        authorization = "Basic " + base64.b64encode(credentials.encode()).decode("ascii")
+    return (scheme, host, port, parts.hostname or "", proxy_port, authorization)
+
+
+class _Connections:
+    """The process's HTTP/1.1 connections to the push services, kept between pushes and
+    batches (keep-alive), at most `size` idle ones per route.
+
+    A push is one POST of a few hundred bytes: requests' and urllib3's machinery per
+    request (the session, the pool, a header parser, the response object) cost more CPU
+    than encrypting the message. http.client on a kept connection is the whole of what a
+    push needs. A connection through a proxy is a tunnel (CONNECT), for http:// push
+    services too (only tests and benchmarks have those)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.idle: dict[_Route, list[http.client.HTTPConnection]] = {}
+        self.contexts: dict[str, ssl.SSLContext] = {}
+
+    def _context(self) -> ssl.SSLContext:
+        """TLS that checks the push service's certificate against PUSH_CA_FILE, or
+        certifi's authorities (the same as requests trusts)."""
+        ca_file = getattr(settings, "PUSH_CA_FILE", "") or certifi.where()
+        with self.lock:
+            context = self.contexts.get(ca_file)
+            if context is None:
+                context = self.contexts[ca_file] = ssl.create_default_context(cafile=ca_file)
+        return context
+
+    def _open(self, route: _Route) -> http.client.HTTPConnection:
+        scheme, host, port, proxy_host, proxy_port, authorization = route
+        connection: http.client.HTTPConnection
+        address = (proxy_host, proxy_port) if proxy_host else (host, port)
+        if scheme == "https":
+            connection = http.client.HTTPSConnection(
+                *address, timeout=CONNECT_TIMEOUT, context=self._context()
+            )
+        else:
+            connection = http.client.HTTPConnection(*address, timeout=CONNECT_TIMEOUT)
+        if proxy_host:
+            headers = {"Proxy-Authorization": authorization} if authorization else None
+            connection.set_tunnel(host, port, headers=headers)
+        connection.connect()
+        assert connection.sock is not None
+        connection.sock.settimeout(READ_TIMEOUT)
+        return connection
+
+    def _take(self, route: _Route) -> http.client.HTTPConnection | None:
+        """An idle connection the push service has not closed meanwhile, if any."""
+        while True:
+            with self.lock:
+                idle = self.idle.get(route)
+                if not idle:
+                    return None
+                connection = idle.pop()
+            if connection.sock is not None:
+                poller = select.poll()
+                poller.register(connection.sock, select.POLLIN)
+                # Readable while idle: the service closed it (or sent what it should not).
+                if not poller.poll(0):
+                    return connection
+            connection.close()
+
+    def _give(self, route: _Route, connection: http.client.HTTPConnection) -> None:
+        with self.lock:
+            idle = self.idle.get(route)
+            if idle is None and len(self.idle) < POOLED_ORIGINS:
+                idle = self.idle[route] = []
+            if idle is not None and len(idle) < self.size:
+                idle.append(connection)
+                return
+        connection.close()
+
+    def post(
+        self, url: str, body: bytes, headers: dict[str, str], proxies: dict[str, _Route]
+    ) -> _Answer:
+        route, target = _route(url, proxies)
+        connection = self._take(route)
+        reused = connection is not None
+        while True:
+            if connection is None:
+                connection = self._open(route)
+            try:
+                connection.request("POST", target, body, headers)
+                response = connection.getresponse()
+                text = response.read(MAX_ANSWER_BYTES)
+            except _STALE:
+                connection.close()
+                if not reused:
+                    raise
+                # Closed by the push service between our check and our request: once more
+                # on a new connection (the push had not been read: no status came back).
+                connection, reused = None, False
+                continue
+            except BaseException:
+                connection.close()
+                raise
+            break
+        if response.isclosed() and not response.will_close:
+            self._give(route, connection)
+        else:  # a longer answer than we read, or the service asked to close
+            connection.close()
+        return _Answer(
+            response.status,
+            response.reason,
+            text.decode("utf-8", "replace"),
+            response.getheader("Retry-After"),
         )
+
+    def close(self) -> None:
+        with self.lock:
+            idle, self.idle = self.idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()
 
 
 class _Kept:
-    """What a process keeps between batches: the sessions and thread pools (by size) and
-    the VAPID headers (by key, subject and origin). A forked child starts afresh: threads
-    and sockets do not survive a fork."""
+    """What a process keeps between batches: the connections and thread pools (by size)
+    and the VAPID headers (by key, subject and origin). A forked child starts afresh:
+    threads and sockets do not survive a fork."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.lock = threading.Lock()
-        self.sessions: dict[int, _Session] = {}
+        self.connections: dict[int, _Connections] = {}
         self.pools: dict[int, ThreadPoolExecutor] = {}
         self.authorizations: dict[tuple[str, str, str], tuple[int, dict[str, str]]] = {}
 
@@ -345,12 +479,12 @@ def _process_kept() -> _Kept:
     return _kept
 
 
-def _session(pool_size: int) -> _Session:
+def _connections(size: int) -> _Connections:
     kept = _process_kept()
     with kept.lock:
-        if pool_size not in kept.sessions:
-            kept.sessions[pool_size] = _Session(pool_size)
-        return kept.sessions[pool_size]
+        if size not in kept.connections:
+            kept.connections[size] = _Connections(size)
+        return kept.connections[size]
 
 
 def _thread_pool(size: int) -> ThreadPoolExecutor:
@@ -384,34 +518,35 @@ def close_connections() -> None:
     kept, _kept = _kept, None
     if kept is None or kept.pid != os.getpid():
         return
-    for session in kept.sessions.values():
-        session.close()
+    for connections in kept.connections.values():
+        connections.close()
     for pool in kept.pools.values():
         pool.shutdown(wait=False)
 
 
 def _send_one(
-    session: _Session,
+    connections: _Connections,
     subscription: PushSubscription,
     info: dict[str, Any],
     data: bytes,
     headers: dict[str, str],
     ttl: int,
-    proxies: dict[str, dict[str, str]],
+    proxies: dict[str, _Route],
 ) -> PushResult:
     try:
         # RFC 8291 (aes128gcm): the salt and our public key travel in the body.
         body = WebPusher(info).encode(data, content_encoding="aes128gcm")["body"]
-        response = session.post_push(
+        answer = connections.post(
             subscription.endpoint,
             body,
             {**headers, "Content-Encoding": "aes128gcm", "TTL": str(ttl)},
             proxies,
         )
-    except _PERMANENT_HTTP_ERRORS as error:
+    except (_BadEndpoint, http.client.InvalidURL) as error:
         return _failure(subscription, PushStatus.PERMANENT, error)
-    except requests.RequestException as error:
-        # Timeouts, refused or reset connections, DNS failures: the network, not us.
+    except (OSError, http.client.HTTPException) as error:
+        # Timeouts, refused or reset connections, DNS failures, a certificate refused, an
+        # answer that is not HTTP: the network or the push service, not the message.
         return _failure(subscription, PushStatus.TRANSIENT, error)
     except (WebPushException, ValueError, TypeError) as error:
         # Keys that do not decode or are not a point on the curve.
@@ -419,7 +554,7 @@ def _send_one(
     except Exception as error:  # one bad subscription must not stop the batch
         logger.exception("Push to %s failed", subscription.endpoint[:60])
         return _failure(subscription, PushStatus.PERMANENT, error)
-    return _classify(subscription, response)
+    return _classify(subscription, answer)
 
 
 def send_push(
@@ -480,12 +615,14 @@ def send_push(
 
     if jobs:
         size = max(1, workers)
-        session, pool = _session(size), _thread_pool(size)
-        proxies: dict[str, dict[str, str]] = {}  # this batch's, per push service
+        connections, pool = _connections(size), _thread_pool(size)
+        proxies: dict[str, _Route] = {}  # this batch's, per push service
         futures = [
             (
                 index,
-                pool.submit(_send_one, session, subscription, info, data, headers, ttl, proxies),
+                pool.submit(
+                    _send_one, connections, subscription, info, data, headers, ttl, proxies
+                ),
             )
             for index, subscription, info, data, headers in jobs
         ]

@@ -1,16 +1,15 @@
 """The web-push transport: encryption, VAPID signatures, answers of the push services,
-and the VAPID keys. No request leaves the machine: `responses` plays the push services."""
+kept connections, proxies, and the VAPID keys. The push services are local fakes spoken
+to over real HTTPS (tests/fakes/push_service.py)."""
 
 import base64
 import json
 import os
-import re
+import socket
 from unittest import mock
 
 import http_ece
 import pytest
-import requests
-import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.exceptions import ImproperlyConfigured
@@ -27,9 +26,9 @@ from monquartier.outbox.push import (
     send_push,
     vapid_keys,
 )
+from tests.fakes.push_service import FakeProxy, FakePushService
 
-FCM = "https://fcm.googleapis.com/fcm/send/"
-MOZILLA = "https://updates.push.services.mozilla.com/wpush/v2/"
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
 def b64(data: bytes) -> str:
@@ -75,10 +74,30 @@ def _vapid(settings, tmp_path):
     return public
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy_and_fresh_connections(monkeypatch):
+    """The machine's own proxy settings stay out of it; no connection outlives a test."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    push.close_connections()
+    yield
+    push.close_connections()
+
+
 @pytest.fixture
-def push_service():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock_:
-        yield mock_
+def push_service(settings):
+    """A push service at https://localhost:<port>, whose certificate the transport trusts."""
+    with FakePushService() as service:
+        settings.PUSH_CA_FILE = service.ca_file
+        yield service
+
+
+@pytest.fixture
+def other_service(push_service):
+    """A second push service, at https://127.0.0.1:<port> (another origin)."""
+    with FakePushService(host="127.0.0.1") as service:
+        yield service
 
 
 @pytest.fixture
@@ -106,20 +125,20 @@ def vapid_claims(authorization: str) -> dict:
 def test_a_message_is_encrypted_for_the_browser_and_signed_with_vapid(
     awa, browser, push_service, _vapid, settings
 ):
-    subscription = browser.subscribe(awa, FCM + "abc")
-    push_service.post(FCM + "abc", status=201)
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
 
     [result] = send_push([PushMessage(subscription, alert_payload())])
 
     assert result.ok and result.status is PushStatus.OK and result.status_code == 201
-    request = push_service.calls[0].request
+    [request] = push_service.received
+    assert request.method == "POST" and request.path == "/fcm/send/abc"
     assert request.headers["Content-Encoding"] == "aes128gcm"
     assert request.headers["TTL"] == str(settings.PUSH_TTL_SECONDS)
     assert request.headers["Urgency"] == "high"
     assert request.headers["Topic"] == "alert-7"
     assert browser.decrypt(request.body) == alert_payload()
     claims = vapid_claims(request.headers["Authorization"])
-    assert claims["aud"] == "https://fcm.googleapis.com"
+    assert claims["aud"] == push_service.url
     assert claims["sub"] == "mailto:equipe@monquartier.ci"
     assert claims["k"] == _vapid
     assert Vapid02.verify(request.headers["Authorization"])
@@ -128,40 +147,99 @@ def test_a_message_is_encrypted_for_the_browser_and_signed_with_vapid(
 def test_ttl_and_urgency_can_be_chosen_and_ttl_defaults_to_the_setting(
     awa, browser, push_service, settings
 ):
-    subscription = browser.subscribe(awa, FCM + "abc")
-    push_service.post(FCM + "abc", status=201)
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
     settings.PUSH_TTL_SECONDS = 600
 
     send_push([PushMessage(subscription, alert_payload(tag="gazette-3"))])
     send_push([PushMessage(subscription, alert_payload())], ttl=60, urgency="normal")
 
-    first, second = (call.request.headers for call in push_service.calls)
+    first, second = (request.headers for request in push_service.received)
     assert first["TTL"] == "600" and first["Urgency"] == "high"
+    assert first["Topic"] == "gazette-3"
     assert second["TTL"] == "60" and second["Urgency"] == "normal"
     with pytest.raises(ValueError):
         send_push([PushMessage(subscription, alert_payload())], urgency="tout de suite")
 
 
-def test_one_vapid_signature_per_push_service_for_a_whole_batch(awa, push_service):
-    subscriptions = [Browser().subscribe(awa, f"{FCM}{n}") for n in range(30)]
-    subscriptions += [Browser().subscribe(awa, f"{MOZILLA}{n}") for n in range(20)]
-    push_service.add(responses.POST, re.compile(r"https://.*"), status=201)
+def test_one_signature_per_push_service_and_a_few_kept_connections_for_a_whole_batch(
+    awa, push_service, other_service
+):
+    subscriptions = [Browser().subscribe(awa, f"{push_service.url}/fcm/{n}") for n in range(30)]
+    subscriptions += [Browser().subscribe(awa, f"{other_service.url}/moz/{n}") for n in range(20)]
 
     with mock.patch.object(Vapid02, "sign", autospec=True, side_effect=Vapid02.sign) as sign:
-        results = send_push([PushMessage(s, alert_payload()) for s in subscriptions])
+        results = send_push([PushMessage(s, alert_payload()) for s in subscriptions], workers=4)
 
     assert sign.call_count == 2
     assert [r.status for r in results] == [PushStatus.OK] * 50
     assert [r.subscription for r in results] == subscriptions
-    assert len(push_service.calls) == 50
-    audiences = {
-        call.request.url.split("/")[2]: vapid_claims(call.request.headers["Authorization"])["aud"]
-        for call in push_service.calls
-    }
-    assert audiences == {
-        "fcm.googleapis.com": "https://fcm.googleapis.com",
-        "updates.push.services.mozilla.com": "https://updates.push.services.mozilla.com",
-    }
+    assert len(push_service.received) == 30 and len(other_service.received) == 20
+    for service in (push_service, other_service):
+        audiences = {vapid_claims(r.headers["Authorization"])["aud"] for r in service.received}
+        assert audiences == {service.url}
+        # Keep-alive: no more connections than threads, however many pushes.
+        assert 1 <= service.connections <= 4
+
+
+def test_the_next_batches_reuse_the_connection(awa, browser, push_service):
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+
+    for _ in range(3):
+        [result] = send_push([PushMessage(subscription, alert_payload())])
+        assert result.ok
+
+    assert len(push_service.received) == 3
+    assert push_service.connections == 1
+
+
+def test_a_connection_the_push_service_closed_while_idle_is_replaced(awa, browser, push_service):
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+    send_push([PushMessage(subscription, alert_payload())])
+
+    push_service.close_idle_connections()
+    [result] = send_push([PushMessage(subscription, alert_payload())])
+
+    assert result.ok
+    assert len(push_service.received) == 2  # nothing sent on the closed connection
+    assert push_service.connections == 2
+
+
+def test_a_kept_connection_lost_at_the_request_is_tried_once_more_on_a_new_one(
+    awa, browser, push_service
+):
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+    send_push([PushMessage(subscription, alert_payload())])
+
+    push_service.answer_next(drop=True)  # read, then the connection closed without a word
+    [result] = send_push([PushMessage(subscription, alert_payload())])
+
+    assert result.ok
+    assert [r.connection for r in push_service.received] == [1, 1, 2]
+
+
+def test_a_long_answer_is_cut_and_its_connection_not_kept(awa, browser, push_service):
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+    push_service.answer("/fcm/send/abc", 400, body="refusé " * 5000)
+
+    [result] = send_push([PushMessage(subscription, alert_payload())])
+    send_push([PushMessage(subscription, alert_payload())])
+
+    assert result.permanent and result.status_code == 400
+    assert result.detail.startswith("400 Bad Request: refusé refusé")
+    assert len(result.detail) <= 220
+    assert push_service.connections == 2
+
+
+def test_a_push_service_that_asks_to_close_gets_a_new_connection_next_time(
+    awa, browser, push_service
+):
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+    push_service.answer("/fcm/send/abc", 201, headers={"Connection": "close"})
+
+    results = [send_push([PushMessage(subscription, alert_payload())])[0] for _ in range(2)]
+
+    assert all(result.ok for result in results)
+    assert [r.connection for r in push_service.received] == [1, 2]
 
 
 @pytest.mark.parametrize(
@@ -183,8 +261,8 @@ def test_one_vapid_signature_per_push_service_for_a_whole_batch(awa, push_servic
     ],
 )
 def test_the_push_service_answer_says_what_to_do_next(awa, browser, push_service, answer, expected):
-    subscription = browser.subscribe(awa, FCM + "abc")
-    push_service.post(FCM + "abc", status=answer, body="expliqué", headers={"Retry-After": "30"})
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+    push_service.answer("/fcm/send/abc", answer, body="expliqué", headers={"Retry-After": "30"})
 
     [result] = send_push([PushMessage(subscription, alert_payload())])
 
@@ -192,75 +270,111 @@ def test_the_push_service_answer_says_what_to_do_next(awa, browser, push_service
     assert [result.ok, result.gone, result.transient, result.permanent].count(True) == 1
     assert result.status_code == answer
     assert str(answer) in result.detail
+    if not result.ok:
+        assert "expliqué" in result.detail
     assert result.retry_after == "30"
 
 
-@pytest.mark.parametrize(
-    "error",
-    [
-        requests.exceptions.ConnectTimeout("connect"),
-        requests.exceptions.ReadTimeout("read"),
-        requests.exceptions.ConnectionError("reset"),
-    ],
-)
-def test_timeouts_and_lost_connections_are_transient(awa, browser, push_service, error):
-    subscription = browser.subscribe(awa, FCM + "abc")
-    push_service.post(FCM + "abc", body=error)
+def test_a_connection_lost_before_the_answer_is_transient_and_not_tried_again(
+    awa, browser, push_service
+):
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+    push_service.answer("/fcm/send/abc", drop=True)
 
     [result] = send_push([PushMessage(subscription, alert_payload())])
 
-    assert result.status is PushStatus.TRANSIENT
-    assert type(error).__name__ in result.detail
+    assert result.transient and "RemoteDisconnected" in result.detail
+    assert len(push_service.received) == 1  # a new connection: no second try
 
 
-def test_requests_have_connect_and_read_timeouts(awa, browser):
-    subscription = browser.subscribe(awa, FCM + "abc")
-    answer = requests.Response()
-    answer.status_code = 201
-    with mock.patch.object(requests.adapters.HTTPAdapter, "send", return_value=answer) as send:
-        send_push([PushMessage(subscription, alert_payload())])
-    assert send.call_args.kwargs["timeout"] == (5.0, 10.0)
+def test_a_push_service_slower_than_the_read_timeout_is_transient(
+    awa, browser, push_service, monkeypatch
+):
+    monkeypatch.setattr(push, "READ_TIMEOUT", 0.2)
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+    push_service.answer("/fcm/send/abc", delay=1.0)
+
+    [result] = send_push([PushMessage(subscription, alert_payload())])
+
+    assert result.transient and "TimeoutError" in result.detail
+
+
+def test_a_push_service_that_never_completes_the_handshake_times_out_at_connect(
+    awa, browser, push_service, monkeypatch
+):
+    monkeypatch.setattr(push, "CONNECT_TIMEOUT", 0.2)
+    with socket.socket() as silent:  # takes the TCP connection, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        subscription = browser.subscribe(awa, f"https://localhost:{port}/fcm/send/abc")
+        [result] = send_push([PushMessage(subscription, alert_payload())])
+
+    assert result.transient and "timed out" in result.detail
+
+
+def test_a_refused_connection_and_an_untrusted_certificate_are_transient(
+    awa, browser, push_service, refusing_port, settings
+):
+    refused = browser.subscribe(awa, f"https://localhost:{refusing_port}/fcm/send/abc")
+    [result] = send_push([PushMessage(refused, alert_payload())])
+    assert result.transient and "ConnectionRefusedError" in result.detail
+
+    settings.PUSH_CA_FILE = ""  # certifi's authorities: they never signed the fake's
+    untrusted = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+    [result] = send_push([PushMessage(untrusted, alert_payload())])
+    assert result.transient and "CERTIFICATE_VERIFY_FAILED" in result.detail
+    assert not push_service.received
 
 
 def test_one_bad_subscription_does_not_stop_the_batch_and_results_keep_their_order(
     awa, browser, push_service
 ):
-    good = browser.subscribe(awa, FCM + "good")
-    gone = Browser().subscribe(awa, FCM + "gone")
+    url = push_service.url
+    good = browser.subscribe(awa, url + "/fcm/good")
+    gone = Browser().subscribe(awa, url + "/fcm/gone")
     broken = PushSubscription.objects.create(
-        user=awa, endpoint=FCM + "broken", p256dh=b64(b"\x04" + b"\x01" * 64), auth=b64(b"x" * 16)
+        user=awa,
+        endpoint=url + "/fcm/broken",
+        p256dh=b64(b"\x04" + b"\x01" * 64),
+        auth=b64(b"x" * 16),
     )
     not_a_url = PushSubscription(user=awa, endpoint="mailto:awa@exemple.ci", p256dh="", auth="")
-    push_service.post(FCM + "good", status=201)
-    push_service.post(FCM + "gone", status=410)
+    bad_port = PushSubscription(
+        user=awa, endpoint="https://localhost:port/fcm/x", p256dh=good.p256dh, auth=good.auth
+    )
+    push_service.answer("/fcm/gone", 410)
 
-    results = send_push([PushMessage(s, alert_payload()) for s in (broken, good, not_a_url, gone)])
+    results = send_push(
+        [PushMessage(s, alert_payload()) for s in (broken, good, not_a_url, gone, bad_port)]
+    )
 
     assert [r.status for r in results] == [
         PushStatus.PERMANENT,
         PushStatus.OK,
         PushStatus.PERMANENT,
         PushStatus.GONE,
+        PushStatus.PERMANENT,
     ]
-    assert sorted(call.request.url for call in push_service.calls) == [FCM + "gone", FCM + "good"]
+    assert sorted(r.path for r in push_service.received) == ["/fcm/gone", "/fcm/good"]
     # Reporting only: the caller decides what to delete.
     assert PushSubscription.objects.filter(pk=gone.pk).exists()
 
 
 def test_no_message_no_request(push_service):
     assert send_push([]) == []
-    assert not push_service.calls
+    assert not push_service.received
+    assert push_service.connections == 0
 
 
 def test_a_long_body_is_shortened_to_fit_the_push_service(awa, browser, push_service):
-    subscription = browser.subscribe(awa, FCM + "abc")
-    push_service.post(FCM + "abc", status=201)
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
     long_body = 'Un voisin signale un incendie près du marché « Gouro » ; é\n"' * 200
 
     [result] = send_push([PushMessage(subscription, alert_payload(body=long_body))])
 
     assert result.ok
-    body = push_service.calls[0].request.body
+    body = push_service.received[0].body
     assert len(body) < 4096
     received = browser.decrypt(body)
     assert received["title"] == "Alerte à Riviera 2"
@@ -350,26 +464,44 @@ def test_the_subject_defaults_to_the_sender_address(settings):
         push.vapid_subject()
 
 
-def test_a_proxy_from_the_environment_is_used_except_where_no_proxy_says(awa, browser, monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.exemple.ci:3128")
-    monkeypatch.setenv("NO_PROXY", "updates.push.services.mozilla.com")
-    proxied = browser.subscribe(awa, FCM + "abc")
-    direct = browser.subscribe(awa, "https://updates.push.services.mozilla.com/wpush/v2/xyz")
-    answer = requests.Response()
-    answer.status_code = 201
-    with mock.patch.object(requests.adapters.HTTPAdapter, "send", return_value=answer) as send:
-        send_push([PushMessage(proxied, alert_payload()), PushMessage(direct, alert_payload())])
-    proxies = {
-        call.args[0].url.split("/")[2]: call.kwargs["proxies"] for call in send.call_args_list
-    }
-    assert proxies["fcm.googleapis.com"].get("https") == "http://proxy.exemple.ci:3128"
-    assert "https" not in proxies["updates.push.services.mozilla.com"]
+def test_a_proxy_from_the_environment_tunnels_except_where_no_proxy_says(
+    awa, browser, push_service, other_service, monkeypatch
+):
+    with FakeProxy() as proxy:
+        address = proxy.url.removeprefix("http://")
+        monkeypatch.setenv("HTTPS_PROXY", f"http://equipe:s%40cret@{address}")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        proxied = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+        direct = browser.subscribe(awa, other_service.url + "/moz/xyz")
+
+        results = send_push(
+            [PushMessage(proxied, alert_payload()), PushMessage(direct, alert_payload())]
+        )
+
+    assert [result.status for result in results] == [PushStatus.OK, PushStatus.OK]
+    [tunnel] = proxy.tunnels
+    assert tunnel.target == push_service.url.removeprefix("https://")
+    credentials = base64.b64decode(tunnel.headers["Proxy-Authorization"].removeprefix("Basic "))
+    assert credentials == b"equipe:s@cret"
+    # Through the tunnel, TLS is with the push service itself: the same checks, the same push.
+    assert [r.path for r in push_service.received] == ["/fcm/send/abc"]
+    assert [r.path for r in other_service.received] == ["/moz/xyz"]
+
+
+def test_a_proxy_that_is_not_http_is_refused_as_settings_not_tried(
+    awa, browser, push_service, monkeypatch
+):
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://127.0.0.1:1080")
+    subscription = browser.subscribe(awa, push_service.url + "/fcm/send/abc")
+
+    [result] = send_push([PushMessage(subscription, alert_payload())])
+
+    assert result.permanent and "socks5" in result.detail
+    assert not push_service.received
 
 
 def test_the_next_batches_reuse_the_signature_until_it_gets_old(awa, push_service, monkeypatch):
-    subscriptions = [Browser().subscribe(awa, f"{FCM}{n}") for n in range(3)]
-    push_service.add(responses.POST, re.compile(r"https://.*"), status=201)
-    push.close_connections()
+    subscriptions = [Browser().subscribe(awa, f"{push_service.url}/fcm/{n}") for n in range(3)]
     with mock.patch.object(Vapid02, "sign", autospec=True, side_effect=Vapid02.sign) as sign:
         for subscription in subscriptions:
             send_push([PushMessage(subscription, alert_payload())])
@@ -379,6 +511,5 @@ def test_the_next_batches_reuse_the_signature_until_it_gets_old(awa, push_servic
         monkeypatch.setattr(push.time, "time", lambda: later)
         [result] = send_push([PushMessage(subscriptions[0], alert_payload())])
     assert sign.call_count == 2 and result.ok
-    claims = vapid_claims(push_service.calls[-1].request.headers["Authorization"])
+    claims = vapid_claims(push_service.received[-1].headers["Authorization"])
     assert claims["exp"] == int(later) + push.JWT_LIFETIME_SECONDS
-    push.close_connections()
