@@ -5,19 +5,16 @@ workers never take the same row.
 
 A claimed row is marked `sending` before the transport is called. If the worker dies
 between the hand-over and the mark, the sweep puts the row back in the queue after the
-lease: delivery is at least once, never lost. The window is one batch of one worker
-(two for e-mail and push, whose batches are pipelined: _Pipeline); the Orange SMS API
-removes even that duplicate through our clientCorrelator.
+lease: delivery is at least once, never lost. The window is one batch of one worker;
+the Orange SMS API removes even that duplicate through our clientCorrelator.
 """
 
 import logging
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any, NamedTuple, cast
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -36,7 +33,6 @@ from monquartier.outbox.models import (
 )
 from monquartier.outbox.sms import SMSMessage
 from monquartier.outbox.transports import (
-    Email,
     EmailTransport,
     Failed,
     Outcome,
@@ -179,29 +175,14 @@ def _orphans(deliveries: list[Delivery]) -> set[int]:
     return orphans
 
 
-def _render_emails(deliveries: list[Delivery]) -> list[Email]:
+def _send_email(deliveries: list[Delivery]) -> list[Outcome]:
     emails = []
     for delivery in deliveries:
         source, _carried = sources.of(delivery)
         if source.email is None:
             raise ValueError(f"Delivery {delivery.pk}: {source.field} rows go by no e-mail")
         emails.append(source.email(delivery))
-    return emails
-
-
-def _hand_over_emails(emails: list[Email]) -> list[Outcome]:
     return EmailTransport().send(emails)
-
-
-def _emails_sent(
-    _deliveries: list[Delivery], _emails: list[Email], outcomes: list[Outcome]
-) -> list[Outcome]:
-    return outcomes
-
-
-def _send_email(deliveries: list[Delivery]) -> list[Outcome]:
-    emails = _render_emails(deliveries)
-    return _emails_sent(deliveries, emails, _hand_over_emails(emails))
 
 
 def _send_sms(deliveries: list[Delivery]) -> list[Outcome]:
@@ -236,19 +217,10 @@ def _send_to_apps(messages: list[fcm.FCMMessage]) -> list[fcm.FCMResult]:
         ]
 
 
-class _Pushes(NamedTuple):
-    """A batch's pushes: to browsers (web push) and to apps (FCM), with the row of each."""
-
-    messages: list[push.PushMessage]
-    owners: list[int]
-    app_messages: list[fcm.FCMMessage]
-    app_owners: list[int]
-
-
-def _render_pushes(deliveries: list[Delivery]) -> _Pushes:
+def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
     """Each member's browsers (web push) and apps (FCM) get the same payload, rendered
-    once per row carried and language. Without FCM settings the apps are left out
-    (logged)."""
+    once per row carried and language. None for a member with no device left: the row
+    is skipped, not failed. Without FCM settings the apps are left out (logged)."""
     user_ids = {d.user_id for d in deliveries}
     subscriptions = defaultdict(list)
     for subscription in PushSubscription.objects.filter(user_id__in=user_ids):
@@ -259,7 +231,8 @@ def _render_pushes(deliveries: list[Delivery]) -> _Pushes:
             registrations[registration.user_id].append(registration)
     elif FCMRegistration.objects.filter(user_id__in=user_ids).exists():
         logger.info("FCM is not configured (FCM_SERVICE_ACCOUNT): app pushes left out")
-    pushes = _Pushes([], [], [], [])
+    messages, owners = [], []
+    app_messages, app_owners = [], []
     payloads: dict[tuple[str, int, str], dict] = {}  # an alert's members share its payload
     for delivery in deliveries:
         user = delivery.user
@@ -272,41 +245,23 @@ def _render_pushes(deliveries: list[Delivery]) -> _Pushes:
         if key not in payloads:
             payloads[key] = source.push(carried, user.language)
         for subscription in subscriptions[user.pk]:
-            pushes.messages.append(push.PushMessage(subscription, payloads[key]))
-            pushes.owners.append(delivery.pk)
+            messages.append(push.PushMessage(subscription=subscription, payload=payloads[key]))
+            owners.append(delivery.pk)
         for registration in registrations[user.pk]:
-            pushes.app_messages.append(fcm.FCMMessage(registration, payloads[key]))
-            pushes.app_owners.append(delivery.pk)
-    return pushes
-
-
-def _hand_over_pushes(
-    pushes: _Pushes,
-) -> tuple[list[push.PushResult], list[fcm.FCMResult]]:
-    results = push.send_push(pushes.messages) if pushes.messages else []
-    return results, _send_to_apps(pushes.app_messages)
-
-
-def _pushes_sent(
-    deliveries: list[Delivery],
-    pushes: _Pushes,
-    answers: tuple[list[push.PushResult], list[fcm.FCMResult]],
-) -> list[Outcome | None]:
-    """What the push services said, per row; devices they say are gone are deleted. None
-    for a member with no device left: the row is skipped, not failed."""
-    results, app_results = answers
+            app_messages.append(fcm.FCMMessage(registration=registration, payload=payloads[key]))
+            app_owners.append(delivery.pk)
+    results = push.send_push(messages) if messages else []
+    app_results = _send_to_apps(app_messages)
     by_delivery: dict[int, list[push.PushResult | fcm.FCMResult]] = defaultdict(list)
     gone, working = [], []
-    for owner, message, result in zip(pushes.owners, pushes.messages, results, strict=True):
+    for owner, message, result in zip(owners, messages, results, strict=True):
         by_delivery[owner].append(result)
         if result.gone:
             gone.append(message.subscription.pk)
         elif result.ok:
             working.append(message.subscription.pk)
     apps_gone, apps_working = [], []
-    for owner, app_message, app_result in zip(
-        pushes.app_owners, pushes.app_messages, app_results, strict=True
-    ):
+    for owner, app_message, app_result in zip(app_owners, app_messages, app_results, strict=True):
         by_delivery[owner].append(app_result)
         if app_result.gone:
             apps_gone.append(app_message.registration.pk)
@@ -338,29 +293,6 @@ def _pushes_sent(
         else:
             outcomes.append(Failed(detail, permanent=True))
     return outcomes
-
-
-def _send_push(deliveries: list[Delivery]) -> list[Outcome | None]:
-    pushes = _render_pushes(deliveries)
-    return _pushes_sent(deliveries, pushes, _hand_over_pushes(pushes))
-
-
-class _Split(NamedTuple):
-    """A channel whose sending has three parts: rendering (the worker's thread: it reads
-    the database), the hand-over to the transport (another thread: no database), and the
-    outcomes (the worker's thread again)."""
-
-    render: Callable[[list[Delivery]], Any]
-    hand_over: Callable[[Any], Any]
-    outcomes: Callable[[list[Delivery], Any, Any], Sequence[Outcome | None]]
-
-
-# What deliver() pipelines: a worker hands one batch over while it claims, loads and
-# renders the next. SMS and voice count their spending in the database as they send.
-SPLITS: dict[str, _Split] = {
-    Channel.EMAIL: _Split(_render_emails, _hand_over_emails, _emails_sent),
-    Channel.PUSH: _Split(_render_pushes, _hand_over_pushes, _pushes_sent),
-}
 
 
 SENDERS: dict[str, Callable[[list[Delivery]], Sequence[Outcome | None]]] = {
@@ -447,8 +379,7 @@ def _record(deliveries: list[Delivery], outcomes: Sequence[Outcome | None]) -> N
     _save_outcomes(deliveries)
 
 
-def _live(ids: list[int]) -> list[Delivery]:
-    """The claimed rows, loaded; those with nothing left to send are cancelled."""
+def send_claimed(channel: str, ids: list[int]) -> dict[str, int]:
     deliveries = _load(ids)
     obsolete = _obsolete(deliveries)
     if obsolete:
@@ -456,11 +387,6 @@ def _live(ids: list[int]) -> list[Delivery]:
             status=DeliveryStatus.CANCELLED, claimed_at=None
         )
         deliveries = [delivery for delivery in deliveries if delivery.pk not in obsolete]
-    return deliveries
-
-
-def send_claimed(channel: str, ids: list[int]) -> dict[str, int]:
-    deliveries = _live(ids)
     if not deliveries:
         return {}
     outcomes = SENDERS[channel](deliveries)
@@ -471,87 +397,27 @@ def send_claimed(channel: str, ids: list[int]) -> dict[str, int]:
     return dict(counts)
 
 
-class _InFlight(NamedTuple):
-    deliveries: list[Delivery]
-    rendered: Any
-    hand_over: Future
-
-
-_hand_over_threads: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _hand_over_thread() -> ThreadPoolExecutor:
-    """The process's one thread that hands batches over (a forked child makes its own)."""
-    global _hand_over_threads
-    if _hand_over_threads is None or _hand_over_threads[0] != os.getpid():
-        _hand_over_threads = (os.getpid(), ThreadPoolExecutor(1, "hand-over"))
-    return _hand_over_threads[1]
-
-
-class _Pipeline:
-    """Batches of a split channel (SPLITS) go through in two stages: while the transport
-    hands batch N over in another thread, the worker claims, loads and renders batch N+1;
-    then it records N's outcomes and hands N+1 over. A batch's hand-over is a wait for
-    the relay and the push services, and rendering is the database's and Python's work:
-    one no longer waits for the other. At most two batches of a worker are claimed and
-    not recorded, one of them with the transport."""
-
-    def __init__(self, channel: str) -> None:
-        self.channel = channel
-        self.split = SPLITS.get(channel)
-        self.in_flight: _InFlight | None = None
-
-    def send(self, ids: list[int]) -> None:
-        if self.split is None:
-            send_claimed(self.channel, ids)
-            return
-        deliveries = _live(ids)
-        rendered = self.split.render(deliveries) if deliveries else None
-        self.land()
-        if deliveries:
-            future = _hand_over_thread().submit(self.split.hand_over, rendered)
-            self.in_flight = _InFlight(deliveries, rendered, future)
-
-    def land(self) -> None:
-        """Wait for the batch being handed over, and record its outcomes."""
-        in_flight, self.in_flight = self.in_flight, None
-        if in_flight is None or self.split is None:
-            return
-        answers = in_flight.hand_over.result()
-        outcomes = self.split.outcomes(in_flight.deliveries, in_flight.rendered, answers)
-        _record(in_flight.deliveries, outcomes)
-
-
 def deliver(channel: str, *, max_seconds: float = 30.0) -> tuple[int, bool]:
     """Send what is due on one channel, batch after batch, for at most max_seconds.
     Returns the rows handled and whether rows may remain (the task then goes on)."""
     started = time.monotonic()
     handled = 0
     limit = BATCH_SIZE[channel]
-    pipeline = _Pipeline(channel)
     # Wakes count this sender as one that will see their rows (outbox/wakes.py): it ends
     # only after its last claim, made once they have committed, found nothing.
     with wakes.Running(channel) as running:
-        try:
-            while True:
-                ids: list[int] | None = claim(channel, limit)
-                if not ids:
-                    pipeline.land()
-                    ids = running.last_claim(
-                        lambda: claim(channel, limit), until=started + max_seconds
-                    )
-                if ids is None:
-                    return handled, True  # wakes kept committing: a fresh task goes on
-                if not ids:
-                    return handled, False
-                pipeline.send(ids)
-                handled += len(ids)
-                if time.monotonic() - started > max_seconds:
-                    return handled, True
-        finally:
-            # Whatever stopped the loop, a batch handed over is recorded (or, if its
-            # hand-over failed, raises: its rows wait for the lease, as in send_claimed).
-            pipeline.land()
+        while True:
+            ids: list[int] | None = claim(channel, limit)
+            if not ids:
+                ids = running.last_claim(lambda: claim(channel, limit), until=started + max_seconds)
+            if ids is None:
+                return handled, True  # wakes kept committing: a fresh task goes on
+            if not ids:
+                return handled, False
+            send_claimed(channel, ids)
+            handled += len(ids)
+            if time.monotonic() - started > max_seconds:
+                return handled, True
 
 
 def requeue_abandoned() -> int:

@@ -1,8 +1,6 @@
 """The outbox senders: batches, retries with backoff, permanent failures, cancellations."""
 
-import itertools
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -299,75 +297,3 @@ def test_a_row_whose_member_alert_or_contact_is_gone_is_cancelled_not_sent(
         *((awa.pk, None, 10**9 + 1, channel) for channel in ("email", "sms")),
     }
     assert Delivery.objects.exclude(status=DeliveryStatus.CANCELLED).get().channel == "sms"
-
-
-@pytest.fixture
-def three_emails(riviera, awa, run_tasks, monkeypatch):
-    """An alert's e-mail rows fanned out, in batches of one: each row is a batch."""
-    from monquartier.alerts import fanout
-    from monquartier.outbox import sender
-    from tests import factories
-
-    for first_name in ("Adjoua", "Koffi"):
-        factories.add_member(riviera, first_name=first_name)
-    alert = launch(awa)
-    fanout.fan_out_alert(alert)
-    monkeypatch.setitem(sender.BATCH_SIZE, "email", 1)
-    rows = Delivery.objects.filter(alert=alert, channel="email")
-    assert rows.count() >= 3
-    return rows
-
-
-def test_a_worker_renders_the_next_batch_while_the_last_one_is_handed_over(
-    three_emails, monkeypatch
-):
-    from monquartier.outbox import sender
-
-    split = sender.SPLITS["email"]
-    rendered, hand_overs, overlapped = [], itertools.count(), []
-    next_rendered = threading.Event()
-
-    def render(deliveries):
-        rendered.append(deliveries[0].pk)
-        if len(rendered) == 2:
-            next_rendered.set()
-        return split.render(deliveries)
-
-    def hand_over(emails):
-        if next(hand_overs) == 0:  # the first batch's, while the worker renders the second
-            overlapped.append(next_rendered.wait(5))
-        return split.hand_over(emails)
-
-    monkeypatch.setitem(sender.SPLITS, "email", split._replace(render=render, hand_over=hand_over))
-
-    handled, more = sender.deliver("email")
-
-    assert overlapped == [True]
-    count = three_emails.count()
-    assert (handled, more) == (count, False)
-    assert len(mail.outbox) == count == len(set(rendered))
-    assert set(three_emails.values_list("status", flat=True)) == {DeliveryStatus.SENT}
-
-
-def test_a_failed_hand_over_leaves_its_rows_to_the_lease_and_the_batch_before_is_recorded(
-    three_emails, monkeypatch
-):
-    from monquartier.outbox import sender
-
-    split = sender.SPLITS["email"]
-    hand_overs = itertools.count()
-
-    def hand_over(emails):
-        if next(hand_overs) == 1:
-            raise RuntimeError("the relay's library broke")
-        return split.hand_over(emails)
-
-    monkeypatch.setitem(sender.SPLITS, "email", split._replace(hand_over=hand_over))
-
-    with pytest.raises(RuntimeError):
-        sender.deliver("email")
-
-    statuses = list(three_emails.order_by("id").values_list("status", flat=True))
-    assert statuses[0] == DeliveryStatus.SENT and len(mail.outbox) == 1
-    # The failed batch, and the one claimed behind it: `sending` until the lease ends.
-    assert set(statuses[1:3]) == {DeliveryStatus.SENDING}
