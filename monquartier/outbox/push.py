@@ -381,7 +381,11 @@ class _Connections:
         if proxy_host:
             headers = {"Proxy-Authorization": authorization} if authorization else None
             connection.set_tunnel(host, port, headers=headers)
-        connection.connect()
+        try:
+            connection.connect()
+        except BaseException:
+            connection.close()  # a refused handshake leaves its TCP socket open
+            raise
         assert connection.sock is not None
         connection.sock.settimeout(READ_TIMEOUT)
         return connection
@@ -429,8 +433,9 @@ class _Connections:
                 connection.close()
                 if not reused:
                     raise
-                # Closed by the push service between our check and our request: once more
-                # on a new connection (the push had not been read: no status came back).
+                # Closed by the push service between our check and our request: once more,
+                # on a new connection. No answer came back; should the service have kept
+                # the first one, a second push with the same Topic replaces it.
                 connection, reused = None, False
                 continue
             except BaseException:
