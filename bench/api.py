@@ -137,7 +137,9 @@ def run(options: argparse.Namespace) -> list[dict[str, Any]]:
         # The p95 target is relative too (issue 16: ≤ 2 × the bare view's p95, same run).
         bare_p95 = mean_p95(bare_before, bare_after)
         for (key, name), result in results.items():
-            rows += page_rows(key, result, bare_per_core, bare_rate, bare_p95, name=name)
+            rows += page_rows(
+                key, result, bare_per_core, bare_rate, bare_p95, name=name, benchmark="api"
+            )
         member = site.members[0]
         authorization = tokens[member.user_id]
         for label, path, target in [

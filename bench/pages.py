@@ -688,9 +688,13 @@ def page_rows(
     bare_p95: float | None = None,
     *,
     name: str = "",
+    benchmark: str = "pages",
 ) -> list[dict[str, Any]]:
-    """The four rows of a page: ids from `page`, names from `name` (`page` if empty)."""
+    """The four rows of a page: ids from `benchmark` and `page`, names from `name` (`page`
+    if empty). Another benchmark measuring the same pages (bench/api.py) names itself, so
+    that a full run's ids stay unique."""
     name = name or page
+    row = functools.partial(figure, benchmark)
     per_core = result.per_core
     p50, p95 = percentile(result.server_ms, 50), percentile(result.server_ms, 95)
     c50, c95 = percentile(result.client_ms, 50), percentile(result.client_ms, 95)
@@ -712,7 +716,7 @@ def page_rows(
         else "",
     )
     return [
-        _row(
+        row(
             f"{page}.per_core",
             f"{name}: requests/s per core",
             per_core,
@@ -726,7 +730,7 @@ def page_rows(
                 errors,
             ),
         ),
-        _row(
+        row(
             f"{page}.p95",
             f"{name}: server time p95",
             p95,
@@ -739,7 +743,7 @@ def page_rows(
                 f"p50 {ms(c50)}, p95 {ms(c95)}"
             ),
         ),
-        _row(
+        row(
             f"{page}.queries",
             f"{name}: SQL queries",
             most,
@@ -747,7 +751,7 @@ def page_rows(
             passed=most is not None and most <= TARGET_QUERIES,
             note=f"the most any request of the page sent (the fewest: {least}), counted in the server",
         ),
-        _row(
+        row(
             f"{page}.ratio",
             f"{name}: share of the bare view's throughput",
             None if ratio is None else 100 * ratio,

@@ -41,10 +41,18 @@ def figure(
 
 
 def check_rows(benchmark: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as they are, once checked: every key present, ids under the benchmark's
+    name and none twice (so that ids stay unique across a full run, and comparable)."""
+    seen: set[str] = set()
     for row in rows:
         missing = [key for key in ROW_KEYS if key not in row]
         if missing:
             raise ValueError(f"{benchmark}: row {row.get('name')!r} lacks {missing}")
+        if not str(row["id"]).startswith(f"{benchmark}."):
+            raise ValueError(f"{benchmark}: row id {row['id']!r} is not under {benchmark}.")
+        if row["id"] in seen:
+            raise ValueError(f"{benchmark}: row id {row['id']!r} comes twice")
+        seen.add(row["id"])
     return rows
 
 
