@@ -105,6 +105,7 @@ class FakePushService:
         self._answers: dict[str, Answer] = {}
         self._next: list[Answer] = []
         self._idle: set[socket.socket] = set()
+        self._open: set[socket.socket] = set()  # every connection not yet closed
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -125,6 +126,14 @@ class FakePushService:
             self._next.append(Answer(status, **options))
 
     def close_idle_connections(self) -> None:
+        """Close every open connection once it waits for a next request (a connection
+        that has just sent its answer gets there a moment later)."""
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._open <= self._idle:
+                    break
+            time.sleep(0.005)
         with self._lock:
             idle, self._idle = self._idle, set()
         for sock in idle:
@@ -145,8 +154,15 @@ class FakePushService:
             def setup(self) -> None:
                 super().setup()
                 with service._lock:
+                    service._open.add(self.connection)
                     service.connections += 1
                     self.number = service.connections
+
+            def finish(self) -> None:
+                with service._lock:
+                    service._open.discard(self.connection)
+                    service._idle.discard(self.connection)
+                super().finish()
 
             def handle_one_request(self) -> None:
                 with service._lock:
