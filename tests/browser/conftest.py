@@ -53,6 +53,10 @@ def page(context):
     return context.new_page()
 
 
+# What Chromium says when the page under a script navigated away.
+NAVIGATED_AWAY = ("reading 'documentElement'", "Execution context was destroyed")
+
+
 class AccessibilityChecker:
     """Runs axe-core on a page and fails on any serious or critical violation."""
 
@@ -61,7 +65,16 @@ class AccessibilityChecker:
         self.checked: list[str] = []
 
     def __call__(self, page) -> None:
-        results = self.axe.run(page)
+        page.wait_for_load_state("load")
+        try:
+            results = self.axe.run(page)
+        except PlaywrightError as error:
+            # A click just before may have started a navigation that replaced the
+            # document while axe was reading it: check the new page once it has loaded.
+            if not any(sign in str(error) for sign in NAVIGATED_AWAY):
+                raise
+            page.wait_for_load_state("load")
+            results = self.axe.run(page)
         bad = [
             f"{violation['id']} ({violation['impact']}): {violation['help']} — "
             + ", ".join(node["html"][:120] for node in violation["nodes"][:3])
