@@ -2,12 +2,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from monquartier.notifications import preferences
+from monquartier.notifications import links, preferences
 from monquartier.notifications.links import signed_path
 from monquartier.notifications.models import Mode, NotificationKind
 from monquartier.notifications.services import notify
@@ -19,6 +20,24 @@ def test_a_link_logs_the_member_into_the_item(client, awa):
     response = client.get(signed_path(awa, "/parametres/"))
     assert response.status_code == 302 and response["Location"] == "/parametres/"
     assert client.get("/parametres/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/alertes/12/", "/gazette/3/?page=2&tri=récent", "/"])
+def test_a_link_is_the_token_django_signing_makes(awa, path):
+    # links.py signs without building a Signer per link; what it makes must stay what
+    # signing.dumps makes, or follow_link's signing.loads would refuse every link.
+    with time_machine.travel(timezone.now(), tick=False):
+        token = signed_path(awa, path).rstrip("/").rsplit("/", 1)[1]
+        state = links._user_state(awa)
+        assert token == signing.dumps({"u": awa.pk, "p": path, "s": state}, salt=links._SALT)
+    assert signing.loads(token, salt=links._SALT)["p"] == path
+
+
+def test_a_link_signed_with_another_secret_logs_nobody_in(client, awa):
+    with override_settings(SECRET_KEY="une-autre-clé-secrète-" + "x" * 40):
+        path = signed_path(awa, "/parametres/")
+    assert client.get(path)["Location"].startswith(reverse("account_login"))
+    assert client.get(signed_path(awa, "/parametres/"))["Location"] == "/parametres/"
 
 
 def test_an_expired_link_leads_to_the_login_then_the_item(client, awa):
