@@ -102,8 +102,8 @@ def _timestamp() -> str:
 
 def _token(payload: dict) -> str:
     """signing.dumps(payload, salt=_SALT), character for character, so that
-    signing.loads reads it; a fifth of its cost (the Signer is built and its keys are
-    derived on every call there). Not compressed: zlib never makes so short a payload
+    signing.loads reads it, without building a Signer and deriving its key for every
+    link as signing.dumps does. Not compressed: zlib never makes so short a payload
     shorter (tried, for every e-mail of an alert)."""
     data = json.dumps(payload, separators=(",", ":")).encode("latin-1")
     value = f"{urlsafe_b64encode(data).rstrip(b'=').decode()}:{_timestamp()}"
