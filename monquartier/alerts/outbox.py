@@ -166,4 +166,7 @@ SOURCE = Source(
     voice=voice.voice_script,
     acknowledge=voice.acknowledge,
     member_fields=("language", *SIGNED_USER_FIELDS),
+    # What staff may change of an alert once sent: hiding it, or hiding its original
+    # (the e-mail of a correction says so). Held alerts are not fanned out yet.
+    changing=("hidden_at", "corrects__hidden_at"),
 )

@@ -40,6 +40,12 @@ class Source:
     # (Delivery.user): the senders load only these columns of the user (and its id).
     # A field read but not named here costs a query per row.
     member_fields: tuple[str, ...] = ()
+    # For rows that never change once written but for these columns (lookups from the
+    # row: the alert's hidden_at, its original's): a sender keeps each row for the rest
+    # of its run (sender.KeptRows, at most deliver's max_seconds) and reads only these
+    # again for each batch, one short query instead of the row and its joins. Left
+    # empty, the rows are fetched again every batch.
+    changing: tuple[str, ...] = ()
 
 
 _SOURCES: dict[str, Source] = {}

@@ -297,3 +297,78 @@ def test_a_row_whose_member_alert_or_contact_is_gone_is_cancelled_not_sent(
         *((awa.pk, None, 10**9 + 1, channel) for channel in ("email", "sms")),
     }
     assert Delivery.objects.exclude(status=DeliveryStatus.CANCELLED).get().channel == "sms"
+
+
+def _alert_to_six(riviera, awa, run_tasks, **fields):
+    from monquartier.alerts import fanout
+    from tests import factories
+
+    for first_name in ("Adjoua", "Koffi", "Fatou", "Moussa"):
+        factories.add_member(riviera, first_name=first_name)
+    alert = services.send_alert(awa, category="theft", text="Une moto volée au marché", **fields)
+    fanout.fan_out_alert(alert)  # the database's task backend: the senders wait
+    return alert
+
+
+def test_a_sender_keeps_its_alert_over_its_batches_but_reads_its_hiding_again(
+    riviera, awa, yao, run_tasks, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from monquartier.outbox import sender
+    from monquartier.outbox.transports import EmailTransport
+
+    alert = _alert_to_six(riviera, awa, run_tasks)
+    emails = Delivery.objects.filter(alert=alert, channel="email")
+    assert emails.count() == 5
+    monkeypatch.setitem(sender.BATCH_SIZE, "email", 2)
+    batches: list[list[str]] = []
+    send = EmailTransport.send
+
+    def send_then_hide(transport, batch):
+        outcomes = send(transport, batch)
+        if not batches:
+            # Staff hide it while this sender runs, and before hide_alert cancels the
+            # queued rows (those a sender has claimed by then stay with it).
+            type(alert).objects.filter(pk=alert.pk).update(hidden_at=timezone.now())
+        batches.append([email.to for email in batch])
+        return outcomes
+
+    monkeypatch.setattr(EmailTransport, "send", send_then_hide)
+    with CaptureQueriesContext(connection) as queries:
+        sender.deliver("email")
+    # The first batch fetched the alert with its community; the two others read its
+    # hiding alone, and saw it.
+    alerts = [q["sql"] for q in queries if q["sql"].startswith('SELECT "alerts_alert"."id"')]
+    assert ['"communities_community"' in sql for sql in alerts] == [True, False, False]
+    assert len(batches) == 1 and len(mail.outbox) == 2
+    assert emails.filter(status=DeliveryStatus.SENT).count() == 2
+    assert emails.filter(status=DeliveryStatus.CANCELLED).count() == 3
+
+
+def test_a_correction_kept_by_its_sender_learns_that_its_original_was_withdrawn(
+    riviera, awa, yao, mariam, run_tasks, monkeypatch
+):
+    from monquartier.outbox import sender
+    from monquartier.outbox.transports import EmailTransport
+
+    original = launch(awa)
+    correction = _alert_to_six(riviera, awa, run_tasks, corrects=original)
+    mail.outbox.clear()
+    monkeypatch.setitem(sender.BATCH_SIZE, "email", 2)
+    send = EmailTransport.send
+    sent: list[int] = []
+
+    def send_then_hide_the_original(transport, batch):
+        outcomes = send(transport, batch)
+        if not sent:
+            services.hide_alert(mariam, original, "Accusation sans fondement")
+        sent.append(len(batch))
+        return outcomes
+
+    monkeypatch.setattr(EmailTransport, "send", send_then_hide_the_original)
+    sender.deliver("email")
+    assert Delivery.objects.filter(alert=correction, status=DeliveryStatus.SENT).count() == 5
+    withdrawn = ["L'alerte d'origine a été retirée" in message.body for message in mail.outbox]
+    assert withdrawn == [False, False, True, True, True]
