@@ -95,3 +95,14 @@ def test_it_refuses_a_database_that_is_not_a_benchmark_one(monkeypatch):
     monkeypatch.setitem(connection.settings_dict, "NAME", "monquartier")
     with pytest.raises(scale.NotABenchmarkDatabase):
         scale.check_database()
+
+
+def test_loading_again_over_loaded_data_starts_afresh(loaded):
+    # The outbox's rows are reached by no cascade (it keeps no foreign-key constraint):
+    # the wipe must name its tables, or the second COPY of deliveries meets the first.
+    from monquartier.outbox.models import Delivery
+
+    first = Delivery.objects.count()
+    assert first > 0
+    again = scale.load(MEMBERS, COMMUNITIES, seed=3, verbose=False)
+    assert Delivery.objects.count() == first == again.counts[Delivery._meta.label]
