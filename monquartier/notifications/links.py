@@ -54,10 +54,11 @@ class _Keys:
 
     def _derive(self, secret: str) -> None:
         raw = secret.encode()
-        # The member's state: salted_hmac(_SALT, state), SHA-1 as its default (in an
-        # HMAC, as there; another hash would void the links already sent).
+        # The member's state: salted_hmac(_SALT, state), SHA-1 as its default. In an
+        # HMAC, as there, SHA-1's collisions do not matter; another hash would void the
+        # links already sent.
         self._state = hmac.new(
-            hashlib.sha1(_SALT.encode() + raw).digest(),  # noqa: S324
+            hashlib.sha1(_SALT.encode() + raw).digest(),  # noqa: S324  # nosec B324
             digestmod=hashlib.sha1,
         )
         # The signature: what signing.TimestampSigner(salt=_SALT) computes, SHA-256.
