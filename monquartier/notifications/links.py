@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import time
-from base64 import urlsafe_b64encode
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -36,8 +35,6 @@ _SALT = "monquartier.notifications.links"
 
 # What _user_state reads of the member: a sender that loads members narrowly loads these.
 SIGNED_USER_FIELDS = ("password", "email", "is_active", "last_login")
-
-_B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 class _Keys:
@@ -68,19 +65,20 @@ class _Keys:
         )
         self._secret = secret
 
-    def state(self, message: bytes) -> str:
+    def _current(self) -> "_Keys":
         if self._secret != settings.SECRET_KEY:
             self._derive(settings.SECRET_KEY)
-        mac = self._state.copy()
+        return self
+
+    def state(self, message: bytes) -> str:
+        mac = self._current()._state.copy()
         mac.update(message)
         return mac.hexdigest()
 
     def signature(self, message: bytes) -> str:
-        if self._secret != settings.SECRET_KEY:
-            self._derive(settings.SECRET_KEY)
-        mac = self._signer.copy()
+        mac = self._current()._signer.copy()
         mac.update(message)
-        return urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+        return signing.b64_encode(mac.digest()).decode()
 
 
 _keys = _Keys()
@@ -92,22 +90,13 @@ def _user_state(user) -> str:
     return _keys.state(state.encode())[:12]
 
 
-def _timestamp() -> str:
-    # signing.b62_encode of the current second, for a positive number.
-    number, digits = int(time.time()), ""
-    while number:
-        number, digit = divmod(number, 62)
-        digits = _B62[digit] + digits
-    return digits or "0"
-
-
 def _token(payload: dict) -> str:
     """signing.dumps(payload, salt=_SALT), character for character, so that
     signing.loads reads it, without building a Signer and deriving its key for every
     link as signing.dumps does. Not compressed: zlib never makes so short a payload
     shorter (tried, for every e-mail of an alert)."""
     data = json.dumps(payload, separators=(",", ":")).encode("latin-1")
-    value = f"{urlsafe_b64encode(data).rstrip(b'=').decode()}:{_timestamp()}"
+    value = f"{signing.b64_encode(data).decode()}:{signing.b62_encode(int(time.time()))}"
     return f"{value}:{_keys.signature(value.encode())}"
 
 

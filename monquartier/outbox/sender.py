@@ -134,9 +134,9 @@ class KeptRows:
         kept = self.rows[source.field]
         known = {pk: kept[pk] for pk in wanted if pk in kept}
         gone: set[int] = set()
+        related = cast("type[Model]", field.related_model)
         if known:
-            model = type(next(iter(known.values())))
-            fresh = model._base_manager.filter(pk__in=known).values_list("pk", *source.changing)
+            fresh = related._base_manager.filter(pk__in=known).values_list("pk", *source.changing)
             seen = set()
             for pk, *values in fresh:
                 seen.add(pk)
@@ -147,10 +147,7 @@ class KeptRows:
                 del known[pk], kept[pk]
         missing = wanted - set(known) - gone
         if missing:
-            queryset = source.queryset() if source.queryset else None
-            if queryset is None:
-                related = cast("type[Model]", field.related_model)
-                queryset = related._base_manager.all()
+            queryset = source.queryset() if source.queryset else related._base_manager.all()
             fetched = queryset.in_bulk(missing)
             kept.update(fetched)
             known.update(fetched)
