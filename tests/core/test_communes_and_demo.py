@@ -121,8 +121,12 @@ def test_run_demo_gives_its_port_to_the_links_written_by_every_process(
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     # The demo's processes, each replaced by one that prints the address it would use
     # (the web one through Django's settings). The demo stops when one process ends: the
-    # other two wait to be stopped.
-    show = "import os, time; print('{name}', os.environ['SITE_URL'], flush=True); time.sleep(60)"
+    # other two wait to be stopped. Each writes its line in one system call: the three
+    # share the terminal unbuffered, and print's separate writes could interleave.
+    show = (
+        "import os, time; os.write(1, ('{name} ' + os.environ['SITE_URL'] + '\\n').encode());"
+        " time.sleep(60)"
+    )
     monkeypatch.setattr(
         run_demo,
         "demo_commands",
@@ -131,7 +135,8 @@ def test_run_demo_gives_its_port_to_the_links_written_by_every_process(
                 *manage,
                 "shell",
                 "-c",
-                "from django.conf import settings as s; print('web', s.SITE_URL)",
+                "import os; from django.conf import settings as s;"
+                " os.write(1, ('web ' + s.SITE_URL + '\\n').encode())",
             ],
             "worker": [sys.executable, "-c", show.format(name="worker")],
             "scheduler": [sys.executable, "-c", show.format(name="scheduler")],
