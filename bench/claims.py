@@ -9,10 +9,11 @@ and channel). It is handed over by N `db_worker` processes (N = --workers, the f
 benchmark's, 3 by default), then by 2N, each set started fresh and warmed up.
 
 The workers are production's `manage.py db_worker --interval 0.2`, run through
-bench/claims_worker.py, which times each call of `outbox.sender.claim` (the
-UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id) and logs it. The
-outside world is bench/fanout.py's: the SMTP sink and the push sink in a process of their
-own; pushes are encrypted by pywebpush as in production.
+bench/claims_worker.py, which times each call of `outbox.sender.claim` (one statement:
+WITH claimed AS (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …)
+SELECT … joined to the members' columns) and logs it. The outside world is
+bench/fanout.py's: the SMTP sink and the push sink in a process of their own; pushes are
+encrypted by pywebpush as in production.
 
 Measured for each set, from the commit until no row of the workload is queued or sending
 (polled every 50 ms, bench/fanout.watch):
@@ -333,9 +334,9 @@ class LockSamples:
 
 _ACTIVITY = (
     "SELECT wait_event_type, wait_event, "
-    "CASE WHEN query LIKE 'UPDATE %%FOR UPDATE SKIP LOCKED%%' THEN 'outbox claim' "
+    "CASE WHEN query LIKE 'WITH claimed AS (UPDATE %%' THEN 'outbox claim' "
     "WHEN query LIKE 'SELECT %%FOR UPDATE SKIP LOCKED%%' THEN 'task claim' "
-    "WHEN query LIKE 'UPDATE %%FROM (VALUES%%' THEN 'outcomes' "
+    "WHEN query LIKE 'UPDATE %%FROM unnest(%%' THEN 'outcomes' "
     "ELSE left(split_part(query, ' ', 1), 12) END "
     "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
     "AND state = 'active'"
@@ -416,7 +417,7 @@ def statement_stats() -> tuple[int, float] | None:
                 "SELECT coalesce(sum(calls), 0), coalesce(sum(total_exec_time), 0) "
                 "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE "
                 "datname = current_database()) AND query LIKE %s",
-                ["UPDATE %FOR UPDATE SKIP LOCKED%"],
+                ["WITH claimed AS (UPDATE %"],
             )
             calls, total = cursor.fetchone()
     except Exception:

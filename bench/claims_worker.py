@@ -25,12 +25,12 @@ def main(argv: list[str]) -> None:
     # Line-buffered: a worker stopped by SIGTERM has written every claim it made.
     log = open(os.environ["BENCH_CLAIMS_LOG"], "a", buffering=1, encoding="ascii")  # noqa: SIM115
 
-    def timed_claim(channel: str, limit: int) -> list[int]:
+    def timed_claim(channel: str, limit: int) -> list:
         started_at = time.time()
         began = time.perf_counter()
-        ids = original(channel, limit)
-        log.write(f"{started_at:.6f} {time.perf_counter() - began:.6f} {channel} {len(ids)}\n")
-        return ids
+        claimed = original(channel, limit)
+        log.write(f"{started_at:.6f} {time.perf_counter() - began:.6f} {channel} {len(claimed)}\n")
+        return claimed
 
     # sender.deliver looks the name up in its module at each call.
     sender.claim = timed_claim

@@ -31,6 +31,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -39,6 +40,8 @@ from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from monquartier.outbox.models import Channel, Delivery, DeliveryStatus
+
+T = TypeVar("T")  # what a claim returns
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +113,7 @@ class Running:
             self.held = True
         return self
 
-    def last_claim(self, claim: Callable[[], list[int]], until: float) -> list[int] | None:
+    def last_claim(self, claim: Callable[[], list[T]], until: float) -> list[T] | None:
         """Claim once more, holding the wake lock alone: a wake that counted this sender
         has committed its rows by then. With nothing claimed, let go of the channel before
         the wake lock is released (the next wake counts this sender no more). While wakes
@@ -121,13 +124,13 @@ class Running:
         while True:
             with transaction.atomic():
                 if _try_wake_lock_alone(self.channel):
-                    ids = claim()
-                    if not ids:
+                    claimed = claim()
+                    if not claimed:
                         self._release()
-                    return ids
-            ids = claim()
-            if ids:
-                return ids
+                    return claimed
+            claimed = claim()
+            if claimed:
+                return claimed
             if time.monotonic() > until:
                 return None
             time.sleep(WAKE_POLL_SECONDS)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from monquartier.alerts import outbox as alert_outbox
@@ -229,10 +230,11 @@ def _queries_to_send(channel: str, alert) -> int:
     from monquartier.outbox import sender
 
     fanout.fan_out_alert(alert)
-    ids = sender.claim(channel, 100)
-    assert ids
+    claimed = sender.claim(channel, 100)
+    assert claimed
     with CaptureQueriesContext(connection) as queries:
-        sender.send_claimed(channel, ids)
+        sender.send_claimed(channel, claimed)
+    ids = [delivery.pk for delivery in claimed]
     assert not Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).exists()
     return len(queries)
 
@@ -372,3 +374,77 @@ def test_a_correction_kept_by_its_sender_learns_that_its_original_was_withdrawn(
     assert Delivery.objects.filter(alert=correction, status=DeliveryStatus.SENT).count() == 5
     withdrawn = ["L'alerte d'origine a été retirée" in message.body for message in mail.outbox]
     assert withdrawn == [False, False, True, True, True]
+
+
+def _as_loaded(delivery) -> tuple:
+    """A claimed row as the senders read it: its columns, its member's loaded columns,
+    and which of the member's are deferred (one read would cost a query)."""
+    own = {field.attname: getattr(delivery, field.attname) for field in Delivery._meta.fields}
+    user = delivery.user
+    if user is None:
+        return own, None, None
+    deferred = user.get_deferred_fields()
+    loaded = {
+        field.attname: getattr(user, field.attname)
+        for field in type(user)._meta.concrete_fields
+        if field.attname not in deferred
+    }
+    return own, loaded, deferred
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL claims and loads in one statement"
+)
+@pytest.mark.parametrize("channel", ["email", "push"])
+def test_the_one_statement_claim_gives_the_rows_the_orm_would_load(
+    riviera, awa, yao, channel, run_tasks
+):
+    """On PostgreSQL a claim returns its rows with their members (sender._Claimed): the
+    very instances the ORM's select_related load gives, a deleted member as None."""
+    from monquartier.alerts import fanout
+    from monquartier.outbox import sender
+    from monquartier.outbox.models import PushSubscription
+    from tests import factories
+
+    for first_name in ("Adjoua", "Koffi"):
+        member = factories.add_member(riviera, first_name=first_name, language="en")
+        PushSubscription.objects.create(
+            user=member, endpoint=f"https://push.exemple.ci/{member.pk}", p256dh="k", auth="a"
+        )
+    fanout.fan_out_alert(launch(awa))
+    Delivery.objects.filter(channel=channel, user=yao).update(user_id=10**9)
+
+    claimed = sender.claim(channel, 100)
+
+    assert len(claimed) >= 2
+    assert [d.pk for d in claimed] == sorted(d.pk for d in claimed)
+    assert {d.status for d in claimed} == {DeliveryStatus.SENDING}
+    assert any(d.user_id == 10**9 and d.user is None for d in claimed) == (channel == "email")
+    loaded = sender._load([d.pk for d in claimed])
+    assert [_as_loaded(d) for d in claimed] == [_as_loaded(d) for d in loaded]
+    assert all(d.user.language for d in claimed if d.user is not None)
+    assert not claimed[0]._state.adding and claimed[0]._state.db == "default"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL claims and loads in one statement"
+)
+def test_the_one_statement_claim_converts_columns_as_their_fields_do(
+    riviera, awa, yao, run_tasks, monkeypatch
+):
+    """A field that converts what the database returns (from_db_value) gets the same
+    value through the claim as through the ORM."""
+    from monquartier.alerts import fanout
+    from monquartier.outbox import sender
+
+    fanout.fan_out_alert(launch(awa))
+    address = Delivery._meta.get_field("address")
+    monkeypatch.setattr(
+        address, "from_db_value", lambda value, expression, connection: f"<{value}>", raising=False
+    )
+    monkeypatch.setattr(sender._Claimed, "_built", None)
+
+    (claimed,) = sender.claim("email", 100)
+
+    assert claimed.address == f"<{yao.email}>"
+    assert _as_loaded(claimed) == _as_loaded(sender._load([claimed.pk])[0])

@@ -59,12 +59,12 @@ class PausedSender:
         self.handled: int | None = None
         claim = sender.claim
 
-        def pausing_claim(channel: str, limit: int) -> list[int]:
-            ids = claim(channel, limit)
-            if not ids and not self.at_the_end.is_set():
+        def pausing_claim(channel: str, limit: int) -> list:
+            claimed = claim(channel, limit)
+            if not claimed and not self.at_the_end.is_set():
                 self.at_the_end.set()
                 self.go_on.wait(10)
-            return ids
+            return claimed
 
         monkeypatch.setattr(sender, "claim", pausing_claim)
         self.thread = threading.Thread(target=self._run, args=(channel,))
