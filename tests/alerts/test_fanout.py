@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from monquartier.alerts import fanout, services
@@ -177,3 +178,34 @@ def test_a_community_cannot_be_flooded_with_alerts_by_many_senders(riviera, awa,
         services.send_alert(yao, category="other", text="Encore eux")
     assert caught.value.error_dict["text"][0].code == "flood"
     assert Alert.objects.count() == 3
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's planner and its statistics"
+)
+def test_the_rows_to_wake_for_are_read_by_the_alert_not_by_walking_the_queue(
+    alert_setup, riviera, awa, yao
+):
+    """The statistics of a quiet day see no queued row; on a burst the queue holds
+    thousands. The fan-out's question (what is queued for this alert?) must read this
+    alert's rows, not walk the queue's index (delivery_due) in search of them."""
+    from django.test.utils import CaptureQueriesContext
+
+    rows = (
+        "INSERT INTO notifications_delivery (alert_id, user_id, channel, address, audience, "
+        "due_at, status, attempts, provider_id, last_error, created_at) "
+        "SELECT %s + n / 50, n, 'email', '', 'community', now(), %s, 1, '', '', now() "
+        "FROM generate_series(1, 20000) AS n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(rows, [10**7, "sent"])  # a quiet day: everything has left
+        cursor.execute("ANALYZE notifications_delivery")
+        cursor.execute(rows, [2 * 10**7, "queued"])  # then a burst fills the queue
+    alert = send(awa)
+    with CaptureQueriesContext(connection) as queries:
+        fanout.fan_out_alert(alert)
+    (asked,) = [q["sql"] for q in queries if 'MIN("notifications_delivery"."due_at")' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {asked}")
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "delivery_due" not in plan, plan
