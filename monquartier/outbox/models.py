@@ -332,8 +332,12 @@ class Delivery(models.Model):
                 name="delivery_police",
                 condition=models.Q(police__isnull=False),
             ),
+            # The claim's order (due_at, then id) whole: with due_at alone PostgreSQL, its
+            # statistics seeing the usual near-empty queue, read every due row of the
+            # channel and sorted them for each batch of 100 (30 ms a claim on the peak
+            # day); with the id it reads the first hundred in order and stops.
             models.Index(
-                fields=["channel", "due_at"],
+                fields=["channel", "due_at", "id"],
                 name="delivery_due",
                 condition=models.Q(status=DeliveryStatus.QUEUED),
             ),

@@ -448,3 +448,35 @@ def test_the_one_statement_claim_converts_columns_as_their_fields_do(
 
     assert claimed.address == f"<{yao.email}>"
     assert _as_loaded(claimed) == _as_loaded(sender._load([claimed.pk])[0])
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's planner and its statistics"
+)
+def test_a_claim_reads_the_queue_in_order_and_stops_at_its_batch(db):
+    """The statistics of a quiet day see no queued row; on a burst the queue holds
+    thousands. A claim must take the first rows of the queue's index in the claim's
+    order, not read every due row of the channel to sort them."""
+    from monquartier.outbox import sender
+
+    rows = (
+        "INSERT INTO notifications_delivery (alert_id, user_id, channel, address, audience, "
+        "due_at, status, attempts, provider_id, last_error, created_at) "
+        "SELECT %s + n / 50, n, 'email', '', 'community', now() - (n %% 7) * interval '1 s', "
+        "%s, 1, '', '', now() FROM generate_series(1, 20000) AS n"
+    )
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(rows, [10**7, "sent"])  # a quiet day: everything has left
+        cursor.execute("ANALYZE notifications_delivery")
+        cursor.execute(rows, [2 * 10**7, "queued"])  # then a burst fills the queue
+        cursor.execute(
+            f"EXPLAIN {sender._Claimed.get().sql}",
+            [DeliveryStatus.SENDING, now, DeliveryStatus.QUEUED, "email", now, 100],
+        )
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "delivery_due" in plan, plan
+    assert not [line for line in plan.splitlines() if "Sort Key" in line and "due_at" in line]
+    first = Delivery.objects.filter(status=DeliveryStatus.QUEUED).order_by("due_at", "id")
+    expected = list(first.values_list("id", flat=True)[:100])
+    assert [delivery.pk for delivery in sender.claim("email", 100)] == sorted(expected)
