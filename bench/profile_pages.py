@@ -21,9 +21,7 @@ BENCH_DATABASE_URL (load a small size first: `bench/run.py --only scale --member
 import argparse
 import cProfile
 import functools
-import io
 import os
-import pstats
 import secrets
 import sys
 import time
@@ -198,24 +196,12 @@ _PLACES = {
 
 
 def report(profiler: cProfile.Profile, count: int, top: int) -> None:
-    stats = pstats.Stats(profiler)
-    raw = stats.stats  # type: ignore[attr-defined]
+    from bench.lib import profiling
+
     print("   where (cumulative ms a request; calls a request):")
-    for label, (path, function) in _PLACES.items():
-        cumulative = calls = 0.0
-        for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in raw.items():
-            if filename.endswith(path) and name == function:
-                cumulative = max(cumulative, ct)
-                calls += nc
+    for label, cumulative, calls in profiling.places(profiler, _PLACES):
         print(f"   {1000 * cumulative / count:6.2f} ms  {calls / count:6.1f}  {label}")
-    for key in ("cumulative", "tottime"):
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(top)
-        lines = out.getvalue().splitlines()
-        start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
-        print(f"   -- top {top} by {key} ({count} requests)")
-        for line in lines[start : start + top + 1]:
-            print("   " + line)
+    profiling.print_top(profiler, top, f"{count} requests")
 
 
 if __name__ == "__main__":

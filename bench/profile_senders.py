@@ -14,8 +14,9 @@ worker and no task queue in between:
 
 For each it prints the messages, the CPU (this process's and PostgreSQL's) and wall time
 of a message per channel, and the fan-out's CPU an alert; with `--profile`, cProfile's share of the senders' time in a few
-places (claim, carry, render, skeletons, links, SMTP, push encryption, recording) and its
-top functions. `--rounds` repeats each scenario (the first round warms the caches up, as
+places (claim, carry, render, skeletons, links, SMTP, pushes, recording) and its top
+functions. cProfile follows this thread only: the SMTP connections' and the pushes'
+threads show as the time the sender waited for them. `--rounds` repeats each scenario (the first round warms the caches up, as
 a worker that has run for a while has them). The senders' own log lines go to standard
 error, as a worker's do (`2>/dev/null` to read the figures alone).
 
@@ -25,9 +26,7 @@ error, as a worker's do (`2>/dev/null` to read the figures alone).
 
 import argparse
 import cProfile
-import io
 import os
-import pstats
 import sys
 import time
 from pathlib import Path
@@ -39,16 +38,16 @@ if str(ROOT) not in sys.path:
 CHANNELS = ("email", "push")
 
 # The places a sender's time goes: (file's path ends with, function).
-_PLACES = {
+_PLACES: dict[str, tuple[str, str]] = {
     "claim (one statement)": ("outbox/sender.py", "claim"),
     "carry: the alerts of the batch": ("outbox/sender.py", "_carry"),
     "obsolete rows": ("outbox/sender.py", "_obsolete"),
     "e-mail: rendering (templates)": ("outbox/rendering.py", "render_email"),
     "e-mail: the signed link": ("notifications/links.py", "absolute_link"),
-    "e-mail: skeletons built": ("outbox/transports.py", "__init__"),
     "e-mail: the transport (SMTP threads included)": ("outbox/transports.py", "send"),
     "push: the payload": ("alerts/outbox.py", "alert_push_payload"),
-    "push: encryption": ("outbox/push.py", "encrypt"),
+    # The pushes are encrypted and posted in threads, which cProfile does not follow.
+    "push: the sender (its threads waited for)": ("outbox/sender.py", "_send_push"),
     "recording the outcomes": ("outbox/sender.py", "_record"),
 }
 
@@ -141,25 +140,20 @@ def scenario(name: str, senders, profiler: cProfile.Profile | None) -> None:
 
 
 def report(profiler: cProfile.Profile, top: int) -> None:
-    stats = pstats.Stats(profiler)
-    raw = stats.stats  # type: ignore[attr-defined]
-    total = max((ct for (_f, _l, _n), (_cc, _nc, _tt, ct, _c) in raw.items()), default=1.0)
+    import inspect
+
+    from bench.lib import profiling
+    from monquartier.outbox import transports
+
+    named = dict(_PLACES)
+    # cProfile names a method by its function alone: the skeleton's __init__ by its line.
+    skeleton_line = inspect.getsourcelines(transports._Skeleton.__init__)[1]
+    named["e-mail: skeletons built"] = ("outbox/transports.py", "__init__", skeleton_line)
+    total = profiling.total_seconds(profiler)
     print(f"   where ({total:.2f} s profiled; cumulative s, calls):")
-    for label, (path, function) in _PLACES.items():
-        cumulative = calls = 0.0
-        for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in raw.items():
-            if filename.endswith(path) and name == function:
-                cumulative = max(cumulative, ct)
-                calls += nc
+    for label, cumulative, calls in profiling.places(profiler, named):
         print(f"   {cumulative:7.3f} s {calls:8.0f}  {label}")
-    for key in ("cumulative", "tottime"):
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(top)
-        lines = out.getvalue().splitlines()
-        start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
-        print(f"   -- top {top} by {key}")
-        for line in lines[start : start + top + 1]:
-            print("   " + line)
+    profiling.print_top(profiler, top)
 
 
 def main() -> None:
