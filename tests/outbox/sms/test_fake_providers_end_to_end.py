@@ -11,8 +11,10 @@ from monquartier.outbox.sms import (
 )
 from tests.fakes.sms_providers import FakeAfricasTalking, FakeOrange
 
-# Short read timeouts: a scripted timeout costs the test a third of a second.
-FAST = (1, 0.3)
+# Read timeouts short enough that a scripted timeout (2 s) costs the test a second, long
+# enough that a loaded CI machine answering 40 requests on 8 threads is never taken for a
+# timeout (0.3 s was, once: "Orange did not answer in time").
+FAST = (1, 1.0)
 INVALID = "+2250101010101"
 
 
