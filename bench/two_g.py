@@ -49,13 +49,18 @@ import os
 import secrets
 import shutil
 import statistics
+import sys
 import tempfile
+import threading
 import time
+import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.lib.database import (
     admin_connection,
@@ -308,6 +313,89 @@ WORKER_CONTROLS_SCRIPT = """async () => {
 }"""
 
 
+class VisitTimedOut(RuntimeError):
+    """A visit did not finish within WAIT_MS; the message says what was still loading."""
+
+
+class Loading:
+    """The requests a page has started and not finished, as the browser saw them."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.began = time.perf_counter()
+        self.pending: dict[Any, float] = {}
+        self.failed: list[str] = []
+        self._handlers = {
+            "request": self._started,
+            "requestfinished": self._done,
+            "requestfailed": self._failed,
+        }
+        for event, handler in self._handlers.items():
+            page.on(event, handler)
+
+    def _started(self, request) -> None:
+        self.pending[request] = time.perf_counter()
+
+    def _done(self, request) -> None:
+        self.pending.pop(request, None)
+
+    def _failed(self, request) -> None:
+        self.pending.pop(request, None)
+        self.failed.append(f"{request.method} {request.url} ({request.failure})")
+
+    def close(self) -> None:
+        for event, handler in self._handlers.items():
+            self.page.remove_listener(event, handler)
+
+    def report(self, proxy: Nginx, mark: int) -> str:
+        now = time.perf_counter()
+        lines = [f"after {now - self.began:.1f} s, the browser still waited for:"]
+        lines += [
+            f"  {request.method} {request.url} (a {request.resource_type}, "
+            f"for {now - started:.1f} s)"
+            for request, started in self.pending.items()
+        ] or ["  nothing"]
+        lines += ["failed:", *(f"  {line}" for line in self.failed)] if self.failed else []
+        lines.append("nginx answered meanwhile (status, its time, the app's time):")
+        lines += [
+            f"  {exchange.method} {exchange.path} {exchange.status} "
+            f"{exchange.seconds:.3f} s {exchange.upstream or '-'}"
+            for exchange in proxy.since(mark)
+        ] or ["  nothing"]
+        with contextlib.suppress(Exception):
+            lines.append(f"nginx had {proxy.in_flight()} request(s) in flight")
+        errors = proxy.errors().strip()
+        lines.append(f"nginx's error log: {errors or 'empty'}")
+        # The tests' live server answers from threads of this process: where they are.
+        names = {thread.ident: thread.name for thread in threading.enumerate()}
+        for ident, frame in sys._current_frames().items():
+            if ident not in (threading.main_thread().ident, threading.get_ident()):
+                stack = "".join(traceback.format_stack(frame, limit=8))
+                lines.append(f"thread {names.get(ident, ident)}, where it is:\n{stack}")
+        return "\n".join(lines)
+
+
+def visit(page, proxy: Nginx, path: str, wait_until: str = "load", again: bool = False) -> None:
+    """page.goto(path); when it times out, VisitTimedOut says which requests the browser
+    still waited for, what nginx answered meanwhile and where the server's threads were.
+    With `again` (a visit that only prepares a measurement), a timeout is reported as a
+    warning and the visit made once more."""
+    mark, loading = proxy.mark(), Loading(page)
+    try:
+        page.goto(path, wait_until=wait_until, timeout=WAIT_MS)
+    except PlaywrightTimeoutError as error:
+        report = f"{path}: {error}\n{loading.report(proxy, mark)}"
+        if not again:
+            raise VisitTimedOut(report) from error
+        print(report, flush=True)
+        warnings.warn(f"visited again after a timeout: {report}", stacklevel=2)
+    else:
+        return
+    finally:
+        loading.close()
+    visit(page, proxy, path, wait_until)
+
+
 def shown(page, selector: str) -> float:
     """performance.now() (from the navigation's start) when `selector` is in the page,
     visible and not empty; polled at every animation frame, across navigations. Chromium
@@ -352,7 +440,7 @@ def open_page(page, proxy: Nginx, emulation: Emulation, path: str, selector: str
     emulation.service_workers()
     mark = proxy.mark()
     began = time.perf_counter()
-    page.goto(path, wait_until="commit", timeout=WAIT_MS)
+    visit(page, proxy, path, wait_until="commit")
     return finish(page, proxy, mark, shown(page, selector), began)
 
 
@@ -426,7 +514,7 @@ def measure(
         series["home.first"].measures.append(open_page(page, proxy, emulation, "/", HOME_CONTENT))
         context.close()
         context, page = new_page(browser, proxy.url, sender(), emulation)
-        page.goto("/alertes/lancer/", wait_until="load", timeout=WAIT_MS)
+        visit(page, proxy, "/alertes/lancer/", again=True)
         series["send.first"].measures.append(
             send_alert(
                 page,
@@ -441,7 +529,7 @@ def measure(
         context, page = new_page(browser, proxy.url, sender(), emulation)
         for path in ("/", "/alertes/", f"/alertes/{warm_alert}/", "/alertes/lancer/"):
             emulation.service_workers()
-            page.goto(path, wait_until="load", timeout=WAIT_MS)
+            visit(page, proxy, path, again=True)
             if not page.evaluate(WORKER_CONTROLS_SCRIPT):
                 problems.append(f"run {run + 1}: no service worker controls {path}")
         proxy.wait_quiet(QUIET_S, timeout_s=30)

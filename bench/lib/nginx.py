@@ -43,7 +43,8 @@ LOG_FORMAT = (
     '"content_type":"$sent_http_content_type","content_encoding":"$sent_http_content_encoding",'
     '"cache_control":"$sent_http_cache_control","if_none_match":"$http_if_none_match",'
     '"if_modified_since":"$http_if_modified_since","accept_encoding":"$http_accept_encoding",'
-    '"bytes_sent":"$bytes_sent","body_bytes_sent":"$body_bytes_sent"}'
+    '"bytes_sent":"$bytes_sent","body_bytes_sent":"$body_bytes_sent",'
+    '"request_time":"$request_time","upstream_time":"$upstream_response_time"}'
 )
 
 
@@ -62,6 +63,8 @@ class Exchange:
     accept_encoding: str  # as the browser sent it
     header_bytes: int
     body_bytes: int  # as sent (compressed when it was; chunk sizes included)
+    seconds: float = 0.0  # nginx's $request_time: from the first byte read to the last sent
+    upstream: str = ""  # $upstream_response_time: the app's time, "" for a static file
 
     @property
     def wire_bytes(self) -> int:
@@ -287,4 +290,6 @@ def _exchange(sequence: int, fields: dict[str, str]) -> Exchange:
         accept_encoding=fields["accept_encoding"],
         header_bytes=bytes_sent - body,
         body_bytes=body,
+        seconds=float(fields.get("request_time") or 0),
+        upstream=fields.get("upstream_time", "").replace("-", ""),
     )

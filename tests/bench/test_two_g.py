@@ -92,3 +92,30 @@ def test_the_benchmark_is_registered():
     from bench import run
 
     assert run.BENCHMARKS["2g"] == "bench.two_g"
+
+
+def test_a_visit_that_times_out_says_what_was_still_loading(proxy, browser, monkeypatch):
+    monkeypatch.setattr(two_g, "WAIT_MS", 1500)
+    context = browser.new_context(base_url=proxy.url)
+    page = context.new_page()
+    # The page's style sheet never comes: its load event never fires.
+    page.route("**/stuck.css", lambda route: None)
+    page.route(
+        "**/waiting/",
+        lambda route: route.fulfill(
+            content_type="text/html", body='<link rel="stylesheet" href="/stuck.css"><p>…</p>'
+        ),
+    )
+    try:
+        with (
+            pytest.warns(UserWarning, match="visited again after a timeout"),
+            pytest.raises(two_g.VisitTimedOut) as raised,
+        ):
+            two_g.visit(page, proxy, "/waiting/", again=True)
+    finally:
+        context.close()
+    report = str(raised.value)
+    assert report.startswith("/waiting/: ")
+    assert "the browser still waited for:\n  GET http://127.0.0.1:" in report
+    assert "/stuck.css (a stylesheet, for " in report
+    assert "nginx had 0 request(s) in flight" in report
