@@ -5,7 +5,8 @@ name    what the figure is, for people
 value   the measurement (number, or text such as the database version; None if not measured)
 unit    "ms", "s", "" …
 target  the target as text ("≤ 5 ms"), or None for a figure reported for information
-passed  whether the target is met (True for information rows)
+passed  whether the target is met (True for information rows; None when the target does not
+        apply on this machine, say one with fewer cores than it assumes: "n/a")
 note    anything needed to read the figure (query plan, sample sizes …)
 """
 
@@ -25,7 +26,7 @@ def figure(
     unit: str = "",
     *,
     target: str | None = None,
-    passed: bool = True,
+    passed: bool | None = True,
     note: str = "",
 ) -> dict[str, Any]:
     """One row of results (see the module docstring); `passed` matters only with a target."""
@@ -89,7 +90,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             row["name"],
             format_value(row["value"], row["unit"]),
             row["target"] or "",
-            ("pass" if row["passed"] else "FAIL") if row["target"] else "",
+            _result(row) if row["target"] else "",
         )
         for row in rows
     ]
@@ -108,8 +109,17 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print("\nNotes:")
         for name, note in notes:
             print(f"  {name}: {note}")
-    missed = [row for row in rows if row["target"] and not row["passed"]]
+    missed = [row for row in rows if row["target"] and row["passed"] is False]
     print(f"\n{len(missed)} target(s) missed." if missed else "\nEvery target met.")
+    moot = [row for row in rows if row["target"] and row["passed"] is None]
+    if moot:
+        print(f"{len(moot)} target(s) not applicable on this machine (their notes say why).")
+
+
+def _result(row: dict[str, Any]) -> str:
+    if row["passed"] is None:
+        return "n/a"
+    return "pass" if row["passed"] else "FAIL"
 
 
 def write_results(payload: dict[str, Any], started: dt.datetime, results: Path) -> Path:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.lib.figures import check_rows, figure
+from bench.lib.figures import check_rows, figure, print_table
 from bench.pages import CpuShare, PhaseResult, page_rows
 
 
@@ -49,3 +49,20 @@ def test_the_same_pages_measured_by_two_benchmarks_keep_distinct_ids():
 def test_a_row_twice_under_another_name_or_incomplete_is_refused(rows, problem):
     with pytest.raises(ValueError, match=problem):
         check_rows("api", rows)
+
+
+def test_a_target_that_does_not_apply_on_this_machine_is_neither_met_nor_missed(capsys):
+    rows = [
+        figure("claims", "ratio", "ratio", 0.9, "×", target="≥ 1.6 ×", passed=None),
+        figure("claims", "mean", "mean", 4.0, "ms", target="≤ 5 ms", passed=True),
+        figure("claims", "lost", "lost", 1, target="0", passed=False),
+    ]
+    print_table(rows)
+    table = capsys.readouterr().out
+    assert [line.split("|")[-1].strip() for line in table.splitlines()[3:6]] == [
+        "n/a",
+        "pass",
+        "FAIL",
+    ]
+    assert "1 target(s) missed." in table
+    assert "1 target(s) not applicable on this machine" in table
