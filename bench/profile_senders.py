@@ -172,12 +172,15 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+    from django.core.management import call_command
     from django.test.utils import override_settings
 
     from bench import fanout
     from monquartier.alerts.models import Alert
     from monquartier.outbox.models import Delivery
 
+    # As bench/run.py does: a new database is migrated first.
+    call_command("migrate", interactive=False, verbosity=0)
     sinks = fanout.Sinks("fast")
     try:
         print(f"   database {settings.DATABASES['default']['NAME']}; wiping this tool's rows …")

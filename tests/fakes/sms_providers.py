@@ -4,10 +4,12 @@ Talking protocols, for integration tests and benchmarks. Nothing leaves the mach
     with FakeOrange() as orange:
         orange.fail_next(status=500)
         orange.timeout_next(seconds=1)
+        orange.answer_next(201, {"outboundSMSMessageRequest": {...}})
         orange.reject_numbers({"+2250101010101"})
         backend = OrangeSMSBackend(api_url=orange.url, **orange.credentials)
         ...
         assert [sms.to for sms in orange.received_unique] == [...]
+        assert orange.calls[0].json["outboundSMSMessageRequest"]["address"] == "tel:+225…"
 """
 
 import base64
@@ -28,6 +30,24 @@ class ReceivedSMS:
     text: str
     reference: str = ""  # Orange's clientCorrelator; Africa's Talking has none
     provider_id: str = ""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request that reached the sending endpoint, as the server read it."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def form(self) -> dict[str, str]:
+        """A form-encoded body's fields (Africa's Talking), each field's first value."""
+        return dict(parse_qsl(self.body.decode(), keep_blank_values=True))
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 @dataclass(frozen=True)
@@ -72,6 +92,7 @@ class FakeSMSProvider:
     def __init__(self) -> None:
         self.received: list[ReceivedSMS] = []
         self.requests = 0  # requests that reached the sending endpoint
+        self.calls: list[Call] = []  # those requests, in the order they came
         self._lock = threading.Lock()
         self._script: deque[Reply | float] = deque()
         self._rejected: set[str] = set()
@@ -92,6 +113,21 @@ class FakeSMSProvider:
         with self._lock:
             for _ in range(count):
                 self._script.append(Reply(status, body or '{"message": "scripted failure"}'))
+
+    def answer_next(
+        self,
+        status: int,
+        data: object = None,
+        *,
+        body: str = "",
+        content_type: str = "application/json",
+        count: int = 1,
+    ) -> None:
+        """The next count sending requests get this answer instead of the provider's own:
+        `data` as JSON, or `body` as it is. Nothing is sent."""
+        text = json.dumps(data) if data is not None else body
+        with self._lock:
+            self._script.extend([Reply(status, text, content_type)] * count)
 
     def heal(self) -> None:
         """Forget the scripted failures and timeouts not yet played: the provider is back."""
@@ -137,6 +173,7 @@ class FakeSMSProvider:
             return self.handle_other(path, headers, body)
         with self._lock:
             self.requests += 1
+            self.calls.append(Call(path, dict(headers.items()), body))
             scripted = self._script.popleft() if self._script else None
         if isinstance(scripted, Reply):
             return scripted
