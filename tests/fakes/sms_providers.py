@@ -6,6 +6,7 @@ Talking protocols, for integration tests and benchmarks. Nothing leaves the mach
         orange.timeout_next(seconds=1)
         orange.answer_next(201, {"outboundSMSMessageRequest": {...}})
         orange.reject_numbers({"+2250101010101"})
+        orange.answer_token_next(401, {"error": "invalid_client"})
         backend = OrangeSMSBackend(api_url=orange.url, **orange.credentials)
         ...
         assert [sms.to for sms in orange.received_unique] == [...]
@@ -204,14 +205,18 @@ def _json(data: object, status: int = 200) -> Reply:
 class FakeOrange(FakeSMSProvider):
     """OAuth token endpoint and outbound SMS endpoint of the Orange SMS API. A request
     whose clientCorrelator was already accepted is acknowledged again (same resource) but
-    not sent twice, as Orange promises: it shows in received, not in received_unique."""
+    not sent twice, as Orange promises: it shows in received, not in received_unique.
+    The token endpoint has its own script, played in order on the next token requests."""
 
     send_path = re.compile(r"/smsmessaging/v1/outbound/(?P<sender>[^/]+)/requests")
+    token_path = "/oauth/v3/token"
     credentials = {"client_id": "fake-client", "client_secret": "fake-secret"}
 
     def __init__(self, token_lifetime: int = 3600) -> None:
         self.token_lifetime = token_lifetime
-        self.token_requests = 0
+        self.token_requests = 0  # tokens the fake made itself (scripted answers aside)
+        self.token_calls: list[Call] = []  # every request to the token endpoint, in order
+        self._token_script: deque[tuple[Reply, str] | float] = deque()
         self._tokens: set[str] = set()
         self._by_correlator: dict[str, str] = {}
         self._unique: list[ReceivedSMS] = []
@@ -227,8 +232,52 @@ class FakeOrange(FakeSMSProvider):
         with self._lock:
             self._tokens.clear()
 
+    def answer_token_next(
+        self,
+        status: int,
+        data: object = None,
+        *,
+        body: str = "",
+        content_type: str = "application/json",
+        count: int = 1,
+    ) -> None:
+        """The next count token requests get this answer: `data` as JSON, or `body` as it
+        is; an access_token in `data` is then honoured by the sending endpoint."""
+        text = json.dumps(data) if data is not None else body
+        token = data.get("access_token") if isinstance(data, dict) else None
+        granted = token if isinstance(token, str) else ""
+        with self._lock:
+            self._token_script.extend([(Reply(status, text, content_type), granted)] * count)
+
+    def timeout_token_next(self, count: int = 1, seconds: float = 1.0) -> None:
+        """The next count token requests get no answer: the server waits seconds, then
+        hangs up (at once with 0, which the client sees as a connection error)."""
+        with self._lock:
+            self._token_script.extend([seconds] * count)
+
+    def heal(self) -> None:
+        """Forget the scripted answers not yet played, the token endpoint's too."""
+        super().heal()
+        with self._lock:
+            self._token_script.clear()
+
+    def _dispatch(self, path: str, headers: Any, body: bytes) -> Reply | None:
+        if path != self.token_path:
+            return super()._dispatch(path, headers, body)
+        with self._lock:
+            self.token_calls.append(Call(path, dict(headers.items()), body))
+            scripted = self._token_script.popleft() if self._token_script else None
+            if isinstance(scripted, tuple) and scripted[1]:
+                self._tokens.add(scripted[1])
+        if isinstance(scripted, tuple):
+            return scripted[0]
+        if scripted is not None:
+            self._closing.wait(scripted)
+            return None
+        return self.handle_other(path, headers, body)
+
     def handle_other(self, path: str, headers: Any, body: bytes) -> Reply:
-        if path != "/oauth/v3/token":
+        if path != self.token_path:
             return super().handle_other(path, headers, body)
         expected = "{client_id}:{client_secret}".format(**self.credentials)
         basic = "Basic " + base64.b64encode(expected.encode()).decode()

@@ -1,9 +1,9 @@
-import json
-from urllib.parse import parse_qs
+"""The Africa's Talking backend over real HTTP, against the local fake (tests/fakes)."""
+
+import socket
+from contextlib import contextmanager
 
 import pytest
-import requests
-import responses
 from django.core.exceptions import ImproperlyConfigured
 
 from monquartier.outbox.sms import (
@@ -14,13 +14,32 @@ from monquartier.outbox.sms import (
     get_sms_backend,
 )
 from monquartier.outbox.sms.africastalking import SANDBOX_API_URL
+from tests.fakes.sms_providers import FakeAfricasTalking
 
-OPTIONS = {"username": "sandbox", "api_key": "key-123", "api_url": SANDBOX_API_URL}
+# Connect and read timeouts: a scripted timeout (2 s) costs a test one second.
+FAST = (1, 1.0)
 ALERT = "Alerte Riviera 2: cambriolage signalé rue des Jardins."
 
 
-def backend(**overrides):
-    return AfricasTalkingSMSBackend(**{**OPTIONS, **overrides})
+@pytest.fixture
+def fake():
+    with FakeAfricasTalking() as server:
+        yield server
+
+
+@pytest.fixture
+def backend(fake):
+    """Makes backends talking to the fake; their connections are closed afterwards."""
+    made = []
+
+    def make(**overrides):
+        options = {"api_url": fake.api_url, "timeout": FAST, **fake.credentials, **overrides}
+        made.append(AfricasTalkingSMSBackend(**options))
+        return made[-1]
+
+    yield make
+    for sender in made:
+        sender.close()
 
 
 def sms(to, text=ALERT, reference=""):
@@ -42,34 +61,60 @@ def recipient(to, code=101, status="Success"):
     }
 
 
-def form(call):
-    return {name: values[0] for name, values in parse_qs(call.request.body).items()}
+def answer_with(*recipients):
+    return {"SMSMessageData": {"Message": "scripted", "Recipients": list(recipients)}}
 
 
-def answer_all(request):
-    """Every recipient accepted, as Africa's Talking does for valid numbers."""
-    to = parse_qs(request.body)["to"][0].split(",")
-    data = {"SMSMessageData": {"Message": "ok", "Recipients": [recipient(n) for n in to]}}
-    return 201, {}, json.dumps(data)
+def sent_to(fake):
+    return [call.form["to"] for call in fake.calls]
 
 
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
+@contextmanager
+def server_holding_the_request(fake):
+    fake.timeout_next(seconds=2)
+    yield fake.api_url
 
 
-def test_a_batch_goes_out_in_africas_talking_s_request_format(api):
-    api.add_callback(responses.POST, SANDBOX_API_URL, callback=answer_all)
+@contextmanager
+def server_never_accepting(fake):
+    """A port whose accept queue is full: Linux drops further SYNs, so connecting times
+    out instead of being refused."""
+    listener = socket.socket()
+    fillers = [socket.socket() for _ in range(2)]
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(listener.getsockname())
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/version1/messaging"
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
 
+
+@contextmanager
+def nothing_listening(fake):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield f"http://127.0.0.1:{port}/version1/messaging"
+
+
+def test_a_batch_goes_out_in_africas_talking_s_request_format(fake, backend):
     outcomes = backend(sender_id="MonQuartier").send_messages([sms(number(1)), sms(number(2))])
 
-    assert [o.provider_id for o in outcomes] == ["ATXid_0000001", "ATXid_0000002"]
-    (call,) = api.calls
-    assert call.request.headers["apiKey"] == "key-123"
-    assert call.request.headers["Accept"] == "application/json"
-    assert form(call) == {
-        "username": "sandbox",
+    assert [got.to for got in fake.received] == [number(1), number(2)]
+    assert [o.provider_id for o in outcomes] == [got.provider_id for got in fake.received]
+    assert all(o.provider_id for o in outcomes)
+    (call,) = fake.calls
+    assert call.path == "/version1/messaging"
+    assert call.headers["apiKey"] == fake.credentials["api_key"]
+    assert call.headers["Accept"] == "application/json"
+    assert call.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert call.form == {
+        "username": fake.credentials["username"],
         "to": f"{number(1)},{number(2)}",
         "message": ALERT,
         "bulkSMSMode": "1",
@@ -77,42 +122,42 @@ def test_a_batch_goes_out_in_africas_talking_s_request_format(api):
     }
 
 
-def test_2500_identical_messages_go_out_in_three_requests(api):
-    api.add_callback(responses.POST, SANDBOX_API_URL, callback=answer_all)
+def test_2500_identical_messages_go_out_in_three_requests(fake, backend):
     messages = [sms(number(i)) for i in range(2500)]
 
     outcomes = backend().send_messages(messages)
 
-    sizes = [len(form(call)["to"].split(",")) for call in api.calls]
-    assert sizes == [1000, 1000, 500]
+    assert [len(to.split(",")) for to in sent_to(fake)] == [1000, 1000, 500]
     assert all(isinstance(o, SMSSent) for o in outcomes)
     assert [o.message for o in outcomes] == messages
-    assert outcomes[1234].provider_id == f"ATXid_{number(1234)[-7:]}"
+    ids = {got.to: got.provider_id for got in fake.received}
+    assert len(ids) == 2500
+    assert [o.provider_id for o in outcomes] == [ids[m.to] for m in messages]
 
 
-def test_different_texts_go_in_different_requests(api):
-    api.add_callback(responses.POST, SANDBOX_API_URL, callback=answer_all)
+def test_different_texts_go_in_different_requests(fake, backend):
     outcomes = backend().send_messages(
         [sms(number(1), "A"), sms(number(2), "B"), sms(number(3), "A")]
     )
-    assert sorted(form(call)["to"] for call in api.calls) == [
-        f"{number(1)},{number(3)}",
-        number(2),
-    ]
+    assert sorted(sent_to(fake)) == [f"{number(1)},{number(3)}", number(2)]
+    assert {call.form["to"]: call.form["message"] for call in fake.calls} == {
+        f"{number(1)},{number(3)}": "A",
+        number(2): "B",
+    }
     assert all(isinstance(o, SMSSent) for o in outcomes)
 
 
-def test_each_recipient_s_status_is_mapped_back_to_its_message(api):
-    answer = [
-        recipient(number(3), 403, "InvalidPhoneNumber"),
-        recipient(number(1), 101),
-        recipient(number(2), 405, "InsufficientBalance"),
-        recipient(number(4), 406, "UserInBlacklist"),
-        recipient(number(5), 102, "Queued"),
-        recipient(number(6), 999, "SomethingNew"),
-    ]
-    api.add(
-        responses.POST, SANDBOX_API_URL, status=201, json={"SMSMessageData": {"Recipients": answer}}
+def test_each_recipient_s_status_is_mapped_back_to_its_message(fake, backend):
+    fake.answer_next(
+        201,
+        answer_with(
+            recipient(number(3), 403, "InvalidPhoneNumber"),
+            recipient(number(1), 101),
+            recipient(number(2), 405, "InsufficientBalance"),
+            recipient(number(4), 406, "UserInBlacklist"),
+            recipient(number(5), 102, "Queued"),
+            recipient(number(6), 999, "SomethingNew"),
+        ),
     )
     messages = [sms(number(i)) for i in range(1, 8)]
 
@@ -120,7 +165,9 @@ def test_each_recipient_s_status_is_mapped_back_to_its_message(api):
         messages
     )
 
+    assert fake.requests == 1
     assert isinstance(sent, SMSSent) and sent.message.to == number(1)
+    assert sent.provider_id == "ATXid_0000001"
     assert isinstance(queued, SMSSent)
     assert invalid.permanent and "InvalidPhoneNumber" in invalid.detail
     assert invalid.message.to == number(3)
@@ -131,23 +178,20 @@ def test_each_recipient_s_status_is_mapped_back_to_its_message(api):
 
 
 @pytest.mark.parametrize("code", [401, 402, 403, 404, 406, 409])
-def test_final_recipient_codes_are_permanent_failures(api, code):
-    answer = {"SMSMessageData": {"Recipients": [recipient(number(1), code, "Refused")]}}
-    api.add(responses.POST, SANDBOX_API_URL, status=201, json=answer)
+def test_final_recipient_codes_are_permanent_failures(fake, backend, code):
+    fake.answer_next(201, answer_with(recipient(number(1), code, "Refused")))
     (outcome,) = backend().send_messages([sms(number(1))])
     assert isinstance(outcome, SMSError) and outcome.permanent
 
 
 @pytest.mark.parametrize("code", [405, 407, 500, 501, 502, "oops", None])
-def test_other_recipient_codes_are_transient_failures(api, code):
-    answer = {"SMSMessageData": {"Recipients": [recipient(number(1), code, "Failed")]}}
-    api.add(responses.POST, SANDBOX_API_URL, status=201, json=answer)
+def test_other_recipient_codes_are_transient_failures(fake, backend, code):
+    fake.answer_next(201, answer_with(recipient(number(1), code, "Failed")))
     (outcome,) = backend().send_messages([sms(number(1))])
     assert isinstance(outcome, SMSError) and not outcome.permanent
 
 
-def test_the_same_number_twice_goes_in_two_requests_and_both_are_mapped(api):
-    api.add_callback(responses.POST, SANDBOX_API_URL, callback=answer_all)
+def test_the_same_number_twice_goes_in_two_requests_and_both_are_mapped(fake, backend):
     messages = [
         sms(number(1), reference="d-1"),
         sms(number(2), reference="d-2"),
@@ -156,91 +200,101 @@ def test_the_same_number_twice_goes_in_two_requests_and_both_are_mapped(api):
 
     outcomes = backend().send_messages(messages)
 
-    assert [form(call)["to"] for call in api.calls] == [f"{number(1)},{number(2)}", number(1)]
+    assert sent_to(fake) == [f"{number(1)},{number(2)}", number(1)]
     assert [o.message.reference for o in outcomes] == ["d-1", "d-2", "d-3"]
     assert all(isinstance(o, SMSSent) for o in outcomes)
+    assert [o.provider_id for o in outcomes] == [got.provider_id for got in fake.received]
 
 
-def test_numbers_in_the_answer_are_matched_whatever_their_spelling(api):
-    answer = {"SMSMessageData": {"Recipients": [recipient("2250700000001")]}}
-    api.add(responses.POST, SANDBOX_API_URL, status=201, json=answer)
+def test_numbers_in_the_answer_are_matched_whatever_their_spelling(fake, backend):
+    fake.answer_next(201, answer_with(recipient("2250700000001")))
     (outcome,) = backend().send_messages([sms("+225 07 00 00 00 01")])
+    assert sent_to(fake) == ["+2250700000001"]
     assert isinstance(outcome, SMSSent)
 
 
 @pytest.mark.parametrize("status", [401, 403, 400])
-def test_a_refused_request_fails_the_whole_batch_permanently(api, status):
-    api.add(
-        responses.POST,
-        SANDBOX_API_URL,
-        status=status,
-        body="The supplied authentication is invalid",
+def test_a_refused_request_fails_the_whole_batch_permanently(fake, backend, status):
+    fake.answer_next(
+        status, body="The supplied authentication is invalid", content_type="text/plain"
     )
     outcomes = backend().send_messages([sms(number(1)), sms(number(2))])
     assert all(isinstance(o, SMSError) and o.permanent for o in outcomes)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 429])
-def test_a_server_error_fails_the_whole_batch_transiently(api, status):
-    api.add(responses.POST, SANDBOX_API_URL, status=status)
+def test_a_server_error_fails_the_whole_batch_transiently(fake, backend, status):
+    fake.fail_next(status)
     outcomes = backend().send_messages([sms(number(1)), sms(number(2))])
     assert all(isinstance(o, SMSError) and not o.permanent for o in outcomes)
 
 
 @pytest.mark.parametrize(
-    "error", [requests.ReadTimeout(), requests.ConnectTimeout(), requests.ConnectionError()]
+    ("unreachable", "detail"),
+    [
+        (server_holding_the_request, "did not answer in time"),
+        (server_never_accepting, "did not answer in time"),
+        (nothing_listening, "could not reach"),
+    ],
 )
-def test_timeouts_and_connection_errors_fail_the_batch_transiently(api, error):
-    api.add(responses.POST, SANDBOX_API_URL, body=error)
-    outcomes = backend().send_messages([sms(number(1)), sms(number(2))])
+def test_timeouts_and_connection_errors_fail_the_batch_transiently(
+    fake, backend, unreachable, detail
+):
+    with unreachable(fake) as api_url:
+        outcomes = backend(api_url=api_url).send_messages([sms(number(1)), sms(number(2))])
     assert all(isinstance(o, SMSError) and not o.permanent for o in outcomes)
+    assert all(detail in o.detail for o in outcomes)
+    assert not fake.received
 
 
-def test_an_unreadable_answer_fails_the_batch_transiently(api):
-    api.add(responses.POST, SANDBOX_API_URL, status=201, body="<html>gateway</html>")
+def test_an_unreadable_answer_fails_the_batch_transiently(fake, backend):
+    fake.answer_next(201, body="<html>gateway</html>", content_type="text/html")
     (outcome,) = backend().send_messages([sms(number(1))])
     assert isinstance(outcome, SMSError) and not outcome.permanent
 
 
-def test_a_failed_request_does_not_sink_the_other_requests(api):
-    api.add(responses.POST, SANDBOX_API_URL, status=503)
-    api.add_callback(responses.POST, SANDBOX_API_URL, callback=answer_all)
+def test_a_failed_request_does_not_sink_the_other_requests(fake, backend):
+    fake.fail_next(503)
     outcomes = backend().send_messages([sms(number(1), "A"), sms(number(2), "B")])
     assert isinstance(outcomes[0], SMSError) and isinstance(outcomes[1], SMSSent)
+    assert fake.requests == 2
+    assert [got.to for got in fake.received] == [number(2)]
 
 
-def test_an_invalid_number_is_a_permanent_failure_and_is_not_sent(api):
-    api.add_callback(responses.POST, SANDBOX_API_URL, callback=answer_all)
+def test_an_invalid_number_is_a_permanent_failure_and_is_not_sent(fake, backend):
     bad, good = backend().send_messages([sms("not a number"), sms(number(1))])
     assert isinstance(bad, SMSError) and bad.permanent
     assert isinstance(good, SMSSent)
-    assert form(api.calls[0])["to"] == number(1)
+    assert sent_to(fake) == [number(1)]
 
 
-def test_the_text_goes_out_in_the_gsm_alphabet(api):
-    api.add_callback(responses.POST, SANDBOX_API_URL, callback=answer_all)
+def test_the_text_goes_out_in_the_gsm_alphabet(fake, backend):
     backend().send_messages([sms(number(1), "Réunion à l’œil 👀")])
-    assert form(api.calls[0])["message"] == "Réunion à l'oeil"
+    assert fake.calls[0].form["message"] == "Réunion à l'oeil"
+    assert [got.text for got in fake.received] == ["Réunion à l'oeil"]
 
 
-def test_an_empty_batch_sends_nothing(api):
+def test_an_empty_batch_sends_nothing(fake, backend):
     assert backend().send_messages([]) == []
-    assert not api.calls
+    assert fake.requests == 0
 
 
-def test_settings_configure_the_backend(settings, api):
-    settings.AFRICASTALKING_USERNAME = "sandbox"
-    settings.AFRICASTALKING_API_KEY = "key-from-settings"
-    settings.AFRICASTALKING_API_URL = SANDBOX_API_URL
+def test_settings_configure_the_backend(settings, fake):
+    settings.AFRICASTALKING_USERNAME = fake.credentials["username"]
+    settings.AFRICASTALKING_API_KEY = fake.credentials["api_key"]
+    settings.AFRICASTALKING_API_URL = fake.api_url
     settings.AFRICASTALKING_SENDER_ID = ""
-    api.add_callback(responses.POST, SANDBOX_API_URL, callback=answer_all)
 
     sender = get_sms_backend("monquartier.outbox.sms.AfricasTalkingSMSBackend")
+    try:
+        (outcome,) = sender.send_messages([sms(number(1))])
+    finally:
+        sender.close()
 
-    (outcome,) = sender.send_messages([sms(number(1))])
     assert isinstance(outcome, SMSSent)
-    assert api.calls[0].request.headers["apiKey"] == "key-from-settings"
-    assert "from" not in form(api.calls[0])
+    assert fake.calls[0].headers["apiKey"] == fake.credentials["api_key"]
+    assert fake.calls[0].form["username"] == fake.credentials["username"]
+    assert "from" not in fake.calls[0].form
 
 
 def test_the_live_api_is_the_default(settings):
