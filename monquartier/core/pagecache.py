@@ -29,6 +29,11 @@ reload) renders and refreshes the entry. Nothing is cached for staff, for a requ
 flash messages waiting or with a query string other than page numbers, nor when the
 view writes the session, adds a message, sets a cookie or says `skip(request)`.
 
+What every viewer of a scope sees alike (a town hall's dashboard figures, the same for
+all its agents) can be kept once for all of them (`shared`): under the same versions,
+so a page rendered for a reload or for another viewer reuses it while nothing it shows
+has changed.
+
 A page that moves by the second (an alert's delivery, followed by its sender and
 référents) says `live(request)`: it is kept a few seconds (`LIVE_SECONDS`), has no ETag,
 and a visit in those seconds gets the same page instead of rendering it again.
@@ -42,7 +47,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from functools import lru_cache, partial, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -56,6 +61,7 @@ from django.utils.translation import get_language
 
 VERSION_PREFIX = "pv:"
 BODY_PREFIX = "pb:"
+SHARED_PREFIX = "ps:"
 # A version lost (evicted, expired) is replaced by a new one: the pages render again.
 VERSION_TIMEOUT = 7 * 24 * 3600
 PEOPLE = "people"
@@ -68,6 +74,7 @@ LIVE_SECONDS = 5
 KEPT_HEADERS = ("Content-Type", "Content-Encoding", "Vary", "X-Offline-Cacheable")
 
 Scopes = Callable[..., Sequence[str] | None]
+T = TypeVar("T")
 
 
 def community(community_id: int) -> str:
@@ -152,6 +159,30 @@ def remembered(user_id: int, prefix: str, compute: Callable[[], Any]) -> Any:
     value = compute()
     if version is not None:
         caches["pages"].set(value_key, (version, release(), value), timeout=VERSION_TIMEOUT)
+    return value
+
+
+def shared(
+    scopes: Sequence[str], name: str, parts: Sequence[object], compute: Callable[[], T]
+) -> T:
+    """A value that every viewer of these scopes sees alike (a town hall's dashboard
+    figures, the same for all its agents), kept under the scopes' versions, the language
+    and the release for PAGE_CACHE_SECONDS at most; else `compute()`, kept under the
+    versions read before computing (a change meanwhile bumps them, so what was kept is
+    never used). Unlike a cached page it also serves a reload: a reload renders the page,
+    but what a version-keyed value says is as fresh as a render's. Nothing of one viewer
+    (their name, their reads, their forms) may go into it; `parts` says what it depends
+    on besides (the town hall, the filters)."""
+    tokens = versions(scopes) if settings.PAGE_CACHE_ENABLED else None
+    if tokens is None:
+        return compute()
+    text = "\x1f".join([release(), name, get_language() or "", *map(repr, parts), *tokens])
+    key = SHARED_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:40]
+    kept = caches["pages"].get(key)
+    if kept is not None:
+        return kept
+    value = compute()
+    caches["pages"].set(key, value, timeout=settings.PAGE_CACHE_SECONDS)
     return value
 
 

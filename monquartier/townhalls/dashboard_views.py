@@ -8,15 +8,19 @@ A community outside the commune is 404, like everything of another commune.
 import csv
 import datetime
 from dataclasses import dataclass
+from functools import partial
 
 from django import forms
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from monquartier.core import pagecache
 from monquartier.townhalls import charts, dashboard
 from monquartier.townhalls.access import AgentRequest, agent_page, agent_required, communities_of
 from monquartier.townhalls.dashboard import Filters
@@ -249,22 +253,40 @@ def _charts(figures: dashboard.Figures, filters: Filters) -> list[charts.Chart]:
     return result
 
 
+def _figures_html(town_hall: TownHall, filters: Filters) -> str:
+    """The dashboard's numbers and charts, as HTML: the same for every agent of the
+    town hall, so it is shared between them (core/pagecache.shared)."""
+    figures = dashboard.figures(town_hall, filters)
+    response = figures.response()
+    context = {
+        "response": response,
+        "town_hall_share": _share(response["town_hall"], response["total"]),
+        "referents_share": _share(response["referents"], response["total"]),
+        "charts": _charts(figures, filters),
+    }
+    return str(render_to_string("townhalls/dashboard_figures.html", context))
+
+
 @agent_page
 def dashboard_page(request: AgentRequest):
     town_hall = request.town_hall
     choice = choose(request)
     filters = choice.filters
-    figures = dashboard.figures(town_hall, filters)
-    response = figures.response()
+    community = filters.community.pk if filters.community is not None else None
+    figures = pagecache.shared(
+        # Whatever the dashboard counts bumps the commune's version: its communities,
+        # their members and alerts, the town hall's and the référents' reads.
+        [pagecache.commune(town_hall.commune_id)],
+        "townhalls.dashboard",
+        (town_hall.pk, filters.start, filters.end, community),
+        partial(_figures_html, town_hall, filters),
+    )
     context = {
         "town_hall": town_hall,
         "form": choice.form,
         "notice": choice.notice,
         "filters": filters,
-        "response": response,
-        "town_hall_share": _share(response["town_hall"], response["total"]),
-        "referents_share": _share(response["referents"], response["total"]),
-        "charts": _charts(figures, filters),
+        "figures": mark_safe(figures),  # nosec B308 B703 # rendered by our template, escaped there
         "query": request.GET.urlencode() if not choice.notice else "",
     }
     return render(request, "townhalls/dashboard.html", context)

@@ -420,3 +420,46 @@ def test_a_charts_table_writes_its_cells_as_the_template_would():
     )
     named = charts.bars("c", "t", "d", [("<b>Riviera</b>", 1)], ("a", "b"))
     assert named.table_body() == "<tr><td>&lt;b&gt;Riviera&lt;/b&gt;</td><td>1</td></tr>\n      "
+
+
+RELOAD = {"HTTP_CACHE_CONTROL": "no-cache"}  # a browser's reload: the page is rendered
+FIGURE_QUERIES = 4  # PAGE_QUERIES's figures, which the town hall's agents share
+
+
+def test_agents_share_the_figures_and_see_a_change_at_once(
+    client, known, aicha, cocody_town_hall, riviera, yao, django_assert_num_queries
+):
+    other = factories.make_agent(cocody_town_hall, "Kouadio", "Brou", email="kb@mairie-cocody.ci")
+    factories.log_in(client, aicha)
+    with django_assert_num_queries(PAGE_QUERIES):
+        first = client.get(URL, **RELOAD).content.decode()
+    # The other agent's page is rendered (its own header, form and token), its figures are
+    # those already counted; so are a reload's.
+    factories.log_in(client, other)
+    with django_assert_num_queries(PAGE_QUERIES - FIGURE_QUERIES):
+        second = client.get(URL, **RELOAD).content.decode()
+    assert "5 alertes sur la période" in first and "5 alertes sur la période" in second
+    assert _figures(second) == _figures(first)
+    with django_assert_num_queries(PAGE_QUERIES - FIGURE_QUERIES):
+        client.get(URL, **RELOAD)
+
+    _alert(riviera, yao, "theft", 1)  # bumps the commune's version
+    with django_assert_num_queries(PAGE_QUERIES):
+        after = client.get(URL, **RELOAD).content.decode()
+    assert "6 alertes sur la période" in after
+
+
+def test_shared_figures_are_kept_per_language_and_per_filter(client, known, aicha):
+    factories.log_in(client, aicha)
+    french = client.get(URL, **RELOAD).content.decode()
+    riviera_only = client.get(URL, {"community": known["riviera"].pk}, **RELOAD).content.decode()
+    User.objects.filter(pk=aicha.pk).update(language="en")
+    english = client.get(URL, **RELOAD).content.decode()
+    assert "5 alertes sur la période" in french
+    assert "4 alertes sur la période" in riviera_only
+    assert "5 alerts in the period" in english
+
+
+def _figures(page: str) -> str:
+    """From the numbers to the last chart (the page's own forms come before and after)."""
+    return page[page.index("Suivi des alertes") : page.rindex("</figure>")]
