@@ -156,6 +156,12 @@ def remembered(user_id: int, prefix: str, compute: Callable[[], Any]) -> Any:
     version, kept = found.get(version_key), found.get(value_key)
     if version is not None and kept is not None and kept[:2] == (version, release()):
         return kept[2]
+    if version is None:
+        # No version yet (a new account, or one evicted or unused for a week): made now,
+        # as the page's own versions would make it a moment later, so that the value is
+        # kept from this first visit on.
+        made = versions([user(user_id)])
+        version = made[0] if made else None
     value = compute()
     if version is not None:
         caches["pages"].set(value_key, (version, release(), value), timeout=VERSION_TIMEOUT)

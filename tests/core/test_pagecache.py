@@ -346,3 +346,18 @@ def test_a_value_remembered_by_another_release_is_computed_again(yao, monkeypatc
     monkeypatch.setattr(pagecache, "release", lambda: "another release")
     assert pagecache.remembered(yao.pk, "test:", compute) == ("shape", 2)
     assert pagecache.remembered(yao.pk, "test:", compute) == ("shape", 2)
+
+
+def test_a_value_is_remembered_from_the_first_call_when_the_user_has_no_version_yet(yao):
+    # Accounts loaded in bulk, or whose version was evicted or expired, have none.
+    caches["pages"].delete(pagecache.VERSION_PREFIX + pagecache.user(yao.pk))
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    assert pagecache.remembered(yao.pk, "test:", compute) == 1
+    assert pagecache.remembered(yao.pk, "test:", compute) == 1
+    pagecache.bump(pagecache.user(yao.pk))
+    assert pagecache.remembered(yao.pk, "test:", compute) == 2
