@@ -241,11 +241,10 @@ def aicha(cocody_town_hall):
 @pytest.fixture(scope="session")
 def refusing_port():
     """A loopback port that refuses every connection, for as long as the session lasts."""
-    import socket
+    from tests.fakes import ports
 
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        yield closed.getsockname()[1]
+    with ports.refusing() as port:
+        yield port
 
 
 @pytest.fixture(scope="session")

@@ -126,9 +126,9 @@ class FakeSMSProvider:
     ) -> None:
         """The next count sending requests get this answer instead of the provider's own:
         `data` as JSON, or `body` as it is. Nothing is sent."""
-        text = json.dumps(data) if data is not None else body
+        reply = _scripted(status, data, body, content_type)
         with self._lock:
-            self._script.extend([Reply(status, text, content_type)] * count)
+            self._script.extend([reply] * count)
 
     def heal(self) -> None:
         """Forget the scripted failures and timeouts not yet played: the provider is back."""
@@ -198,6 +198,11 @@ class FakeSMSProvider:
         return Reply(404, '{"message": "not found"}')
 
 
+def _scripted(status: int, data: object, body: str, content_type: str) -> Reply:
+    """A scripted answer: `data` as JSON, or `body` as it is."""
+    return Reply(status, json.dumps(data) if data is not None else body, content_type)
+
+
 def _json(data: object, status: int = 200) -> Reply:
     return Reply(status, json.dumps(data))
 
@@ -243,11 +248,11 @@ class FakeOrange(FakeSMSProvider):
     ) -> None:
         """The next count token requests get this answer: `data` as JSON, or `body` as it
         is; an access_token in `data` is then honoured by the sending endpoint."""
-        text = json.dumps(data) if data is not None else body
+        reply = _scripted(status, data, body, content_type)
         token = data.get("access_token") if isinstance(data, dict) else None
         granted = token if isinstance(token, str) else ""
         with self._lock:
-            self._token_script.extend([(Reply(status, text, content_type), granted)] * count)
+            self._token_script.extend([(reply, granted)] * count)
 
     def timeout_token_next(self, count: int = 1, seconds: float = 1.0) -> None:
         """The next count token requests get no answer: the server waits seconds, then

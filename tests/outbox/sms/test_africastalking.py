@@ -1,6 +1,5 @@
 """The Africa's Talking backend over real HTTP, against the local fake (tests/fakes)."""
 
-import socket
 from contextlib import contextmanager
 
 import pytest
@@ -14,6 +13,7 @@ from monquartier.outbox.sms import (
     get_sms_backend,
 )
 from monquartier.outbox.sms.africastalking import SANDBOX_API_URL
+from tests.fakes import ports
 from tests.fakes.sms_providers import FakeAfricasTalking
 
 # Connect and read timeouts: a scripted timeout (2 s) costs a test one second.
@@ -28,18 +28,10 @@ def fake():
 
 
 @pytest.fixture
-def backend(fake):
-    """Makes backends talking to the fake; their connections are closed afterwards."""
-    made = []
-
-    def make(**overrides):
-        options = {"api_url": fake.api_url, "timeout": FAST, **fake.credentials, **overrides}
-        made.append(AfricasTalkingSMSBackend(**options))
-        return made[-1]
-
-    yield make
-    for sender in made:
-        sender.close()
+def backend(fake, closing):
+    """Makes backends talking to the fake."""
+    defaults = {"api_url": fake.api_url, "timeout": FAST, **fake.credentials}
+    return lambda **overrides: closing(AfricasTalkingSMSBackend, **{**defaults, **overrides})
 
 
 def sms(to, text=ALERT, reference=""):
@@ -77,29 +69,14 @@ def server_holding_the_request(fake):
 
 @contextmanager
 def server_never_accepting(fake):
-    """A port whose accept queue is full: Linux drops further SYNs, so connecting times
-    out instead of being refused."""
-    listener = socket.socket()
-    fillers = [socket.socket() for _ in range(2)]
-    try:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        for filler in fillers:
-            filler.setblocking(False)
-            filler.connect_ex(listener.getsockname())
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/version1/messaging"
-    finally:
-        for filler in fillers:
-            filler.close()
-        listener.close()
+    with ports.never_accepting() as port:
+        yield f"http://127.0.0.1:{port}/version1/messaging"
 
 
 @contextmanager
 def nothing_listening(fake):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    yield f"http://127.0.0.1:{port}/version1/messaging"
+    with ports.refusing() as port:
+        yield f"http://127.0.0.1:{port}/version1/messaging"
 
 
 def test_a_batch_goes_out_in_africas_talking_s_request_format(fake, backend):

@@ -6,7 +6,6 @@ test, so no test starts with another's token.
 """
 
 import base64
-import socket
 from contextlib import contextmanager
 
 import pytest
@@ -20,6 +19,7 @@ from monquartier.outbox.sms import (
     SMSSent,
     get_sms_backend,
 )
+from tests.fakes import ports
 from tests.fakes.sms_providers import FakeOrange
 
 SEND_PATH = "/smsmessaging/v1/outbound/tel%3A%2B2250000/requests"
@@ -42,18 +42,10 @@ def orange():
 
 
 @pytest.fixture
-def backend(orange):
-    """Makes backends talking to the fake; their connections are closed afterwards."""
-    made = []
-
-    def make(**overrides):
-        options = {"api_url": orange.url, **orange.credentials, **OPTIONS, **overrides}
-        made.append(OrangeSMSBackend(**options))
-        return made[-1]
-
-    yield make
-    for sender in made:
-        sender.close()
+def backend(orange, closing):
+    """Makes backends talking to the fake."""
+    defaults = {"api_url": orange.url, **orange.credentials, **OPTIONS}
+    return lambda **overrides: closing(OrangeSMSBackend, **{**defaults, **overrides})
 
 
 def sms(to=AWA, text="Alerte: vol signalé", reference="d-1"):
@@ -197,34 +189,14 @@ def backend_with_a_token(backend, port):
 
 @contextmanager
 def port_never_accepting(orange, backend):
-    """A port whose accept queue is full: the kernel drops further connection attempts,
-    so connecting times out instead of being refused."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port = listener.getsockname()[1]
-        queued: list[socket.socket] = []
-        try:
-            while len(queued) < 8:
-                probe = socket.socket()
-                probe.settimeout(0.2)
-                try:
-                    probe.connect(("127.0.0.1", port))
-                except TimeoutError:
-                    probe.close()
-                    break
-                queued.append(probe)
-            yield backend_with_a_token(backend, port)
-        finally:
-            for probe in queued:
-                probe.close()
+    with ports.never_accepting() as port:
+        yield backend_with_a_token(backend, port)
 
 
 @contextmanager
 def port_refusing(orange, backend):
-    with socket.socket() as bound_not_listening:
-        bound_not_listening.bind(("127.0.0.1", 0))
-        yield backend_with_a_token(backend, bound_not_listening.getsockname()[1])
+    with ports.refusing() as port:
+        yield backend_with_a_token(backend, port)
 
 
 @pytest.mark.parametrize(
